@@ -1,0 +1,88 @@
+/**
+ * The one error type of medpipe. Every failure that reaches a user carries a closed `code`,
+ * the stage it happened in (when there is one), what happened, and how to fix it.
+ */
+export type MedpipeErrorCode =
+  | 'INVALID_PIPELINE'
+  | 'INVALID_CONFIG'
+  | 'DATA_NOT_FOUND'
+  | 'BAD_FILE'
+  | 'NO_SAMPLES'
+  | 'SHAPE_MISMATCH'
+  | 'BACKEND_UNAVAILABLE'
+  | 'MODEL_LOAD'
+  | 'CANCELLED'
+  | 'CACHE_CORRUPT'
+  | 'PIPELINE_LOAD'
+  | 'INTERNAL';
+
+export interface MedpipeErrorOptions {
+  readonly stage?: string;
+  readonly file?: string;
+  readonly fix?: string;
+  readonly cause?: unknown;
+  readonly issues?: readonly string[];
+}
+
+export class MedpipeError extends Error {
+  override readonly name = 'MedpipeError';
+  readonly code: MedpipeErrorCode;
+  readonly stage?: string;
+  readonly file?: string;
+  readonly fix?: string;
+  /** For INVALID_PIPELINE: every problem found, not only the first. */
+  readonly issues: readonly string[];
+
+  constructor(code: MedpipeErrorCode, message: string, options: MedpipeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.stage = options.stage;
+    this.file = options.file;
+    this.fix = options.fix;
+    this.issues = options.issues ?? [];
+  }
+
+  /** One line for logs: `[stage] message (fix: ...)`. */
+  describe(): string {
+    const where = this.stage ? `[${this.stage}] ` : '';
+    const fix = this.fix ? ` Fix: ${this.fix}` : '';
+    return `${where}${this.message}${fix}`;
+  }
+}
+
+/** Wraps anything thrown inside a stage so it names the stage and keeps the cause. */
+export function wrapStageError(error: unknown, stage: string): MedpipeError {
+  if (error instanceof MedpipeError) {
+    if (error.stage) return error;
+    return new MedpipeError(error.code, error.message, {
+      stage,
+      file: error.file,
+      fix: error.fix,
+      cause: error.cause,
+      issues: error.issues,
+    });
+  }
+  if (isAbortError(error)) {
+    return new MedpipeError('CANCELLED', 'The run was cancelled.', { stage, cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new MedpipeError('INTERNAL', message, {
+    stage,
+    cause: error,
+    fix: 'This is unexpected; rerun with MEDPIPE_DEBUG=1 for the stack trace and report it.',
+  });
+}
+
+export function isAbortError(error: unknown): boolean {
+  return (
+    (error instanceof MedpipeError && error.code === 'CANCELLED') ||
+    (error instanceof Error && (error.name === 'AbortError' || error.name === 'CancelledError'))
+  );
+}
+
+/** Throws a CANCELLED error when the signal has fired; call at safe points (between batches, files). */
+export function throwIfAborted(signal: AbortSignal | undefined, stage?: string): void {
+  if (signal?.aborted) {
+    throw new MedpipeError('CANCELLED', 'The run was cancelled.', { stage });
+  }
+}
