@@ -1,0 +1,257 @@
+/**
+ * The training loop: Adam on BCE or focal loss plus the model's regularisation (L2) losses,
+ * seeded shuffling / oversampling / augmentation / dropout, early stopping with
+ * restoreBestWeights, cancellation between batches, and no tensor leaks.
+ *
+ * What the epoch logs mean (documented choice):
+ * - `loss`: the mean of the training batch losses of the epoch (as Keras reports it): with dropout,
+ *   augmentation, class weights and the L2 term, while the weights change.
+ * - train metrics (`auc`, `accuracy`, …): by default (`trainMetrics: 'inference'`) from a clean
+ *   inference pass over the whole, un-augmented, un-oversampled training set at the end of the
+ *   epoch — the honest number, comparable with the validation one. `'running'` uses the scores of
+ *   the training batches instead (Keras' running values; saves one forward pass per epoch).
+ * - `val_loss`: the unweighted loss on the validation set plus the L2 term (Keras includes
+ *   regularisation in val_loss and applies class weights to training only); `val_*`: metrics on it.
+ * Epoch and batch numbers in events and `bestEpoch` are 1-based; `history[i]` is epoch i + 1.
+ *
+ * @example
+ * const result = await fitModel(model, train, val, { epochs: 10, batchSize: 32, seed: 1, metrics });
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MedpipeError } from '../runtime/errors.ts';
+import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
+import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
+import { binaryCrossEntropy, classWeights, focalLoss, sampleWeightsFor, type LossFn } from './losses.ts';
+import { checkData, gatherImages, predictScores, type FitData } from './predict.ts';
+import { createRng, deriveSeed, shuffleInPlace } from './rng.ts';
+
+export { predictScores } from './predict.ts';
+export type { FitData } from './predict.ts';
+export type { EarlyStoppingOptions } from './early-stopping.ts';
+
+export interface FitOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Seeds shuffling, oversampling, augmentation and dropout masks. */
+  readonly seed: number;
+  /** Adam. @default { learningRate: 1e-3, beta1: 0.92, beta2: 0.999, epsilon: 1e-7 } */
+  readonly optimizer?: { readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
+  /** @default 'binaryCrossentropy' */
+  readonly loss?: 'binaryCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
+  /** Per-class loss weights for training batches; 'balanced' = n / (classes · count_c). @default none */
+  readonly classWeight?: 'balanced' | Readonly<Record<number, number>>;
+  /** Adds random repeats of the minority class each epoch until both classes are equally frequent. @default false */
+  readonly oversample?: boolean;
+  /** Applied to training batches only, with fresh random transforms each epoch. @default none */
+  readonly augment?: AugmentPolicy;
+  readonly earlyStopping?: EarlyStoppingOptions;
+  /** Computes the metrics of one set from its labels and scores, e.g. { auc, accuracy, … }. */
+  readonly metrics: (labels: Float32Array, scores: Float32Array) => Record<string, number>;
+  /** Checked between batches; a fired signal throws MedpipeError('CANCELLED'). */
+  readonly signal?: AbortSignal;
+  readonly onBatch?: (e: { epoch: number; batch: number; batches: number; loss: number }) => void;
+  readonly onEpoch?: (e: { epoch: number; epochs: number; logs: Record<string, number>; best?: { monitor: string; value: number; epoch: number }; patienceLeft?: number }) => void;
+  /** Yield to the event loop every n batches (UI redraws, cancellation). @default 1 */
+  readonly yieldEvery?: number;
+  /** How train metrics are computed (see the file comment). @default 'inference' */
+  readonly trainMetrics?: 'inference' | 'running';
+  /** Batch size of the inference passes. @default batchSize */
+  readonly predictBatchSize?: number;
+}
+
+export interface FitResult {
+  /** One log record per epoch run. */
+  history: Record<string, number>[];
+  /** 1-based epoch of the best monitored value; the last epoch without early stopping. */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  epochsRun: number;
+  /** True when the final weights were set back to an earlier (best) epoch's. */
+  restoredBest: boolean;
+}
+
+const DROPOUT_LAYERS = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise']);
+
+/** Every leaf layer, descending into nested models. */
+function leafLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const out: tf.layers.Layer[] = [];
+  for (const layer of model.layers) {
+    if (layer instanceof tf.LayersModel) out.push(...leafLayers(layer));
+    else out.push(layer);
+  }
+  return out;
+}
+
+/** Sum of the regularisation losses (kernel L2 …) of every layer; null when there are none. */
+export function regularizationLoss(model: tf.LayersModel): tf.Scalar | null {
+  const losses = leafLayers(model).flatMap((layer) => layer.calculateLosses());
+  if (losses.length === 0) return null;
+  return losses.length === 1 ? losses[0] : tf.addN(losses);
+}
+
+function positiveInteger(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, { fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.` });
+  }
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MedpipeError('CANCELLED', 'Training was cancelled.', { cause: signal.reason });
+}
+
+/** Indices of one epoch: every sample once (plus minority repeats when oversampling), shuffled. */
+export function epochOrder(labels: Float32Array, oversample: boolean, seed: number, epoch: number): Int32Array {
+  const n = labels.length;
+  let extra: number[] = [];
+  if (oversample) {
+    const pos: number[] = [];
+    const neg: number[] = [];
+    for (let i = 0; i < n; i++) (labels[i] >= 0.5 ? pos : neg).push(i);
+    const [minority, majority] = pos.length < neg.length ? [pos, neg] : [neg, pos];
+    if (minority.length > 0) {
+      const rng = createRng(deriveSeed(seed, 'oversample', epoch));
+      extra = Array.from({ length: majority.length - minority.length }, () => minority[rng.int(minority.length)]);
+    }
+  }
+  const order = new Int32Array(n + extra.length);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.set(extra, n);
+  return shuffleInPlace(order, createRng(deriveSeed(seed, 'shuffle', epoch)));
+}
+
+function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) out[prefix + k] = v;
+  return out;
+}
+
+/**
+ * Trains `model` in place and returns the history. With `earlyStopping.restoreBestWeights` the
+ * model ends with the weights of the best epoch (also when training ran all epochs).
+ */
+export async function fitModel(model: tf.LayersModel, train: FitData, val: FitData, options: FitOptions): Promise<FitResult> {
+  positiveInteger(options.epochs, 'epochs');
+  positiveInteger(options.batchSize, 'batchSize');
+  const yieldEvery = options.yieldEvery ?? 1;
+  positiveInteger(yieldEvery, 'yieldEvery');
+  checkData(model, train, 'training');
+  checkData(model, val, 'validation');
+  if (train.count === 0) throw new MedpipeError('NO_SAMPLES', 'The training set is empty.', { fix: 'Check the data folder and the split fractions.' });
+  if (options.augment) {
+    const issues = validateAugmentPolicy(options.augment);
+    if (issues.length > 0) throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
+  }
+  const lossFn: LossFn = options.loss === undefined || options.loss === 'binaryCrossentropy' ? binaryCrossEntropy : focalLoss(options.loss.focal);
+  const weights = options.classWeight === undefined ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
+  const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (variables.length === 0) {
+    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', { fix: 'Use freeze: false or a number of trainable last layers.' });
+  }
+  const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
+  const predictBatch = options.predictBatchSize ?? options.batchSize;
+  const opt = options.optimizer ?? {};
+  const optimizer = tf.train.adam(opt.learningRate ?? 1e-3, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
+
+  // Dropout masks: tfjs reuses a layer's fixed seed for every call (same mask each step), so each
+  // step gets its own derived seed; the original seeds are put back at the end.
+  const layers = leafLayers(model);
+  const dropouts = layers.filter((l) => DROPOUT_LAYERS.has(l.getClassName())) as (tf.layers.Layer & { seed?: number })[];
+  const originalSeeds = dropouts.map((l) => l.seed);
+  // Keras' fine-tuning rule: a frozen BatchNorm runs in inference mode (keeps its statistics).
+  type Callable = { call: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[] };
+  const frozenNorms = layers.filter((l) => !l.trainable && l.getClassName() === 'BatchNormalization') as unknown as Callable[];
+  const originalCalls = frozenNorms.map((l) => l.call);
+  frozenNorms.forEach((l, i) => { l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false }); });
+
+  const [h, w, c] = train.shape;
+  const size = h * w * c;
+  const history: Record<string, number>[] = [];
+  let stoppedEarly = false;
+  let restoredBest = false;
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const order = epochOrder(train.y, options.oversample ?? false, options.seed, epoch);
+      const batches = Math.ceil(order.length / options.batchSize);
+      const augmentRng = createRng(deriveSeed(options.seed, 'augment', epoch));
+      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(order.length), scores: new Float32Array(order.length) } : undefined;
+      let lossSum = 0;
+      for (let b = 0; b < batches; b++) {
+        if (b % yieldEvery === 0) await yieldToEventLoop();
+        throwIfCancelled(options.signal);
+        const start = b * options.batchSize;
+        const n = Math.min(options.batchSize, order.length - start);
+        let pixels: Float32Array = new Float32Array(n * size);
+        gatherImages(train, order, start, n, pixels);
+        if (augment) pixels = augmentBatch(pixels, train.shape, n, augment, augmentRng);
+        const labels = new Float32Array(n);
+        for (let i = 0; i < n; i++) labels[i] = train.y[order[start + i]];
+        dropouts.forEach((l, i) => { l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i); });
+        let batchScores: tf.Tensor | undefined;
+        const cost = tf.tidy(() => {
+          const x = tf.tensor4d(pixels, [n, h, w, c]);
+          const y = tf.tensor1d(labels);
+          const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : undefined;
+          return optimizer.minimize(() => {
+            const pred = model.apply(x, { training: true }) as tf.Tensor;
+            if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
+            const loss = lossFn(y, pred, sw);
+            const reg = regularizationLoss(model);
+            return reg ? tf.add(loss, reg) : loss;
+          }, true, variables) as tf.Scalar;
+        });
+        const loss = (await cost.data())[0];
+        cost.dispose();
+        if (running && batchScores) {
+          running.scores.set(await batchScores.data(), start);
+          running.labels.set(labels, start);
+          batchScores.dispose();
+        }
+        lossSum += loss;
+        options.onBatch?.({ epoch, batch: b + 1, batches, loss });
+      }
+      throwIfCancelled(options.signal);
+
+      const logs: Record<string, number> = { loss: lossSum / batches };
+      if (running) Object.assign(logs, options.metrics(running.labels, running.scores));
+      else Object.assign(logs, options.metrics(train.y, await predictScores(model, train, predictBatch)));
+      if (val.count > 0) {
+        const valScores = await predictScores(model, val, predictBatch);
+        logs.val_loss = tf.tidy(() => {
+          const loss = lossFn(tf.tensor1d(val.y), tf.tensor1d(valScores));
+          const reg = regularizationLoss(model);
+          return (reg ? tf.add(loss, reg) : loss).dataSync()[0];
+        });
+        Object.assign(logs, prefixed('val_', options.metrics(val.y, valScores)));
+      }
+      history.push(logs);
+      const stop = stopper ? stopper.update(epoch, logs, model) : false;
+      options.onEpoch?.({
+        epoch, epochs: options.epochs, logs,
+        ...(stopper && stopper.bestEpoch > 0 ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft } : {}),
+      });
+      if (stop) {
+        stoppedEarly = epoch < options.epochs;
+        break;
+      }
+    }
+    const epochsRun = history.length;
+    if (stopper?.restoreBestWeights && stopper.bestWeights && stopper.bestEpoch !== epochsRun) {
+      restoreWeights(model, stopper.bestWeights);
+      restoredBest = true;
+    }
+    return {
+      history,
+      bestEpoch: stopper && stopper.bestEpoch > 0 ? stopper.bestEpoch : epochsRun,
+      stoppedEarly,
+      epochsRun,
+      restoredBest,
+    };
+  } finally {
+    dropouts.forEach((l, i) => { l.seed = originalSeeds[i]; });
+    frozenNorms.forEach((l, i) => { l.call = originalCalls[i]; });
+    optimizer.dispose();
+  }
+}

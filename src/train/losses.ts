@@ -1,0 +1,115 @@
+/**
+ * Binary losses for a one-unit sigmoid output, and class weights. Both losses clip predictions
+ * to [eps, 1 - eps] with Keras' epsilon (1e-7) and reduce like Keras' SUM_OVER_BATCH_SIZE:
+ * mean over the batch of `weight_i * loss_i` (the divisor is the batch size, not the weight sum).
+ *
+ * @example
+ * const loss = focalLoss({ gamma: 2, alpha: 0.25 })(yTrue, yPred);
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MedpipeError } from '../runtime/errors.ts';
+
+/** Keras' backend epsilon. */
+export const EPSILON = 1e-7;
+
+export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor) => tf.Scalar;
+
+function reduce(perSample: tf.Tensor1D, sampleWeight?: tf.Tensor): tf.Scalar {
+  return sampleWeight === undefined ? tf.mean(perSample) : tf.mean(tf.mul(perSample, tf.reshape(sampleWeight, [-1])));
+}
+
+/**
+ * Mean binary cross-entropy like `keras.losses.binary_crossentropy`:
+ * -(y·log(p + eps) + (1 - y)·log(1 - p + eps)) with p clipped to [eps, 1 - eps].
+ */
+export function binaryCrossEntropy(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const y = tf.reshape(tf.cast(yTrue, 'float32'), [-1]);
+    const p = tf.clipByValue(tf.reshape(yPred, [-1]), EPSILON, 1 - EPSILON);
+    const pos = tf.mul(y, tf.log(tf.add(p, EPSILON)));
+    const neg = tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, p), EPSILON)));
+    return reduce(tf.neg(tf.add(pos, neg)) as tf.Tensor1D, sampleWeight);
+  });
+}
+
+export interface FocalLossOptions {
+  /** Focusing parameter: 0 gives (alpha-weighted) cross-entropy. @default 2 */
+  readonly gamma?: number;
+  /** Weight of the positive class; negatives get 1 - alpha. @default 0.25 */
+  readonly alpha?: number;
+}
+
+/**
+ * Binary focal loss of Lin et al. 2017, FL = -α_t (1 - p_t)^γ log(p_t), where p_t = p for a
+ * positive and 1 - p for a negative, and α_t = α for a positive and 1 - α for a negative.
+ * γ = 0 with α = 0.5 is half the binary cross-entropy.
+ */
+export function focalLoss(options: FocalLossOptions = {}): LossFn {
+  const gamma = options.gamma ?? 2;
+  const alpha = options.alpha ?? 0.25;
+  if (!Number.isFinite(gamma) || gamma < 0) {
+    throw new MedpipeError('INVALID_CONFIG', `focal loss gamma must be >= 0 (got ${gamma}).`, { fix: 'Use gamma >= 0, e.g. 2.' });
+  }
+  if (!Number.isFinite(alpha) || alpha < 0 || alpha > 1) {
+    throw new MedpipeError('INVALID_CONFIG', `focal loss alpha must be in [0, 1] (got ${alpha}).`, { fix: 'Use alpha in [0, 1], e.g. 0.25.' });
+  }
+  return (yTrue, yPred, sampleWeight) =>
+    tf.tidy(() => {
+      const y = tf.reshape(tf.cast(yTrue, 'float32'), [-1]);
+      const p = tf.clipByValue(tf.reshape(yPred, [-1]), EPSILON, 1 - EPSILON);
+      // p_t and α_t written as blends so soft labels stay well defined.
+      const pt = tf.add(tf.mul(y, p), tf.mul(tf.sub(1, y), tf.sub(1, p)));
+      const alphaT = tf.add(tf.mul(y, alpha), tf.mul(tf.sub(1, y), 1 - alpha));
+      const modulator = gamma === 0 ? tf.onesLike(pt) : tf.pow(tf.sub(1, pt), gamma);
+      const perSample = tf.neg(tf.mul(tf.mul(alphaT, modulator), tf.log(pt)));
+      return reduce(perSample as tf.Tensor1D, sampleWeight);
+    });
+}
+
+/**
+ * Class weights per class index. 'balanced' is scikit-learn's `compute_class_weight('balanced')`:
+ * n_samples / (n_classes · count_c) over the classes present. A record is checked and returned as is.
+ */
+export function classWeights(labels: ArrayLike<number>, mode: 'balanced' | Record<number, number>): Record<number, number> {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label)) {
+      throw new MedpipeError('INVALID_CONFIG', `Class weights need integer class labels; label ${i} is ${label}.`, {
+        fix: 'Use hard 0/1 labels for class weighting.',
+      });
+    }
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  if (mode === 'balanced') {
+    if (labels.length === 0) {
+      throw new MedpipeError('NO_SAMPLES', "classWeight 'balanced' needs at least one training label.", { fix: 'Check that the training split is not empty.' });
+    }
+    const weights: Record<number, number> = {};
+    const classes = [...counts.keys()].sort((a, b) => a - b);
+    for (const c of classes) weights[c] = labels.length / (classes.length * (counts.get(c) as number));
+    return weights;
+  }
+  const out: Record<number, number> = {};
+  for (const [key, value] of Object.entries(mode)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new MedpipeError('INVALID_CONFIG', `classWeight for class ${key} must be a number >= 0 (got ${String(value)}).`, { fix: 'Give every class a finite, non-negative weight.' });
+    }
+    out[Number(key)] = value;
+  }
+  for (const c of counts.keys()) {
+    if (!(c in out)) {
+      throw new MedpipeError('INVALID_CONFIG', `classWeight has no weight for class ${c}, which occurs in the training labels.`, {
+        fix: `Add class ${c} to classWeight, or use 'balanced'.`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Per-sample weights from class weights (for the labels of one batch). */
+export function sampleWeightsFor(labels: ArrayLike<number>, weights: Record<number, number>): Float32Array {
+  const out = new Float32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) out[i] = weights[Math.round(labels[i])] ?? 1;
+  return out;
+}
