@@ -80,7 +80,9 @@ export function classificationReport(
   let text = `${pad('', width)} ${['precision', 'recall', 'f1-score', 'support'].map((h) => ` ${pad(h, 9)}`).join('')}\n\n`;
   for (const r of rows) text += line(r);
   text += '\n';
-  text += `${pad('accuracy', width)} ${[pad('', 9), pad('', 9), num(accuracy), pad(String(n), 9)].map((c) => ` ${c}`).join('')}\n`;
+  // scikit-learn prints the accuracy row's value as the micro F1 2PR/(P+R) with P = R = accuracy,
+  // which can differ from accuracy in the last bit and so flip a rounding (0.385 → 0.38).
+  text += `${pad('accuracy', width)} ${[pad('', 9), pad('', 9), num(f1(accuracy, accuracy)), pad(String(n), 9)].map((c) => ` ${c}`).join('')}\n`;
   text += line(macroAvg);
   text += line(weightedAvg);
   return { text, rows, accuracy, macroAvg, weightedAvg };
