@@ -188,6 +188,20 @@ export function transformImage(
         const y0 = Math.floor(py);
         const fx = px - x0;
         const fy = py - y0;
+        const o = dstOffset + (y * w + x) * ch;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h && fx !== 0 && fy !== 0) {
+          // Interior fast path: all four neighbours exist and all weights are non-zero.
+          const q00 = srcOffset + (y0 * w + x0) * ch;
+          const q10 = q00 + w * ch;
+          const a00 = (1 - fx) * (1 - fy);
+          const a01 = fx * (1 - fy);
+          const a10 = (1 - fx) * fy;
+          const a11 = fx * fy;
+          for (let k = 0; k < ch; k++) {
+            dst[o + k] = a00 * src[q00 + k] + a01 * src[q00 + ch + k] + a10 * src[q10 + k] + a11 * src[q10 + ch + k];
+          }
+          continue;
+        }
         const ix0 = fillIndex(x0, w, fill);
         const ix1 = fillIndex(x0 + 1, w, fill);
         const iy0 = fillIndex(y0, h, fill);
@@ -196,7 +210,6 @@ export function transformImage(
         const w01 = fx * (1 - fy);
         const w10 = (1 - fx) * fy;
         const w11 = fx * fy;
-        const o = dstOffset + (y * w + x) * ch;
         const p00 = iy0 < 0 || ix0 < 0 ? -1 : srcOffset + (iy0 * w + ix0) * ch;
         const p01 = iy0 < 0 || ix1 < 0 ? -1 : srcOffset + (iy0 * w + ix1) * ch;
         const p10 = iy1 < 0 || ix0 < 0 ? -1 : srcOffset + (iy1 * w + ix0) * ch;
