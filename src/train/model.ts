@@ -110,7 +110,11 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
 }
 
 export interface LoadBaseModelOptions {
-  /** true freezes every layer of the base, a number n freezes all but its last n layers. @default false */
+  /**
+   * true freezes every layer of the base; a number n freezes all but its last n layers that have
+   * weights (layers without weights — pooling, flatten — are not counted). The new head always trains.
+   * @default false
+   */
   readonly freeze?: boolean | number;
   /** The data's [h, w, c]; must fit the base model's input. */
   readonly inputShape: readonly [number, number, number];
@@ -170,7 +174,14 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
     if (typeof freeze === 'number' && !(Number.isInteger(freeze) && freeze >= 0)) {
       throw new MedpipeError('INVALID_CONFIG', `freeze must be true, false or a whole number of trainable last layers (got ${freeze}).`, { fix: 'Use e.g. freeze: true or freeze: 2.' });
     }
-    const frozen = freeze === true ? kept.length : Math.max(0, kept.length - freeze);
+    // n counts layers that have weights: "train the last 2 layers" means the last 2 that can learn.
+    let frozen = kept.length;
+    if (freeze !== true && freeze > 0) {
+      let seen = 0;
+      for (frozen = kept.length - 1; frozen > 0; frozen--) {
+        if (kept[frozen].weights.length > 0 && ++seen === freeze) break;
+      }
+    }
     kept.forEach((layer, i) => { layer.trainable = i >= frozen; });
   }
   return model;
