@@ -1,0 +1,28 @@
+import { Box, Text } from 'ink';
+import type { RunState } from '../reducer.ts';
+import { formatDuration } from '../format.ts';
+
+const PHASE: Record<RunState['phase'], { readonly label: string; readonly color?: string }> = {
+  idle: { label: 'starting' },
+  running: { label: 'running', color: 'yellow' },
+  done: { label: 'done', color: 'green' },
+  failed: { label: 'failed', color: 'red' },
+  cancelled: { label: 'cancelled', color: 'yellow' },
+};
+
+/** Pipeline name, backend, and the run's phase with its elapsed time. */
+export function Header({ state, quitting }: { readonly state: RunState; readonly quitting: boolean }) {
+  const phase = PHASE[state.phase];
+  const elapsed = state.ms ?? (state.now !== undefined && state.startedAt !== undefined ? state.now - state.startedAt : undefined);
+  return (
+    <Box>
+      <Text bold>medpipe</Text>
+      <Text> · {state.pipeline ?? '…'}</Text>
+      <Text dimColor> · backend </Text>
+      <Text>{state.backend ?? '…'}</Text>
+      <Text> · </Text>
+      <Text color={phase.color}>{quitting && state.phase === 'running' ? 'stopping…' : phase.label}</Text>
+      {elapsed !== undefined && <Text dimColor> {formatDuration(elapsed)}</Text>}
+    </Box>
+  );
+}
