@@ -1,0 +1,55 @@
+import sharp from 'sharp';
+import { parse, View, type Spec } from 'vega';
+import { compile } from 'vega-lite';
+import { MedpipeError } from '../runtime/errors.ts';
+import type { VegaLiteSpec } from './vega-lite-spec.ts';
+
+/**
+ * Compiles a Vega-Lite spec and renders it to an SVG string headlessly (vega `View` with no renderer
+ * attached, then `toSVG()`): no browser, no canvas. Specs must carry their data inline.
+ *
+ * @example
+ *   const svg = await renderSvg(lossCurveSpec(history));
+ */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  let vegaSpec: Spec;
+  try {
+    vegaSpec = compile(spec).spec as Spec;
+  } catch (cause) {
+    throw new MedpipeError('INTERNAL', `The Vega-Lite spec does not compile: ${(cause as Error).message}`, {
+      cause,
+      fix: 'Check the spec against https://vega.github.io/schema/vega-lite/v5.json.',
+    });
+  }
+  // A loader that refuses URLs: plots must never reach the network or the disk while rendering.
+  const loader = {
+    load: () => Promise.reject(new Error('medpipe plots use inline data only')),
+    sanitize: () => Promise.reject(new Error('medpipe plots use inline data only')),
+    http: () => Promise.reject(new Error('no network')),
+    file: () => Promise.reject(new Error('no file access')),
+  };
+  const view = new View(parse(vegaSpec), { renderer: 'none', loader: loader as never, logLevel: 0 });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Rasterises an SVG to PNG with sharp (librsvg). `scale` 2 gives a sharp image on high-DPI screens.
+ * Text needs a font that fontconfig can find (Debian: fonts-dejavu-core).
+ *
+ * @example
+ *   await fs.writeFile('roc.png', await svgToPng(svg));
+ */
+export async function svgToPng(
+  svg: string,
+  /** @default 2 */
+  scale = 2,
+): Promise<Buffer> {
+  if (!(scale > 0 && scale <= 8)) {
+    throw new MedpipeError('INVALID_CONFIG', `PNG scale ${scale} is outside (0, 8].`, { fix: 'Use a scale such as 1 or 2.' });
+  }
+  return sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
+}

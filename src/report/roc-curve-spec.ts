@@ -1,0 +1,81 @@
+import { MedpipeError } from '../runtime/errors.ts';
+import { BASE_CONFIG, fmt, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './vega-lite-spec.ts';
+
+export interface RocCurveInput {
+  /** e.g. 'train', 'test'. */
+  readonly name: string;
+  readonly fpr: readonly number[];
+  readonly tpr: readonly number[];
+  readonly auc: number;
+}
+
+/** Distinct colours per curve; test (usually second) in orange like validation elsewhere. */
+export const CURVE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2'];
+
+/**
+ * ROC curves (e.g. train and test), each labelled "name (AUC = 0.973)" in the legend, with the
+ * chance diagonal. Points are drawn in the given order (not re-sorted by x), so the vertical steps of
+ * tied false-positive rates stay exact. For large sets pass `rocCurve(y, s, { dropIntermediate: true })`:
+ * the same curve with far fewer points.
+ *
+ * @example
+ *   const test = rocCurve(y, s, { dropIntermediate: true });
+ *   await renderSvg(rocCurveSpec([{ name: 'test', ...test, auc: rocAuc(y, s) }]));
+ */
+export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readonly title?: string } = {}): VegaLiteSpec {
+  checkCurves(curves, 'fpr', 'tpr', 'ROC');
+  const labels = curves.map((c) => `${c.name} (AUC = ${fmt(c.auc)})`);
+  const values = curves.flatMap((c, k) =>
+    c.fpr.map((x, i) => ({ curve: labels[k], order: i, fpr: x, tpr: c.tpr[i] })).filter((p) => Number.isFinite(p.fpr) && Number.isFinite(p.tpr)),
+  );
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: options.title ?? `ROC curve: ${curves.map((c) => c.name).join(' vs ')}`,
+    width: 360,
+    height: 360,
+    layer: [
+      {
+        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        mark: { type: 'line', strokeDash: [5, 5], color: '#999999', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' },
+          y: { field: 'y', type: 'quantitative' },
+        },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', strokeWidth: 2.5 },
+        encoding: {
+          x: { field: 'fpr', type: 'quantitative', title: 'False positive rate (1 − specificity)', scale: { domain: [0, 1] } },
+          y: { field: 'tpr', type: 'quantitative', title: 'True positive rate (sensitivity)', scale: { domain: [0, 1] } },
+          order: { field: 'order', type: 'quantitative' },
+          color: {
+            field: 'curve',
+            type: 'nominal',
+            title: null,
+            scale: { domain: labels, range: CURVE_COLORS.slice(0, labels.length) },
+            legend: { orient: 'bottom-right', fillColor: 'white', padding: 6, strokeColor: '#cccccc', symbolType: 'stroke' },
+          },
+        },
+      },
+    ],
+    config: BASE_CONFIG,
+  } as VegaLiteSpec;
+}
+
+export function checkCurves(curves: readonly object[], xKey: string, yKey: string, what: string): void {
+  if (!Array.isArray(curves) || curves.length === 0) {
+    throw new MedpipeError('INVALID_CONFIG', `A ${what} plot needs at least one curve.`, {
+      fix: `Pass [{ name: 'test', ${xKey}, ${yKey}, … }].`,
+    });
+  }
+  for (const c of curves as Record<string, unknown>[]) {
+    const x = c[xKey] as readonly number[] | undefined;
+    const y = c[yKey] as readonly number[] | undefined;
+    if (typeof c.name !== 'string' || !x || !y || x.length !== y.length || x.length === 0) {
+      throw new MedpipeError('INVALID_CONFIG', `${what} curve ${JSON.stringify(c.name)} needs a name and equally long, non-empty ${xKey}/${yKey} arrays.`, {
+        fix: `Pass the arrays returned by ${what === 'ROC' ? 'rocCurve' : 'precisionRecallCurve'}().`,
+      });
+    }
+  }
+}
