@@ -121,6 +121,45 @@ export function epochOrder(labels: Float32Array, oversample: boolean, seed: numb
   return shuffleInPlace(order, createRng(deriveSeed(seed, 'shuffle', epoch)));
 }
 
+export interface EpochBatches {
+  /** Sample indices of the epoch in training order. */
+  readonly order: Int32Array;
+  /** Number of batches. */
+  readonly count: number;
+  /** Builds batch b (0-based): copied pixels, augmented when a policy is given, and its labels. Call in order. */
+  batch(b: number): { pixels: Float32Array; labels: Float32Array };
+}
+
+/**
+ * The training batches of one epoch: seeded order (with oversampling), pixels gathered by index and
+ * augmented with the epoch's own random stream, so every epoch sees fresh transforms. The source
+ * buffers are never modified. Batches must be built in order (they share the epoch's random stream).
+ */
+export function epochBatches(
+  data: FitData,
+  options: { readonly batchSize: number; readonly seed: number; readonly oversample?: boolean; readonly augment?: AugmentPolicy },
+  epoch: number,
+): EpochBatches {
+  const order = epochOrder(data.y, options.oversample ?? false, options.seed, epoch);
+  const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
+  const rng = createRng(deriveSeed(options.seed, 'augment', epoch));
+  const size = data.shape[0] * data.shape[1] * data.shape[2];
+  return {
+    order,
+    count: Math.ceil(order.length / options.batchSize),
+    batch(b: number) {
+      const start = b * options.batchSize;
+      const n = Math.min(options.batchSize, order.length - start);
+      let pixels: Float32Array = new Float32Array(n * size);
+      gatherImages(data, order, start, n, pixels);
+      if (augment) pixels = augmentBatch(pixels, data.shape, n, augment, rng);
+      const labels = new Float32Array(n);
+      for (let i = 0; i < n; i++) labels[i] = data.y[order[start + i]];
+      return { pixels, labels };
+    },
+  };
+}
+
 function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(values)) out[prefix + k] = v;
@@ -167,27 +206,21 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   frozenNorms.forEach((l, i) => { l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false }); });
 
   const [h, w, c] = train.shape;
-  const size = h * w * c;
   const history: Record<string, number>[] = [];
   let stoppedEarly = false;
   let restoredBest = false;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      const order = epochOrder(train.y, options.oversample ?? false, options.seed, epoch);
-      const batches = Math.ceil(order.length / options.batchSize);
-      const augmentRng = createRng(deriveSeed(options.seed, 'augment', epoch));
-      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(order.length), scores: new Float32Array(order.length) } : undefined;
+      const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
+      const batches = batchList.count;
+      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;
-        const n = Math.min(options.batchSize, order.length - start);
-        let pixels: Float32Array = new Float32Array(n * size);
-        gatherImages(train, order, start, n, pixels);
-        if (augment) pixels = augmentBatch(pixels, train.shape, n, augment, augmentRng);
-        const labels = new Float32Array(n);
-        for (let i = 0; i < n; i++) labels[i] = train.y[order[start + i]];
+        const { pixels, labels } = batchList.batch(b);
+        const n = labels.length;
         dropouts.forEach((l, i) => { l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i); });
         let batchScores: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
