@@ -52,7 +52,7 @@ export function confusionMatrixSpec(
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: `Confusion matrix${where}`,
-      subtitle: `threshold ${threshold}: predicted ${pos} when score ≥ ${threshold}`,
+      subtitle: `threshold ${shortThreshold(threshold)}: predicted ${pos} when score ≥ threshold`,
     },
     data: { values: cells },
     width: 300,
@@ -85,4 +85,10 @@ export function confusionMatrixSpec(
     ],
     config: BASE_CONFIG,
   } as VegaLiteSpec;
+}
+
+/** A chosen threshold such as 0.31372549… is shown as ≈0.3137; metrics.json keeps the exact value. */
+function shortThreshold(threshold: number): string {
+  const short = String(Number(threshold.toPrecision(4)));
+  return short === String(threshold) ? short : `≈${short}`;
 }
