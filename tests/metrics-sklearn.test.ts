@@ -19,7 +19,8 @@ import {
   thresholdForSensitivity,
 } from '../src/metrics/index.ts';
 
-const PYTHON = '/usr/bin/python3';
+// MEDPIPE_SKLEARN_PYTHON overrides the interpreter (e.g. a venv with another scikit-learn version).
+const PYTHON = process.env.MEDPIPE_SKLEARN_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference', 'sklearn_check.py');
 const TOL = 1e-9;
 
