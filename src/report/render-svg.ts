@@ -28,7 +28,8 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
     http: () => Promise.reject(new Error('no network')),
     file: () => Promise.reject(new Error('no file access')),
   };
-  const view = new View(parse(vegaSpec), { renderer: 'none', loader: loader as never, logLevel: 0 });
+  // logLevel 1 = vega's Error level: dataflow errors are printed, routine warnings are not.
+  const view = new View(parse(vegaSpec), { renderer: 'none', loader: loader as never, logLevel: 1 });
   try {
     return await view.toSVG();
   } finally {
