@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MedpipeError } from '../runtime/errors.ts';
+
+const require = createRequire(import.meta.url);
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Backends in order of preference. `tensorflow` is what tfjs-node(-gpu) registers. */
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'native', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendChoice {
+  readonly name: BackendName;
+  /** One line: which backend and, when a faster one is missing, why and how to get it. */
+  readonly line: string;
+}
+
+function resolvable(pkg: string): boolean {
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The TensorFlow.js version, read without loading TensorFlow.js (keeps cached reruns fast). */
+export function tfjsVersion(): string {
+  try {
+    const file = require.resolve('@tensorflow/tfjs-core/package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The backend a run will use, predicted without loading anything (it goes into the cache keys of
+ * the learning stages): the forced one, else the best one that is installed.
+ */
+export function predictBackend(forced?: string): BackendName {
+  if (forced) return parseBackend(forced);
+  if (resolvable('@tensorflow/tfjs-node-gpu')) return 'tensorflow-gpu';
+  if (resolvable('@tensorflow/tfjs-node')) return 'tensorflow';
+  if (existsSync(join(projectRoot, 'native', 'build', 'Release', 'medpipe_native.node'))) return 'native';
+  return 'cpu';
+}
+
+function parseBackend(name: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
+  throw new MedpipeError('BACKEND_UNAVAILABLE', `Unknown backend '${name}'.`, {
+    fix: `Use one of: ${BACKENDS.join(', ')}.`,
+  });
+}
+
+let chosen: Promise<BackendChoice> | undefined;
+
+/**
+ * Loads TensorFlow.js and the best backend available: tfjs-node-gpu, then tfjs-node, then the
+ * native addon, then pure JS. A forced backend that cannot load is an error, not a fallback.
+ */
+export function initBackend(forced?: string): Promise<BackendChoice> {
+  chosen ??= choose(forced);
+  return chosen;
+}
+
+async function choose(forced?: string): Promise<BackendChoice> {
+  const wanted = forced ? [parseBackend(forced)] : [...BACKENDS];
+  const missing: string[] = [];
+  for (const name of wanted) {
+    const result = await tryLoad(name);
+    if (result.ok) {
+      const tf = await import('@tensorflow/tfjs');
+      await tf.setBackend(result.tfName);
+      await tf.ready();
+      const why = missing.length > 0 ? ` (not available: ${missing.join('; ')})` : '';
+      return { name, line: `backend: ${name}${result.info ? ` [${result.info}]` : ''}${why}` };
+    }
+    if (forced) {
+      throw new MedpipeError('BACKEND_UNAVAILABLE', `Backend '${name}' cannot load: ${result.reason}.`, {
+        fix: result.fix,
+      });
+    }
+    missing.push(`${name}: ${result.reason} — ${result.fix}`);
+  }
+  throw new MedpipeError('BACKEND_UNAVAILABLE', 'No TensorFlow.js backend could load.', {
+    fix: 'Reinstall dependencies with `npm ci`.',
+  });
+}
+
+type LoadResult =
+  | { ok: true; tfName: string; info?: string }
+  | { ok: false; reason: string; fix: string };
+
+async function tryLoad(name: BackendName): Promise<LoadResult> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      if (!resolvable(pkg)) {
+        return { ok: false, reason: `${pkg} is not installed`, fix: `npm install ${pkg} (needs libtensorflow download access)` };
+      }
+      try {
+        await import(pkg);
+        return { ok: true, tfName: 'tensorflow', info: pkg };
+      } catch (error) {
+        return { ok: false, reason: `${pkg} failed to load (${firstLine(error)})`, fix: `npm rebuild ${pkg}` };
+      }
+    }
+    case 'native': {
+      try {
+        const mod = (await import('./native.ts')) as {
+          loadNativeBackend: () => Promise<{ ok: true; info: string } | { ok: false; reason: string; fix: string }>;
+        };
+        const result = await mod.loadNativeBackend();
+        return result.ok ? { ok: true, tfName: 'native', info: result.info } : result;
+      } catch (error) {
+        return { ok: false, reason: `native backend failed to load (${firstLine(error)})`, fix: 'apt-get install libdnnl-dev libopenblas-dev && npm rebuild' };
+      }
+    }
+    case 'cpu':
+      await import('@tensorflow/tfjs');
+      return { ok: true, tfName: 'cpu', info: 'pure JavaScript' };
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}

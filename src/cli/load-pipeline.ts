@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isPipeline, type Pipeline } from '../pipeline.ts';
+import { MedpipeError } from '../runtime/errors.ts';
+
+/**
+ * Imports a user's pipeline file (TypeScript through tsx) and returns its default export.
+ * `fresh` loads it (and the local files it imports) anew, for watch mode.
+ */
+export async function loadPipelineFile(file: string, options: { fresh?: boolean } = {}): Promise<Pipeline<unknown>> {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} does not exist.`, {
+      file,
+      fix: 'Check the path, or create one with `medpipe init <name> --data <folder>`.',
+    });
+  }
+  let mod: { default?: unknown };
+  try {
+    if (options.fresh) {
+      const { tsImport } = await import('tsx/esm/api');
+      mod = (await tsImport(pathToFileURL(path).href, { parentURL: import.meta.url })) as { default?: unknown };
+    } else {
+      mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    }
+  } catch (error) {
+    throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
+      file,
+      fix: 'Fix the error in the pipeline file (run `npx tsc --noEmit` to see type errors).',
+      cause: error,
+    });
+  }
+  const value = mod.default;
+  if (!isPipeline(value)) {
+    throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} has no pipeline as its default export.`, {
+      file,
+      fix: "End the file with `export default pipeline('name').then(...)`.",
+    });
+  }
+  return value;
+}

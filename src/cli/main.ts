@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { dirname, resolve } from 'node:path';
+import { MedpipeError } from '../runtime/errors.ts';
+
+const HELP = `medpipe — pipeline-as-code for medical image CNNs
+
+Usage:
+  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--watch] [--plain]
+  medpipe status <pipeline.ts> [--cache DIR]
+  medpipe clean [--cache DIR] [--keep-last N]
+  medpipe init <name> --data <folder> [--dir pipelines]
+  medpipe predict <model-dir> <image|folder> [--threshold T]
+
+Options:
+  --cache DIR     cache folder (default: ./cache or $MEDPIPE_CACHE)
+  --seed N        seed for splitting, init, shuffling, dropout, augmentation (default: the pipeline's, else 42)
+  --out DIR       output folder (default: out/<pipeline name>)
+  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, tensorflow, native, cpu
+  --watch         stay up and rerun what a change to the data or the pipeline file invalidates
+  --plain         plain event lines even on a terminal
+`;
+
+/** The CLI; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await (await import('./run-command.ts')).runCommand(rest);
+      case 'status':
+        return await (await import('./status-command.ts')).statusCommand(rest);
+      case 'clean':
+        return await (await import('./clean-command.ts')).cleanCommand(rest);
+      case 'init':
+        return await (await import('./init-command.ts')).initCommand(rest);
+      case 'predict':
+        return await (await import('./predict-command.ts')).predictCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command === undefined ? 1 : 0;
+      default:
+        process.stderr.write(`medpipe: unknown command '${command}'.\n\n${HELP}`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(formatError(error) + '\n');
+    return error instanceof MedpipeError && error.code === 'INVALID_CONFIG' ? 2 : 1;
+  }
+}
+
+export function formatError(error: unknown): string {
+  if (error instanceof MedpipeError) {
+    const issues = error.issues.length > 0 ? '\n' + error.issues.map((i) => `  - ${i}`).join('\n') : '';
+    const fix = error.fix ? `\n  fix: ${error.fix}` : '';
+    const stack = process.env.MEDPIPE_DEBUG ? `\n${String((error.cause as Error | undefined)?.stack ?? error.stack)}` : '';
+    return `medpipe: ${error.stage ? `[${error.stage}] ` : ''}${error.message}${issues}${fix}${stack}`;
+  }
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return `medpipe: ${error.message}\n\n${HELP}`;
+  }
+  return `medpipe: ${process.env.MEDPIPE_DEBUG && error instanceof Error ? error.stack : String(error)}`;
+}
+
+/** Parses the options shared by run and status. */
+export function parseRunArgs(args: readonly string[]) {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      cache: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      backend: { type: 'string' },
+      watch: { type: 'boolean' },
+      plain: { type: 'boolean' },
+    },
+  });
+  const file = positionals[0];
+  if (!file) throw new MedpipeError('INVALID_CONFIG', 'Which pipeline? Missing the pipeline file.', { fix: 'medpipe run pipelines/xray.ts' });
+  let seed: number | undefined;
+  if (values.seed !== undefined) {
+    seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new MedpipeError('INVALID_CONFIG', `--seed must be an integer, got '${values.seed}'.`, { fix: '--seed 42' });
+  }
+  const path = resolve(file);
+  return {
+    file: path,
+    watch: values.watch ?? false,
+    plain: values.plain ?? false,
+    options: {
+      cacheDir: values.cache,
+      seed,
+      outDir: values.out,
+      backend: values.backend,
+      baseDir: dirname(path),
+    },
+  };
+}

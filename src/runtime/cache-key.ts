@@ -1,0 +1,104 @@
+import { canonicalJson, sha256 } from './canonical.ts';
+import type { MissReason } from './events.ts';
+
+/** Everything a stage's cache key is made of, kept so a later miss can be explained. */
+export interface KeyInputs {
+  readonly kind: string;
+  readonly version: number;
+  /** The canonical config (functions by source, see canonical.ts). */
+  readonly config: unknown;
+  readonly upstream: { readonly stage: string; readonly outputHash: string } | null;
+  /** Input files: relative path → content hash. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Environment parts that change results (tfjs version, backend, seed). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export function stageKey(inputs: KeyInputs): string {
+  return sha256(canonicalJson(inputs));
+}
+
+/** Makes a config hashable and comparable: the same canonical form that goes into the key. */
+export function canonicalConfig(config: unknown): unknown {
+  return JSON.parse(canonicalJson(config ?? null));
+}
+
+/** Why `current` differs from `previous` (the inputs of the stage's last run). */
+export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs): MissReason[] {
+  if (!previous) return [{ kind: 'new', detail: 'no earlier run of this stage in this cache' }];
+  const reasons: MissReason[] = [];
+  if (previous.kind !== current.kind || previous.version !== current.version) {
+    reasons.push({
+      kind: 'code',
+      detail: `${previous.kind} v${previous.version} → ${current.kind} v${current.version}`,
+    });
+  }
+  const fields = diffPaths(previous.config, current.config, '');
+  if (fields.length > 0) reasons.push({ kind: 'config', fields });
+  if (previous.upstream?.outputHash !== current.upstream?.outputHash) {
+    reasons.push({ kind: 'upstream', stage: current.upstream?.stage ?? previous.upstream?.stage ?? '?' });
+  }
+  if (previous.files || current.files) {
+    const before = previous.files ?? {};
+    const after = current.files ?? {};
+    const added: string[] = [];
+    const removed: string[] = [];
+    const changed: string[] = [];
+    for (const [file, hash] of Object.entries(after)) {
+      if (!(file in before)) added.push(file);
+      else if (before[file] !== hash) changed.push(file);
+    }
+    for (const file of Object.keys(before)) if (!(file in after)) removed.push(file);
+    if (added.length + removed.length + changed.length > 0) {
+      reasons.push({
+        kind: 'files',
+        added: added.length,
+        removed: removed.length,
+        changed: changed.length,
+        examples: [...changed, ...added, ...removed].slice(0, 3),
+      });
+    }
+  }
+  const parts = [...new Set([...Object.keys(previous.env), ...Object.keys(current.env)])].filter(
+    (part) => previous.env[part] !== current.env[part],
+  );
+  if (parts.length > 0) reasons.push({ kind: 'env', parts: parts.map((p) => `${p} ${previous.env[p] ?? '-'} → ${current.env[p] ?? '-'}`) });
+  if (reasons.length === 0) reasons.push({ kind: 'corrupt', detail: 'the entry was missing or failed verification' });
+  return reasons;
+}
+
+function diffPaths(a: unknown, b: unknown, prefix: string): string[] {
+  if (canonicalJson(a) === canonicalJson(b)) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b) && !('$function' in a) && !('$function' in b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((key) => diffPaths(a[key], b[key], prefix ? `${prefix}.${key}` : key));
+  }
+  return [prefix || '(config)'];
+}
+
+/** One human line per reason, for `status` and the plain logger. */
+export function describeReason(reason: MissReason): string {
+  switch (reason.kind) {
+    case 'new':
+      return `new: ${reason.detail}`;
+    case 'config':
+      return `config changed: ${reason.fields.join(', ')}`;
+    case 'files': {
+      const parts = [
+        reason.added && `${reason.added} added`,
+        reason.changed && `${reason.changed} changed`,
+        reason.removed && `${reason.removed} removed`,
+      ].filter(Boolean);
+      return `files ${parts.join(', ')} (e.g. ${reason.examples.join(', ')})`;
+    }
+    case 'upstream':
+      return `upstream stage '${reason.stage}' changed its output`;
+    case 'env':
+      return `environment changed: ${reason.parts.join('; ')}`;
+    case 'code':
+      return `stage implementation changed: ${reason.detail}`;
+    case 'corrupt':
+      return `cache entry unusable: ${reason.detail}`;
+  }
+}

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
+import { canonicalJson, sha256 } from './canonical.ts';
+import type { KeyInputs } from './cache-key.ts';
+
+/** What a stage stores: small JSON plus named binary payloads. */
+export interface Artifact {
+  readonly meta: unknown;
+  readonly blobs: Readonly<Record<string, Uint8Array>>;
+}
+
+export interface CacheEntry {
+  readonly format: 1;
+  readonly key: string;
+  readonly stage: string;
+  readonly kind: string;
+  readonly pipeline: string;
+  /** Hash of the stage's output (meta + blob hashes): downstream keys use it (early cutoff). */
+  readonly outputHash: string;
+  readonly meta: unknown;
+  readonly blobs: Readonly<Record<string, { readonly hash: string; readonly size: number }>>;
+  readonly inputs: KeyInputs;
+  readonly summary?: string;
+  readonly createdAt: string;
+  readonly ms: number;
+}
+
+/** Where a pipeline's stage last pointed, to explain the next miss. */
+export interface IndexRecord {
+  readonly key: string;
+  readonly inputs: KeyInputs;
+  readonly at: string;
+}
+
+/**
+ * The on-disk cache. Binary payloads are content-addressed objects (`objects/ab/<sha256>`), stage
+ * entries are JSON files named by key that carry a checksum of themselves. Every file is written
+ * atomically (temp + fsync + rename), objects before the entry that names them, so a run killed at
+ * any moment leaves either a complete entry or none; reads verify checksums and hashes and treat
+ * anything that does not verify as absent.
+ */
+export class CacheStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  private objectPath(hash: string): string {
+    return join(this.dir, 'objects', hash.slice(0, 2), hash);
+  }
+
+  private entryPath(key: string): string {
+    return join(this.dir, 'entries', `${key}.json`);
+  }
+
+  async putObject(bytes: Uint8Array): Promise<string> {
+    const hash = sha256(bytes);
+    const path = this.objectPath(hash);
+    if (!(await exists(path))) await writeFileAtomic(path, bytes);
+    return hash;
+  }
+
+  /** Reads an object and checks its content against its name. */
+  async getObject(hash: string): Promise<Uint8Array | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.objectPath(hash));
+    } catch {
+      return undefined;
+    }
+    if (sha256(bytes) !== hash) {
+      await rm(this.objectPath(hash), { force: true });
+      return undefined;
+    }
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Stores an artifact and its entry; returns the entry. */
+  async put(
+    base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
+    artifact: Artifact,
+  ): Promise<CacheEntry> {
+    const blobs: Record<string, { hash: string; size: number }> = {};
+    for (const [name, bytes] of Object.entries(artifact.blobs)) {
+      blobs[name] = { hash: await this.putObject(bytes), size: bytes.byteLength };
+    }
+    const outputHash = outputHashOf(artifact.meta, blobs);
+    const entry: CacheEntry = {
+      format: 1,
+      ...base,
+      outputHash,
+      meta: artifact.meta,
+      blobs,
+      createdAt: new Date().toISOString(),
+    };
+    const body = canonicalJson(entry);
+    await writeFileAtomic(this.entryPath(entry.key), JSON.stringify({ checksum: sha256(body), entry }));
+    return entry;
+  }
+
+  /** The entry for a key, if it is complete and verified; its objects are checked for presence and size. */
+  async get(key: string): Promise<CacheEntry | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.entryPath(key), 'utf8');
+    } catch {
+      return undefined;
+    }
+    let parsed: { checksum?: string; entry?: CacheEntry };
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      await this.drop(key);
+      return undefined;
+    }
+    const entry = parsed.entry;
+    if (!entry || entry.key !== key || parsed.checksum !== sha256(canonicalJson(entry))) {
+      await this.drop(key);
+      return undefined;
+    }
+    for (const blob of Object.values(entry.blobs)) {
+      const info = await stat(this.objectPath(blob.hash)).catch(() => undefined);
+      if (!info || info.size !== blob.size) {
+        await this.drop(key);
+        return undefined;
+      }
+    }
+    return entry;
+  }
+
+  /** Loads an entry's artifact, verifying every object; undefined when any is damaged. */
+  async load(entry: CacheEntry): Promise<Artifact | undefined> {
+    const blobs: Record<string, Uint8Array> = {};
+    for (const [name, blob] of Object.entries(entry.blobs)) {
+      const bytes = await this.getObject(blob.hash);
+      if (!bytes) {
+        await this.drop(entry.key);
+        return undefined;
+      }
+      blobs[name] = bytes;
+    }
+    return { meta: entry.meta, blobs };
+  }
+
+  async drop(key: string): Promise<void> {
+    await rm(this.entryPath(key), { force: true });
+  }
+
+  // --- per-pipeline index: the last key of each stage, to explain misses ---
+
+  private indexPath(pipeline: string, stage: string): string {
+    return join(this.dir, 'index', safeName(pipeline), `${safeName(stage)}.json`);
+  }
+
+  async readIndex(pipeline: string, stage: string): Promise<IndexRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.indexPath(pipeline, stage), 'utf8')) as IndexRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeIndex(pipeline: string, stage: string, record: IndexRecord): Promise<void> {
+    await writeFileAtomic(this.indexPath(pipeline, stage), JSON.stringify(record));
+  }
+
+  // --- small keyed records (per-file decode results, stat index) ---
+
+  private recordPath(space: string, key: string): string {
+    return join(this.dir, space, key.slice(0, 2), key);
+  }
+
+  /** A keyed binary record with an embedded checksum (used for per-file decode results). */
+  async putRecord(space: string, key: string, bytes: Uint8Array): Promise<void> {
+    const digest = createHash('sha256').update(bytes).digest();
+    const out = new Uint8Array(32 + bytes.byteLength);
+    out.set(digest, 0);
+    out.set(bytes, 32);
+    await writeFileAtomic(this.recordPath(space, key), out);
+  }
+
+  async getRecord(space: string, key: string): Promise<Uint8Array | undefined> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.recordPath(space, key));
+    } catch {
+      return undefined;
+    }
+    if (data.byteLength < 32) return undefined;
+    const body = data.subarray(32);
+    const digest = createHash('sha256').update(body).digest();
+    if (!digest.equals(data.subarray(0, 32))) {
+      await rm(this.recordPath(space, key), { force: true });
+      return undefined;
+    }
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  async ensure(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  /** Every entry, newest first (for `clean --keep-last`). */
+  async listEntries(): Promise<{ key: string; createdAt: string; pipeline: string; stage: string; blobs: string[] }[]> {
+    const dir = join(this.dir, 'entries');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const out = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const entry = await this.get(name.slice(0, -5));
+      if (entry) {
+        out.push({
+          key: entry.key,
+          createdAt: entry.createdAt,
+          pipeline: entry.pipeline,
+          stage: entry.stage,
+          blobs: Object.values(entry.blobs).map((b) => b.hash),
+        });
+      }
+    }
+    return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** Removes objects no entry references. */
+  async collectGarbage(keep: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    const root = join(this.dir, 'objects');
+    for (const prefix of await readdir(root).catch(() => [] as string[])) {
+      for (const name of await readdir(join(root, prefix)).catch(() => [] as string[])) {
+        if (!keep.has(name)) {
+          await unlink(join(root, prefix, name)).catch(() => undefined);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}
+
+export function outputHashOf(meta: unknown, blobs: Record<string, { hash: string }>): string {
+  const hashes: Record<string, string> = {};
+  for (const [name, blob] of Object.entries(blobs)) hashes[name] = blob.hash;
+  return sha256(canonicalJson({ meta, blobs: hashes }));
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,361 @@
+import { Observable } from 'rxjs';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Pipeline, StageNode } from '../pipeline.ts';
+import { initBackend, predictBackend, tfjsVersion } from '../backend/select.ts';
+import { CacheStore, type Artifact, type CacheEntry } from './cache-store.ts';
+import { canonicalConfig, explainMiss, stageKey, type KeyInputs } from './cache-key.ts';
+import { MedpipeError, isAbortError, throwIfAborted, wrapStageError } from './errors.ts';
+import type { ErrorInfo, MissReason, RunEvent } from './events.ts';
+import { FileHasher } from './file-hash.ts';
+import type { Fingerprint, StageContext, StageImpl } from './stage-impl.ts';
+import { loadStageImpl } from '../stages/registry.ts';
+import { validatePipeline } from './validate.ts';
+import { writeRunReport } from './report.ts';
+
+export interface RunOptions {
+  /** @default 'cache' (or $MEDPIPE_CACHE) */
+  readonly cacheDir?: string;
+  /** Overrides the pipeline's seed. */
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+  /** @default the pipeline's outDir, else 'out/<name>' */
+  readonly outDir?: string;
+  /** Force a backend (tensorflow-gpu, tensorflow, native, cpu). */
+  readonly backend?: string;
+  /** Folder that relative paths in the pipeline resolve against. @default process.cwd() */
+  readonly baseDir?: string;
+}
+
+export function defaultCacheDir(): string {
+  return process.env.MEDPIPE_CACHE ?? 'cache';
+}
+
+/** A planned stage: its key inputs, key, and whether a verified entry exists. */
+interface Planned {
+  readonly node: StageNode<never, unknown, string, unknown>;
+  readonly impl: StageImpl;
+  readonly inputs: KeyInputs;
+  readonly key: string;
+  readonly entry: CacheEntry | undefined;
+  readonly fingerprint: Fingerprint | undefined;
+}
+
+/**
+ * Runs a pipeline and streams its events. Stages whose key matches a verified cache entry are
+ * served from cache and not even loaded unless a later stage needs their output. Unsubscribing
+ * (or aborting `options.signal`) cancels the run at the next safe point; finished stages stay cached.
+ * @example
+ *   runPipeline(p, { cacheDir: 'cache' }).subscribe((e) => console.log(e.type));
+ */
+export function runPipeline(pipeline: Pipeline<unknown>, options: RunOptions = {}): Observable<RunEvent> {
+  return new Observable<RunEvent>((subscriber) => {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) controller.abort();
+    execute(pipeline, options, controller.signal, (event) => subscriber.next(event)).then(
+      () => subscriber.complete(),
+      (error) => subscriber.error(error),
+    );
+    return () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      controller.abort();
+    };
+  });
+}
+
+/** Runs a pipeline to completion; resolves with the last event (run-done). */
+export function runToCompletion(pipeline: Pipeline<unknown>, options: RunOptions = {}, onEvent?: (e: RunEvent) => void): Promise<Extract<RunEvent, { type: 'run-done' }>> {
+  return new Promise((resolvePromise, reject) => {
+    let last: RunEvent | undefined;
+    runPipeline(pipeline, options).subscribe({
+      next: (event) => {
+        last = event;
+        onEvent?.(event);
+      },
+      error: reject,
+      complete: () => {
+        if (last?.type === 'run-done') resolvePromise(last);
+        else reject(new MedpipeError('INTERNAL', 'The run ended without a result.'));
+      },
+    });
+  });
+}
+
+function toInfo(error: unknown): ErrorInfo {
+  if (error instanceof MedpipeError) {
+    const issues = error.issues.length > 0 ? `\n  - ${error.issues.join('\n  - ')}` : '';
+    return { code: error.code, message: error.message + issues, fix: error.fix, file: error.file };
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+class Session {
+  readonly store: CacheStore;
+  readonly hasher: FileHasher;
+  readonly seed: number;
+  readonly baseDir: string;
+  readonly backendName: string;
+  constructor(
+    readonly pipeline: Pipeline<unknown>,
+    readonly options: RunOptions,
+  ) {
+    const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
+    this.store = new CacheStore(cacheDir);
+    this.hasher = new FileHasher(cacheDir);
+    this.seed = options.seed ?? pipeline.options.seed ?? 42;
+    this.baseDir = resolve(options.baseDir ?? process.cwd());
+    this.backendName = predictBackend(options.backend ?? process.env.MEDPIPE_BACKEND);
+  }
+
+  context(
+    stage: string,
+    signal: AbortSignal,
+    emit: (e: RunEvent) => void,
+    links: { ancestor: (port: string) => Promise<unknown>; upstreamHash: string | undefined } = {
+      ancestor: async () => undefined,
+      upstreamHash: undefined,
+    },
+  ): StageContext {
+    return {
+      ...links,
+      stage,
+      pipeline: this.pipeline.name,
+      seed: this.seed,
+      signal,
+      baseDir: this.baseDir,
+      store: this.store,
+      hasher: this.hasher,
+      emit: (event) => emit({ ...event, stage, at: Date.now() } as RunEvent),
+      backend: async () => {
+        const choice = await initBackend(this.options.backend ?? process.env.MEDPIPE_BACKEND);
+        return choice.name;
+      },
+    };
+  }
+
+  env(impl: StageImpl): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (impl.seeded) env.seed = String(this.seed);
+    if (impl.usesTf) {
+      env.tfjs = tfjsVersion();
+      env.backend = this.backendName;
+    }
+    return env;
+  }
+
+  /** Computes the key of each stage in order, as far as the cache allows without running anything. */
+  async plan(
+    impls: readonly StageImpl[],
+    ctxFor: (stage: string) => StageContext,
+    upstreamHash: (index: number) => string | undefined,
+    index: number,
+  ): Promise<Planned> {
+    const node = this.pipeline.stages[index]!;
+    const impl = impls[index]!;
+    const ctx = ctxFor(node.id);
+    const fingerprint = impl.fingerprint ? await impl.fingerprint(node.config, ctx) : undefined;
+    const previous = index > 0 ? this.pipeline.stages[index - 1]! : undefined;
+    const upHash = index > 0 ? upstreamHash(index - 1) : undefined;
+    const inputs: KeyInputs = {
+      kind: impl.kind,
+      version: impl.version,
+      config: canonicalConfig(node.config),
+      upstream: previous ? { stage: previous.id, outputHash: upHash ?? 'pending' } : null,
+      ...(fingerprint ? { files: fingerprint.files } : {}),
+      env: this.env(impl),
+    };
+    const key = stageKey(inputs);
+    const entry = upHash === undefined && index > 0 ? undefined : await this.store.get(key);
+    return { node, impl, inputs, key, entry, fingerprint };
+  }
+}
+
+async function execute(
+  pipeline: Pipeline<unknown>,
+  options: RunOptions,
+  signal: AbortSignal,
+  emitRaw: (event: RunEvent) => void,
+): Promise<void> {
+  const started = Date.now();
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  let cacheHits = 0;
+  const session = new Session(pipeline, options);
+  const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
+  const emit = (event: RunEvent) => emitRaw(event);
+  const summaries: { stage: string; kind: string; key: string; cached: boolean; ms: number; summary?: string }[] = [];
+
+  emit({
+    type: 'run-start',
+    at: Date.now(),
+    runId,
+    pipeline: pipeline.name,
+    stages: pipeline.stages.map((s) => ({ id: s.id, kind: s.kind })),
+    backend: session.backendName,
+    cacheDir: session.store.dir,
+  });
+
+  let currentStage: string | undefined;
+  try {
+    const impls = await Promise.all(pipeline.stages.map((s) => loadStageImpl(s.kind)));
+    await validatePipeline(pipeline, impls, { baseDir: session.baseDir });
+    await session.store.ensure();
+    await session.hasher.load();
+
+    const outputs: (() => Promise<unknown>)[] = [];
+    const hashes: (string | undefined)[] = [];
+    const ctxFor = (stage: string) => {
+      const index = pipeline.stages.findIndex((s) => s.id === stage);
+      return session.context(stage, signal, emit, {
+        upstreamHash: index > 0 ? hashes[index - 1] : undefined,
+        ancestor: (port: string) => {
+          for (let j = index - 1; j >= 0; j--) {
+            if (pipeline.stages[j]!.ports.out === port) return outputs[j]!();
+          }
+          return Promise.reject(new MedpipeError('INVALID_PIPELINE', `No stage before '${stage}' produces ${port}.`, { stage }));
+        },
+      });
+    };
+
+    for (let i = 0; i < pipeline.stages.length; i++) {
+      throwIfAborted(signal);
+      const planned = await session.plan(impls, ctxFor, (j) => hashes[j], i);
+      const { node, impl, key } = planned;
+      currentStage = node.id;
+      const index = i;
+      if (planned.entry) {
+        const entry = planned.entry;
+        cacheHits++;
+        hashes[i] = entry.outputHash;
+        emit({ type: 'stage-cached', at: Date.now(), stage: node.id, key });
+        summaries.push({ stage: node.id, kind: node.kind, key, cached: true, ms: 0, summary: entry.summary });
+        await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
+        // Loaded only if a later stage needs it; a damaged entry is recomputed from its input.
+        let memo: Promise<unknown> | undefined;
+        outputs[i] = () =>
+          (memo ??= (async () => {
+            const artifact = await session.store.load(entry);
+            if (artifact) return impl.decode(artifact);
+            emit({ type: 'log', at: Date.now(), stage: node.id, level: 'warn', message: 'cache entry failed verification; recomputing' });
+            const input = index > 0 ? await outputs[index - 1]!() : undefined;
+            const result = await runStage(session, planned, input, ctxFor(node.id));
+            return result.value;
+          })());
+        continue;
+      }
+      const previous = await session.store.readIndex(pipeline.name, node.id);
+      const reasons = explainMiss(previous?.inputs, planned.inputs);
+      emit({ type: 'stage-start', at: Date.now(), stage: node.id, key, reasons });
+      const input = i > 0 ? await outputs[i - 1]!() : undefined;
+      const t0 = Date.now();
+      const result = await runStage(session, planned, input, ctxFor(node.id));
+      hashes[i] = result.entry.outputHash;
+      const ms = Date.now() - t0;
+      const unchangedOutput = previous !== undefined && (await session.store.get(previous.key))?.outputHash === result.entry.outputHash;
+      emit({ type: 'stage-done', at: Date.now(), stage: node.id, key, ms, summary: result.entry.summary, unchangedOutput });
+      summaries.push({ stage: node.id, kind: node.kind, key, cached: false, ms, summary: result.entry.summary });
+      await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
+      const value = result.value;
+      outputs[i] = async () => value;
+    }
+    currentStage = undefined;
+
+    // Export user-facing files (reports, the model) from every stage that has some.
+    await mkdir(outDir, { recursive: true });
+    const exported: string[] = [];
+    for (let i = 0; i < pipeline.stages.length; i++) {
+      const impl = impls[i]!;
+      if (!impl.export) continue;
+      currentStage = pipeline.stages[i]!.id;
+      exported.push(...(await impl.export(await outputs[i]!(), outDir)));
+    }
+    currentStage = undefined;
+    await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files: exported, ms: Date.now() - started });
+    await session.hasher.save();
+    emit({ type: 'run-done', at: Date.now(), ok: true, ms: Date.now() - started, cacheHits, outputDir: outDir });
+  } catch (error) {
+    await session.hasher.save().catch(() => undefined);
+    const wrapped = currentStage ? wrapStageError(error, currentStage) : error;
+    const info = toInfo(wrapped);
+    if (currentStage && !isAbortError(wrapped)) {
+      emit({ type: 'stage-failed', at: Date.now(), stage: currentStage, error: info });
+    }
+    emit({ type: 'run-done', at: Date.now(), ok: false, ms: Date.now() - started, cacheHits, error: info });
+  }
+}
+
+async function runStage(
+  session: Session,
+  planned: Planned,
+  input: unknown,
+  ctx: StageContext,
+): Promise<{ value: unknown; entry: CacheEntry }> {
+  const { node, impl, key, inputs, fingerprint } = planned;
+  const t0 = Date.now();
+  const value = await impl.run(input, node.config, ctx, fingerprint);
+  throwIfAborted(ctx.signal, node.id);
+  const artifact: Artifact = await impl.encode(value);
+  const summary = impl.summary?.(value);
+  const entry = await session.store.put(
+    { key, stage: node.id, kind: node.kind, pipeline: session.pipeline.name, inputs, summary, ms: Date.now() - t0 },
+    artifact,
+  );
+  return { value, entry };
+}
+
+export interface StageStatus {
+  readonly stage: string;
+  readonly kind: string;
+  /** cached: a verified entry exists; stale: will run; after-upstream: runs if its upstream's output changes. */
+  readonly state: 'cached' | 'stale' | 'after-upstream';
+  readonly key?: string;
+  readonly reasons: readonly MissReason[];
+}
+
+/**
+ * What `run` would do now, without running anything: per stage, cached or stale and why.
+ * @example
+ *   for (const s of await pipelineStatus(p)) console.log(s.stage, s.state);
+ */
+export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOptions = {}): Promise<StageStatus[]> {
+  const session = new Session(pipeline, options);
+  const impls = await Promise.all(pipeline.stages.map((s) => loadStageImpl(s.kind)));
+  await validatePipeline(pipeline, impls, { baseDir: session.baseDir });
+  await session.hasher.load();
+  const signal = new AbortController().signal;
+  const ctxFor = (stage: string) => session.context(stage, signal, () => undefined);
+  const hashes: (string | undefined)[] = [];
+  const out: StageStatus[] = [];
+  for (let i = 0; i < pipeline.stages.length; i++) {
+    const node = pipeline.stages[i]!;
+    if (i > 0 && hashes[i - 1] === undefined) {
+      out.push({ stage: node.id, kind: node.kind, state: 'after-upstream', reasons: [{ kind: 'upstream', stage: pipeline.stages[i - 1]!.id }] });
+      continue;
+    }
+    const planned = await session.plan(impls, ctxFor, (j) => hashes[j], i);
+    if (planned.entry) {
+      hashes[i] = planned.entry.outputHash;
+      out.push({ stage: node.id, kind: node.kind, state: 'cached', key: planned.key, reasons: [] });
+    } else {
+      const previous = await session.store.readIndex(pipeline.name, node.id);
+      out.push({ stage: node.id, kind: node.kind, state: 'stale', key: planned.key, reasons: explainMiss(previous?.inputs, planned.inputs) });
+    }
+  }
+  await session.hasher.save();
+  return out;
+}
+
+/** Files and folders a pipeline reads (for watch mode): every path-like config field of its stages. */
+export function pipelineInputs(pipeline: Pipeline<unknown>, baseDir: string = process.cwd()): string[] {
+  const paths: string[] = [];
+  for (const node of pipeline.stages) {
+    const config = node.config as Record<string, unknown> | undefined;
+    for (const field of ['root', 'csv', 'file', 'path']) {
+      const value = config?.[field];
+      if (typeof value === 'string') paths.push(resolve(baseDir, value));
+    }
+  }
+  return paths;
+}

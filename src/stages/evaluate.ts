@@ -1,0 +1,23 @@
+import { stageNode, type Evaluation, type StageNode, type TrainedModel } from '../pipeline.ts';
+
+export interface EvaluateConfig {
+  /**
+   * Decision threshold (predicted positive when score ≥ threshold), or `{ sensitivity }` to choose
+   * on the VALIDATION split the highest threshold reaching that sensitivity; it is frozen before the
+   * test set is scored. @default 0.5
+   */
+  readonly threshold?: number | { readonly sensitivity: number };
+  /** Target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
+  readonly sensitivity?: number;
+  /** Also write PNG versions of the plots. @default true */
+  readonly png?: boolean;
+}
+
+/**
+ * Scores the test split: metrics.json, predictions.csv, curves, classification report and plots.
+ * @example
+ *   evaluate({ threshold: { sensitivity: 0.9 } })
+ */
+export function evaluate(config: EvaluateConfig = {}): StageNode<TrainedModel, Evaluation, 'evaluate', EvaluateConfig> {
+  return stageNode('evaluate', config, { in: 'trained model', out: 'evaluation' });
+}

@@ -1,0 +1,58 @@
+import { stageNode, type Images, type Start, type StageNode } from '../pipeline.ts';
+
+export type OnBadFile = 'fail' | 'skip';
+
+interface DecodeOptions {
+  /** Resize every image to [height, width]. @default [64, 64] (the tutorial's input) */
+  readonly size?: readonly [number, number];
+  /** 1 = grayscale, 3 = RGB (grey images are replicated). @default 3 (the tutorial's input) */
+  readonly channels?: 1 | 3;
+  /** 'fail' stops with an error naming the file; 'skip' leaves it out and lists it in the run report. @default 'fail' */
+  readonly onBadFile?: OnBadFile;
+  /** Files decoded at once. @default 4 */
+  readonly concurrency?: number;
+}
+
+export interface FolderIngestConfig extends DecodeOptions {
+  /** Data folder: `<class>/...` or `<train|val|test>/<class>/...`. Relative paths resolve against the pipeline file's folder. */
+  readonly root: string;
+  /** Class names in label order (binary: [negative, positive]). @default the folder names, sorted */
+  readonly classes?: readonly string[];
+  /** Extra folder-name → class mapping, e.g. { NORMAL: 'normal', PNEUMONIA: 'pneumonia' }. */
+  readonly labelMap?: Readonly<Record<string, string>>;
+  /** File extensions to read. @default png, jpg, jpeg, tif, tiff, bmp, webp, dcm, nii, nii.gz and extension-less DICOM */
+  readonly extensions?: readonly string[];
+  /** Group key (e.g. patient) from the relative path: the first capture group of this regex. */
+  readonly groupPattern?: string;
+}
+
+export interface CsvIngestConfig extends DecodeOptions {
+  /** CSV with a header: path,label[,group][,split]; paths relative to the CSV's folder. */
+  readonly csv: string;
+  readonly classes?: readonly string[];
+}
+
+export interface NpzIngestConfig {
+  /** A `.npz` in the MedMNIST layout (train_images, train_labels, val_..., test_...). */
+  readonly file: string;
+  /** @default the arrays' own size */
+  readonly size?: readonly [number, number];
+  /** @default the arrays' own channel count */
+  readonly channels?: 1 | 3;
+  /** Class names by label value. @default ['0', '1', ...] */
+  readonly classes?: readonly string[];
+}
+
+/**
+ * Reads a labelled image folder, a CSV of files, or MedMNIST-style arrays.
+ * @example
+ *   ingest.folder({ root: '../shared/data/pneumoniamnist/images', size: [64, 64], channels: 3 })
+ */
+export const ingest = {
+  folder: (config: FolderIngestConfig): StageNode<Start, Images, 'ingest.folder', FolderIngestConfig> =>
+    stageNode('ingest.folder', config, { in: 'start', out: 'images' }, 'ingest'),
+  csv: (config: CsvIngestConfig): StageNode<Start, Images, 'ingest.csv', CsvIngestConfig> =>
+    stageNode('ingest.csv', config, { in: 'start', out: 'images' }, 'ingest'),
+  npz: (config: NpzIngestConfig): StageNode<Start, Images, 'ingest.npz', NpzIngestConfig> =>
+    stageNode('ingest.npz', config, { in: 'start', out: 'images' }, 'ingest'),
+};
