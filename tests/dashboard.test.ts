@@ -131,6 +131,25 @@ View('watch mode: what changed, the cancelling state, then waiting', () => {
   assert.match(frameOf(reduceRunEvent(changed, { type: 'watch-waiting', at: 9 })), /waiting for changes/);
 });
 
+View('a finished fit shows what it reached, not a batch bar or an ETA; first-run reasons are not repeated', () => {
+  const frame = frameOf(
+    fold([
+      runStart,
+      { type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [{ kind: 'new', detail: 'no earlier run' }] },
+      { type: 'batch', at: 10, stage: 'fit', epoch: 1, batch: 1, batches: 2, loss: 0.5 },
+      { type: 'batch', at: 20, stage: 'fit', epoch: 1, batch: 2, batches: 2, loss: 0.4 },
+      { type: 'epoch', at: 30, stage: 'fit', epoch: 1, epochs: 30, logs: { loss: 0.45, val_auc: 0.9 }, patienceLeft: 0 },
+      { type: 'stage-done', at: 40, stage: 'fit', key: 'k', ms: 40, summary: '1 epoch(s), stopped early' },
+      { type: 'run-done', at: 41, ok: true, ms: 41, cacheHits: 0 },
+    ]),
+  );
+  assert.match(frame, /1\/30 epochs run · last batch loss 0\.4000/);
+  assert.not.match(frame, /ETA|batch █|░/);
+  assert.not.match(frame, /not in cache/);
+  assert.not.match(frame, /q quit/, 'nothing left to quit');
+  assert.match(frame, /best val_auc 0\.9000 \(epoch 1\) · patience 0 left/);
+});
+
 View('stopping: the header says so and the key hint goes away', () => {
   const frame = frameOf(fold([runStart]), { quitting: true });
   assert.match(frame, /stopping…/);
@@ -185,7 +204,6 @@ Live('renderDashboard: every event is reduced, redraws are throttled, the final 
   events.next(runStart);
   events.next({ type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [] });
   for (let b = 0; b < 2000; b++) events.next({ type: 'batch', at: b, stage: 'fit', epoch: 0, batch: b, batches: 2000, loss: 1 / (b + 1) });
-  events.next({ type: 'stage-done', at: 2000, stage: 'fit', key: 'k', ms: 2000 });
   events.next({ type: 'run-done', at: 2001, ok: true, ms: 2001, cacheHits: 0, outputDir: 'out/x' });
   events.complete();
   await ui.waitUntilExit();

@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import path from 'node:path';
 import { Box, Text } from 'ink';
 import type { WatchView } from '../reducer.ts';

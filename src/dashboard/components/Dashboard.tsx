@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { useState, useSyncExternalStore } from 'react';
 import { useInput, useStdin } from 'ink';
 import type { RunStore } from '../store.ts';

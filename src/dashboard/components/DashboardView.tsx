@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box } from 'ink';
 import type { RunState } from '../reducer.ts';
 import { Header } from './Header.tsx';
@@ -30,12 +33,12 @@ export function DashboardView({ state, quitting = false, canQuit = true }: Dashb
           <Box key={stage.id} flexDirection="column">
             <StageRow stage={stage} idWidth={idWidth} now={state.now} />
             {stage.fit && (stage.status === 'running' || stage.status === 'done' || stage.status === 'cancelled') && (
-              <FitPanel fit={stage.fit} indent={idWidth + 3} />
+              <FitPanel fit={stage.fit} indent={idWidth + 3} finished={stage.status !== 'running'} />
             )}
           </Box>
         ))}
       </Box>
-      <Footer state={state} canQuit={canQuit && !quitting} />
+      <Footer state={state} canQuit={canQuit && !quitting && (state.phase === 'running' || state.phase === 'idle' || state.watch !== undefined)} />
     </Box>
   );
 }

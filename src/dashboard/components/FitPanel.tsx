@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box, Text } from 'ink';
 import type { FitView } from '../reducer.ts';
 import { formatDuration, formatMetric, progressBar } from '../format.ts';
@@ -18,10 +21,12 @@ export interface FitPanelProps {
   readonly fit: FitView;
   /** Indent so the panel sits under its stage row. */
   readonly indent: number;
+  /** The stage has ended (done, or cancelled): no batch bar or ETA, only what was reached. @default false */
+  readonly finished?: boolean;
 }
 
 /** Epoch/batch progress, the metrics table (train vs validation), best val_auc, patience, sparklines. */
-export function FitPanel({ fit, indent }: FitPanelProps) {
+export function FitPanel({ fit, indent, finished = false }: FitPanelProps) {
   const columns = COLUMNS.filter(([key]) => fit.train[key] !== undefined || fit.val[key] !== undefined);
   const eta = fit.etaMs !== undefined ? `ETA ${formatDuration(fit.etaMs)}` : fit.epochEtaMs !== undefined ? `epoch ETA ${formatDuration(fit.epochEtaMs)}` : undefined;
   const bits = [
@@ -31,11 +36,17 @@ export function FitPanel({ fit, indent }: FitPanelProps) {
   ].filter(Boolean);
   return (
     <Box flexDirection="column" marginLeft={indent}>
+      {finished ? (
+        <Text>
+          {fit.epochsDone}/{fit.epochs || '?'} epochs run{fit.loss !== undefined && ` · last batch loss ${formatMetric('loss', fit.loss)}`}
+        </Text>
+      ) : (
       <Text wrap="truncate-end">
         epoch {fit.epoch}/{fit.epochs || '?'} · batch <Text color="yellow">{progressBar(fit.batch, fit.batches, 16)}</Text> {fit.batch}/{fit.batches || '?'}
         {fit.loss !== undefined && ` · loss ${formatMetric('loss', fit.loss)}`}
         {eta && <Text dimColor> · {eta}</Text>}
       </Text>
+      )}
       {columns.length > 0 && (
         <Box flexDirection="column">
           <Text dimColor>

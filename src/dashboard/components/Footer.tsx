@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box, Text } from 'ink';
 import type { RunState } from '../reducer.ts';
 
@@ -5,7 +8,7 @@ import type { RunState } from '../reducer.ts';
 export function Footer({ state, canQuit }: { readonly state: RunState; readonly canQuit: boolean }) {
   const runError = state.error && !state.stages.some((s) => s.error) && !state.watch?.error ? state.error : undefined;
   const bits = [
-    `cache hits ${state.cacheHits}/${state.stages.length}`,
+    `cache hits ${state.cacheHits}${state.stages.length > 0 ? `/${state.stages.length}` : ''}`,
     state.cacheDir && `cache ${state.cacheDir}`,
     state.outputDir && `outputs → ${state.outputDir}`,
     canQuit && 'q quit',

@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box, Text } from 'ink';
 import type { StageStatus, StageView } from '../reducer.ts';
 import { describeMissReason, formatDuration, formatRate, progressBar, shortKey } from '../format.ts';
@@ -22,7 +25,9 @@ export interface StageRowProps {
 /** One stage: status glyph, name, and what it is doing; below it, why it reruns and any fix. */
 export function StageRow({ stage, idWidth, now }: StageRowProps) {
   const glyph = GLYPH[stage.status];
-  const showReasons = stage.reasons.length > 0 && stage.status !== 'cached' && stage.status !== 'waiting';
+  // "Not in cache yet" is worth saying while a stage runs, not on every finished row of a first run.
+  const reasons = stage.status === 'running' || stage.status === 'failed' ? stage.reasons : stage.reasons.filter((r) => r.kind !== 'new');
+  const showReasons = reasons.length > 0 && stage.status !== 'cached' && stage.status !== 'waiting';
   return (
     <Box flexDirection="column">
       <Box>
@@ -32,7 +37,7 @@ export function StageRow({ stage, idWidth, now }: StageRowProps) {
       </Box>
       {showReasons && (
         <Text dimColor wrap="truncate-end">
-          {' '.repeat(idWidth + 3)}↳ {stage.reasons.map(describeMissReason).join('; ')}
+          {' '.repeat(idWidth + 3)}↳ {reasons.map(describeMissReason).join('; ')}
         </Text>
       )}
       {stage.status === 'failed' && stage.error?.fix && (
@@ -58,9 +63,10 @@ function Detail({ stage, now }: { readonly stage: StageView; readonly now?: numb
       const p = stage.progress;
       if (p) {
         const pct = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
+        // A fit row's rate and ETA come from its batches, in the fit panel below; epochs/s says little.
         const extra = [
-          p.rate !== undefined ? formatRate(p.rate, p.unit) : undefined,
-          p.etaMs !== undefined && p.done < p.total ? `ETA ${formatDuration(p.etaMs)}` : undefined,
+          p.rate !== undefined && !stage.fit ? formatRate(p.rate, p.unit) : undefined,
+          p.etaMs !== undefined && p.done < p.total && !stage.fit ? `ETA ${formatDuration(p.etaMs)}` : undefined,
           p.note,
         ].filter(Boolean);
         return (
