@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import dicomParser from 'dicom-parser';
-import type { DataSet, Element } from 'dicom-parser';
+import type { DataSet } from 'dicom-parser';
 import type { DecodedImage, ImageMeta } from '../data/types.ts';
 import { MedpipeError } from '../runtime/errors.ts';
 import { decodeDicomFrame } from './dicom-frame.ts';
@@ -85,8 +85,9 @@ export async function decodeDicom(bytes: Uint8Array, file: string, options: Dico
     const modality = dataSet.string('x00080060');
     const hasFloat = dataSet.elements.x7fe00008 || dataSet.elements.x7fe00009;
     if (hasFloat) throw bad('holds Float/Double Float Pixel Data, which is not supported.', 'Convert it to integer Pixel Data, or to NIfTI (e.g. with dcm2niix).');
+    const kind = modality ? NON_IMAGE[modality.trim()] : undefined;
     throw bad(
-      `has no Pixel Data (7FE0,0010)${modality ? `: it is ${describeModality(modality)}, not an image` : ''}.`,
+      `has no Pixel Data (7FE0,0010)${kind ? `: it is ${kind}, not an image` : modality ? ` although its Modality is ${modality.trim()}` : ''}.`,
       "Keep only image objects in the image folders (move SR, RTSTRUCT, RTPLAN, … elsewhere), or set onBadFile: 'skip'.",
     );
   }
@@ -125,7 +126,7 @@ function parse(bytes: Uint8Array, file: string): DataSet {
     // dicom-parser throws strings or { exception, dataSet }: keep only its text. The partial data set
     // holds patient attributes and must not travel inside `cause`.
     const text = typeof error === 'string' ? error : error instanceof Error ? error.message : String((error as { exception?: unknown }).exception ?? 'parse error');
-    const truncated = /overrun|past the end|beyond|exceed/i.test(text);
+    const truncated = /overrun|past (the )?end|beyond|exceed/i.test(text);
     throw new MedpipeError('BAD_FILE', `${file}: ${truncated ? 'is truncated (it ends inside a data element)' : 'could not be parsed as DICOM'}: ${text.replace(/^dicomParser[.:]\w+: /, '')}`, {
       file,
       fix: truncated ? 'Copy or export the file again; it was cut short.' : 'Check that the file is DICOM and not damaged (e.g. `dcmdump file`).',
@@ -216,16 +217,16 @@ function baseMeta(dataSet: DataSet, px: PixelModule, transferSyntax: string, fra
   };
 }
 
-function describeModality(modality: string): string {
-  const names: Record<string, string> = {
-    SR: 'a Structured Report (SR)',
-    RTSTRUCT: 'an RT Structure Set (RTSTRUCT)',
-    RTPLAN: 'an RT Plan (RTPLAN)',
-    KO: 'a Key Object Selection (KO)',
-    PR: 'a Presentation State (PR)',
-    ECG: 'a waveform (ECG)',
-  };
-  return names[modality.trim()] ?? `a non-image object (modality ${modality.trim()})`;
-}
+/** DICOM objects that legitimately carry no pixels, by Modality (PS3.3 C.7.3.1.1.1). */
+const NON_IMAGE: Readonly<Record<string, string>> = {
+  SR: 'a Structured Report (SR)',
+  RTSTRUCT: 'an RT Structure Set (RTSTRUCT)',
+  RTPLAN: 'an RT Plan (RTPLAN)',
+  RTRECORD: 'an RT Treatment Record (RTRECORD)',
+  KO: 'a Key Object Selection (KO)',
+  PR: 'a Presentation State (PR)',
+  ECG: 'a waveform (ECG)',
+  DOC: 'an encapsulated document (DOC)',
+  REG: 'a registration (REG)',
+};
 
-export type { Element as DicomElement };
