@@ -129,6 +129,7 @@ View('watch mode: what changed, the cancelling state, then waiting', () => {
   assert.match(frame, /changed: \+ data\/normal\/new\.png, ~ pipelines\/xray\.ts/);
   assert.match(frame, /cancelling/);
   assert.match(frameOf(reduceRunEvent(changed, { type: 'watch-waiting', at: 9 })), /waiting for changes/);
+  assert.match(frameOf(reduceRunEvent(changed, { type: 'watch-stop', at: 9 })), /stopped watching/);
 });
 
 View('a finished fit shows what it reached, not a batch bar or an ETA; first-run reasons are not repeated', () => {

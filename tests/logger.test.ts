@@ -95,12 +95,14 @@ Logger('watch events', () => {
       { type: 'watch-cancel', at: 0, runId: 'r2' },
       { type: 'watch-waiting', at: 0 },
       { type: 'watch-error', at: 0, error: { code: 'PIPELINE_LOAD', message: 'Unexpected token in xray.ts', fix: 'Fix the syntax error and save again.' } },
+      { type: 'watch-stop', at: 0 },
     ]),
     [
       '[watch] 2 changes: + data/n/new.png, - data/n/old.png',
       '[watch] cancelling the stale run r2',
       '[watch] waiting for changes',
       '[watch] the run could not start: PIPELINE_LOAD: Unexpected token in xray.ts. Fix: Fix the syntax error and save again.',
+      '[watch] stopped',
     ],
   );
 });

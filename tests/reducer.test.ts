@@ -207,6 +207,7 @@ Reducer('watch mode: cancelling, waiting, and an error that does not end watchin
   const s3 = fold([runStart(3, 'r2')], s2);
   assert.is(s3.watch?.error, undefined, 'a new run clears the old error');
   assert.is(s3.phase, 'running');
+  assert.is(fold([{ type: 'watch-stop', at: 9 }], s3).watch?.status, 'stopped');
 });
 
 Reducer('logs keep the last five lines', () => {

@@ -202,7 +202,7 @@ Watch('the stop signal aborts the run, waits for it, then completes', (ctx) => {
     ctx.scheduler.schedule(() => stop.abort(), 100);
     const { log } = record(ctx, watchRuns(changes$, fakeRun(ctx, 500, 40), { debounceMs: 10, scheduler: ctx.scheduler, signal: stop.signal }));
     flush();
-    assert.equal(log, ['0:run-start', '140:run-done', '140:complete']);
+    assert.equal(log, ['0:run-start', '140:run-done', '140:watch-stop', '140:complete']);
     assert.ok(ctx.runs[0].signal.aborted);
     assert.is(ctx.runs.length, 1, 'changes after stop start nothing');
   });
@@ -213,7 +213,7 @@ Watch('completes after the last change has been run once the changes stream ends
     const changes$ = cold<ChangeEvent>('100ms a|', { a: change('p.ts') });
     const { log } = record(ctx, watchRuns(changes$, fakeRun(ctx, 50, 10), { debounceMs: 100, scheduler: ctx.scheduler, initialRun: false }));
     flush();
-    assert.equal(log, ['200:watch-change', '200:run-start', '250:run-done', '250:complete']);
+    assert.equal(log, ['200:watch-change', '200:run-start', '250:run-done', '250:watch-stop', '250:complete']);
   });
 });
 

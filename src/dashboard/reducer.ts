@@ -76,7 +76,7 @@ export interface LogLine {
 }
 
 export interface WatchView {
-  readonly status: 'running' | 'cancelling' | 'waiting' | 'error';
+  readonly status: 'running' | 'cancelling' | 'waiting' | 'error' | 'stopped';
   /** The last batch of changes and when it was seen. */
   readonly changes: readonly ChangeEvent[];
   readonly changedAt?: number;
@@ -224,6 +224,8 @@ export function reduceRunEvent(state: RunState, event: RunEvent | WatchEvent): R
       return { ...state, now, watch: { ...watchOf(state), status: 'cancelling' } };
     case 'watch-waiting':
       return { ...state, now, watch: { ...watchOf(state), status: 'waiting' } };
+    case 'watch-stop':
+      return { ...state, now, watch: { ...watchOf(state), status: 'stopped' } };
     case 'watch-error':
       return { ...state, now, phase: 'failed', error: event.error, watch: { ...watchOf(state), status: 'error', error: event.error } };
   }

@@ -19,7 +19,9 @@ export type WatchEvent =
   /** The last run settled and no change is pending: waiting for the next one. */
   | { readonly type: 'watch-waiting'; readonly at: number }
   /** A run could not even start or its stream broke (e.g. the pipeline file does not compile mid-edit). */
-  | { readonly type: 'watch-error'; readonly at: number; readonly error: ErrorInfo };
+  | { readonly type: 'watch-error'; readonly at: number; readonly error: ErrorInfo }
+  /** Watching ended (stop signal, or the changes stream ended) and the last run has settled. */
+  | { readonly type: 'watch-stop'; readonly at: number };
 
 export type WatchEventType = WatchEvent['type'];
 

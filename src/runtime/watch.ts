@@ -67,7 +67,10 @@ export function watchRuns(
     let stopping = false;
 
     const finishIfIdle = (): void => {
-      if ((changesDone || stopping) && !current && !timer && !pending) subscriber.complete();
+      if ((changesDone || stopping) && !current && !timer && !pending) {
+        subscriber.next({ type: 'watch-stop', at: scheduler.now() });
+        subscriber.complete();
+      }
     };
 
     const start = (batch: readonly ChangeEvent[]): void => {

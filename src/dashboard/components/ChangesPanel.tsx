@@ -14,6 +14,7 @@ const STATUS: Record<WatchView['status'], string> = {
   cancelling: 'watching · a change made the run stale: cancelling it…',
   waiting: 'watching · waiting for changes',
   error: 'watching · the run could not start',
+  stopped: 'stopped watching',
 };
 
 /** Watch mode only: what changed last, and where the watcher stands. */
