@@ -1,11 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import * as nifti from 'nifti-reader-js';
+import type * as NiftiReader from 'nifti-reader-js';
 import type { DecodedImage, ImageMeta } from '../data/types.ts';
 import { MedpipeError } from '../runtime/errors.ts';
 
 const gunzipAsync = promisify(gunzip);
+
+// nifti-reader-js is ESM-only (its package exports only an "import" condition), so it is loaded with
+// import(), which also works when this module is itself compiled to CommonJS (e.g. under uvu -r tsx).
+let reader: Promise<typeof NiftiReader> | undefined;
+const loadReader = (): Promise<typeof NiftiReader> => (reader ??= import('nifti-reader-js'));
 
 export type NiftiSlices = 'all' | { readonly start: number; readonly end: number } | { readonly every: number };
 
@@ -53,8 +58,15 @@ const VOXEL_TYPES: Readonly<Record<number, VoxelType>> = {
 export function isNifti(bytes: Uint8Array, path: string): boolean {
   if (/\.nii\.gz$/i.test(path)) return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (!/\.nii$/i.test(path)) return false;
-  const copy = bytes.slice(0, Math.min(bytes.length, 544));
-  return nifti.isNIFTI(copy.buffer);
+  if (bytes.length < 348) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ascii = (at: number, n: number): string => String.fromCharCode(...bytes.subarray(at, at + n));
+  for (const le of [true, false]) {
+    const size = view.getInt32(0, le);
+    if (size === 348 && ascii(344, 4) === 'n+1\0') return true;
+    if (size === 540 && ascii(4, 4) === 'n+2\0') return true;
+  }
+  return false;
 }
 
 /**
@@ -86,6 +98,7 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
     }
   }
   const buffer = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
+  const nifti = await loadReader();
   if (!nifti.isNIFTI(buffer)) {
     throw bad(
       'does not have a NIfTI-1/2 header (sizeof_hdr must be 348 or 540 and the magic "n+1"/"n+2"; ".hdr/.img" pairs are not supported).',
