@@ -223,6 +223,24 @@ Dicom('truncated files: clear BAD_FILE, never a partial image', async (ctx) => {
   assert.is(rleErr.code, 'BAD_FILE', rleErr.message);
 });
 
+Dicom('damaged compressed data → BAD_FILE, and the codecs keep working afterwards', async (ctx) => {
+  for (const name of ['MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm', 'SC_rgb_jpeg_dcmtk.dcm', 'CT_small_jpeg_lossless_sv1.dcm']) {
+    const bytes = Buffer.from(await readFile(fixture(name)));
+    // Zero the start of the last fragment's content (its codec header), leaving the DICOM structure intact.
+    const sequenceEnd = bytes.lastIndexOf(Buffer.from([0xfe, 0xff, 0xdd, 0xe0]));
+    const lastItem = bytes.lastIndexOf(Buffer.from([0xfe, 0xff, 0x00, 0xe0]), sequenceEnd);
+    assert.ok(lastItem > 0 && sequenceEnd > lastItem + 48, name);
+    bytes.fill(0, lastItem + 8, lastItem + 48);
+    const file = path.join(ctx.dir, name);
+    await writeFile(file, bytes);
+    const err = await failure(() => readDicom(file));
+    assert.is(err.code, 'BAD_FILE', name);
+    assert.match(err.message, /could not be decoded/, `${name}: ${err.message}`);
+    const [ok] = await readDicom(fixture(name));
+    assert.ok(ok.data.some((v) => v !== 0), `${name} still decodes after a failure`);
+  }
+});
+
 Dicom('objects without pixel data (SR, RTSTRUCT) say what they are', async () => {
   const sr = await failure(() => readDicom(fixture('test-SR.dcm')));
   assert.is(sr.file, fixture('test-SR.dcm'));

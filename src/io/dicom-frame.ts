@@ -35,6 +35,9 @@ export async function decodeDicomFrame(req: FrameRequest): Promise<Float32Array>
     if (isMedpipeError(error)) throw error;
     throw bad(`frame ${req.frame}: the ${syntax.name} data could not be decoded (${codecMessage(error)}).`, `The compressed data is damaged or unusual. ${TRANSCODE_FIX}`);
   }
+  if (frame.width === 0 || frame.height === 0) {
+    throw bad(`frame ${req.frame}: the ${syntax.name} data could not be decoded (the decoder returned no image).`, `The compressed data is damaged or unusual. ${TRANSCODE_FIX}`);
+  }
   const components = px.samplesPerPixel;
   if (frame.width !== px.cols || frame.height !== px.rows || frame.components !== components) {
     throw bad(
@@ -132,6 +135,8 @@ function isMedpipeError(error: unknown): error is MedpipeError {
 /** Codec errors are strings, numbers (WASM aborts) or Errors; none of them carry patient data. */
 function codecMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
+  // WASM codecs throw C++ exceptions as bare pointers: nothing readable to pass on.
+  if (typeof error === 'number') return 'the decoder rejected the data';
   if (typeof error === 'object' && error && 'exception' in error) return String((error as { exception: unknown }).exception);
   return String(error);
 }

@@ -127,9 +127,11 @@ function parse(bytes: Uint8Array, file: string): DataSet {
     // holds patient attributes and must not travel inside `cause`.
     const text = typeof error === 'string' ? error : error instanceof Error ? error.message : String((error as { exception?: unknown }).exception ?? 'parse error');
     const truncated = /overrun|past (the )?end|beyond|exceed/i.test(text);
-    throw new MedpipeError('BAD_FILE', `${file}: ${truncated ? 'is truncated (it ends inside a data element)' : 'could not be parsed as DICOM'}: ${text.replace(/^dicomParser[.:]\w+: /, '')}`, {
+    // An element running past the end is what a cut-short file looks like, but a damaged length or
+    // item tag reads the same way, so the message names both.
+    throw new MedpipeError('BAD_FILE', `${file}: ${truncated ? 'is truncated or damaged (a data element runs past the end of the file)' : 'could not be parsed as DICOM'}: ${text.replace(/^dicomParser[.:]\w+: /, '')}`, {
       file,
-      fix: truncated ? 'Copy or export the file again; it was cut short.' : 'Check that the file is DICOM and not damaged (e.g. `dcmdump file`).',
+      fix: truncated ? 'Copy or export the file again; it was probably cut short.' : 'Check that the file is DICOM and not damaged (e.g. `dcmdump file`).',
     });
   }
 }
