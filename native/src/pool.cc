@@ -1,0 +1,93 @@
+// Max pooling over NHWC and its gradient, vectorised over channels. Semantics follow tfjs' CPU kernels:
+// the window is clipped to the image, the first strictly larger value wins, NaN never wins.
+#include <cmath>
+#include "common.h"
+
+namespace mp {
+namespace {
+
+struct PoolGeom {
+  int64_t n, h, w, c, fh, fw, oh, ow, sh, sw, pt, pl;
+};
+
+PoolGeom ReadPoolGeom(const Napi::Value& v) {
+  auto p = Ints(v);
+  if (p.size() != 12) throw Napi::Error::New(v.Env(), "pool geometry needs 12 numbers");
+  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
+}
+
+// maxPool(x, out, geom)
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  const float* x = F32(info[0], "x");
+  float* y = F32(info[1], "out");
+  PoolGeom g = ReadPoolGeom(info[2]);
+  int64_t rows = g.n * g.oh;
+  ParallelRange(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(g.ow * g.c * g.fh * g.fw, 1)),
+                [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      int64_t b = row / g.oh, yr = row % g.oh;
+      int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
+      for (int64_t yc = 0; yc < g.ow; ++yc) {
+        int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
+        float* out = y + ((b * g.oh + yr) * g.ow + yc) * g.c;
+        for (int64_t d = 0; d < g.c; ++d) out[d] = -INFINITY;
+        for (int64_t xr = r0w; xr < r1w; ++xr) {
+          for (int64_t xc = c0w; xc < c1w; ++xc) {
+            const float* px = x + ((b * g.h + xr) * g.w + xc) * g.c;
+#pragma omp simd
+            for (int64_t d = 0; d < g.c; ++d) out[d] = px[d] > out[d] ? px[d] : out[d];
+          }
+        }
+      }
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// maxPoolGrad(dy, x, dx, geom): dx is zero-filled by the caller; each dy goes to its window's argmax.
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  const float* dy = F32(info[0], "dy");
+  const float* x = F32(info[1], "x");
+  float* dx = F32(info[2], "out");
+  PoolGeom g = ReadPoolGeom(info[3]);
+  // Windows may overlap across output rows, so work is split by image: each image's dx is written by one thread.
+  ParallelRange(g.n, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> best(g.c);
+    std::vector<int64_t> where(g.c);
+    for (int64_t b = b0; b < b1; ++b) {
+      for (int64_t yr = 0; yr < g.oh; ++yr) {
+        int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
+        for (int64_t yc = 0; yc < g.ow; ++yc) {
+          int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
+          std::fill(best.begin(), best.end(), -INFINITY);
+          std::fill(where.begin(), where.end(), -1);
+          for (int64_t xr = r0w; xr < r1w; ++xr) {
+            for (int64_t xc = c0w; xc < c1w; ++xc) {
+              int64_t base = ((b * g.h + xr) * g.w + xc) * g.c;
+              const float* px = x + base;
+              for (int64_t d = 0; d < g.c; ++d) {
+                if (px[d] > best[d]) {
+                  best[d] = px[d];
+                  where[d] = base + d;
+                }
+              }
+            }
+          }
+          const float* g_dy = dy + ((b * g.oh + yr) * g.ow + yc) * g.c;
+          for (int64_t d = 0; d < g.c; ++d)
+            if (where[d] >= 0) dx[where[d]] += g_dy[d];
+        }
+      }
+    }
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterPool(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+}
+
+}  // namespace mp
