@@ -91,6 +91,7 @@ Logger('epochs read 1..N whether the runtime counts from 0 or 1; batches make no
 Logger('watch events', () => {
   assert.equal(
     collect([
+      { type: 'watch-start', at: 0 },
       { type: 'watch-change', at: 0, changes: [{ kind: 'add', path: 'data/n/new.png' }, { kind: 'unlink', path: 'data/n/old.png' }] },
       { type: 'watch-cancel', at: 0, runId: 'r2' },
       { type: 'watch-waiting', at: 0 },
@@ -98,6 +99,7 @@ Logger('watch events', () => {
       { type: 'watch-stop', at: 0 },
     ]),
     [
+      '[watch] watching the pipeline file and its inputs',
       '[watch] 2 changes: + data/n/new.png, - data/n/old.png',
       '[watch] cancelling the stale run r2',
       '[watch] waiting for changes',

@@ -198,6 +198,9 @@ Reducer('watch mode: what changed survives the next run-start, which resets the 
 });
 
 Reducer('watch mode: cancelling, waiting, and an error that does not end watching', () => {
+  const s0 = fold([{ type: 'watch-start', at: 0 }]);
+  assert.equal(s0.watch, { status: 'running', changes: [], runs: 0 }, 'watching shows from the first frame');
+  assert.is(fold([runStart()], s0).watch?.runs, 1);
   const s1 = fold([runStart(), { type: 'watch-change', at: 5, changes: [] }, { type: 'watch-cancel', at: 5, runId: 'r1' }]);
   assert.is(s1.watch?.status, 'cancelling');
   const s2 = fold([{ type: 'watch-error', at: 1, error: { code: 'PIPELINE_LOAD', message: 'SyntaxError' } }, { type: 'watch-waiting', at: 2 }]);

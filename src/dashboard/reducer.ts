@@ -224,6 +224,8 @@ export function reduceRunEvent(state: RunState, event: RunEvent | WatchEvent): R
       return { ...state, now, watch: { ...watchOf(state), status: 'cancelling' } };
     case 'watch-waiting':
       return { ...state, now, watch: { ...watchOf(state), status: 'waiting' } };
+    case 'watch-start':
+      return { ...state, now, watch: { ...watchOf(state), status: 'running' } };
     case 'watch-stop':
       return { ...state, now, watch: { ...watchOf(state), status: 'stopped' } };
     case 'watch-error':

@@ -77,6 +77,8 @@ function rawLine(event: RunEvent | WatchEvent, context: FormatContext): string |
       return `[watch] cancelling the stale run${event.runId ? ` ${event.runId}` : ''}`;
     case 'watch-waiting':
       return '[watch] waiting for changes';
+    case 'watch-start':
+      return '[watch] watching the pipeline file and its inputs';
     case 'watch-stop':
       return '[watch] stopped';
     case 'watch-error':

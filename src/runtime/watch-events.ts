@@ -12,6 +12,8 @@ export interface ChangeEvent {
 }
 
 export type WatchEvent =
+  /** Watching began (first event on the stream), so a view can say "watching" from its first frame. */
+  | { readonly type: 'watch-start'; readonly at: number }
   /** A debounced batch of changes was seen; a run starts (or the in-flight one is cancelled first). */
   | { readonly type: 'watch-change'; readonly at: number; readonly changes: readonly ChangeEvent[] }
   /** The in-flight run was aborted because of a change; the next run waits until it has settled. */

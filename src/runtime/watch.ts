@@ -150,6 +150,7 @@ export function watchRuns(
     }
     options.signal?.addEventListener('abort', stop, { once: true });
 
+    subscriber.next({ type: 'watch-start', at: scheduler.now() });
     if (options.initialRun ?? true) start([]);
     if (!stopping) {
       changesSub = changes.subscribe({
