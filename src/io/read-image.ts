@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import type { DecodedImage, ImageMeta } from '../data/types.ts';
 import { MedpipeError } from '../runtime/errors.ts';
 import { convertChannels, resizeBilinear } from './resize.ts';
+import { isDicom, readDicom } from './dicom.ts';
 
 export interface ReadImageOptions {
   /** Resize to [height, width] (bilinear). No resizing unless given. */
@@ -40,8 +41,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
 export async function decodeFile(path: string, options: Omit<ReadImageOptions, 'frame'> = {}): Promise<DecodedImage[]> {
   const head = await readHead(path);
   let frames: DecodedImage[];
-  if (isDicomHead(head)) {
-    const { readDicom } = await import('./dicom.ts');
+  if (isDicom(head)) {
     frames = await readDicom(path);
   } else if (/\.nii(\.gz)?$/i.test(path)) {
     const { readNifti } = await import('./nifti.ts');
@@ -80,10 +80,6 @@ async function readHead(path: string): Promise<Uint8Array> {
   } finally {
     await handle.close();
   }
-}
-
-function isDicomHead(head: Uint8Array): boolean {
-  return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
 }
 
 const SHARP_FORMATS: Record<string, ImageMeta['format']> = {
