@@ -73,6 +73,8 @@ async function choose(forced?: string): Promise<BackendChoice> {
     const result = await tryLoad(name);
     if (result.ok) {
       const tf = await import('@tensorflow/tfjs');
+      // Production mode: skips debug checks and tfjs' console banners (the backend line says what runs).
+      tf.env().set('PROD', true);
       await tf.setBackend(result.tfName);
       await tf.ready();
       const why = missing.length > 0 ? ` (not available: ${missing.join('; ')})` : '';

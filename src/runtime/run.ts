@@ -1,7 +1,9 @@
 import { Observable } from 'rxjs';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
 import type { Pipeline, StageNode } from '../pipeline.ts';
 import { initBackend, predictBackend, tfjsVersion } from '../backend/select.ts';
 import { CacheStore, type Artifact, type CacheEntry } from './cache-store.ts';
@@ -262,14 +264,25 @@ async function execute(
     }
     currentStage = undefined;
 
-    // Export user-facing files (reports, the model) from every stage that has some.
+    // Export user-facing files (reports, the model) from every stage that has some; a stage whose
+    // output is what the folder already holds (same output hash, files present) is not rewritten.
     await mkdir(outDir, { recursive: true });
+    const marker = await readExportMarker(outDir);
     const exported: string[] = [];
     for (let i = 0; i < pipeline.stages.length; i++) {
       const impl = impls[i]!;
       if (!impl.export) continue;
-      currentStage = pipeline.stages[i]!.id;
-      exported.push(...(await impl.export(await outputs[i]!(), outDir)));
+      const id = pipeline.stages[i]!.id;
+      currentStage = id;
+      const previous = marker[id];
+      if (previous && previous.outputHash === hashes[i] && previous.files.every((f) => existsSync(f))) {
+        exported.push(...previous.files);
+        continue;
+      }
+      const files = await impl.export(await outputs[i]!(), outDir);
+      marker[id] = { outputHash: hashes[i]!, files };
+      await writeFileAtomic(join(outDir, EXPORT_MARKER), JSON.stringify(marker, null, 2));
+      exported.push(...files);
     }
     currentStage = undefined;
     await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files: exported, ms: Date.now() - started });
@@ -283,6 +296,18 @@ async function execute(
       emit({ type: 'stage-failed', at: Date.now(), stage: currentStage, error: info });
     }
     emit({ type: 'run-done', at: Date.now(), ok: false, ms: Date.now() - started, cacheHits, error: info });
+  }
+}
+
+const EXPORT_MARKER = '.medpipe-exports.json';
+
+type ExportMarker = Record<string, { outputHash: string; files: string[] }>;
+
+async function readExportMarker(outDir: string): Promise<ExportMarker> {
+  try {
+    return JSON.parse(await readFile(join(outDir, EXPORT_MARKER), 'utf8')) as ExportMarker;
+  } catch {
+    return {};
   }
 }
 

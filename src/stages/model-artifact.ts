@@ -1,4 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+
+// TensorFlow.js is imported lazily: a fully cached run must not pay for loading it.
 
 /** A tfjs Layers model as plain data: topology and weight specs (JSON) plus the weight bytes. */
 export interface ModelData {
@@ -8,6 +10,7 @@ export interface ModelData {
 }
 
 export async function modelToData(model: tf.LayersModel): Promise<ModelData> {
+  const tf = await import('@tensorflow/tfjs');
   let captured: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -22,6 +25,7 @@ export async function modelToData(model: tf.LayersModel): Promise<ModelData> {
 }
 
 export async function modelFromData(data: ModelData): Promise<tf.LayersModel> {
+  const tf = await import('@tensorflow/tfjs');
   const weights = data.weights.slice().buffer;
   return tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: data.topology as object, weightSpecs: data.weightSpecs, weightData: weights }),
