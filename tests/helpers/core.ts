@@ -1,0 +1,145 @@
+// Shared helpers for the core tests (tests/core-*.test.ts): temp folders, synthetic image
+// fixtures, a slice of the real PneumoniaMNIST data, and a run that collects its events.
+//
+// The runtime is loaded with import(), as the CLI loads it: under `uvu -r tsx` static imports go
+// through the CommonJS hook while the runtime's own lazy imports go through the ESM loader, and two
+// copies of a module would break `instanceof` and module-level state. Types are imported statically.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RunEvent } from '../../src/runtime/events.ts';
+import type { Pipeline } from '../../src/pipeline.ts';
+import type { RunOptions } from '../../src/runtime/run.ts';
+
+export type Medpipe = typeof import('../../src/index.ts');
+export type Runtime = typeof import('../../src/runtime/run.ts');
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+export const SHARED = path.resolve(ROOT, '..', 'shared', 'data', 'pneumoniamnist');
+export const SHARED_IMAGES = path.join(SHARED, 'images');
+export const SHARED_NPZ = path.join(SHARED, 'pneumoniamnist.npz');
+/** file:// URL of the public entry, for pipeline files written into temp folders. */
+export const ENTRY_URL = pathToFileURL(path.join(ROOT, 'src', 'index.ts')).href;
+
+export async function loadMedpipe(): Promise<Medpipe> {
+  return import('../../src/index.ts');
+}
+
+export async function loadRuntime(): Promise<Runtime> {
+  return import('../../src/runtime/run.ts');
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), `medpipe-${prefix}-`));
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * True when the real data is there. Without it the test is skipped with a note, except in CI
+ * (CI=true), where the data must exist and its absence is a failure.
+ */
+export function haveRealData(what: string): boolean {
+  if (existsSync(SHARED_IMAGES) && existsSync(SHARED_NPZ)) return true;
+  if (process.env.CI === 'true') throw new Error(`${SHARED} is missing; CI must provide it for: ${what}`);
+  console.warn(`  (skipped ${what}: ${SHARED} not found)`);
+  return false;
+}
+
+/** Copies the first `perClass[split]` PNGs of each class of each split from the shared data. */
+export async function copyRealSlice(to: string, perClass: Readonly<Record<'train' | 'val' | 'test', number>>): Promise<number> {
+  let n = 0;
+  for (const [split, count] of Object.entries(perClass)) {
+    for (const label of ['normal', 'pneumonia']) {
+      const from = path.join(SHARED_IMAGES, split, label);
+      const dest = path.join(to, split, label);
+      await mkdir(dest, { recursive: true });
+      for (const name of (await readdir(from)).sort().slice(0, count)) {
+        await copyFile(path.join(from, name), path.join(dest, name));
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** A small deterministic PRNG for fixture pixels (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Writes an 8-bit grey PNG of `size`×`size` whose pixels are noise around `level`, so every
+ * file is distinct (no accidental duplicates) but the two classes are easy to tell apart.
+ */
+export async function writeGreyPng(file: string, level: number, seed: number, size = 16): Promise<void> {
+  const sharp = (await import('sharp')).default;
+  const rand = prng(seed);
+  const pixels = Buffer.alloc(size * size);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(level + (rand() - 0.5) * 60)));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, await sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer());
+}
+
+/**
+ * A folder-per-class dataset: `<root>/<class>/<class>_<i>.png`, `n` per class; class `a` is dark,
+ * class `b` bright. Returns the file paths.
+ */
+export async function makeClassFolders(root: string, n: number, options: { classes?: readonly string[]; size?: number; seed?: number } = {}): Promise<string[]> {
+  const classes = options.classes ?? ['a', 'b'];
+  const files: string[] = [];
+  for (const [c, name] of classes.entries()) {
+    for (let i = 0; i < n; i++) {
+      const file = path.join(root, name, `${name}_${String(i).padStart(3, '0')}.png`);
+      await writeGreyPng(file, 60 + 120 * c, (options.seed ?? 1) * 100_000 + c * 1000 + i, options.size ?? 16);
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+export interface Collected {
+  readonly events: RunEvent[];
+  readonly done: Extract<RunEvent, { type: 'run-done' }>;
+}
+
+/** Runs a pipeline to completion (with runToCompletion) and returns every event. */
+export async function runCollect(pipeline: Pipeline<unknown>, options: RunOptions): Promise<Collected> {
+  const { runToCompletion } = await loadRuntime();
+  const events: RunEvent[] = [];
+  const done = await runToCompletion(pipeline, options, (e) => events.push(e));
+  return { events, done };
+}
+
+export const cachedStages = (events: readonly RunEvent[]) => events.flatMap((e) => (e.type === 'stage-cached' ? [e.stage] : []));
+export const startedStages = (events: readonly RunEvent[]) => events.flatMap((e) => (e.type === 'stage-start' ? [e.stage] : []));
+export const logsOf = (events: readonly RunEvent[], stage?: string) =>
+  events.flatMap((e) => (e.type === 'log' && (stage === undefined || e.stage === stage) ? [e.message] : []));
+
+/** The number of fresh decodes the ingest stage reports ("N files: D decoded, C from the per-file cache"). */
+export function decodedCount(events: readonly RunEvent[]): number | undefined {
+  for (const message of logsOf(events, 'ingest')) {
+    const m = /: (\d+) decoded,/.exec(message);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/** Throws with the run's error when it did not succeed (so a failure shows its reason). */
+export function assertOk(collected: Collected): void {
+  if (!collected.done.ok) {
+    const failed = collected.events.find((e) => e.type === 'stage-failed');
+    throw new Error(`run failed: ${JSON.stringify(collected.done.error)}${failed ? ` in ${(failed as { stage: string }).stage}` : ''}`);
+  }
+}
