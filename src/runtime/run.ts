@@ -233,7 +233,9 @@ async function execute(
         hashes[i] = entry.outputHash;
         emit({ type: 'stage-cached', at: Date.now(), stage: node.id, key });
         summaries.push({ stage: node.id, kind: node.kind, key, cached: true, ms: 0, summary: entry.summary });
-        await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
+        if ((await session.store.readIndex(pipeline.name, node.id))?.key !== key) {
+          await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
+        }
         // Loaded only if a later stage needs it; a damaged entry is recomputed from its input.
         let memo: Promise<unknown> | undefined;
         outputs[i] = () =>
