@@ -214,6 +214,24 @@ Live('renderDashboard: every event is reduced, redraws are throttled, the final 
   assert.match(all, /outputs → out\/x/);
 });
 
+Live('on a narrow terminal a long row is cut, not wrapped: one line per stage, columns kept', async () => {
+  const { render: inkRender } = await import('ink');
+  const stdout = Object.assign(new FakeTty(), { columns: 60 });
+  const state = fold([
+    runStart,
+    { type: 'stage-start', at: 0, stage: 'ingest', key: 'k', reasons: [{ kind: 'new', detail: 'no earlier run of this stage in this cache' }] },
+    { type: 'stage-progress', at: 1950, stage: 'ingest', done: 458, total: 3166, unit: 'files', note: '458 decoded' },
+  ]);
+  const instance = inkRender(h(DashboardView, { state }), { stdout: stdout as unknown as NodeJS.WriteStream, debug: true, patchConsole: false });
+  instance.unmount();
+  const lines = plain(stdout.writes.filter((w) => w.includes('ingest')).at(-1)).split('\n');
+  const row = lines.findIndex((l) => l.includes('ingest'));
+  assert.match(lines[row], /^▶ ingest    █+░+ +14% 458\/3166 files.*…$/);
+  assert.ok(lines[row].length <= 60, lines[row]);
+  assert.match(lines[row + 1], /^ {12}↳ not in cache/, 'the next line is the reason, not a wrapped remainder');
+  assert.match(lines[row + 2], /^· normalize waiting$/);
+});
+
 Live('renderDashboard: q goes to onQuit; the run ending afterwards unmounts it', async () => {
   const events = new Subject<RunEvent>();
   const stdout = new FakeTty();

@@ -31,9 +31,14 @@ export function StageRow({ stage, idWidth, now }: StageRowProps) {
   return (
     <Box flexDirection="column">
       <Box>
-        <Text color={glyph.color}>{glyph.char} </Text>
-        <Text bold={stage.status === 'running'}>{stage.id.padEnd(idWidth)} </Text>
-        <Detail stage={stage} now={now} />
+        {/* Fixed columns; only the detail gives way (truncated) on a narrow terminal. */}
+        <Box flexShrink={0}>
+          <Text color={glyph.color}>{glyph.char} </Text>
+          <Text bold={stage.status === 'running'}>{stage.id.padEnd(idWidth)} </Text>
+        </Box>
+        <Box flexShrink={1}>
+          <Detail stage={stage} now={now} />
+        </Box>
       </Box>
       {showReasons && (
         <Text dimColor wrap="truncate-end">
