@@ -1,6 +1,7 @@
 import fg from 'fast-glob';
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { isDicom } from '../io/dicom.ts';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
 import { decodeImageSet, encodeImageSet, sampleSize, type ImageSet } from '../data/image-set.ts';
@@ -39,6 +40,18 @@ function extensionOf(file: string): string {
   return extname(lower).slice(1);
 }
 
+async function looksLikeDicom(path: string): Promise<boolean> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const head = new Uint8Array(132);
+    const { bytesRead } = await handle.read(head, 0, 132, 0);
+    return isDicom(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
 function classOrder(found: Iterable<string>, given: readonly string[] | undefined): string[] {
   const names = [...new Set(found)].sort();
   if (!given) return names;
@@ -50,10 +63,13 @@ async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<
   const extensions = new Set((config.extensions ?? IMAGE_EXTENSIONS).map((e) => e.replace(/^\./, '').toLowerCase()));
   const entries = await fg('**/*', { cwd: root, onlyFiles: true, dot: false, followSymbolicLinks: true });
   entries.sort();
-  const candidates = entries.filter((rel) => {
+  const candidates: string[] = [];
+  for (const rel of entries) {
     const ext = extensionOf(rel);
-    return ext === '' ? !rel.includes('.') : extensions.has(ext);
-  });
+    // Extension-less files are read only when they are DICOM (many scanners write no extension);
+    // anything else without an extension (README, LICENSE) is not an image and is left alone.
+    if (ext === '' ? await looksLikeDicom(join(root, rel)) : extensions.has(ext)) candidates.push(rel);
+  }
   const firstSegments = new Set(candidates.map((rel) => rel.split('/')[0]!.toLowerCase()));
   const splitLayout = firstSegments.size > 0 && [...firstSegments].every((s) => s in SPLIT_FOLDERS);
   const pattern = config.groupPattern ? new RegExp(config.groupPattern) : undefined;
