@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
@@ -59,7 +59,10 @@ export class CacheStore {
   async putObject(bytes: Uint8Array): Promise<string> {
     const hash = sha256(bytes);
     const path = this.objectPath(hash);
-    if (!(await exists(path))) await writeFileAtomic(path, bytes);
+    // An object of the wrong size is damaged (get() rejects every entry naming it): replace it,
+    // or the stage that writes it would rerun on every run without ever repairing it.
+    const info = await stat(path).catch(() => undefined);
+    if (!info || info.size !== bytes.byteLength) await writeFileAtomic(path, bytes);
     return hash;
   }
 
@@ -248,13 +251,4 @@ export function outputHashOf(meta: unknown, blobs: Record<string, { hash: string
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
