@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MedpipeError } from '../src/runtime/errors.ts';
 import { binaryCrossEntropy, sampleWeightsFor, classWeights } from '../src/train/losses.ts';
 import { loadModel, saveModel, tutorialCnn } from '../src/train/model.ts';
-import { epochBatches, epochOrder, fitModel, predictScores, regularizationLoss, type FitData, type FitOptions } from '../src/train/fit.ts';
+import { epochBatches, epochLogKeys, epochOrder, fitModel, predictScores, regularizationLoss, type FitData, type FitOptions } from '../src/train/fit.ts';
 import { EarlyStopping, resolveMode } from '../src/train/early-stopping.ts';
 
 const SHAPE = [8, 8, 1] as const;
@@ -274,6 +274,11 @@ Train('early stopping follows Keras: mode auto, patience, minDelta, NaN never im
   assert.is(run({ monitor: 'val_auc', patience: 1, minDelta: 0.05 }, [0.5, 0.52, 0.6]), 2, 'a gain below minDelta does not count');
   assert.is(run({ monitor: 'val_auc', patience: 1 }, [0.5, NaN]), 2);
   assert.throws(() => new EarlyStopping({ monitor: 'val_loss', patience: -1 }), (e: unknown) => e instanceof MedpipeError && e.code === 'INVALID_CONFIG');
+});
+
+Train('epochLogKeys lists the keys the logs will have', async () => {
+  assert.equal(epochLogKeys(['accuracy', 'auc']), ['loss', 'accuracy', 'auc', 'val_loss', 'val_accuracy', 'val_auc']);
+  assert.equal(epochLogKeys(['auc'], false), ['loss', 'auc']);
 });
 
 Train('an unknown monitor names the available keys', async () => {

@@ -160,6 +160,14 @@ export function epochBatches(
   };
 }
 
+/**
+ * The keys the epoch logs will have for a metric function returning `metricKeys`, in order:
+ * `loss, …metrics, val_loss, …val_metrics`. Use it to validate `earlyStopping.monitor` before a run.
+ */
+export function epochLogKeys(metricKeys: readonly string[], withValidation = true): string[] {
+  return ['loss', ...metricKeys, ...(withValidation ? ['val_loss', ...metricKeys.map((k) => `val_${k}`)] : [])];
+}
+
 function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(values)) out[prefix + k] = v;
