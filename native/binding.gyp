@@ -8,7 +8,8 @@
         "src/gemm.cc",
         "src/elementwise.cc",
         "src/reduce.cc",
-        "src/pool.cc"
+        "src/pool.cc",
+        "src/gather.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

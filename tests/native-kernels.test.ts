@@ -118,7 +118,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     for (const name of cpu) assert.ok(native.has(name), `native backend lacks CPU kernel ${name}`);
     for (const name of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'BatchMatMul',
       '_FusedMatMul', 'Sum', 'Mean', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step',
-      'Sigmoid', 'FusedBatchNorm']) {
+      'Sigmoid', 'FusedBatchNorm', 'Tile', 'GatherV2']) {
       assert.ok(nativeKernelNames().includes(name), `${name} is not overridden`);
       assert.is.not(tf.getKernel(name, 'native')!.kernelFunc, tf.getKernel(name, 'cpu')!.kernelFunc, name);
     }
@@ -262,7 +262,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
   test('unary ops', async () => {
     const positive = new Set(['Sqrt', 'Rsqrt', 'Log', 'Reciprocal']);
     const ops = ['Relu', 'Relu6', 'Step', 'Sigmoid', 'Tanh', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Log', 'Neg', 'Abs',
-      'Elu', 'LeakyRelu', 'Reciprocal'];
+      'Elu', 'LeakyRelu', 'Reciprocal', 'Floor', 'Ceil'];
     for (const op of ops) {
       for (const shape of [[5], [3, 7, 9], [70000]]) {
         const x = positive.has(op) ? uniform(shape, 0.1, 4) : uniform(shape, -8, 8);
@@ -311,6 +311,26 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     await compare('MaxPoolGrad', { dy: uniform([2, 32, 32, 64]), input: x, output: { shape: y.shape, data: y.dataSync() as Float32Array } },
       { filterSize: 2, strides: 2, pad: 'valid' });
     y.dispose();
+  });
+
+  test('Tile', async () => {
+    for (const [shape, reps] of [
+      [[3], [4]], [[2, 3], [1, 2]], [[1, 1, 1, 8], [4, 5, 6, 1]], [[2, 1, 3], [2, 3, 1]], [[4, 5], [1, 1]],
+      [[1, 1, 1, 64], [32, 32, 32, 1]],
+    ] as [number[], number[]][]) {
+      await compare('Tile', { x: uniform(shape) }, { reps });
+    }
+  });
+
+  test('GatherV2: axes, batch dims, and the out-of-range error', async () => {
+    const idx = (shape: number[], dim: number): Input =>
+      ({ shape, dtype: 'int32', data: Int32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => int(0, dim - 1)) });
+    await compare('GatherV2', { x: uniform([10, 4, 4, 3]), indices: idx([6], 10) }, { axis: 0, batchDims: 0 });
+    await compare('GatherV2', { x: uniform([5, 7, 3]), indices: idx([2, 4], 7) }, { axis: 1, batchDims: 0 });
+    await compare('GatherV2', { x: uniform([5, 7]), indices: idx([9], 7) }, { axis: -1, batchDims: 0 });
+    await compare('GatherV2', { x: uniform([3, 6, 2]), indices: idx([3, 4], 6) }, { axis: 1, batchDims: 1 });
+    await tf.setBackend('native');
+    assert.throws(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32')), /index value 3 is not in \[0, 2\]/);
   });
 
   test('FusedBatchNorm', async () => {

@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterElementwise(env, exports);
   RegisterReduce(env, exports);
   RegisterPool(env, exports);
+  RegisterGather(env, exports);
   return exports;
 }
 

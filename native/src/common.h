@@ -67,6 +67,7 @@ void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
 void RegisterReduce(Napi::Env env, Napi::Object exports);
 void RegisterPool(Napi::Env env, Napi::Object exports);
+void RegisterGather(Napi::Env env, Napi::Object exports);
 void ApplyActivation(float* y, int64_t n, int act, float alpha);
 std::string GemmName();
 

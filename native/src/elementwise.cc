@@ -9,7 +9,8 @@ namespace {
 // Unary op codes, shared with src/backend/native-addon.ts.
 enum Unary : int {
   kURelu = 0, kURelu6 = 1, kUStep = 2, kUSigmoid = 3, kUTanh = 4, kUSquare = 5, kUSqrt = 6, kURsqrt = 7,
-  kUExp = 8, kULog = 9, kUNeg = 10, kUAbs = 11, kUElu = 12, kULeakyRelu = 13, kUReciprocal = 14
+  kUExp = 8, kULog = 9, kUNeg = 10, kUAbs = 11, kUElu = 12, kULeakyRelu = 13, kUReciprocal = 14,
+  kUFloor = 15, kUCeil = 16
 };
 
 template <typename F>
@@ -37,6 +38,8 @@ void RunUnary(int op, const float* x, float* y, int64_t n, float alpha) {
     case kUElu: return Map(x, y, n, [](float v) { return v >= 0.f ? v : static_cast<float>(std::expm1((double)v)); });
     case kULeakyRelu: return Map(x, y, n, [alpha](float v) { return v < 0.f ? alpha * v : v; });
     case kUReciprocal: return Map(x, y, n, [](float v) { return static_cast<float>(1.0 / (double)v); });
+    case kUFloor: return Map(x, y, n, [](float v) { return std::floor(v); });
+    case kUCeil: return Map(x, y, n, [](float v) { return std::ceil(v); });
     default: throw std::runtime_error("unknown unary op " + std::to_string(op));
   }
 }

@@ -29,6 +29,10 @@ export interface NativeAddon {
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
     scale: Float32Array | null, epsilon: number, out: Float32Array): void;
   reduce(op: number, x: Float32Array, outer: number, r: number, inner: number, out: Float32Array): void;
+  tile(x: Float32Array, xShape: number[], reps: number[], out: Float32Array): void;
+  /** x viewed as [batch, outer, dim, slice]; indices [batch, n], in range; out [batch, outer, n, slice]. */
+  gather(x: Float32Array, indices: Int32Array, batch: number, outer: number, dim: number, slice: number,
+    out: Float32Array): void;
   /** geom: [n,h,w,c, fh,fw, oh,ow, sh,sw, padTop,padLeft] */
   maxPool(x: Float32Array, out: Float32Array, geom: number[]): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, out: Float32Array, geom: number[]): void;
@@ -39,7 +43,7 @@ export const ACT = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu
 /** Unary op codes of native/src/elementwise.cc. */
 export const UNARY = {
   Relu: 0, Relu6: 1, Step: 2, Sigmoid: 3, Tanh: 4, Square: 5, Sqrt: 6, Rsqrt: 7, Exp: 8, Log: 9, Neg: 10,
-  Abs: 11, Elu: 12, LeakyRelu: 13, Reciprocal: 14,
+  Abs: 11, Elu: 12, LeakyRelu: 13, Reciprocal: 14, Floor: 15, Ceil: 16,
 } as const;
 /** Binary op codes of native/src/elementwise.cc. */
 export const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;

@@ -12,6 +12,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeAddon } from './native-addon.ts';
 import { convKernels } from './native-conv.ts';
 import { elementwiseKernels } from './native-elementwise.ts';
+import { gatherKernels } from './native-gather.ts';
 import type { KernelGroup } from './native-kernel.ts';
 import { matmulKernels } from './native-matmul.ts';
 import { poolKernels } from './native-pool.ts';
@@ -26,7 +27,9 @@ export const NATIVE_BACKEND = 'native';
 /** Below tfjs-node's 'tensorflow' (3), above 'cpu' (1). */
 const PRIORITY = 2;
 
-const GROUPS: readonly KernelGroup[] = [convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels];
+const GROUPS: readonly KernelGroup[] = [
+  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels,
+];
 
 /** The CPU backend's storage and kernels, minus its "install tfjs-node" banner, which would mislead here. */
 class NativeBackend extends MathBackendCPU {
