@@ -143,3 +143,68 @@ export function assertOk(collected: Collected): void {
     throw new Error(`run failed: ${JSON.stringify(collected.done.error)}${failed ? ` in ${(failed as { stage: string }).stage}` : ''}`);
   }
 }
+
+/**
+ * The output a finished run left for one stage, read back from the cache the way a later run
+ * would (index → verified entry → objects → the stage's decode).
+ */
+export async function loadOutput<T>(cacheDir: string, pipelineName: string, stage: string): Promise<T> {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  const { loadStageImpl } = await import('../../src/stages/registry.ts');
+  const store = new CacheStore(cacheDir);
+  const index = await store.readIndex(pipelineName, stage);
+  if (!index) throw new Error(`no index record for ${pipelineName}/${stage} in ${cacheDir}`);
+  const entry = await store.get(index.key);
+  if (!entry) throw new Error(`no verified entry for ${pipelineName}/${stage}`);
+  const artifact = await store.load(entry);
+  if (!artifact) throw new Error(`entry objects of ${pipelineName}/${stage} failed verification`);
+  return (await loadStageImpl(entry.kind)).decode(artifact) as T;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Encodes a PNG by hand, so fixtures have exactly the bit depth and colour type a test needs
+ * (sharp cannot be told to write, say, 16-bit grey+alpha from raw samples).
+ * `samples` are row-major, interleaved; `channels` 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+ */
+export async function encodePng(width: number, height: number, channels: 1 | 2 | 3 | 4, depth: 8 | 16, samples: ArrayLike<number>): Promise<Buffer> {
+  const { deflateSync } = await import('node:zlib');
+  const colourType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels];
+  const bytesPer = depth / 8;
+  const stride = width * channels * bytesPer;
+  const raw = Buffer.alloc(height * (stride + 1));
+  for (let y = 0; y < height; y++) {
+    raw[y * (stride + 1)] = 0; // filter: none
+    for (let i = 0; i < width * channels; i++) {
+      const v = samples[y * width * channels + i]!;
+      const at = y * (stride + 1) + 1 + i * bytesPer;
+      if (depth === 16) raw.writeUInt16BE(v, at);
+      else raw[at] = v;
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = depth;
+  ihdr[9] = colourType;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
