@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { defer, Subject, switchMap, type Observable } from 'rxjs';
+import { dirname, join, resolve } from 'node:path';
+import { defer, switchMap, tap, type Observable } from 'rxjs';
 import type { RunEvent } from '../runtime/events.ts';
-import { pipelineInputs, runPipeline, type RunOptions } from '../runtime/run.ts';
+import { defaultCacheDir, pipelineInputs, runPipeline, type RunOptions } from '../runtime/run.ts';
 import type { WatchEvent } from '../runtime/watch-events.ts';
 import { loadPipelineFile } from './load-pipeline.ts';
 import { parseRunArgs } from './main.ts';
@@ -41,14 +41,14 @@ export async function runCommand(args: readonly string[]): Promise<number> {
 
 async function runOnce(file: string, options: RunOptions, useDashboard: boolean, controller: AbortController): Promise<number> {
   const pipeline = await loadPipelineFile(file);
-  const subject = new Subject<AnyEvent>();
   let ok = false;
-  subject.subscribe((event) => {
-    if (event.type === 'run-done') ok = event.ok;
-  });
-  const shown = present(subject, useDashboard, () => controller.abort());
-  runPipeline(pipeline, { ...options, signal: controller.signal }).subscribe(subject);
-  await shown;
+  // runPipeline starts on subscription, so the presenter sees every event from run-start on.
+  const events = runPipeline(pipeline, { ...options, signal: controller.signal }).pipe(
+    tap((event) => {
+      if (event.type === 'run-done') ok = event.ok;
+    }),
+  );
+  await present(events, useDashboard, () => controller.abort());
   return ok ? 0 : 1;
 }
 
@@ -58,7 +58,8 @@ async function watchCommand(file: string, options: RunOptions, useDashboard: boo
   // The pipeline file, its sibling modules (local imports), and every input it reads.
   const dir = dirname(file);
   const siblings = readdirSync(dir).filter((name) => /\.(m?ts|m?js)$/.test(name)).map((name) => join(dir, name));
-  const changes = watchFiles([...new Set([file, ...siblings, ...pipelineInputs(first, options.baseDir)])]);
+  const ignorePaths = [resolve(options.cacheDir ?? defaultCacheDir()), resolve(options.outDir ?? first.options.outDir ?? `out/${first.name}`)];
+  const changes = watchFiles([...new Set([file, ...siblings, ...pipelineInputs(first, options.baseDir)])], { ignorePaths });
   const events = watchRuns(
     changes,
     (signal) =>

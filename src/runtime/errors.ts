@@ -24,8 +24,17 @@ export interface MedpipeErrorOptions {
   readonly issues?: readonly string[];
 }
 
+/** Marks medpipe errors across module instances (a test runner may load this file twice). */
+const BRAND = Symbol.for('medpipe.error');
+
 export class MedpipeError extends Error {
   override readonly name = 'MedpipeError';
+  readonly [BRAND] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   readonly code: MedpipeErrorCode;
   readonly stage?: string;
   readonly file?: string;
