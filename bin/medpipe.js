@@ -2,6 +2,12 @@
 // Registers tsx so that medpipe's TypeScript sources and users' pipeline files load without a build step.
 import { register } from 'tsx/esm/api';
 
+// `medpipe run ... | head`: a closed pipe ends the output quietly, not with a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
