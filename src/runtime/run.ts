@@ -100,6 +100,7 @@ class Session {
   readonly seed: number;
   readonly baseDir: string;
   readonly backendName: string;
+  private backendAnnounced = false;
   constructor(
     readonly pipeline: Pipeline<unknown>,
     readonly options: RunOptions,
@@ -133,6 +134,11 @@ class Session {
       emit: (event) => emit({ ...event, stage, at: Date.now() } as RunEvent),
       backend: async () => {
         const choice = await initBackend(this.options.backend ?? process.env.MEDPIPE_BACKEND);
+        if (!this.backendAnnounced) {
+          // One line per run: which backend, and why a faster one is missing and how to get it.
+          this.backendAnnounced = true;
+          emit({ type: 'log', at: Date.now(), stage, level: 'info', message: choice.line });
+        }
         return choice.name;
       },
     };
