@@ -23,6 +23,8 @@ interface InputFile {
   readonly className: string;
   readonly split?: SplitName;
   readonly group?: string;
+  /** One slice / frame of a multi-slice file (a CSV `slice` column): per-slice labels. */
+  readonly slice?: number;
 }
 
 interface Listing {
@@ -106,7 +108,14 @@ async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listin
       });
     }
     const split = row.split ? SPLIT_FOLDERS[row.split.toLowerCase()] : undefined;
-    return { rel: path, abs: resolvePath(path, dir), className: label, split, group: row.group || undefined };
+    const slice = row.slice ? Number(row.slice) : undefined;
+    if (slice !== undefined && !(Number.isInteger(slice) && slice >= 0)) {
+      throw new MedpipeError('INVALID_CONFIG', `${csvPath}, row ${i + 2}: slice must be a 0-based slice index, got '${row.slice}'.`, {
+        file: csvPath,
+        fix: 'Leave slice empty to take every slice of the file, or give the index of one slice (0, 1, ...).',
+      });
+    }
+    return { rel: path, abs: resolvePath(path, dir), className: label, split, group: row.group || undefined, ...(slice !== undefined ? { slice } : {}) };
   });
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
 }
@@ -204,10 +213,13 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
       ctx.emit({ type: 'stage-progress', done, total, unit: 'files', note: `${decodedCount} decoded` });
     }
   };
+  // Per-slice CSV rows name the same file several times: decode it once.
+  const shared = new Map<string, Promise<FileOutcome>>();
   const outcomes = await lastValueFrom(
     from(listing.files).pipe(
       mergeMap(async (file) => {
-        const outcome = await decodeOne(file, fingerprint.files[file.rel]!, config, ctx);
+        if (!shared.has(file.abs)) shared.set(file.abs, decodeOne(file, fingerprint.files[file.rel]!, config, ctx));
+        const outcome: FileOutcome = { ...(await shared.get(file.abs)!), file };
         done++;
         if ('decoded' in outcome && outcome.fresh) decodedCount++;
         if ('error' in outcome && onBadFile === 'fail') throw withSkipHint(outcome.error);
@@ -218,8 +230,8 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
     ),
     { defaultValue: [] as FileOutcome[] },
   );
-  const order = new Map(listing.files.map((f, i) => [f.rel, i]));
-  outcomes.sort((a, b) => order.get(a.file.rel)! - order.get(b.file.rel)!);
+  const order = new Map(listing.files.map((f, i) => [f, i]));
+  outcomes.sort((a, b) => order.get(a.file)! - order.get(b.file)!);
 
   const skipped: SkippedFile[] = [];
   const samples: SampleMeta[] = [];
@@ -237,14 +249,27 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
       skipped.push({ file: file.rel, reason: `class '${file.className}' is not in classes [${listing.classes.join(', ')}]` });
       continue;
     }
+    if (file.slice !== undefined && file.slice >= decoded.frames.length) {
+      const error = new MedpipeError('BAD_FILE', `${file.abs}: slice ${file.slice} requested, but the file has ${decoded.frames.length} slice(s) (0-based).`, {
+        file: file.abs,
+        fix: `Use a slice index below ${decoded.frames.length} in the CSV, or set onBadFile: 'skip' to skip such rows.`,
+      });
+      if (onBadFile === 'fail') throw error;
+      skipped.push({ file: `${file.rel}#${file.slice}`, reason: error.message });
+      continue;
+    }
     shape ??= decoded.shape;
+    // Slices of one volume (or frames of one file) are one patient's: without another group key they
+    // stay together in one split, or near-identical neighbours would sit in train and test.
+    const group = file.group ?? decoded.groupKeys?.patient ?? (decoded.frames.length > 1 ? file.rel : undefined);
     decoded.frames.forEach((frame, k) => {
+      if (file.slice !== undefined && k !== file.slice) return;
       samples.push({
         id: decoded.frames.length > 1 ? `${file.rel}#${k}` : file.rel,
         file: file.rel,
         label,
         ...(file.split ? { split: file.split } : {}),
-        ...(file.group ?? decoded.groupKeys?.patient ? { group: file.group ?? decoded.groupKeys?.patient } : {}),
+        ...(group !== undefined ? { group } : {}),
       });
       chunks.push(frame);
       ranges.push(...decoded.ranges[k]!);

@@ -27,7 +27,11 @@ export interface FolderIngestConfig extends DecodeOptions {
 }
 
 export interface CsvIngestConfig extends DecodeOptions {
-  /** CSV with a header: path,label[,group][,split]; paths relative to the CSV's folder. */
+  /**
+   * CSV with a header: path,label[,group][,split][,slice]; paths relative to the CSV's folder.
+   * `slice` (0-based) labels one slice of a multi-slice file (NIfTI volume, multi-frame DICOM); a
+   * file may appear on several rows with different slices. Without it, every slice gets the row's label.
+   */
   readonly csv: string;
   readonly classes?: readonly string[];
 }
