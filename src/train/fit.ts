@@ -4,8 +4,8 @@
  * restoreBestWeights, cancellation between batches, and no tensor leaks.
  *
  * What the epoch logs mean (documented choice):
- * - `loss`: the mean of the training batch losses of the epoch (as Keras reports it): with dropout,
- *   augmentation, class weights and the L2 term, while the weights change.
+ * - `loss`: the mean of the epoch's training batch losses, weighted by batch size (as Keras reports
+ *   it): with dropout, augmentation, class weights and the L2 term, while the weights change.
  * - train metrics (`auc`, `accuracy`, …): by default (`trainMetrics: 'inference'`) from a clean
  *   inference pass over the whole, un-augmented, un-oversampled training set at the end of the
  *   epoch — the honest number, comparable with the validation one. `'running'` uses the scores of
@@ -38,7 +38,10 @@ export interface FitOptions {
   readonly optimizer?: { readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
   /** @default 'binaryCrossentropy' */
   readonly loss?: 'binaryCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
-  /** Per-class loss weights for training batches; 'balanced' = n / (classes · count_c). @default none */
+  /**
+   * Per-class loss weights for training batches; 'balanced' = n / (classes · count_c) from the
+   * training labels. Combined with `oversample` it compensates twice: usually pick one. @default none
+   */
   readonly classWeight?: 'balanced' | Readonly<Record<number, number>>;
   /** Adds random repeats of the minority class each epoch until both classes are equally frequent. @default false */
   readonly oversample?: boolean;
@@ -250,12 +253,12 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
           running.labels.set(labels, start);
           batchScores.dispose();
         }
-        lossSum += loss;
+        lossSum += loss * n;
         options.onBatch?.({ epoch, batch: b + 1, batches, loss });
       }
       throwIfCancelled(options.signal);
 
-      const logs: Record<string, number> = { loss: lossSum / batches };
+      const logs: Record<string, number> = { loss: lossSum / batchList.order.length };
       if (running) Object.assign(logs, options.metrics(running.labels, running.scores));
       else Object.assign(logs, options.metrics(train.y, await predictScores(model, train, predictBatch)));
       if (val.count > 0) {

@@ -13,3 +13,4 @@ export {
   type FitData, type FitOptions, type FitResult, type EarlyStoppingOptions, type EpochBatches,
 } from './fit.ts';
 export { EarlyStopping, resolveMode } from './early-stopping.ts';
+export { useFastCpuKernels, restoreStockCpuKernels } from './cpu-kernels.ts';
