@@ -77,6 +77,11 @@ async function choose(forced?: string): Promise<BackendChoice> {
       tf.env().set('PROD', true);
       await tf.setBackend(result.tfName);
       await tf.ready();
+      if (result.tfName === 'cpu') {
+        // The stock pure-JS weight-gradient convolution is ~95% of a training step; ours is equal to float32 rounding.
+        const { useFastCpuKernels } = await import('../train/cpu-kernels.ts');
+        useFastCpuKernels();
+      }
       const why = missing.length > 0 ? ` (not available: ${missing.join('; ')})` : '';
       return { name, line: `backend: ${name}${result.info ? ` [${result.info}]` : ''}${why}` };
     }
