@@ -208,3 +208,45 @@ export async function encodePng(width: number, height: number, channels: 1 | 2 |
   ihdr[9] = colourType;
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node bin/medpipe.js ...args` as a child process and waits for it. */
+export async function medpipeCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * A temp folder set up like a user's project after `npm install medpipe`: an ES module package
+ * whose node_modules/medpipe is this checkout (a symlink), so `import ... from 'medpipe'` resolves.
+ */
+export async function userProject(prefix: string): Promise<string> {
+  const { symlink } = await import('node:fs/promises');
+  const dir = await tempDir(prefix);
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module', dependencies: { medpipe: '*' } }, null, 2));
+  await mkdir(path.join(dir, 'node_modules'));
+  await symlink(ROOT, path.join(dir, 'node_modules', 'medpipe'), 'dir');
+  return dir;
+}
