@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeCtDataset, type CtDataset } from './helpers/dicom-ct-dataset.ts';
 import { nonImage, SOP_CLASS } from './helpers/dicom-writer.ts';
-import { ENTRY_URL, findNeedles, loadMedpipe, runCli, runCollect, type Medpipe } from './helpers/dicom-run.ts';
+import { ENTRY_URL, findNeedles, loadMedpipe, runCli, runCollect, settled, type Medpipe } from './helpers/dicom-run.ts';
 import type { RunEvent } from '../src/runtime/events.ts';
 
 interface Ctx {
@@ -114,6 +114,7 @@ Privacy('in process: the error of a run that fails on a bad file carries no iden
       const { done, events } = await runCollect(p, { cacheDir: path.join(dir, 'cache-fail'), outDir: path.join(dir, 'out-fail') });
       assert.is(done.ok, false);
       assert.is(done.error?.file, path.join(root, bad));
+      await settled(path.join(dir, 'cache-fail'));
       const hits = await findNeedles(needles, { dirs: [path.join(dir, 'cache-fail')], texts: { ...eventTexts(events, bad), error: JSON.stringify(done.error) } });
       assert.equal(hits, []);
     } finally {

@@ -79,7 +79,10 @@ export async function findNeedles(needles: readonly string[], sources: { dirs?: 
   const encoded = needles.map((n) => [n, Buffer.from(n, 'utf8')] as const);
   for (const dir of sources.dirs ?? []) {
     for (const file of await filesUnder(dir)) {
-      const bytes = await readFile(file);
+      // A temp file renamed into place between the listing and the read: its content is searched
+      // under its final name (callers wait for the folder to settle first, see settled()).
+      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+      if (!bytes) continue;
       for (const [needle, pattern] of encoded) {
         if (bytes.includes(pattern) || file.includes(needle)) hits.push(`${file}: ${needle}`);
       }
@@ -89,6 +92,29 @@ export async function findNeedles(needles: readonly string[], sources: { dirs?: 
     for (const [needle] of encoded) if (text.includes(needle)) hits.push(`${where}: ${needle}`);
   }
   return hits;
+}
+
+/**
+ * Waits until a folder's file list and sizes stop changing and no temp files are left. A run that
+ * fails in ingest reports run-done while decodes already in flight may still be writing their
+ * per-file cache records.
+ */
+export async function settled(dir: string, quietMs = 300, timeoutMs = 20_000): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const snapshot = async () => {
+    const files = await filesUnder(dir).catch(() => [] as string[]);
+    const sizes = await Promise.all(files.map((f) => stat(f).then((s) => `${f}:${s.size}`, () => `${f}:gone`)));
+    return sizes.sort().join('\n');
+  };
+  const deadline = Date.now() + timeoutMs;
+  let before = await snapshot();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = await snapshot();
+    if (now === before && !/\/\.tmp-/.test(now)) return;
+    before = now;
+  }
+  throw new Error(`${dir} kept changing for ${timeoutMs} ms`);
 }
 
 export interface CliResult {
