@@ -115,7 +115,7 @@ Nifti('CSV `slice` column: labels per slice, a volume on several rows, empty sli
   assert.equal([...new Set(set.samples.slice(0, 3).map((s) => s.group))], ['brain/anatomical.nii']);
 });
 
-Nifti('CSV `slice` out of range: fail names the file and its slice count; skip lists the row', async ({ dir, root, m }) => {
+Nifti('CSV `slice` out of range or unreadable: fail names the file and its slice count; skip lists each row', async ({ dir, root, m }) => {
   await writeFile(path.join(root, 'bad-slice.csv'), 'path,slice,label\nbrain/anatomical.nii,99,lesion\nbrain/anatomical.nii,1,normal\n');
   const run = (onBadFile: 'fail' | 'skip') =>
     runCollect(
@@ -131,6 +131,19 @@ Nifti('CSV `slice` out of range: fail names the file and its slice count; skip l
   const set = await imageSetOf(path.join(dir, 'cache'), 'nifti-bad-skip', 'ingest');
   assert.equal(set.samples.map((s) => s.id), ['brain/anatomical.nii#1']);
   assert.equal(set.skipped.map((s) => s.file), ['brain/anatomical.nii#99']);
+
+  // An unreadable volume named on two rows: each row is skipped and listed by its slice.
+  await writeFile(path.join(root, 'broken.nii.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]));
+  await writeFile(path.join(root, 'broken.csv'), 'path,slice,label\nbroken.nii.gz,0,lesion\nbroken.nii.gz,1,normal\nbrain/anatomical.nii,2,normal\n');
+  const broken = await runCollect(
+    m.pipeline('nifti-broken').stage(m.ingest.csv({ csv: path.join(root, 'broken.csv'), size: SIZE, channels: 1, classes: ['normal', 'lesion'], onBadFile: 'skip' })),
+    options(dir, 'broken'),
+  );
+  assert.ok(broken.done.ok, JSON.stringify(broken.done.error));
+  const brokenSet = await imageSetOf(path.join(dir, 'cache'), 'nifti-broken', 'ingest');
+  assert.equal(brokenSet.samples.map((s) => s.id), ['brain/anatomical.nii#2']);
+  assert.equal(brokenSet.skipped.map((s) => s.file), ['broken.nii.gz#0', 'broken.nii.gz#1']);
+  assert.ok(brokenSet.skipped.every((s) => s.reason.includes(path.join(root, 'broken.nii.gz'))), JSON.stringify(brokenSet.skipped));
 
   await writeFile(path.join(root, 'bad-index.csv'), 'path,slice,label\nbrain/anatomical.nii,third,lesion\n');
   const invalid = await runCollect(m.pipeline('nifti-bad-index').stage(m.ingest.csv({ csv: path.join(root, 'bad-index.csv'), size: SIZE })), options(dir, 'bad-index'));

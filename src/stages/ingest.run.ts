@@ -240,7 +240,8 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
   let shape: ImageShape | undefined;
   for (const outcome of outcomes) {
     if ('error' in outcome) {
-      skipped.push({ file: outcome.file.rel, reason: outcome.error.message });
+      const { rel, slice } = outcome.file;
+      skipped.push({ file: slice === undefined ? rel : `${rel}#${slice}`, reason: outcome.error.message });
       continue;
     }
     const { file, decoded } = outcome;
