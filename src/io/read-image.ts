@@ -12,6 +12,8 @@ export interface ReadImageOptions {
   readonly channels?: 1 | 3;
   /** Frame / slice index for multi-frame inputs. @default 0 */
   readonly frame?: number;
+  /** Salt for DICOM group keys (hashed PatientID / StudyInstanceUID). @default medpipe's public salt */
+  readonly salt?: string;
 }
 
 /** Decoder version: part of every per-file cache key, bump when decoding changes. */
@@ -42,7 +44,7 @@ export async function decodeFile(path: string, options: Omit<ReadImageOptions, '
   const head = await readHead(path);
   let frames: DecodedImage[];
   if (isDicom(head)) {
-    frames = await readDicom(path);
+    frames = await readDicom(path, options.salt ? { salt: options.salt } : {});
   } else if (/\.nii(\.gz)?$/i.test(path)) {
     const { readNifti } = await import('./nifti.ts');
     frames = await readNifti(path);

@@ -120,8 +120,18 @@ async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listin
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
 }
 
+/**
+ * Salt for the hashed group keys read from DICOM (PatientID, StudyInstanceUID). Set
+ * MEDPIPE_GROUP_SALT to a project secret: with the public default, short IDs could be recovered by
+ * trying them all. Only a hash of the salt enters cache keys.
+ */
+function groupSalt(): string | undefined {
+  return process.env.MEDPIPE_GROUP_SALT || undefined;
+}
+
 function decodeKey(fileHash: string, config: { size?: readonly [number, number]; channels?: number }): string {
-  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION }));
+  const salt = groupSalt();
+  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt) }));
 }
 
 interface DecodedFrames {
@@ -160,7 +170,7 @@ async function decodeOne(file: InputFile, hash: string, config: FolderIngestConf
   const cached = await ctx.store.getRecord('decoded', key);
   if (cached) return { file, decoded: unpackFrames(cached), fresh: false };
   try {
-    const frames = await decodeFile(file.abs, { size: config.size ?? [64, 64], channels: config.channels ?? 3 });
+    const frames = await decodeFile(file.abs, { size: config.size ?? [64, 64], channels: config.channels ?? 3, salt: groupSalt() });
     if (frames.length === 0) throw new MedpipeError('BAD_FILE', `${file.abs} holds no image.`, { file: file.abs });
     const decoded: DecodedFrames = {
       shape: frames[0]!.shape,
@@ -215,21 +225,26 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
   };
   // Per-slice CSV rows name the same file several times: decode it once.
   const shared = new Map<string, Promise<FileOutcome>>();
+  // With onBadFile 'fail', the first bad file stops new decodes; those in flight finish (and are
+  // cached) before the stage fails, so nothing writes to the cache after the run has ended.
+  let firstError: MedpipeError | undefined;
   const outcomes = await lastValueFrom(
     from(listing.files).pipe(
-      mergeMap(async (file) => {
+      mergeMap(async (file): Promise<FileOutcome | undefined> => {
+        if (firstError) return undefined;
         if (!shared.has(file.abs)) shared.set(file.abs, decodeOne(file, fingerprint.files[file.rel]!, config, ctx));
         const outcome: FileOutcome = { ...(await shared.get(file.abs)!), file };
         done++;
         if ('decoded' in outcome && outcome.fresh) decodedCount++;
-        if ('error' in outcome && onBadFile === 'fail') throw withSkipHint(outcome.error);
+        if ('error' in outcome && onBadFile === 'fail') firstError ??= withSkipHint(outcome.error);
         progress();
         return outcome;
       }, config.concurrency ?? 4),
       toArray(),
     ),
-    { defaultValue: [] as FileOutcome[] },
-  );
+    { defaultValue: [] as (FileOutcome | undefined)[] },
+  ).then((all) => all.filter((o): o is FileOutcome => o !== undefined));
+  if (firstError) throw firstError;
   const order = new Map(listing.files.map((f, i) => [f, i]));
   outcomes.sort((a, b) => order.get(a.file)! - order.get(b.file)!);
 
