@@ -126,7 +126,7 @@ function parse(bytes: Uint8Array, file: string): DataSet {
     // dicom-parser throws strings or { exception, dataSet }: keep only its text. The partial data set
     // holds patient attributes and must not travel inside `cause`.
     const text = typeof error === 'string' ? error : error instanceof Error ? error.message : String((error as { exception?: unknown }).exception ?? 'parse error');
-    const truncated = /overrun|past (the )?end|beyond|exceed/i.test(text);
+    const truncated = /overrun|past (the )?end|beyond|exceed|cannot be greater than or equal to .byteArray. length/i.test(text);
     // An element running past the end is what a cut-short file looks like, but a damaged length or
     // item tag reads the same way, so the message names both.
     throw new MedpipeError('BAD_FILE', `${file}: ${truncated ? 'is truncated or damaged (a data element runs past the end of the file)' : 'could not be parsed as DICOM'}: ${text.replace(/^dicomParser[.:]\w+: /, '')}`, {
