@@ -44,7 +44,7 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPoolGrad(dy, x, dx, geom): dx is zero-filled by the caller; each dy goes to its window's argmax.
+// maxPoolGrad(dy, x, dx, geom): each dy goes to its window's argmax; dx need not be zeroed by the caller.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const float* dy = F32(info[0], "dy");
   const float* x = F32(info[1], "x");
@@ -55,6 +55,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     std::vector<float> best(g.c);
     std::vector<int64_t> where(g.c);
     for (int64_t b = b0; b < b1; ++b) {
+      std::fill(dx + b * g.h * g.w * g.c, dx + (b + 1) * g.h * g.w * g.c, 0.f);
       for (int64_t yr = 0; yr < g.oh; ++yr) {
         int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
         for (int64_t yc = 0; yc < g.ow; ++yc) {

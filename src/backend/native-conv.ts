@@ -7,7 +7,7 @@ import type {
   Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, FusedConv2DAttrs,
 } from '@tensorflow/tfjs';
 import { ACT, BINARY } from './native-addon.ts';
-import { f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
+import { alloc, f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
 
 type ConvInfo = backend_util.Conv2DInfo;
 
@@ -45,7 +45,7 @@ export const convKernels: KernelGroup = (addon, cpu) => [
       x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
       a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
     if (!oneDnnCanRun(info)) return cpu('Conv2D')(args);
-    const out = new Float32Array(size(info.outShape));
+    const out = alloc(args.backend, size(info.outShape));
     addon.conv2d(xv, wv, out, convGeom(info), null, ACT.linear, 0);
     return output(args.backend, info.outShape, out);
   }),
@@ -59,7 +59,7 @@ export const convKernels: KernelGroup = (addon, cpu) => [
       a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode,
       false, 'channelsLast');
     if (!oneDnnCanRun(info)) return cpu('Conv2DBackpropInput')(args);
-    const out = new Float32Array(size(info.inShape));
+    const out = alloc(args.backend, size(info.inShape));
     addon.conv2dBackpropInput(dyv, wv, out, convGeom(info));
     return output(args.backend, [...info.inShape], out);
   }),
@@ -73,7 +73,7 @@ export const convKernels: KernelGroup = (addon, cpu) => [
       x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false,
       'channelsLast');
     if (!oneDnnCanRun(info)) return cpu('Conv2DBackpropFilter')(args);
-    const out = new Float32Array(size(info.filterShape));
+    const out = alloc(args.backend, size(info.filterShape));
     addon.conv2dBackpropFilter(xv, dyv, out, convGeom(info));
     return output(args.backend, [...info.filterShape], out);
   }),
@@ -92,17 +92,17 @@ export const convKernels: KernelGroup = (addon, cpu) => [
       x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
       a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
     if (!oneDnnCanRun(info)) return cpu('FusedConv2D')(args);
-    const out = new Float32Array(size(info.outShape));
+    const out = alloc(args.backend, size(info.outShape));
     const geom = convGeom(info);
     if (bv === null || bv.length === info.outChannels || bv.length === 1) {
       // Per-channel (or scalar) bias and the activation run inside the oneDNN primitive.
-      const perChannel = bv !== null && bv.length === 1 ? new Float32Array(info.outChannels).fill(bv[0]) : bv;
+      const perChannel = bv !== null && bv.length === 1 ? alloc(args.backend, info.outChannels).fill(bv[0]) : bv;
       addon.conv2d(xv, wv, out, geom, perChannel, act, a.leakyreluAlpha ?? 0.2);
       return output(args.backend, info.outShape, out);
     }
     // Any other broadcastable bias: convolve, then add with broadcasting, then activate, all native.
     addon.conv2d(xv, wv, out, geom, null, ACT.linear, 0);
-    const biased = new Float32Array(out.length);
+    const biased = alloc(args.backend, out.length);
     addon.binary(BINARY.Add, out, info.outShape, bv, bias!.shape, biased, info.outShape);
     addon.activate(biased, act, a.leakyreluAlpha ?? 0.2);
     return output(args.backend, info.outShape, biased);

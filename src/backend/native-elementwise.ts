@@ -5,7 +5,7 @@
 import { broadcast_util } from '@tensorflow/tfjs';
 import type { FusedBatchNormAttrs, LeakyReluAttrs, StepAttrs } from '@tensorflow/tfjs';
 import { BINARY, UNARY } from './native-addon.ts';
-import { f32, kernel, output, size, type KernelGroup, type NativeKernel } from './native-kernel.ts';
+import { alloc, f32, kernel, output, size, type KernelGroup, type NativeKernel } from './native-kernel.ts';
 
 export const elementwiseKernels: KernelGroup = (addon, cpu) => {
   const binary = (Object.keys(BINARY) as (keyof typeof BINARY)[]).map((name): NativeKernel =>
@@ -14,7 +14,7 @@ export const elementwiseKernels: KernelGroup = (addon, cpu) => {
       const av = f32(args.backend, a), bv = f32(args.backend, b);
       if (!av || !bv) return cpu(name)(args);
       const outShape = broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(size(outShape));
+      const out = alloc(args.backend, size(outShape));
       if (out.length > 0) addon.binary(BINARY[name], av, a.shape, bv, b.shape, out, outShape);
       return output(args.backend, outShape, out);
     }));
@@ -27,7 +27,7 @@ export const elementwiseKernels: KernelGroup = (addon, cpu) => {
       // Step's alpha is the value for x <= 0; LeakyRelu's is the negative slope.
       const alpha = name === 'Step' ? (args.attrs as unknown as StepAttrs).alpha
         : name === 'LeakyRelu' ? (args.attrs as unknown as LeakyReluAttrs).alpha : 0;
-      const out = new Float32Array(xv.length);
+      const out = alloc(args.backend, xv.length);
       if (out.length > 0) addon.unary(UNARY[name], xv, out, alpha);
       return output(args.backend, [...x.shape], out);
     }));
@@ -45,7 +45,7 @@ export const elementwiseKernels: KernelGroup = (addon, cpu) => {
     if (xv.length === 0 || xv.length % l !== 0 || lengths.some((n) => n !== 1 && n !== l)) {
       return cpu('FusedBatchNorm')(args);
     }
-    const out = new Float32Array(xv.length);
+    const out = alloc(args.backend, xv.length);
     addon.batchNorm(xv, mv, vv, ov, sv, varianceEpsilon ?? 0.001, out);
     return output(args.backend, [...x.shape], out);
   });

@@ -1,7 +1,7 @@
 /** Tile and GatherV2 (float32 data; int32 indices) as native copies. */
 import { backend_util, util } from '@tensorflow/tfjs';
 import type { GatherV2Attrs, TileAttrs } from '@tensorflow/tfjs';
-import { f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
+import { alloc, f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
 
 export const gatherKernels: KernelGroup = (addon, cpu) => [
   kernel('Tile', (args) => {
@@ -10,7 +10,7 @@ export const gatherKernels: KernelGroup = (addon, cpu) => [
     const xv = f32(args.backend, x);
     if (!xv || x.shape.length === 0 || reps.length !== x.shape.length) return cpu('Tile')(args);
     const outShape = x.shape.map((d, i) => d * reps[i]);
-    const out = new Float32Array(size(outShape));
+    const out = alloc(args.backend, size(outShape));
     if (out.length > 0) addon.tile(xv, x.shape, reps, out);
     return output(args.backend, outShape, out);
   }),
@@ -29,7 +29,7 @@ export const gatherKernels: KernelGroup = (addon, cpu) => [
     }
     const info = backend_util.segment_util.collectGatherOpShapeInfo(
       x as never, indices as never, ax, batchDims ?? 0);
-    const out = new Float32Array(size(info.outputShape));
+    const out = alloc(args.backend, size(info.outputShape));
     if (out.length > 0) addon.gather(xv, iv, info.batchSize, info.outerSize, info.dimSize, info.sliceSize, out);
     return output(args.backend, info.outputShape, out);
   }),

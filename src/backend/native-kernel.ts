@@ -35,6 +35,12 @@ export function size(shape: readonly number[]): number {
   return n;
 }
 
+/** An output array for a native kernel: from the native backend's pool (not zeroed), else fresh. */
+export function alloc(backend: MathBackendCPU, n: number): Float32Array {
+  const pool = (backend as { pool?: { take(n: number): Float32Array } }).pool;
+  return pool ? pool.take(n) : new Float32Array(n);
+}
+
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
 }

@@ -3,7 +3,7 @@ import { broadcast_util } from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, TensorInfo, _FusedMatMulAttrs } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ACT, BINARY, type NativeAddon } from './native-addon.ts';
-import { f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
+import { alloc, f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
 
 const NATIVE_ACTIVATIONS: Readonly<Record<string, number>> = {
   linear: ACT.linear, relu: ACT.relu, relu6: ACT.relu6, sigmoid: ACT.sigmoid, elu: ACT.elu, leakyrelu: ACT.leakyrelu,
@@ -32,7 +32,7 @@ function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boo
 
 function run(addon: NativeAddon, backend: MathBackendCPU, av: Float32Array, bv: Float32Array, p: Plan,
   ta: boolean, tb: boolean, bias: Float32Array | null, act: number, alpha: number): TensorInfo {
-  const out = new Float32Array(size(p.outShape));
+  const out = alloc(backend, size(p.outShape));
   if (out.length > 0) addon.matmul(av, bv, out, p.batchA, p.batchB, p.m, p.n, p.k, ta, tb, bias, act, alpha);
   return output(backend, p.outShape, out);
 }
@@ -66,7 +66,7 @@ export const matmulKernels: KernelGroup = (addon, cpu) => [
     const product = run(addon, args.backend, av, bv, p, transposeA, transposeB, null, ACT.linear, 0);
     const pv = f32(args.backend, product)!;
     const outShape = broadcast_util.assertAndGetBroadcastShape(p.outShape, bias!.shape);
-    const out = new Float32Array(size(outShape));
+    const out = alloc(args.backend, size(outShape));
     addon.binary(BINARY.Add, pv, p.outShape, biasv!, bias!.shape, out, outShape);
     args.backend.disposeIntermediateTensorInfo(product);
     addon.activate(out, act, alpha);

@@ -2,7 +2,7 @@
 import { util } from '@tensorflow/tfjs';
 import type { SumAttrs } from '@tensorflow/tfjs';
 import { REDUCE } from './native-addon.ts';
-import { f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
+import { alloc, f32, kernel, output, size, type KernelGroup } from './native-kernel.ts';
 
 export const reduceKernels: KernelGroup = (addon, cpu) =>
   (Object.keys(REDUCE) as (keyof typeof REDUCE)[]).map((name) =>
@@ -25,7 +25,7 @@ export const reduceKernels: KernelGroup = (addon, cpu) =>
       const inner = size(x.shape.slice(last + 1));
       const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
         : x.shape.filter((_, i) => !axes.includes(i));
-      const out = new Float32Array(outer * inner);
+      const out = alloc(args.backend, outer * inner);
       addon.reduce(REDUCE[name], xv, outer, r, inner, out);
       return output(args.backend, outShape, out);
     }));

@@ -8,8 +8,8 @@
  *   if (r.ok) await tf.setBackend('native'); else console.warn(`${r.reason}. Fix: ${r.fix}`);
  */
 import * as tf from '@tensorflow/tfjs';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeAddon } from './native-addon.ts';
+import { NativeBackend } from './native-backend.ts';
 import { convKernels } from './native-conv.ts';
 import { elementwiseKernels } from './native-elementwise.ts';
 import { gatherKernels } from './native-gather.ts';
@@ -30,14 +30,6 @@ const PRIORITY = 2;
 const GROUPS: readonly KernelGroup[] = [
   convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels,
 ];
-
-/** The CPU backend's storage and kernels, minus its "install tfjs-node" banner, which would mislead here. */
-class NativeBackend extends MathBackendCPU {
-  constructor() {
-    super();
-    (this as unknown as { firstUse: boolean }).firstUse = false;
-  }
-}
 
 let loading: Promise<NativeLoadResult> | undefined;
 
