@@ -342,7 +342,12 @@ const common = {
   async export(set: ImageSet, outDir: string): Promise<string[]> {
     const { writeFileAtomic } = await import('../runtime/atomic.ts');
     const path = join(outDir, 'skipped-files.json');
-    if (set.skipped.length === 0) return [];
+    if (set.skipped.length === 0) {
+      // A list from an earlier run would name files that are no longer skipped.
+      const { rm } = await import('node:fs/promises');
+      await rm(path, { force: true });
+      return [];
+    }
     await writeFileAtomic(path, JSON.stringify(set.skipped, null, 2) + '\n');
     return [path];
   },
