@@ -2,6 +2,7 @@
 // files (fail vs skip), bit depth, colour modes and EXIF orientation.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageSet, SplitSet } from '../src/data/image-set.ts';
@@ -206,6 +207,13 @@ Ingest("onBadFile 'skip': the file is left out, listed in the result and in out/
   assert.ok(logsOf(events, 'ingest').some((l) => /skipped 1 unreadable file\(s\), e\.g\. b\/broken\.png/.test(l)));
   const done = events.find((e) => e.type === 'stage-done' && e.stage === 'ingest') as Extract<RunEvent, { type: 'stage-done' }>;
   assert.match(done.summary ?? '', /1 skipped/);
+
+  // Once the file is repaired, the next run ingests it and the stale list is gone.
+  await writeGreyPng(path.join(ctx.dir, 'data', 'b', 'broken.png'), 180, 31337, 8);
+  const repaired = await runAndLoad<ImageSet>(ctx, 'skip', p, 'ingest');
+  assert.is(repaired.out.samples.length, 7);
+  assert.equal(repaired.out.skipped, []);
+  assert.not.ok(existsSync(path.join(ctx.dir, 'out', 'skipped-files.json')), 'no stale skipped-files.json');
 });
 
 Ingest('bit depth and colour: 16-bit values are kept; grey, grey+alpha, RGB, RGBA and JPEG all become the asked channels', async (ctx) => {
