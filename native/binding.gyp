@@ -18,7 +18,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node detect.mjs defines)"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-O3", "-fopenmp", "-std=c++17"],
+      "cflags_cc": ["-O3", "-fopenmp", "-std=c++17", "-fno-math-errno"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl", "<!@(node detect.mjs libraries)"]
     }

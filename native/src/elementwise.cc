@@ -25,21 +25,22 @@ void RunUnary(int op, const float* x, float* y, int64_t n, float alpha) {
   switch (op) {
     case kURelu: return Map(x, y, n, [](float v) { return v < 0.f ? 0.f : v; });
     case kURelu6: return Map(x, y, n, [](float v) { return v < 0.f ? 0.f : (v > 6.f ? 6.f : v); });
-    case kUStep: return Map(x, y, n, [alpha](float v) { return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha); });
-    case kUSigmoid: return Map(x, y, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-(double)v))); });
+    // Written with comparisons only (NaN != NaN) so that it vectorises; std::isnan here did not.
+    case kUStep: return Map(x, y, n, [alpha](float v) { return v > 0.f ? 1.f : (v == v ? alpha : v); });
+    case kUSigmoid: return Map(x, y, n, [](float v) { return 1.f / (1.f + std::exp(-v)); });
     case kUTanh: return Map(x, y, n, [](float v) { return std::tanh(v); });
     case kUSquare: return Map(x, y, n, [](float v) { return v * v; });
     case kUSqrt: return Map(x, y, n, [](float v) { return std::sqrt(v); });
     case kURsqrt: return Map(x, y, n, [](float v) { return static_cast<float>(1.0 / std::sqrt((double)v)); });
-    case kUExp: return Map(x, y, n, [](float v) { return static_cast<float>(std::exp((double)v)); });
-    case kULog: return Map(x, y, n, [](float v) { return static_cast<float>(std::log((double)v)); });
+    case kUExp: return Map(x, y, n, [](float v) { return std::exp(v); });
+    case kULog: return Map(x, y, n, [](float v) { return std::log(v); });
     case kUNeg: return Map(x, y, n, [](float v) { return -v; });
     case kUAbs: return Map(x, y, n, [](float v) { return std::fabs(v); });
-    case kUElu: return Map(x, y, n, [](float v) { return v >= 0.f ? v : static_cast<float>(std::expm1((double)v)); });
+    case kUElu: return Map(x, y, n, [](float v) { return v >= 0.f ? v : std::expm1(v); });
     case kULeakyRelu: return Map(x, y, n, [alpha](float v) { return v < 0.f ? alpha * v : v; });
     case kUReciprocal: return Map(x, y, n, [](float v) { return static_cast<float>(1.0 / (double)v); });
-    case kUFloor: return Map(x, y, n, [](float v) { return std::floor(v); });
-    case kUCeil: return Map(x, y, n, [](float v) { return std::ceil(v); });
+    case kUFloor: return Map(x, y, n, [](float v) { return __builtin_floorf(v); });
+    case kUCeil: return Map(x, y, n, [](float v) { return __builtin_ceilf(v); });
     default: throw std::runtime_error("unknown unary op " + std::to_string(op));
   }
 }

@@ -45,6 +45,8 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 }
 
 // maxPoolGrad(dy, x, dx, geom): each dy goes to its window's argmax; dx need not be zeroed by the caller.
+// Per output pixel, all channels at once: the argmax is kept as a window slot number, then every slot adds
+// dy where it won (a masked add, so overlapping windows accumulate as in tfjs).
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const float* dy = F32(info[0], "dy");
   const float* x = F32(info[1], "x");
@@ -53,30 +55,37 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   // Windows may overlap across output rows, so work is split by image: each image's dx is written by one thread.
   ParallelRange(g.n, 1, [&](int64_t b0, int64_t b1) {
     std::vector<float> best(g.c);
-    std::vector<int64_t> where(g.c);
+    std::vector<int32_t> slot(g.c);
     for (int64_t b = b0; b < b1; ++b) {
       std::fill(dx + b * g.h * g.w * g.c, dx + (b + 1) * g.h * g.w * g.c, 0.f);
       for (int64_t yr = 0; yr < g.oh; ++yr) {
         int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
         for (int64_t yc = 0; yc < g.ow; ++yc) {
           int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
-          std::fill(best.begin(), best.end(), -INFINITY);
-          std::fill(where.begin(), where.end(), -1);
+          float* bst = best.data();
+          int32_t* sl = slot.data();
+          for (int64_t d = 0; d < g.c; ++d) { bst[d] = -INFINITY; sl[d] = -1; }
+          int32_t k = 0;
           for (int64_t xr = r0w; xr < r1w; ++xr) {
-            for (int64_t xc = c0w; xc < c1w; ++xc) {
-              int64_t base = ((b * g.h + xr) * g.w + xc) * g.c;
-              const float* px = x + base;
+            for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
+              const float* px = x + ((b * g.h + xr) * g.w + xc) * g.c;
+#pragma omp simd
               for (int64_t d = 0; d < g.c; ++d) {
-                if (px[d] > best[d]) {
-                  best[d] = px[d];
-                  where[d] = base + d;
-                }
+                bool gt = px[d] > bst[d];
+                bst[d] = gt ? px[d] : bst[d];
+                sl[d] = gt ? k : sl[d];
               }
             }
           }
-          const float* g_dy = dy + ((b * g.oh + yr) * g.ow + yc) * g.c;
-          for (int64_t d = 0; d < g.c; ++d)
-            if (where[d] >= 0) dx[where[d]] += g_dy[d];
+          const float* gy = dy + ((b * g.oh + yr) * g.ow + yc) * g.c;
+          k = 0;
+          for (int64_t xr = r0w; xr < r1w; ++xr) {
+            for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
+              float* o = dx + ((b * g.h + xr) * g.w + xc) * g.c;
+#pragma omp simd
+              for (int64_t d = 0; d < g.c; ++d) o[d] += sl[d] == k ? gy[d] : 0.f;
+            }
+          }
         }
       }
     }
