@@ -13,12 +13,17 @@ enum Unary : int {
   kUFloor = 15, kUCeil = 16
 };
 
+// The loop lives in its own function with the pointers as plain arguments: read through a lambda's
+// by-reference captures, GCC reloads them every iteration and gives up vectorising (Step ran 15x slower).
+template <typename F>
+void MapRange(const float* x, float* y, int64_t b, int64_t e, F f) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+}
+
 template <typename F>
 void Map(const float* x, float* y, int64_t n, F f) {
-  ParallelRange(n, kParallelGrain, [&](int64_t b, int64_t e) {
-#pragma omp simd
-    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
-  });
+  ParallelRange(n, kParallelGrain, [=](int64_t b, int64_t e) { MapRange(x, y, b, e, f); });
 }
 
 void RunUnary(int op, const float* x, float* y, int64_t n, float alpha) {
@@ -206,12 +211,14 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
     add[i] = o - m * mul[i];
   }
   int64_t rows = n / c;
-  ParallelRange(rows, std::max<int64_t>(1, kParallelGrain / c), [&](int64_t s, int64_t e) {
+  const double* mu = mul.data();
+  const double* ad = add.data();
+  ParallelRange(rows, std::max<int64_t>(1, kParallelGrain / c), [=](int64_t s, int64_t e) {
     for (int64_t r = s; r < e; ++r) {
       const float* xr = x + r * c;
       float* yr = y + r * c;
 #pragma omp simd
-      for (int64_t i = 0; i < c; ++i) yr[i] = static_cast<float>(xr[i] * mul[i] + add[i]);
+      for (int64_t i = 0; i < c; ++i) yr[i] = static_cast<float>(xr[i] * mu[i] + ad[i]);
     }
   });
   return info.Env().Undefined();

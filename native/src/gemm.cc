@@ -47,7 +47,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   int64_t total = batch * m * n;
   if (bias) {
     // bias is either one value per output column (length n) or a single value.
-    ParallelRange(total / n, kParallelGrain / std::max<int64_t>(n, 1) + 1, [&](int64_t r0, int64_t r1) {
+    ParallelRange(total / n, kParallelGrain / std::max<int64_t>(n, 1) + 1, [=](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         float* row = c + r * n;
         if (biasLen == 1) {

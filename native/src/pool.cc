@@ -24,18 +24,19 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   int64_t rows = g.n * g.oh;
   ParallelRange(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(g.ow * g.c * g.fh * g.fw, 1)),
                 [&](int64_t r0, int64_t r1) {
+    const int64_t C = g.c;  // a local, not a by-reference capture, so the channel loops vectorise
     for (int64_t row = r0; row < r1; ++row) {
       int64_t b = row / g.oh, yr = row % g.oh;
       int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
       for (int64_t yc = 0; yc < g.ow; ++yc) {
         int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
         float* out = y + ((b * g.oh + yr) * g.ow + yc) * g.c;
-        for (int64_t d = 0; d < g.c; ++d) out[d] = -INFINITY;
+        for (int64_t d = 0; d < C; ++d) out[d] = -INFINITY;
         for (int64_t xr = r0w; xr < r1w; ++xr) {
           for (int64_t xc = c0w; xc < c1w; ++xc) {
             const float* px = x + ((b * g.h + xr) * g.w + xc) * g.c;
 #pragma omp simd
-            for (int64_t d = 0; d < g.c; ++d) out[d] = px[d] > out[d] ? px[d] : out[d];
+            for (int64_t d = 0; d < C; ++d) out[d] = px[d] > out[d] ? px[d] : out[d];
           }
         }
       }
@@ -54,8 +55,9 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   PoolGeom g = ReadPoolGeom(info[3]);
   // Windows may overlap across output rows, so work is split by image: each image's dx is written by one thread.
   ParallelRange(g.n, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> best(g.c);
-    std::vector<int32_t> slot(g.c);
+    const int64_t C = g.c;  // a local, not a by-reference capture, so the channel loops vectorise
+    std::vector<float> best(C);
+    std::vector<int32_t> slot(C);
     for (int64_t b = b0; b < b1; ++b) {
       std::fill(dx + b * g.h * g.w * g.c, dx + (b + 1) * g.h * g.w * g.c, 0.f);
       for (int64_t yr = 0; yr < g.oh; ++yr) {
@@ -64,13 +66,13 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
           int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
           float* bst = best.data();
           int32_t* sl = slot.data();
-          for (int64_t d = 0; d < g.c; ++d) { bst[d] = -INFINITY; sl[d] = -1; }
+          for (int64_t d = 0; d < C; ++d) { bst[d] = -INFINITY; sl[d] = -1; }
           int32_t k = 0;
           for (int64_t xr = r0w; xr < r1w; ++xr) {
             for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
               const float* px = x + ((b * g.h + xr) * g.w + xc) * g.c;
 #pragma omp simd
-              for (int64_t d = 0; d < g.c; ++d) {
+              for (int64_t d = 0; d < C; ++d) {
                 bool gt = px[d] > bst[d];
                 bst[d] = gt ? px[d] : bst[d];
                 sl[d] = gt ? k : sl[d];
@@ -83,7 +85,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
             for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
               float* o = dx + ((b * g.h + xr) * g.w + xc) * g.c;
 #pragma omp simd
-              for (int64_t d = 0; d < g.c; ++d) o[d] += sl[d] == k ? gy[d] : 0.f;
+              for (int64_t d = 0; d < C; ++d) o[d] += sl[d] == k ? gy[d] : 0.f;
             }
           }
         }
