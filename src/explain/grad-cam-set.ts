@@ -1,0 +1,107 @@
+/**
+ * The evaluate stage's Grad-CAM output: a few chosen test images with their heatmaps, small enough
+ * to keep in the stage's cached result (e.g. 8 images of 64×64×1: 160 KB), so `export` can draw the
+ * pictures without the model or the data.
+ *
+ * @example
+ *   const set = await explainSplit(trained.model, data.test, data.shape, test, threshold, 8);
+ *   if (set) await writeGradCamSet(set, classes, join(outDir, 'plots', 'gradcam'));
+ */
+import { rm } from 'node:fs/promises';
+import type { Artifact } from '../runtime/cache-store.ts';
+import { bytesOf, floatsOf, type Subset } from '../data/image-set.ts';
+import type { ModelData } from '../stages/model-artifact.ts';
+import { pickExamples } from './pick-examples.ts';
+import type { Outcome } from './outcome.ts';
+
+export interface GradCamExample {
+  /** Index in the split (row of predictions.csv, from 0). */
+  readonly index: number;
+  readonly id: string;
+  readonly label: number;
+  readonly score: number;
+  readonly outcome: Outcome;
+}
+
+export interface GradCamSet {
+  readonly split: string;
+  readonly shape: readonly [number, number, number];
+  readonly threshold: number;
+  /** The layer explained and what was differentiated (see gradCam). */
+  readonly layer: string;
+  readonly target: 'logit' | 'probability';
+  readonly examples: readonly GradCamExample[];
+  /** examples.length · h·w·c pixels, NHWC, as the model saw them. */
+  readonly images: Float32Array;
+  /** examples.length · h·w values in [0, 1]. */
+  readonly heatmaps: Float32Array;
+}
+
+/**
+ * Picks `count` images of `subset` with `pickExamples` (confident hits, worst misses, worst false
+ * alarms, confident negatives) and computes their Grad-CAM heatmaps. Undefined when `count` is 0
+ * or the subset is empty.
+ */
+export async function explainSplit(
+  model: ModelData,
+  subset: Subset,
+  shape: readonly [number, number, number],
+  predictions: readonly { readonly id: string; readonly label: number; readonly score: number }[],
+  threshold: number,
+  count: number,
+  split = 'test',
+): Promise<GradCamSet | undefined> {
+  const picked = pickExamples(predictions.map((p) => p.label), predictions.map((p) => p.score), threshold, count);
+  if (picked.length === 0) return undefined;
+  const size = shape[0] * shape[1] * shape[2];
+  const images = new Float32Array(picked.length * size);
+  picked.forEach((p, i) => images.set(subset.pixels.subarray(p.index * size, (p.index + 1) * size), i * size));
+  const { modelFromData } = await import('../stages/model-artifact.ts');
+  const { gradCam } = await import('./grad-cam.ts');
+  const loaded = await modelFromData(model);
+  try {
+    const result = await gradCam(loaded, images, shape, picked.length);
+    const examples = picked.map((p) => {
+      const { id, label, score } = predictions[p.index]!;
+      return { index: p.index, id, label, score, outcome: p.outcome };
+    });
+    return { split, shape: [...shape] as [number, number, number], threshold, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps };
+  } finally {
+    loaded.dispose();
+  }
+}
+
+/**
+ * Writes the set's pictures (see writeGradCamPngs) into `dir` and returns the paths. The folder is
+ * medpipe's: pictures from an earlier run (other images, other scores) are removed first, and with
+ * no set the folder goes away.
+ */
+export async function writeGradCamSet(set: GradCamSet | undefined, classNames: readonly string[], dir: string): Promise<string[]> {
+  await rm(dir, { recursive: true, force: true });
+  if (!set) return [];
+  const { writeGradCamPngs } = await import('./overlay.ts');
+  return writeGradCamPngs(dir, set.images, set.heatmaps, set.shape, {
+    ids: set.examples.map((e) => e.id),
+    labels: set.examples.map((e) => e.label),
+    scores: set.examples.map((e) => e.score),
+    indices: set.examples.map((e) => e.index),
+    classNames,
+    threshold: set.threshold,
+  });
+}
+
+/** Moves `meta.gradCam`'s pixel arrays into blobs (cache meta is JSON; typed arrays are not). */
+export function gradCamToBlobs(artifact: Artifact): Artifact {
+  const meta = artifact.meta as { gradCam?: GradCamSet };
+  if (!meta.gradCam) return artifact;
+  const { images, heatmaps, ...rest } = meta.gradCam;
+  return { meta: { ...meta, gradCam: rest }, blobs: { ...artifact.blobs, gradCamImages: bytesOf(images), gradCamHeatmaps: bytesOf(heatmaps) } };
+}
+
+/** The inverse of gradCamToBlobs. */
+export function gradCamFromBlobs(artifact: Artifact): Artifact {
+  const meta = artifact.meta as { gradCam?: Omit<GradCamSet, 'images' | 'heatmaps'> };
+  if (!meta.gradCam) return artifact;
+  const gradCam = { ...meta.gradCam, images: floatsOf(artifact.blobs.gradCamImages), heatmaps: floatsOf(artifact.blobs.gradCamHeatmaps) };
+  return { meta: { ...meta, gradCam }, blobs: artifact.blobs };
+}
