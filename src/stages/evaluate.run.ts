@@ -6,6 +6,7 @@ import type { StageImpl } from '../runtime/stage-impl.ts';
 import type { EvaluateConfig } from './evaluate.ts';
 import { exportModel, toFitData, type ModelInfo, type Trained } from './fit.run.ts';
 import { decodeWithModel, encodeWithModel, modelFromData, type ModelData } from './model-artifact.ts';
+import { explainSplit, gradCamFromBlobs, gradCamToBlobs, writeGradCamSet, type GradCamSet } from '../explain/grad-cam-set.ts';
 
 interface Prediction {
   readonly id: string;
@@ -31,6 +32,8 @@ export interface Evaluated {
   readonly classes: readonly string[];
   readonly model: ModelData;
   readonly info: ModelInfo;
+  /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
+  readonly gradCam?: GradCamSet;
 }
 
 /** What each number in metrics.json is; the names follow the textbook (and scikit-learn), not the tutorial. */
@@ -59,12 +62,14 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
 
 export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   kind: 'evaluate',
-  version: 1,
+  version: 2,
   usesTf: true,
   validate(config) {
     const t = config.threshold;
     if (typeof t === 'number' && !(t >= 0 && t <= 1)) return [`threshold must be in [0, 1], got ${t}`];
     if (typeof t === 'object' && !(t.sensitivity > 0 && t.sensitivity <= 1)) return [`threshold.sensitivity must be in (0, 1], got ${t.sensitivity}`];
+    const g = config.gradCam;
+    if (g !== undefined && g !== false && !(Number.isInteger(g) && g >= 0)) return [`gradCam must be a whole number of images (0 or more) or false, got ${g}`];
     return [];
   },
   async run(trained, config, ctx) {
@@ -104,6 +109,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
     const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
     const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
     const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
+    const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8);
     const curves: Curves = { roc: {}, pr: {} };
     for (const [name, set] of [['train', train], ['test', test]] as const) {
       const y = labels(set);
@@ -124,10 +130,11 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
       classes: data.classes,
       model: trained.model,
       info: { ...trained.info, threshold, thresholdSource },
+      ...(gradCam ? { gradCam } : {}),
     };
   },
-  encode: encodeWithModel,
-  decode: (artifact) => decodeWithModel<Evaluated>(artifact),
+  encode: (e) => gradCamToBlobs(encodeWithModel(e)),
+  decode: (artifact) => decodeWithModel<Evaluated>(gradCamFromBlobs(artifact)),
   summary: (e) =>
     `test: auc ${fmt(e.metrics.auc)}, accuracy ${fmt(e.metrics.accuracy)}, recall ${fmt(e.metrics.recall)}, specificity ${fmt(e.metrics.specificity)} at threshold ${fmt(e.metrics.threshold)}`,
   async export(e, outDir) {
@@ -155,6 +162,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
         pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
       })),
     );
+    files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));
     files.push(...(await exportModel(e.model, e.info, join(outDir, 'model'))));
     return files;
   },

@@ -11,6 +11,13 @@ export interface EvaluateConfig {
   readonly sensitivity?: number;
   /** Also write PNG versions of the plots. @default true */
   readonly png?: boolean;
+  /**
+   * Grad-CAM heatmaps (where the positive-class evidence lies) for this many test images, written to
+   * plots/gradcam/: round-robin over the most confident true positives, the worst false negatives,
+   * the worst false positives and the most confident true negatives (8 → two of each); false turns
+   * it off. @default 8
+   */
+  readonly gradCam?: number | false;
 }
 
 /**
