@@ -46,49 +46,65 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 }
 
 // maxPoolGrad(dy, x, dx, geom): each dy goes to its window's argmax; dx need not be zeroed by the caller.
-// Per output pixel, all channels at once: the argmax is kept as a window slot number, then every slot adds
-// dy where it won (a masked add, so overlapping windows accumulate as in tfjs).
+// Per output pixel, all channels at once: the argmax is kept as a window slot number, then every slot of the
+// window gets dy where it won. Windows that do not overlap (stride >= size, the usual 2x2/2) are handled per
+// output row with plain stores; overlapping ones per image with a masked add, accumulating as in tfjs.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const float* dy = F32(info[0], "dy");
   const float* x = F32(info[1], "x");
   float* dx = F32(info[2], "out");
-  PoolGeom g = ReadPoolGeom(info[3]);
-  // Windows may overlap across output rows, so work is split by image: each image's dx is written by one thread.
-  ParallelRange(g.n, 1, [&](int64_t b0, int64_t b1) {
-    const int64_t C = g.c;  // a local, not a by-reference capture, so the channel loops vectorise
-    std::vector<float> best(C);
-    std::vector<int32_t> slot(C);
-    for (int64_t b = b0; b < b1; ++b) {
-      std::fill(dx + b * g.h * g.w * g.c, dx + (b + 1) * g.h * g.w * g.c, 0.f);
-      for (int64_t yr = 0; yr < g.oh; ++yr) {
-        int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
-        for (int64_t yc = 0; yc < g.ow; ++yc) {
-          int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
-          float* bst = best.data();
-          int32_t* sl = slot.data();
-          for (int64_t d = 0; d < C; ++d) { bst[d] = -INFINITY; sl[d] = -1; }
-          int32_t k = 0;
-          for (int64_t xr = r0w; xr < r1w; ++xr) {
-            for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
-              const float* px = x + ((b * g.h + xr) * g.w + xc) * g.c;
+  const PoolGeom g = ReadPoolGeom(info[3]);
+  const bool disjoint = g.sh >= g.fh && g.sw >= g.fw;
+  // Exact tiling writes every dx element, so no zero-fill is needed first.
+  const bool tiles = disjoint && g.pt == 0 && g.pl == 0 && g.sh == g.fh && g.sw == g.fw && g.oh * g.fh == g.h &&
+                     g.ow * g.fw == g.w;
+  const int64_t C = g.c, imageSize = g.h * g.w * g.c;
+  // One output row of one image; with disjoint windows rows never touch the same dx.
+  auto row = [=](int64_t b, int64_t yr, float* bst, int32_t* sl) {
+    int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
+    for (int64_t yc = 0; yc < g.ow; ++yc) {
+      int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
+      for (int64_t d = 0; d < C; ++d) { bst[d] = -INFINITY; sl[d] = -1; }
+      int32_t k = 0;
+      for (int64_t xr = r0w; xr < r1w; ++xr) {
+        for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
+          const float* px = x + ((b * g.h + xr) * g.w + xc) * C;
 #pragma omp simd
-              for (int64_t d = 0; d < C; ++d) {
-                bool gt = px[d] > bst[d];
-                bst[d] = gt ? px[d] : bst[d];
-                sl[d] = gt ? k : sl[d];
-              }
-            }
-          }
-          const float* gy = dy + ((b * g.oh + yr) * g.ow + yc) * g.c;
-          k = 0;
-          for (int64_t xr = r0w; xr < r1w; ++xr) {
-            for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
-              float* o = dx + ((b * g.h + xr) * g.w + xc) * g.c;
-#pragma omp simd
-              for (int64_t d = 0; d < C; ++d) o[d] += sl[d] == k ? gy[d] : 0.f;
-            }
+          for (int64_t d = 0; d < C; ++d) {
+            bool gt = px[d] > bst[d];
+            bst[d] = gt ? px[d] : bst[d];
+            sl[d] = gt ? k : sl[d];
           }
         }
+      }
+      const float* gy = dy + ((b * g.oh + yr) * g.ow + yc) * C;
+      k = 0;
+      for (int64_t xr = r0w; xr < r1w; ++xr) {
+        for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
+          float* o = dx + ((b * g.h + xr) * g.w + xc) * C;
+          if (disjoint) {
+#pragma omp simd
+            for (int64_t d = 0; d < C; ++d) o[d] = sl[d] == k ? gy[d] : 0.f;
+          } else {
+#pragma omp simd
+            for (int64_t d = 0; d < C; ++d) o[d] += sl[d] == k ? gy[d] : 0.f;
+          }
+        }
+      }
+    }
+  };
+  if (!tiles) {
+    ParallelRange(g.n * imageSize, kParallelGrain, [=](int64_t s, int64_t e) { std::fill(dx + s, dx + e, 0.f); });
+  }
+  const int64_t units = disjoint ? g.n * g.oh : g.n;
+  ParallelRange(units, 1, [=](int64_t u0, int64_t u1) {
+    std::vector<float> best(C);
+    std::vector<int32_t> slot(C);
+    for (int64_t u = u0; u < u1; ++u) {
+      if (disjoint) {
+        row(u / g.oh, u % g.oh, best.data(), slot.data());
+      } else {
+        for (int64_t yr = 0; yr < g.oh; ++yr) row(u, yr, best.data(), slot.data());
       }
     }
   });
