@@ -71,25 +71,27 @@ Pipeline('evaluate writes Grad-CAM pictures of chosen test images; cached rerun 
   assert.is(pngs.length, 8, 'the default is 8 pictures');
   assert.ok(names.includes('index.csv'));
   for (const name of pngs) {
-    assert.match(name, /^\d{4}_[ab]_\d\.\d{3}_(TP|FP|TN|FN)\.png$/);
+    assert.match(name, /^(TP|FP|TN|FN)_\d{4}_[ab]_\d\.\d{3}\.png$/);
     assert.not.match(name, /sample/, 'no sample id or file name in picture names');
   }
   const index = (await readFile(path.join(gradcam, 'index.csv'), 'utf8')).trim().split('\n');
-  assert.is(index[0], 'file,index,id,label,score,predicted,outcome');
+  assert.is(index[0], 'file,index,id,label,score,predicted,outcome,strength');
   assert.is(index.length, 9);
   for (const row of index.slice(1)) {
-    const [file, i, id, label, score, , outcome] = row.split(',');
+    const [file, i, id, label, score, , outcome, strength] = row.split(',');
     const p = predictions[Number(i)]!;
     assert.is(id, p[0], 'index.csv row i is predictions.csv row i');
     assert.is(label, p[2]);
     assert.is(Number(score), Number(p[3]), 'the score shown is the score in predictions.csv');
-    assert.ok(file!.startsWith(String(i).padStart(4, '0')) && file!.includes(outcome!));
+    assert.ok(file!.startsWith(`${outcome}_${String(i).padStart(4, '0')}_`), file);
+    assert.ok(Number(strength) >= 0 && Number(strength) <= 1, `strength ${strength} in [0, 1]`);
   }
   // Every outcome the test split has is represented (round-robin over TP, FN, FP, TN).
   const threshold = 0.5;
   const present = new Set(predictions.map((p) => (p[2] === '1' ? (Number(p[3]) >= threshold ? 'TP' : 'FN') : Number(p[3]) >= threshold ? 'FP' : 'TN')));
   const shown = new Set(index.slice(1).map((row) => row.split(',')[6]));
   for (const outcome of present) assert.ok(shown.has(outcome), `${outcome} shown`);
+  assert.ok(index.slice(1).some((row) => Number(row.split(',')[7]) === 1), 'the strongest map has strength 1');
 
   const sharp = (await import('sharp')).default;
   const meta = await sharp(path.join(gradcam, pngs[0]!)).metadata();

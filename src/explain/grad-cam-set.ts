@@ -33,8 +33,10 @@ export interface GradCamSet {
   readonly examples: readonly GradCamExample[];
   /** examples.length · h·w·c pixels, NHWC, as the model saw them. */
   readonly images: Float32Array;
-  /** examples.length · h·w values in [0, 1]. */
+  /** examples.length · h·w values in [0, 1], each map normalised to its own maximum. */
   readonly heatmaps: Float32Array;
+  /** Each map's maximum before normalisation (see GradCamResult.peaks). */
+  readonly peaks: readonly number[];
 }
 
 /**
@@ -65,7 +67,7 @@ export async function explainSplit(
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
     });
-    return { split, shape: [...shape] as [number, number, number], threshold, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps };
+    return { split, shape: [...shape] as [number, number, number], threshold, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
   } finally {
     loaded.dispose();
   }
@@ -87,6 +89,7 @@ export async function writeGradCamSet(set: GradCamSet | undefined, classNames: r
     indices: set.examples.map((e) => e.index),
     classNames,
     threshold: set.threshold,
+    peaks: set.peaks,
   });
 }
 

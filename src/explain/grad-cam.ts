@@ -38,6 +38,12 @@ export interface GradCamResult {
   readonly heatmaps: Float32Array;
   /** The model's score (sigmoid output) of each image. */
   readonly scores: Float32Array;
+  /**
+   * Each map's maximum before normalisation (first-order logit contribution, same units for every
+   * image of one model): heatmaps[i]·peaks[i] / max(peaks) puts images on one scale, so a weak map
+   * is not stretched to look as hot as a strong one.
+   */
+  readonly peaks: Float32Array;
   /** Name of the layer explained. */
   readonly layer: string;
   /** What was differentiated: the pre-sigmoid logit, or the output itself for heads without one. */
@@ -76,6 +82,7 @@ export async function gradCam(
   const plan = planModel(model, options.layer);
   const heatmaps = new Float32Array(count * h * w);
   const scores = new Float32Array(count);
+  const peaks = new Float32Array(count);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const x = tf.tensor4d(images.subarray(start * size, (start + n) * size), [n, h, w, c]);
@@ -99,7 +106,7 @@ export async function gradCam(
         for (let i = 0; i < n; i++) {
           const out = heatmaps.subarray((start + i) * h * w, (start + i + 1) * h * w);
           upsampleBilinear(maps.subarray(i * fh * fw, (i + 1) * fh * fw), fh, fw, h, w, out);
-          normalize(out);
+          peaks[start + i] = normalize(out);
         }
       } finally {
         cam?.dispose();
@@ -110,18 +117,22 @@ export async function gradCam(
       x.dispose();
     }
   }
-  return { heatmaps, scores, layer: plan.layer.name, target: plan.target };
+  return { heatmaps, scores, peaks, layer: plan.layer.name, target: plan.target };
 }
 
-/** Divides by the maximum so each map spans [0, 1]; 0 stays "no positive evidence" (no min subtraction). */
-function normalize(map: Float32Array): void {
+/**
+ * Divides by the maximum so each map spans [0, 1]; 0 stays "no positive evidence" (no min
+ * subtraction). Returns the maximum (0 for an empty or non-finite map, which becomes all 0).
+ */
+function normalize(map: Float32Array): number {
   let max = 0;
   for (const v of map) if (v > max) max = v;
   if (!(max > 0) || !Number.isFinite(max)) {
     map.fill(0);
-    return;
+    return 0;
   }
   for (let i = 0; i < map.length; i++) map[i] = Math.min(1, Math.max(0, map[i]! / max));
+  return max;
 }
 
 function checkModel(model: tf.LayersModel, shape: readonly [number, number, number]): void {

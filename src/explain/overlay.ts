@@ -1,9 +1,10 @@
 /**
  * Grad-CAM pictures a radiologist can read: the image in grey on the left, the same image with the
- * heatmap in jet colours (opacity 0.4) on the right, and a caption with the true class, the score and,
- * given a threshold, TP/FP/TN/FN. File names carry only the sample's index in its split, its true
- * class and the score (no ids, no file names: those can hold patient data); `index.csv` beside them
- * maps each picture to its sample id, as predictions.csv does.
+ * heatmap in jet colours (opacity 0.4; blue = no evidence, red = strongest) on the right, and a
+ * caption with the true class, the score and, given a threshold, TP/FP/TN/FN. File names carry only
+ * the outcome, the sample's index in its split, its true class and the score, e.g.
+ * `FN_0012_pneumonia_0.231.png` (no ids, no source file names: those can hold patient data);
+ * `index.csv` beside them maps each picture to its sample id, as predictions.csv does.
  *
  * @example
  *   await writeGradCamPngs(join(out, 'plots', 'gradcam'), pixels, heatmaps, [64, 64, 1],
@@ -32,6 +33,13 @@ export interface GradCamPngMeta {
   readonly threshold?: number;
   /** Opacity of the colour map over the image. @default 0.4 */
   readonly alpha?: number;
+  /**
+   * Each map's strength before normalisation (GradCamResult.peaks). With it every map is drawn on the
+   * set's common scale (map · peak / max peak) and the caption gives the relative strength, so an
+   * image with little positive evidence looks cold instead of stretched to full red.
+   * @default undefined (each map on its own scale)
+   */
+  readonly peaks?: ArrayLike<number>;
 }
 
 /** Each panel is drawn at least this many pixels on its longer side (small images are enlarged). */
@@ -64,20 +72,28 @@ export async function writeGradCamPngs(
     throw new MedpipeError('BAD_FILE', `Cannot create the Grad-CAM folder ${dir}.`, { file: dir, cause, fix: 'Check that the output folder is writable.' });
   }
   const alpha = meta.alpha ?? 0.4;
+  let strongest = 0;
+  for (let i = 0; i < (meta.peaks?.length ?? 0); i++) if (meta.peaks![i]! > strongest) strongest = meta.peaks![i]!;
   const scale = Math.max(1, Math.ceil(MIN_PANEL / Math.max(h, w)));
   const [ph, pw] = [h * scale, w * scale];
   const width = 2 * pw + GAP;
   const written: string[] = [];
-  const rows = ['file,index,id,label,score,predicted,outcome'];
+  const rows = ['file,index,id,label,score,predicted,outcome,strength'];
   for (let i = 0; i < count; i++) {
     const index = meta.indices?.[i] ?? i;
     const label = meta.labels[i]!;
     const score = meta.scores[i]!;
     const className = meta.classNames[label] ?? String(label);
     const outcome = meta.threshold === undefined ? '' : outcomeOf(label, score, meta.threshold);
-    const name = `${String(index).padStart(4, '0')}_${safe(className)}_${score.toFixed(3)}${outcome ? `_${outcome}` : ''}.png`;
-    const pixels = panels(images.subarray(i * h * w * c, (i + 1) * h * w * c), heatmaps.subarray(i * h * w, (i + 1) * h * w), shape, scale, alpha);
-    const caption = `#${index}   true: ${className}   score ${score.toFixed(3)}${outcome ? `   ${outcome} at threshold ${meta.threshold}` : ''}`;
+    // The outcome first, so a file browser groups the misses together.
+    const name = `${outcome ? `${outcome}_` : ''}${String(index).padStart(4, '0')}_${safe(className)}_${score.toFixed(3)}.png`;
+    const strength = meta.peaks === undefined ? 1 : strongest > 0 ? Math.max(0, meta.peaks[i]! / strongest) : 0;
+    const pixels = panels(images.subarray(i * h * w * c, (i + 1) * h * w * c), heatmaps.subarray(i * h * w, (i + 1) * h * w), shape, scale, alpha, strength);
+    const caption = [
+      `#${index}`, `true: ${className}`, `score ${score.toFixed(3)}`,
+      ...(outcome ? [`${outcome} at threshold ${Number(meta.threshold!.toPrecision(3))}`] : []),
+      ...(meta.peaks === undefined ? [] : [`map strength ${strength.toFixed(2)}`]),
+    ].join(' · ');
     const png = await sharp(pixels, { raw: { width, height: ph + CAPTION, channels: 3 } })
       .composite([{ input: Buffer.from(captionSvg(caption, width)), top: 0, left: 0 }])
       .png()
@@ -85,7 +101,7 @@ export async function writeGradCamPngs(
     const path = join(dir, name);
     await writeFileAtomic(path, png);
     written.push(path);
-    rows.push([name, index, csvField(meta.ids[i]!), label, score, meta.threshold === undefined ? '' : score >= meta.threshold ? 1 : 0, outcome].join(','));
+    rows.push([name, index, csvField(meta.ids[i]!), label, score, meta.threshold === undefined ? '' : score >= meta.threshold ? 1 : 0, outcome, meta.peaks === undefined ? '' : strength].join(','));
   }
   const indexPath = join(dir, 'index.csv');
   await writeFileAtomic(indexPath, rows.join('\n') + '\n');
@@ -94,7 +110,7 @@ export async function writeGradCamPngs(
 }
 
 /** RGB raster: caption band (black, text composited later), then grey image | gap | overlay. */
-function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [number, number, number], scale: number, alpha: number): Buffer {
+function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [number, number, number], scale: number, alpha: number, strength: number): Buffer {
   // Grey = channel mean, stretched to the image's own min..max (values may be z-scores or HU).
   const grey = new Float32Array(h * w);
   for (let p = 0; p < h * w; p++) {
@@ -117,7 +133,7 @@ function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [nu
       const v = Number.isFinite(g) ? Math.round(255 * Math.min(1, Math.max(0, (g - lo) / span))) : 0;
       const row = (y + CAPTION) * width;
       out.fill(v, (row + x) * 3, (row + x) * 3 + 3);
-      const [r, gr, b] = jet(bigHeat[y * pw + x]!);
+      const [r, gr, b] = jet(bigHeat[y * pw + x]! * strength);
       const at = (row + pw + GAP + x) * 3;
       out[at] = Math.round((1 - alpha) * v + alpha * r);
       out[at + 1] = Math.round((1 - alpha) * v + alpha * gr);
