@@ -18,12 +18,12 @@ import { MedpipeError } from '../runtime/errors.ts';
 import { createRng, deriveSeed, type Rng } from '../train/rng.ts';
 
 /** Bump when the drawing changes, so an old set on disk is regenerated. */
-export const SYNTHETIC_VERSION = 1;
+export const SYNTHETIC_VERSION = 2;
 export const SYNTHETIC_CLASSES = ['no_lesion', 'lesion'] as const;
 export type SyntheticClass = (typeof SYNTHETIC_CLASSES)[number];
 
 export interface SyntheticSetOptions {
-  /** Images per class. @default 200 */
+  /** Images per class. @default 300 */
   readonly perClass?: number;
   /** Width and height in pixels. @default 64 */
   readonly size?: number;
@@ -58,7 +58,7 @@ export interface SyntheticManifest {
 const MANIFEST = 'manifest.json';
 
 function resolved(options: SyntheticSetOptions): Required<SyntheticSetOptions> {
-  const value = { perClass: options.perClass ?? 200, size: options.size ?? 64, seed: options.seed ?? 7 };
+  const value = { perClass: options.perClass ?? 300, size: options.size ?? 64, seed: options.seed ?? 7 };
   if (!Number.isInteger(value.perClass) || value.perClass < 1) {
     throw new MedpipeError('INVALID_CONFIG', `Synthetic perClass must be a positive integer, got ${value.perClass}.`, { fix: 'Use e.g. perClass: 200.' });
   }
@@ -118,7 +118,7 @@ export function renderSyntheticImage(label: SyntheticClass, index: number, optio
   const octaves = [
     { cells: 3, amplitude: 0.1 },
     { cells: 6, amplitude: 0.06 },
-    { cells: 12, amplitude: 0.03 },
+    { cells: 12, amplitude: 0.02 },
   ].map((o) => ({ noise: valueNoise(rng, o.cells, size), amplitude: o.amplitude }));
   const bandFrequency = rng.uniform(3, 6);
   const bandPhase = rng.uniform(0, 2 * Math.PI);
@@ -129,14 +129,15 @@ export function renderSyntheticImage(label: SyntheticClass, index: number, optio
 
   let lesion: Lesion | undefined;
   if (label === 'lesion') {
-    // Inside the central 60%, 6–14% of the width across, 5–13 grey levels in 100 brighter (faint).
+    // Inside the central 60%, radii 7–15% of the width, 8–18 grey levels in 100 brighter: faint
+    // next to the texture's swings, yet learnable by the small demo model in a few epochs.
     lesion = {
       cx: rng.uniform(0.2, 0.8) * size,
       cy: rng.uniform(0.2, 0.8) * size,
-      rx: rng.uniform(0.06, 0.14) * size,
-      ry: rng.uniform(0.06, 0.14) * size,
+      rx: rng.uniform(0.07, 0.15) * size,
+      ry: rng.uniform(0.07, 0.15) * size,
       angle: rng.uniform(0, Math.PI),
-      contrast: rng.uniform(0.05, 0.13),
+      contrast: rng.uniform(0.08, 0.18),
     };
   }
 
