@@ -11,7 +11,7 @@ export interface Port<Name extends string> {
   readonly [port]: Name;
 }
 
-export type Start = Port<'start'>;
+export type Start = Port<'an empty pipeline'>;
 /** Decoded images with labels (after ingest, normalize, augment). */
 export type Images = Port<'images'>;
 /** Images split into train / validation / test. */
@@ -49,7 +49,7 @@ export interface StageOrderError<Message extends string> {
 
 /** What to add before a stage, by the data it needs (used by the type-level and run-time checks). */
 const HINTS = {
-  start: 'it must be the first stage',
+  'an empty pipeline': 'it must be the first stage',
   images: 'add ingest(...) before it',
   splits: 'add split(...) before it',
   'built model': 'add build(...) before it',
@@ -103,7 +103,13 @@ function makePipeline<Out>(
     options,
     stages,
     stage: (stage) => {
-      const node = stage as unknown as StageNode<never, unknown, string, unknown>;
+      let node = stage as unknown as StageNode<never, unknown, string, unknown>;
+      // A second stage of the same kind (e.g. two normalize steps) gets a distinct id: normalize-2.
+      if (stages.some((s) => s.id === node.id)) {
+        let n = 2;
+        while (stages.some((s) => s.id === `${node.id}-${n}`)) n++;
+        node = Object.freeze({ ...node, id: `${node.id}-${n}` });
+      }
       return makePipeline(name, options, Object.freeze([...stages, node]));
     },
   };

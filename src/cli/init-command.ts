@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../runtime/atomic.ts';
 import { MedpipeError } from '../runtime/errors.ts';
@@ -24,7 +24,8 @@ export async function initCommand(args: readonly string[]): Promise<number> {
     throw new MedpipeError('DATA_NOT_FOUND', `Data folder ${data} does not exist.`, { fix: 'Point --data at a folder with one sub-folder per class.' });
   }
   const dir = resolve(values.dir ?? 'pipelines');
-  const target = join(dir, `${name}.ts`);
+  // Pipelines are ES modules: a .ts file is one only under a package.json with "type": "module".
+  const target = join(dir, `${name}.${isEsmPackage(dir) ? 'ts' : 'mts'}`);
   if (existsSync(target) && !values.force) {
     throw new MedpipeError('INVALID_CONFIG', `${target} already exists.`, { fix: 'Choose another name or pass --force to overwrite it.' });
   }
@@ -64,4 +65,19 @@ export default pipeline('${name}', { seed: 42 })
   .stage(fit({ epochs: 50, batchSize: 32, earlyStopping: { monitor: 'val_auc', patience: 10, restoreBestWeights: true } }))
   .stage(evaluate({ threshold: 0.5 }));
 `;
+}
+
+/** Whether .ts files in `dir` load as ES modules (the nearest package.json says "type": "module"). */
+function isEsmPackage(dir: string): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    const manifest = join(current, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(current) === current) return false;
+  }
 }

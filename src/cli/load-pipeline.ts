@@ -25,11 +25,8 @@ export async function loadPipelineFile(file: string, options: { fresh?: boolean 
       mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
     }
   } catch (error) {
-    throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
-      file,
-      fix: 'Fix the error in the pipeline file (run `npx tsc --noEmit` to see type errors).',
-      cause: error,
-    });
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} failed to load: ${message}`, { file, fix: fixFor(message), cause: error });
   }
   const value = mod.default;
   if (!isPipeline(value)) {
@@ -39,4 +36,15 @@ export async function loadPipelineFile(file: string, options: { fresh?: boolean 
     });
   }
   return value;
+}
+
+/** The fix for the load errors people actually meet, else the generic one. */
+function fixFor(message: string): string {
+  if (/Cannot find (package|module) 'medpipe'/.test(message)) {
+    return "Install medpipe in this project (`npm install medpipe`, or `npm link` a checkout), so `import ... from 'medpipe'` resolves.";
+  }
+  if (/require\(\) (of )?ES Module|Cannot use import statement outside a module|ERR_REQUIRE_ESM/.test(message)) {
+    return 'The pipeline is loaded as CommonJS: add "type": "module" to the nearest package.json, or name the file .mts.';
+  }
+  return 'Fix the error in the pipeline file (run `npx tsc --noEmit` to see type errors).';
 }

@@ -15,7 +15,7 @@ export async function validatePipeline(
   const issues: string[] = [];
   if (pipeline.stages.length === 0) issues.push('the pipeline has no stages: start with ingest.folder(...) or ingest.npz(...)');
   const seen = new Set<string>();
-  let produced = 'start';
+  let produced = 'an empty pipeline';
   pipeline.stages.forEach((node, i) => {
     if (seen.has(node.id)) issues.push(`stage #${i + 1} (${node.kind}): id '${node.id}' is used twice; give one an explicit id`);
     seen.add(node.id);

@@ -54,9 +54,9 @@ export interface NpzIngestConfig {
  */
 export const ingest = {
   folder: (config: FolderIngestConfig): StageNode<Start, Images, 'ingest.folder', FolderIngestConfig> =>
-    stageNode('ingest.folder', config, { in: 'start', out: 'images' }, 'ingest'),
+    stageNode('ingest.folder', config, { in: 'an empty pipeline', out: 'images' }, 'ingest'),
   csv: (config: CsvIngestConfig): StageNode<Start, Images, 'ingest.csv', CsvIngestConfig> =>
-    stageNode('ingest.csv', config, { in: 'start', out: 'images' }, 'ingest'),
+    stageNode('ingest.csv', config, { in: 'an empty pipeline', out: 'images' }, 'ingest'),
   npz: (config: NpzIngestConfig): StageNode<Start, Images, 'ingest.npz', NpzIngestConfig> =>
-    stageNode('ingest.npz', config, { in: 'start', out: 'images' }, 'ingest'),
+    stageNode('ingest.npz', config, { in: 'an empty pipeline', out: 'images' }, 'ingest'),
 };

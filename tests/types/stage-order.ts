@@ -40,11 +40,11 @@ pipeline('b').stage(data).stage(normalize()).stage(evaluate());
 pipeline('b2').stage(data).stage(split()).stage(evaluate());
 
 // split before ingest
-// @ts-expect-error 'split' needs images but the pipeline so far produces start: add ingest(...) before it
+// @ts-expect-error 'split' needs images but the pipeline so far produces an empty pipeline: add ingest(...) before it
 pipeline('c').stage(split());
 
 // normalize as the first stage
-// @ts-expect-error 'normalize' needs images but the pipeline so far produces start
+// @ts-expect-error 'normalize' needs images but the pipeline so far produces an empty pipeline
 pipeline('c2').stage(normalize());
 
 // build on images (no split yet)
@@ -52,11 +52,11 @@ pipeline('c2').stage(normalize());
 pipeline('d').stage(data).stage(normalize()).stage(build.tutorialCnn());
 
 // ingest in the middle
-// @ts-expect-error 'ingest.folder' needs start but the pipeline so far produces images: it must be the first stage
+// @ts-expect-error 'ingest.folder' needs an empty pipeline but the pipeline so far produces images: it must be the first stage
 pipeline('e').stage(data).stage(normalize()).stage(ingest.folder({ root: 'other' }));
 
 // a second ingest after split
-// @ts-expect-error 'ingest.npz' needs start but the pipeline so far produces splits
+// @ts-expect-error 'ingest.npz' needs an empty pipeline but the pipeline so far produces splits
 pipeline('e2').stage(data).stage(split()).stage(ingest.npz({ file: 'a.npz' }));
 
 // fit twice
