@@ -94,6 +94,9 @@ export function loadAddon(): AddonLoad {
   try {
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
     addon.setThreads(threads);
+    // oneDNN's sgemm measured faster than OpenBLAS on the Dense shapes here (and shares OpenMP's threads);
+    // MEDPIPE_GEMM=openblas picks OpenBLAS where the build has it.
+    if (process.env.MEDPIPE_GEMM === 'openblas' && addon.info().openblas) addon.setGemm('openblas');
     return (cached = { ok: true, addon });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
