@@ -20,9 +20,12 @@ Synthetic.after.each((ctx) => {
 
 const OPTIONS = { perClass: 12, size: 48, seed: 3 };
 
+/** The file's own size and channel count, and its grey pixels (sharp's raw output would otherwise be sRGB). */
 async function decode(path: string): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
-  const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels };
+  const meta = await sharp(path).metadata();
+  const { data, info } = await sharp(path).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  assert.is(info.channels, 1);
+  return { data, width: meta.width!, height: meta.height!, channels: meta.channels! };
 }
 
 /** Mean of the pixels whose elliptical distance from the lesion lies in [lo, hi). */

@@ -212,6 +212,7 @@ export async function ensureSyntheticSet(
         const image = renderSyntheticImage(label, index, opts);
         const file = fileName(label, index);
         await sharp(image.pixels, { raw: { width: image.size, height: image.size, channels: 1 } })
+          .toColourspace('b-w') // one grey channel in the file; without it sharp writes RGB
           .png({ compressionLevel: 9 })
           .toFile(join(dir, file));
         files.push(image.lesion ? { file, label, lesion: image.lesion } : { file, label });
