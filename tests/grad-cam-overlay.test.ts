@@ -140,7 +140,7 @@ Overlay('mismatched sizes: SHAPE_MISMATCH with a fix', async ({ dir }) => {
 
 Overlay('a GradCamSet survives the cache encoding: pixel arrays as blobs, the rest as JSON', () => {
   const set: GradCamSet = {
-    split: 'test', shape: [2, 2, 1], threshold: 0.5, layer: 'conv', target: 'logit',
+    split: 'test', shape: [2, 2, 1], threshold: 0.5, method: 'hirescam', layer: 'conv', target: 'logit',
     examples: [{ index: 4, id: 'x/1.png', label: 1, score: 0.8, outcome: 'TP' }],
     images: Float32Array.from([1, 2, 3, 4]), heatmaps: Float32Array.from([0, 0.5, 1, 0.25]), peaks: [3],
   };
@@ -161,6 +161,7 @@ Overlay('a GradCamSet survives the cache encoding: pixel arrays as blobs, the re
   assert.equal(Array.from(back.gradCam.heatmaps), [0, 0.5, 1, 0.25]);
   assert.equal(back.gradCam.examples, set.examples);
   assert.equal(back.gradCam.peaks, [3]);
+  assert.is(back.gradCam.method, 'hirescam');
   const none = { meta: { other: 1 }, blobs: {} };
   assert.is(gradCamToBlobs(none), none, 'no set: unchanged');
 });

@@ -45,7 +45,7 @@ Pipeline.after(async (ctx) => {
   await removeDir(ctx.dir);
 });
 
-function pipelineWith(m: Medpipe, gradCam: number | false | undefined) {
+function pipelineWith(m: Medpipe, gradCam: number | false | undefined, gradCamMethod?: 'gradcam' | 'hirescam') {
   return m
     .pipeline('gradcam', { seed: 3 })
     .stage(m.ingest.folder({ root: 'data', size: [SIZE, SIZE], channels: 1 }))
@@ -53,7 +53,7 @@ function pipelineWith(m: Medpipe, gradCam: number | false | undefined) {
     .stage(m.split())
     .stage(m.build.tutorialCnn({ filters: [4, 4] }))
     .stage(m.fit({ epochs: 1, batchSize: 8, earlyStopping: false }))
-    .stage(m.evaluate(gradCam === undefined ? { png: false } : { png: false, gradCam }));
+    .stage(m.evaluate({ png: false, ...(gradCam === undefined ? {} : { gradCam }), ...(gradCamMethod ? { gradCamMethod } : {}) }));
 }
 
 Pipeline('evaluate writes Grad-CAM pictures of chosen test images; cached rerun redraws them; false removes them', async ({ m, dir }) => {
@@ -115,11 +115,14 @@ Pipeline('evaluate writes Grad-CAM pictures of chosen test images; cached rerun 
   assert.ok(existsSync(path.join(out, 'metrics.json')));
 });
 
-Pipeline('gradCam must be a whole number or false', async ({ m, dir }) => {
+Pipeline('gradCam must be a whole number or false; gradCamMethod hirescam or gradcam', async ({ m, dir }) => {
   const options = { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out-bad'), baseDir: dir };
   const run = await runCollect(pipelineWith(m, 2.5), options);
   assert.not.ok(run.done.ok);
   assert.match(JSON.stringify(run.done.error), /gradCam must be a whole number/);
+  const method = await runCollect(pipelineWith(m, 2, 'cam' as never), options);
+  assert.not.ok(method.done.ok);
+  assert.match(JSON.stringify(method.done.error), /gradCamMethod must be 'hirescam' or 'gradcam'/);
 });
 
 Pipeline.run();

@@ -123,6 +123,29 @@ GradCam('known model: the map is relu(0.75x − 0.5)/max, so the bright top-left
   model.dispose();
 });
 
+GradCam("HiResCAM (activation × its own gradient) follows the dense layer's reading area; Grad-CAM follows the feature", async () => {
+  // Bright squares in the top-left AND the bottom-right corner; the dense layer reads A0 only in the
+  // top-left quadrant. HiResCAM: relu(w(y,x)·x − 0.5·(1 − x)) with w = 1 in that quadrant, else 0.
+  const image = new Float32Array(S * S).fill(0.2);
+  for (const [y, x] of [[1, 1], [1, 2], [2, 1], [2, 2], [5, 5], [5, 6], [6, 5], [6, 6]]) image[y! * S + x!] = 1;
+  const expected = new Float32Array(S * S);
+  for (let p = 0; p < S * S; p++) {
+    const w = Math.floor(p / S) < 4 && p % S < 4 ? 1 : 0;
+    expected[p] = Math.max(0, w * image[p]! - 0.5 * (1 - image[p]!));
+  }
+  const max = Math.max(...expected);
+  const sequential = knownSequential();
+  const hires = await gradCam(sequential, image, [S, S, 1], 1, { method: 'hirescam' });
+  assertClose(hires.heatmaps, expected.map((v) => v / max), 1e-5, 'HiResCAM map');
+  assert.is(hires.heatmaps[5 * S + 5], 0, 'the bottom-right square, which the model does not read, stays dark');
+  const grad = await gradCam(sequential, image, [S, S, 1], 1);
+  assert.is(grad.heatmaps[5 * S + 5], 1, "Grad-CAM's averaged weights light up every bright square");
+  const functional = knownFunctional();
+  assertClose((await gradCam(functional, image, [S, S, 1], 1, { method: 'hirescam' })).heatmaps, hires.heatmaps, 1e-5, 'functional HiResCAM');
+  sequential.dispose();
+  functional.dispose();
+});
+
 GradCam('a saturated sigmoid (score exactly 0 or 1) still gets its map: the logit is differentiated, not the score', async () => {
   const model = knownSequential(1000);
   const images = knownImages();
@@ -260,13 +283,14 @@ GradCam('bad input: clear errors with a fix, and nothing leaks', async () => {
       assert.ok((error as MedpipeError).fix);
       return (error as MedpipeError).fix!;
     }
-    return assert.unreachable('expected a rejection');
+    throw new Error('expected a rejection');
   };
   const fix = await rejects(gradCam(model, images, [S, S, 1], 1, { layer: 'nope' }), 'INVALID_CONFIG', /no layer named 'nope'/);
   assert.match(fix, /feat/, 'lists the layers it could explain');
   await rejects(gradCam(model, images, [S, S, 1], 1, { layer: model.layers[1]!.name }), 'INVALID_CONFIG', /does not output \[batch, h, w, channels\]/);
   await rejects(gradCam(model, images, [4, 4, 1], 1), 'SHAPE_MISMATCH', /expects images of \[8, 8, 1\]/);
   await rejects(gradCam(model, images, [S, S, 1], 4), 'SHAPE_MISMATCH', /4 images/);
+  await rejects(gradCam(model, images, [S, S, 1], 1, { method: 'cam' as never }), 'INVALID_CONFIG', /Unknown Grad-CAM method 'cam'/);
   await rejects(gradCam(dense, images, [S, S, 1], 1), 'INVALID_CONFIG', /no Conv2D layer/);
   assert.is(tf.memory().numTensors, before);
   const empty = await gradCam(model, images, [S, S, 1], 0);

@@ -27,7 +27,8 @@ export interface GradCamSet {
   readonly split: string;
   readonly shape: readonly [number, number, number];
   readonly threshold: number;
-  /** The layer explained and what was differentiated (see gradCam). */
+  /** How the maps were made, the layer explained and what was differentiated (see gradCam). */
+  readonly method: 'gradcam' | 'hirescam';
   readonly layer: string;
   readonly target: 'logit' | 'probability';
   readonly examples: readonly GradCamExample[];
@@ -37,6 +38,13 @@ export interface GradCamSet {
   readonly heatmaps: Float32Array;
   /** Each map's maximum before normalisation (see GradCamResult.peaks). */
   readonly peaks: readonly number[];
+}
+
+export interface ExplainOptions {
+  /** See GradCamOptions.method. @default 'gradcam' */
+  readonly method?: 'gradcam' | 'hirescam';
+  /** Name of the split, kept with the set. @default 'test' */
+  readonly split?: string;
 }
 
 /**
@@ -51,8 +59,9 @@ export async function explainSplit(
   predictions: readonly { readonly id: string; readonly label: number; readonly score: number }[],
   threshold: number,
   count: number,
-  split = 'test',
+  options: ExplainOptions = {},
 ): Promise<GradCamSet | undefined> {
+  const method = options.method ?? 'gradcam';
   const picked = pickExamples(predictions.map((p) => p.label), predictions.map((p) => p.score), threshold, count);
   if (picked.length === 0) return undefined;
   const size = shape[0] * shape[1] * shape[2];
@@ -62,12 +71,12 @@ export async function explainSplit(
   const { gradCam } = await import('./grad-cam.ts');
   const loaded = await modelFromData(model);
   try {
-    const result = await gradCam(loaded, images, shape, picked.length);
+    const result = await gradCam(loaded, images, shape, picked.length, { method });
     const examples = picked.map((p) => {
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
     });
-    return { split, shape: [...shape] as [number, number, number], threshold, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
+    return { split: options.split ?? 'test', shape: [...shape] as [number, number, number], threshold, method, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
   } finally {
     loaded.dispose();
   }
@@ -90,6 +99,7 @@ export async function writeGradCamSet(set: GradCamSet | undefined, classNames: r
     classNames,
     threshold: set.threshold,
     peaks: set.peaks,
+    method: set.method === 'hirescam' ? 'HiResCAM' : 'Grad-CAM',
   });
 }
 

@@ -6,6 +6,11 @@
  * For each image: A = the chosen convolution layer's activations [h', w', K]; g = ∂z/∂A where z is
  * the positive-class LOGIT (the output unit before its sigmoid); channel weights α_k = mean of g over
  * h'×w'; map = ReLU(Σ_k α_k·A_k), resized bilinearly to the input size and divided by its maximum.
+ * `method: 'hirescam'` (Draelos & Carin 2020) skips the averaging: map = ReLU(Σ_k g_k ⊙ A_k). Behind
+ * Flatten → Dense (the tutorial CNN: conv → max-pool → BatchNorm → flatten → dense) the averaged
+ * weights are the same for every image — max-pool routes each window's gradient to one cell and the
+ * rest is linear — so Grad-CAM's map is a fixed mix of channels; HiResCAM's sums to the layer's exact
+ * share of the logit. Behind global average pooling both are the same map.
  *
  * Why the logit and not the sigmoid score: ∂σ(z)/∂A = σ'(z)·∂z/∂A, and σ'(z) underflows to 0 for a
  * confident prediction (σ(z) rounds to 1 in float32 once z > ~17), which would blank exactly the
@@ -31,6 +36,13 @@ export interface GradCamOptions {
   readonly layer?: string;
   /** Images per forward/backward pass. @default 16 */
   readonly batchSize?: number;
+  /**
+   * 'gradcam': channel weights = gradients averaged over the map (the paper). 'hirescam': each
+   * activation times its own gradient, summed over channels (Draelos & Carin 2020) — no averaging, so
+   * for a Flatten → Dense head (the tutorial CNN) the map sums to the layer's exact contribution to
+   * the logit, where Grad-CAM's averaged weights are the same for every image. @default 'gradcam'
+   */
+  readonly method?: 'gradcam' | 'hirescam';
 }
 
 export interface GradCamResult {
@@ -79,6 +91,10 @@ export async function gradCam(
   if (!(Number.isInteger(batchSize) && batchSize > 0)) {
     throw new MedpipeError('INVALID_CONFIG', `Grad-CAM batchSize must be a positive integer, got ${batchSize}.`, { fix: 'Use e.g. 16.' });
   }
+  const method = options.method ?? 'gradcam';
+  if (method !== 'gradcam' && method !== 'hirescam') {
+    throw new MedpipeError('INVALID_CONFIG', `Unknown Grad-CAM method '${String(method)}'.`, { fix: "Use 'gradcam' or 'hirescam'." });
+  }
   const plan = planModel(model, options.layer);
   const heatmaps = new Float32Array(count * h * w);
   const scores = new Float32Array(count);
@@ -97,8 +113,8 @@ export async function gradCam(
           // Each image's logit depends only on its own activations (inference mode), so the gradient
           // of the batch sum is every image's own gradient.
           const grads = tf.grad((a: tf.Tensor) => tf.sum(plan.forward(x, a).target))(first.features);
-          const alpha = tf.mean(grads, [1, 2], true);
-          return tf.relu(tf.sum(tf.mul(first.features, alpha), -1));
+          const weights = method === 'hirescam' ? grads : tf.mean(grads, [1, 2], true);
+          return tf.relu(tf.sum(tf.mul(first.features, weights), -1));
         });
         scores.set(await first.score.data(), start);
         const maps = await cam.data();

@@ -40,6 +40,8 @@ export interface GradCamPngMeta {
    * @default undefined (each map on its own scale)
    */
   readonly peaks?: ArrayLike<number>;
+  /** Name of the method for the caption, e.g. 'Grad-CAM'. @default undefined (not shown) */
+  readonly method?: string;
 }
 
 /** Each panel is drawn at least this many pixels on its longer side (small images are enlarged). */
@@ -92,7 +94,7 @@ export async function writeGradCamPngs(
     const caption = [
       `#${index}`, `true: ${className}`, `score ${score.toFixed(3)}`,
       ...(outcome ? [`${outcome} at threshold ${Number(meta.threshold!.toPrecision(3))}`] : []),
-      ...(meta.peaks === undefined ? [] : [`map strength ${strength.toFixed(2)}`]),
+      ...(meta.method === undefined && meta.peaks === undefined ? [] : [`${meta.method ?? 'map'} strength ${strength.toFixed(2)}`]),
     ].join(' · ');
     const png = await sharp(pixels, { raw: { width, height: ph + CAPTION, channels: 3 } })
       .composite([{ input: Buffer.from(captionSvg(caption, width)), top: 0, left: 0 }])

@@ -70,6 +70,8 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
     if (typeof t === 'object' && !(t.sensitivity > 0 && t.sensitivity <= 1)) return [`threshold.sensitivity must be in (0, 1], got ${t.sensitivity}`];
     const g = config.gradCam;
     if (g !== undefined && g !== false && !(Number.isInteger(g) && g >= 0)) return [`gradCam must be a whole number of images (0 or more) or false, got ${g}`];
+    const gm = config.gradCamMethod;
+    if (gm !== undefined && gm !== 'gradcam' && gm !== 'hirescam') return [`gradCamMethod must be 'hirescam' or 'gradcam', got ${String(gm)}`];
     return [];
   },
   async run(trained, config, ctx) {
@@ -109,7 +111,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
     const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
     const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
     const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
-    const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8);
+    const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
     const curves: Curves = { roc: {}, pr: {} };
     for (const [name, set] of [['train', train], ['test', test]] as const) {
       const y = labels(set);

@@ -18,6 +18,15 @@ export interface EvaluateConfig {
    * it off. @default 8
    */
   readonly gradCam?: number | false;
+  /**
+   * How those heatmaps are made. 'hirescam' (Draelos & Carin 2020) weights each activation by its own
+   * gradient; 'gradcam' (Selvaraju et al. 2017) by the gradient averaged over the map. For a model
+   * ending in Flatten → Dense, like the tutorial CNN, Grad-CAM's averaged weights come out the same for
+   * every image (so its maps say little about the image at hand) while HiResCAM's maps add up to the
+   * layer's exact share of the logit; with a global-average-pooling head the two are identical.
+   * @default 'hirescam'
+   */
+  readonly gradCamMethod?: 'gradcam' | 'hirescam';
 }
 
 /**
