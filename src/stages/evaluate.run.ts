@@ -62,7 +62,7 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
 
 export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   kind: 'evaluate',
-  version: 2,
+  version: 3,
   usesTf: true,
   validate(config) {
     const t = config.threshold;
