@@ -36,7 +36,10 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
           for (int64_t xc = c0w; xc < c1w; ++xc) {
             const float* px = x + ((b * g.h + xr) * g.w + xc) * g.c;
 #pragma omp simd
-            for (int64_t d = 0; d < C; ++d) out[d] = px[d] > out[d] ? px[d] : out[d];
+            for (int64_t d = 0; d < C; ++d) {
+              const float v = px[d], o = out[d];
+              out[d] = v > o ? v : o;
+            }
           }
         }
       }
@@ -60,34 +63,46 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
                      g.ow * g.fw == g.w;
   const int64_t C = g.c, imageSize = g.h * g.w * g.c;
   // One output row of one image; with disjoint windows rows never touch the same dx.
-  auto row = [=](int64_t b, int64_t yr, float* bst, int32_t* sl) {
+  // Slot numbers are kept as floats (exact for any window) so every select in the loops is float-typed,
+  // which GCC vectorises; an int32 slot array mixed with float compares did not.
+  auto row = [=](int64_t b, int64_t yr, float* bst, float* sl) {
     int64_t r0w = std::max<int64_t>(0, yr * g.sh - g.pt), r1w = std::min(g.h, yr * g.sh - g.pt + g.fh);
     for (int64_t yc = 0; yc < g.ow; ++yc) {
       int64_t c0w = std::max<int64_t>(0, yc * g.sw - g.pl), c1w = std::min(g.w, yc * g.sw - g.pl + g.fw);
-      for (int64_t d = 0; d < C; ++d) { bst[d] = -INFINITY; sl[d] = -1; }
-      int32_t k = 0;
+      for (int64_t d = 0; d < C; ++d) { bst[d] = -INFINITY; sl[d] = -1.f; }
+      float k = 0.f;
       for (int64_t xr = r0w; xr < r1w; ++xr) {
-        for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
+        for (int64_t xc = c0w; xc < c1w; ++xc, k += 1.f) {
           const float* px = x + ((b * g.h + xr) * g.w + xc) * C;
 #pragma omp simd
           for (int64_t d = 0; d < C; ++d) {
-            bool gt = px[d] > bst[d];
-            bst[d] = gt ? px[d] : bst[d];
-            sl[d] = gt ? k : sl[d];
+            // This exact shape (loads first, two selects into temporaries, then the stores) is what GCC 12
+            // if-converts and vectorises; with a shared bool it gave up ("control flow in loop").
+            const float v = px[d], bv = bst[d], sv = sl[d];
+            const float nb = bv < v ? v : bv;
+            const float ns = bv < v ? k : sv;
+            bst[d] = nb;
+            sl[d] = ns;
           }
         }
       }
       const float* gy = dy + ((b * g.oh + yr) * g.ow + yc) * C;
-      k = 0;
+      k = 0.f;
       for (int64_t xr = r0w; xr < r1w; ++xr) {
-        for (int64_t xc = c0w; xc < c1w; ++xc, ++k) {
+        for (int64_t xc = c0w; xc < c1w; ++xc, k += 1.f) {
           float* o = dx + ((b * g.h + xr) * g.w + xc) * C;
           if (disjoint) {
 #pragma omp simd
-            for (int64_t d = 0; d < C; ++d) o[d] = sl[d] == k ? gy[d] : 0.f;
+            for (int64_t d = 0; d < C; ++d) {
+              const float g = gy[d];
+              o[d] = sl[d] == k ? g : 0.f;
+            }
           } else {
 #pragma omp simd
-            for (int64_t d = 0; d < C; ++d) o[d] += sl[d] == k ? gy[d] : 0.f;
+            for (int64_t d = 0; d < C; ++d) {
+              const float g = gy[d], od = o[d];
+              o[d] = od + (sl[d] == k ? g : 0.f);
+            }
           }
         }
       }
@@ -99,7 +114,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const int64_t units = disjoint ? g.n * g.oh : g.n;
   ParallelRange(units, 1, [=](int64_t u0, int64_t u1) {
     std::vector<float> best(C);
-    std::vector<int32_t> slot(C);
+    std::vector<float> slot(C);
     for (int64_t u = u0; u < u1; ++u) {
       if (disjoint) {
         row(u / g.oh, u % g.oh, best.data(), slot.data());
