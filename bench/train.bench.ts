@@ -6,12 +6,15 @@
  * its own. The pure-JS cpu backend takes minutes per batch, so it trains on a few images only (said so in
  * the table).
  *
- * Options: --images N (256) --batch N (32) --cpu-images N (1) --skip-cpu --skip-torch --threads N (cores)
- *          --loop trainOnBatch|minimize (trainOnBatch) --top N (15)
+ * The machine may be shared, so the fast backends and PyTorch run alternately for several rounds and each
+ * reports its best round (with the spread), which keeps a burst of someone else's load from deciding a ratio.
+ *
+ * Options: --images N (256) --batch N (32) --rounds N (3) --cpu-images N (1) --skip-cpu --skip-torch
+ *          --threads N (all cores) --loop trainOnBatch|minimize (trainOnBatch) --top N (15)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ChildResult } from './run-backend.ts';
@@ -20,6 +23,7 @@ const { values: opts } = parseArgs({
   options: {
     images: { type: 'string', default: '256' },
     batch: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
     'cpu-images': { type: 'string', default: '1' },
     'skip-cpu': { type: 'boolean', default: false },
     'skip-torch': { type: 'boolean', default: false },
@@ -66,56 +70,88 @@ function tensorflowAvailable(): boolean {
   return spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { stdio: 'ignore' }).status === 0;
 }
 
-const images = Number(opts.images), batch = Number(opts.batch);
-const rows: Row[] = [];
+const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+const images = Number(opts.images), batch = Number(opts.batch), rounds = Math.max(1, Number(opts.rounds));
+
+/** Best round of each measure, and the range of train img/s over the rounds. */
+interface Best {
+  train: number;
+  predict: number;
+  rss: number;
+  trains: number[];
+  flops?: { train: number; forward: number };
+  info?: string;
+}
+const best = new Map<string, Best>();
+function record(name: string, train: number, predict: number, rss: number, extra: Partial<Best> = {}): void {
+  const b = best.get(name) ?? { train: 0, predict: 0, rss: 0, trains: [] };
+  b.train = Math.max(b.train, train);
+  b.predict = Math.max(b.predict, predict);
+  b.rss = Math.max(b.rss, rss);
+  b.trains.push(train);
+  Object.assign(b, extra);
+  best.set(name, b);
+}
+const errors = new Map<string, string>();
 let profileRows: ChildResult['profile'] = [];
 let profileTotal = 0;
 
-const backends = ['native', ...(tensorflowAvailable() ? ['tensorflow'] : []), ...(opts['skip-cpu'] ? [] : ['cpu'])];
-for (const backend of backends) {
-  const small = backend === 'cpu';
-  const n = small ? Number(opts['cpu-images']) : images;
-  const b = small ? Math.min(batch, n) : batch;
-  process.stderr.write(`bench: ${backend} (${n} images, batch ${b})...\n`);
-  const r = runChild(backend, n, b, backend === 'native');
-  if ('error' in r) {
-    rows.push({ name: backend, note: '', error: r.error });
-    continue;
+const fast = ['native', ...(tensorflowAvailable() ? ['tensorflow'] : [])];
+const py = opts['skip-torch'] ? undefined : torchPython();
+const torchName = 'pytorch';
+let torchVersion = '';
+for (let round = 1; round <= rounds; round++) {
+  for (const backend of fast) {
+    if (errors.has(backend)) continue;
+    process.stderr.write(`bench: round ${round}/${rounds}: ${backend} (${images} images, batch ${batch})...\n`);
+    const r = runChild(backend, images, batch, backend === 'native' && round === 1);
+    if ('error' in r) {
+      errors.set(backend, r.error);
+      continue;
+    }
+    if (r.profile) {
+      profileRows = r.profile;
+      profileTotal = r.profileStepMs ?? 0;
+    }
+    record(backend, r.trainImagesPerSec, r.predictImagesPerSec, r.peakRssMiB,
+      { flops: { train: r.trainFlopsPerImage, forward: r.forwardFlopsPerImage }, info: r.info });
   }
-  if (r.profile) {
-    profileRows = r.profile;
-    profileTotal = r.profileStepMs ?? 0;
+  if (py && !errors.has(torchName)) {
+    process.stderr.write(`bench: round ${round}/${rounds}: pytorch (${py})...\n`);
+    const r = spawnSync(py, [`${here}torch_reference.py`, '--images', String(images), '--batch', String(batch), '--threads', opts.threads!], { encoding: 'utf8' });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (r.status === 0 && line) {
+      const t = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; predictImagesPerSec: number; peakRssMiB: number };
+      torchVersion = t.torch;
+      record(torchName, t.trainImagesPerSec, t.predictImagesPerSec, t.peakRssMiB, { info: `${t.threads} threads, NCHW, same network` });
+    } else {
+      errors.set(torchName, (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | '));
+    }
   }
-  rows.push({
-    name: backend,
-    note: small ? `${n} img, batch ${b}, no warm-up; extrapolated` : `${r.info ?? ''}`,
-    train: r.trainImagesPerSec, predict: r.predictImagesPerSec,
-    trainGflops: r.trainImagesPerSec * r.trainFlopsPerImage / 1e9,
-    predictGflops: r.predictImagesPerSec * r.forwardFlopsPerImage / 1e9,
-    rssMiB: r.peakRssMiB,
-  });
+}
+if (!opts['skip-cpu']) {
+  // tfjs' pure-JS backend needs about a minute per training image here: a few images, extrapolated.
+  const n = Number(opts['cpu-images']);
+  process.stderr.write(`bench: cpu (${n} images, batch ${n}, no warm-up)...\n`);
+  const r = runChild('cpu', n, n, false);
+  if ('error' in r) errors.set('cpu', r.error);
+  else record('cpu', r.trainImagesPerSec, r.predictImagesPerSec, r.peakRssMiB, { info: `${n} image(s), batch ${n}, no warm-up, 1 round; extrapolated` });
 }
 
-const py = opts['skip-torch'] ? undefined : torchPython();
-let torch: Row | undefined;
-if (py) {
-  process.stderr.write(`bench: pytorch (${py})...\n`);
-  const r = spawnSync(py, [`${here}torch_reference.py`, '--images', String(images), '--batch', String(batch), '--threads', opts.threads!], { encoding: 'utf8' });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status === 0 && line) {
-    const t = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; predictImagesPerSec: number; peakRssMiB: number };
-    const flops = rows.find((x) => x.name === 'native');
-    const perImage = flops?.train ? flops.trainGflops! / flops.train : undefined;
-    const perImageFwd = flops?.predict ? flops.predictGflops! / flops.predict : undefined;
-    torch = {
-      name: `pytorch ${t.torch}`, note: `${t.threads} threads, NCHW, reference`, train: t.trainImagesPerSec, predict: t.predictImagesPerSec,
-      trainGflops: perImage ? t.trainImagesPerSec * perImage : undefined,
-      predictGflops: perImageFwd ? t.predictImagesPerSec * perImageFwd : undefined, rssMiB: t.peakRssMiB,
-    };
-    rows.push(torch);
-  } else {
-    rows.push({ name: 'pytorch', note: '', error: (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ') });
-  }
+const flops = best.get('native')?.flops ?? best.get('tensorflow')?.flops;
+const torch = best.get(torchName);
+const rows: Row[] = [];
+for (const name of [...fast, 'cpu', torchName]) {
+  const b = best.get(name);
+  const label = name === torchName ? `pytorch ${torchVersion}` : name;
+  if (errors.has(name)) rows.push({ name: label, note: '', error: errors.get(name) });
+  if (!b) continue;
+  const spread = b.trains.length > 1 ? `train ${Math.min(...b.trains).toFixed(1)}-${Math.max(...b.trains).toFixed(1)} over ${b.trains.length} rounds; ` : '';
+  rows.push({
+    name: label, note: `${spread}${b.info ?? ''}`, train: b.train, predict: b.predict, rssMiB: b.rss,
+    trainGflops: flops ? (b.train * flops.train) / 1e9 : undefined,
+    predictGflops: flops ? (b.predict * flops.forward) / 1e9 : undefined,
+  });
 }
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v < 0.1 ? v.toPrecision(2) : v.toFixed(digits));
@@ -127,7 +163,7 @@ const table = rows.map((r) => r.error ? [r.name, `failed: ${r.error}`, '', '', '
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
 const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-console.log(`\nTutorial CNN, 64x64x3, batch ${batch}, ${images} images (one warm-up batch not timed), ${opts.threads} threads, loop ${opts.loop}`);
+console.log(`\nTutorial CNN, 64x64x3, batch ${batch}, ${images} images (one warm-up batch not timed), ${opts.threads} threads, loop ${opts.loop}; best of ${rounds} rounds; load average before: ${loadBefore}`);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 table.forEach((row) => console.log(line(row)));
