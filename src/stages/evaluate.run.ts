@@ -32,6 +32,8 @@ export interface Evaluated {
   readonly classes: readonly string[];
   readonly model: ModelData;
   readonly info: ModelInfo;
+  /** Write PNG versions of the plots too. */
+  readonly png: boolean;
   /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
   readonly gradCam?: GradCamSet;
 }
@@ -62,17 +64,20 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
 
 export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   kind: 'evaluate',
-  version: 3,
+  version: 4,
   usesTf: true,
   validate(config) {
+    const problems: string[] = [];
     const t = config.threshold;
-    if (typeof t === 'number' && !(t >= 0 && t <= 1)) return [`threshold must be in [0, 1], got ${t}`];
-    if (typeof t === 'object' && !(t.sensitivity > 0 && t.sensitivity <= 1)) return [`threshold.sensitivity must be in (0, 1], got ${t.sensitivity}`];
+    if (typeof t === 'number' && !(t >= 0 && t <= 1)) problems.push(`threshold must be in [0, 1], got ${t}`);
+    if (typeof t === 'object' && !(t.sensitivity > 0 && t.sensitivity <= 1)) problems.push(`threshold.sensitivity must be in (0, 1], got ${t.sensitivity}`);
+    const s = config.sensitivity;
+    if (s !== undefined && !(s > 0 && s <= 1)) problems.push(`sensitivity must be in (0, 1], got ${s}`);
     const g = config.gradCam;
-    if (g !== undefined && g !== false && !(Number.isInteger(g) && g >= 0)) return [`gradCam must be a whole number of images (0 or more) or false, got ${g}`];
+    if (g !== undefined && g !== false && !(Number.isInteger(g) && g >= 0)) problems.push(`gradCam must be a whole number of images (0 or more) or false, got ${g}`);
     const gm = config.gradCamMethod;
-    if (gm !== undefined && gm !== 'gradcam' && gm !== 'hirescam') return [`gradCamMethod must be 'hirescam' or 'gradcam', got ${String(gm)}`];
-    return [];
+    if (gm !== undefined && gm !== 'gradcam' && gm !== 'hirescam') problems.push(`gradCamMethod must be 'hirescam' or 'gradcam', got ${String(gm)}`);
+    return problems;
   },
   async run(trained, config, ctx) {
     await ctx.backend();
@@ -132,6 +137,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
       classes: data.classes,
       model: trained.model,
       info: { ...trained.info, threshold, thresholdSource },
+      png: config.png ?? true,
       ...(gradCam ? { gradCam } : {}),
     };
   },
@@ -162,6 +168,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
         threshold: e.metrics.threshold,
         roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
         pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
+        png: e.png,
       })),
     );
     files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));

@@ -25,6 +25,13 @@ export interface TutorialCnnOptions {
   readonly dropout?: number;
   /** Convolution padding. @default 'same' */
   readonly padding?: 'same' | 'valid';
+  /**
+   * Momentum of the BatchNorm moving statistics. Keras' (and the tutorial's) 0.99 needs many
+   * hundreds of updates before inference-mode outputs settle: on a small data set, with few
+   * batches per epoch, scores can all sit on one side of 0.5 although the AUC is good. 0.9 settles
+   * in tens of updates. @default 0.99
+   */
+  readonly batchNormMomentum?: number;
 }
 
 const CHANNEL_COUNTS = new Set([1, 3, 4]);
@@ -60,8 +67,10 @@ function checkPositive(name: string, values: readonly number[], integer: boolean
 }
 
 /**
- * The tutorial's CNN: [Conv2D(relu, L2) → MaxPool 2x2 → BatchNorm] × 2 → Flatten → Dropout →
- * Dense(1, sigmoid, GlorotNormal). Convolutions use Keras' default GlorotUniform, seeded.
+ * The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (both relu, L2, 'same') → MaxPool 2x2 →
+ * BatchNorm → Flatten → Dropout → Dense(1, sigmoid, GlorotNormal). Both convolutions run at full
+ * resolution (one pooling, after them), as in the tutorial. Convolutions use Keras' default
+ * GlorotUniform, seeded.
  * Without `seed`, initial weights are random (tfjs' unseeded initializers).
  */
 export function tutorialCnn(inputShape: readonly [number, number, number], options: TutorialCnnOptions = {}, seed?: number): tf.Sequential {
@@ -77,16 +86,12 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
   if (!(rate >= 0 && rate < 1)) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn dropout must be in [0, 1), got ${rate}.`, { fix: 'Use e.g. 0.5.' });
   if (padding !== 'same' && padding !== 'valid') throw new MedpipeError('INVALID_CONFIG', `tutorialCnn padding must be 'same' or 'valid', got ${String(padding)}.`, { fix: "Use 'same'." });
 
-  // Spatial size after each conv + pool, so an impossible shape fails here with a clear message.
-  let size = [h, w];
-  for (const k of kernels) {
-    const conv = padding === 'same' ? size : size.map((d) => d - k + 1);
-    size = conv.map((d) => Math.floor(d / 2));
-    if (size.some((d) => d < 1)) {
-      throw new MedpipeError('SHAPE_MISMATCH', `Images of ${h}x${w} are too small for the tutorial CNN (kernels ${kernels.join(', ')}, padding '${padding}', two 2x2 poolings).`, {
-        fix: "Resize the images to at least 4x4 (more with padding 'valid'), or use padding 'same' / smaller kernels.",
-      });
-    }
+  // Spatial size after the two convolutions and the pooling, so an impossible shape fails here with a clear message.
+  const convolved = padding === 'same' ? [h, w] : [h, w].map((d) => d - kernels[0] - kernels[1] + 2);
+  if (convolved.some((d) => Math.floor(d / 2) < 1)) {
+    throw new MedpipeError('SHAPE_MISMATCH', `Images of ${h}x${w} are too small for the tutorial CNN (kernels ${kernels.join(', ')}, padding '${padding}', a 2x2 pooling).`, {
+      fix: "Resize the images to at least 2x2 (more with padding 'valid'), or use padding 'same' / smaller kernels.",
+    });
   }
 
   const model = tf.sequential();
@@ -100,9 +105,9 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
       kernelInitializer: tf.initializers.glorotUniform({ seed: seeded(seed, 'conv', String(i)) }),
       kernelRegularizer: l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined,
     }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.batchNormalization());
   }
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.batchNormalization({ momentum: options.batchNormMomentum ?? 0.99 }));
   model.add(tf.layers.flatten());
   if (rate > 0) model.add(tf.layers.dropout({ rate, seed: seeded(seed, 'dropout') }));
   model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotNormal({ seed: seeded(seed, 'head') }) }));
