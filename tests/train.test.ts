@@ -90,9 +90,11 @@ Train('the loss is BCE (class-weighted) plus the L2 penalty of the kernels', asy
   const l2 = 0.05;
   const a = small(3, { l2, dropout: 0 });
   const b = small(3, { l2, dropout: 0 });
-  // L2 = l2 · Σ w² over both conv kernels.
+  // L2 = l2 · Σ w² over both conv kernels (layers 0 and 1: the convolutions come first, back to back).
   const reg = regularizationLoss(a) as tf.Scalar;
-  const kernels = [a.layers[0], a.layers[3]].map((l) => (l.getWeights()[0].dataSync() as Float32Array));
+  assert.equal([a.layers[0], a.layers[1]].map((l) => l.getClassName()), ['Conv2D', 'Conv2D']);
+  assert.equal([a.layers[0], a.layers[1]].map((l) => l.getWeights()[0].shape), [[5, 5, 1, 4], [3, 3, 4, 4]]);
+  const kernels = [a.layers[0], a.layers[1]].map((l) => (l.getWeights()[0].dataSync() as Float32Array));
   const expectedReg = l2 * kernels.reduce((s, k) => s + k.reduce((t, v) => t + v * v, 0), 0);
   assert.ok(Math.abs(reg.dataSync()[0] - expectedReg) < 1e-6 * expectedReg, `reg ${reg.dataSync()[0]} vs ${expectedReg}`);
   reg.dispose();
@@ -126,15 +128,41 @@ Train('same seed gives identical weights and history; another seed does not', as
 
 Train('training updates BatchNorm statistics, reseeds dropout every batch and restores the seed', async () => {
   const m = small(2);
-  const bn = m.layers[2];
+  const bn = m.layers[3];
+  assert.is(bn.getClassName(), 'BatchNormalization');
   const movingBefore = Array.from(bn.getWeights()[2].dataSync());
-  const dropout = m.layers[7] as tf.layers.Layer & { seed?: number };
+  const dropout = m.layers[5] as tf.layers.Layer & { seed?: number };
+  assert.is(dropout.getClassName(), 'Dropout');
   const seedBefore = dropout.seed;
   const seen = new Set<number | undefined>();
   await fitModel(m, train, val, base({ epochs: 1, onBatch: () => seen.add(dropout.seed) }));
   assert.not.equal(Array.from(bn.getWeights()[2].dataSync()), movingBefore, 'moving mean moved');
   assert.is(seen.size, 5, 'one dropout seed per batch');
   assert.is(dropout.seed, seedBefore, 'original seed restored');
+  m.dispose();
+});
+
+Train('one training step moves the BatchNorm statistics by batchNormMomentum towards the pooled batch statistics', async () => {
+  const momentum = 0.9;
+  const m = small(8, { batchNormMomentum: momentum });
+  const bn = m.layers[3];
+  // The BatchNorm sees the pooled output of both convolutions; the step's forward pass uses the initial weights.
+  const [batchMean, batchVar] = tf.tidy(() => {
+    let x: tf.Tensor = tf.tensor4d(train.x, [train.count, ...SHAPE]);
+    for (const layer of m.layers.slice(0, 3)) x = layer.apply(x) as tf.Tensor;
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return [Array.from(mean.dataSync()), Array.from(variance.dataSync())];
+  });
+  assert.ok(batchMean.some((v) => v > 1e-3), 'the pooled features are not all zero');
+  // One batch holding the whole set, so the step's batch statistics are those of the set.
+  await fitModel(m, train, val, base({ epochs: 1, batchSize: train.count }));
+  const [, , movingMean, movingVar] = bn.getWeights().map((t) => Array.from(t.dataSync()));
+  const close = (got: number[], want: number[], what: string): void => {
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i])), `${what}[${i}] ${v} vs ${want[i]}`));
+  };
+  // Keras/tfjs rule: moving = momentum · moving + (1 − momentum) · batch, starting from mean 0, variance 1.
+  close(movingMean, batchMean.map((v) => (1 - momentum) * v), 'moving mean');
+  close(movingVar, batchVar.map((v) => momentum + (1 - momentum) * v), 'moving variance');
   m.dispose();
 });
 

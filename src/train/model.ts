@@ -29,7 +29,7 @@ export interface TutorialCnnOptions {
    * Momentum of the BatchNorm moving statistics. Keras' (and the tutorial's) 0.99 needs many
    * hundreds of updates before inference-mode outputs settle: on a small data set, with few
    * batches per epoch, scores can all sit on one side of 0.5 although the AUC is good. 0.9 settles
-   * in tens of updates. @default 0.99
+   * in tens of updates. Must be in [0, 1). @default 0.99
    */
   readonly batchNormMomentum?: number;
 }
@@ -80,10 +80,13 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
   const l2 = options.l2 ?? 1e-3;
   const rate = options.dropout ?? 0.5;
   const padding = options.padding ?? 'same';
+  const momentum = options.batchNormMomentum ?? 0.99;
   checkPositive('filters', filters, true);
   checkPositive('kernels', kernels, true);
   if (!Number.isFinite(l2) || l2 < 0) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn l2 must be >= 0, got ${l2}.`, { fix: 'Use e.g. 1e-3, or 0 for none.' });
   if (!(rate >= 0 && rate < 1)) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn dropout must be in [0, 1), got ${rate}.`, { fix: 'Use e.g. 0.5.' });
+  // Outside [0, 1) the moving statistics diverge (> 1), go NaN, or never leave their start (1): inference would silently be wrong.
+  if (!(momentum >= 0 && momentum < 1)) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn batchNormMomentum must be in [0, 1), got ${momentum}.`, { fix: 'Use 0.99 (the tutorial), or 0.9 for small data sets.' });
   if (padding !== 'same' && padding !== 'valid') throw new MedpipeError('INVALID_CONFIG', `tutorialCnn padding must be 'same' or 'valid', got ${String(padding)}.`, { fix: "Use 'same'." });
 
   // Spatial size after the two convolutions and the pooling, so an impossible shape fails here with a clear message.
@@ -107,7 +110,7 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
     }));
   }
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  model.add(tf.layers.batchNormalization({ momentum: options.batchNormMomentum ?? 0.99 }));
+  model.add(tf.layers.batchNormalization({ momentum }));
   model.add(tf.layers.flatten());
   if (rate > 0) model.add(tf.layers.dropout({ rate, seed: seeded(seed, 'dropout') }));
   model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotNormal({ seed: seeded(seed, 'head') }) }));
