@@ -40,6 +40,9 @@ function uniform(shape: number[], lo = -1, hi = 1): Input {
   return { shape, data: Float32Array.from({ length: n }, () => lo + (hi - lo) * rand()) };
 }
 
+/** Largest error seen per kernel, printed at the end for the record. */
+const worstByKernel = new Map<string, number>();
+
 /** Counts addon calls, so each case can prove the native path ran. */
 const calls = new Map<string, number>();
 function spy(addon: NativeAddon): void {
@@ -92,6 +95,7 @@ async function compare(kernel: string, inputs: Record<string, Input>, attrs: obj
     }
     const err = scale === 0 ? diff : diff / scale;
     worst = Math.max(worst, err);
+    worstByKernel.set(kernel, Math.max(worstByKernel.get(kernel) ?? 0, err));
     assert.ok(err <= TOL, `${label}: relative error ${err.toExponential(2)} > ${TOL}`);
   }
   [...want, ...got].forEach((t) => t.dispose());
@@ -106,6 +110,11 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
   });
 } else {
   const addon = addonLoad.addon;
+  test.after(() => {
+    const summary = [...worstByKernel].map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ');
+    console.log(`  worst normwise relative error per kernel: ${summary}`);
+  });
+
   test.before(async () => {
     const r = await loadNativeBackend();
     assert.ok(r.ok, `loadNativeBackend failed: ${r.ok ? '' : r.reason}`);
