@@ -322,6 +322,35 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     y.dispose();
   });
 
+  test('Relu gradient: the fused native kernel equals dy * step(x), NaN and zeros included', async () => {
+    const n = 70000;
+    const xs = uniform([n], -3, 3).data as Float32Array;
+    xs[0] = 0; xs[1] = -0; xs[2] = Number.NaN; xs[3] = 1e-30;
+    const ws = uniform([n]).data as Float32Array;
+    const kernelsRun: string[] = [];
+    const gradOn = async (backend: string): Promise<Float32Array> => {
+      await tf.setBackend(backend);
+      const x = tf.tensor1d(xs.slice()), w = tf.tensor1d(ws.slice());
+      let values: Float32Array = new Float32Array(0);
+      const info = await tf.profile(() => {
+        const g = tf.grad((t: tf.Tensor) => tf.relu(t).mul(w).sum())(x);
+        values = g.dataSync() as Float32Array;
+        g.dispose();
+      });
+      kernelsRun.push(...info.kernels.map((k) => `${backend}:${k.name}`));
+      tf.dispose([x, w]);
+      return values;
+    };
+    const want = await gradOn('cpu');
+    const got = await gradOn('native');
+    assert.ok(kernelsRun.includes('cpu:Step'), 'the CPU backend keeps tfjs\' own formula');
+    assert.ok(kernelsRun.includes('native:MedpipeReluGrad'), 'the fused kernel did not run');
+    assert.not.ok(kernelsRun.includes('native:Step'), 'native still ran Step');
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(got[i], want[i]) && !(got[i] === want[i])) assert.unreachable(`element ${i}: ${got[i]} vs ${want[i]} (x=${xs[i]})`);
+    }
+  });
+
   test('Tile', async () => {
     for (const [shape, reps] of [
       [[3], [4]], [[2, 3], [1, 2]], [[1, 1, 1, 8], [4, 5, 6, 1]], [[2, 1, 3], [2, 3, 1]], [[4, 5], [1, 1]],

@@ -65,7 +65,7 @@ Napi::Value UnaryFn(const Napi::CallbackInfo& info) {
 }
 
 // Binary op codes, shared with src/backend/native-addon.ts.
-enum Binary : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kSqDiff = 6 };
+enum Binary : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kSqDiff = 6, kReluGrad = 7 };
 
 struct AddOp { static float f(float a, float b) { return a + b; } };
 struct SubOp { static float f(float a, float b) { return a - b; } };
@@ -75,6 +75,14 @@ struct DivOp { static float f(float a, float b) { return static_cast<float>((dou
 struct MaxOp { static float f(float a, float b) { return (std::isnan(a) || std::isnan(b)) ? NAN : (a > b ? a : b); } };
 struct MinOp { static float f(float a, float b) { return (std::isnan(a) || std::isnan(b)) ? NAN : (a < b ? a : b); } };
 struct SqDiffOp { static float f(float a, float b) { float d = a - b; return d * d; } };
+// a = dy, b = x: exactly tfjs' dy * step(x) (step(NaN) = NaN), in one pass instead of two.
+struct ReluGradOp {
+  static float f(float a, float b) {
+    const float s = b > 0.f ? 1.f : 0.f;
+    const float n = b == b ? s : b;
+    return a * n;
+  }
+};
 
 // One innermost run: a and b each either advance with the output (stride 1) or repeat one value (stride 0).
 template <typename Op>
@@ -183,6 +191,7 @@ Napi::Value BinaryFn(const Napi::CallbackInfo& info) {
     case kMax: RunBinary<MaxOp>(a, b, o, l); break;
     case kMin: RunBinary<MinOp>(a, b, o, l); break;
     case kSqDiff: RunBinary<SqDiffOp>(a, b, o, l); break;
+    case kReluGrad: RunBinary<ReluGradOp>(a, b, o, l); break;
     default: throw Napi::Error::New(info.Env(), "unknown binary op " + std::to_string(op));
   }
   return info.Env().Undefined();

@@ -47,6 +47,8 @@ export const UNARY = {
 } as const;
 /** Binary op codes of native/src/elementwise.cc. */
 export const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
+/** dy * step(x) in one pass (native/src/elementwise.cc), behind the native Relu gradient. */
+export const RELU_GRAD_OP = 7;
 /** Reduction op codes of native/src/reduce.cc. */
 export const REDUCE = { Sum: 0, Mean: 1, Max: 2, Min: 3 } as const;
 

@@ -17,6 +17,7 @@ import type { KernelGroup } from './native-kernel.ts';
 import { matmulKernels } from './native-matmul.ts';
 import { poolKernels } from './native-pool.ts';
 import { reduceKernels } from './native-reduce.ts';
+import { installReluGradient, reluGradKernels } from './native-relu-grad.ts';
 
 export type NativeLoadResult =
   | { readonly ok: true; readonly name: 'native'; readonly info: string }
@@ -28,7 +29,7 @@ export const NATIVE_BACKEND = 'native';
 const PRIORITY = 2;
 
 const GROUPS: readonly KernelGroup[] = [
-  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels,
+  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels, reluGradKernels,
 ];
 
 let loading: Promise<NativeLoadResult> | undefined;
@@ -78,9 +79,10 @@ function register(): NativeLoadResult {
     put(native ? { kernelName: k.kernelName, backendName: NATIVE_BACKEND, kernelFunc: native.kernelFunc }
       : { ...k, backendName: NATIVE_BACKEND });
   }
-  // Overrides with no CPU counterpart (none today) are registered too, so nothing is silently dropped.
+  // Kernels with no CPU counterpart (the fused Relu gradient) are registered too.
   for (const [name, k] of overrides) {
     if (!cpuKernels.has(name)) put({ kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: k.kernelFunc });
   }
+  installReluGradient(NATIVE_BACKEND);
   return { ok: true, name: NATIVE_BACKEND, info: describe(addon) };
 }
