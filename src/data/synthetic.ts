@@ -18,7 +18,7 @@ import { MedpipeError } from '../runtime/errors.ts';
 import { createRng, deriveSeed, type Rng } from '../train/rng.ts';
 
 /** Bump when the drawing changes, so an old set on disk is regenerated. */
-export const SYNTHETIC_VERSION = 2;
+export const SYNTHETIC_VERSION = 3;
 export const SYNTHETIC_CLASSES = ['no_lesion', 'lesion'] as const;
 export type SyntheticClass = (typeof SYNTHETIC_CLASSES)[number];
 
@@ -129,15 +129,15 @@ export function renderSyntheticImage(label: SyntheticClass, index: number, optio
 
   let lesion: Lesion | undefined;
   if (label === 'lesion') {
-    // Inside the central 60%, radii 7–15% of the width, 8–18 grey levels in 100 brighter: faint
+    // Inside the central half, radii 8–16% of the width, 10–20 grey levels in 100 brighter: faint
     // next to the texture's swings, yet learnable by the small demo model in a few epochs.
     lesion = {
-      cx: rng.uniform(0.2, 0.8) * size,
-      cy: rng.uniform(0.2, 0.8) * size,
-      rx: rng.uniform(0.07, 0.15) * size,
-      ry: rng.uniform(0.07, 0.15) * size,
+      cx: rng.uniform(0.25, 0.75) * size,
+      cy: rng.uniform(0.25, 0.75) * size,
+      rx: rng.uniform(0.08, 0.16) * size,
+      ry: rng.uniform(0.08, 0.16) * size,
       angle: rng.uniform(0, Math.PI),
-      contrast: rng.uniform(0.08, 0.18),
+      contrast: rng.uniform(0.1, 0.2),
     };
   }
 
