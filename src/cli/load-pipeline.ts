@@ -32,7 +32,7 @@ export async function loadPipelineFile(file: string, options: { fresh?: boolean 
   if (!isPipeline(value)) {
     throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} has no pipeline as its default export.`, {
       file,
-      fix: "End the file with `export default pipeline('name').then(...)`.",
+      fix: "End the file with `export default pipeline('name').stage(...)`.",
     });
   }
   return value;
