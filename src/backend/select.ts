@@ -90,7 +90,8 @@ async function choose(forced?: string): Promise<BackendChoice> {
         fix: result.fix,
       });
     }
-    missing.push(`${name}: ${result.reason} — ${result.fix}`);
+    // tfjs-node(-gpu) being absent is the normal case here: name it; say how to fix only the native backend.
+    missing.push(name === 'native' ? `native: ${result.reason} (${result.fix})` : result.reason);
   }
   throw new MedpipeError('BACKEND_UNAVAILABLE', 'No TensorFlow.js backend could load.', {
     fix: 'Reinstall dependencies with `npm ci`.',
