@@ -152,4 +152,34 @@ Nifti('CSV `slice` out of range or unreadable: fail names the file and its slice
   assert.match(invalid.done.error!.message, /row 2: slice must be a 0-based slice index, got 'third'/);
 });
 
+Nifti('volume option: slices every n-th or a range keep their original index; another axis gives other slices', async ({ dir, root, m }) => {
+  const every = m.pipeline('nifti-every').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { slices: { every: 5 } } }));
+  assert.ok((await runCollect(every, options(dir, 'every'))).done.ok);
+  const a = await imageSetOf(path.join(dir, 'cache'), 'nifti-every', 'ingest');
+  assert.equal(
+    a.samples.filter((s) => s.file === 'brain/anatomical.nii').map((s) => s.id),
+    [0, 5, 10, 15, 20].map((k) => `brain/anatomical.nii#${k}`),
+  );
+  assert.equal(a.samples.filter((s) => s.file === 'other/ct.nii.gz').map((s) => s.id), ['other/ct.nii.gz'], 'a single-slice file is kept');
+
+  const range = m.pipeline('nifti-range').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { slices: { start: 3, end: 6 } } }));
+  assert.ok((await runCollect(range, options(dir, 'range'))).done.ok);
+  const b = await imageSetOf(path.join(dir, 'cache'), 'nifti-range', 'ingest');
+  assert.equal(b.samples.filter((s) => s.file === 'brain/anatomical.nii').map((s) => s.id), [3, 4, 5].map((k) => `brain/anatomical.nii#${k}`));
+
+  const sagittal = m.pipeline('nifti-axis0').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { axis: 0 } }));
+  assert.ok((await runCollect(sagittal, options(dir, 'axis0'))).done.ok);
+  const c = await imageSetOf(path.join(dir, 'cache'), 'nifti-axis0', 'ingest');
+  const expected = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 0, size: SIZE, channels: 1, axis: 0 });
+  const at = c.samples.findIndex((s) => s.id === 'brain/anatomical.nii#0');
+  const size = SIZE[0] * SIZE[1];
+  assert.equal(Array.from(c.pixels.subarray(at * size, (at + 1) * size)), Array.from(expected.data));
+  assert.not.equal(c.samples.filter((s) => s.file === 'brain/anatomical.nii').length, 25, 'axis 0 has another slice count than axis 2');
+
+  const bad = m.pipeline('nifti-bad').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { slices: { every: 0 } } }));
+  const { done } = await runCollect(bad, options(dir, 'bad'));
+  assert.is(done.error?.code, 'INVALID_PIPELINE');
+  assert.match(done.error!.message, /volume\.slices must be/);
+});
+
 Nifti.run();

@@ -14,6 +14,8 @@ export interface ReadImageOptions {
   readonly frame?: number;
   /** Salt for DICOM group keys (hashed PatientID / StudyInstanceUID). @default medpipe's public salt */
   readonly salt?: string;
+  /** NIfTI: the voxel axis to slice across. @default 2 (axial) */
+  readonly axis?: 0 | 1 | 2;
 }
 
 /** Decoder version: part of every per-file cache key, bump when decoding changes. */
@@ -47,7 +49,7 @@ export async function decodeFile(path: string, options: Omit<ReadImageOptions, '
     frames = await readDicom(path, options.salt ? { salt: options.salt } : {});
   } else if (/\.nii(\.gz)?$/i.test(path)) {
     const { readNifti } = await import('./nifti.ts');
-    frames = await readNifti(path);
+    frames = await readNifti(path, options.axis === undefined ? {} : { axis: options.axis });
   } else {
     return [await decodeWithSharp(path, options)];
   }

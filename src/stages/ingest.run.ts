@@ -129,9 +129,17 @@ function groupSalt(): string | undefined {
   return process.env.MEDPIPE_GROUP_SALT || undefined;
 }
 
-function decodeKey(fileHash: string, config: { size?: readonly [number, number]; channels?: number }): string {
+function decodeKey(fileHash: string, config: FolderIngestConfig | CsvIngestConfig): string {
   const salt = groupSalt();
-  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt) }));
+  const axis = config.volume?.axis;
+  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis }));
+}
+
+/** Whether slice k of a multi-slice file is selected by the ingest's `volume.slices`. */
+function sliceSelected(k: number, slices: NonNullable<FolderIngestConfig['volume']>['slices']): boolean {
+  if (slices === undefined || slices === 'all') return true;
+  if ('every' in slices) return k % slices.every === 0;
+  return k >= slices.start && k < slices.end;
 }
 
 interface DecodedFrames {
@@ -170,7 +178,7 @@ async function decodeOne(file: InputFile, hash: string, config: FolderIngestConf
   const cached = await ctx.store.getRecord('decoded', key);
   if (cached) return { file, decoded: unpackFrames(cached), fresh: false };
   try {
-    const frames = await decodeFile(file.abs, { size: config.size ?? [64, 64], channels: config.channels ?? 3, salt: groupSalt() });
+    const frames = await decodeFile(file.abs, { size: config.size ?? [64, 64], channels: config.channels ?? 3, salt: groupSalt(), ...(config.volume?.axis !== undefined ? { axis: config.volume.axis } : {}) });
     if (frames.length === 0) throw new MedpipeError('BAD_FILE', `${file.abs} holds no image.`, { file: file.abs });
     const decoded: DecodedFrames = {
       shape: frames[0]!.shape,
@@ -279,7 +287,7 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
     // stay together in one split, or near-identical neighbours would sit in train and test.
     const group = file.group ?? decoded.groupKeys?.patient ?? (decoded.frames.length > 1 ? file.rel : undefined);
     decoded.frames.forEach((frame, k) => {
-      if (file.slice !== undefined && k !== file.slice) return;
+      if (file.slice !== undefined ? k !== file.slice : decoded.frames.length > 1 && !sliceSelected(k, config.volume?.slices)) return;
       samples.push({
         id: decoded.frames.length > 1 ? `${file.rel}#${k}` : file.rel,
         file: file.rel,
@@ -324,8 +332,16 @@ function withSkipHint(error: MedpipeError): MedpipeError {
   });
 }
 
-function validateDecode(config: { size?: readonly [number, number]; channels?: number; onBadFile?: string }): string[] {
+function validateDecode(config: FolderIngestConfig | CsvIngestConfig): string[] {
   const problems: string[] = [];
+  const volume = config.volume;
+  if (volume?.axis !== undefined && ![0, 1, 2].includes(volume.axis)) problems.push(`volume.axis must be 0, 1 or 2, got ${volume.axis}`);
+  const slices = volume?.slices;
+  if (slices !== undefined && slices !== 'all') {
+    if ('every' in slices ? !(Number.isInteger(slices.every) && slices.every > 0) : !(Number.isInteger(slices.start) && Number.isInteger(slices.end) && slices.start >= 0 && slices.end > slices.start)) {
+      problems.push(`volume.slices must be 'all', { start, end } with 0 <= start < end, or { every: n > 0 }, got ${JSON.stringify(slices)}`);
+    }
+  }
   if (config.size && !(config.size.length === 2 && config.size.every((n) => Number.isInteger(n) && n > 0))) {
     problems.push(`size must be [height, width] with positive integers, got ${JSON.stringify(config.size)}`);
   }

@@ -11,6 +11,12 @@ interface DecodeOptions {
   readonly onBadFile?: OnBadFile;
   /** Files decoded at once. @default 4 */
   readonly concurrency?: number;
+  /**
+   * Multi-slice inputs (NIfTI volumes, multi-frame DICOM): the NIfTI axis to slice across (0, 1,
+   * 2 = axial) and which slices become samples: all, a 0-based range [start, end), or every n-th.
+   * Sample ids keep the original slice index (`file#k`). @default { axis: 2, slices: 'all' }
+   */
+  readonly volume?: { readonly axis?: 0 | 1 | 2; readonly slices?: 'all' | { readonly start: number; readonly end: number } | { readonly every: number } };
 }
 
 export interface FolderIngestConfig extends DecodeOptions {
