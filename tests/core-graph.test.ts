@@ -140,4 +140,18 @@ Graph('a valid pipeline passes validation and runs', async (ctx) => {
   assert.ok(done.ok, JSON.stringify(done.error));
 });
 
+Graph('a forced backend that cannot load is reported with the other problems, before anything runs', async (ctx) => {
+  const { m } = ctx;
+  const p = m.pipeline('forced').stage(m.ingest.folder({ root: 'data', size: [8, 8] })).stage(m.split()).stage(m.build.tutorialCnn()).stage(m.fit()).stage(m.evaluate());
+  for (const [backend, pattern] of [
+    ['tensorflow', /backend 'tensorflow' needs @tensorflow\/tfjs-node, which is not installed/],
+    ['warp-drive', /unknown backend 'warp-drive': use one of tensorflow-gpu, tensorflow, native, cpu/],
+  ] as const) {
+    const { done, events } = await runCollect(p, { ...options(ctx), backend });
+    assert.is(done.error?.code, 'INVALID_PIPELINE');
+    assert.match(done.error!.message, pattern);
+    assert.not.ok(events.some((e) => e.type === 'stage-start'), 'nothing ran');
+  }
+});
+
 Graph.run();

@@ -48,6 +48,18 @@ export function predictBackend(forced?: string): BackendName {
   return 'cpu';
 }
 
+/** Why a forced backend cannot be used, found without loading it (for whole-graph validation). */
+export function forcedBackendProblem(forced: string | undefined): string | undefined {
+  if (!forced) return undefined;
+  if (!(BACKENDS as readonly string[]).includes(forced)) return `unknown backend '${forced}': use one of ${BACKENDS.join(', ')}`;
+  if (forced === 'tensorflow-gpu' && !resolvable('@tensorflow/tfjs-node-gpu')) return "backend 'tensorflow-gpu' needs @tensorflow/tfjs-node-gpu, which is not installed";
+  if (forced === 'tensorflow' && !resolvable('@tensorflow/tfjs-node')) return "backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed";
+  if (forced === 'native' && predictBackend() !== 'native' && !existsSync(join(projectRoot, 'native', 'build', 'Release', 'medpipe_native.node'))) {
+    return "backend 'native' is not built: apt-get install libdnnl-dev libopenblas-dev, then `node native/build.mjs`";
+  }
+  return undefined;
+}
+
 function parseBackend(name: string): BackendName {
   if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
   throw new MedpipeError('BACKEND_UNAVAILABLE', `Unknown backend '${name}'.`, {

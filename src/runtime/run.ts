@@ -5,7 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import type { Pipeline, StageNode } from '../pipeline.ts';
-import { initBackend, predictBackend, tfjsVersion } from '../backend/select.ts';
+import { forcedBackendProblem, initBackend, predictBackend, tfjsVersion } from '../backend/select.ts';
 import { CacheStore, type Artifact, type CacheEntry } from './cache-store.ts';
 import { canonicalConfig, explainMiss, stageKey, type KeyInputs } from './cache-key.ts';
 import { MedpipeError, isAbortError, throwIfAborted, wrapStageError } from './errors.ts';
@@ -110,7 +110,8 @@ class Session {
     this.hasher = new FileHasher(cacheDir);
     this.seed = options.seed ?? pipeline.options.seed ?? 42;
     this.baseDir = resolve(options.baseDir ?? process.cwd());
-    this.backendName = predictBackend(options.backend ?? process.env.MEDPIPE_BACKEND);
+    const forced = options.backend ?? process.env.MEDPIPE_BACKEND;
+    this.backendName = forcedBackendProblem(forced)?.startsWith('unknown') ? String(forced) : predictBackend(forced);
   }
 
   context(
@@ -208,7 +209,9 @@ async function execute(
   let currentStage: string | undefined;
   try {
     const impls = await Promise.all(pipeline.stages.map((s) => loadStageImpl(s.kind)));
-    await validatePipeline(pipeline, impls, { baseDir: session.baseDir });
+    const usesTf = impls.some((impl) => impl.usesTf);
+    const backendIssue = usesTf ? forcedBackendProblem(options.backend ?? process.env.MEDPIPE_BACKEND) : undefined;
+    await validatePipeline(pipeline, impls, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
     await session.store.ensure();
     await session.hasher.load();
 

@@ -11,8 +11,9 @@ export async function validatePipeline(
   pipeline: Pipeline<unknown>,
   impls: readonly StageImpl[],
   ctx: ValidationContext,
+  extraIssues: readonly string[] = [],
 ): Promise<void> {
-  const issues: string[] = [];
+  const issues: string[] = [...extraIssues];
   if (pipeline.stages.length === 0) issues.push('the pipeline has no stages: start with ingest.folder(...) or ingest.npz(...)');
   const seen = new Set<string>();
   let produced = 'an empty pipeline';
@@ -32,7 +33,7 @@ export async function validatePipeline(
   if (issues.length > 0) {
     throw new MedpipeError('INVALID_PIPELINE', `Pipeline '${pipeline.name}' has ${issues.length} problem(s):`, {
       issues,
-      fix: 'Fix the listed problems in the pipeline file and run again.',
+      fix: 'Fix the listed problems (in the pipeline file, or the --backend option) and run again.',
     });
   }
 }
