@@ -18,6 +18,7 @@ import {
   rocCurve,
   thresholdForSensitivity,
 } from '../src/metrics/index.ts';
+import { prng as rng } from './helpers/prng.ts';
 
 // MEDPIPE_SKLEARN_PYTHON overrides the interpreter (e.g. a venv with another scikit-learn version).
 const PYTHON = process.env.MEDPIPE_SKLEARN_PYTHON ?? '/usr/bin/python3';
@@ -33,16 +34,6 @@ interface Case {
   digits: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeCases(): Case[] {
   const rand = rng(20240611);

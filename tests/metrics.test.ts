@@ -15,6 +15,7 @@ import {
   specificityAtSensitivity,
   thresholdForSensitivity,
 } from '../src/metrics/index.ts';
+import { prng as rng } from './helpers/prng.ts';
 
 const close = (actual: number, expected: number, msg?: string, tol = 1e-12): void => {
   assert.ok(Math.abs(actual - expected) <= tol, `${msg ?? 'value'}: expected ${expected}, got ${actual}`);
@@ -36,17 +37,6 @@ const throwsCode = (fn: () => unknown, code: string, pattern: RegExp): void => {
   assert.unreachable(`expected a ${code} error`);
 };
 
-/** Small deterministic PRNG (mulberry32) so the property tests are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // scikit-learn's documented example: y = [0, 0, 1, 1], scores = [0.1, 0.4, 0.35, 0.8].
 const Y = [0, 0, 1, 1];

@@ -10,22 +10,12 @@ import * as assert from 'uvu/assert';
 import { loadAddon, type NativeAddon } from '../src/backend/native-addon.ts';
 import { oneDnnCanRun } from '../src/backend/native-conv.ts';
 import { loadNativeBackend, nativeKernelNames } from '../src/backend/native.ts';
+import { prng as rng } from './helpers/prng.ts';
 
 const TOL = 1e-4;
 const addonLoad = loadAddon();
 const test = suite('native kernels');
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(20240607);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];

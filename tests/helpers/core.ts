@@ -67,17 +67,8 @@ export async function copyRealSlice(to: string, perClass: Readonly<Record<'train
   return n;
 }
 
-/** A small deterministic PRNG for fixture pixels (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng.ts';
+export { prng };
 
 /**
  * Writes an 8-bit grey PNG of `size`×`size` whose pixels are noise around `level`, so every

@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { greyImage, SOP_CLASS } from './dicom-writer.ts';
+import { prng as mulberry32 } from './prng.ts';
 
 export interface CtPatient {
   readonly index: number;
@@ -40,16 +41,6 @@ export interface CtDatasetOptions {
   readonly seed?: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Approximately normal noise (sum of uniforms), integer HU. */
 function noise(rand: () => number, sigma: number): number {
