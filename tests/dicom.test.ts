@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { decodeDicom, isDicom, readDicom } from '../src/io/dicom.ts';
 import { DEFAULT_GROUP_SALT, saltedHash } from '../src/io/privacy.ts';
 import { MedpipeError } from '../src/runtime/errors.ts';
+import { failure } from './helpers/expect-error.ts';
 
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'dicom');
 const fixture = (name: string): string => path.join(FIX, name);
@@ -15,17 +16,6 @@ interface Ctx {
   dir: string;
 }
 
-/** Runs `fn`, expects a MedpipeError, and returns it for further checks. */
-async function failure(fn: () => Promise<unknown>): Promise<MedpipeError> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.instance(error, MedpipeError);
-    return error as MedpipeError;
-  }
-  assert.unreachable('expected a MedpipeError');
-  throw new Error('unreachable');
-}
 
 /** Replaces an ASCII string in a file's bytes with another of the same length (e.g. a UID or a code string). */
 function patch(bytes: Uint8Array, from: string, to: string): Buffer {

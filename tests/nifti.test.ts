@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { readDicom } from '../src/io/dicom.ts';
 import { isNifti, readNifti } from '../src/io/nifti.ts';
 import { MedpipeError } from '../src/runtime/errors.ts';
+import { failure } from './helpers/expect-error.ts';
 
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'nifti');
 const fixture = (name: string): string => path.join(FIX, name);
@@ -15,16 +16,6 @@ interface Ctx {
   dir: string;
 }
 
-async function failure(fn: () => Promise<unknown>): Promise<MedpipeError> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.instance(error, MedpipeError);
-    return error as MedpipeError;
-  }
-  assert.unreachable('expected a MedpipeError');
-  throw new Error('unreachable');
-}
 
 const Nifti = suite<Ctx>('readNifti');
 
