@@ -22,7 +22,7 @@ function shuffle<T>(items: T[], rng: Rng): T[] {
   return items;
 }
 
-function unitsOf(set: ImageSet, indices: readonly number[], byGroup: boolean): Unit[] {
+function unitsOf(set: Pick<ImageSet, 'samples'>, indices: readonly number[], byGroup: boolean): Unit[] {
   const groups = new Map<string, number[]>();
   const units: Unit[] = [];
   for (const i of indices) {
@@ -44,11 +44,11 @@ function unitsOf(set: ImageSet, indices: readonly number[], byGroup: boolean): U
 }
 
 /**
- * Assigns units to splits so that each class (when stratified) gets close to the target fractions:
- * units are shuffled, then each goes to the split with the largest remaining shortfall.
+ * Assigns units to bins (splits or folds) so that each class (when stratified) gets close to the
+ * target weights: units are shuffled, then each goes to the bin with the largest remaining shortfall.
  */
-function assign(set: ImageSet, indices: readonly number[], fractions: Record<SplitName, number>, config: SplitConfig, rng: Rng): Record<SplitName, number[]> {
-  const out: Record<SplitName, number[]> = { train: [], val: [], test: [] };
+function assignBins(set: Pick<ImageSet, 'samples'>, indices: readonly number[], weights: readonly number[], config: Pick<SplitConfig, 'stratify' | 'byGroup'>, rng: Rng): number[][] {
+  const out: number[][] = weights.map(() => []);
   const units = unitsOf(set, indices, config.byGroup ?? true);
   // Sort for determinism before the seeded shuffle (Map order depends on input order only, but be explicit).
   units.sort((a, b) => a.indices[0]! - b.indices[0]!);
@@ -57,28 +57,43 @@ function assign(set: ImageSet, indices: readonly number[], fractions: Record<Spl
     const key = config.stratify ?? true ? unit.label : 0;
     strata.set(key, [...(strata.get(key) ?? []), unit]);
   }
-  const total = Object.values(fractions).reduce((a, b) => a + b, 0);
+  const total = weights.reduce((a, b) => a + b, 0);
   for (const key of [...strata.keys()].sort((a, b) => a - b)) {
     const stratum = shuffle(strata.get(key)!, rng);
     const size = stratum.reduce((n, u) => n + u.indices.length, 0);
-    const filled: Record<SplitName, number> = { train: 0, val: 0, test: 0 };
+    const filled = weights.map(() => 0);
     for (const unit of stratum) {
-      let best: SplitName = 'train';
+      let best = 0;
       let bestGap = -Infinity;
-      for (const name of SPLITS) {
-        if (fractions[name] <= 0) continue;
-        const gap = (fractions[name] / total) * size - filled[name];
+      weights.forEach((weight, bin) => {
+        if (weight <= 0) return;
+        const gap = (weight / total) * size - filled[bin]!;
         if (gap > bestGap) {
           bestGap = gap;
-          best = name;
+          best = bin;
         }
-      }
+      });
       filled[best] += unit.indices.length;
-      out[best].push(...unit.indices);
+      out[best]!.push(...unit.indices);
     }
   }
-  for (const name of SPLITS) out[name].sort((a, b) => a - b);
+  for (const bin of out) bin.sort((a, b) => a - b);
   return out;
+}
+
+function assign(set: ImageSet, indices: readonly number[], fractions: Record<SplitName, number>, config: SplitConfig, rng: Rng): Record<SplitName, number[]> {
+  const [train, val, test] = assignBins(set, indices, SPLITS.map((name) => fractions[name]), config, rng);
+  return { train: train!, val: val!, test: test! };
+}
+
+/**
+ * Splits `samples` into k folds of near-equal size with split's rules: stratified by class and
+ * group-aware (a group never lands in two folds). Returns each fold's sample indices, sorted.
+ * @example
+ *   const folds = assignFolds(pooled, 5, { stratify: true, byGroup: true }, createRng(seed));
+ */
+export function assignFolds(samples: ImageSet['samples'], k: number, config: Pick<SplitConfig, 'stratify' | 'byGroup'>, rng: Rng): number[][] {
+  return assignBins({ samples }, samples.map((_, i) => i), Array.from({ length: k }, () => 1), config, rng);
 }
 
 function subsetOf(set: ImageSet, indices: readonly number[]): Subset {
