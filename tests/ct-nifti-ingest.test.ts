@@ -182,4 +182,28 @@ Nifti('volume option: slices every n-th or a range keep their original index; an
   assert.match(done.error!.message, /volume\.slices must be/);
 });
 
+Nifti('volume.stack: a whole volume is one sample, its slices resampled to n channels (first and last slice kept)', async ({ dir, root, m }) => {
+  const p = m.pipeline('nifti-stack').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { stack: 5 } }));
+  const { done } = await runCollect(p, options(dir, 'stack'));
+  assert.ok(done.ok, JSON.stringify(done.error));
+  const set = await imageSetOf(path.join(dir, 'cache'), 'nifti-stack', 'ingest');
+  assert.equal(set.shape, [SIZE[0], SIZE[1], 5]);
+  assert.equal(set.samples.map((s) => s.id).sort(), VOLUMES.map((v) => v.rel).sort(), 'one sample per file');
+  const at = set.samples.findIndex((s) => s.id === 'brain/anatomical.nii');
+  const n = SIZE[0] * SIZE[1];
+  const sample = set.pixels.subarray(at * n * 5, (at + 1) * n * 5);
+  const first = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 0, size: SIZE, channels: 1 });
+  const last = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 24, size: SIZE, channels: 1 });
+  const middle = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 12, size: SIZE, channels: 1 });
+  for (let i = 0; i < n; i++) {
+    assert.is(sample[i * 5], first.data[i]);
+    assert.is(sample[i * 5 + 4], last.data[i]);
+    assert.ok(Math.abs(sample[i * 5 + 2]! - middle.data[i]!) < 1e-3, 'channel 2 is slice 12 (24 · 2/4)');
+  }
+  const bad = m.pipeline('nifti-stack-bad').stage(m.ingest.folder({ root, size: SIZE, channels: 3, volume: { stack: 0 } }));
+  const failed = await runCollect(bad, options(dir, 'stack-bad'));
+  assert.match(failed.done.error!.message, /volume\.stack must be a positive whole number/);
+  assert.match(failed.done.error!.message, /volume\.stack needs channels: 1/);
+});
+
 Nifti.run();

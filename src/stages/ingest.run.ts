@@ -135,6 +135,25 @@ function decodeKey(fileHash: string, config: FolderIngestConfig | CsvIngestConfi
   return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis }));
 }
 
+/**
+ * Resamples n single-channel slices to `depth` slices (linear along the slice axis) and interleaves
+ * them as channels: [h, w, depth], slice order kept.
+ */
+export function stackSlices(slices: readonly Float32Array[], depth: number): Float32Array {
+  const pixels = slices[0]!.length;
+  const out = new Float32Array(pixels * depth);
+  for (let d = 0; d < depth; d++) {
+    const at = depth === 1 || slices.length === 1 ? 0 : (d * (slices.length - 1)) / (depth - 1);
+    const lo = Math.floor(at);
+    const hi = Math.min(lo + 1, slices.length - 1);
+    const w = at - lo;
+    const a = slices[lo]!;
+    const b = slices[hi]!;
+    for (let i = 0; i < pixels; i++) out[i * depth + d] = a[i]! * (1 - w) + b[i]! * w;
+  }
+  return out;
+}
+
 /** Whether slice k of a multi-slice file is selected by the ingest's `volume.slices`. */
 function sliceSelected(k: number, slices: NonNullable<FolderIngestConfig['volume']>['slices']): boolean {
   if (slices === undefined || slices === 'all') return true;
@@ -282,10 +301,32 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
       skipped.push({ file: `${file.rel}#${file.slice}`, reason: error.message });
       continue;
     }
-    shape ??= decoded.shape;
     // Slices of one volume (or frames of one file) are one patient's: without another group key they
     // stay together in one split, or near-identical neighbours would sit in train and test.
     const group = file.group ?? decoded.groupKeys?.patient ?? (decoded.frames.length > 1 ? file.rel : undefined);
+    const depth = config.volume?.stack;
+    if (depth !== undefined && file.slice === undefined) {
+      // The whole (selected part of the) volume is one sample, its slices resampled to `depth` channels.
+      const picked = decoded.frames.map((_, k) => k).filter((k) => sliceSelected(k, config.volume?.slices));
+      if (decoded.shape[2] !== 1 || picked.length === 0) {
+        const error = new MedpipeError('BAD_FILE', `${file.abs}: volume stacking needs single-channel slices, got ${picked.length} slice(s) of ${decoded.shape[2]} channel(s).`, {
+          file: file.abs,
+          fix: "Set channels: 1 on ingest, check volume.slices, or set onBadFile: 'skip'.",
+        });
+        if (onBadFile === 'fail') throw error;
+        skipped.push({ file: file.rel, reason: error.message });
+        continue;
+      }
+      const stacked = stackSlices(picked.map((k) => decoded.frames[k]!), depth);
+      shape ??= [decoded.shape[0], decoded.shape[1], depth];
+      samples.push({ id: file.rel, file: file.rel, label, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}) });
+      chunks.push(stacked);
+      const lo = Math.min(...picked.map((k) => decoded.ranges[k]![0]));
+      const hi = Math.max(...picked.map((k) => decoded.ranges[k]![1]));
+      ranges.push(lo, hi);
+      continue;
+    }
+    shape ??= decoded.shape;
     decoded.frames.forEach((frame, k) => {
       if (file.slice !== undefined ? k !== file.slice : decoded.frames.length > 1 && !sliceSelected(k, config.volume?.slices)) return;
       samples.push({
@@ -335,6 +376,8 @@ function withSkipHint(error: MedpipeError): MedpipeError {
 function validateDecode(config: FolderIngestConfig | CsvIngestConfig): string[] {
   const problems: string[] = [];
   const volume = config.volume;
+  if (volume?.stack !== undefined && !(Number.isInteger(volume.stack) && volume.stack > 0)) problems.push(`volume.stack must be a positive whole number of slices, got ${volume.stack}`);
+  if (volume?.stack !== undefined && config.channels !== 1) problems.push('volume.stack needs channels: 1 (the stacked slices become the channels)');
   if (volume?.axis !== undefined && ![0, 1, 2].includes(volume.axis)) problems.push(`volume.axis must be 0, 1 or 2, got ${volume.axis}`);
   const slices = volume?.slices;
   if (slices !== undefined && slices !== 'all') {

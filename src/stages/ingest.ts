@@ -14,9 +14,15 @@ interface DecodeOptions {
   /**
    * Multi-slice inputs (NIfTI volumes, multi-frame DICOM): the NIfTI axis to slice across (0, 1,
    * 2 = axial) and which slices become samples: all, a 0-based range [start, end), or every n-th.
-   * Sample ids keep the original slice index (`file#k`). @default { axis: 2, slices: 'all' }
+   * Sample ids keep the original slice index (`file#k`). With `stack: n`, a whole volume (its
+   * selected slices, resampled linearly to n) becomes ONE sample of n channels ("2.5D" input; needs
+   * channels: 1). @default { axis: 2, slices: 'all' } (one sample per slice)
    */
-  readonly volume?: { readonly axis?: 0 | 1 | 2; readonly slices?: 'all' | { readonly start: number; readonly end: number } | { readonly every: number } };
+  readonly volume?: {
+    readonly axis?: 0 | 1 | 2;
+    readonly slices?: 'all' | { readonly start: number; readonly end: number } | { readonly every: number };
+    readonly stack?: number;
+  };
 }
 
 export interface FolderIngestConfig extends DecodeOptions {
