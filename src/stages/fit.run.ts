@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { writeFileAtomic } from '../runtime/atomic.ts';
-import type { StageImpl } from '../runtime/stage-impl.ts';
+import type { StageContext, StageImpl } from '../runtime/stage-impl.ts';
+import type { FitData, FitResult } from '../train/fit.ts';
+import type { AugmentPolicy } from '../train/augment.ts';
+import type { LayersModel } from '@tensorflow/tfjs';
 import type { Built } from './build.run.ts';
 import type { FitConfig } from './fit.ts';
 import { decodeWithModel, encodeWithModel, modelFromData, modelToData, type ModelData } from './model-artifact.ts';
@@ -44,6 +47,52 @@ export async function exportModel(model: ModelData, info: ModelInfo, dir: string
   return [join(dir, 'model.json'), join(dir, 'weights.bin')];
 }
 
+/**
+ * Trains a fresh copy of `initial` with fit's defaults (early stopping on `val`'s metrics), emitting
+ * epoch, batch and progress events; shared by fit, tune and crossValidate. The caller disposes the model.
+ * @example
+ *   const { model, result } = await trainFresh(built.model, train, val, { epochs: 5 }, ctx, { note: 'fold 1/5' });
+ */
+export async function trainFresh(
+  initial: ModelData,
+  train: FitData,
+  val: FitData,
+  config: FitConfig,
+  ctx: StageContext,
+  options: { readonly augment?: AugmentPolicy; readonly note?: string } = {},
+): Promise<{ model: LayersModel; result: FitResult }> {
+  const { fitModel } = await import('../train/fit.ts');
+  const { epochMetrics } = await import('../metrics/index.ts');
+  const model = await modelFromData(initial);
+  try {
+    const early = config.earlyStopping === false ? undefined : { ...DEFAULT_EARLY_STOPPING, ...config.earlyStopping };
+    const epochs = config.epochs ?? 50;
+    const note = options.note === undefined ? {} : { note: options.note };
+    const result = await fitModel(model, train, val, {
+      epochs,
+      batchSize: config.batchSize ?? 32,
+      seed: ctx.seed,
+      optimizer: config.optimizer,
+      loss: config.loss,
+      classWeight: config.classWeight,
+      oversample: config.oversample,
+      augment: options.augment,
+      earlyStopping: early,
+      metrics: (labels, scores) => epochMetrics(labels, scores),
+      signal: ctx.signal,
+      onBatch: (e) => ctx.emit({ type: 'batch', ...e }),
+      onEpoch: (e) => {
+        ctx.emit({ type: 'epoch', ...e });
+        ctx.emit({ type: 'stage-progress', done: e.epoch, total: e.epochs, unit: 'epochs', ...note });
+      },
+    });
+    return { model, result };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
 export const fitImpl: StageImpl<FitConfig, Built, Trained> = {
   kind: 'fit',
   version: 1,
@@ -58,30 +107,8 @@ export const fitImpl: StageImpl<FitConfig, Built, Trained> = {
   async run(built, config, ctx) {
     const backend = await ctx.backend();
     const data = (await ctx.ancestor('splits')) as SplitSet;
-    const { fitModel } = await import('../train/fit.ts');
-    const { epochMetrics } = await import('../metrics/index.ts');
-    const model = await modelFromData(built.model);
+    const { model, result } = await trainFresh(built.model, toFitData(data.train, data.shape), toFitData(data.val, data.shape), config, ctx, { augment: data.augment });
     try {
-      const early = config.earlyStopping === false ? undefined : { ...DEFAULT_EARLY_STOPPING, ...config.earlyStopping };
-      const epochs = config.epochs ?? 50;
-      const result = await fitModel(model, toFitData(data.train, data.shape), toFitData(data.val, data.shape), {
-        epochs,
-        batchSize: config.batchSize ?? 32,
-        seed: ctx.seed,
-        optimizer: config.optimizer,
-        loss: config.loss,
-        classWeight: config.classWeight,
-        oversample: config.oversample,
-        augment: data.augment,
-        earlyStopping: early,
-        metrics: (labels, scores) => epochMetrics(labels, scores),
-        signal: ctx.signal,
-        onBatch: (e) => ctx.emit({ type: 'batch', ...e }),
-        onEpoch: (e) => {
-          ctx.emit({ type: 'epoch', ...e });
-          ctx.emit({ type: 'stage-progress', done: e.epoch, total: e.epochs, unit: 'epochs' });
-        },
-      });
       return {
         model: await modelToData(model),
         history: result.history,
