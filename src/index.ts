@@ -18,6 +18,8 @@ export { split, type SplitConfig } from './stages/split.ts';
 export { build, type BuildConfig } from './stages/build.ts';
 export { fit, type FitConfig } from './stages/fit.ts';
 export { evaluate, type EvaluateConfig } from './stages/evaluate.ts';
+export { tune, type TuneConfig, type TuneGrid, type TuneMonitor } from './stages/tune.ts';
+export { crossValidate, type CrossValidateConfig } from './stages/cross-validate.ts';
 export { readImage, type ReadImageOptions } from './io/read-image.ts';
 export { WINDOW_PRESETS, applyWindow, stackWindows, type WindowSpec, type WindowPreset } from './io/window.ts';
 export { runPipeline, runToCompletion, pipelineStatus, type RunOptions, type StageStatus } from './runtime/run.ts';

@@ -12,6 +12,8 @@ const loaders: Record<string, () => Promise<StageImpl>> = {
   build: async () => (await import('./build.run.ts')).buildImpl,
   fit: async () => (await import('./fit.run.ts')).fitImpl,
   evaluate: async () => (await import('./evaluate.run.ts')).evaluateImpl,
+  tune: async () => (await import('./tune.run.ts')).tuneImpl,
+  crossValidate: async () => (await import('./cross-validate.run.ts')).crossValidateImpl,
 };
 
 export async function loadStageImpl(kind: string): Promise<StageImpl> {
