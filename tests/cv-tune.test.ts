@@ -221,7 +221,8 @@ CV('tune: picks the argmax of val_auc, passes the winner on (evaluate scores it 
   for (const f of ['tune-results.json', 'tune-results.csv', 'history.json', 'model/model.json', 'metrics.json']) assert.ok(existsSync(path.join(out, f)), f);
   const csv = (await readFile(path.join(out, 'tune-results.csv'), 'utf8')).trim().split('\n');
   assert.is(csv.length, 5);
-  assert.is(csv.filter((r) => r.split(',')[1] === '1').length, 1, 'one winner row');
+  assert.equal(csv[0]!.split(',').slice(0, 4), ['point', 'winner', 'learningRate', 'batchSize'], 'a column per grid setting');
+  assert.equal(csv.map((r) => r.split(',')[1]).slice(1), [1, 2, 3, 4].map((i) => (i === t.tune.winner ? '1' : '0')), 'the winner row is marked');
   const results = JSON.parse(await readFile(path.join(out, 'tune-results.json'), 'utf8')) as { winner: number; split: string };
   assert.equal([results.winner, results.split], [t.tune.winner, 'validation']);
 });
