@@ -53,7 +53,7 @@ const HINTS = {
   images: 'add ingest(...) before it',
   splits: 'add split(...) before it',
   'built model': 'add build(...) before it',
-  'trained model': 'add fit(...) before it',
+  'trained model': 'add fit(...) or tune(...) before it',
   evaluation: 'add evaluate(...) before it',
 } as const;
 type Hints = typeof HINTS;

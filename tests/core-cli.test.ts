@@ -223,7 +223,7 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   assert.is(errors.length, 5, tsc.output);
   for (const text of [
     "'fit' needs built model but the pipeline so far produces splits: add build(...) before it",
-    "'evaluate' needs trained model but the pipeline so far produces images: add fit(...) before it",
+    "'evaluate' needs trained model but the pipeline so far produces images: add fit(...) or tune(...) before it",
     "'split' needs images but the pipeline so far produces an empty pipeline: add ingest(...) before it",
     "'build' needs splits but the pipeline so far produces images: add split(...) before it",
     "'ingest.folder' needs an empty pipeline but the pipeline so far produces images: it must be the first stage",
