@@ -115,7 +115,7 @@ Graph('a wrong order built in plain JavaScript is caught before running, with th
   assert.match(message, /stage #1 \(fit\) needs built model but gets an empty pipeline: add build\(\.\.\.\) before it/);
   assert.match(message, /stage #2 \(ingest\.folder\) needs an empty pipeline but gets trained model: it must be the first stage/);
   assert.match(message, /stage #3 \(build\) needs splits but gets images: add split\(\.\.\.\) before it/);
-  assert.match(message, /stage #4 \(evaluate\) needs trained model but gets built model: add fit\(\.\.\.\) before it/);
+  assert.match(message, /stage #4 \(evaluate\) needs trained model but gets built model: add fit\(\.\.\.\) or tune\(\.\.\.\) before it/);
 });
 
 Graph('an empty pipeline and an unknown stage kind are clear errors', async (ctx) => {
