@@ -3,46 +3,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
-import type { Pipeline, StageNode } from '../pipeline.ts';
-import { forcedBackendProblem, initBackend, predictBackend, tfjsVersion } from '../backend/select.ts';
-import { CacheStore, type Artifact, type CacheEntry } from './cache-store.ts';
-import { canonicalConfig, explainMiss, stageKey, type KeyInputs } from './cache-key.ts';
-import { MedpipeError, isAbortError, throwIfAborted, wrapStageError } from './errors.ts';
-import type { ErrorInfo, MissReason, RunEvent } from './events.ts';
-import { FileHasher } from './file-hash.ts';
-import type { Fingerprint, StageContext, StageImpl } from './stage-impl.ts';
+import type { Pipeline } from '../pipeline.ts';
+import { forcedBackendProblem } from '../backend/select.ts';
 import { loadStageImpl } from '../stages/registry.ts';
-import { validatePipeline } from './validate.ts';
+import { writeFileAtomic } from './atomic.ts';
+import type { Artifact, CacheEntry } from './cache-store.ts';
+import { explainMiss } from './cache-key.ts';
+import { MedpipeError, isAbortError, throwIfAborted, wrapStageError } from './errors.ts';
+import type { ErrorInfo, RunEvent } from './events.ts';
 import { writeRunReport } from './report.ts';
+import { Session, type Planned, type RunOptions } from './session.ts';
+import type { StageContext } from './stage-impl.ts';
+import { validatePipeline } from './validate.ts';
 
-export interface RunOptions {
-  /** @default 'cache' (or $MEDPIPE_CACHE) */
-  readonly cacheDir?: string;
-  /** Overrides the pipeline's seed. */
-  readonly seed?: number;
-  readonly signal?: AbortSignal;
-  /** @default the pipeline's outDir, else 'out/<name>' */
-  readonly outDir?: string;
-  /** Force a backend (tensorflow-gpu, tensorflow, native, cpu). */
-  readonly backend?: string;
-  /** Folder that relative paths in the pipeline resolve against. @default process.cwd() */
-  readonly baseDir?: string;
-}
-
-export function defaultCacheDir(): string {
-  return process.env.MEDPIPE_CACHE ?? 'cache';
-}
-
-/** A planned stage: its key inputs, key, and whether a verified entry exists. */
-interface Planned {
-  readonly node: StageNode<never, unknown, string, unknown>;
-  readonly impl: StageImpl;
-  readonly inputs: KeyInputs;
-  readonly key: string;
-  readonly entry: CacheEntry | undefined;
-  readonly fingerprint: Fingerprint | undefined;
-}
+export { defaultCacheDir, type RunOptions } from './session.ts';
+export { pipelineStatus, type StageStatus } from './status.ts';
+export { pipelineInputs } from './inputs.ts';
 
 /**
  * Runs a pipeline and streams its events. Stages whose key matches a verified cache entry are
@@ -92,94 +68,6 @@ function toInfo(error: unknown): ErrorInfo {
     return { code: error.code, message: error.message + issues, fix: error.fix, file: error.file };
   }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
-}
-
-class Session {
-  readonly store: CacheStore;
-  readonly hasher: FileHasher;
-  readonly seed: number;
-  readonly baseDir: string;
-  readonly backendName: string;
-  private backendAnnounced = false;
-  constructor(
-    readonly pipeline: Pipeline<unknown>,
-    readonly options: RunOptions,
-  ) {
-    const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
-    this.store = new CacheStore(cacheDir);
-    this.hasher = new FileHasher(cacheDir);
-    this.seed = options.seed ?? pipeline.options.seed ?? 42;
-    this.baseDir = resolve(options.baseDir ?? process.cwd());
-    const forced = options.backend ?? process.env.MEDPIPE_BACKEND;
-    this.backendName = forcedBackendProblem(forced)?.startsWith('unknown') ? String(forced) : predictBackend(forced);
-  }
-
-  context(
-    stage: string,
-    signal: AbortSignal,
-    emit: (e: RunEvent) => void,
-    links: { ancestor: (port: string) => Promise<unknown>; upstreamHash: string | undefined } = {
-      ancestor: async () => undefined,
-      upstreamHash: undefined,
-    },
-  ): StageContext {
-    return {
-      ...links,
-      stage,
-      pipeline: this.pipeline.name,
-      seed: this.seed,
-      signal,
-      baseDir: this.baseDir,
-      store: this.store,
-      hasher: this.hasher,
-      emit: (event) => emit({ ...event, stage, at: Date.now() } as RunEvent),
-      backend: async () => {
-        const choice = await initBackend(this.options.backend ?? process.env.MEDPIPE_BACKEND);
-        if (!this.backendAnnounced) {
-          // One line per run: which backend, and why a faster one is missing and how to get it.
-          this.backendAnnounced = true;
-          emit({ type: 'log', at: Date.now(), stage, level: 'info', message: choice.line });
-        }
-        return choice.name;
-      },
-    };
-  }
-
-  env(impl: StageImpl): Record<string, string> {
-    const env: Record<string, string> = {};
-    if (impl.seeded) env.seed = String(this.seed);
-    if (impl.usesTf) {
-      env.tfjs = tfjsVersion();
-      env.backend = this.backendName;
-    }
-    return env;
-  }
-
-  /** Computes the key of each stage in order, as far as the cache allows without running anything. */
-  async plan(
-    impls: readonly StageImpl[],
-    ctxFor: (stage: string) => StageContext,
-    upstreamHash: (index: number) => string | undefined,
-    index: number,
-  ): Promise<Planned> {
-    const node = this.pipeline.stages[index]!;
-    const impl = impls[index]!;
-    const ctx = ctxFor(node.id);
-    const fingerprint = impl.fingerprint ? await impl.fingerprint(node.config, ctx) : undefined;
-    const previous = index > 0 ? this.pipeline.stages[index - 1]! : undefined;
-    const upHash = index > 0 ? upstreamHash(index - 1) : undefined;
-    const inputs: KeyInputs = {
-      kind: impl.kind,
-      version: impl.version,
-      config: canonicalConfig(node.config),
-      upstream: previous ? { stage: previous.id, outputHash: upHash ?? 'pending' } : null,
-      ...(fingerprint ? { files: fingerprint.files } : {}),
-      env: this.env(impl),
-    };
-    const key = stageKey(inputs);
-    const entry = upHash === undefined && index > 0 ? undefined : await this.store.get(key);
-    return { node, impl, inputs, key, entry, fingerprint };
-  }
 }
 
 async function execute(
@@ -339,59 +227,4 @@ async function runStage(
     artifact,
   );
   return { value, entry };
-}
-
-export interface StageStatus {
-  readonly stage: string;
-  readonly kind: string;
-  /** cached: a verified entry exists; stale: will run; after-upstream: runs if its upstream's output changes. */
-  readonly state: 'cached' | 'stale' | 'after-upstream';
-  readonly key?: string;
-  readonly reasons: readonly MissReason[];
-}
-
-/**
- * What `run` would do now, without running anything: per stage, cached or stale and why.
- * @example
- *   for (const s of await pipelineStatus(p)) console.log(s.stage, s.state);
- */
-export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOptions = {}): Promise<StageStatus[]> {
-  const session = new Session(pipeline, options);
-  const impls = await Promise.all(pipeline.stages.map((s) => loadStageImpl(s.kind)));
-  await validatePipeline(pipeline, impls, { baseDir: session.baseDir });
-  await session.hasher.load();
-  const signal = new AbortController().signal;
-  const ctxFor = (stage: string) => session.context(stage, signal, () => undefined);
-  const hashes: (string | undefined)[] = [];
-  const out: StageStatus[] = [];
-  for (let i = 0; i < pipeline.stages.length; i++) {
-    const node = pipeline.stages[i]!;
-    if (i > 0 && hashes[i - 1] === undefined) {
-      out.push({ stage: node.id, kind: node.kind, state: 'after-upstream', reasons: [{ kind: 'upstream', stage: pipeline.stages[i - 1]!.id }] });
-      continue;
-    }
-    const planned = await session.plan(impls, ctxFor, (j) => hashes[j], i);
-    if (planned.entry) {
-      hashes[i] = planned.entry.outputHash;
-      out.push({ stage: node.id, kind: node.kind, state: 'cached', key: planned.key, reasons: [] });
-    } else {
-      const previous = await session.store.readIndex(pipeline.name, node.id);
-      out.push({ stage: node.id, kind: node.kind, state: 'stale', key: planned.key, reasons: explainMiss(previous?.inputs, planned.inputs) });
-    }
-  }
-  await session.hasher.save();
-  return out;
-}
-
-/** Files and folders a pipeline reads (for watch mode): every path-like config field of its stages. */
-export function pipelineInputs(pipeline: Pipeline<unknown>, baseDir: string = process.cwd()): string[] {
-  const paths: string[] = [];
-  for (const node of pipeline.stages) {
-    const config = node.config as Record<string, unknown> | undefined;
-    for (const field of ['root', 'csv', 'file', 'path']) {
-      const value = config?.[field];
-      if (typeof value === 'string') paths.push(resolve(baseDir, value));
-    }
-  }
-  return paths;
 }
