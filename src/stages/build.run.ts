@@ -21,7 +21,7 @@ function pathOf(config: { path: string }, baseDir: string): string {
 
 export const buildImpl: StageImpl<BuildConfig, SplitSet, Built> = {
   kind: 'build',
-  version: 1,
+  version: 2,
   seeded: true,
   usesTf: true,
   validate(config, ctx) {

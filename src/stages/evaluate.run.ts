@@ -64,7 +64,7 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
 
 export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   kind: 'evaluate',
-  version: 4,
+  version: 5,
   usesTf: true,
   validate(config) {
     const problems: string[] = [];

@@ -95,7 +95,7 @@ export async function trainFresh(
 
 export const fitImpl: StageImpl<FitConfig, Built, Trained> = {
   kind: 'fit',
-  version: 1,
+  version: 2,
   seeded: true,
   usesTf: true,
   validate(config) {

@@ -32,13 +32,32 @@ export async function modelFromData(data: ModelData): Promise<tf.LayersModel> {
   );
 }
 
-/** Stage outputs that hold a model plus small JSON: the weights go to a blob, the rest to meta. */
+/**
+ * Stage outputs that hold a model: the model goes into the cache in tfjs format — a `model.json`
+ * blob (topology + weights manifest, as tfjs writes it) and a `weights.bin` blob — and the rest of
+ * the output into the entry's JSON meta.
+ */
 export function encodeWithModel<T extends { readonly model: ModelData }>(value: T): { meta: unknown; blobs: Record<string, Uint8Array> } {
   const { model, ...meta } = value;
-  return { meta: { ...meta, topology: model.topology, weightSpecs: model.weightSpecs }, blobs: { weights: model.weights } };
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: 'medpipe',
+    convertedBy: null,
+    modelTopology: model.topology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: model.weightSpecs }],
+  };
+  return { meta, blobs: { 'model.json': new TextEncoder().encode(JSON.stringify(modelJson)), 'weights.bin': model.weights } };
 }
 
 export function decodeWithModel<T extends { readonly model: ModelData }>(artifact: { meta: unknown; blobs: Readonly<Record<string, Uint8Array>> }): T {
-  const { topology, weightSpecs, ...meta } = artifact.meta as Record<string, unknown> & { topology: unknown; weightSpecs: ModelData['weightSpecs'] };
-  return { ...meta, model: { topology, weightSpecs, weights: artifact.blobs.weights ?? new Uint8Array(0) } } as unknown as T;
+  const json = JSON.parse(new TextDecoder().decode(artifact.blobs['model.json'])) as {
+    modelTopology: unknown;
+    weightsManifest: { weights: ModelData['weightSpecs'] }[];
+  };
+  const model: ModelData = {
+    topology: json.modelTopology,
+    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+    weights: artifact.blobs['weights.bin'] ?? new Uint8Array(0),
+  };
+  return { ...(artifact.meta as object), model } as unknown as T;
 }

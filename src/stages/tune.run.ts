@@ -130,7 +130,7 @@ const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a)
 
 export const tuneImpl: StageImpl<TuneConfig, Built, Tuned> = {
   kind: 'tune',
-  version: 1,
+  version: 2,
   seeded: true,
   usesTf: true,
   async validate(config, ctx) {
