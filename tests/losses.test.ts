@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../src/runtime/errors.ts';
 import { binaryCrossEntropy, classWeights, EPSILON, focalLoss, sampleWeightsFor } from '../src/train/losses.ts';
+import { throwsCode } from './helpers/expect-error.ts';
 
 const close = (actual: number, expected: number, msg: string, tol = 1e-6): void => {
   assert.ok(Math.abs(actual - expected) <= tol, `${msg}: expected ${expected}, got ${actual}`);
@@ -11,18 +12,6 @@ const value = (t: tf.Scalar): number => {
   const v = t.dataSync()[0];
   t.dispose();
   return v;
-};
-const throwsCode = (fn: () => unknown, code: string, pattern: RegExp): void => {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, MedpipeError);
-    assert.is((error as MedpipeError).code, code);
-    assert.match((error as MedpipeError).message, pattern);
-    assert.ok((error as MedpipeError).fix, 'error carries a fix');
-    return;
-  }
-  assert.unreachable('expected an error');
 };
 
 const Losses = suite('losses');

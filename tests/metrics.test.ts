@@ -16,6 +16,7 @@ import {
   thresholdForSensitivity,
 } from '../src/metrics/index.ts';
 import { prng as rng } from './helpers/prng.ts';
+import { throwsCode } from './helpers/expect-error.ts';
 
 const close = (actual: number, expected: number, msg?: string, tol = 1e-12): void => {
   assert.ok(Math.abs(actual - expected) <= tol, `${msg ?? 'value'}: expected ${expected}, got ${actual}`);
@@ -23,18 +24,6 @@ const close = (actual: number, expected: number, msg?: string, tol = 1e-12): voi
 const closeAll = (actual: readonly number[], expected: readonly number[], msg: string): void => {
   assert.is(actual.length, expected.length, `${msg}: length`);
   actual.forEach((a, i) => close(a, expected[i], `${msg}[${i}]`));
-};
-const throwsCode = (fn: () => unknown, code: string, pattern: RegExp): void => {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, MedpipeError);
-    assert.is((error as MedpipeError).code, code);
-    assert.match((error as MedpipeError).message, pattern);
-    assert.ok((error as MedpipeError).fix, 'error carries a fix');
-    return;
-  }
-  assert.unreachable(`expected a ${code} error`);
 };
 
 

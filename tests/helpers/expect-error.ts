@@ -12,3 +12,17 @@ export async function failure(fn: () => Promise<unknown>): Promise<MedpipeError>
   assert.unreachable('expected a MedpipeError');
   throw new Error('unreachable');
 }
+
+/** Runs `fn`, expects it to throw a MedpipeError of `code` whose message matches and that carries a fix. */
+export function throwsCode(fn: () => unknown, code: string, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (error) {
+    assert.instance(error, MedpipeError);
+    assert.is((error as MedpipeError).code, code);
+    assert.match((error as MedpipeError).message, pattern);
+    assert.ok((error as MedpipeError).fix, 'error carries a fix');
+    return;
+  }
+  assert.unreachable(`expected a ${code} error`);
+}
