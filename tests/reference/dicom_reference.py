@@ -17,8 +17,6 @@ of lossy codecs, where libjpeg-turbo and GDCM's libjpeg may differ by one grey l
 
 Run: /usr/bin/python3 tests/reference/dicom_reference.py > tests/reference/dicom-reference.json
 """
-import base64
-import hashlib
 import json
 import os
 import subprocess
@@ -26,6 +24,8 @@ import sys
 import tempfile
 
 import numpy as np
+
+from reference_summary import describe as summarize
 import pydicom
 from pydicom.pixel_data_handlers.util import convert_color_space
 
@@ -96,17 +96,7 @@ def colour_values(ds, frame):
 
 
 def describe(values):
-    flat = values.astype('<f4').ravel()
-    stride = max(1, -(-flat.size // SAMPLE_VALUES))
-    return {
-        'shape': list(values.shape),
-        'sha256': hashlib.sha256(flat.tobytes()).hexdigest(),
-        'min': float(flat.min()),
-        'max': float(flat.max()),
-        'mean': float(flat.astype(np.float64).mean()),
-        'stride': stride,
-        'sample': base64.b64encode(flat[::stride].tobytes()).decode('ascii'),
-    }
+    return summarize(values, SAMPLE_VALUES)
 
 
 def main():

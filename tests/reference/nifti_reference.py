@@ -11,14 +11,14 @@ min/max/mean and a base64 float32 sample of every `stride`-th value.
 
 Run: /usr/bin/python3 tests/reference/nifti_reference.py > tests/reference/nifti-reference.json
 """
-import base64
-import hashlib
 import json
 import os
 import sys
 
 import nibabel as nib
 import numpy as np
+
+from reference_summary import describe as summarize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, '..', 'fixtures', 'nifti')
@@ -56,17 +56,7 @@ def cut(data, axis, s, t):
 
 
 def describe(values):
-    flat = values.astype('<f4').ravel()
-    stride = max(1, -(-flat.size // SAMPLE_VALUES))
-    return {
-        'shape': [int(values.shape[0]), int(values.shape[1]), 1],
-        'sha256': hashlib.sha256(flat.tobytes()).hexdigest(),
-        'min': float(flat.min()),
-        'max': float(flat.max()),
-        'mean': float(flat.astype(np.float64).mean()),
-        'stride': stride,
-        'sample': base64.b64encode(flat[::stride].tobytes()).decode('ascii'),
-    }
+    return summarize(values, SAMPLE_VALUES, [int(values.shape[0]), int(values.shape[1]), 1])
 
 
 def main():
