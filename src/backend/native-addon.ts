@@ -57,7 +57,9 @@ export type AddonLoad =
   | { readonly ok: false; readonly reason: string; readonly fix: string };
 
 const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
-const addonPath = `${nativeDir}build/Release/medpipe_native.node`;
+/** Where `node native/build.mjs` puts the compiled addon. */
+export const ADDON_PATH = `${nativeDir}build/Release/medpipe_native.node`;
+const addonPath = ADDON_PATH;
 const statusPath = `${nativeDir}build/status.json`;
 
 /** What to run to get the native backend; the same line the install step prints. */

@@ -1,11 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MedpipeError } from '../runtime/errors.ts';
+import { ADDON_PATH, NATIVE_FIX } from './native-addon.ts';
 
 const require = createRequire(import.meta.url);
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Backends in order of preference. `tensorflow` is what tfjs-node(-gpu) registers. */
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'native', 'cpu'] as const;
@@ -44,7 +42,7 @@ export function predictBackend(forced?: string): BackendName {
   if (forced) return parseBackend(forced);
   if (resolvable('@tensorflow/tfjs-node-gpu')) return 'tensorflow-gpu';
   if (resolvable('@tensorflow/tfjs-node')) return 'tensorflow';
-  if (existsSync(join(projectRoot, 'native', 'build', 'Release', 'medpipe_native.node'))) return 'native';
+  if (existsSync(ADDON_PATH)) return 'native';
   return 'cpu';
 }
 
@@ -54,9 +52,7 @@ export function forcedBackendProblem(forced: string | undefined): string | undef
   if (!(BACKENDS as readonly string[]).includes(forced)) return `unknown backend '${forced}': use one of ${BACKENDS.join(', ')}`;
   if (forced === 'tensorflow-gpu' && !resolvable('@tensorflow/tfjs-node-gpu')) return "backend 'tensorflow-gpu' needs @tensorflow/tfjs-node-gpu, which is not installed";
   if (forced === 'tensorflow' && !resolvable('@tensorflow/tfjs-node')) return "backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed";
-  if (forced === 'native' && predictBackend() !== 'native' && !existsSync(join(projectRoot, 'native', 'build', 'Release', 'medpipe_native.node'))) {
-    return "backend 'native' is not built: apt-get install libdnnl-dev libopenblas-dev, then `node native/build.mjs`";
-  }
+  if (forced === 'native' && !existsSync(ADDON_PATH)) return `backend 'native' is not built: ${NATIVE_FIX}`;
   return undefined;
 }
 
@@ -137,7 +133,7 @@ async function tryLoad(name: BackendName): Promise<LoadResult> {
         const result = await mod.loadNativeBackend();
         return result.ok ? { ok: true, tfName: 'native', info: result.info } : result;
       } catch (error) {
-        return { ok: false, reason: `native backend failed to load (${firstLine(error)})`, fix: 'apt-get install libdnnl-dev libopenblas-dev && npm rebuild' };
+        return { ok: false, reason: `native backend failed to load (${firstLine(error)})`, fix: NATIVE_FIX };
       }
     }
     case 'cpu':
