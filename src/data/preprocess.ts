@@ -1,6 +1,6 @@
 import { decodeFile } from '../io/read-image.ts';
 import { MedpipeError } from '../runtime/errors.ts';
-import { normalizeImageSet } from '../stages/normalize.run.ts';
+import { applyZscore, normalizeImageSet } from '../stages/normalize.run.ts';
 import type { NormalizeConfig } from '../stages/normalize.ts';
 import type { ImageSet } from './image-set.ts';
 
@@ -30,13 +30,7 @@ export async function applyPreprocessing(file: string, steps: readonly unknown[]
     const step = raw as Step;
     if (step.step !== 'normalize') continue;
     if (step.method === 'zscore' && step.scope === 'dataset' && step.mean && step.std) {
-      const { mean, std } = step;
-      const channels = set.shape[2];
-      const pixels = set.pixels.map((v, k) => {
-        const g = step.perChannel ? k % channels : 0;
-        return (v - mean[g]!) / std[g]!;
-      });
-      set = { ...set, pixels };
+      set = { ...set, pixels: applyZscore(set.pixels, set.shape[2], step.mean, step.std, step.perChannel ?? false) };
     } else if (step.method === 'zscore' && (step.scope ?? 'dataset') === 'dataset') {
       continue; // the fitted statistics follow as their own step
     } else {

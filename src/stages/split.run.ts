@@ -4,6 +4,7 @@ import { SPLITS, type SplitName } from '../data/types.ts';
 import { MedpipeError } from '../runtime/errors.ts';
 import type { StageContext, StageImpl } from '../runtime/stage-impl.ts';
 import { createRng, type Rng } from '../train/rng.ts';
+import { applyZscore } from './normalize.run.ts';
 import type { SplitConfig } from './split.ts';
 
 const DEFAULT_FRACTIONS = { train: 0.64, val: 0.16, test: 0.2 };
@@ -125,14 +126,7 @@ function applyDeferred(set: ImageSet, subsets: Record<SplitName, Subset>): { sub
       sq[g] += (train[k]! - mean[g]!) ** 2;
     }
     const std = sq.map((s, g) => Math.sqrt(s / Math.max(count[g]!, 1)) || 1);
-    const apply = (pixels: Float32Array) => {
-      const out = new Float32Array(pixels.length);
-      for (let k = 0; k < pixels.length; k++) {
-        const g = step.perChannel ? k % channels : 0;
-        out[k] = (pixels[k]! - mean[g]!) / std[g]!;
-      }
-      return out;
-    };
+    const apply = (pixels: Float32Array) => applyZscore(pixels, channels, mean, std, step.perChannel);
     current = {
       train: { ...current.train, pixels: apply(current.train.pixels) },
       val: { ...current.val, pixels: apply(current.val.pixels) },
