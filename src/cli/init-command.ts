@@ -3,9 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../runtime/atomic.ts';
+import { SPLIT_FOLDERS } from '../data/types.ts';
 import { MedpipeError } from '../runtime/errors.ts';
 
-const SPLIT_NAMES = new Set(['train', 'training', 'val', 'valid', 'validation', 'test', 'testing']);
 
 /** `medpipe init <name> --data <folder>`: writes pipelines/<name>.ts with the tutorial's defaults. */
 export async function initCommand(args: readonly string[]): Promise<number> {
@@ -30,7 +30,7 @@ export async function initCommand(args: readonly string[]): Promise<number> {
     throw new MedpipeError('INVALID_CONFIG', `${target} already exists.`, { fix: 'Choose another name or pass --force to overwrite it.' });
   }
   const folders = readdirSync(data).filter((f) => statSync(join(data, f)).isDirectory());
-  const splitLayout = folders.length > 0 && folders.every((f) => SPLIT_NAMES.has(f.toLowerCase()));
+  const splitLayout = folders.length > 0 && folders.every((f) => f.toLowerCase() in SPLIT_FOLDERS);
   const classes = splitLayout
     ? [...new Set(folders.flatMap((f) => readdirSync(join(data, f)).filter((c) => statSync(join(data, f, c)).isDirectory())))].sort()
     : folders.sort();

@@ -3,6 +3,9 @@
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
+/** Folder names (lower case) and CSV values that mean a split, e.g. `validation/` → 'val'. */
+export const SPLIT_FOLDERS: Readonly<Record<string, SplitName>> = { train: 'train', training: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test', testing: 'test' };
+
 /** [height, width, channels] */
 export type ImageShape = readonly [number, number, number];
 

@@ -5,7 +5,7 @@ import { isDicom } from '../io/dicom.ts';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
 import { decodeImageSet, encodeImageSet, sampleSize, type ImageSet } from '../data/image-set.ts';
-import type { ImageShape, SampleMeta, SkippedFile, SplitName } from '../data/types.ts';
+import { SPLIT_FOLDERS, type ImageShape, type SampleMeta, type SkippedFile, type SplitName } from '../data/types.ts';
 import { DECODER_VERSION, decodeFile } from '../io/read-image.ts';
 import { canonicalJson, sha256 } from '../runtime/canonical.ts';
 import { MedpipeError, throwIfAborted } from '../runtime/errors.ts';
@@ -14,7 +14,6 @@ import type { CsvIngestConfig, FolderIngestConfig } from './ingest.ts';
 import { parseCsv } from './csv.ts';
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
-const SPLIT_FOLDERS: Record<string, SplitName> = { train: 'train', training: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test', testing: 'test' };
 
 /** One input file with what its place in the layout says about it. */
 interface InputFile {
