@@ -144,8 +144,8 @@ Graph('a forced backend that cannot load is reported with the other problems, be
   const { m } = ctx;
   const p = m.pipeline('forced').stage(m.ingest.folder({ root: 'data', size: [8, 8] })).stage(m.split()).stage(m.build.tutorialCnn()).stage(m.fit()).stage(m.evaluate());
   for (const [backend, pattern] of [
-    ['tensorflow', /backend 'tensorflow' needs @tensorflow\/tfjs-node, which is not installed/],
-    ['warp-drive', /unknown backend 'warp-drive': use one of tensorflow-gpu, tensorflow, native, cpu/],
+    ['tensorflow', /backend 'tensorflow' needs @tensorflow\/tfjs-node with its native binding, which is not installed/],
+    ['warp-drive', /unknown backend 'warp-drive': use one of tensorflow-gpu, cuda, tensorflow, native, cpu/],
   ] as const) {
     const { done, events } = await runCollect(p, { ...options(ctx), backend });
     assert.is(done.error?.code, 'INVALID_PIPELINE');

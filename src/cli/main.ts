@@ -15,7 +15,7 @@ Options:
   --cache DIR     cache folder (default: ./cache or $MEDPIPE_CACHE)
   --seed N        seed for splitting, init, shuffling, dropout, augmentation (default: the pipeline's, else 42)
   --out DIR       output folder (default: out/<pipeline name>)
-  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, tensorflow, native, cpu
+  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, cuda, tensorflow, native, cpu
   --watch         stay up and rerun what a change to the data or the pipeline file invalidates
   --plain         plain event lines even on a terminal
 `;

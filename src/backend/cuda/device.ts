@@ -101,9 +101,9 @@ export type DeviceLoad =
   | { readonly ok: false; readonly reason: string; readonly fix: string };
 
 const cudaDir = fileURLToPath(new URL('../../../native/cuda/', import.meta.url));
-/** Where `node native/cuda/build.mjs` puts the compiled addon. */
-export const CUDA_ADDON_PATH = `${cudaDir}build/medpipe_cuda.node`;
-const statusPath = `${cudaDir}build/status.json`;
+/** Where `node native/cuda/build.mjs` puts the compiled addon (MEDPIPE_CUDA_ADDON overrides, e.g. for a bundle). */
+export const CUDA_ADDON_PATH = process.env.MEDPIPE_CUDA_ADDON ?? `${cudaDir}build/medpipe_cuda.node`;
+const statusPath = CUDA_ADDON_PATH.replace(/[^/]*$/, 'status.json');
 
 export const CUDA_FIX = 'on a machine with an NVIDIA GPU, install the CUDA toolkit (nvcc, cuBLAS) and cuDNN 9, then run `node native/cuda/build.mjs`';
 
