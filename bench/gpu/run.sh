@@ -5,13 +5,14 @@
 #
 # The machine has CUDA, cuDNN, PyTorch and a compiler but no Node.js and no network: prepare .gpu/ first,
 # on a machine with the project installed (`node bench/gpu/pack.mjs`), and send it along. Logs and JSON go
-# to $OUT (default /tmp/gpu-out); the summary table is printed last.
+# to $OUT/gpu-logs.tar.gz ($OUT defaults to /tmp/gpu-out); the summary table is printed last.
 #   bash bench/gpu/run.sh [quick]
 set -u
 cd "$(dirname "$0")/../.."
 KIT=.gpu
 OUT=${OUT:-/tmp/gpu-out}
-mkdir -p "$OUT"
+LOG="$OUT/logs"
+mkdir -p "$LOG"
 QUICK=${1:-}
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -30,39 +31,39 @@ export PATH=/tmp/node/bin:$PATH
 untar_xz "$KIT/modules.tar.xz" .
 mkdir -p ../shared/data/pneumoniamnist && untar_xz "$KIT/pneumonia.tar.xz" ../shared/data/pneumoniamnist
 node --version
-nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total,clocks.sm --format=csv,noheader | tee "$OUT/gpu.txt"
+nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total,clocks.sm --format=csv,noheader | tee "$LOG/gpu.txt"
 
 stamp "building the addon"
-MEDPIPE_NODE_INCLUDE="$PWD/$KIT/include" node native/cuda/build.mjs 2>&1 | tee "$OUT/build.log"
+MEDPIPE_NODE_INCLUDE="$PWD/$KIT/include" node native/cuda/build.mjs 2>&1 | tee "$LOG/build.log"
 python3 -c "import json; s=json.load(open('native/cuda/build/status.json')); print({k: v for k, v in s.items() if k != 'log'}); print(s.get('log', '')[-3000:])"
 export MEDPIPE_CUDA_ADDON="$PWD/native/cuda/build/medpipe_cuda.node"
 [ -f "$MEDPIPE_CUDA_ADDON" ] || { echo "no addon: stopping"; exit 1; }
 
 stamp "kernel checks (TF32 convolutions, as PyTorch's default)"
-node "$KIT/bundle/check.mjs" 2>&1 | tee "$OUT/check.log"
+node "$KIT/bundle/check.mjs" 2>&1 | tee "$LOG/check.log"
 stamp "kernel checks (strict FP32)"
-MEDPIPE_CUDA_TF32=0 node "$KIT/bundle/check.mjs" > "$OUT/check-fp32.log" 2>&1; grep -E "worst error|training|check:" "$OUT/check-fp32.log"
+MEDPIPE_CUDA_TF32=0 node "$KIT/bundle/check.mjs" > "$LOG/check-fp32.log" 2>&1; grep -E "worst error|training|check:" "$LOG/check-fp32.log"
 
 stamp "throughput: medpipe cuda beside PyTorch"
 if [ "$QUICK" = quick ]; then configs="256:20"; else configs="32:100 256:40"; fi
 for c in $configs; do
   b=${c%%:*}; steps=${c##*:}; n=$((b * steps))
   prof=""; [ "$b" = 256 ] && prof=profile
-  node "$KIT/bundle/throughput.mjs" cuda "$b" "$steps" $prof > "$OUT/tfjs-$b.json" 2> "$OUT/tfjs-$b.err" || tail -5 "$OUT/tfjs-$b.err"
-  python3 bench/torch_reference.py --device cuda --batch "$b" --images "$n" --warmup 3 > "$OUT/torch-$b.json" 2> "$OUT/torch-$b.err" || tail -5 "$OUT/torch-$b.err"
+  node "$KIT/bundle/throughput.mjs" cuda "$b" "$steps" $prof > "$LOG/tfjs-$b.json" 2> "$LOG/tfjs-$b.err" || tail -5 "$LOG/tfjs-$b.err"
+  python3 bench/torch_reference.py --device cuda --batch "$b" --images "$n" --warmup 3 > "$LOG/torch-$b.json" 2> "$LOG/torch-$b.err" || tail -5 "$LOG/torch-$b.err"
 done
-python3 bench/torch_reference.py --device cuda --batch 256 --images 10240 --warmup 3 --bf16 > "$OUT/torch-256-bf16.json" 2> "$OUT/torch-bf16.err" || tail -5 "$OUT/torch-bf16.err"
+python3 bench/torch_reference.py --device cuda --batch 256 --images 10240 --warmup 3 --bf16 > "$LOG/torch-256-bf16.json" 2> "$LOG/torch-bf16.err" || tail -5 "$LOG/torch-bf16.err"
 
 if [ "$QUICK" != quick ]; then
   stamp "pipelines/pneumonia.ts on the GPU"
   rm -rf /tmp/pneumonia-gpu
-  node "$KIT/bundle/pipeline.mjs" cuda /tmp/pneumonia-gpu > "$OUT/pipeline.log" 2>&1
-  grep -E "backend|\[evaluate\]|^\{" "$OUT/pipeline.log" | tail -8
-  cp /tmp/pneumonia-gpu/out/metrics.json "$OUT/pneumonia-metrics.json" 2>/dev/null
+  node "$KIT/bundle/pipeline.mjs" cuda /tmp/pneumonia-gpu > "$LOG/pipeline.log" 2>&1
+  grep -E "backend|\[evaluate\]|^\{" "$LOG/pipeline.log" | tail -8
+  cp /tmp/pneumonia-gpu/out/metrics.json "$LOG/pneumonia-metrics.json" 2>/dev/null
 fi
 
 stamp "summary"
-python3 - "$OUT" <<'PY'
+python3 - "$LOG" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 def load(name):
@@ -86,4 +87,6 @@ if t:
     print('fallbacks:', t.get('fallbacks'))
     print('profile (ms, one step, synced per kernel):', ', '.join(f"{k['name']} {k['ms']:.2f}/{k['calls']}" for k in (t.get('profile') or [])))
 PY
+# One archive: the device tool brings back a handful of files.
+tar czf "$OUT/gpu-logs.tar.gz" -C "$OUT" logs && rm -rf "$LOG"
 stamp "done"

@@ -15,6 +15,7 @@ import { convKernels } from './conv.ts';
 import { loadCudaDevice, type CudaDevice, type DeviceInfo } from './device.ts';
 import { dropoutKernels, useDeviceDropout } from './dropout.ts';
 import { elementwiseKernels } from './elementwise.ts';
+import { useDeviceGradients } from './gradients.ts';
 import type { CudaKernelGroup } from './kernel.ts';
 import { matmulKernels } from './matmul.ts';
 import { adamKernels, normKernels } from './norm.ts';
@@ -42,7 +43,8 @@ export function describeDevice(i: DeviceInfo): string {
 
 /**
  * Registers a backend named `name` over `device` (the addon, or a stand-in in tests): every CPU kernel, the
- * device kernels over them, the fused Relu gradient and device-side dropout. Idempotent per name.
+ * device kernels over them, the fused Relu gradient, device-side dropout and the Mean/Sum gradients that
+ * need no host-filled ones. Idempotent per name.
  */
 export function registerCudaBackend(device: CudaDevice, name: string = CUDA_BACKEND, priority = PRIORITY): void {
   if (tf.findBackendFactory(name) != null) return;
@@ -66,6 +68,7 @@ export function registerCudaBackend(device: CudaDevice, name: string = CUDA_BACK
   }
   installReluGradient(name);
   useDeviceDropout(name);
+  useDeviceGradients(name);
 }
 
 let loaded: CudaLoadResult | undefined;
