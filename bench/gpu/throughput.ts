@@ -52,11 +52,15 @@ async function main(): Promise<void> {
 
   const predict = (x: tf.Tensor): tf.Tensor => tf.tidy(() => model.predict(x) as tf.Tensor);
   for (let i = 0; i < 2; i++) (await predict(batches[0][0]).data());
-  t0 = performance.now();
-  const outs = batches.map(([x]) => predict(x));
-  for (const o of outs) await o.data();
-  const predictS = (performance.now() - t0) / 1000;
-  tf.dispose(outs);
+  // Best of three rounds: one round is a fraction of a second.
+  let predictS = Infinity;
+  for (let round = 0; round < 3; round++) {
+    t0 = performance.now();
+    const outs = batches.map(([x]) => predict(x));
+    for (const o of outs) await o.data();
+    predictS = Math.min(predictS, (performance.now() - t0) / 1000);
+    tf.dispose(outs);
+  }
 
   let profile: { name: string; ms: number; calls: number }[] | undefined;
   if (profileArg === 'profile') {

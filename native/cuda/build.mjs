@@ -156,7 +156,8 @@ async function main() {
   const results = await Promise.all(jobs);
   const failed = results.find((r) => r.code !== 0);
   if (failed) {
-    const firstError = failed.log.split('\n').find((l) => /error/i.test(l))?.trim() ?? 'compiler failed';
+    const lines = failed.log.split('\n').map((l) => l.trim()).filter(Boolean);
+    const firstError = lines.find((l) => /error/i.test(l)) ?? lines[0] ?? 'compiler failed';
     fail(`compile failed: ${firstError.slice(0, 200)}`, results.map((r) => r.log).join('\n').slice(-20000));
   }
   const link = await run('g++', ['-shared', '-o', output, ...['kernels', 'memory', 'dnn', 'addon'].map(obj),

@@ -2,9 +2,12 @@
 //
 // Activations are NHWC (tfjs' layout, and the one cuDNN's tensor-core kernels prefer); tfjs filters are HWIO,
 // which cuDNN does not take, so filters are reordered to KRSC (cuDNN's NHWC filter layout) on the device.
-// Algorithms are chosen once per geometry by timing them (cudnnFind*Ex), like PyTorch with
-// cudnn.benchmark; convolutions may use TF32 tensor cores (PyTorch's default for cuDNN) unless
-// MEDPIPE_CUDA_TF32=0; matrix products are plain FP32 (PyTorch's default for cuBLAS) unless =1.
+// Algorithms are chosen once per geometry. By default they are cuDNN's heuristic choice among the deterministic
+// algorithms, so that a seeded run repeats its numbers on the same GPU and libraries (like PyTorch with
+// cudnn.deterministic); MEDPIPE_CUDA_BENCHMARK=1 times every algorithm instead (cudnnFind*Ex, like
+// cudnn.benchmark), and MEDPIPE_CUDA_DETERMINISTIC=0 admits non-deterministic ones. Convolutions may use TF32
+// tensor cores (PyTorch's default for cuDNN) unless MEDPIPE_CUDA_TF32=0; matrix products are plain FP32
+// (PyTorch's default for cuBLAS) unless MEDPIPE_CUDA_TF32=1.
 #include <cublas_v2.h>
 #include <cudnn.h>
 #include <cstdlib>
@@ -22,6 +25,29 @@ void CheckDnn(cudnnStatus_t status, const char* what) {
 
 void CheckBlas(cublasStatus_t status, const char* what) {
   if (status != CUBLAS_STATUS_SUCCESS) throw CudaError(std::string(what) + ": cuBLAS status " + std::to_string(status));
+}
+
+bool EnvIs(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::strcmp(v, value) == 0;
+}
+
+bool Benchmark() { return EnvIs("MEDPIPE_CUDA_BENCHMARK", "1"); }
+bool Deterministic() { return !EnvIs("MEDPIPE_CUDA_DETERMINISTIC", "0"); }
+
+// The first usable algorithm in cuDNN's order (fastest measured, or heuristically best), deterministic ones
+// only unless none is or they are not asked for.
+template <typename Perf>
+int Pick(const Perf* perf, int found, size_t workspaceLimit) {
+  const bool deterministic = Deterministic();
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < found; ++i) {
+      if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspaceLimit) continue;
+      if (pass == 0 && deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+      return i;
+    }
+  }
+  return -1;
 }
 
 int Tf32Setting() {
@@ -144,15 +170,19 @@ void Conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
   HwioToKrsc(w, static_cast<float*>(krsc.p), g);
   const float one = 1.f, zero = 0.f;
   if (!p.haveFwd) {
-    Scratch ws(kSearchWorkspace);
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     int found = 0;
-    CheckDnn(cudnnFindConvolutionForwardAlgorithmEx(Dnn(), p.x, x, p.w, krsc.p, p.conv, p.y, y,
-                                                    CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf, ws.p, kSearchWorkspace),
-             "conv2d algorithm search");
-    int i = 0;
-    while (i < found && perf[i].status != CUDNN_STATUS_SUCCESS) ++i;
-    if (i == found) throw CudaError("conv2d: cuDNN found no algorithm for this shape");
+    if (Benchmark()) {
+      Scratch ws(kSearchWorkspace);
+      CheckDnn(cudnnFindConvolutionForwardAlgorithmEx(Dnn(), p.x, x, p.w, krsc.p, p.conv, p.y, y,
+                                                      CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf, ws.p, kSearchWorkspace),
+               "conv2d algorithm search");
+    } else {
+      CheckDnn(cudnnGetConvolutionForwardAlgorithm_v7(Dnn(), p.x, p.w, p.conv, p.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
+               "conv2d algorithm choice");
+    }
+    int i = Pick(perf, found, kSearchWorkspace);
+    if (i < 0) throw CudaError("conv2d: cuDNN found no algorithm for this shape");
     p.fwd = perf[i].algo;
     p.fwdWs = perf[i].memory;
     p.haveFwd = true;
@@ -167,16 +197,21 @@ void Conv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvG
   HwioToKrsc(w, static_cast<float*>(krsc.p), g);
   const float one = 1.f, zero = 0.f;
   if (!p.haveData) {
-    Scratch ws(kSearchWorkspace);
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     int found = 0;
-    CheckDnn(cudnnFindConvolutionBackwardDataAlgorithmEx(Dnn(), p.w, krsc.p, p.y, dy, p.conv, p.x, dx,
-                                                         CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf, ws.p,
-                                                         kSearchWorkspace),
-             "conv2d input-gradient algorithm search");
-    int i = 0;
-    while (i < found && perf[i].status != CUDNN_STATUS_SUCCESS) ++i;
-    if (i == found) throw CudaError("conv2dBackpropInput: cuDNN found no algorithm for this shape");
+    if (Benchmark()) {
+      Scratch ws(kSearchWorkspace);
+      CheckDnn(cudnnFindConvolutionBackwardDataAlgorithmEx(Dnn(), p.w, krsc.p, p.y, dy, p.conv, p.x, dx,
+                                                           CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf, ws.p,
+                                                           kSearchWorkspace),
+               "conv2d input-gradient algorithm search");
+    } else {
+      CheckDnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(Dnn(), p.w, p.y, p.conv, p.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                           &found, perf),
+               "conv2d input-gradient algorithm choice");
+    }
+    int i = Pick(perf, found, kSearchWorkspace);
+    if (i < 0) throw CudaError("conv2dBackpropInput: cuDNN found no algorithm for this shape");
     p.data = perf[i].algo;
     p.dataWs = perf[i].memory;
     p.haveData = true;
@@ -191,16 +226,21 @@ void Conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Conv
   Scratch krsc(FilterBytes(g));
   const float one = 1.f, zero = 0.f;
   if (!p.haveFilter) {
-    Scratch ws(kSearchWorkspace);
     cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
     int found = 0;
-    CheckDnn(cudnnFindConvolutionBackwardFilterAlgorithmEx(Dnn(), p.x, x, p.y, dy, p.conv, p.w, krsc.p,
-                                                           CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, perf, ws.p,
-                                                           kSearchWorkspace),
-             "conv2d filter-gradient algorithm search");
-    int i = 0;
-    while (i < found && perf[i].status != CUDNN_STATUS_SUCCESS) ++i;
-    if (i == found) throw CudaError("conv2dBackpropFilter: cuDNN found no algorithm for this shape");
+    if (Benchmark()) {
+      Scratch ws(kSearchWorkspace);
+      CheckDnn(cudnnFindConvolutionBackwardFilterAlgorithmEx(Dnn(), p.x, x, p.y, dy, p.conv, p.w, krsc.p,
+                                                             CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, perf, ws.p,
+                                                             kSearchWorkspace),
+               "conv2d filter-gradient algorithm search");
+    } else {
+      CheckDnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(Dnn(), p.x, p.y, p.conv, p.w,
+                                                             CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, perf),
+               "conv2d filter-gradient algorithm choice");
+    }
+    int i = Pick(perf, found, kSearchWorkspace);
+    if (i < 0) throw CudaError("conv2dBackpropFilter: cuDNN found no algorithm for this shape");
     p.filter = perf[i].algo;
     p.filterWs = perf[i].memory;
     p.haveFilter = true;

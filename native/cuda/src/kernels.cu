@@ -357,13 +357,30 @@ __global__ void MaxPoolK(const float* __restrict__ x, float* y, PoolGeom g, int6
   }
 }
 
+// Gradients are gathered per input cell, adding over the windows that contain it in a fixed order: no atomics,
+// so a seeded run repeats its numbers even where windows overlap.
 __global__ void MaxPoolGradK(const float* __restrict__ dy, const float* __restrict__ x, float* dx, PoolGeom g, int64_t n) {
   GRID_LOOP(i, n) {
-    int b, oy, ox, c;
-    PoolIndex(g, i, b, oy, ox, c);
-    float best;
-    int64_t at = ArgMaxWindow(x, g, b, oy, ox, c, best);
-    if (at >= 0) atomicAdd(dx + at, dy[i]);
+    int c = static_cast<int>(i % g.c);
+    int64_t t = i / g.c;
+    int ix = static_cast<int>(t % g.w);
+    t /= g.w;
+    int iy = static_cast<int>(t % g.h);
+    int b = static_cast<int>(t / g.h);
+    float acc = 0.f;
+    for (int fy = 0; fy < g.fh; ++fy) {
+      int ty = iy + g.pt - fy * g.dh;
+      if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.oh) continue;
+      int oy = ty / g.sh;
+      for (int fx = 0; fx < g.fw; ++fx) {
+        int tx = ix + g.pl - fx * g.dw;
+        if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.ow) continue;
+        int ox = tx / g.sw;
+        float best;
+        if (ArgMaxWindow(x, g, b, oy, ox, c, best) == i) acc += dy[((int64_t{b} * g.oh + oy) * g.ow + ox) * g.c + c];
+      }
+    }
+    dx[i] = acc;
   }
 }
 
@@ -387,21 +404,29 @@ __global__ void AvgPoolK(const float* __restrict__ x, float* y, PoolGeom g, int6
   }
 }
 
-// tfjs' AvgPoolGrad spreads dy / (fh * fw) over the window's in-image cells (not / count).
+// tfjs' AvgPoolGrad spreads dy / (fh * fw) over the window's in-image cells (not / count); gathered per input
+// cell like MaxPoolGradK.
 __global__ void AvgPoolGradK(const float* __restrict__ dy, float* dx, PoolGeom g, int64_t n) {
+  const float share = 1.f / static_cast<float>(g.fh * g.fw);
   GRID_LOOP(i, n) {
-    int b, oy, ox, c;
-    PoolIndex(g, i, b, oy, ox, c);
-    float share = dy[i] / static_cast<float>(g.fh * g.fw);
+    int c = static_cast<int>(i % g.c);
+    int64_t t = i / g.c;
+    int ix = static_cast<int>(t % g.w);
+    t /= g.w;
+    int iy = static_cast<int>(t % g.h);
+    int b = static_cast<int>(t / g.h);
+    float acc = 0.f;
     for (int fy = 0; fy < g.fh; ++fy) {
-      int iy = oy * g.sh - g.pt + fy * g.dh;
-      if (iy < 0 || iy >= g.h) continue;
+      int ty = iy + g.pt - fy * g.dh;
+      if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.oh) continue;
+      int oy = ty / g.sh;
       for (int fx = 0; fx < g.fw; ++fx) {
-        int ix = ox * g.sw - g.pl + fx * g.dw;
-        if (ix < 0 || ix >= g.w) continue;
-        atomicAdd(dx + ((int64_t{b} * g.h + iy) * g.w + ix) * g.c + c, share);
+        int tx = ix + g.pl - fx * g.dw;
+        if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.ow) continue;
+        acc += dy[((int64_t{b} * g.oh + oy) * g.ow + tx / g.sw) * g.c + c] * share;
       }
     }
+    dx[i] = acc;
   }
 }
 
@@ -595,8 +620,7 @@ void MaxPool(const float* x, float* y, const PoolGeom& g) {
 }
 
 void MaxPoolGrad(const float* dy, const float* x, float* dx, const PoolGeom& g) {
-  Check(cudaMemsetAsync(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c, Stream()), "maxPoolGrad memset");
-  int64_t n = int64_t{g.n} * g.oh * g.ow * g.c;
+  int64_t n = int64_t{g.n} * g.h * g.w * g.c;
   if (n == 0) return;
   MaxPoolGradK<<<Blocks(n), kThreads, 0, Stream()>>>(dy, x, dx, g, n);
   Launched("maxPoolGrad");
@@ -610,8 +634,7 @@ void AvgPool(const float* x, float* y, const PoolGeom& g) {
 }
 
 void AvgPoolGrad(const float* dy, float* dx, const PoolGeom& g) {
-  Check(cudaMemsetAsync(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c, Stream()), "avgPoolGrad memset");
-  int64_t n = int64_t{g.n} * g.oh * g.ow * g.c;
+  int64_t n = int64_t{g.n} * g.h * g.w * g.c;
   if (n == 0) return;
   AvgPoolGradK<<<Blocks(n), kThreads, 0, Stream()>>>(dy, dx, g, n);
   Launched("avgPoolGrad");
