@@ -117,6 +117,18 @@ __global__ void BinaryFlatK(const float* __restrict__ a, const float* __restrict
   GRID_LOOP(i, n) y[i] = BinaryFn<OP>(a[i], b[i]);
 }
 
+// Two dims where each operand is contiguous (mode 0), broadcast down the rows (1: index i % inner, a bias)
+// or along the columns (2: index i / inner); 32-bit index arithmetic, the general kernel's 64-bit division
+// per dim being the slow part of a bias add over a large activation.
+template <int OP>
+__global__ void Binary2K(const float* __restrict__ a, const float* __restrict__ b, float* y, uint32_t n, uint32_t inner, int am, int bm) {
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {
+    uint32_t ia = am == 0 ? i : (am == 1 ? i % inner : i / inner);
+    uint32_t ib = bm == 0 ? i : (bm == 1 ? i % inner : i / inner);
+    y[i] = BinaryFn<OP>(a[ia], b[ib]);
+  }
+}
+
 template <int OP>
 __global__ void BinaryScalarK(const float* __restrict__ a, float s, float* y, int64_t n, bool scalarFirst) {
   GRID_LOOP(i, n) y[i] = scalarFirst ? BinaryFn<OP>(s, a[i]) : BinaryFn<OP>(a[i], s);
@@ -132,12 +144,30 @@ bool Flat(const Broadcast& bc) {
   return true;
 }
 
+// The Binary2K mode of an operand's strides over two dims, or -1.
+int Mode2(const int64_t* dims, const int64_t* s) {
+  if (s[0] == dims[1] && s[1] == 1) return 0;
+  if (s[0] == 0 && s[1] == 1) return 1;
+  if (s[0] == 1 && s[1] == 0) return 2;
+  return -1;
+}
+
 template <int OP>
 void LaunchBinary(const float* a, const float* b, float* y, const Broadcast& bc) {
   int64_t n = Count(bc.dims, bc.nd);
   if (n == 0) return;
-  if (Flat(bc)) BinaryFlatK<OP><<<Blocks(n), kThreads, 0, Stream()>>>(a, b, y, n);
-  else BinaryK<OP><<<Blocks(n), kThreads, 0, Stream()>>>(a, b, y, bc, n);
+  if (Flat(bc)) {
+    BinaryFlatK<OP><<<Blocks(n), kThreads, 0, Stream()>>>(a, b, y, n);
+    return;
+  }
+  if (bc.nd == 2 && n < (int64_t{1} << 31)) {
+    int am = Mode2(bc.dims, bc.a), bm = Mode2(bc.dims, bc.b);
+    if (am >= 0 && bm >= 0) {
+      Binary2K<OP><<<Blocks(n), kThreads, 0, Stream()>>>(a, b, y, static_cast<uint32_t>(n), static_cast<uint32_t>(bc.dims[1]), am, bm);
+      return;
+    }
+  }
+  BinaryK<OP><<<Blocks(n), kThreads, 0, Stream()>>>(a, b, y, bc, n);
 }
 
 template <int OP>
@@ -384,6 +414,18 @@ __global__ void MaxPoolGradK(const float* __restrict__ dy, const float* __restri
   }
 }
 
+// Windows that do not overlap: each input cell gets at most one dy, so a scatter into a zeroed dx is exact
+// and deterministic, and it looks at each window once instead of once per cell.
+__global__ void MaxPoolGradScatterK(const float* __restrict__ dy, const float* __restrict__ x, float* dx, PoolGeom g, int64_t n) {
+  GRID_LOOP(i, n) {
+    int b, oy, ox, c;
+    PoolIndex(g, i, b, oy, ox, c);
+    float best;
+    int64_t at = ArgMaxWindow(x, g, b, oy, ox, c, best);
+    if (at >= 0) dx[at] = dy[i];
+  }
+}
+
 __global__ void AvgPoolK(const float* __restrict__ x, float* y, PoolGeom g, int64_t n) {
   GRID_LOOP(i, n) {
     int b, oy, ox, c;
@@ -620,6 +662,15 @@ void MaxPool(const float* x, float* y, const PoolGeom& g) {
 }
 
 void MaxPoolGrad(const float* dy, const float* x, float* dx, const PoolGeom& g) {
+  const bool disjoint = g.sh >= (g.fh - 1) * g.dh + 1 && g.sw >= (g.fw - 1) * g.dw + 1;
+  if (disjoint) {
+    Check(cudaMemsetAsync(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c, Stream()), "maxPoolGrad memset");
+    int64_t n = int64_t{g.n} * g.oh * g.ow * g.c;
+    if (n == 0) return;
+    MaxPoolGradScatterK<<<Blocks(n), kThreads, 0, Stream()>>>(dy, x, dx, g, n);
+    Launched("maxPoolGrad");
+    return;
+  }
   int64_t n = int64_t{g.n} * g.h * g.w * g.c;
   if (n == 0) return;
   MaxPoolGradK<<<Blocks(n), kThreads, 0, Stream()>>>(dy, x, dx, g, n);
