@@ -1,7 +1,7 @@
-import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import type { MedpipeError } from '../runtime/errors.ts';
-import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecFrame } from './dicom-codecs.ts';
+import { decodeJpeg2000, decodeJpegBaseline, decodeJpegIjg, decodeJpegLs, jpegSofPrecision, type CodecFrame } from './dicom-codecs.ts';
+import { encapsulatedFrameBytes } from './dicom-frame-locate.ts';
 import { expandYbr422, toValues, unpackNative, type PixelModule } from './dicom-pixels.ts';
 import { decodeRleFrame } from './dicom-rle.ts';
 import { TRANSCODE_FIX, type TransferSyntax } from './dicom-syntax.ts';
@@ -17,17 +17,18 @@ export interface FrameRequest {
   readonly bad: (what: string, fix: string) => MedpipeError;
 }
 
-const REEXPORT = 'Copy or export the file again; it was cut short or written inconsistently.';
+export const REEXPORT = 'Copy or export the file again; it was cut short or written inconsistently.';
 
 /** Decodes one frame to output values (see toValues for the arithmetic). */
 export async function decodeDicomFrame(req: FrameRequest): Promise<Float32Array> {
   const { px, syntax, bad } = req;
+  if (px.floatBits) return floatFrame(req);
   if (syntax.encoding === 'native') {
     if (req.pixelData.encapsulatedPixelData) throw bad(`declares ${syntax.name} but its Pixel Data is encapsulated (compressed).`, REEXPORT);
     return nativeFrame(req);
   }
   if (!req.pixelData.encapsulatedPixelData) throw bad(`declares ${syntax.name} but its Pixel Data is not encapsulated.`, REEXPORT);
-  const encoded = encapsulatedFrame(req);
+  const encoded = encapsulatedFrameBytes(req);
   let frame: CodecFrame;
   try {
     frame = await runCodec(req, encoded);
@@ -45,7 +46,10 @@ export async function decodeDicomFrame(req: FrameRequest): Promise<Float32Array>
       REEXPORT,
     );
   }
-  return toValues(frame.samples, frame.planar, frame.convertedToRgb, px);
+  if (frame.samples.length < px.rows * px.cols * components) {
+    throw bad(`frame ${req.frame}: the decoder returned ${frame.samples.length} samples for ${px.cols}×${px.rows}×${components}.`, TRANSCODE_FIX);
+  }
+  return toValues(frame.samples, frame.planar, frame.convertedToRgb, px, frame.coding);
 }
 
 function nativeFrame(req: FrameRequest): Float32Array {
@@ -70,31 +74,28 @@ function nativeFrame(req: FrameRequest): Float32Array {
   return toValues(raw, planar, false, px);
 }
 
-function encapsulatedFrame(req: FrameRequest): Uint8Array {
-  const { dataSet, pixelData, frame, frameCount, syntax, bad } = req;
-  const fragments = pixelData.fragments ?? [];
-  if (fragments.length === 0) throw bad('has encapsulated Pixel Data with no fragments.', REEXPORT);
-  const last = fragments[fragments.length - 1];
-  if (last.position + last.length > dataSet.byteArray.length) {
-    throw bad('is truncated: the last Pixel Data fragment runs past the end of the file.', REEXPORT);
+/** Float (OF) and Double Float (OD) Pixel Data: IEEE values in the data set's byte order, taken as stored. */
+function floatFrame(req: FrameRequest): Float32Array {
+  const { px, dataSet, frame, frameCount, syntax, bad } = req;
+  const element = dataSet.elements[px.floatBits === 32 ? 'x7fe00008' : 'x7fe00009'];
+  const size = px.floatBits === 32 ? 4 : 8;
+  const perFrame = px.rows * px.cols;
+  const available = Math.min(element.length, dataSet.byteArray.length - element.dataOffset);
+  if (available < perFrame * frameCount * size) {
+    throw bad(`is truncated: its float Pixel Data holds ${available} bytes, but ${frameCount} frame(s) of ${px.rows}×${px.cols} need ${perFrame * frameCount * size}.`, REEXPORT);
   }
-  try {
-    if (frameCount === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, pixelData, 0, fragments.length);
-    if ((pixelData.basicOffsetTable ?? []).length > 0) return dicomParser.readEncapsulatedImageFrame(dataSet, pixelData, frame);
-    if (fragments.length === frameCount) return dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, pixelData, frame, 1);
-    if (syntax.encoding.startsWith('jpeg') && syntax.encoding !== 'jpeg2000' && syntax.encoding !== 'jpeg-ls') {
-      // No offset table and several fragments per frame: find frame starts by their JPEG SOI markers.
-      const table = dicomParser.createJPEGBasicOffsetTable(dataSet, pixelData);
-      return dicomParser.readEncapsulatedImageFrame(dataSet, pixelData, frame, table);
-    }
-  } catch (error) {
-    throw bad(`frame ${frame}: cannot locate its compressed data (${codecMessage(error)}).`, REEXPORT);
+  const view = new DataView(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + element.dataOffset, available);
+  const out = new Float32Array(perFrame);
+  const start = frame * perFrame * size;
+  for (let i = 0; i < perFrame; i++) {
+    out[i] = size === 4 ? view.getFloat32(start + 4 * i, syntax.littleEndian) : view.getFloat64(start + 8 * i, syntax.littleEndian);
   }
-  throw bad(`has ${frameCount} frames in ${fragments.length} fragments and no Basic Offset Table, so frame ${frame} cannot be located.`, TRANSCODE_FIX);
+  return out;
 }
 
 async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFrame> {
-  const { px, syntax, syntaxUid, bad } = req;
+  const { px, syntax, bad } = req;
+  const header = { rows: px.rows, cols: px.cols, components: px.samplesPerPixel, bitsAllocated: px.bitsAllocated, bitsStored: px.bitsStored, photometric: px.photometric };
   switch (syntax.encoding) {
     case 'rle':
       return {
@@ -107,18 +108,16 @@ async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFr
         convertedToRgb: false,
       };
     case 'jpeg-baseline': {
-      const precision = jpegPrecision(encoded);
+      // libjpeg-turbo for 8-bit samples (colour conversion as DICOM wants it), DCMTK's 12-bit IJG above.
+      const precision = jpegSofPrecision(encoded);
       if (precision !== undefined && precision > 8) {
-        throw bad(
-          `uses ${precision}-bit JPEG (${syntaxUid}, ${syntax.name}); only 8-bit lossy JPEG is supported, and 16-bit data is never squeezed through 8 bits.`,
-          TRANSCODE_FIX,
-        );
+        if (px.bitsAllocated < precision) throw bad(`holds ${precision}-bit JPEG samples but BitsAllocated is ${px.bitsAllocated}.`, REEXPORT);
+        return decodeJpegIjg(encoded, header);
       }
       return decodeJpegBaseline(encoded, px.photometric);
     }
     case 'jpeg-lossless':
-      if (px.samplesPerPixel === 3 && px.bitsAllocated > 8) throw bad('uses JPEG Lossless with 16-bit colour samples, which is not supported.', TRANSCODE_FIX);
-      return decodeJpegLossless(encoded, px.bitsAllocated);
+      return decodeJpegIjg(encoded, header);
     case 'jpeg-ls':
       return decodeJpegLs(encoded);
     case 'jpeg2000':
@@ -133,8 +132,8 @@ function isMedpipeError(error: unknown): error is MedpipeError {
 }
 
 /** Codec errors are strings, numbers (WASM aborts) or Errors; none of them carry patient data. */
-function codecMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
+export function codecMessage(error: unknown): string {
+  if (error instanceof Error) return error.message.replace(/^(\w+::)+/, '');
   // WASM codecs throw C++ exceptions as bare pointers: nothing readable to pass on.
   if (typeof error === 'number') return 'the decoder rejected the data';
   if (typeof error === 'object' && error && 'exception' in error) return String((error as { exception: unknown }).exception);
