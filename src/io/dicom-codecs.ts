@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 
-import { decodeIjg, jpegSofPrecision } from './dicom-ijg.ts';
+import { decodeIjg } from './dicom-ijg.ts';
 import type { Coding } from './dicom-pixels.ts';
 
 /**
@@ -176,5 +176,3 @@ export function decodeJpegIjg(
     coding: { precision: frame.precision, signed: false },
   };
 }
-
-export { jpegSofPrecision };

@@ -1,6 +1,7 @@
 import type { DataSet, Element } from 'dicom-parser';
 import type { MedpipeError } from '../runtime/errors.ts';
-import { decodeJpeg2000, decodeJpegBaseline, decodeJpegIjg, decodeJpegLs, jpegSofPrecision, type CodecFrame } from './dicom-codecs.ts';
+import { decodeJpeg2000, decodeJpegBaseline, decodeJpegIjg, decodeJpegLs, type CodecFrame } from './dicom-codecs.ts';
+import { j2kSizHeader, jpegFrameHeader, type CodestreamHeader } from './dicom-codestream.ts';
 import { encapsulatedFrameBytes } from './dicom-frame-locate.ts';
 import { expandYbr422, toValues, unpackNative, type PixelModule } from './dicom-pixels.ts';
 import { decodeRleFrame } from './dicom-rle.ts';
@@ -93,8 +94,32 @@ function floatFrame(req: FrameRequest): Float32Array {
   return out;
 }
 
+/**
+ * The codestream's own size must be the header's before a decoder allocates for it (a damaged
+ * SIZ or SOF marker otherwise asks for gigabytes, or yields an image of the wrong shape).
+ */
+function checkCodestream(req: FrameRequest, encoded: Uint8Array): CodestreamHeader | undefined {
+  const { px, syntax, bad, frame } = req;
+  if (syntax.encoding === 'rle') return undefined;
+  const header = syntax.encoding === 'jpeg2000' ? j2kSizHeader(encoded) : jpegFrameHeader(encoded);
+  const kind = syntax.encoding === 'jpeg2000' ? 'SIZ' : 'SOF';
+  if (!header) throw bad(`frame ${frame}: its ${syntax.name} data has no ${kind} marker; the codestream is damaged.`, REEXPORT);
+  const height = header.height === 0 && syntax.encoding !== 'jpeg2000' ? px.rows : header.height; // JPEG may defer the height to a DNL marker
+  if (header.width !== px.cols || height !== px.rows || header.components !== px.samplesPerPixel) {
+    throw bad(
+      `frame ${frame}: its ${syntax.name} codestream (${kind} marker) says ${header.width}×${header.height}×${header.components}, the DICOM header ${px.cols}×${px.rows}×${px.samplesPerPixel}; the codestream is damaged.`,
+      REEXPORT,
+    );
+  }
+  if (header.precision < 1 || header.precision > 16 || header.precision > px.bitsAllocated) {
+    throw bad(`frame ${frame}: its ${syntax.name} codestream has ${header.precision}-bit samples, which do not fit BitsAllocated ${px.bitsAllocated}.`, REEXPORT);
+  }
+  return header;
+}
+
 async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFrame> {
-  const { px, syntax, bad } = req;
+  const { px, syntax } = req;
+  const codestream = checkCodestream(req, encoded);
   const header = { rows: px.rows, cols: px.cols, components: px.samplesPerPixel, bitsAllocated: px.bitsAllocated, bitsStored: px.bitsStored, photometric: px.photometric };
   switch (syntax.encoding) {
     case 'rle':
@@ -109,11 +134,7 @@ async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFr
       };
     case 'jpeg-baseline': {
       // libjpeg-turbo for 8-bit samples (colour conversion as DICOM wants it), DCMTK's 12-bit IJG above.
-      const precision = jpegSofPrecision(encoded);
-      if (precision !== undefined && precision > 8) {
-        if (px.bitsAllocated < precision) throw bad(`holds ${precision}-bit JPEG samples but BitsAllocated is ${px.bitsAllocated}.`, REEXPORT);
-        return decodeJpegIjg(encoded, header);
-      }
+      if ((codestream?.precision ?? 8) > 8) return decodeJpegIjg(encoded, header);
       return decodeJpegBaseline(encoded, px.photometric);
     }
     case 'jpeg-lossless':
@@ -123,7 +144,7 @@ async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFr
     case 'jpeg2000':
       return decodeJpeg2000(encoded);
     default:
-      throw bad(`internal: no decoder for ${syntax.name}.`, TRANSCODE_FIX);
+      throw req.bad(`internal: no decoder for ${syntax.name}.`, TRANSCODE_FIX);
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { jpegFrameHeader } from './dicom-codestream.ts';
 
 /**
  * JPEG through DCMTK's IJG libraries (8-, 12- and 16-bit builds, lossless process 14 included), as
@@ -167,7 +168,7 @@ export function decodeIjg(
       width,
       height,
       components,
-      precision: jpegSofPrecision(encoded) ?? header.bitsStored,
+      precision: jpegFrameHeader(encoded)?.precision ?? header.bitsStored,
     };
   } catch (error) {
     exports._emscripten_stack_restore(stack);
@@ -176,24 +177,4 @@ export function decodeIjg(
     exports.ReleaseDecoderParameters(params);
     exports.ReleaseCodecsContext(ctx);
   }
-}
-
-/** Sample precision P from the first SOF marker (ITU T.81 B.2.2), or undefined when there is none. */
-export function jpegSofPrecision(encoded: Uint8Array): number | undefined {
-  let i = 2;
-  while (i + 4 < encoded.length) {
-    if (encoded[i] !== 0xff) {
-      i++;
-      continue;
-    }
-    const marker = encoded[i + 1];
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return encoded[i + 4];
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0xff) {
-      i += marker === 0xff ? 1 : 2;
-      continue;
-    }
-    i += 2 + ((encoded[i + 2] << 8) | encoded[i + 3]);
-  }
-  return undefined;
 }

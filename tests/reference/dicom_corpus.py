@@ -188,7 +188,7 @@ def gdcm_decodes(path, apply_palette=False):
         arr = flat.reshape(frames, 3, rows, cols).transpose(0, 2, 3, 1)
     else:
         arr = flat.reshape(frames, rows, cols, spp)
-    return arr, str(out.GetPhotometricInterpretation()).strip()
+    return arr, str(out.GetPhotometricInterpretation()).strip(), bits
 
 
 def read_dataset(path):
@@ -226,7 +226,7 @@ def pydicom_child(path, out_file):
         return {'status': 'undecodable', 'reason': f'pydicom: {type(error).__name__}: {first_line(error)}', **info}
     if uid not in NATIVE and uid != '1.2.840.10008.1.2.5' and 'PixelData' in ds:
         try:
-            gdcm_decodes(path)
+            gdcm_decodes(path)  # only whether GDCM succeeds matters here
         except Exception as error:
             return {'status': 'undecodable', 'reason': f'pydicom decodes this syntax only through GDCM, and {error} '
                     '(pydicom 2.3 then returns an unfilled buffer)', **info}
@@ -242,7 +242,7 @@ def gdcm_child(path, out_file):
     ds = read_dataset(path)
     syntax_of(ds)
     palette = 'PixelData' in ds and str(ds.PhotometricInterpretation).strip() == 'PALETTE COLOR'
-    arr, photometric = gdcm_decodes(path, apply_palette=palette)
+    arr, photometric, bits = gdcm_decodes(path, apply_palette=palette)
     if palette or arr.shape[-1] == 3:
         if photometric in ('YBR_FULL', 'YBR_FULL_422'):
             arr = convert_color_space(arr, 'YBR_FULL', 'RGB')
@@ -250,7 +250,8 @@ def gdcm_child(path, out_file):
     else:
         values = grey_values(ds, arr)
     values.astype('<f4').tofile(out_file)
-    return {'status': 'decoded', 'shape': list(values.shape), 'photometric': photometric}
+    # GDCM's ImageApplyLookupTable keeps the high byte of 16-bit palette entries (8-bit RGB out).
+    return {'status': 'decoded', 'shape': list(values.shape), 'photometric': photometric, 'bits': bits}
 
 
 def describe_object(ds):
