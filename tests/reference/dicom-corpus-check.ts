@@ -13,6 +13,8 @@ export type CorpusStatus = 'decoded' | 'undecodable' | 'no-pixels' | 'not-dicom'
 export interface CorpusEntry {
   readonly path: string;
   readonly name: string;
+  /** From Debian's python3-pydicom data folder (else the project's edge fixtures or $MEDPIPE_DICOM_CORPUS). */
+  readonly debian: boolean;
   readonly status: CorpusStatus;
   readonly reason?: string;
   readonly transferSyntax?: string;

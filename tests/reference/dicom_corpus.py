@@ -3,7 +3,8 @@
 (first reference) and by GDCM (second reference, consulted where medpipe and pydicom disagree).
 
 Corpus: Debian's python3-pydicom data folder (test_files/, charset_files/, palettes/, dicomdirtests/),
-plus every folder in $MEDPIPE_DICOM_CORPUS (':'-separated), e.g. a checkout of pydicom-data.
+the project's own edge cases (tests/fixtures/dicom/edge, written by make_edge_fixtures.py), plus every
+folder in $MEDPIPE_DICOM_CORPUS (':'-separated), e.g. a checkout of pydicom-data.
 
 For each file the manifest says one of:
   decoded      pydicom decoded the pixels; `pydicom` names the float32 file with the expected values
@@ -63,8 +64,11 @@ PIXEL_TAGS = ('PixelData', 'FloatPixelData', 'DoubleFloatPixelData')
 CHILD_SECONDS = 120
 
 
+EDGE = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'dicom', 'edge'))
+
+
 def corpus_roots():
-    roots = [os.path.dirname(os.path.abspath(pydicom.data.__file__))]
+    roots = [os.path.dirname(os.path.abspath(pydicom.data.__file__)), EDGE]
     extra = os.environ.get('MEDPIPE_DICOM_CORPUS', '')
     roots += [os.path.abspath(p) for p in extra.split(':') if p]
     return roots
@@ -322,7 +326,8 @@ def main():
         'files': [],
     }
     for n, (root, path) in enumerate(corpus_files(roots)):
-        entry = {'path': path, 'name': os.path.relpath(path, root)}
+        name = os.path.relpath(path, root) if root == roots[0] else os.path.join(os.path.basename(root), os.path.relpath(path, root))
+        entry = {'path': path, 'name': name, 'debian': root == roots[0]}
         reference = os.path.join(out, f'{n}.pydicom.f32')
         plain = classify(path)
         if plain:
