@@ -12,7 +12,7 @@ on them like on every other file:
   mlut_signed_mono1.dcm     Modality LUT Sequence (descriptor first-mapped -512, SS), signed pixels, MONOCHROME1
   int32_signed.dcm          BitsAllocated 32, PixelRepresentation 1, rescale 0.5 / -100, 2 frames
   float32.dcm               Float Pixel Data (7FE0,0008), a parametric map-like image
-  rtdose_relative.dcm       RT Dose, 32-bit unsigned, Dose Grid Scaling 1e-4, Dose Units RELATIVE
+  rtdose_gy.dcm       RT Dose, 32-bit unsigned, Dose Grid Scaling 1e-4, Dose Units RELATIVE
 
 Run: /usr/bin/python3 tests/reference/make_edge_fixtures.py   (deterministic; rewrites the files)
 """
@@ -154,14 +154,14 @@ def rtdose(n):
     ds.HighBit = 31
     ds.PixelRepresentation = 0
     ds.NumberOfFrames = 3
-    ds.DoseUnits = 'RELATIVE'
+    ds.DoseUnits = 'GY'
     ds.DoseType = 'PHYSICAL'
     ds.DoseSummationType = 'PLAN'
     ds.DoseGridScaling = '1e-4'
     ds.GridFrameOffsetVector = [0, 2, 4]
     ds.FrameIncrementPointer = 0x3004000C
     ds.PixelData = np.stack([ramp(8, 6, 0, 4_000_000_000)] * 3).astype('<u4').tobytes()
-    ds.save_as(os.path.join(OUT, 'rtdose_relative.dcm'), write_like_original=False)
+    ds.save_as(os.path.join(OUT, 'rtdose_gy.dcm'), write_like_original=False)
 
 
 def main():
