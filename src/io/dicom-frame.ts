@@ -88,9 +88,13 @@ function floatFrame(req: FrameRequest): Float32Array {
   const view = new DataView(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + element.dataOffset, available);
   const out = new Float32Array(perFrame);
   const start = frame * perFrame * size;
+  let nonFinite = 0;
   for (let i = 0; i < perFrame; i++) {
     out[i] = size === 4 ? view.getFloat32(start + 4 * i, syntax.littleEndian) : view.getFloat64(start + 8 * i, syntax.littleEndian);
+    if (!Number.isFinite(out[i])) nonFinite++;
   }
+  // NaN or infinity is no pixel value a pipeline can use, and silently passing it on poisons every statistic.
+  if (nonFinite) throw bad(`frame ${frame}: its float Pixel Data holds ${nonFinite} NaN or infinite value(s).`, 'Replace them with a number (e.g. 0) in the tool that wrote the file, or exclude the file.');
   return out;
 }
 

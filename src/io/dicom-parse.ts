@@ -58,8 +58,18 @@ function hasExplicitVr(bytes: Uint8Array, at: number): boolean {
   return at + 6 <= bytes.length && VRS.has(String.fromCharCode(bytes[at + 4], bytes[at + 5]));
 }
 
-/** Parses `bytes`; `layout` from fileLayout. */
+/** Parses `bytes`; `layout` from fileLayout. Every failure is a ParseError (dicom-parser throws bare strings). */
 export function parseDicomBytes(bytes: Uint8Array, layout: Layout): ParsedDicom {
+  try {
+    return parseLayout(bytes, layout);
+  } catch (error) {
+    if (error instanceof ParseError) throw error;
+    const text = parserText(error);
+    throw new ParseError(text, /overrun|past (the )?end|beyond|exceed|byteArray. length|eof|greater than or equal/i.test(text));
+  }
+}
+
+function parseLayout(bytes: Uint8Array, layout: Layout): ParsedDicom {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const meta = layout === 'bare' ? undefined : readMeta(buffer, layout === 'part10' ? 132 : 0);
   const declared = meta ? metaSyntax(meta.dataSet) : hasExplicitVr(buffer, 0) ? EXPLICIT_LE : IMPLICIT_LE;
@@ -69,6 +79,7 @@ export function parseDicomBytes(bytes: Uint8Array, layout: Layout): ParsedDicom 
     byteArray = inflate(buffer, start);
     start = 0;
   }
+  if (start >= byteArray.length) throw new ParseError('the file ends before its data set begins', true);
   const bigEndian = declared === EXPLICIT_BE;
   const explicit = start >= byteArray.length || hasExplicitVr(byteArray, start);
   const declaredExplicit = declared !== IMPLICIT_LE;
@@ -84,6 +95,13 @@ export function parseDicomBytes(bytes: Uint8Array, layout: Layout): ParsedDicom 
     else dicomParser.parseDicomDataSetImplicit(dataSet, stream, byteArray.length, options);
   } catch (error) {
     throw new ParseError(parserText(error), /overrun|past (the )?end|beyond|exceed|byteArray. length|eof/i.test(parserText(error)));
+  }
+  // Implicit VR parsing stops quietly when an element's length runs past the end; reading its value
+  // later would then fail. A length past the end is a cut-short or damaged file, whatever the VR.
+  for (const element of Object.values(dataSet.elements)) {
+    if (element.length !== 0xffffffff && element.tag !== 'x7fe00010' && element.dataOffset + element.length > byteArray.length) {
+      throw new ParseError(`element (${element.tag.slice(1, 5)},${element.tag.slice(5)}) runs past the end of the file`, true);
+    }
   }
   for (const [tag, element] of Object.entries(meta?.dataSet.elements ?? {})) dataSet.elements[tag] = element;
   const pixelData = dataSet.elements.x7fe00010 as (Element & { hadUndefinedLength?: boolean }) | undefined;

@@ -55,6 +55,20 @@ export async function readDicom(path: string, options: DicomReadOptions = {}): P
 
 /** Same as readDicom for bytes already in memory; `file` is only used in errors and must be a path, not file content. */
 export async function decodeDicom(bytes: Uint8Array, file: string, options: DicomReadOptions = {}): Promise<DecodedImage[]> {
+  try {
+    return await decodeChecked(bytes, file, options);
+  } catch (error) {
+    // dicom-parser reports a value read past the end of its buffer as a bare string; anything else
+    // that is not a MedpipeError is a bug and stays what it is.
+    if (typeof error !== 'string') throw error;
+    throw new MedpipeError('BAD_FILE', `${file}: is damaged: ${error.replace(/^dicomParser[.:]\w+: /, '')}.`, {
+      file,
+      fix: 'Check that the file is DICOM and not damaged (e.g. `dcmdump file`), or set onBadFile: \'skip\'.',
+    });
+  }
+}
+
+async function decodeChecked(bytes: Uint8Array, file: string, options: DicomReadOptions): Promise<DecodedImage[]> {
   const bad = (what: string, fix: string): MedpipeError => new MedpipeError('BAD_FILE', `${file}: ${what}`, { file, fix });
   const { dataSet, syntaxUid, encodingNote } = parse(bytes, file);
   const syntax = TRANSFER_SYNTAXES[syntaxUid];
@@ -77,7 +91,7 @@ export async function decodeDicom(bytes: Uint8Array, file: string, options: Dico
   }
 
   const px = pixelModule(dataSet, bad);
-  const frameCount = Math.max(1, dataSet.intString('x00280008') ?? 1);
+  const frameCount = numberOfFrames(dataSet.string('x00280008'), bad);
   const wanted = selectFrames(options.frames ?? 'all', frameCount, file);
   const channels = outputChannels(px);
   if (px.rows * px.cols * channels > MAX_FRAME_VALUES) {
@@ -91,6 +105,15 @@ export async function decodeDicom(bytes: Uint8Array, file: string, options: Dico
   // Float Pixel Data has no representable range; the values' own extremes stand in for it.
   if (px.floatBits) meta = { ...meta, range: dataRange(frames) };
   return frames.map((data, i) => ({ data, shape: [px.rows, px.cols, channels], meta: Object.freeze({ ...meta, frame: wanted[i] }) }));
+}
+
+/** Number of Frames (IS): absent or empty means 1; anything but a whole number is a damaged header. */
+function numberOfFrames(text: string | undefined, bad: (what: string, fix: string) => MedpipeError): number {
+  const trimmed = text?.replace(/\0/g, '').trim() ?? '';
+  if (trimmed === '') return 1;
+  const n = Number(trimmed);
+  if (!Number.isInteger(n) || n < 0) throw bad(`has Number of Frames "${trimmed.slice(0, 16)}", which is not a whole number.`, 'The image header is damaged; re-export the file from its source.');
+  return Math.max(1, n);
 }
 
 /** Frames larger than this many values are refused before anything is allocated. */
