@@ -101,6 +101,24 @@ Edge('Float Pixel Data is read as stored; the range is the data\'s own', async (
   assert.equal(image.meta.range, [Math.min(...stored), Math.max(...stored)]);
 });
 
+Edge('odd-length pixel data: a 3×3 RGB image with its pad byte, without it, and followed by trailing padding', async () => {
+  const bytes = new Uint8Array(await readFile(fixture('SC_rgb_small_odd.dcm')));
+  const [padded] = await decodeDicom(bytes, 'padded.dcm');
+  // pydicom's values (the corpus suite checks the whole file): first pixel, first of the second row, last.
+  assert.equal(Array.from(padded.data.slice(0, 3)), [166, 141, 52]);
+  assert.equal(Array.from(padded.data.slice(9, 12)), [63, 87, 176]);
+  assert.equal(Array.from(padded.data.slice(24)), [158, 158, 158]);
+  const ds = dicomParser.parseDicom(bytes);
+  const at = ds.elements.x7fe00010.dataOffset;
+  assert.is(ds.elements.x7fe00010.length, 28);
+  // A non-conformant writer: length 27, no pad byte, then a Data Set Trailing Padding element.
+  const unpadded = concat(bytes.slice(0, at - 4), new Uint8Array(u32(27)), bytes.slice(at, at + 27), new Uint8Array([...u16(0xfffc), ...u16(0xfffc), 0x4f, 0x42, 0, 0, ...u32(2), 0, 0]));
+  const [odd] = await decodeDicom(unpadded, 'unpadded.dcm');
+  assert.equal(Array.from(odd.data), Array.from(padded.data));
+  const short = concat(bytes.slice(0, at - 4), new Uint8Array(u32(26)), bytes.slice(at, at + 26));
+  assert.match((await failure(() => decodeDicom(short, 'short.dcm'))).message, /truncated: Pixel Data holds 26 bytes/);
+});
+
 // ---------------------------------------------------------------- encapsulated pixel data surgery
 
 interface Source {
