@@ -13,7 +13,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeDicom, readDicom } from '../src/io/dicom.ts';
 import { expandSegmented } from '../src/io/dicom-lut.ts';
+import { concat as concatParts } from './helpers/dicom-writer.ts';
 import { failure } from './helpers/expect-error.ts';
+
+const concat = (...parts: Uint8Array[]): Uint8Array => concatParts(parts);
 
 const require = createRequire(import.meta.url);
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'dicom');
@@ -154,16 +157,6 @@ function encapsulated(fragments: readonly Uint8Array[], ending: Ending, table: r
   if (ending === 'sequence-with-length') bytes.push(...item(0xe0dd, [], 4)); // a length field that is not 0, and no content
   if (ending === 'padding') bytes.push(...u16(0xfffc), ...u16(0xfffc), 0x4f, 0x42, 0, 0, ...u32(4), 0, 0, 0, 0);
   return new Uint8Array(bytes);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Inserts (0028,0008) Number of Frames before (0028,0010) Rows in an Explicit VR LE data set. */

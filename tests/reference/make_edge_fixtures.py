@@ -51,6 +51,14 @@ def base(n, rows, cols, modality='OT', sop=SC):
     return ds
 
 
+def pixel_format(ds, photometric, allocated, stored, signed):
+    ds.PhotometricInterpretation = photometric
+    ds.BitsAllocated = allocated
+    ds.BitsStored = stored
+    ds.HighBit = stored - 1
+    ds.PixelRepresentation = 1 if signed else 0
+
+
 def ramp(rows, cols, lo, hi):
     y, x = np.mgrid[0:rows, 0:cols]
     return (lo + (hi - lo) * ((x * 7 + y * 13) % (rows + cols)) / (rows + cols - 1)).round().astype(np.int64)
@@ -66,11 +74,7 @@ def palette_luts():
 
 def palette(n, name, big_endian=False, rle=False):
     ds = base(n, 48, 64)
-    ds.PhotometricInterpretation = 'PALETTE COLOR'
-    ds.BitsAllocated = 8
-    ds.BitsStored = 8
-    ds.HighBit = 7
-    ds.PixelRepresentation = 0
+    pixel_format(ds, 'PALETTE COLOR', 8, 8, signed=False)
     for colour, lut in zip(('Red', 'Green', 'Blue'), palette_luts()):
         setattr(ds, f'{colour}PaletteColorLookupTableDescriptor', [256, 0, 16])
         data = lut.astype('>u2' if big_endian else '<u2').tobytes()
@@ -87,11 +91,7 @@ def palette(n, name, big_endian=False, rle=False):
 
 def segmented_palette(n):
     ds = base(n, 32, 40)
-    ds.PhotometricInterpretation = 'PALETTE COLOR'
-    ds.BitsAllocated = 16
-    ds.BitsStored = 12
-    ds.HighBit = 11
-    ds.PixelRepresentation = 0
+    pixel_format(ds, 'PALETTE COLOR', 16, 12, signed=False)
     # 4096 entries: a discrete start, linear ramps, and an indirect copy of the first two segments.
     red = [0, 3, 0, 100, 200, 1, 1000, 60000, 1, 1000, 100, 2, 2, 0, 0, 1, 1090, 0]
     green = [0, 1, 65535, 1, 4095, 0]
@@ -106,11 +106,7 @@ def segmented_palette(n):
 
 def modality_lut(n):
     ds = base(n, 40, 36, modality='CT')
-    ds.PhotometricInterpretation = 'MONOCHROME1'
-    ds.BitsAllocated = 16
-    ds.BitsStored = 12
-    ds.HighBit = 11
-    ds.PixelRepresentation = 1
+    pixel_format(ds, 'MONOCHROME1', 16, 12, signed=True)
     item = Dataset()
     item.LUTDescriptor = [1024, -512, 16]
     item['LUTDescriptor'].VR = 'SS'
@@ -125,11 +121,7 @@ def modality_lut(n):
 
 def int32_signed(n):
     ds = base(n, 12, 10)
-    ds.PhotometricInterpretation = 'MONOCHROME2'
-    ds.BitsAllocated = 32
-    ds.BitsStored = 32
-    ds.HighBit = 31
-    ds.PixelRepresentation = 1
+    pixel_format(ds, 'MONOCHROME2', 32, 32, signed=True)
     ds.NumberOfFrames = 2
     ds.RescaleSlope = '0.5'
     ds.RescaleIntercept = '-100'
@@ -148,11 +140,7 @@ def float32(n):
 
 def rtdose(n):
     ds = base(n, 8, 6, modality='RTDOSE', sop='1.2.840.10008.5.1.4.1.1.481.2')
-    ds.PhotometricInterpretation = 'MONOCHROME2'
-    ds.BitsAllocated = 32
-    ds.BitsStored = 32
-    ds.HighBit = 31
-    ds.PixelRepresentation = 0
+    pixel_format(ds, 'MONOCHROME2', 32, 32, signed=False)
     ds.NumberOfFrames = 3
     ds.DoseUnits = 'GY'
     ds.DoseType = 'PHYSICAL'
