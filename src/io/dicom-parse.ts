@@ -37,6 +37,9 @@ export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
 /** dicom-parser's DataSet class; its type declarations describe only the interface. */
 const DataSetClass = (dicomParser as unknown as { DataSet: new (parser: unknown, byteArray: Uint8Array, elements: Record<string, Element>) => DataSet }).DataSet;
 
+/** How dicom-parser words a read past the end of its buffer: a cut-short file, or a damaged length. */
+const RUNS_PAST_END = /overrun|past (the )?end|beyond|exceed|byteArray. length|eof|greater than or equal/i;
+
 const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
 
 type Layout = 'part10' | 'meta-only' | 'bare';
@@ -65,7 +68,7 @@ export function parseDicomBytes(bytes: Uint8Array, layout: Layout): ParsedDicom 
   } catch (error) {
     if (error instanceof ParseError) throw error;
     const text = parserText(error);
-    throw new ParseError(text, /overrun|past (the )?end|beyond|exceed|byteArray. length|eof|greater than or equal/i.test(text));
+    throw new ParseError(text, RUNS_PAST_END.test(text));
   }
 }
 
@@ -81,7 +84,7 @@ function parseLayout(bytes: Uint8Array, layout: Layout): ParsedDicom {
   }
   if (start >= byteArray.length) throw new ParseError('the file ends before its data set begins', true);
   const bigEndian = declared === EXPLICIT_BE;
-  const explicit = start >= byteArray.length || hasExplicitVr(byteArray, start);
+  const explicit = hasExplicitVr(byteArray, start);
   const declaredExplicit = declared !== IMPLICIT_LE;
   const encodingNote =
     explicit === declaredExplicit ? undefined : `its data set is ${explicit ? 'Explicit' : 'Implicit'} VR although the transfer syntax says otherwise; read as written`;
@@ -94,7 +97,7 @@ function parseLayout(bytes: Uint8Array, layout: Layout): ParsedDicom {
     if (explicit) dicomParser.parseDicomDataSetExplicit(dataSet, stream, byteArray.length, options);
     else dicomParser.parseDicomDataSetImplicit(dataSet, stream, byteArray.length, options);
   } catch (error) {
-    throw new ParseError(parserText(error), /overrun|past (the )?end|beyond|exceed|byteArray. length|eof/i.test(parserText(error)));
+    throw new ParseError(parserText(error), RUNS_PAST_END.test(parserText(error)));
   }
   // Implicit VR parsing stops quietly when an element's length runs past the end; reading its value
   // later would then fail. A length past the end is a cut-short or damaged file, whatever the VR.
@@ -104,7 +107,7 @@ function parseLayout(bytes: Uint8Array, layout: Layout): ParsedDicom {
     }
   }
   for (const [tag, element] of Object.entries(meta?.dataSet.elements ?? {})) dataSet.elements[tag] = element;
-  const pixelData = dataSet.elements.x7fe00010 as (Element & { hadUndefinedLength?: boolean }) | undefined;
+  const pixelData = dataSet.elements.x7fe00010 as Element | undefined;
   let fragments: Fragments | undefined;
   if (pixelData && pixelData.length === 0xffffffff) {
     fragments = readFragments(byteArray, pixelData.dataOffset);
