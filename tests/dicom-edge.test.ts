@@ -122,6 +122,16 @@ Edge('odd-length pixel data: a 3×3 RGB image with its pad byte, without it, and
   assert.match((await failure(() => decodeDicom(short, 'short.dcm'))).message, /truncated: Pixel Data holds 26 bytes/);
 });
 
+Edge('a data set written in Implicit VR under an Explicit VR JPEG transfer syntax is read as written, and meta says so', async () => {
+  const [image] = await readDicom(fixture('SC_rgb_jpeg.dcm'));
+  assert.equal([...image.shape], [256, 256, 3]);
+  assert.match(String(image.meta.encodingNote), /Implicit VR although the transfer syntax says otherwise/);
+  // A near-grey card averaging 244 in pydicom and GDCM (the corpus suite compares every value); read
+  // as YCbCr, as libjpeg would without the RGB marker medpipe adds, its red channel comes out near 255.
+  const mean = image.data.reduce((a, b) => a + b, 0) / image.data.length;
+  assert.ok(Math.abs(mean - 244) < 0.5, `mean ${mean}`);
+});
+
 // ---------------------------------------------------------------- encapsulated pixel data surgery
 
 interface Source {
