@@ -70,7 +70,11 @@ let compiled: WebAssembly.Module | undefined;
 let instance: { exports: Exports; messages: string[] } | undefined;
 
 function wasmPath(): string {
-  return path.join(path.dirname(require.resolve('dcmjs-codecs')), 'dcmjs-native-codecs.wasm');
+  try {
+    return path.join(path.dirname(require.resolve('dcmjs-codecs')), 'dcmjs-native-codecs.wasm');
+  } catch {
+    throw new IjgError('the JPEG decoder for 12-bit and lossless JPEG (npm package dcmjs-codecs) is not installed; run `npm install`');
+  }
 }
 
 function text(memory: WebAssembly.Memory, pointer: number, length: number): string {
