@@ -17,7 +17,7 @@ import * as assert from 'uvu/assert';
 import type { DecodedImage } from '../src/data/types.ts';
 import { decodeFile } from '../src/io/read-image.ts';
 import { MedpipeError } from '../src/runtime/errors.ts';
-import { compareValues, referenceValues, runCorpusReference, type CorpusEntry } from './reference/dicom-corpus-check.ts';
+import { compareValues, LOSSY_TOLERANCE, referenceValues, runCorpusReference, type CorpusEntry } from './reference/dicom-corpus-check.ts';
 import { pythonHas } from './reference/dicom-nifti-check.ts';
 
 type Outcome = 'pydicom' | 'gdcm' | 'refused' | 'unverified' | 'FAILED';
@@ -26,6 +26,8 @@ interface Result {
   readonly entry: CorpusEntry;
   readonly outcome: Outcome;
   readonly detail: string;
+  /** For lossy files matched to pydicom: largest and mean |Δ| in stored units. */
+  readonly lossy?: { readonly maxAbs: number; readonly meanAbs: number };
 }
 
 const tools = pythonHas(['pydicom', 'numpy', 'gdcm']);
@@ -75,7 +77,7 @@ async function judge(entry: CorpusEntry, out: string): Promise<Result> {
   let pydicomDetail = entry.reason ?? '';
   if (entry.status === 'decoded' && entry.pydicom) {
     const d = compareValues(values, referenceValues(out, entry.pydicom), lossy, unit);
-    if (d.same) return { entry, outcome: 'pydicom', detail: lossy ? `max |Δ| ${d.maxAbs}, mean ${d.meanAbs.toFixed(3)}` : 'exact' };
+    if (d.same) return { entry, outcome: 'pydicom', detail: lossy ? `max |Δ| ${d.maxAbs}, mean ${d.meanAbs.toFixed(3)}` : 'exact', ...(lossy ? { lossy: { maxAbs: d.maxAbs / unit, meanAbs: d.meanAbs / unit } } : {}) };
     pydicomDetail = `pydicom differs (max |Δ| ${d.maxAbs}; ${d.first})`;
   }
   const g = entry.gdcm;
@@ -117,6 +119,9 @@ function report(results: readonly Result[], pydicom: string, gdcm: string | null
   const debian = results.filter((r) => r.entry.debian && r.entry.status === 'decoded');
   const debianMatched = debian.filter((r) => r.outcome === 'pydicom' || r.outcome === 'gdcm').length;
   lines.push(`    Debian pydicom data: ${debianMatched} / ${debian.length} pydicom-decodable files matched; ${results.filter((r) => r.entry.debian).length - debian.length} more files refused as expected or listed below`);
+  const lossy = results.filter((r) => r.lossy);
+  const worst = (key: 'maxAbs' | 'meanAbs'): number => Math.max(0, ...lossy.map((r) => r.lossy![key]));
+  lines.push(`    lossy files: ${lossy.length}, largest |Δ| ${worst('maxAbs')} stored units, largest mean |Δ| ${worst('meanAbs').toFixed(3)} (tolerance ${LOSSY_TOLERANCE.maxAbs} / ${LOSSY_TOLERANCE.meanAbs}); lossless files: exact`);
   lines.push(`    matched pydicom ${count('pydicom')}, matched GDCM where pydicom differs ${count('gdcm')}, refused ${count('refused')}, unverified ${count('unverified')}, failed ${count('FAILED')}`);
   for (const r of results.filter((x) => x.outcome === 'gdcm' || x.outcome === 'unverified' || (x.outcome === 'refused' && x.entry.status === 'undecodable'))) {
     lines.push(`    ${r.outcome.padEnd(10)} ${r.entry.name}: ${r.detail}`);

@@ -47,10 +47,12 @@ export function referenceValues(out: string, file: string): Float32Array {
 /**
  * Lossy codecs are decoded by different libraries on each side (libjpeg-turbo, DCMTK's IJG and
  * OpenJPEG here; GDCM's IJG and OpenJPEG there), whose inverse DCT, colour conversion and chroma
- * upsampling round differently. The tolerance is in stored units: values may differ by at most
- * `maxAbs` × |scale| anywhere, and by at most `meanAbs` × |scale| on average.
+ * upsampling may round differently. The tolerance is in stored units: values may differ by at most
+ * `maxAbs` × |scale| anywhere, and by at most `meanAbs` × |scale| on average. (On Debian's pydicom
+ * data every lossy file agrees exactly; on pydicom-data and Cornerstone's test images the largest
+ * difference seen is 1.)
  */
-export const LOSSY_TOLERANCE = { maxAbs: 4, meanAbs: 0.5 } as const;
+export const LOSSY_TOLERANCE = { maxAbs: 2, meanAbs: 0.1 } as const;
 
 export interface Difference {
   readonly same: boolean;
