@@ -19,7 +19,7 @@ export interface ReadImageOptions {
 }
 
 /** Decoder version: part of every per-file cache key, bump when decoding changes. */
-export const DECODER_VERSION = 1;
+export const DECODER_VERSION = 2;
 
 /**
  * Reads one image the way `ingest` does, with real values: 8-bit files in [0, 255], 16-bit in
