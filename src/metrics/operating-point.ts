@@ -117,3 +117,24 @@ export function checkRule(rule: ThresholdRule): void {
   }
   throw bad(`must be a number, 'youden', { sensitivity } or { specificity }, got ${JSON.stringify(rule)}`);
 }
+
+/** The decision rule when evaluate is given none: Youden's J on validation. */
+export const DEFAULT_THRESHOLD_RULE: ThresholdRule = 'youden';
+
+/**
+ * The evaluate stage's threshold: the configured rule, else Youden's J on validation. A configured
+ * rule that cannot apply is an error; the default falls back to 0.5 with a warning when the
+ * validation split lacks a class (nothing to choose on).
+ * @example
+ *   const { threshold, source, warning } = thresholdForEvaluation(valLabels, valScores, config.threshold);
+ */
+export function thresholdForEvaluation(labels: ArrayLike<number>, scores: ArrayLike<number>, configured: ThresholdRule | undefined): ChosenThreshold & { readonly warning?: string } {
+  if (configured !== undefined) return chooseThreshold(labels, scores, configured);
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++;
+  if (positives === 0 || positives === labels.length) {
+    const warning = `the validation split has only one class (${labels.length} images), so no threshold can be chosen on it: using 0.5. Results at 0.5 are not tuned to this model.`;
+    return { threshold: 0.5, source: 'default 0.5 (the validation split has only one class)', rule: 0.5, warning };
+  }
+  return chooseThreshold(labels, scores, DEFAULT_THRESHOLD_RULE);
+}
