@@ -67,9 +67,9 @@ ${provenanceSection(run)}
   return page.value;
 }
 
-/** Writes report.html into `outDir` and returns its path. */
-export async function writeReportHtml(outDir: string, input: ReportInput): Promise<string> {
-  const path = join(outDir, REPORT_FILE);
+/** Writes the report (report.html unless named) into `outDir` and returns its path. */
+export async function writeReportHtml(outDir: string, input: ReportInput, name = REPORT_FILE): Promise<string> {
+  const path = join(outDir, name);
   await writeFileAtomic(path, await renderReportHtml(input));
   return path;
 }
