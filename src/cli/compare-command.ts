@@ -46,7 +46,9 @@ export function formatComparison(c: RunComparison): string {
   for (const d of c.run) lines.push(`  ${d.field}: ${show(d.a)} -> ${show(d.b)}`);
   for (const d of c.config) lines.push(`  ${d.stage}.${d.field}: ${show(d.a)} -> ${show(d.b)}`);
   lines.push('', `test metrics (difference = run #${b.number} - run #${a.number}):`);
-  const shown = c.metrics.filter((m) => m.a !== null || m.b !== null);
+  const order = Object.keys(METRIC_LABELS);
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  const shown = c.metrics.filter((m) => m.a !== null || m.b !== null).sort((x, y) => rank(x.name) - rank(y.name) || x.name.localeCompare(y.name));
   const width = Math.max(...shown.map((m) => (METRIC_LABELS[m.name] ?? m.name).length), 6);
   lines.push(`  ${'metric'.padEnd(width)}  ${`#${a.number}`.padStart(8)}  ${`#${b.number}`.padStart(8)}  ${'diff'.padStart(8)}`);
   for (const m of shown) lines.push(`  ${(METRIC_LABELS[m.name] ?? m.name).padEnd(width)}  ${f(m.a).padStart(8)}  ${f(m.b).padStart(8)}  ${signed(m.difference).padStart(8)}`);

@@ -11,9 +11,9 @@ import { historyPath } from './database.ts';
 import { gitState, imagesOf, type RunRecord } from './record.ts';
 
 /** What the runtime knows when a run ends; git state, version and documents are added here. */
-export type FinishedRun = Pick<RunRecord, 'runId' | 'pipeline' | 'startedAt' | 'ms' | 'ok' | 'error' | 'seed' | 'backend' | 'cacheHits' | 'stages' | 'files'> & {
+export type FinishedRun = Pick<RunRecord, 'runId' | 'pipeline' | 'startedAt' | 'ms' | 'ok' | 'error' | 'seed' | 'backend' | 'cacheHits' | 'stages' | 'files' | 'git'> & {
   readonly outDir: string;
-  /** The pipeline file's folder: its git commit and dirty flag are recorded. */
+  /** The pipeline file's folder: its git commit and dirty flag are read here unless `git` is given (taken at the start). */
   readonly baseDir: string;
 };
 
@@ -44,7 +44,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     ...run,
     // The backend that trained the model; the run's own is only a prediction when every stage was cached.
     backend: evaluation?.context.training.backend ?? run.backend,
-    git: gitState(run.baseDir),
+    git: run.git ?? gitState(run.baseDir),
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
     ...(evaluation ? { evaluation, images: imagesOf(run.outDir, evaluation) } : {}),

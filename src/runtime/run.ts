@@ -81,6 +81,8 @@ async function execute(
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   let cacheHits = 0;
   const session = new Session(pipeline, options);
+  // The code a run used is the code at its start (a commit during a long run must not be credited to it).
+  const git = options.history === false ? undefined : (await import('../history/record.ts')).gitState(session.baseDir);
   const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
   const emit = (event: RunEvent) => emitRaw(event);
   const summaries: { stage: string; kind: string; key: string; cached: boolean; ms: number; summary?: string }[] = [];
@@ -88,7 +90,7 @@ async function execute(
   const finish = async (ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
     const { finishRun } = await import('../history/finish-run.ts');
     const stages = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
-    const base = { runId, pipeline: pipeline.name, startedAt, ms: Date.now() - started, ok, seed: session.seed, backend: session.backendName, outDir, baseDir: session.baseDir, cacheHits, stages, files };
+    const base = { runId, pipeline: pipeline.name, startedAt, ms: Date.now() - started, ok, git, seed: session.seed, backend: session.backendName, outDir, baseDir: session.baseDir, cacheHits, stages, files };
     const done = await finishRun(error ? { ...base, error: `${error.code}: ${error.message}` } : base, { history: options.history, cacheDir: session.store.dir }).catch((e: Error) => ({ files: [], warnings: [e.message], number: undefined, historyPath: undefined }));
     for (const message of done.warnings) emit({ type: 'log', at: Date.now(), level: 'warn', message });
     if (done.number !== undefined) emit({ type: 'log', at: Date.now(), level: 'info', message: `recorded as run #${done.number} in ${done.historyPath} (medpipe report ${done.number})` });
