@@ -85,6 +85,28 @@ B('the interval of a mean matches the normal theory one; BCa moves with skew', (
   assert.ok(ci2.bca!.upper > ci2.percentile.upper && ci2.bca!.lower > ci2.percentile.lower, JSON.stringify(ci2));
 });
 
+B('multi-class: every class keeps its count; intervals of macro metrics come out the same way', () => {
+  const rng = createRng(13);
+  const labels = Array.from({ length: 300 }, (_, i) => (i < 150 ? 0 : i < 250 ? 1 : 2));
+  const predicted = labels.map((y) => (rng.next() < 0.8 ? y : (y + 1 + rng.int(2)) % 3));
+  const plan = bootstrapPlan(labels, { seed: 5, resamples: 500 });
+  for (let b = 0; b < 20; b++) {
+    const idx = Array.from(plan.resample(b));
+    assert.equal([0, 1, 2].map((c) => idx.filter((i) => labels[i] === c).length), [150, 100, 50]);
+  }
+  const ci = bootstrapIntervals(plan, (idx) => {
+    const recall = [0, 1, 2].map((c) => {
+      const members = Array.from(idx).filter((i) => labels[i] === c);
+      return members.filter((i) => predicted[i] === c).length / members.length;
+    });
+    return { accuracy: Array.from(idx).filter((i) => predicted[i] === labels[i]).length / idx.length, macroRecall: recall.reduce((a, r) => a + r, 0) / 3 };
+  });
+  for (const key of ['accuracy', 'macroRecall'] as const) {
+    assert.ok(ci[key].percentile.lower < ci[key].estimate && ci[key].estimate < ci[key].percentile.upper, key);
+    assert.ok(ci[key].bca!.upper - ci[key].bca!.lower < 0.15, `${key}: a usable interval`);
+  }
+});
+
 B('undefined resamples are counted, not averaged in; bad settings are errors with a fix', () => {
   const labels = [0, 1, 0, 1];
   const plan = bootstrapPlan(labels, { seed: 1, resamples: 100 });

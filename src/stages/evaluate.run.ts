@@ -163,7 +163,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   encode: (e) => gradCamToBlobs(encodeWithModel(e)),
   decode: (artifact) => decodeWithModel<Evaluated>(gradCamFromBlobs(artifact)),
   summary: (e) =>
-    `test: auc ${fmt(e.metrics.auc)}, accuracy ${fmt(e.metrics.accuracy)}, recall ${fmt(e.metrics.recall)}, specificity ${fmt(e.metrics.specificity)} at threshold ${fmt(e.metrics.threshold)}`,
+    `test: auc ${fmt(e.metrics.auc)}${ciText(e.clinical.intervals.auc)}, accuracy ${fmt(e.metrics.accuracy)}, recall ${fmt(e.metrics.recall)}, specificity ${fmt(e.metrics.specificity)} at threshold ${fmt(e.metrics.threshold)}`,
   async export(e, outDir) {
     const files: string[] = [];
     const write = async (name: string, text: string) => {
@@ -202,6 +202,11 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : 'n/a';
+}
+
+/** " (95% CI 0.949–0.982)" from the BCa interval, or nothing when it is undefined. */
+function ciText(ci: { readonly bca: { lower: number; upper: number } | null; readonly level: number } | undefined): string {
+  return ci?.bca && Number.isFinite(ci.bca.lower) ? ` (${Math.round(ci.level * 100)}% CI ${ci.bca.lower.toFixed(3)}–${ci.bca.upper.toFixed(3)})` : '';
 }
 
 function csvField(value: string): string {
