@@ -73,6 +73,8 @@ export function bootstrapPlan(labels: ArrayLike<number>, options: ResampleOption
   });
   const strataList = [...strata.keys()].sort((a, b) => a - b).map((k) => strata.get(k)!);
   const seed = options.seed;
+  // Without groups every unit is one sample and every resample has n of them: fill a typed array directly.
+  const single = units.every((u) => u.indices.length === 1) ? strataList.map((stratum) => Int32Array.from(stratum, (u) => units[u]!.indices[0]!)) : undefined;
   return {
     n,
     resamples,
@@ -82,9 +84,15 @@ export function bootstrapPlan(labels: ArrayLike<number>, options: ResampleOption
     units: units.length,
     resample(b: number): Int32Array {
       const rng = createRng(deriveSeed(seed, 'bootstrap', b));
+      if (single) {
+        const out = new Int32Array(n);
+        let at = 0;
+        for (const stratum of single) for (let k = 0; k < stratum.length; k++) out[at++] = stratum[rng.int(stratum.length)]!;
+        return out;
+      }
       const out: number[] = [];
       for (const stratum of strataList) {
-        for (let k = 0; k < stratum.length; k++) out.push(...units[stratum[rng.int(stratum.length)]!]!.indices);
+        for (let k = 0; k < stratum.length; k++) for (const i of units[stratum[rng.int(stratum.length)]!]!.indices) out.push(i);
       }
       return Int32Array.from(out);
     },

@@ -148,11 +148,11 @@ export interface LogisticCalibration {
 
 /**
  * Logistic recalibration fits (Cox 1958; Steyerberg's "calibration intercept and slope"), by
- * Newton–Raphson on the exact log-likelihood.
+ * Newton–Raphson on the exact log-likelihood; `start` (a nearby fit) only speeds it up.
  * @example
  *   logisticCalibration(labels, scores); // { intercept: 0.02, slope: 0.91, … }
  */
-export function logisticCalibration(labels: ArrayLike<number>, scores: ArrayLike<number>): LogisticCalibration {
+export function logisticCalibration(labels: ArrayLike<number>, scores: ArrayLike<number>, start?: LogisticCalibration): LogisticCalibration {
   const { n, positives } = checkProbabilities(labels, scores);
   const x = Float64Array.from({ length: n }, (_, i) => logit(scores[i]!));
   const y = Float64Array.from(labels as ArrayLike<number>);
@@ -161,55 +161,66 @@ export function logisticCalibration(labels: ArrayLike<number>, scores: ArrayLike
     notes.push('calibration intercept and slope: only one class is present, so they are undefined.');
     return { intercept: Number.NaN, slope: Number.NaN, slopeFitIntercept: Number.NaN, notes };
   }
-  const offsetFit = fitLogistic(x, y, true);
-  const slopeFit = fitLogistic(x, y, false);
+  const offsetFit = fitLogistic(x, y, true, start && [start.intercept, 1]);
+  const slopeFit = fitLogistic(x, y, false, start && [start.slopeFitIntercept, start.slope]);
   if (!slopeFit) notes.push('calibration slope: the classes are perfectly separated by the score, so the slope is infinite (no maximum-likelihood fit).');
   if (!offsetFit) notes.push('calibration intercept: the fit did not converge.');
   return { intercept: offsetFit ? offsetFit[0] : Number.NaN, slope: slopeFit ? slopeFit[1] : Number.NaN, slopeFitIntercept: slopeFit ? slopeFit[0] : Number.NaN, notes };
 }
 
-const sigmoid = (t: number) => (t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t)));
-
-function logLikelihood(x: Float64Array, y: Float64Array, a: number, b: number): number {
-  let ll = 0;
-  for (let i = 0; i < x.length; i++) {
-    const t = a + b * x[i]!;
-    // log σ(t) = −log(1 + e^(−t)), computed stably for both signs.
-    const logP = t >= 0 ? -Math.log1p(Math.exp(-t)) : t - Math.log1p(Math.exp(t));
-    const log1mP = t >= 0 ? -t - Math.log1p(Math.exp(-t)) : -Math.log1p(Math.exp(t));
-    ll += y[i]! * logP + (1 - y[i]!) * log1mP;
-  }
-  return ll;
-}
-
 /**
- * Maximises the likelihood of y ~ Bernoulli(σ(a + b·x)); with `offset`, b is fixed at 1.
+ * Maximises the likelihood of y ~ Bernoulli(σ(a + b·x)); with `offset`, b is fixed at 1. Newton's
+ * method with step halving (each pass computes the log-likelihood, gradient and Hessian at once;
+ * a pass that finds the likelihood lower than before halves the last step instead). `start`, e.g.
+ * the fit on all samples when fitting bootstrap resamples, saves most iterations.
  * Returns [a, b], or undefined when it does not converge (separated data).
  */
-export function fitLogistic(x: Float64Array, y: Float64Array, offset: boolean): [number, number] | undefined {
-  const mean = y.reduce((s, v) => s + v, 0) / y.length;
-  let a = Math.log(mean / (1 - mean));
-  let b = offset ? 1 : 0;
-  if (offset) a -= x.reduce((s, v) => s + v, 0) / x.length;
-  let ll = logLikelihood(x, y, a, b);
+export function fitLogistic(x: Float64Array, y: Float64Array, offset: boolean, start?: readonly [number, number]): [number, number] | undefined {
+  let a: number;
+  let b: number;
+  if (start && Number.isFinite(start[0]) && Number.isFinite(start[1])) [a, b] = [start[0], offset ? 1 : start[1]];
+  else {
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    a = Math.log(mean / (1 - mean)) - (offset ? x.reduce((s, v) => s + v, 0) / x.length : 0);
+    b = offset ? 1 : 0;
+  }
+  let best = -Infinity;
+  let da = 0;
+  let db = 0;
+  let step = 0;
   for (let iter = 0; iter < 200; iter++) {
+    let ll = 0;
     let ga = 0;
     let gb = 0;
     let haa = 0;
     let hab = 0;
     let hbb = 0;
     for (let i = 0; i < x.length; i++) {
-      const mu = sigmoid(a + b * x[i]!);
-      const r = y[i]! - mu;
+      const xi = x[i]!;
+      const yi = y[i]!;
+      const t = a + b * xi;
+      // log σ(t) and log(1 − σ(t)), stable for both signs of t.
+      const e = Math.exp(-Math.abs(t));
+      const softplus = Math.log1p(e);
+      ll += t >= 0 ? -softplus - (1 - yi) * t : yi * t - softplus;
+      const mu = t >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const r = yi - mu;
       const w = mu * (1 - mu);
       ga += r;
-      gb += r * x[i]!;
+      gb += r * xi;
       haa += w;
-      hab += w * x[i]!;
-      hbb += w * x[i]! * x[i]!;
+      hab += w * xi;
+      hbb += w * xi * xi;
     }
-    let da: number;
-    let db: number;
+    if (ll < best - 1e-12 * Math.abs(best)) {
+      // Overshot: go back half of the last step.
+      step /= 2;
+      if (step < 1e-10) return undefined;
+      a -= step * da;
+      b -= step * db;
+      continue;
+    }
+    best = ll;
     if (offset) {
       da = haa > 0 ? ga / haa : 0;
       db = 0;
@@ -219,19 +230,11 @@ export function fitLogistic(x: Float64Array, y: Float64Array, offset: boolean): 
       da = (hbb * ga - hab * gb) / det;
       db = (haa * gb - hab * ga) / det;
     }
-    // Step halving keeps every step an ascent (Newton can overshoot far from the optimum).
-    let step = 1;
-    let next = logLikelihood(x, y, a + da, b + db);
-    while (next < ll - 1e-12 * Math.abs(ll) && step > 1e-10) {
-      step /= 2;
-      next = logLikelihood(x, y, a + step * da, b + step * db);
-    }
-    a += step * da;
-    b += step * db;
-    const moved = Math.abs(step * da) + Math.abs(step * db);
-    ll = next;
+    a += da;
+    b += db;
+    step = 1;
     if (!Number.isFinite(a) || !Number.isFinite(b) || Math.abs(b) > 1e6) return undefined;
-    if (moved < 1e-13 * (1 + Math.abs(a) + Math.abs(b))) return [a, b];
+    if (Math.abs(da) + Math.abs(db) < 1e-10 * (1 + Math.abs(a) + Math.abs(b))) return [a, b];
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
  */
 import { binaryMetrics, type BinaryMetrics } from './binary-metrics.ts';
 import { bootstrapIntervals, bootstrapPlan, pick, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type BootstrapInterval, type BootstrapPlan } from './bootstrap.ts';
-import { brierScore, calibrationCurve, eceOf, logisticCalibration, scoreHistogram, type Binning, type CalibrationCurve } from './calibration.ts';
+import { brierScore, calibrationCurve, eceOf, logisticCalibration, scoreHistogram, type Binning, type CalibrationCurve, type LogisticCalibration } from './calibration.ts';
 import { confusionAt } from './confusion.ts';
 import { countMetrics } from './binary-metrics.ts';
 import { curveBand, type CurveBand } from './curve-bands.ts';
@@ -111,12 +111,13 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
   const method = describe(plan);
   const binning = { bins: options.binning?.bins ?? 10, strategy: options.binning?.strategy ?? 'uniform' } as const;
 
+  const allFit = logisticCalibration(labels, scores);
   const main = labelled(
     bootstrapIntervals(plan, (idx) => {
       const y = pick(labels, idx);
       const s = pick(scores, idx);
       const m: BinaryMetrics = binaryMetrics(y, s, { threshold: options.threshold, sensitivity: options.sensitivityTarget });
-      return { ...Object.fromEntries(CI_METRICS.map((k) => [k, m[k]])), ...calibrationValues(y, s, binning) } as Record<CiMetric, number>;
+      return { ...Object.fromEntries(CI_METRICS.map((k) => [k, m[k]])), ...calibrationValues(y, s, binning, allFit) } as Record<CiMetric, number>;
     }, { level }),
     method,
   );
@@ -128,7 +129,7 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
     binning: { ...binning, rule: `${binning.bins} ${binning.strategy === 'uniform' ? 'equal-width' : 'equal-count (quantile)'} bins over [0, 1]; a score on an inner edge falls in the lower bin (scikit-learn calibration_curve)` },
     curve,
     histogram: { edges: curve.edges, ...scoreHistogram(labels, scores, curve.edges) },
-    notes: logisticCalibration(labels, scores).notes,
+    notes: allFit.notes,
     ...(options.recalibrate ? { recalibrated: recalibrated(options.recalibrate, val, labels, scores, plan, binning, level, method) } : {}),
   };
 
@@ -146,9 +147,9 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
   };
 }
 
-/** Brier, ECE, calibration intercept and slope of one (re)sample. */
-function calibrationValues(y: Float64Array, s: Float64Array, binning: Binning): Record<(typeof CALIBRATION_METRICS)[number], number> {
-  const fit = logisticCalibration(y, s);
+/** Brier, ECE, calibration intercept and slope of one (re)sample; `start` (the all-sample fit) speeds the fits up. */
+function calibrationValues(y: Float64Array, s: Float64Array, binning: Binning, start?: LogisticCalibration): Record<(typeof CALIBRATION_METRICS)[number], number> {
+  const fit = logisticCalibration(y, s, start);
   return { brier: brierScore(y, s), ece: eceOf(calibrationCurve(y, s, binning), y.length), calibrationIntercept: fit.intercept, calibrationSlope: fit.slope };
 }
 
@@ -186,7 +187,8 @@ function recalibrated(
 ): NonNullable<CalibrationReport['recalibrated']> {
   const map = fitRecalibration(methodName, val.map((p) => p.label), val.map((p) => p.score));
   const calibrated = applyRecalibration(map, scores);
-  const ci = bootstrapIntervals(plan, (idx) => calibrationValues(pick(labels, idx), pick(calibrated, idx), binning), { level });
+  const start = logisticCalibration(labels, calibrated);
+  const ci = bootstrapIntervals(plan, (idx) => calibrationValues(pick(labels, idx), pick(calibrated, idx), binning, start), { level });
   return { map, fittedOn: 'validation', auc: rocAuc(labels, calibrated), curve: calibrationCurve(labels, calibrated, binning), metrics: labelled(ci, method) };
 }
 
