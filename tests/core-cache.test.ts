@@ -350,4 +350,15 @@ Cache('cancelling (AbortSignal) mid-fit ends the run as CANCELLED and keeps the 
   assert.ok((await stat(path.join(ctx.dir, 'cache', 'files.json'))).size > 0);
 });
 
+Cache('an entry whose meta holds NaN or Infinity (undefined metrics) is served, not rejected as damaged', async (ctx) => {
+  const { CacheStore } = await import('../src/runtime/cache-store.ts');
+  const store = new CacheStore(path.join(ctx.dir, 'nan-cache'));
+  await store.ensure();
+  const base = { key: 'k'.repeat(64), stage: 's', kind: 'evaluate', pipeline: 'p', inputs: {} as never, summary: 'x', ms: 1 };
+  await store.put(base, { meta: { auc: Number.NaN, slope: Number.POSITIVE_INFINITY, ok: 1 }, blobs: {} });
+  const entry = await store.get(base.key);
+  assert.ok(entry, 'the entry verifies');
+  assert.equal(entry!.meta, { auc: null, slope: null, ok: 1 }, 'as JSON stores them');
+});
+
 Cache.run();

@@ -133,9 +133,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   let source = await readFile(file, 'utf8');
   assert.match(source, /from 'medpipe'/);
   assert.match(source, /root: "\.\.\/data", classes: \["normal","pneumonia"\]/);
+  assert.match(source, /\.stage\(evaluate\(\)\);/, 'the threshold is chosen on validation (no fixed 0.5)');
   for (const [from, to] of [
     ['size: [64, 64], channels: 3', 'size: [16, 16], channels: 1'],
-    ['build.tutorialCnn()', 'build.tutorialCnn({ filters: [4, 4] })'],
+    ['build.tutorialCnn({ batchNormMomentum: \'auto\' })', 'build.tutorialCnn({ filters: [4, 4], batchNormMomentum: \'auto\' })'],
     ['epochs: 50', 'epochs: 1'],
   ] as const) {
     assert.ok(source.includes(from), `the template has ${from}`);

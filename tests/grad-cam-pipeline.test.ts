@@ -86,9 +86,8 @@ Pipeline('evaluate writes Grad-CAM pictures of chosen test images; cached rerun 
     assert.ok(file!.startsWith(`${outcome}_${String(i).padStart(4, '0')}_`), file);
     assert.ok(Number(strength) >= 0 && Number(strength) <= 1, `strength ${strength} in [0, 1]`);
   }
-  // Every outcome the test split has is represented (round-robin over TP, FN, FP, TN).
-  const threshold = 0.5;
-  const present = new Set(predictions.map((p) => (p[2] === '1' ? (Number(p[3]) >= threshold ? 'TP' : 'FN') : Number(p[3]) >= threshold ? 'FP' : 'TN')));
+  // Every outcome the test split has at evaluate's threshold (predictions.csv's `predicted`) is represented (round-robin over TP, FN, FP, TN).
+  const present = new Set(predictions.map((p) => (p[2] === '1' ? (p[4] === '1' ? 'TP' : 'FN') : p[4] === '1' ? 'FP' : 'TN')));
   const shown = new Set(index.slice(1).map((row) => row.split(',')[6]));
   for (const outcome of present) assert.ok(shown.has(outcome), `${outcome} shown`);
   assert.ok(index.slice(1).some((row) => Number(row.split(',')[7]) === 1), 'the strongest map has strength 1');

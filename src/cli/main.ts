@@ -5,11 +5,14 @@ import { MedpipeError } from '../runtime/errors.ts';
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
-  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--watch] [--plain]
+  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--history DB] [--watch] [--plain]
   medpipe status <pipeline.ts> [--cache DIR]
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
   medpipe predict <model-dir> <image|folder> [--threshold T]
+  medpipe runs [pipeline] [--history DB] [--json]
+  medpipe compare <run> <run> [--history DB] [--resamples N] [--json]
+  medpipe report <run> [--history DB] [--out FILE]
 
 Options:
   --cache DIR     cache folder (default: ./cache or $MEDPIPE_CACHE)
@@ -18,6 +21,8 @@ Options:
   --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, cuda, tensorflow, native, cpu
   --watch         stay up and rerun what a change to the data or the pipeline file invalidates
   --plain         plain event lines even on a terminal
+  --history DB    run history database (default: $MEDPIPE_HISTORY, else runs/history.db beside the cache;
+                  MEDPIPE_HISTORY=off turns it off). A run is named by its number, latest, or its id.
 `;
 
 /** The CLI; returns the process exit code. */
@@ -35,6 +40,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./init-command.ts')).initCommand(rest);
       case 'predict':
         return await (await import('./predict-command.ts')).predictCommand(rest);
+      case 'runs':
+        return await (await import('./runs-command.ts')).runsCommand(rest);
+      case 'compare':
+        return await (await import('./compare-command.ts')).compareCommand(rest);
+      case 'report':
+        return await (await import('./report-command.ts')).reportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -74,6 +85,7 @@ export function parseRunArgs(args: readonly string[]) {
       seed: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
+      history: { type: 'string' },
       watch: { type: 'boolean' },
       plain: { type: 'boolean' },
     },
@@ -96,6 +108,7 @@ export function parseRunArgs(args: readonly string[]) {
       outDir: values.out,
       backend: values.backend,
       baseDir: dirname(path),
+      history: values.history,
     },
   };
 }

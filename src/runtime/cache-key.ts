@@ -67,7 +67,8 @@ export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs)
   return reasons;
 }
 
-function diffPaths(a: unknown, b: unknown, prefix: string): string[] {
+/** Dotted paths of the config fields that differ between `a` and `b` (functions compared whole). */
+export function diffPaths(a: unknown, b: unknown, prefix = ''): string[] {
   if (canonicalJson(a) === canonicalJson(b)) return [];
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObj(a) && isObj(b) && !('$function' in a) && !('$function' in b)) {

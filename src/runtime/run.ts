@@ -8,7 +8,7 @@ import { forcedBackendProblem } from '../backend/select.ts';
 import { loadStageImpl } from '../stages/registry.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { Artifact, CacheEntry } from './cache-store.ts';
-import { explainMiss } from './cache-key.ts';
+import { canonicalConfig, explainMiss } from './cache-key.ts';
 import { MedpipeError, isAbortError, throwIfAborted, wrapStageError } from './errors.ts';
 import type { ErrorInfo, RunEvent } from './events.ts';
 import { writeRunReport } from './report.ts';
@@ -77,12 +77,25 @@ async function execute(
   emitRaw: (event: RunEvent) => void,
 ): Promise<void> {
   const started = Date.now();
+  const startedAt = new Date(started).toISOString();
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   let cacheHits = 0;
   const session = new Session(pipeline, options);
+  // The code a run used is the code at its start (a commit during a long run must not be credited to it).
+  const git = options.history === false ? undefined : (await import('../history/record.ts')).gitState(session.baseDir);
   const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
   const emit = (event: RunEvent) => emitRaw(event);
   const summaries: { stage: string; kind: string; key: string; cached: boolean; ms: number; summary?: string }[] = [];
+  // Records the run in the history and writes report.html; never throws (problems become warnings).
+  const finish = async (ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
+    const { finishRun } = await import('../history/finish-run.ts');
+    const stages = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
+    const base = { runId, pipeline: pipeline.name, startedAt, ms: Date.now() - started, ok, git, seed: session.seed, backend: session.backendName, outDir, baseDir: session.baseDir, cacheHits, stages, files };
+    const done = await finishRun(error ? { ...base, error: `${error.code}: ${error.message}` } : base, { history: options.history, cacheDir: session.store.dir }).catch((e: Error) => ({ files: [], warnings: [e.message], number: undefined, historyPath: undefined }));
+    for (const message of done.warnings) emit({ type: 'log', at: Date.now(), level: 'warn', message });
+    if (done.number !== undefined) emit({ type: 'log', at: Date.now(), level: 'info', message: `recorded as run #${done.number} in ${done.historyPath} (medpipe report ${done.number})` });
+    return [...done.files];
+  };
 
   emit({
     type: 'run-start',
@@ -184,6 +197,7 @@ async function execute(
       exported.push(...files);
     }
     currentStage = undefined;
+    exported.push(...(await finish(true, exported)));
     await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files: exported, ms: Date.now() - started });
     await session.hasher.save();
     emit({ type: 'run-done', at: Date.now(), ok: true, ms: Date.now() - started, cacheHits, outputDir: outDir });
@@ -194,6 +208,7 @@ async function execute(
     if (currentStage && !isAbortError(wrapped)) {
       emit({ type: 'stage-failed', at: Date.now(), stage: currentStage, error: info });
     }
+    await finish(false, [], info);
     emit({ type: 'run-done', at: Date.now(), ok: false, ms: Date.now() - started, cacheHits, error: info });
   }
 }

@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly backend?: string;
   /** Folder that relative paths in the pipeline resolve against. @default process.cwd() */
   readonly baseDir?: string;
+  /** Run history database, false for none. @default $MEDPIPE_HISTORY, else runs/history.db beside the cache folder */
+  readonly history?: string | false;
 }
 
 export function defaultCacheDir(): string {

@@ -55,8 +55,14 @@ export const buildImpl: StageImpl<BuildConfig, SplitSet, Built> = {
           });
         }
       }
-      const { inputShape: _ignored, model: _kind, ...options } = config;
-      model = tutorialCnn(shape, options, ctx.seed);
+      const { inputShape: _ignored, model: _kind, batchNormMomentum, ...options } = config;
+      let momentum = batchNormMomentum;
+      if (momentum === 'auto') {
+        const { batchNormMomentumFor } = await import('../train/batch-norm-momentum.ts');
+        momentum = batchNormMomentumFor(data.train.samples.length);
+        ctx.emit({ type: 'log', level: 'info', message: `BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(data.train.samples.length / 32)} batches of 32 per epoch` });
+      }
+      model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, ctx.seed);
     } else if (config.model === 'custom') {
       model = config.create(shape, tf);
       if (!(model instanceof tf.LayersModel)) {

@@ -3,7 +3,17 @@ import type { TutorialCnnOptions } from '../train/model.ts';
 import type { LayersModel } from '@tensorflow/tfjs';
 
 export type BuildConfig =
-  | ({ readonly model: 'tutorial-cnn'; /** Expected input; channels-first (3, 64, 64) is accepted and converted. @default the data's shape */ readonly inputShape?: readonly number[] } & TutorialCnnOptions)
+  | ({
+      readonly model: 'tutorial-cnn';
+      /** Expected input; channels-first (3, 64, 64) is accepted and converted. @default the data's shape */
+      readonly inputShape?: readonly number[];
+      /**
+       * BatchNorm momentum, or 'auto': chosen from the training split's batches per epoch (at fit's
+       * default batch size 32) so the moving statistics forget their start within one epoch (see
+       * batchNormMomentumFor). @default 0.99 (Keras, the tutorial)
+       */
+      readonly batchNormMomentum?: number | 'auto';
+    } & Omit<TutorialCnnOptions, 'batchNormMomentum'>)
   | { readonly model: 'custom'; readonly create: (inputShape: [number, number, number], tf: typeof import('@tensorflow/tfjs')) => LayersModel }
   | { readonly model: 'pretrained'; /** Folder with a saved tfjs model (model.json + weights). */ readonly path: string; /** true, or freeze all but the last n layers. @default true */ readonly freeze?: boolean | number };
 

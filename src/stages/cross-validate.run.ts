@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sampleSize, type SplitSet, type Subset } from '../data/image-set.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { writeFileAtomic } from '../runtime/atomic.ts';
 import { MedpipeError, throwIfAborted } from '../runtime/errors.ts';
@@ -9,6 +9,7 @@ import type { Built } from './build.run.ts';
 import type { CrossValidateConfig } from './cross-validate.ts';
 import { fitImpl, toFitData, trainFresh } from './fit.run.ts';
 import { assignFolds } from './split.run.ts';
+import { foldData, foldsByAttribute, withoutFittedZscores } from '../train/fold-data.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
 export const CV_METRIC_KEYS = [
@@ -24,8 +25,14 @@ export interface FoldResult {
   readonly fold: number;
   /** Ids of the held-out samples, in pooled order. */
   readonly heldOut: readonly string[];
-  /** Samples the fold's model was trained on (the other k−1 folds). */
+  /** Samples the fold's model was trained on (the other k−1 folds minus the inner validation split). */
   readonly trainCount: number;
+  /** Samples of the inner validation split early stopping watched (from the other folds). */
+  readonly innerValCount: number;
+  /** Dataset z-score statistics refitted on the fold's inner training part (empty without z-score). */
+  readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
+  /** The `foldBy` value of this fold. */
+  readonly value?: string;
   /** Held-out samples per class. */
   readonly counts: readonly number[];
   /** binaryMetrics of the held-out fold's scores at threshold 0.5. */
@@ -45,6 +52,8 @@ export interface MeanStd {
 
 export interface CrossValidated {
   readonly k: number;
+  readonly innerValidation: number;
+  readonly foldBy?: string;
   readonly classes: readonly string[];
   readonly threshold: number;
   readonly sensitivityTarget: number;
@@ -76,23 +85,20 @@ function concat(a: Subset, b: Subset): Subset {
   return { samples: [...a.samples, ...b.samples], pixels };
 }
 
-function pick(pool: Subset, indices: readonly number[], size: number): Subset {
-  const pixels = new Float32Array(indices.length * size);
-  indices.forEach((i, k) => pixels.set(pool.pixels.subarray(i * size, (i + 1) * size), k * size));
-  return { samples: indices.map((i) => pool.samples[i]!), pixels };
-}
-
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
 export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValidated> = {
   kind: 'crossValidate',
-  version: 1,
+  version: 2,
   seeded: true,
   usesTf: true,
   async validate(config, ctx) {
     const problems: string[] = [];
     const k = config.folds;
     if (k !== undefined && !(Number.isInteger(k) && k >= 2)) problems.push(`folds must be a whole number >= 2, got ${k}`);
+    const inner = config.innerValidation;
+    if (inner !== undefined && !(inner >= 0.05 && inner <= 0.5)) problems.push(`innerValidation must be a share of the fold's training part in [0.05, 0.5], got ${inner}`);
+    if (config.foldBy !== undefined && (typeof config.foldBy !== 'string' || config.foldBy === '')) problems.push(`foldBy must be the name of a metadata attribute, got ${JSON.stringify(config.foldBy)}`);
     for (const name of ['stratify', 'byGroup'] as const) {
       if (config[name] !== undefined && typeof config[name] !== 'boolean') problems.push(`${name} must be true or false, got ${String(config[name])}`);
     }
@@ -104,11 +110,16 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     const data = (await ctx.ancestor('splits')) as SplitSet;
     const { binaryMetrics } = await import('../metrics/index.ts');
     const { predictScores } = await import('../train/predict.ts');
-    const k = config.folds ?? 5;
     const fitConfig = config.fit ?? {};
+    const stratified = { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true };
+    const innerShare = config.innerValidation ?? 0.2;
     // The test split is deliberately never read: only train and val are pooled.
     const pool = concat(data.train, data.val);
-    const folds = assignFolds(pool.samples, k, { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true }, createRng(deriveSeed(ctx.seed, 'cv-folds')));
+    const byAttribute = config.foldBy === undefined ? undefined : foldsByAttribute(pool.samples, config.foldBy);
+    const folds = byAttribute?.folds ?? assignFolds(pool.samples, config.folds ?? 5, stratified, createRng(deriveSeed(ctx.seed, 'cv-folds')));
+    const k = folds.length;
+    // Split fitted its z-scores on the whole training split, held-out folds included: undo them, each fold refits its own.
+    const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
     const empty = folds.findIndex((f) => f.length === 0);
     if (empty >= 0) {
       throw new MedpipeError('NO_SAMPLES', `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`, {
@@ -120,7 +131,6 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     classCounts.forEach((count, c) => {
       if (count < k) ctx.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
     });
-    const size = sampleSize(data.shape);
     const foldOf = new Int32Array(pool.samples.length);
     folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
     const oof = new Float32Array(pool.samples.length);
@@ -128,13 +138,16 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     for (let f = 0; f < k; f++) {
       throwIfAborted(ctx.signal, ctx.stage);
       const heldIdx = folds[f]!;
-      const trainIdx = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
-      const held = pick(pool, heldIdx, size);
-      const train = pick(pool, trainIdx, size);
+      const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
+      // Early stopping watches an inner validation split of the other folds, never the held-out one.
+      const inner = assignFolds(rest.map((i) => pool.samples[i]!), Math.max(2, Math.round(1 / innerShare)), stratified, createRng(deriveSeed(ctx.seed, 'cv-inner', f)));
+      const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
+      const fold = foldData(raw, data.shape, { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx }, data.preprocessing);
+      const held = fold.heldOut;
       const note = `fold ${f + 1}/${k}`;
-      ctx.emit({ type: 'log', level: 'info', message: `${note}: training on ${trainIdx.length}, holding out ${heldIdx.length}` });
+      ctx.emit({ type: 'log', level: 'info', message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}` });
       const heldData = toFitData(held, data.shape);
-      const { model, result } = await trainFresh(built.model, toFitData(train, data.shape), heldData, fitConfig, ctx, { augment: data.augment, note });
+      const { model, result } = await trainFresh(built.model, toFitData(fold.train, data.shape), toFitData(fold.val, data.shape), fitConfig, ctx, { augment: data.augment, note });
       let scores: Float32Array;
       try {
         scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);
@@ -147,7 +160,10 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
       results.push({
         fold: f + 1,
         heldOut: held.samples.map((s) => s.id),
-        trainCount: trainIdx.length,
+        trainCount: fold.train.samples.length,
+        innerValCount: fold.val.samples.length,
+        normalization: fold.normalization,
+        ...(byAttribute ? { value: byAttribute.values[f] } : {}),
         counts: data.classes.map((_, c) => held.samples.filter((s) => s.label === c).length),
         metrics,
         bestEpoch: result.bestEpoch,
@@ -161,6 +177,8 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     const pooled = binaryMetrics(pool.samples.map((s) => s.label), oof, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
     return {
       k,
+      innerValidation: innerShare,
+      ...(config.foldBy !== undefined ? { foldBy: config.foldBy } : {}),
       classes: data.classes,
       threshold: THRESHOLD,
       sensitivityTarget: SENSITIVITY,
@@ -183,6 +201,8 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     const column = (stat: 'mean' | 'std') => Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, cv.summary[key][stat]]));
     const report = {
       folds: cv.k,
+      ...(cv.foldBy !== undefined ? { foldBy: cv.foldBy } : {}),
+      innerValidation: cv.innerValidation,
       positiveClass: cv.classes[1] ?? '1',
       threshold: cv.threshold,
       sensitivityTarget: cv.sensitivityTarget,
@@ -192,12 +212,13 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
       definedIn: Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, cv.summary[key].n])),
       pooledOutOfFoldAuc: cv.pooled.auc,
       pooled: cv.pooled,
-      perFold: cv.folds.map((f) => ({ fold: f.fold, heldOut: f.heldOut.length, trainCount: f.trainCount, counts: f.counts, bestEpoch: f.bestEpoch, epochsRun: f.epochsRun, stoppedEarly: f.stoppedEarly, ...f.metrics })),
+      perFold: cv.folds.map((f) => ({ fold: f.fold, ...(f.value !== undefined ? { value: f.value } : {}), heldOut: f.heldOut.length, trainCount: f.trainCount, innerValCount: f.innerValCount, normalization: f.normalization, counts: f.counts, bestEpoch: f.bestEpoch, epochsRun: f.epochsRun, stoppedEarly: f.stoppedEarly, ...f.metrics })),
       definitions: {
         mean: 'mean over the folds where the metric is defined (definedIn of them)',
         std: 'sample standard deviation (n−1) over those folds',
         pooledOutOfFoldAuc: 'ROC AUC of every out-of-fold score together',
         metrics: 'binaryMetrics of a fold’s held-out scores, predicted positive when score >= threshold',
+        training: 'each fold trains on the other folds minus an inner validation split (innerValidation of them, stratified, group-aware) that early stopping watches; dataset z-score statistics are refitted on that inner training part; the held-out fold is only scored',
       },
     };
     await writeFileAtomic(metricsFile, JSON.stringify(report, null, 2) + '\n');

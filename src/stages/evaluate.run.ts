@@ -7,12 +7,17 @@ import type { EvaluateConfig } from './evaluate.ts';
 import { exportModel, toFitData, type ModelInfo, type Trained } from './fit.run.ts';
 import { decodeWithModel, encodeWithModel, modelFromData, type ModelData } from './model-artifact.ts';
 import { explainSplit, gradCamFromBlobs, gradCamToBlobs, writeGradCamSet, type GradCamSet } from '../explain/grad-cam-set.ts';
+import type { ClinicalEvaluation } from '../metrics/clinical-evaluation.ts';
+import type { EvaluationContext } from '../report/evaluation-context.ts';
+import type { Built } from './build.run.ts';
 
 interface Prediction {
   readonly id: string;
   readonly file: string;
   readonly label: number;
   readonly score: number;
+  readonly group?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 interface Curves {
@@ -36,6 +41,10 @@ export interface Evaluated {
   readonly png: boolean;
   /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
   readonly gradCam?: GradCamSet;
+  /** Intervals, calibration, operating points, subgroups and curve bands of the test split. */
+  readonly clinical: ClinicalEvaluation;
+  /** Data, model and training summary for the report. */
+  readonly context: EvaluationContext;
 }
 
 /** What each number in metrics.json is; the names follow the textbook (and scikit-learn), not the tutorial. */
@@ -59,18 +68,17 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
   const { predictScores } = await import('../train/predict.ts');
   const data = toFitData(subset, shape);
   const out = data.count === 0 ? new Float32Array(0) : await predictScores(model, data);
-  return subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: out[i]! }));
+  return subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: out[i]!, ...(s.group !== undefined ? { group: s.group } : {}), ...(s.attributes ? { attributes: s.attributes } : {}) }));
 }
 
 export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   kind: 'evaluate',
-  version: 5,
+  version: 6,
+  seeded: true,
   usesTf: true,
-  validate(config) {
-    const problems: string[] = [];
-    const t = config.threshold;
-    if (typeof t === 'number' && !(t >= 0 && t <= 1)) problems.push(`threshold must be in [0, 1], got ${t}`);
-    if (typeof t === 'object' && !(t.sensitivity > 0 && t.sensitivity <= 1)) problems.push(`threshold.sensitivity must be in (0, 1], got ${t.sensitivity}`);
+  async validate(config) {
+    const { evaluationConfigProblems } = await import('../metrics/clinical-config.ts');
+    const problems: string[] = evaluationConfigProblems(config);
     const s = config.sensitivity;
     if (s !== undefined && !(s > 0 && s <= 1)) problems.push(`sensitivity must be in (0, 1], got ${s}`);
     const g = config.gradCam;
@@ -99,15 +107,10 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
     const labels = (p: Prediction[]) => p.map((x) => x.label);
     const values = (p: Prediction[]) => p.map((x) => x.score);
     const sensitivity = config.sensitivity ?? 0.8;
-    let threshold = 0.5;
-    let thresholdSource = 'default 0.5';
-    if (typeof config.threshold === 'number') {
-      threshold = config.threshold;
-      thresholdSource = 'configured';
-    } else if (config.threshold) {
-      threshold = m.thresholdForSensitivity(labels(val), values(val), config.threshold.sensitivity);
-      thresholdSource = `chosen on the validation split for sensitivity >= ${config.threshold.sensitivity}, frozen before scoring test`;
-    }
+    const { thresholdForEvaluation } = await import('../metrics/operating-point.ts');
+    const chosen = thresholdForEvaluation(labels(val), values(val), config.threshold);
+    if (chosen.warning) ctx.emit({ type: 'log', level: 'warn', message: chosen.warning });
+    const { threshold, source: thresholdSource } = chosen;
     if (test.length === 0) {
       const { MedpipeError } = await import('../runtime/errors.ts');
       throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { stage: ctx.stage, fix: 'Give split a test fraction > 0, or provide a test folder.' });
@@ -125,9 +128,25 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
       curves.roc[name] = { ...m.rocCurve(y, s), auc: m.rocAuc(y, s) };
       curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: m.averagePrecision(y, s), prevalence: y.filter((v) => v === 1).length / y.length };
     }
+    const { clinicalEvaluation } = await import('../metrics/clinical-evaluation.ts');
+    const { deriveSeed } = await import('../train/rng.ts');
+    const clinical = clinicalEvaluation(val, test, {
+      threshold,
+      sensitivityTarget: sensitivity,
+      seed: deriveSeed(ctx.seed, 'bootstrap'),
+      resamples: config.bootstrap?.resamples,
+      level: config.bootstrap?.level,
+      binning: config.calibration,
+      recalibrate: config.calibration?.recalibrate,
+      subgroups: config.subgroups,
+    });
+    const { evaluationContext } = await import('../report/evaluation-context.ts');
+    const context = evaluationContext(data, (await ctx.ancestor('built model')) as Built, trained);
     return {
       metrics,
       validation,
+      clinical,
+      context,
       thresholdSource,
       predictions: test,
       curves,
@@ -144,7 +163,7 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
   encode: (e) => gradCamToBlobs(encodeWithModel(e)),
   decode: (artifact) => decodeWithModel<Evaluated>(gradCamFromBlobs(artifact)),
   summary: (e) =>
-    `test: auc ${fmt(e.metrics.auc)}, accuracy ${fmt(e.metrics.accuracy)}, recall ${fmt(e.metrics.recall)}, specificity ${fmt(e.metrics.specificity)} at threshold ${fmt(e.metrics.threshold)}`,
+    `test: auc ${fmt(e.metrics.auc)}${ciText(e.clinical.intervals.auc)}, accuracy ${fmt(e.metrics.accuracy)}, recall ${fmt(e.metrics.recall)}, specificity ${fmt(e.metrics.specificity)} at threshold ${fmt(e.metrics.threshold)}`,
   async export(e, outDir) {
     const files: string[] = [];
     const write = async (name: string, text: string) => {
@@ -152,13 +171,14 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
       await writeFileAtomic(path, text);
       files.push(path);
     };
-    await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+    const { metricsWithIntervals, writeEvaluationFiles } = await import('../report/evaluation-document.ts');
+    await write('metrics.json', JSON.stringify(metricsWithIntervals({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, e.clinical), null, 2) + '\n');
     await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
     const rows = e.predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','));
     await write('predictions.csv', ['id,file,label,score,predicted', ...rows].join('\n') + '\n');
     await write('curves.json', JSON.stringify(e.curves) + '\n');
     await write('classification_report.txt', e.report + '\n');
-    const { writePlots } = await import('../report/index.ts');
+    const { writePlots, reliabilityInput } = await import('../report/index.ts');
     files.push(
       ...(await writePlots(join(outDir, 'plots'), {
         history: e.history.map((logs, i) => ({ epoch: i + 1, ...logs })),
@@ -166,12 +186,15 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
         confusion: e.metrics,
         classNames: e.classes,
         threshold: e.metrics.threshold,
-        roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
-        pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
+        roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc, ...(name === 'test' ? { band: e.clinical.bands.roc } : {}) })),
+        pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence, ...(name === 'test' ? { band: e.clinical.bands.pr } : {}) })),
+        reliability: reliabilityInput(e.clinical, e.classes),
         png: e.png,
       })),
     );
-    files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));
+    const gradCamFiles = await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'));
+    files.push(...gradCamFiles);
+    files.push(...(await writeEvaluationFiles(outDir, e, gradCamFiles)));
     files.push(...(await exportModel(e.model, e.info, join(outDir, 'model'))));
     return files;
   },
@@ -179,6 +202,11 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : 'n/a';
+}
+
+/** " (95% CI 0.949–0.982)" from the BCa interval, or nothing when it is undefined. */
+function ciText(ci: { readonly bca: { lower: number; upper: number } | null; readonly level: number } | undefined): string {
+  return ci?.bca && Number.isFinite(ci.bca.lower) ? ` (${Math.round(ci.level * 100)}% CI ${ci.bca.lower.toFixed(3)}–${ci.bca.upper.toFixed(3)})` : '';
 }
 
 function csvField(value: string): string {

@@ -1,12 +1,32 @@
+import type { ThresholdRule } from '../metrics/operating-point.ts';
+import type { RecalibrationMethod } from '../metrics/recalibration.ts';
 import { stageNode, type Evaluation, type StageNode, type TrainedModel } from '../pipeline.ts';
 
 export interface EvaluateConfig {
   /**
-   * Decision threshold (predicted positive when score ≥ threshold), or `{ sensitivity }` to choose
-   * on the VALIDATION split the highest threshold reaching that sensitivity; it is frozen before the
-   * test set is scored. @default 0.5
+   * Decision threshold (predicted positive when score ≥ threshold): a fixed number, or a rule applied
+   * to the VALIDATION split and frozen before the test set is scored — 'youden' (maximum of
+   * sensitivity + specificity − 1), `{ sensitivity }` (the highest threshold reaching it) or
+   * `{ specificity }` (the lowest keeping it). @default 'youden' (0.5 when validation has one class)
    */
-  readonly threshold?: number | { readonly sensitivity: number };
+  readonly threshold?: ThresholdRule;
+  /**
+   * Confidence intervals of every test metric: a stratified bootstrap (by patient group where the
+   * data has groups), seeded by the pipeline seed; percentile and BCa intervals.
+   * @default { resamples: 2000, level: 0.95 }
+   */
+  readonly bootstrap?: { readonly resamples?: number; readonly level?: number };
+  /**
+   * Calibration: bins of the reliability diagram and ECE, and an optional recalibration ('platt' or
+   * 'isotonic') fitted on the validation split and reported beside the raw scores.
+   * @default { bins: 10, strategy: 'uniform' } (no recalibration)
+   */
+  readonly calibration?: { readonly bins?: number; readonly strategy?: 'uniform' | 'quantile'; readonly recalibrate?: RecalibrationMethod };
+  /**
+   * Metadata attributes (CSV columns, DICOM sex / ageBand / manufacturer / view, source folder) to
+   * report test metrics for per value; false for none. @default every attribute with 2–20 values
+   */
+  readonly subgroups?: readonly string[] | false;
   /** Target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
   readonly sensitivity?: number;
   /** Also write PNG versions of the plots. @default true */

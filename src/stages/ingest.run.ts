@@ -12,6 +12,7 @@ import { MedpipeError, throwIfAborted } from '../runtime/errors.ts';
 import type { Fingerprint, StageContext, StageImpl } from '../runtime/stage-impl.ts';
 import type { CsvIngestConfig, FolderIngestConfig } from './ingest.ts';
 import { parseCsv } from './csv.ts';
+import { csvAttributes, sourceFolder } from '../data/attributes.ts';
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
 
@@ -24,11 +25,15 @@ interface InputFile {
   readonly group?: string;
   /** One slice / frame of a multi-slice file (a CSV `slice` column): per-slice labels. */
   readonly slice?: number;
+  /** Subgroup metadata: extra CSV columns, or the source folder. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 interface Listing {
   readonly files: readonly InputFile[];
   readonly classes: readonly string[];
+  /** CSV columns left out of the metadata because their names look identifying. */
+  readonly droppedColumns?: readonly string[];
 }
 
 function resolvePath(path: string, baseDir: string): string {
@@ -82,12 +87,14 @@ async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<
     const folder = parts[classIndex]!;
     const className = config.labelMap?.[folder] ?? folder;
     const group = pattern ? pattern.exec(rel)?.[1] : undefined;
+    const source = sourceFolder(rel, classIndex);
     files.push({
       rel,
       abs: join(root, rel),
       className,
       split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
       group,
+      ...(source !== undefined ? { attributes: { source } } : {}),
     });
   }
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
@@ -97,6 +104,7 @@ async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listin
   const csvPath = resolvePath(config.csv, baseDir);
   const rows = parseCsv(await readFile(csvPath, 'utf8'), csvPath);
   const dir = dirname(csvPath);
+  const dropped = new Set<string>();
   const files = rows.map((row, i): InputFile => {
     const path = row.path ?? row.file ?? row.filename;
     const label = row.label ?? row.class;
@@ -114,9 +122,11 @@ async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listin
         fix: 'Leave slice empty to take every slice of the file, or give the index of one slice (0, 1, ...).',
       });
     }
-    return { rel: path, abs: resolvePath(path, dir), className: label, split, group: row.group || undefined, ...(slice !== undefined ? { slice } : {}) };
+    const { attributes, dropped: droppedHere } = csvAttributes(row);
+    droppedHere.forEach((column) => dropped.add(column));
+    return { rel: path, abs: resolvePath(path, dir), className: label, split, group: row.group || undefined, ...(slice !== undefined ? { slice } : {}), ...(attributes ? { attributes } : {}) };
   });
-  return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
+  return { files, classes: classOrder(files.map((f) => f.className), config.classes), ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}) };
 }
 
 /**
@@ -131,7 +141,8 @@ function groupSalt(): string | undefined {
 function decodeKey(fileHash: string, config: FolderIngestConfig | CsvIngestConfig): string {
   const salt = groupSalt();
   const axis = config.volume?.axis;
-  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis }));
+  // attributes: 1 — records made before DICOM subgroup attributes were read are decoded again.
+  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis, attributes: 1 }));
 }
 
 /**
@@ -165,10 +176,12 @@ interface DecodedFrames {
   readonly ranges: [number, number][];
   readonly frames: Float32Array[];
   readonly groupKeys?: Readonly<Record<string, string>>;
+  /** Non-identifying DICOM attributes (sex, age band, manufacturer, view …) for subgroups. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 function packFrames(decoded: DecodedFrames): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ shape: decoded.shape, ranges: decoded.ranges, groupKeys: decoded.groupKeys }));
+  const header = Buffer.from(JSON.stringify({ shape: decoded.shape, ranges: decoded.ranges, groupKeys: decoded.groupKeys, attributes: decoded.attributes }));
   const size = sampleSize(decoded.shape);
   const padded = Math.ceil((4 + header.byteLength) / 4) * 4;
   const out = new Uint8Array(padded + decoded.frames.length * size * 4);
@@ -203,6 +216,7 @@ async function decodeOne(file: InputFile, hash: string, config: FolderIngestConf
       ranges: frames.map((f) => [...(f.meta.range ?? rangeOf(f.data))] as [number, number]),
       frames: frames.map((f) => f.data),
       groupKeys: frames[0]!.meta.groupKeys,
+      attributes: frames[0]!.meta.format === 'dicom' ? await (await import('../data/dicom-attributes.ts')).dicomAttributes(file.abs) : undefined,
     };
     await ctx.store.putRecord('decoded', key, packFrames(decoded));
     return { file, decoded, fresh: true };
@@ -303,6 +317,7 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
     // Slices of one volume (or frames of one file) are one patient's: without another group key they
     // stay together in one split, or near-identical neighbours would sit in train and test.
     const group = file.group ?? decoded.groupKeys?.patient ?? (decoded.frames.length > 1 ? file.rel : undefined);
+    const attributes = decoded.attributes || file.attributes ? { ...decoded.attributes, ...file.attributes } : undefined;
     const depth = config.volume?.stack;
     if (depth !== undefined && file.slice === undefined) {
       // The whole (selected part of the) volume is one sample, its slices resampled to `depth` channels.
@@ -318,7 +333,7 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
       }
       const stacked = stackSlices(picked.map((k) => decoded.frames[k]!), depth);
       shape ??= [decoded.shape[0], decoded.shape[1], depth];
-      samples.push({ id: file.rel, file: file.rel, label, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}) });
+      samples.push({ id: file.rel, file: file.rel, label, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}), ...(attributes ? { attributes } : {}) });
       chunks.push(stacked);
       const lo = Math.min(...picked.map((k) => decoded.ranges[k]![0]));
       const hi = Math.max(...picked.map((k) => decoded.ranges[k]![1]));
@@ -334,6 +349,7 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
         label,
         ...(file.split ? { split: file.split } : {}),
         ...(group !== undefined ? { group } : {}),
+        ...(attributes ? { attributes } : {}),
       });
       chunks.push(frame);
       ranges.push(...decoded.ranges[k]!);
@@ -348,6 +364,9 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
   const size = sampleSize(shape);
   const pixels = new Float32Array(samples.length * size);
   chunks.forEach((chunk, i) => pixels.set(chunk, i * size));
+  if (listing.droppedColumns) {
+    ctx.emit({ type: 'log', level: 'warn', message: `CSV column(s) ${listing.droppedColumns.join(', ')} look like they identify patients: left out of the subgroup metadata` });
+  }
   if (skipped.length > 0) {
     ctx.emit({ type: 'log', level: 'warn', message: `skipped ${skipped.length} unreadable file(s), e.g. ${skipped[0]!.file}: ${skipped[0]!.reason}` });
   }
@@ -393,7 +412,8 @@ function validateDecode(config: FolderIngestConfig | CsvIngestConfig): string[] 
 }
 
 const common = {
-  version: 1,
+  // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
+  version: 2,
   encode: encodeImageSet,
   decode: decodeImageSet,
   summary: (set: ImageSet) => `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`,

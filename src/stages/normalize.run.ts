@@ -12,18 +12,7 @@ function perImage(set: ImageSet, fn: (image: Float32Array, index: number) => voi
   return pixels;
 }
 
-/**
- * (x − mean) / std with fitted statistics: one mean/std for all values, or one per channel of the
- * channels-last buffer. Used by split (fitting on train) and by predict (replaying the fit).
- */
-export function applyZscore(pixels: Float32Array, channels: number, mean: readonly number[], std: readonly number[], perChannel: boolean): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let k = 0; k < pixels.length; k++) {
-    const g = perChannel ? k % channels : 0;
-    out[k] = (pixels[k]! - mean[g]!) / std[g]!;
-  }
-  return out;
-}
+export { applyZscore } from '../data/zscore.ts';
 
 export function normalizeImageSet(set: ImageSet, config: NormalizeConfig): ImageSet {
   const step = { step: 'normalize', ...config };

@@ -4,7 +4,7 @@ import { SPLITS, type SplitName } from '../data/types.ts';
 import { MedpipeError } from '../runtime/errors.ts';
 import type { StageContext, StageImpl } from '../runtime/stage-impl.ts';
 import { createRng, type Rng } from '../train/rng.ts';
-import { applyZscore } from './normalize.run.ts';
+import { applyZscore, fitZscore } from '../data/zscore.ts';
 import type { SplitConfig } from './split.ts';
 
 const DEFAULT_FRACTIONS = { train: 0.64, val: 0.16, test: 0.2 };
@@ -110,22 +110,7 @@ function applyDeferred(set: ImageSet, subsets: Record<SplitName, Subset>): { sub
   let current = subsets;
   const channels = set.shape[2];
   for (const step of set.deferred) {
-    const train = current.train.pixels;
-    const groups = step.perChannel ? channels : 1;
-    const mean = new Array<number>(groups).fill(0);
-    const sq = new Array<number>(groups).fill(0);
-    const count = new Array<number>(groups).fill(0);
-    for (let k = 0; k < train.length; k++) {
-      const g = step.perChannel ? k % channels : 0;
-      mean[g] += train[k]!;
-      count[g]++;
-    }
-    for (let g = 0; g < groups; g++) mean[g] /= Math.max(count[g]!, 1);
-    for (let k = 0; k < train.length; k++) {
-      const g = step.perChannel ? k % channels : 0;
-      sq[g] += (train[k]! - mean[g]!) ** 2;
-    }
-    const std = sq.map((s, g) => Math.sqrt(s / Math.max(count[g]!, 1)) || 1);
+    const { mean, std } = fitZscore(current.train.pixels, channels, step.perChannel);
     const apply = (pixels: Float32Array) => applyZscore(pixels, channels, mean, std, step.perChannel);
     current = {
       train: { ...current.train, pixels: apply(current.train.pixels) },
