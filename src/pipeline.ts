@@ -93,11 +93,7 @@ export function pipeline(name: string, options: PipelineOptions = {}): Pipeline<
   return makePipeline<Start>(name, Object.freeze({ ...options }), Object.freeze([]));
 }
 
-function makePipeline<Out>(
-  name: string,
-  options: PipelineOptions,
-  stages: readonly StageNode<never, unknown, string, unknown>[],
-): Pipeline<Out> {
+function makePipeline<Out>(name: string, options: PipelineOptions, stages: readonly StageNode<never, unknown, string, unknown>[]): Pipeline<Out> {
   const value: Pipeline<Out> = {
     name,
     options,
@@ -147,9 +143,6 @@ function deepFreeze<T>(value: T): T {
 /** Type guard used when loading a user's pipeline module. */
 export function isPipeline(value: unknown): value is Pipeline<unknown> {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Pipeline<unknown>).name === 'string' &&
-    Array.isArray((value as Pipeline<unknown>).stages)
+    typeof value === 'object' && value !== null && typeof (value as Pipeline<unknown>).name === 'string' && Array.isArray((value as Pipeline<unknown>).stages)
   );
 }

@@ -54,7 +54,10 @@ B('groups are drawn whole and counted as units', () => {
   }
   const jack = plan.jackknife();
   assert.is(jack.length, 20);
-  assert.ok(jack.every((j) => j.length === 57), 'jackknife leaves one group (3 samples) out');
+  assert.ok(
+    jack.every((j) => j.length === 57),
+    'jackknife leaves one group (3 samples) out',
+  );
 });
 
 B('the same seed replays the same resamples; another seed does not', () => {
@@ -70,7 +73,10 @@ B('the same seed replays the same resamples; another seed does not', () => {
 B('the interval of a mean matches the normal theory one; BCa moves with skew', () => {
   const rng = createRng(11);
   const x = Array.from({ length: 400 }, () => rng.normal() * 2 + 5);
-  const plan = bootstrapPlan(x.map(() => 0), { seed: 2, resamples: 4000 });
+  const plan = bootstrapPlan(
+    x.map(() => 0),
+    { seed: 2, resamples: 4000 },
+  );
   const ci = bootstrapIntervals(plan, (idx) => ({ mean: pick(x, idx).reduce((a, v) => a + v, 0) / idx.length })).mean;
   const mean = x.reduce((a, v) => a + v, 0) / x.length;
   const sd = Math.sqrt(x.reduce((a, v) => a + (v - mean) ** 2, 0) / (x.length - 1));
@@ -80,7 +86,10 @@ B('the interval of a mean matches the normal theory one; BCa moves with skew', (
   assert.ok(Math.abs(ci.se - sd / Math.sqrt(x.length)) < 0.1 * ci.se);
   // Exponential data: the mean's sampling distribution is right-skewed, BCa shifts both ends up.
   const skewed = Array.from({ length: 30 }, () => -Math.log(1 - rng.next()));
-  const plan2 = bootstrapPlan(skewed.map(() => 0), { seed: 4, resamples: 4000 });
+  const plan2 = bootstrapPlan(
+    skewed.map(() => 0),
+    { seed: 4, resamples: 4000 },
+  );
   const ci2 = bootstrapIntervals(plan2, (idx) => ({ mean: pick(skewed, idx).reduce((a, v) => a + v, 0) / idx.length })).mean;
   assert.ok(ci2.bca!.upper > ci2.percentile.upper && ci2.bca!.lower > ci2.percentile.lower, JSON.stringify(ci2));
 });
@@ -92,7 +101,10 @@ B('multi-class: every class keeps its count; intervals of macro metrics come out
   const plan = bootstrapPlan(labels, { seed: 5, resamples: 500 });
   for (let b = 0; b < 20; b++) {
     const idx = Array.from(plan.resample(b));
-    assert.equal([0, 1, 2].map((c) => idx.filter((i) => labels[i] === c).length), [150, 100, 50]);
+    assert.equal(
+      [0, 1, 2].map((c) => idx.filter((i) => labels[i] === c).length),
+      [150, 100, 50],
+    );
   }
   const ci = bootstrapIntervals(plan, (idx) => {
     const recall = [0, 1, 2].map((c) => {
@@ -137,7 +149,9 @@ function delongByDefinition(labels: number[], a: number[], b: number[]) {
   const Bc = comps(b);
   return {
     varA: cov(A.v10, A.v10) / P.length + cov(A.v01, A.v01) / N.length,
-    varDiff: (cov(A.v10, A.v10) + cov(Bc.v10, Bc.v10) - 2 * cov(A.v10, Bc.v10)) / P.length + (cov(A.v01, A.v01) + cov(Bc.v01, Bc.v01) - 2 * cov(A.v01, Bc.v01)) / N.length,
+    varDiff:
+      (cov(A.v10, A.v10) + cov(Bc.v10, Bc.v10) - 2 * cov(A.v10, Bc.v10)) / P.length +
+      (cov(A.v01, A.v01) + cov(Bc.v01, Bc.v01) - 2 * cov(A.v01, Bc.v01)) / N.length,
   };
 }
 
@@ -197,7 +211,10 @@ C('calibrated by construction: slope near 1, intercept near 0; shrunk scores: sl
   assert.ok(logisticCalibration(labels, timid).slope > 1.8, 'scores half as extreme: slope about 2');
   assert.ok(Math.abs(brierScore([0, 1], [0.1, 0.8]) - 0.025) < 1e-15);
   const curve = calibrationCurve(labels, scores);
-  assert.is(curve.points.reduce((a, p) => a + p.count, 0), n);
+  assert.is(
+    curve.points.reduce((a, p) => a + p.count, 0),
+    n,
+  );
   for (const p of curve.points) assert.ok(Math.abs(p.fractionPositive - p.meanScore) < 0.05, JSON.stringify(p));
 });
 
@@ -210,7 +227,16 @@ const R = suite('bands, subgroups and the whole evaluation');
 R('ROC and PR bands contain the curve and widen with fewer samples', () => {
   const big = scored(600, 31);
   const small = big.slice(0, 60);
-  const band = (d: typeof big) => curveBand('roc', d.map((x) => x.label), d.map((x) => x.score), bootstrapPlan(d.map((x) => x.label), { seed: 1, resamples: 300 }));
+  const band = (d: typeof big) =>
+    curveBand(
+      'roc',
+      d.map((x) => x.label),
+      d.map((x) => x.score),
+      bootstrapPlan(
+        d.map((x) => x.label),
+        { seed: 1, resamples: 300 },
+      ),
+    );
   const wide = band(small);
   const narrow = band(big);
   for (let g = 0; g < wide.x.length; g++) {
@@ -220,14 +246,25 @@ R('ROC and PR bands contain the curve and widen with fewer samples', () => {
   const width = (b: typeof wide) => b.upper.reduce((a, u, g) => a + u - b.lower[g]!, 0);
   assert.ok(width(wide) > 1.5 * width(narrow), `band width ${width(wide)} vs ${width(narrow)}`);
   assert.is(narrow.estimate[narrow.x.length - 1], 1);
-  const pr = curveBand('pr', big.map((x) => x.label), big.map((x) => x.score), bootstrapPlan(big.map((x) => x.label), { seed: 1, resamples: 200 }));
+  const pr = curveBand(
+    'pr',
+    big.map((x) => x.label),
+    big.map((x) => x.score),
+    bootstrapPlan(
+      big.map((x) => x.label),
+      { seed: 1, resamples: 200 },
+    ),
+  );
   assert.match(pr.method, /interpolated precision/);
 });
 
 R('subgroups: counts, intervals, a warning for a small one, ids and free text left out', () => {
   const data = scored(400, 41).map((d, i) => ({ ...d, attributes: { sex: i % 2 ? 'F' : 'M', site: i < 20 ? 'tiny' : 'main', note: `free text ${i}` } }));
   const groups = subgroupMetrics(data, { threshold: 0.5, seed: 1, resamples: 300 });
-  assert.equal(groups.map((g) => `${g.attribute}=${g.value}`), ['sex=F', 'sex=M', 'site=main', 'site=tiny']);
+  assert.equal(
+    groups.map((g) => `${g.attribute}=${g.value}`),
+    ['sex=F', 'sex=M', 'site=main', 'site=tiny'],
+  );
   const tiny = groups.find((g) => g.value === 'tiny')!;
   assert.is(tiny.n, 20);
   assert.match(tiny.warning!, /too small/);
@@ -247,10 +284,20 @@ R('clinicalEvaluation: intervals on every metric with their method, operating po
     assert.ok(ci.percentile.lower <= ci.estimate + 1e-12 && ci.estimate <= ci.percentile.upper + 1e-12, `${key}: ${JSON.stringify(ci)}`);
   }
   assert.ok(c.intervals.auc.delong, 'DeLong beside the bootstrap for AUC');
-  assert.equal(c.operatingPoints.map((o) => o.targetSensitivity), [0.8, 0.9, 0.95]);
+  assert.equal(
+    c.operatingPoints.map((o) => o.targetSensitivity),
+    [0.8, 0.9, 0.95],
+  );
   for (const o of c.operatingPoints) {
     assert.ok(o.validation.sensitivity >= o.targetSensitivity, 'reached on validation');
-    assert.is(o.threshold, chooseThreshold(val.map((v) => v.label), val.map((v) => v.score), { sensitivity: o.targetSensitivity }).threshold);
+    assert.is(
+      o.threshold,
+      chooseThreshold(
+        val.map((v) => v.label),
+        val.map((v) => v.score),
+        { sensitivity: o.targetSensitivity },
+      ).threshold,
+    );
   }
   assert.is(c.calibration.recalibrated!.fittedOn, 'validation');
   assert.match(c.calibration.binning.rule, /10 equal-width bins/);

@@ -42,7 +42,7 @@ Cli('no command, help, an unknown command: usage and the right exit codes', asyn
 
 Cli('run: a missing file, no file, a bad seed, a broken pipeline: clear messages, non-zero exits', async (ctx) => {
   ctx.dir = await userProject('cli-errors');
-  await writeFile(path.join(ctx.dir, 'nodefault.ts'), "export const p = 1;\n");
+  await writeFile(path.join(ctx.dir, 'nodefault.ts'), 'export const p = 1;\n');
   await writeFile(
     path.join(ctx.dir, 'broken.ts'),
     "import { pipeline, ingest, split } from 'medpipe';\nexport default pipeline('broken').stage(ingest.folder({ root: 'no-data-here' })).stage(split({ fractions: { train: 2, val: 0.1, test: 0 } }));\n",
@@ -136,7 +136,7 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   assert.match(source, /\.stage\(evaluate\(\)\);/, 'the threshold is chosen on validation (no fixed 0.5)');
   for (const [from, to] of [
     ['size: [64, 64], channels: 3', 'size: [16, 16], channels: 1'],
-    ['build.tutorialCnn({ batchNormMomentum: \'auto\' })', 'build.tutorialCnn({ filters: [4, 4], batchNormMomentum: \'auto\' })'],
+    ["build.tutorialCnn({ batchNormMomentum: 'auto' })", "build.tutorialCnn({ filters: [4, 4], batchNormMomentum: 'auto' })"],
     ['epochs: 50', 'epochs: 1'],
   ] as const) {
     assert.ok(source.includes(from), `the template has ${from}`);
@@ -163,7 +163,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   const status = await medpipeCli(['status', 'pipelines/demo.ts', '--cache', 'cache'], { cwd });
   assert.is(status.code, 0, show(status));
   assert.equal(
-    status.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+    status.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
     ['ingest cached', 'normalize cached', 'augment cached', 'split cached', 'build cached', 'fit cached', 'evaluate cached'],
   );
 
@@ -220,7 +223,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   // The type check: the generated pipeline is clean, the wrong orders fail with readable messages.
   const tsc = await checked;
   const errors = tsc.output.split('\n').filter((l) => /error TS/.test(l));
-  assert.ok(errors.every((l) => l.includes('pipelines/wrong.ts')), `only wrong.ts has errors:\n${tsc.output}`);
+  assert.ok(
+    errors.every((l) => l.includes('pipelines/wrong.ts')),
+    `only wrong.ts has errors:\n${tsc.output}`,
+  );
   assert.is(errors.length, 5, tsc.output);
   for (const text of [
     "'fit' needs built model but the pipeline so far produces splits: add build(...) before it",

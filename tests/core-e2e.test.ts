@@ -61,20 +61,41 @@ E2E('real slice through evaluate: metrics, predictions, history, model, plots; t
   assert.ok(progress.length >= 2, 'ingest streams progress while decoding');
 
   const out = path.join(dir, 'out');
-  for (const file of ['metrics.json', 'validation-metrics.json', 'predictions.csv', 'history.json', 'curves.json', 'classification_report.txt', 'model/model.json', 'model/weights.bin', 'plots/roc.svg', 'run.json']) {
+  for (const file of [
+    'metrics.json',
+    'validation-metrics.json',
+    'predictions.csv',
+    'history.json',
+    'curves.json',
+    'classification_report.txt',
+    'model/model.json',
+    'model/weights.bin',
+    'plots/roc.svg',
+    'run.json',
+  ]) {
     assert.ok(existsSync(path.join(out, file)), `out/${file} exists`);
   }
   const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')) as Record<string, number | string>;
   assert.is(metrics.split, 'test');
   assert.is(metrics.positiveClass, 'pneumonia');
-  assert.is((metrics.tp as number) + (metrics.fp as number) + (metrics.tn as number) + (metrics.fn as number), 60, 'the 60 test images (kept from the test folders)');
+  assert.is(
+    (metrics.tp as number) + (metrics.fp as number) + (metrics.tn as number) + (metrics.fn as number),
+    60,
+    'the 60 test images (kept from the test folders)',
+  );
   assert.ok((metrics.auc as number) >= 0 && (metrics.auc as number) <= 1);
   const predictions = (await readFile(path.join(out, 'predictions.csv'), 'utf8')).trim().split('\n');
   assert.is(predictions[0], 'id,file,label,score,predicted');
   assert.is(predictions.length, 61);
-  assert.ok(predictions.slice(1).every((row) => row.startsWith('test/')), 'only test images are scored for metrics');
+  assert.ok(
+    predictions.slice(1).every((row) => row.startsWith('test/')),
+    'only test images are scored for metrics',
+  );
   const history = JSON.parse(await readFile(path.join(out, 'history.json'), 'utf8')) as { epoch: number; loss: number }[];
-  assert.equal(history.map((h) => h.epoch), [1, 2]);
+  assert.equal(
+    history.map((h) => h.epoch),
+    [1, 2],
+  );
   assert.ok(history.every((h) => Number.isFinite(h.loss)));
   const model = JSON.parse(await readFile(path.join(out, 'model', 'model.json'), 'utf8')) as { userDefinedMetadata?: { medpipe?: { classes: string[] } } };
   assert.equal(model.userDefinedMetadata?.medpipe?.classes, ['normal', 'pneumonia'], 'the model carries what predict needs');
@@ -89,7 +110,10 @@ E2E('real slice through evaluate: metrics, predictions, history, model, plots; t
   // Change one real PNG's bytes (darken it): exactly one decode.
   const sharp = (await import('sharp')).default;
   const target = path.join(dir, 'data', 'train', 'normal', readdirSync(path.join(dir, 'data', 'train', 'normal')).sort()[5]!);
-  const darker = await sharp(await readFile(target)).linear(0.5, 0).png().toBuffer();
+  const darker = await sharp(await readFile(target))
+    .linear(0.5, 0)
+    .png()
+    .toBuffer();
   await writeFile(target, darker);
   const third = await runCollect(p, options);
   assertOk(third);

@@ -56,7 +56,10 @@ interface Killed {
 /** Starts `medpipe run`, SIGKILLs it as soon as `when` says so (checked on every poll and stdout chunk). */
 function runAndKill(ctx: Ctx, args: string[], when: (stdout: string) => boolean): Promise<Killed> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', ...args], { cwd: ctx.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', ...args], {
+      cwd: ctx.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let killed = false;
     const check = () => {

@@ -63,7 +63,16 @@ print(json.dumps(out))
 `;
   const run = spawnSync(PYTHON, ['-c', script, ...files.map((f) => path.join(data.root, f))], { encoding: 'utf8', maxBuffer: 16 << 20 });
   assert.is(run.status, 0, run.stderr);
-  const read = JSON.parse(run.stdout) as { id: string; name: string; signed: number; slope: number; modality: string; syntax: string; hu: number[]; min_stored: number }[];
+  const read = JSON.parse(run.stdout) as {
+    id: string;
+    name: string;
+    signed: number;
+    slope: number;
+    modality: string;
+    syntax: string;
+    hu: number[];
+    min_stored: number;
+  }[];
   read.forEach((r, i) => {
     const patient = data.patientOf.get(files[i]!)!;
     assert.is(r.id, patient.id);
@@ -74,7 +83,10 @@ print(json.dumps(out))
     assert.ok(r.min_stored < 0, 'signed pixels with negative stored values');
     assert.equal(r.hu, Array.from(data.hu.get(files[i]!)!));
   });
-  assert.equal(read.map((r) => r.slope), [1, 0.5]);
+  assert.equal(
+    read.map((r) => r.slope),
+    [1, 0.5],
+  );
 });
 
 CT('readImage gives the HU that were written, for both rescale conventions', async ({ data, m }) => {
@@ -147,7 +159,10 @@ CT('the audit is not vacuous: splitting slices without groups puts patients in s
   const cacheDir = path.join(dir, 'cache');
   const { done, events } = await runCollect(ctPipeline(m, data.root, false), { cacheDir, outDir: path.join(dir, 'out-nogroup') });
   assert.ok(done.ok, JSON.stringify(done.error));
-  assert.ok(events.some((e) => e.type === 'stage-cached' && e.stage === 'ingest'), 'ingest comes from the cache');
+  assert.ok(
+    events.some((e) => e.type === 'stage-cached' && e.stage === 'ingest'),
+    'ingest comes from the cache',
+  );
   const splits = await splitSetOf(cacheDir, 'ct-lung');
   assert.ok(splits.audit.sharedGroups > 0, `sharedGroups ${splits.audit.sharedGroups}`);
   assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && /leak audit: .*group\(s\) in more than one split/.test(e.message)));

@@ -93,7 +93,14 @@ Cuda('fitModel trains on the backend: device dropout, fused Adam, lagged loss re
   const backend = tf.backend() as CudaBackend;
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dropout({ rate: 0.5, seed: 3 }),
@@ -111,7 +118,9 @@ Cuda('fitModel trains on the backend: device dropout, fused Adam, lagged loss re
   const fallbacksBefore = new Map(backend.fallbacks);
   const batches: number[] = [];
   const result = await fitModel(model, data, data, {
-    epochs: 2, batchSize: 8, seed: 5,
+    epochs: 2,
+    batchSize: 8,
+    seed: 5,
     metrics: (labels, scores) => ({ mean: scores.reduce((a, b) => a + b, 0) / scores.length + labels.length * 0 }),
     onBatch: (e) => batches.push(e.batch),
   });

@@ -20,7 +20,10 @@ F('split z-scores are undone exactly enough, refitted on the inner training part
   const raw = Float32Array.from({ length: 6 * 4 }, () => 50 + rand() * 100);
   const fit = fitZscore(raw.subarray(0, 12), 1, false);
   const z = raw.map((x) => (x - fit.mean[0]!) / fit.std[0]!);
-  const preprocessing = [{ step: 'decode' }, { step: 'normalize', method: 'zscore', scope: 'dataset', fittedOn: 'train', mean: fit.mean, std: fit.std, perChannel: false }];
+  const preprocessing = [
+    { step: 'decode' },
+    { step: 'normalize', method: 'zscore', scope: 'dataset', fittedOn: 'train', mean: fit.mean, std: fit.std, perChannel: false },
+  ];
   const back = withoutFittedZscores(z, 1, preprocessing);
   for (let i = 0; i < raw.length; i++) assert.ok(Math.abs(back[i]! - raw[i]!) < 1e-4, `pixel ${i}`);
   const samples = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, file: `s${i}`, label: i % 2 }));
@@ -28,7 +31,10 @@ F('split z-scores are undone exactly enough, refitted on the inner training part
   const inner = fitZscore(back.subarray(0, 12), 1, false);
   assert.ok(Math.abs(fold.normalization[0]!.mean[0]! - inner.mean[0]!) < 1e-9, 'fitted on the inner training part only');
   assert.ok(Math.abs(fold.heldOut.pixels[0]! - (back[16]! - inner.mean[0]!) / inner.std[0]!) < 1e-5, 'held-out normalised with the fold statistics');
-  assert.equal(fold.heldOut.samples.map((s) => s.id), ['s4', 's5']);
+  assert.equal(
+    fold.heldOut.samples.map((s) => s.id),
+    ['s4', 's5'],
+  );
   throwsCode(() => foldData({ samples, pixels: back }, [2, 2, 1], { train: [0, 4], val: [3], heldOut: [4, 5] }, preprocessing), 'INTERNAL', /held-out sample/);
 });
 
@@ -74,7 +80,12 @@ L.before(async (ctx) => {
     .stage(m.normalize({ method: 'zscore', scope: 'dataset' }))
     .stage(m.split())
     .stage(m.build.tutorialCnn({ filters: [4, 4], batchNormMomentum: 0.5, dropout: 0 }))
-    .stage(m.crossValidate({ foldBy: 'fold', fit: { epochs: 8, batchSize: 32, earlyStopping: { monitor: 'val_auc', mode: 'max', patience: 3, restoreBestWeights: true } } }));
+    .stage(
+      m.crossValidate({
+        foldBy: 'fold',
+        fit: { epochs: 8, batchSize: 32, earlyStopping: { monitor: 'val_auc', mode: 'max', patience: 3, restoreBestWeights: true } },
+      }),
+    );
   const cache = path.join(ctx.dir, 'cache');
   assertOk(await runCollect(p, { cacheDir: cache, outDir: path.join(ctx.dir, 'out'), baseDir: ctx.dir }));
   ctx.cv = await loadOutput<CrossValidated>(cache, 'leak', 'crossValidate');
@@ -85,9 +96,16 @@ L.after(async (ctx) => {
 
 L('the shuffled fold scores at chance, the others well; early stopping watched real labels', (ctx) => {
   const { cv } = ctx;
-  assert.equal(cv.folds.map((f) => f.value), ['1', '2', '3', '4']);
+  assert.equal(
+    cv.folds.map((f) => f.value),
+    ['1', '2', '3', '4'],
+  );
   const [shuffled, ...real] = cv.folds;
-  console.log(cv.folds.map((f) => `fold ${f.value}: auc ${f.metrics.auc.toFixed(3)}, early-stopping val_auc ${f.history[f.bestEpoch - 1]!.val_auc!.toFixed(3)}`).join('; '));
+  console.log(
+    cv.folds
+      .map((f) => `fold ${f.value}: auc ${f.metrics.auc.toFixed(3)}, early-stopping val_auc ${f.history[f.bestEpoch - 1]!.val_auc!.toFixed(3)}`)
+      .join('; '),
+  );
   assert.ok(Math.abs(shuffled!.metrics.auc - 0.5) < 0.15, `fold with shuffled held-out labels: AUC ${shuffled!.metrics.auc} should be near 0.5`);
   for (const f of real) assert.ok(f.metrics.auc > 0.85, `fold ${f.value}: AUC ${f.metrics.auc}`);
   for (const f of cv.folds) {
@@ -100,7 +118,11 @@ L('the shuffled fold scores at chance, the others well; early stopping watched r
 L('z-score statistics differ per fold (fitted inside it) and are reported', async (ctx) => {
   const means = ctx.cv.folds.map((f) => f.normalization[0]!.mean[0]!);
   assert.is(new Set(means).size, 4, `one fit per fold: ${means}`);
-  const report = JSON.parse(await readFile(path.join(ctx.dir, 'out', 'cv-metrics.json'), 'utf8')) as { foldBy: string; perFold: { innerValCount: number; normalization: unknown[] }[]; definitions: { training: string } };
+  const report = JSON.parse(await readFile(path.join(ctx.dir, 'out', 'cv-metrics.json'), 'utf8')) as {
+    foldBy: string;
+    perFold: { innerValCount: number; normalization: unknown[] }[];
+    definitions: { training: string };
+  };
   assert.is(report.foldBy, 'fold');
   assert.ok(report.perFold.every((f) => f.innerValCount > 0 && f.normalization.length === 1));
   assert.match(report.definitions.training, /held-out fold is only scored/);

@@ -50,7 +50,11 @@ if (!tools.ok && process.env.CI !== 'true') {
       // A corpus that suddenly holds few decodable files means the reference broke, not that all is well.
       assert.ok(decodable.length >= 80, `only ${decodable.length} Debian files decodable by pydicom; expected the ~92 of Debian's pydicom 2.3 data`);
       const failed = results.filter((r) => r.outcome === 'FAILED');
-      assert.equal(failed.map((r) => `${r.entry.name}: ${r.detail}`), [], 'files that match no reference');
+      assert.equal(
+        failed.map((r) => `${r.entry.name}: ${r.detail}`),
+        [],
+        'files that match no reference',
+      );
     } finally {
       await rm(out, { recursive: true, force: true });
     }
@@ -64,7 +68,8 @@ async function judge(entry: CorpusEntry, out: string): Promise<Result> {
   } catch (error) {
     const named = error instanceof MedpipeError && error.message.includes(entry.path) && error.file === entry.path;
     if (!named) return { entry, outcome: 'FAILED', detail: `threw ${error instanceof MedpipeError ? 'a MedpipeError without the file' : String(error)}` };
-    if (entry.status === 'decoded') return { entry, outcome: 'FAILED', detail: `pydicom decodes it; medpipe refused: ${error.message.replace(entry.path, '<file>')}` };
+    if (entry.status === 'decoded')
+      return { entry, outcome: 'FAILED', detail: `pydicom decodes it; medpipe refused: ${error.message.replace(entry.path, '<file>')}` };
     return { entry, outcome: 'refused', detail: error.message.replace(entry.path, '<file>') };
   }
   if (entry.status === 'no-pixels' || entry.status === 'not-dicom') {
@@ -77,7 +82,13 @@ async function judge(entry: CorpusEntry, out: string): Promise<Result> {
   let pydicomDetail = entry.reason ?? '';
   if (entry.status === 'decoded' && entry.pydicom) {
     const d = compareValues(values, referenceValues(out, entry.pydicom), lossy, unit);
-    if (d.same) return { entry, outcome: 'pydicom', detail: lossy ? `max |Δ| ${d.maxAbs}, mean ${d.meanAbs.toFixed(3)}` : 'exact', ...(lossy ? { lossy: { maxAbs: d.maxAbs / unit, meanAbs: d.meanAbs / unit } } : {}) };
+    if (d.same)
+      return {
+        entry,
+        outcome: 'pydicom',
+        detail: lossy ? `max |Δ| ${d.maxAbs}, mean ${d.meanAbs.toFixed(3)}` : 'exact',
+        ...(lossy ? { lossy: { maxAbs: d.maxAbs / unit, meanAbs: d.meanAbs / unit } } : {}),
+      };
     pydicomDetail = `pydicom differs (max |Δ| ${d.maxAbs}; ${d.first})`;
   }
   const g = entry.gdcm;
@@ -118,11 +129,17 @@ function report(results: readonly Result[], pydicom: string, gdcm: string | null
   const count = (o: Outcome): number => results.filter((r) => r.outcome === o).length;
   const debian = results.filter((r) => r.entry.debian && r.entry.status === 'decoded');
   const debianMatched = debian.filter((r) => r.outcome === 'pydicom' || r.outcome === 'gdcm').length;
-  lines.push(`    Debian pydicom data: ${debianMatched} / ${debian.length} pydicom-decodable files matched; ${results.filter((r) => r.entry.debian).length - debian.length} more files refused as expected or listed below`);
+  lines.push(
+    `    Debian pydicom data: ${debianMatched} / ${debian.length} pydicom-decodable files matched; ${results.filter((r) => r.entry.debian).length - debian.length} more files refused as expected or listed below`,
+  );
   const lossy = results.filter((r) => r.lossy);
   const worst = (key: 'maxAbs' | 'meanAbs'): number => Math.max(0, ...lossy.map((r) => r.lossy![key]));
-  lines.push(`    lossy files: ${lossy.length}, largest |Δ| ${worst('maxAbs')} stored units, largest mean |Δ| ${worst('meanAbs').toFixed(3)} (tolerance ${LOSSY_TOLERANCE.maxAbs} / ${LOSSY_TOLERANCE.meanAbs}); lossless files: exact`);
-  lines.push(`    matched pydicom ${count('pydicom')}, matched GDCM where pydicom differs ${count('gdcm')}, refused ${count('refused')}, unverified ${count('unverified')}, failed ${count('FAILED')}`);
+  lines.push(
+    `    lossy files: ${lossy.length}, largest |Δ| ${worst('maxAbs')} stored units, largest mean |Δ| ${worst('meanAbs').toFixed(3)} (tolerance ${LOSSY_TOLERANCE.maxAbs} / ${LOSSY_TOLERANCE.meanAbs}); lossless files: exact`,
+  );
+  lines.push(
+    `    matched pydicom ${count('pydicom')}, matched GDCM where pydicom differs ${count('gdcm')}, refused ${count('refused')}, unverified ${count('unverified')}, failed ${count('FAILED')}`,
+  );
   for (const r of results.filter((x) => x.outcome === 'gdcm' || x.outcome === 'unverified' || (x.outcome === 'refused' && x.entry.status === 'undecodable'))) {
     lines.push(`    ${r.outcome.padEnd(10)} ${r.entry.name}: ${r.detail}`);
   }

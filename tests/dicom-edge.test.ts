@@ -72,7 +72,9 @@ Edge('Modality LUT Sequence: entries by stored value (signed first-mapped), clam
   const expected = (s: number): number => lutMin + lutMax - (Math.min(1023, Math.max(0, s + 512)) * 3 + 50);
   const bytes = await readFile(edge('mlut_signed_mono1.dcm'));
   const ds = dicomParser.parseDicom(bytes);
-  const pixels = new Int16Array(bytes.buffer.slice(bytes.byteOffset + ds.elements.x7fe00010.dataOffset, bytes.byteOffset + ds.elements.x7fe00010.dataOffset + 40 * 36 * 2));
+  const pixels = new Int16Array(
+    bytes.buffer.slice(bytes.byteOffset + ds.elements.x7fe00010.dataOffset, bytes.byteOffset + ds.elements.x7fe00010.dataOffset + 40 * 36 * 2),
+  );
   for (const s of stored) {
     const i = pixels.indexOf(s);
     if (i >= 0) assert.is(image.data[i], expected(s), `stored ${s}`);
@@ -80,7 +82,7 @@ Edge('Modality LUT Sequence: entries by stored value (signed first-mapped), clam
   for (let i = 0; i < pixels.length; i++) assert.is(image.data[i], expected(pixels[i]), `pixel ${i}`);
 });
 
-Edge('BitsAllocated 32, signed: two\'s complement kept across the full range, then rescaled', async () => {
+Edge("BitsAllocated 32, signed: two's complement kept across the full range, then rescaled", async () => {
   const frames = await readDicom(edge('int32_signed.dcm'));
   assert.is(frames.length, 2);
   assert.equal(frames[0].meta.range, [-(2 ** 31) * 0.5 - 100, (2 ** 31 - 1) * 0.5 - 100]);
@@ -94,7 +96,7 @@ Edge('BitsAllocated 32, signed: two\'s complement kept across the full range, th
   assert.is(max, Math.fround(2e9 * 0.5 - 100));
 });
 
-Edge('Float Pixel Data is read as stored; the range is the data\'s own', async () => {
+Edge("Float Pixel Data is read as stored; the range is the data's own", async () => {
   const [image] = await readDicom(edge('float32.dcm'));
   const bytes = await readFile(edge('float32.dcm'));
   const ds = dicomParser.parseDicom(bytes);
@@ -115,7 +117,12 @@ Edge('odd-length pixel data: a 3×3 RGB image with its pad byte, without it, and
   const at = ds.elements.x7fe00010.dataOffset;
   assert.is(ds.elements.x7fe00010.length, 28);
   // A non-conformant writer: length 27, no pad byte, then a Data Set Trailing Padding element.
-  const unpadded = concat(bytes.slice(0, at - 4), new Uint8Array(u32(27)), bytes.slice(at, at + 27), new Uint8Array([...u16(0xfffc), ...u16(0xfffc), 0x4f, 0x42, 0, 0, ...u32(2), 0, 0]));
+  const unpadded = concat(
+    bytes.slice(0, at - 4),
+    new Uint8Array(u32(27)),
+    bytes.slice(at, at + 27),
+    new Uint8Array([...u16(0xfffc), ...u16(0xfffc), 0x4f, 0x42, 0, 0, ...u32(2), 0, 0]),
+  );
   const [odd] = await decodeDicom(unpadded, 'unpadded.dcm');
   assert.equal(Array.from(odd.data), Array.from(padded.data));
   const short = concat(bytes.slice(0, at - 4), new Uint8Array(u32(26)), bytes.slice(at, at + 26));
@@ -243,7 +250,9 @@ interface Encoder {
 }
 
 async function encode(kind: 'jls' | 'j2k', values: Uint16Array, bits: number): Promise<Uint8Array> {
-  const factory = require(kind === 'jls' ? '@cornerstonejs/codec-charls/wasmjs' : '@cornerstonejs/codec-openjpeg/wasmjs') as (o: object) => Promise<Record<string, new () => Encoder>>;
+  const factory = require(kind === 'jls' ? '@cornerstonejs/codec-charls/wasmjs' : '@cornerstonejs/codec-openjpeg/wasmjs') as (
+    o: object,
+  ) => Promise<Record<string, new () => Encoder>>;
   const module = await factory({ print: () => {}, printErr: () => {} });
   const encoder = new module[kind === 'jls' ? 'JpegLSEncoder' : 'J2KEncoder']();
   try {

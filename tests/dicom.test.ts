@@ -16,7 +16,6 @@ interface Ctx {
   dir: string;
 }
 
-
 /** Replaces an ASCII string in a file's bytes with another of the same length (e.g. a UID or a code string). */
 function patch(bytes: Uint8Array, from: string, to: string): Buffer {
   assert.is(from.length, to.length, 'patch must keep lengths');
@@ -231,7 +230,10 @@ Dicom('damaged compressed data → BAD_FILE, and the codecs keep working afterwa
     assert.is(err.code, 'BAD_FILE', name);
     assert.match(err.message, /could not be decoded|codestream is damaged/, `${name}: ${err.message}`);
     const [ok] = await readDicom(fixture(name));
-    assert.ok(ok.data.some((v) => v !== 0), `${name} still decodes after a failure`);
+    assert.ok(
+      ok.data.some((v) => v !== 0),
+      `${name} still decodes after a failure`,
+    );
   }
 });
 

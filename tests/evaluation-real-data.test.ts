@@ -61,22 +61,56 @@ if (why && process.env.CI !== 'true') {
 
     const out = path.join(dir, 'out', 'xr');
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
-    const reference = spawnSync(PYTHON, [path.join(ROOT, 'tests', 'reference', 'bootstrap_predictions.py'), path.join(out, 'predictions.csv'), '2000'], { encoding: 'utf8' });
+    const reference = spawnSync(PYTHON, [path.join(ROOT, 'tests', 'reference', 'bootstrap_predictions.py'), path.join(out, 'predictions.csv'), '2000'], {
+      encoding: 'utf8',
+    });
     assert.is(reference.status, 0, reference.stderr);
-    const ref = JSON.parse(reference.stdout) as { auc: number; plainPercentile: [number, number]; stratifiedPercentile: [number, number]; delong: [number, number] };
+    const ref = JSON.parse(reference.stdout) as {
+      auc: number;
+      plainPercentile: [number, number];
+      stratifiedPercentile: [number, number];
+      delong: [number, number];
+    };
     const ci = metrics.intervals.auc;
-    console.log(`  AUC ${ci.estimate.toFixed(4)}: medpipe percentile ${ci.percentile.lower.toFixed(4)}–${ci.percentile.upper.toFixed(4)}, BCa ${ci.bca.lower.toFixed(4)}–${ci.bca.upper.toFixed(4)}; NumPy bootstrap ${ref.stratifiedPercentile.map((x) => x.toFixed(4)).join('–')} (stratified), ${ref.plainPercentile.map((x) => x.toFixed(4)).join('–')} (plain); DeLong ${ref.delong.map((x) => x.toFixed(4)).join('–')}`);
+    console.log(
+      `  AUC ${ci.estimate.toFixed(4)}: medpipe percentile ${ci.percentile.lower.toFixed(4)}–${ci.percentile.upper.toFixed(4)}, BCa ${ci.bca.lower.toFixed(4)}–${ci.bca.upper.toFixed(4)}; NumPy bootstrap ${ref.stratifiedPercentile.map((x) => x.toFixed(4)).join('–')} (stratified), ${ref.plainPercentile.map((x) => x.toFixed(4)).join('–')} (plain); DeLong ${ref.delong.map((x) => x.toFixed(4)).join('–')}`,
+    );
     assert.ok(Math.abs(ci.estimate - ref.auc) < 1e-12, 'the same AUC as scikit-learn');
     assert.is(ci.resamples, 2000);
-    for (const [name, theirs] of [['stratified', ref.stratifiedPercentile], ['plain', ref.plainPercentile]] as const) {
-      assert.ok(Math.abs(ci.percentile.lower - theirs[0]) < 0.01 && Math.abs(ci.percentile.upper - theirs[1]) < 0.01, `percentile interval within 0.01 of the ${name} NumPy bootstrap`);
+    for (const [name, theirs] of [
+      ['stratified', ref.stratifiedPercentile],
+      ['plain', ref.plainPercentile],
+    ] as const) {
+      assert.ok(
+        Math.abs(ci.percentile.lower - theirs[0]) < 0.01 && Math.abs(ci.percentile.upper - theirs[1]) < 0.01,
+        `percentile interval within 0.01 of the ${name} NumPy bootstrap`,
+      );
     }
     assert.ok(Math.abs(ci.delong.lower - ref.delong[0]) < 1e-9 && Math.abs(ci.delong.upper - ref.delong[1]) < 1e-9, 'DeLong equals the kernel definition');
-    assert.ok(Math.abs(ci.percentile.lower - ci.delong.lower) < 0.01 && Math.abs(ci.percentile.upper - ci.delong.upper) < 0.01, 'bootstrap and DeLong within 0.01');
-    for (const key of ['accuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'balancedAccuracy', 'kappa', 'averagePrecision', 'specificityAtSensitivity', 'brier', 'ece', 'calibrationIntercept', 'calibrationSlope']) {
+    assert.ok(
+      Math.abs(ci.percentile.lower - ci.delong.lower) < 0.01 && Math.abs(ci.percentile.upper - ci.delong.upper) < 0.01,
+      'bootstrap and DeLong within 0.01',
+    );
+    for (const key of [
+      'accuracy',
+      'precision',
+      'recall',
+      'specificity',
+      'npv',
+      'f1',
+      'balancedAccuracy',
+      'kappa',
+      'averagePrecision',
+      'specificityAtSensitivity',
+      'brier',
+      'ece',
+      'calibrationIntercept',
+      'calibrationSlope',
+    ]) {
       assert.ok(metrics.intervals[key]?.percentile && metrics.intervals[key].method, `metrics.json has an interval with its method for ${key}`);
     }
-    for (const f of ['calibration.json', 'operating-points.json', 'subgroups.json', 'evaluation.json', 'report.html', 'plots/reliability.svg']) assert.ok(existsSync(path.join(out, f)), f);
+    for (const f of ['calibration.json', 'operating-points.json', 'subgroups.json', 'evaluation.json', 'report.html', 'plots/reliability.svg'])
+      assert.ok(existsSync(path.join(out, f)), f);
 
     const second = await medpipeCli(['run', 'xr.ts', '--cache', 'cache', '--seed', '2', '--plain'], { cwd: dir, env, timeoutMs: 300_000 });
     assert.is(second.code, 0, show(second));
@@ -86,7 +120,13 @@ if (why && process.env.CI !== 'true') {
     assert.match(runs.stdout, /^#2\s.*\sxr\s+2\s+ok\s/m);
     const compare = await medpipeCli(['compare', '1', '2', '--cache', 'cache'], { cwd: dir, env });
     assert.is(compare.code, 0, show(compare));
-    console.log(compare.stdout.split('\n').filter((l) => /seed:|ROC AUC|95% CI|DeLong/.test(l)).map((l) => `  ${l}`).join('\n'));
+    console.log(
+      compare.stdout
+        .split('\n')
+        .filter((l) => /seed:|ROC AUC|95% CI|DeLong/.test(l))
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
     assert.match(compare.stdout, /seed: 1 -> 2/);
     assert.match(compare.stdout, /paired on 200 test images \(100 positive, 100 negative\)/);
     assert.match(compare.stdout, /ROC AUC difference \(#2 - #1\): [+-]\d\.\d{4}\n\s+95% CI [+-]\d\.\d{4} to [+-]\d\.\d{4} \(BCa\)/);

@@ -53,12 +53,24 @@ function makeCases(): Case[] {
       scores[1] = 1;
     }
     const sample = Array.from({ length: [10, 25, 60][i % 3]! }, () => -Math.log(1 - rand()) * (1 + (i % 4)));
-    const plan = bootstrapPlan(sample.map(() => 0), { seed: i + 1, resamples: 999 });
+    const plan = bootstrapPlan(
+      sample.map(() => 0),
+      { seed: i + 1, resamples: 999 },
+    );
     const draws = Array.from({ length: plan.resamples }, (_, b) => {
       const x = pick(sample, plan.resample(b));
       return x.reduce((a, v) => a + v, 0) / x.length;
     });
-    cases.push({ labels, scores, scoresB: scoresFor(labels, 0.7, grid), valLabels, valScores: scoresFor(valLabels, [0.5, 1.2, 2][i % 3]!, grid), bins: [10, 5, 15, 8][i % 4]!, sample, draws });
+    cases.push({
+      labels,
+      scores,
+      scoresB: scoresFor(labels, 0.7, grid),
+      valLabels,
+      valScores: scoresFor(valLabels, [0.5, 1.2, 2][i % 3]!, grid),
+      bins: [10, 5, 15, 8][i % 4]!,
+      sample,
+      draws,
+    });
   }
   return cases;
 }
@@ -97,9 +109,23 @@ if (!availability.ok && process.env.CI !== 'true') {
         const curve = calibrationCurve(c.labels, c.scores, { bins: c.bins, strategy });
         const r = ref[strategy];
         closeAll(curve.edges, r.edges, 1e-12, `${tag} ${strategy} edges`);
-        assert.equal(curve.points.map((p) => p.count), r.counts, `${tag} ${strategy} counts`);
-        closeAll(curve.points.map((p) => p.fractionPositive), r.probTrue, 1e-9, `${tag} ${strategy} prob_true`);
-        closeAll(curve.points.map((p) => p.meanScore), r.probPred, 1e-9, `${tag} ${strategy} prob_pred`);
+        assert.equal(
+          curve.points.map((p) => p.count),
+          r.counts,
+          `${tag} ${strategy} counts`,
+        );
+        closeAll(
+          curve.points.map((p) => p.fractionPositive),
+          r.probTrue,
+          1e-9,
+          `${tag} ${strategy} prob_true`,
+        );
+        closeAll(
+          curve.points.map((p) => p.meanScore),
+          r.probPred,
+          1e-9,
+          `${tag} ${strategy} prob_pred`,
+        );
         close(expectedCalibrationError(c.labels, c.scores, { bins: c.bins, strategy }), r.ece, 1e-9, `${tag} ${strategy} ece`);
       }
       const fit = logisticCalibration(c.labels, c.scores);
@@ -131,7 +157,12 @@ if (!availability.ok && process.env.CI !== 'true') {
       }
       closeAll(applyRecalibration(iso, c.scores), ref.isotonic.test, 1e-9, `${tag} isotonic on test`);
       const sorted = Float64Array.from(c.draws).sort();
-      closeAll([2.5, 97.5, 50, 10, 0, 100].map((q) => quantileSorted(sorted, q / 100)), ref.percentiles, 0, `${tag} percentiles`);
+      closeAll(
+        [2.5, 97.5, 50, 10, 0, 100].map((q) => quantileSorted(sorted, q / 100)),
+        ref.percentiles,
+        0,
+        `${tag} percentiles`,
+      );
       if (ref.bca) {
         const mean = (x: readonly number[]) => x.reduce((a, v) => a + v, 0) / x.length;
         const jack = c.sample.map((_, k) => mean(c.sample.filter((__, j) => j !== k)));

@@ -75,14 +75,23 @@ H('a run round-trips: stages with keys and configs, metrics with intervals, docu
     assert.is(run.pipeline, 'pneumonia');
     assert.is(run.gitCommit, 'a'.repeat(40));
     assert.is(run.gitDirty, false);
-    assert.equal(run.stages.map((s) => [s.stage, s.key]), [['split', 'k-split'], ['fit', 'k-fit-42']]);
+    assert.equal(
+      run.stages.map((s) => [s.stage, s.key]),
+      [
+        ['split', 'k-split'],
+        ['fit', 'k-fit-42'],
+      ],
+    );
     assert.equal(run.stages[1]!.config, { earlyStopping: { patience: 8 }, epochs: 30 });
     const auc = run.evaluation!.clinical.intervals.auc;
     assert.equal(run.metrics.auc, { value: auc.estimate, lower: auc.bca!.lower, upper: auc.bca!.upper });
     assert.ok(run.metrics.brier && run.metrics.calibrationSlope && run.metrics.threshold);
     assert.equal(run.artifacts, ['metrics.json']);
     assert.is(run.images['plots/gradcam/00_TP.png'], TINY_PNG);
-    assert.ok(run.evaluation!.predictions.every((p) => /^[0-9a-f]{20}$/.test(p.key)), 'sample ids only as hashes');
+    assert.ok(
+      run.evaluation!.predictions.every((p) => /^[0-9a-f]{20}$/.test(p.key)),
+      'sample ids only as hashes',
+    );
     assert.not.match(JSON.stringify(run.evaluation), /img\d+\.png|patient\d/, 'no file names or group keys in the stored document');
   } finally {
     db.close();
@@ -98,7 +107,10 @@ H('runs are named by number, latest (of a pipeline) or an id prefix; unknown nam
     assert.is(resolveRun(db, 'latest'), 2);
     assert.is(resolveRun(db, 'latest:pneumonia'), 1);
     assert.is(resolveRun(db, '2026-01-02-bbb'), 2);
-    assert.equal(listRuns(db, 'retina').map((r) => r.number), [2]);
+    assert.equal(
+      listRuns(db, 'retina').map((r) => r.number),
+      [2],
+    );
     for (const ref of ['9', '2026-01-02', 'nope', 'latest:x']) {
       const error = await failure(async () => resolveRun(db, ref));
       assert.is(error.code, 'DATA_NOT_FOUND');
@@ -115,7 +127,10 @@ H('compare: config and run differences, metric differences, paired AUC with boot
     insertRun(db, record('r-a', 42));
     insertRun(db, record('r-b', 7, { epochs: 20, shift: 2.4 }));
     const c = compareRuns(loadRun(db, 1), loadRun(db, 2), { resamples: 500 });
-    assert.equal(c.config.map((d) => `${d.stage}.${d.field}`), ['fit.epochs']);
+    assert.equal(
+      c.config.map((d) => `${d.stage}.${d.field}`),
+      ['fit.epochs'],
+    );
     assert.equal(c.config[0]!.a, 30);
     assert.equal(c.run.map((d) => d.field).sort(), ['gitDirty', 'seed']);
     const auc = c.metrics.find((m) => m.name === 'auc')!;
@@ -147,13 +162,15 @@ H('concurrent writers in separate processes never lose a row', async (ctx) => {
   const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   // All start on a database that does not exist yet: creating the schema races too.
   const exits = await Promise.all(
-    Array.from({ length: writers }, (_, w) =>
-      new Promise<{ code: number | null; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [tsx, script, ctx.db, String(w), String(each)], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let err = '';
-        child.stderr.on('data', (d) => (err += d));
-        child.on('close', (code) => resolve({ code, err }));
-      }),
+    Array.from(
+      { length: writers },
+      (_, w) =>
+        new Promise<{ code: number | null; err: string }>((resolve) => {
+          const child = spawn(process.execPath, [tsx, script, ctx.db, String(w), String(each)], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          child.stderr.on('data', (d) => (err += d));
+          child.on('close', (code) => resolve({ code, err }));
+        }),
     ),
   );
   for (const e of exits) assert.is(e.code, 0, e.err);

@@ -6,13 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  binaryMetrics,
-  classificationReport,
-  precisionRecallCurve,
-  rocCurve,
-  thresholdForSensitivity,
-} from '../src/metrics/index.ts';
+import { binaryMetrics, classificationReport, precisionRecallCurve, rocCurve, thresholdForSensitivity } from '../src/metrics/index.ts';
 import { prng as rng } from './helpers/prng.ts';
 import { runReference, sklearnAvailable } from './helpers/reference-python.ts';
 
@@ -27,11 +21,14 @@ interface Case {
   digits: number;
 }
 
-
 function makeCases(): Case[] {
   const rand = rng(20240611);
   const cases: Case[] = [];
-  const names: [string, string][] = [['normal', 'pneumonia'], ['no lesion', 'lesion'], ['0', '1']];
+  const names: [string, string][] = [
+    ['normal', 'pneumonia'],
+    ['no lesion', 'lesion'],
+    ['0', '1'],
+  ];
   for (let i = 0; i < 60; i++) {
     const n = [1, 2, 3, 5, 10, 37, 200, 1000][i % 8];
     const prevalence = [0.5, 0.1, 0.9, 0.3][i % 4];
@@ -53,7 +50,14 @@ function makeCases(): Case[] {
   cases.push({ labels: [0, 0, 1, 1], scores: [0.1, 0.2, 0.8, 0.9], threshold: 0.5, sensitivity: 1, classNames: ['a', 'b'], digits: 2 });
   cases.push({ labels: [1, 1, 0, 0], scores: [0.1, 0.2, 0.8, 0.9], threshold: 0.5, sensitivity: 0.8, classNames: ['a', 'b'], digits: 2 });
   cases.push({ labels: [0, 1, 1, 0, 1], scores: [0.5, 0.5, 0.5, 0.5, 0.5], threshold: 0.5, sensitivity: 0.8, classNames: ['a', 'b'], digits: 2 });
-  cases.push({ labels: [0, 1, 1, 0, 0, 0, 0, 0], scores: [0.125, 0.375, 0.625, 0.875, 0.5, 0.25, 0.75, 0], threshold: 0.3, sensitivity: 0.8, classNames: ['negative', 'positive'], digits: 2 });
+  cases.push({
+    labels: [0, 1, 1, 0, 0, 0, 0, 0],
+    scores: [0.125, 0.375, 0.625, 0.875, 0.5, 0.25, 0.75, 0],
+    threshold: 0.3,
+    sensitivity: 0.8,
+    classNames: ['negative', 'positive'],
+    digits: 2,
+  });
   return cases;
 }
 
@@ -86,7 +90,18 @@ if (!availability.ok && process.env.CI !== 'true') {
       const tag = `case ${i} (n=${c.labels.length})`;
       const m = binaryMetrics(c.labels, c.scores, { threshold: c.threshold, sensitivity: c.sensitivity });
       for (const key of ['tp', 'fp', 'tn', 'fn'] as const) assert.is(m[key], ref[key], `${tag} ${key}`);
-      for (const key of ['accuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'balancedAccuracy', 'kappa', 'auc', 'specificityAtSensitivity'] as const) {
+      for (const key of [
+        'accuracy',
+        'precision',
+        'recall',
+        'specificity',
+        'npv',
+        'f1',
+        'balancedAccuracy',
+        'kappa',
+        'auc',
+        'specificityAtSensitivity',
+      ] as const) {
         same(m[key], ref[key], `${tag} ${key}`);
       }
       const oneClass = m.support.positive === 0 || m.support.negative === 0;
@@ -97,7 +112,10 @@ if (!availability.ok && process.env.CI !== 'true') {
         assert.is(thresholdForSensitivity(c.labels, c.scores, c.sensitivity), ref.thresholdForSensitivity, `${tag} thresholdForSensitivity`);
       }
       // thresholds[0] is max+1 in scikit-learn 1.2 and inf (null here) from 1.3: compare it only when finite.
-      for (const [drop, refRoc] of [[false, ref.roc], [true, ref.rocDropped]] as const) {
+      for (const [drop, refRoc] of [
+        [false, ref.roc],
+        [true, ref.rocDropped],
+      ] as const) {
         const roc = rocCurve(c.labels, c.scores, { dropIntermediate: drop });
         sameArray(roc.fpr, refRoc.fpr, `${tag} fpr drop=${drop}`);
         sameArray(roc.tpr, refRoc.tpr, `${tag} tpr drop=${drop}`);
@@ -124,7 +142,10 @@ if (!availability.ok && process.env.CI !== 'true') {
         same(row.f1, r['f1-score'], `${tag} report ${row.label} f1`);
         assert.is(row.support, r.support);
       });
-      for (const [mine, key] of [[report.macroAvg, 'macro avg'], [report.weightedAvg, 'weighted avg']] as const) {
+      for (const [mine, key] of [
+        [report.macroAvg, 'macro avg'],
+        [report.weightedAvg, 'weighted avg'],
+      ] as const) {
         same(mine.precision, d[key].precision, `${tag} ${key} precision`);
         same(mine.recall, d[key].recall, `${tag} ${key} recall`);
         same(mine.f1, d[key]['f1-score'], `${tag} ${key} f1`);

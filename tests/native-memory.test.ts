@@ -36,7 +36,10 @@ test('BufferPool reuses a released buffer of the same size, not a pinned or stil
 test('BufferPool keeps at most maxFreeBytes on its free lists', () => {
   const pool = new BufferPool(N * 4);
   const xs = [pool.take(N), pool.take(N)];
-  xs.forEach((x) => { pool.retain(x); pool.release(x); });
+  xs.forEach((x) => {
+    pool.retain(x);
+    pool.release(x);
+  });
   assert.is(pool.pooledBytes, N * 4);
 });
 
@@ -65,7 +68,10 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     const seen = y.dataSync();
     y.dispose();
     for (let i = 0; i < 4; i++) tf.tidy(() => tf.mul(x, 5));
-    assert.ok(seen.every((v) => v === 6), 'dataSync result changed after reuse');
+    assert.ok(
+      seen.every((v) => v === 6),
+      'dataSync result changed after reuse',
+    );
     x.dispose();
   });
 
@@ -73,13 +79,15 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     const x = tf.fill([4, N], 1);
     const y = tf.mul(x, 7);
     const row = tf.slice(y, [1, 0], [1, N]); // the CPU Slice kernel returns a view of y's storage
-    const storage = (t: tf.Tensor): ArrayBufferLike =>
-      ((tf.backend() as NativeBackend).data.get(t.dataId).values as Float32Array).buffer;
+    const storage = (t: tf.Tensor): ArrayBufferLike => ((tf.backend() as NativeBackend).data.get(t.dataId).values as Float32Array).buffer;
     assert.is(storage(row), storage(y), 'precondition: the slice shares storage');
     y.dispose();
     for (let i = 0; i < 4; i++) tf.tidy(() => tf.mul(x, -1));
     const values = row.dataSync();
-    assert.ok(values.every((v) => v === 7), 'slice view was overwritten');
+    assert.ok(
+      values.every((v) => v === 7),
+      'slice view was overwritten',
+    );
     tf.dispose([x, row]);
   });
 }

@@ -17,7 +17,15 @@ import { ROOT } from './helpers/core.ts';
 
 const CHROMIUM = process.env.MEDPIPE_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT = path.join(ROOT, 'test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 function input(): ReportInput {
   const evaluation = evaluationFixture({ seed: 3 });
@@ -52,7 +60,10 @@ R('every section, self-contained markup, user text escaped', async () => {
   }
   assert.not.match(page, /<script|<link|<iframe|@import|url\((?!#)/i, 'no script, stylesheet link, frame, or url() other than an in-page #fragment');
   const urls = [...page.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
-  assert.ok(urls.every((u) => u.startsWith('#') || u.startsWith('data:image/png;base64,')), `only in-page links and data: images, got ${urls.filter((u) => !u.startsWith('#')).slice(0, 3)}`);
+  assert.ok(
+    urls.every((u) => u.startsWith('#') || u.startsWith('data:image/png;base64,')),
+    `only in-page links and data: images, got ${urls.filter((u) => !u.startsWith('#')).slice(0, 3)}`,
+  );
   assert.not.match(page, /<b>pneumonia<\/b>/, 'a class name cannot inject markup');
   assert.match(page, /&lt;b&gt;pneumonia&lt;\/b&gt;/);
   assert.match(page, /BCa 95% CI/);

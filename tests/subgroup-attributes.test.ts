@@ -14,7 +14,22 @@ const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fix
 const A = suite('subgroup attributes');
 
 A('CSV: extra columns kept, identifying-looking ones dropped, empty values left out', () => {
-  const row = { path: 'a.png', label: 'b', group: 'g1', split: 'train', sex: 'F', site: '', scanner: 'X', patient_name: 'Doe', 'Patient ID': '7', mrn: '1', dob: '1950', accession: 'A1', id: '3', study_uid: '9' };
+  const row = {
+    path: 'a.png',
+    label: 'b',
+    group: 'g1',
+    split: 'train',
+    sex: 'F',
+    site: '',
+    scanner: 'X',
+    patient_name: 'Doe',
+    'Patient ID': '7',
+    mrn: '1',
+    dob: '1950',
+    accession: 'A1',
+    id: '3',
+    study_uid: '9',
+  };
   const { attributes, dropped } = csvAttributes(row);
   assert.equal(attributes, { sex: 'F', scanner: 'X' });
   assert.equal([...dropped].sort(), ['Patient ID', 'accession', 'dob', 'id', 'mrn', 'patient_name', 'study_uid']);
@@ -28,11 +43,26 @@ A('source folder: the first folder below the class folder', () => {
 });
 
 A('DICOM: sex, 10-year age band (90+ pooled), manufacturer, view, body part, modality; no names or IDs', async () => {
-  assert.equal(await dicomAttributes(path.join(FIXTURES, 'CR_monochrome1.dcm')), { manufacturer: 'Agfa-Gevaert AG', view: 'LL', bodyPart: 'CSPINE', modality: 'CR', ageBand: '40-49' });
+  assert.equal(await dicomAttributes(path.join(FIXTURES, 'CR_monochrome1.dcm')), {
+    manufacturer: 'Agfa-Gevaert AG',
+    view: 'LL',
+    bodyPart: 'CSPINE',
+    modality: 'CR',
+    ageBand: '40-49',
+  });
   assert.equal(await dicomAttributes(path.join(FIXTURES, 'MR_small.dcm')), { sex: 'F', manufacturer: 'TOSHIBA_MEC', modality: 'MR' });
   assert.equal(await dicomAttributes(path.join(FIXTURES, 'liver_1frame.dcm')), { sex: 'M', manufacturer: 'QIICR', modality: 'SEG', ageBand: '60-69' });
   assert.is(await dicomAttributes(path.join(FIXTURES, 'rtstruct.dcm')), undefined, 'no preamble: nothing read');
-  assert.equal(['045Y', '090Y', '104Y', '018M', '003W', '010D', 'x', undefined].map(ageBand), ['40-49', '90+', '90+', '0-9', '0-9', '0-9', undefined, undefined]);
+  assert.equal(['045Y', '090Y', '104Y', '018M', '003W', '010D', 'x', undefined].map(ageBand), [
+    '40-49',
+    '90+',
+    '90+',
+    '0-9',
+    '0-9',
+    '0-9',
+    undefined,
+    undefined,
+  ]);
 });
 
 interface Ctx {
@@ -69,10 +99,17 @@ P('CSV columns reach subgroups.json with counts and a small-subgroup warning; na
   const run = await runCollect(p, { cacheDir: path.join(ctx.dir, 'cache'), outDir: path.join(ctx.dir, 'out'), baseDir: ctx.dir });
   assertOk(run);
   assert.ok(logsOf(run.events, 'ingest').some((l) => /patient_name look like they identify patients/.test(l)));
-  const sub = JSON.parse(await readFile(path.join(ctx.dir, 'out', 'subgroups.json'), 'utf8')) as { subgroups: { attribute: string; value: string; n: number; positives: number; negatives: number; warning?: string }[] };
-  assert.equal(sub.subgroups.map((g) => `${g.attribute}=${g.value}:${g.n}`), ['sex=F:14', 'sex=M:16', 'site=main:20', 'site=rare:10']);
+  const sub = JSON.parse(await readFile(path.join(ctx.dir, 'out', 'subgroups.json'), 'utf8')) as {
+    subgroups: { attribute: string; value: string; n: number; positives: number; negatives: number; warning?: string }[];
+  };
+  assert.equal(
+    sub.subgroups.map((g) => `${g.attribute}=${g.value}:${g.n}`),
+    ['sex=F:14', 'sex=M:16', 'site=main:20', 'site=rare:10'],
+  );
   for (const g of sub.subgroups) assert.match(g.warning ?? '', /too small/, `${g.attribute}=${g.value} has under 30 images`);
-  const everything = await Promise.all(['subgroups.json', 'evaluation.json', 'metrics.json', 'report.html'].map((f) => readFile(path.join(ctx.dir, 'out', f), 'utf8')));
+  const everything = await Promise.all(
+    ['subgroups.json', 'evaluation.json', 'metrics.json', 'report.html'].map((f) => readFile(path.join(ctx.dir, 'out', f), 'utf8')),
+  );
   for (const text of everything) assert.not.match(text, /Person \d/, 'the name column never reaches an output');
   assert.match(everything[3]!, /site/);
 });

@@ -98,7 +98,13 @@ const runs = (ctx: Ctx) => ctx.events.filter((e) => e.event.type === 'run-done')
 async function until(ctx: Ctx, what: string, predicate: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last events: ${ctx.events.slice(-8).map((e) => e.event.type).join(', ')}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}; last events: ${ctx.events
+          .slice(-8)
+          .map((e) => e.event.type)
+          .join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -7,7 +7,8 @@ import { HISTORY_OPTIONS, historyFromArgs } from './history-args.ts';
 /** `medpipe report <run> [--out FILE]`: rewrites a recorded run's report.html from the history alone. */
 export async function reportCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { ...HISTORY_OPTIONS, out: { type: 'string' } } });
-  if (positionals.length !== 1) throw new MedpipeError('INVALID_CONFIG', 'report needs one run.', { fix: 'medpipe report 3   (a run number from `medpipe runs`, or latest)' });
+  if (positionals.length !== 1)
+    throw new MedpipeError('INVALID_CONFIG', 'report needs one run.', { fix: 'medpipe report 3   (a run number from `medpipe runs`, or latest)' });
   const { openHistory } = await import('../history/database.ts');
   const db = await openHistory(historyFromArgs(values), { readonly: true });
   let run;
@@ -17,7 +18,11 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
     db.close();
   }
   if (!run.evaluation) {
-    throw new MedpipeError('DATA_NOT_FOUND', `Run #${run.number} has no evaluation to report${run.ok ? ' (its pipeline has no evaluate stage)' : ' (it failed)'}.`, { fix: 'Pick a run with a test AUC in `medpipe runs`.' });
+    throw new MedpipeError(
+      'DATA_NOT_FOUND',
+      `Run #${run.number} has no evaluation to report${run.ok ? ' (its pipeline has no evaluate stage)' : ' (it failed)'}.`,
+      { fix: 'Pick a run with a test AUC in `medpipe runs`.' },
+    );
   }
   const { writeReportHtml, REPORT_FILE } = await import('../report/html/report-html.ts');
   const file = resolve(values.out ?? join(run.outDir ?? `out/${run.pipeline}`, REPORT_FILE));

@@ -35,10 +35,19 @@ export function formatRuns(runs: readonly RunSummary[]): string {
     r.ok ? 'ok' : 'failed',
     r.gitCommit ? `${r.gitCommit.slice(0, 8)}${r.gitDirty ? '+dirty' : ''}` : '-',
     r.backend ?? '-',
-    r.auc?.value !== null && r.auc?.value !== undefined ? `${r.auc.value.toFixed(4)}${r.auc.lower !== null && r.auc.upper !== null ? ` (${r.auc.lower.toFixed(3)}-${r.auc.upper.toFixed(3)})` : ''}` : '-',
+    r.auc?.value !== null && r.auc?.value !== undefined
+      ? `${r.auc.value.toFixed(4)}${r.auc.lower !== null && r.auc.upper !== null ? ` (${r.auc.lower.toFixed(3)}-${r.auc.upper.toFixed(3)})` : ''}`
+      : '-',
     `${(r.ms / 1000).toFixed(1)}s`,
   ]);
   const header = ['run', 'started (UTC)', 'pipeline', 'seed', 'status', 'git', 'backend', 'test AUC (95% CI)', 'time'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

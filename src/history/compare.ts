@@ -54,7 +54,9 @@ export interface RunComparison {
  */
 export function compareRuns(a: StoredRun, b: StoredRun, options: { readonly seed?: number; readonly resamples?: number } = {}): RunComparison {
   const notes: string[] = [];
-  const run = (['pipeline', 'seed', 'backend', 'gitCommit', 'gitDirty'] as const).flatMap((field) => (a[field] === b[field] ? [] : [{ field, a: a[field], b: b[field] }]));
+  const run = (['pipeline', 'seed', 'backend', 'gitCommit', 'gitDirty'] as const).flatMap((field) =>
+    a[field] === b[field] ? [] : [{ field, a: a[field], b: b[field] }],
+  );
   const config: ConfigChange[] = [];
   const stagesB = new Map(b.stages.map((s) => [s.stage, s]));
   for (const sa of a.stages) {

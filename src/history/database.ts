@@ -90,7 +90,9 @@ export async function openHistory(path: string, options: { readonly readonly?: b
     throw new MedpipeError('DATA_NOT_FOUND', `Cannot open the run history ${path}: ${(cause as Error).message}.`, {
       file: path,
       cause,
-      fix: options.readonly ? 'Run a pipeline first (every run is recorded), or point --history / MEDPIPE_HISTORY at the database.' : 'Check that the folder is writable, or set MEDPIPE_HISTORY.',
+      fix: options.readonly
+        ? 'Run a pipeline first (every run is recorded), or point --history / MEDPIPE_HISTORY at the database.'
+        : 'Check that the folder is writable, or set MEDPIPE_HISTORY.',
     });
   }
   if (!options.readonly) {
@@ -115,9 +117,13 @@ function loadDriver(): typeof BetterSqlite3 {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (cause) {
-    throw new MedpipeError('BACKEND_UNAVAILABLE', `The run history needs the better-sqlite3 package, which did not load (${(cause as Error).message.split('\n')[0]}).`, {
-      cause,
-      fix: 'Install it with `npm install better-sqlite3@12` (it builds with g++, make and python3), or turn the history off with MEDPIPE_HISTORY=off.',
-    });
+    throw new MedpipeError(
+      'BACKEND_UNAVAILABLE',
+      `The run history needs the better-sqlite3 package, which did not load (${(cause as Error).message.split('\n')[0]}).`,
+      {
+        cause,
+        fix: 'Install it with `npm install better-sqlite3@12` (it builds with g++, make and python3), or turn the history off with MEDPIPE_HISTORY=off.',
+      },
+    );
   }
 }

@@ -11,7 +11,10 @@ import { historyPath } from './database.ts';
 import { gitState, imagesOf, type RunRecord } from './record.ts';
 
 /** What the runtime knows when a run ends; git state, version and documents are added here. */
-export type FinishedRun = Pick<RunRecord, 'runId' | 'pipeline' | 'startedAt' | 'ms' | 'ok' | 'error' | 'seed' | 'backend' | 'cacheHits' | 'stages' | 'files' | 'git'> & {
+export type FinishedRun = Pick<
+  RunRecord,
+  'runId' | 'pipeline' | 'startedAt' | 'ms' | 'ok' | 'error' | 'seed' | 'backend' | 'cacheHits' | 'stages' | 'files' | 'git'
+> & {
   readonly outDir: string;
   /** The pipeline file's folder: its git commit and dirty flag are read here unless `git` is given (taken at the start). */
   readonly baseDir: string;
@@ -63,7 +66,9 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
         db.close();
       }
     } catch (error) {
-      warnings.push(`the run was not recorded in the history ${path}: ${(error as Error).message}${(error as { fix?: string }).fix ? ` (${(error as { fix?: string }).fix})` : ''}`);
+      warnings.push(
+        `the run was not recorded in the history ${path}: ${(error as Error).message}${(error as { fix?: string }).fix ? ` (${(error as { fix?: string }).fix})` : ''}`,
+      );
     }
   }
   const files: string[] = [];

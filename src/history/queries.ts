@@ -26,7 +26,15 @@ export interface StoredRun extends RunSummary {
   readonly error: string | null;
   readonly outDir: string | null;
   readonly medpipeVersion: string | null;
-  readonly stages: readonly { readonly stage: string; readonly kind: string; readonly key: string; readonly config: unknown; readonly cached: boolean; readonly ms: number; readonly summary: string | null }[];
+  readonly stages: readonly {
+    readonly stage: string;
+    readonly kind: string;
+    readonly key: string;
+    readonly config: unknown;
+    readonly cached: boolean;
+    readonly ms: number;
+    readonly summary: string | null;
+  }[];
   readonly metrics: Readonly<Record<string, { readonly value: number | null; readonly lower: number | null; readonly upper: number | null }>>;
   readonly artifacts: readonly string[];
   readonly evaluation?: EvaluationDocument;
@@ -79,7 +87,11 @@ function summaryOf(row: RunRow): RunSummary {
  *   listRuns(db, 'pneumonia').map((r) => r.number);
  */
 export function listRuns(db: Database, pipeline?: string): RunSummary[] {
-  const rows = (pipeline === undefined ? db.prepare(`${SELECT_RUNS} ORDER BY r.number`).all() : db.prepare(`${SELECT_RUNS} WHERE r.pipeline = ? ORDER BY r.number`).all(pipeline)) as RunRow[];
+  const rows = (
+    pipeline === undefined
+      ? db.prepare(`${SELECT_RUNS} ORDER BY r.number`).all()
+      : db.prepare(`${SELECT_RUNS} WHERE r.pipeline = ? ORDER BY r.number`).all(pipeline)
+  ) as RunRow[];
   return rows.map(summaryOf);
 }
 
@@ -88,7 +100,10 @@ export function listRuns(db: Database, pipeline?: string): RunSummary[] {
  * `latest:pneumonia`), or a run id or unambiguous prefix of one.
  */
 export function resolveRun(db: Database, ref: string): number {
-  const notFound = (why: string) => new MedpipeError('DATA_NOT_FOUND', `No run '${ref}' in the history: ${why}.`, { fix: 'List the runs with `medpipe runs` and use a number from its first column.' });
+  const notFound = (why: string) =>
+    new MedpipeError('DATA_NOT_FOUND', `No run '${ref}' in the history: ${why}.`, {
+      fix: 'List the runs with `medpipe runs` and use a number from its first column.',
+    });
   if (/^\d+$/.test(ref)) {
     const row = db.prepare('SELECT number FROM runs WHERE number = ?').get(Number(ref)) as { number: number } | undefined;
     if (!row) throw notFound('there is no run with that number');
@@ -96,13 +111,17 @@ export function resolveRun(db: Database, ref: string): number {
   }
   const latest = /^latest(?::(.+))?$/.exec(ref);
   if (latest) {
-    const row = (latest[1] === undefined
-      ? db.prepare('SELECT max(number) AS number FROM runs').get()
-      : db.prepare('SELECT max(number) AS number FROM runs WHERE pipeline = ?').get(latest[1])) as { number: number | null };
+    const row = (
+      latest[1] === undefined
+        ? db.prepare('SELECT max(number) AS number FROM runs').get()
+        : db.prepare('SELECT max(number) AS number FROM runs WHERE pipeline = ?').get(latest[1])
+    ) as { number: number | null };
     if (row.number === null) throw notFound(latest[1] === undefined ? 'the history is empty' : `pipeline '${latest[1]}' has no runs`);
     return row.number;
   }
-  const rows = db.prepare("SELECT number FROM runs WHERE run_id = ? OR run_id LIKE ? ESCAPE '\\' LIMIT 2").all(ref, `${ref.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as { number: number }[];
+  const rows = db
+    .prepare("SELECT number FROM runs WHERE run_id = ? OR run_id LIKE ? ESCAPE '\\' LIMIT 2")
+    .all(ref, `${ref.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as { number: number }[];
   if (rows.length === 0) throw notFound('no run number, run id or id prefix matches');
   if (rows.length > 1) throw notFound('the prefix matches more than one run id; give more of it');
   return rows[0]!.number;
@@ -112,7 +131,17 @@ export function resolveRun(db: Database, ref: string): number {
 export function loadRun(db: Database, number: number): StoredRun {
   const row = db.prepare(`${SELECT_RUNS} WHERE r.number = ?`).get(number) as RunRow | undefined;
   if (!row) throw new MedpipeError('DATA_NOT_FOUND', `No run ${number} in the history.`, { fix: 'List the runs with `medpipe runs`.' });
-  const stages = (db.prepare('SELECT * FROM stages WHERE run_number = ? ORDER BY position').all(number) as { stage: string; kind: string; cache_key: string; config: string; cached: number; ms: number; summary: string | null }[]).map((s) => ({
+  const stages = (
+    db.prepare('SELECT * FROM stages WHERE run_number = ? ORDER BY position').all(number) as {
+      stage: string;
+      kind: string;
+      cache_key: string;
+      config: string;
+      cached: number;
+      ms: number;
+      summary: string | null;
+    }[]
+  ).map((s) => ({
     stage: s.stage,
     kind: s.kind,
     key: s.cache_key,
@@ -121,9 +150,20 @@ export function loadRun(db: Database, number: number): StoredRun {
     ms: s.ms,
     summary: s.summary,
   }));
-  const metrics = Object.fromEntries((db.prepare('SELECT name, value, lower, upper FROM metrics WHERE run_number = ? ORDER BY name').all(number) as { name: string; value: number | null; lower: number | null; upper: number | null }[]).map((m) => [m.name, { value: m.value, lower: m.lower, upper: m.upper }]));
+  const metrics = Object.fromEntries(
+    (
+      db.prepare('SELECT name, value, lower, upper FROM metrics WHERE run_number = ? ORDER BY name').all(number) as {
+        name: string;
+        value: number | null;
+        lower: number | null;
+        upper: number | null;
+      }[]
+    ).map((m) => [m.name, { value: m.value, lower: m.lower, upper: m.upper }]),
+  );
   const artifacts = (db.prepare('SELECT path FROM artifacts WHERE run_number = ? ORDER BY path').all(number) as { path: string }[]).map((a) => a.path);
-  const documents = Object.fromEntries((db.prepare('SELECT name, body FROM documents WHERE run_number = ?').all(number) as { name: string; body: string }[]).map((d) => [d.name, d.body]));
+  const documents = Object.fromEntries(
+    (db.prepare('SELECT name, body FROM documents WHERE run_number = ?').all(number) as { name: string; body: string }[]).map((d) => [d.name, d.body]),
+  );
   return {
     ...summaryOf(row),
     error: row.error,

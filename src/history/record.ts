@@ -22,7 +22,15 @@ export interface RunRecord {
   readonly outDir?: string;
   readonly cacheHits: number;
   readonly medpipeVersion?: string;
-  readonly stages: readonly { readonly stage: string; readonly kind: string; readonly key: string; readonly config: unknown; readonly cached: boolean; readonly ms: number; readonly summary?: string }[];
+  readonly stages: readonly {
+    readonly stage: string;
+    readonly kind: string;
+    readonly key: string;
+    readonly config: unknown;
+    readonly cached: boolean;
+    readonly ms: number;
+    readonly summary?: string;
+  }[];
   /** Output files (absolute); stored relative to outDir. */
   readonly files: readonly string[];
   /** evaluation.json of an evaluate stage, when the run has one. */
@@ -86,8 +94,12 @@ export function insertRun(db: Database, record: RunRecord): number {
         version: record.medpipeVersion ?? null,
       });
     const number = Number(run.lastInsertRowid);
-    const stage = db.prepare('INSERT INTO stages (run_number, position, stage, kind, cache_key, config, cached, ms, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    record.stages.forEach((s, i) => stage.run(number, i, s.stage, s.kind, s.key, canonicalJson(s.config), s.cached ? 1 : 0, Math.round(s.ms), s.summary ?? null));
+    const stage = db.prepare(
+      'INSERT INTO stages (run_number, position, stage, kind, cache_key, config, cached, ms, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    record.stages.forEach((s, i) =>
+      stage.run(number, i, s.stage, s.kind, s.key, canonicalJson(s.config), s.cached ? 1 : 0, Math.round(s.ms), s.summary ?? null),
+    );
     const metric = db.prepare('INSERT INTO metrics (run_number, name, value, lower, upper, interval) VALUES (?, ?, ?, ?, ?, ?)');
     for (const row of metricRows(record)) metric.run(number, row.name, finite(row.value), finite(row.lower), finite(row.upper), row.interval ?? null);
     const artifact = db.prepare('INSERT OR IGNORE INTO artifacts (run_number, path) VALUES (?, ?)');

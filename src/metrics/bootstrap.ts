@@ -56,11 +56,15 @@ export function bootstrapPlan(labels: ArrayLike<number>, options: ResampleOption
   const n = labels.length;
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   if (!(Number.isInteger(resamples) && resamples >= 1)) {
-    throw new MedpipeError('INVALID_CONFIG', `The number of bootstrap resamples must be a whole number >= 1, got ${resamples}.`, { fix: 'Use e.g. 2000 (the default).' });
+    throw new MedpipeError('INVALID_CONFIG', `The number of bootstrap resamples must be a whole number >= 1, got ${resamples}.`, {
+      fix: 'Use e.g. 2000 (the default).',
+    });
   }
   if (n === 0) throw new MedpipeError('NO_SAMPLES', 'Cannot bootstrap an empty set of samples.', { fix: 'Check that the split being evaluated is not empty.' });
   if (options.groups && options.groups.length !== n) {
-    throw new MedpipeError('SHAPE_MISMATCH', `Bootstrap got ${n} labels but ${options.groups.length} group keys.`, { fix: 'Pass one group key (or undefined) per sample.' });
+    throw new MedpipeError('SHAPE_MISMATCH', `Bootstrap got ${n} labels but ${options.groups.length} group keys.`, {
+      fix: 'Pass one group key (or undefined) per sample.',
+    });
   }
   const stratified = options.stratify ?? true;
   const units = unitsOf(labels, options.groups);
@@ -207,10 +211,10 @@ export function bootstrapIntervals<K extends string>(
     const values = statistic(plan.resample(b));
     for (const k of keys) draws[k][b] = values[k];
   }
-  const jack = options.bca ?? true ? plan.jackknife().map((idx) => statistic(idx)) : [];
+  const jack = (options.bca ?? true) ? plan.jackknife().map((idx) => statistic(idx)) : [];
   const out = {} as Record<K, BootstrapInterval>;
   for (const k of keys) {
-    out[k] = intervalOf(estimate[k], draws[k], options.bca ?? true ? jack.map((j) => j[k]) : undefined, level);
+    out[k] = intervalOf(estimate[k], draws[k], (options.bca ?? true) ? jack.map((j) => j[k]) : undefined, level);
   }
   return out;
 }

@@ -58,8 +58,12 @@ export function calibrationCurve(labels: ArrayLike<number>, scores: ArrayLike<nu
   const { n } = checkProbabilities(labels, scores);
   const bins = binning.bins ?? 10;
   const strategy = binning.strategy ?? 'uniform';
-  if (!(Number.isInteger(bins) && bins >= 1)) throw new MedpipeError('INVALID_CONFIG', `Calibration needs a whole number of bins >= 1, got ${bins}.`, { fix: 'Use e.g. 10 bins.' });
-  if (strategy !== 'uniform' && strategy !== 'quantile') throw new MedpipeError('INVALID_CONFIG', `Calibration binning strategy must be 'uniform' or 'quantile', got ${String(strategy)}.`, { fix: "Use 'uniform' (equal width) or 'quantile' (equal count)." });
+  if (!(Number.isInteger(bins) && bins >= 1))
+    throw new MedpipeError('INVALID_CONFIG', `Calibration needs a whole number of bins >= 1, got ${bins}.`, { fix: 'Use e.g. 10 bins.' });
+  if (strategy !== 'uniform' && strategy !== 'quantile')
+    throw new MedpipeError('INVALID_CONFIG', `Calibration binning strategy must be 'uniform' or 'quantile', got ${String(strategy)}.`, {
+      fix: "Use 'uniform' (equal width) or 'quantile' (equal count).",
+    });
   let edges: Float64Array;
   if (strategy === 'uniform') edges = unitEdges(bins);
   else {
@@ -165,7 +169,12 @@ export function logisticCalibration(labels: ArrayLike<number>, scores: ArrayLike
   const slopeFit = fitLogistic(x, y, false, start && [start.slopeFitIntercept, start.slope]);
   if (!slopeFit) notes.push('calibration slope: the classes are perfectly separated by the score, so the slope is infinite (no maximum-likelihood fit).');
   if (!offsetFit) notes.push('calibration intercept: the fit did not converge.');
-  return { intercept: offsetFit ? offsetFit[0] : Number.NaN, slope: slopeFit ? slopeFit[1] : Number.NaN, slopeFitIntercept: slopeFit ? slopeFit[0] : Number.NaN, notes };
+  return {
+    intercept: offsetFit ? offsetFit[0] : Number.NaN,
+    slope: slopeFit ? slopeFit[1] : Number.NaN,
+    slopeFitIntercept: slopeFit ? slopeFit[0] : Number.NaN,
+    notes,
+  };
 }
 
 /**
@@ -246,7 +255,7 @@ export function checkProbabilities(labels: ArrayLike<number>, scores: ArrayLike<
     const s = scores[i]!;
     if (s < 0 || s > 1) {
       throw new MedpipeError('INVALID_CONFIG', `Calibration needs probabilities in [0, 1]; the score at index ${i} is ${s}.`, {
-        fix: 'Pass the model\'s sigmoid outputs, not logits or unbounded scores.',
+        fix: "Pass the model's sigmoid outputs, not logits or unbounded scores.",
       });
     }
   }

@@ -25,12 +25,16 @@ export function evaluationConfigProblems(config: ClinicalConfig): string[] {
     }
   }
   const { resamples, level } = config.bootstrap ?? {};
-  if (resamples !== undefined && !(Number.isInteger(resamples) && resamples >= 100)) problems.push(`bootstrap.resamples must be a whole number >= 100, got ${resamples}`);
+  if (resamples !== undefined && !(Number.isInteger(resamples) && resamples >= 100))
+    problems.push(`bootstrap.resamples must be a whole number >= 100, got ${resamples}`);
   if (level !== undefined && !(level > 0 && level < 1)) problems.push(`bootstrap.level must be in (0, 1), e.g. 0.95, got ${level}`);
   const { bins, strategy, recalibrate } = config.calibration ?? {};
-  if (bins !== undefined && !(Number.isInteger(bins) && bins >= 2 && bins <= 100)) problems.push(`calibration.bins must be a whole number from 2 to 100, got ${bins}`);
-  if (strategy !== undefined && strategy !== 'uniform' && strategy !== 'quantile') problems.push(`calibration.strategy must be 'uniform' or 'quantile', got ${String(strategy)}`);
-  if (recalibrate !== undefined && recalibrate !== 'platt' && recalibrate !== 'isotonic') problems.push(`calibration.recalibrate must be 'platt' or 'isotonic', got ${String(recalibrate)}`);
+  if (bins !== undefined && !(Number.isInteger(bins) && bins >= 2 && bins <= 100))
+    problems.push(`calibration.bins must be a whole number from 2 to 100, got ${bins}`);
+  if (strategy !== undefined && strategy !== 'uniform' && strategy !== 'quantile')
+    problems.push(`calibration.strategy must be 'uniform' or 'quantile', got ${String(strategy)}`);
+  if (recalibrate !== undefined && recalibrate !== 'platt' && recalibrate !== 'isotonic')
+    problems.push(`calibration.recalibrate must be 'platt' or 'isotonic', got ${String(recalibrate)}`);
   const subgroups = config.subgroups;
   if (subgroups !== undefined && subgroups !== false && !(Array.isArray(subgroups) && subgroups.every((s) => typeof s === 'string'))) {
     problems.push(`subgroups must be a list of attribute names or false, got ${JSON.stringify(subgroups)}`);

@@ -6,7 +6,16 @@
  */
 import { binaryMetrics, type BinaryMetrics } from './binary-metrics.ts';
 import { bootstrapIntervals, bootstrapPlan, pick, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type BootstrapInterval, type BootstrapPlan } from './bootstrap.ts';
-import { brierScore, calibrationCurve, eceOf, logisticCalibration, scoreHistogram, type Binning, type CalibrationCurve, type LogisticCalibration } from './calibration.ts';
+import {
+  brierScore,
+  calibrationCurve,
+  eceOf,
+  logisticCalibration,
+  scoreHistogram,
+  type Binning,
+  type CalibrationCurve,
+  type LogisticCalibration,
+} from './calibration.ts';
 import { confusionAt } from './confusion.ts';
 import { countMetrics } from './binary-metrics.ts';
 import { curveBand, type CurveBand } from './curve-bands.ts';
@@ -18,7 +27,17 @@ import { subgroupMetrics, type SubgroupResult, type SubgroupSample } from './sub
 
 /** The metrics of metrics.json that get an interval (the counts tp/fp/tn/fn are counts, not estimates). */
 export const CI_METRICS = [
-  'auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity',
+  'auc',
+  'averagePrecision',
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'specificity',
+  'npv',
+  'f1',
+  'kappa',
+  'specificityAtSensitivity',
 ] as const;
 export const CALIBRATION_METRICS = ['brier', 'ece', 'calibrationIntercept', 'calibrationSlope'] as const;
 export type CiMetric = (typeof CI_METRICS)[number] | (typeof CALIBRATION_METRICS)[number];
@@ -113,12 +132,16 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
 
   const allFit = logisticCalibration(labels, scores);
   const main = labelled(
-    bootstrapIntervals(plan, (idx) => {
-      const y = pick(labels, idx);
-      const s = pick(scores, idx);
-      const m: BinaryMetrics = binaryMetrics(y, s, { threshold: options.threshold, sensitivity: options.sensitivityTarget });
-      return { ...Object.fromEntries(CI_METRICS.map((k) => [k, m[k]])), ...calibrationValues(y, s, binning, allFit) } as Record<CiMetric, number>;
-    }, { level }),
+    bootstrapIntervals(
+      plan,
+      (idx) => {
+        const y = pick(labels, idx);
+        const s = pick(scores, idx);
+        const m: BinaryMetrics = binaryMetrics(y, s, { threshold: options.threshold, sensitivity: options.sensitivityTarget });
+        return { ...Object.fromEntries(CI_METRICS.map((k) => [k, m[k]])), ...calibrationValues(y, s, binning, allFit) } as Record<CiMetric, number>;
+      },
+      { level },
+    ),
     method,
   );
   const delong = delongAuc(labels, scores, level);
@@ -126,7 +149,10 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
 
   const curve = calibrationCurve(labels, scores, binning);
   const calibration: CalibrationReport = {
-    binning: { ...binning, rule: `${binning.bins} ${binning.strategy === 'uniform' ? 'equal-width' : 'equal-count (quantile)'} bins over [0, 1]; a score on an inner edge falls in the lower bin (scikit-learn calibration_curve)` },
+    binning: {
+      ...binning,
+      rule: `${binning.bins} ${binning.strategy === 'uniform' ? 'equal-width' : 'equal-count (quantile)'} bins over [0, 1]; a score on an inner edge falls in the lower bin (scikit-learn calibration_curve)`,
+    },
     curve,
     histogram: { edges: curve.edges, ...scoreHistogram(labels, scores, curve.edges) },
     notes: allFit.notes,
@@ -134,7 +160,10 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
   };
 
   const operatingPoints = (options.operatingTargets ?? OPERATING_TARGETS).map((target) => operatingPoint(target, val, labels, scores, plan, level, method));
-  const subgroups = options.subgroups === false ? [] : subgroupMetrics(test, { threshold: options.threshold, seed: options.seed, resamples: plan.resamples, level, attributes: options.subgroups ?? 'auto' });
+  const subgroups =
+    options.subgroups === false
+      ? []
+      : subgroupMetrics(test, { threshold: options.threshold, seed: options.seed, resamples: plan.resamples, level, attributes: options.subgroups ?? 'auto' });
   const bands = { roc: curveBand('roc', labels, scores, plan, level), pr: curveBand('pr', labels, scores, plan, level) };
   return {
     bootstrap: { resamples: plan.resamples, seed: plan.seed, level, stratified: plan.stratified, unit: plan.unit, units: plan.units, method },
@@ -148,7 +177,12 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
 }
 
 /** Brier, ECE, calibration intercept and slope of one (re)sample; `start` (the all-sample fit) speeds the fits up. */
-function calibrationValues(y: Float64Array, s: Float64Array, binning: Binning, start?: LogisticCalibration): Record<(typeof CALIBRATION_METRICS)[number], number> {
+function calibrationValues(
+  y: Float64Array,
+  s: Float64Array,
+  binning: Binning,
+  start?: LogisticCalibration,
+): Record<(typeof CALIBRATION_METRICS)[number], number> {
   const fit = logisticCalibration(y, s, start);
   return { brier: brierScore(y, s), ece: eceOf(calibrationCurve(y, s, binning), y.length), calibrationIntercept: fit.intercept, calibrationSlope: fit.slope };
 }
@@ -158,20 +192,36 @@ function describe(plan: BootstrapPlan): string {
   return `${plan.stratified ? 'stratified ' : ''}bootstrap: ${plan.resamples} resamples of ${unit}${plan.stratified ? ' drawn within each class' : ''}, seed ${plan.seed}`;
 }
 
-function operatingPoint(target: number, val: readonly Scored[], labels: number[], scores: number[], plan: BootstrapPlan, level: number, method: string): OperatingPoint {
-  const chosen = chooseThreshold(val.map((p) => p.label), val.map((p) => p.score), { sensitivity: target });
-  const ci = bootstrapIntervals(plan, (idx) => {
-    const s = pick(scores, idx);
-    const c = confusionAt(pick(labels, idx), s, chosen.threshold);
-    const m = countMetrics(c);
-    return {
-      sensitivity: m.recall,
-      specificity: m.specificity,
-      // Undefined, not scikit-learn's 0, when nothing is predicted positive (negative) in a resample.
-      ppv: c.tp + c.fp > 0 ? m.precision : Number.NaN,
-      npv: c.tn + c.fn > 0 ? m.npv : Number.NaN,
-    };
-  }, { level });
+function operatingPoint(
+  target: number,
+  val: readonly Scored[],
+  labels: number[],
+  scores: number[],
+  plan: BootstrapPlan,
+  level: number,
+  method: string,
+): OperatingPoint {
+  const chosen = chooseThreshold(
+    val.map((p) => p.label),
+    val.map((p) => p.score),
+    { sensitivity: target },
+  );
+  const ci = bootstrapIntervals(
+    plan,
+    (idx) => {
+      const s = pick(scores, idx);
+      const c = confusionAt(pick(labels, idx), s, chosen.threshold);
+      const m = countMetrics(c);
+      return {
+        sensitivity: m.recall,
+        specificity: m.specificity,
+        // Undefined, not scikit-learn's 0, when nothing is predicted positive (negative) in a resample.
+        ppv: c.tp + c.fp > 0 ? m.precision : Number.NaN,
+        npv: c.tn + c.fn > 0 ? m.npv : Number.NaN,
+      };
+    },
+    { level },
+  );
   return { targetSensitivity: target, threshold: chosen.threshold, validation: chosen.onChoiceSplit!, test: labelled(ci, method) };
 }
 
@@ -185,7 +235,11 @@ function recalibrated(
   level: number,
   method: string,
 ): NonNullable<CalibrationReport['recalibrated']> {
-  const map = fitRecalibration(methodName, val.map((p) => p.label), val.map((p) => p.score));
+  const map = fitRecalibration(
+    methodName,
+    val.map((p) => p.label),
+    val.map((p) => p.score),
+  );
   const calibrated = applyRecalibration(map, scores);
   const start = logisticCalibration(labels, calibrated);
   const ci = bootstrapIntervals(plan, (idx) => calibrationValues(pick(labels, idx), pick(calibrated, idx), binning, start), { level });

@@ -62,7 +62,14 @@ export function prAtGrid(curve: BinaryCurve, xs: Float64Array): Float64Array {
  * @example
  *   const band = curveBand('roc', labels, scores, plan); // band.lower[50] = lower sensitivity at FPR 0.5
  */
-export function curveBand(kind: 'roc' | 'pr', labels: ArrayLike<number>, scores: ArrayLike<number>, plan: BootstrapPlan, level = 0.95, points = 101): CurveBand {
+export function curveBand(
+  kind: 'roc' | 'pr',
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  plan: BootstrapPlan,
+  level = 0.95,
+  points = 101,
+): CurveBand {
   const xs = grid(points);
   const read = kind === 'roc' ? rocAtGrid : prAtGrid;
   const estimate = read(binaryCurve(labels, scores), xs);

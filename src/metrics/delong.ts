@@ -127,7 +127,18 @@ export function delongPaired(labels: ArrayLike<number>, scoresA: ArrayLike<numbe
   const [posB, negB] = splitByLabel(labels, scoresB);
   const m = posA.length;
   const n = negA.length;
-  const nan = { aucA: Number.NaN, aucB: Number.NaN, difference: Number.NaN, se: Number.NaN, ci: null, z: Number.NaN, p: Number.NaN, level, positives: m, negatives: n };
+  const nan = {
+    aucA: Number.NaN,
+    aucB: Number.NaN,
+    difference: Number.NaN,
+    se: Number.NaN,
+    ci: null,
+    z: Number.NaN,
+    p: Number.NaN,
+    level,
+    positives: m,
+    negatives: n,
+  };
   if (m === 0 || n === 0) return nan;
   const a = components(posA, negA);
   const b = components(posB, negB);

@@ -50,7 +50,12 @@ export function chooseThreshold(labels: ArrayLike<number>, scores: ArrayLike<num
     words = `the lowest threshold with specificity >= ${rule.specificity}`;
   }
   const rates = ratesAt(curve, threshold);
-  return { threshold, source: `chosen on the ${split} split (${curve.positives + curve.negatives} samples) by ${words}, frozen before scoring test`, rule, onChoiceSplit: rates };
+  return {
+    threshold,
+    source: `chosen on the ${split} split (${curve.positives + curve.negatives} samples) by ${words}, frozen before scoring test`,
+    rule,
+    onChoiceSplit: rates,
+  };
 }
 
 /** First index (highest threshold) of the maximum of TPR − FPR. */
@@ -128,7 +133,11 @@ export const DEFAULT_THRESHOLD_RULE: ThresholdRule = 'youden';
  * @example
  *   const { threshold, source, warning } = thresholdForEvaluation(valLabels, valScores, config.threshold);
  */
-export function thresholdForEvaluation(labels: ArrayLike<number>, scores: ArrayLike<number>, configured: ThresholdRule | undefined): ChosenThreshold & { readonly warning?: string } {
+export function thresholdForEvaluation(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  configured: ThresholdRule | undefined,
+): ChosenThreshold & { readonly warning?: string } {
   if (configured !== undefined) return chooseThreshold(labels, scores, configured);
   let positives = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++;

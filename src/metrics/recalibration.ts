@@ -37,7 +37,14 @@ export function fitRecalibration(method: RecalibrationMethod, labels: ArrayLike<
       fix: 'Recalibration needs both classes in the validation split; use a stratified split or turn recalibration off.',
     });
   }
-  if (method === 'platt') return { method, ...plattFit(Float64Array.from({ length: n }, (_, i) => logit(scores[i]!)), labels) };
+  if (method === 'platt')
+    return {
+      method,
+      ...plattFit(
+        Float64Array.from({ length: n }, (_, i) => logit(scores[i]!)),
+        labels,
+      ),
+    };
   if (method === 'isotonic') return { method, ...isotonicFit(scores, labels) };
   throw new MedpipeError('INVALID_CONFIG', `Unknown recalibration method '${String(method)}'.`, { fix: "Use 'platt' or 'isotonic'." });
 }

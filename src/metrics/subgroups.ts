@@ -64,7 +64,15 @@ export function subgroupMetrics(samples: readonly SubgroupSample[], options: Sub
       if (list) list.push(i);
       else values.set(v, [i]);
     });
-    for (const value of [...values.keys()].sort()) out.push(oneSubgroup(attribute, value, values.get(value)!.map((i) => samples[i]!), options));
+    for (const value of [...values.keys()].sort())
+      out.push(
+        oneSubgroup(
+          attribute,
+          value,
+          values.get(value)!.map((i) => samples[i]!),
+          options,
+        ),
+      );
   }
   return out;
 }
@@ -82,7 +90,10 @@ export function attributesToAnalyse(samples: readonly SubgroupSample[], options:
     }
   }
   const max = options.maxValues ?? 20;
-  return [...distinct.entries()].filter(([, set]) => set.size >= 2 && set.size <= max).map(([k]) => k).sort();
+  return [...distinct.entries()]
+    .filter(([, set]) => set.size >= 2 && set.size <= max)
+    .map(([k]) => k)
+    .sort();
 }
 
 function oneSubgroup(attribute: string, value: string, members: readonly SubgroupSample[], options: SubgroupOptions): SubgroupResult {

@@ -36,9 +36,17 @@ export interface EvaluationContext {
 export function evaluationContext(
   splits: SplitSet,
   built: { readonly summary?: string } | undefined,
-  trained: { readonly bestEpoch: number; readonly epochsRun?: number; readonly stoppedEarly?: boolean; readonly restoredBest?: boolean; readonly backend?: string },
+  trained: {
+    readonly bestEpoch: number;
+    readonly epochsRun?: number;
+    readonly stoppedEarly?: boolean;
+    readonly restoredBest?: boolean;
+    readonly backend?: string;
+  },
 ): EvaluationContext {
-  const groups = Object.fromEntries(SPLITS.map((name) => [name, new Set(splits[name].samples.flatMap((s) => (s.group === undefined ? [] : [s.group]))).size])) as Record<SplitName, number>;
+  const groups = Object.fromEntries(
+    SPLITS.map((name) => [name, new Set(splits[name].samples.flatMap((s) => (s.group === undefined ? [] : [s.group]))).size]),
+  ) as Record<SplitName, number>;
   const attributes = [...new Set(splits.test.samples.flatMap((s) => Object.keys(s.attributes ?? {})))].sort();
   // The audit's examples name files; the report keeps only the counts.
   const audit = { duplicateContent: splits.audit.duplicateContent, sharedGroups: splits.audit.sharedGroups, examples: [] };

@@ -15,7 +15,12 @@ export const EVALUATION_FILE = 'evaluation.json';
 /** curves.json: per split, the ROC curve with its AUC and the PR curve with its average precision. */
 export interface EvaluationCurves {
   readonly roc: Readonly<Record<string, { readonly fpr: readonly number[]; readonly tpr: readonly number[]; readonly auc: number }>>;
-  readonly pr: Readonly<Record<string, { readonly precision: readonly number[]; readonly recall: readonly number[]; readonly averagePrecision: number; readonly prevalence: number }>>;
+  readonly pr: Readonly<
+    Record<
+      string,
+      { readonly precision: readonly number[]; readonly recall: readonly number[]; readonly averagePrecision: number; readonly prevalence: number }
+    >
+  >;
 }
 
 export interface EvaluationDocument {
@@ -92,9 +97,19 @@ export function evaluationDocument(e: EvaluationInput, outDir: string, gradCamFi
     history: e.history,
     curves: e.curves,
     ...(e.gradCam
-      ? { gradCam: { method: e.gradCam.method, examples: e.gradCam.examples.map((x, i) => ({ label: x.label, score: x.score, outcome: x.outcome, file: relative(outDir, gradCamFiles[i]!) })) } }
+      ? {
+          gradCam: {
+            method: e.gradCam.method,
+            examples: e.gradCam.examples.map((x, i) => ({ label: x.label, score: x.score, outcome: x.outcome, file: relative(outDir, gradCamFiles[i]!) })),
+          },
+        }
       : {}),
-    predictions: e.predictions.map((p) => ({ key: hashedKey(p.id), ...(p.group !== undefined ? { group: hashedKey(p.group) } : {}), label: p.label, score: p.score })),
+    predictions: e.predictions.map((p) => ({
+      key: hashedKey(p.id),
+      ...(p.group !== undefined ? { group: hashedKey(p.group) } : {}),
+      label: p.label,
+      score: p.score,
+    })),
   };
 }
 
@@ -107,7 +122,17 @@ export async function writeEvaluationFiles(outDir: string, e: EvaluationInput, g
   const document = evaluationDocument(e, outDir, gradCamFiles);
   const { clinical } = document;
   const files: [string, unknown][] = [
-    ['calibration.json', { split: 'test', ...clinical.calibration, brier: clinical.intervals.brier, ece: clinical.intervals.ece, intercept: clinical.intervals.calibrationIntercept, slope: clinical.intervals.calibrationSlope }],
+    [
+      'calibration.json',
+      {
+        split: 'test',
+        ...clinical.calibration,
+        brier: clinical.intervals.brier,
+        ece: clinical.intervals.ece,
+        intercept: clinical.intervals.calibrationIntercept,
+        slope: clinical.intervals.calibrationSlope,
+      },
+    ],
     [
       'operating-points.json',
       {

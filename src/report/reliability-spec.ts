@@ -23,7 +23,9 @@ export function reliabilitySpec(input: ReliabilityInput): VegaLiteSpec {
   const first = input.curves[0]?.curve;
   const binning = first ? `${first.bins} ${first.strategy === 'uniform' ? 'equal-width' : 'equal-count'} bins` : '';
   const labels = input.curves.map((c) => `${c.name} (ECE = ${fmt(c.ece)})`);
-  const points = input.curves.flatMap((c, k) => c.curve.points.map((p) => ({ curve: labels[k], meanScore: p.meanScore, fractionPositive: p.fractionPositive, count: p.count })));
+  const points = input.curves.flatMap((c, k) =>
+    c.curve.points.map((p) => ({ curve: labels[k], meanScore: p.meanScore, fractionPositive: p.fractionPositive, count: p.count })),
+  );
   const { edges, positives, negatives } = input.histogram;
   // Stacked by hand (negatives below, positives on top): vega-lite stacks bars, not x/x2 rectangles.
   const bars = edges.slice(0, -1).flatMap((lo, b) => [
@@ -40,7 +42,12 @@ export function reliabilitySpec(input: ReliabilityInput): VegaLiteSpec {
         height: 300,
         layer: [
           {
-            data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+            data: {
+              values: [
+                { x: 0, y: 0 },
+                { x: 1, y: 1 },
+              ],
+            },
             mark: { type: 'line', strokeDash: [5, 5], color: '#999999', strokeWidth: 1.5 },
             encoding: { x: { field: 'x', ...x, title: null }, y: { field: 'y', type: 'quantitative' } },
           },

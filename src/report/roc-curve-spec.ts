@@ -32,7 +32,9 @@ export function curveColor(labels: readonly string[], orient: 'bottom-right' | '
 
 /** A shaded layer for the curves' bands, coloured like each curve; none when no curve has a band. */
 export function bandLayer(curves: readonly { readonly band?: CurveBandInput }[], labels: readonly string[], x: string, color: object): object[] {
-  const values = curves.flatMap((c, k) => (c.band ? c.band.x.map((v, i) => ({ curve: labels[k], [x]: v, lower: c.band!.lower[i], upper: c.band!.upper[i] })) : []));
+  const values = curves.flatMap((c, k) =>
+    c.band ? c.band.x.map((v, i) => ({ curve: labels[k], [x]: v, lower: c.band!.lower[i], upper: c.band!.upper[i] })) : [],
+  );
   if (values.length === 0) return [];
   return [
     {
@@ -70,7 +72,12 @@ export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readon
     height: 360,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [5, 5], color: '#999999', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'x', type: 'quantitative' },

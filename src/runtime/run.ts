@@ -45,7 +45,11 @@ export function runPipeline(pipeline: Pipeline<unknown>, options: RunOptions = {
 }
 
 /** Runs a pipeline to completion; resolves with the last event (run-done). */
-export function runToCompletion(pipeline: Pipeline<unknown>, options: RunOptions = {}, onEvent?: (e: RunEvent) => void): Promise<Extract<RunEvent, { type: 'run-done' }>> {
+export function runToCompletion(
+  pipeline: Pipeline<unknown>,
+  options: RunOptions = {},
+  onEvent?: (e: RunEvent) => void,
+): Promise<Extract<RunEvent, { type: 'run-done' }>> {
   return new Promise((resolvePromise, reject) => {
     let last: RunEvent | undefined;
     runPipeline(pipeline, options).subscribe({
@@ -70,12 +74,7 @@ function toInfo(error: unknown): ErrorInfo {
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-async function execute(
-  pipeline: Pipeline<unknown>,
-  options: RunOptions,
-  signal: AbortSignal,
-  emitRaw: (event: RunEvent) => void,
-): Promise<void> {
+async function execute(pipeline: Pipeline<unknown>, options: RunOptions, signal: AbortSignal, emitRaw: (event: RunEvent) => void): Promise<void> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -90,10 +89,28 @@ async function execute(
   const finish = async (ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
     const { finishRun } = await import('../history/finish-run.ts');
     const stages = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
-    const base = { runId, pipeline: pipeline.name, startedAt, ms: Date.now() - started, ok, git, seed: session.seed, backend: session.backendName, outDir, baseDir: session.baseDir, cacheHits, stages, files };
-    const done = await finishRun(error ? { ...base, error: `${error.code}: ${error.message}` } : base, { history: options.history, cacheDir: session.store.dir }).catch((e: Error) => ({ files: [], warnings: [e.message], number: undefined, historyPath: undefined }));
+    const base = {
+      runId,
+      pipeline: pipeline.name,
+      startedAt,
+      ms: Date.now() - started,
+      ok,
+      git,
+      seed: session.seed,
+      backend: session.backendName,
+      outDir,
+      baseDir: session.baseDir,
+      cacheHits,
+      stages,
+      files,
+    };
+    const done = await finishRun(error ? { ...base, error: `${error.code}: ${error.message}` } : base, {
+      history: options.history,
+      cacheDir: session.store.dir,
+    }).catch((e: Error) => ({ files: [], warnings: [e.message], number: undefined, historyPath: undefined }));
     for (const message of done.warnings) emit({ type: 'log', at: Date.now(), level: 'warn', message });
-    if (done.number !== undefined) emit({ type: 'log', at: Date.now(), level: 'info', message: `recorded as run #${done.number} in ${done.historyPath} (medpipe report ${done.number})` });
+    if (done.number !== undefined)
+      emit({ type: 'log', at: Date.now(), level: 'info', message: `recorded as run #${done.number} in ${done.historyPath} (medpipe report ${done.number})` });
     return [...done.files];
   };
 
@@ -198,7 +215,15 @@ async function execute(
     }
     currentStage = undefined;
     exported.push(...(await finish(true, exported)));
-    await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files: exported, ms: Date.now() - started });
+    await writeRunReport(outDir, {
+      runId,
+      pipeline: pipeline.name,
+      seed: session.seed,
+      backend: session.backendName,
+      stages: summaries,
+      files: exported,
+      ms: Date.now() - started,
+    });
     await session.hasher.save();
     emit({ type: 'run-done', at: Date.now(), ok: true, ms: Date.now() - started, cacheHits, outputDir: outDir });
   } catch (error) {
@@ -225,12 +250,7 @@ async function readExportMarker(outDir: string): Promise<ExportMarker> {
   }
 }
 
-async function runStage(
-  session: Session,
-  planned: Planned,
-  input: unknown,
-  ctx: StageContext,
-): Promise<{ value: unknown; entry: CacheEntry }> {
+async function runStage(session: Session, planned: Planned, input: unknown, ctx: StageContext): Promise<{ value: unknown; entry: CacheEntry }> {
   const { node, impl, key, inputs, fingerprint } = planned;
   const t0 = Date.now();
   const value = await impl.run(input, node.config, ctx, fingerprint);

@@ -60,17 +60,27 @@ export const buildImpl: StageImpl<BuildConfig, SplitSet, Built> = {
       if (momentum === 'auto') {
         const { batchNormMomentumFor } = await import('../train/batch-norm-momentum.ts');
         momentum = batchNormMomentumFor(data.train.samples.length);
-        ctx.emit({ type: 'log', level: 'info', message: `BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(data.train.samples.length / 32)} batches of 32 per epoch` });
+        ctx.emit({
+          type: 'log',
+          level: 'info',
+          message: `BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(data.train.samples.length / 32)} batches of 32 per epoch`,
+        });
       }
       model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, ctx.seed);
     } else if (config.model === 'custom') {
       model = config.create(shape, tf);
       if (!(model instanceof tf.LayersModel)) {
-        throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', { stage: ctx.stage, fix: 'Return tf.sequential(...) or tf.model(...).' });
+        throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', {
+          stage: ctx.stage,
+          fix: 'Return tf.sequential(...) or tf.model(...).',
+        });
       }
       const out = model.outputs[0]!.shape;
       if (model.outputs.length !== 1 || out[out.length - 1] !== 1) {
-        throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, { stage: ctx.stage, fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' })." });
+        throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, {
+          stage: ctx.stage,
+          fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' }).",
+        });
       }
     } else {
       model = await loadBaseModel(pathOf(config, ctx.baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed: ctx.seed });

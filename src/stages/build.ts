@@ -15,7 +15,11 @@ export type BuildConfig =
       readonly batchNormMomentum?: number | 'auto';
     } & Omit<TutorialCnnOptions, 'batchNormMomentum'>)
   | { readonly model: 'custom'; readonly create: (inputShape: [number, number, number], tf: typeof import('@tensorflow/tfjs')) => LayersModel }
-  | { readonly model: 'pretrained'; /** Folder with a saved tfjs model (model.json + weights). */ readonly path: string; /** true, or freeze all but the last n layers. @default true */ readonly freeze?: boolean | number };
+  | {
+      readonly model: 'pretrained';
+      /** Folder with a saved tfjs model (model.json + weights). */ readonly path: string;
+      /** true, or freeze all but the last n layers. @default true */ readonly freeze?: boolean | number;
+    };
 
 type Node<C extends BuildConfig> = StageNode<Splits, BuiltModel, 'build', C>;
 

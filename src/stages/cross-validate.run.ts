@@ -13,7 +13,17 @@ import { foldData, foldsByAttribute, withoutFittedZscores } from '../train/fold-
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
 export const CV_METRIC_KEYS = [
-  'auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity',
+  'auc',
+  'averagePrecision',
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'specificity',
+  'npv',
+  'f1',
+  'kappa',
+  'specificityAtSensitivity',
 ] as const;
 export type CvMetricKey = (typeof CV_METRIC_KEYS)[number];
 
@@ -97,8 +107,10 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     const k = config.folds;
     if (k !== undefined && !(Number.isInteger(k) && k >= 2)) problems.push(`folds must be a whole number >= 2, got ${k}`);
     const inner = config.innerValidation;
-    if (inner !== undefined && !(inner >= 0.05 && inner <= 0.5)) problems.push(`innerValidation must be a share of the fold's training part in [0.05, 0.5], got ${inner}`);
-    if (config.foldBy !== undefined && (typeof config.foldBy !== 'string' || config.foldBy === '')) problems.push(`foldBy must be the name of a metadata attribute, got ${JSON.stringify(config.foldBy)}`);
+    if (inner !== undefined && !(inner >= 0.05 && inner <= 0.5))
+      problems.push(`innerValidation must be a share of the fold's training part in [0.05, 0.5], got ${inner}`);
+    if (config.foldBy !== undefined && (typeof config.foldBy !== 'string' || config.foldBy === ''))
+      problems.push(`foldBy must be the name of a metadata attribute, got ${JSON.stringify(config.foldBy)}`);
     for (const name of ['stratify', 'byGroup'] as const) {
       if (config[name] !== undefined && typeof config[name] !== 'boolean') problems.push(`${name} must be true or false, got ${String(config[name])}`);
     }
@@ -122,14 +134,23 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
     const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
     const empty = folds.findIndex((f) => f.length === 0);
     if (empty >= 0) {
-      throw new MedpipeError('NO_SAMPLES', `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`, {
-        stage: ctx.stage,
-        fix: 'Use fewer folds, or add data.',
-      });
+      throw new MedpipeError(
+        'NO_SAMPLES',
+        `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`,
+        {
+          stage: ctx.stage,
+          fix: 'Use fewer folds, or add data.',
+        },
+      );
     }
     const classCounts = data.classes.map((_, c) => pool.samples.filter((s) => s.label === c).length);
     classCounts.forEach((count, c) => {
-      if (count < k) ctx.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
+      if (count < k)
+        ctx.emit({
+          type: 'log',
+          level: 'warn',
+          message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined`,
+        });
     });
     const foldOf = new Int32Array(pool.samples.length);
     folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
@@ -140,14 +161,31 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
       const heldIdx = folds[f]!;
       const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
       // Early stopping watches an inner validation split of the other folds, never the held-out one.
-      const inner = assignFolds(rest.map((i) => pool.samples[i]!), Math.max(2, Math.round(1 / innerShare)), stratified, createRng(deriveSeed(ctx.seed, 'cv-inner', f)));
+      const inner = assignFolds(
+        rest.map((i) => pool.samples[i]!),
+        Math.max(2, Math.round(1 / innerShare)),
+        stratified,
+        createRng(deriveSeed(ctx.seed, 'cv-inner', f)),
+      );
       const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
-      const fold = foldData(raw, data.shape, { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx }, data.preprocessing);
+      const fold = foldData(
+        raw,
+        data.shape,
+        { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx },
+        data.preprocessing,
+      );
       const held = fold.heldOut;
       const note = `fold ${f + 1}/${k}`;
-      ctx.emit({ type: 'log', level: 'info', message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}`,
+      });
       const heldData = toFitData(held, data.shape);
-      const { model, result } = await trainFresh(built.model, toFitData(fold.train, data.shape), toFitData(fold.val, data.shape), fitConfig, ctx, { augment: data.augment, note });
+      const { model, result } = await trainFresh(built.model, toFitData(fold.train, data.shape), toFitData(fold.val, data.shape), fitConfig, ctx, {
+        augment: data.augment,
+        note,
+      });
       let scores: Float32Array;
       try {
         scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);
@@ -171,10 +209,18 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
         stoppedEarly: result.stoppedEarly,
         history: result.history,
       });
-      ctx.emit({ type: 'log', level: 'info', message: `${note}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `${note}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})`,
+      });
     }
     const summary = Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, meanStd(results.map((r) => r.metrics[key]))])) as Record<CvMetricKey, MeanStd>;
-    const pooled = binaryMetrics(pool.samples.map((s) => s.label), oof, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
+    const pooled = binaryMetrics(
+      pool.samples.map((s) => s.label),
+      oof,
+      { threshold: THRESHOLD, sensitivity: SENSITIVITY },
+    );
     return {
       k,
       innerValidation: innerShare,
@@ -212,19 +258,34 @@ export const crossValidateImpl: StageImpl<CrossValidateConfig, Built, CrossValid
       definedIn: Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, cv.summary[key].n])),
       pooledOutOfFoldAuc: cv.pooled.auc,
       pooled: cv.pooled,
-      perFold: cv.folds.map((f) => ({ fold: f.fold, ...(f.value !== undefined ? { value: f.value } : {}), heldOut: f.heldOut.length, trainCount: f.trainCount, innerValCount: f.innerValCount, normalization: f.normalization, counts: f.counts, bestEpoch: f.bestEpoch, epochsRun: f.epochsRun, stoppedEarly: f.stoppedEarly, ...f.metrics })),
+      perFold: cv.folds.map((f) => ({
+        fold: f.fold,
+        ...(f.value !== undefined ? { value: f.value } : {}),
+        heldOut: f.heldOut.length,
+        trainCount: f.trainCount,
+        innerValCount: f.innerValCount,
+        normalization: f.normalization,
+        counts: f.counts,
+        bestEpoch: f.bestEpoch,
+        epochsRun: f.epochsRun,
+        stoppedEarly: f.stoppedEarly,
+        ...f.metrics,
+      })),
       definitions: {
         mean: 'mean over the folds where the metric is defined (definedIn of them)',
         std: 'sample standard deviation (n−1) over those folds',
         pooledOutOfFoldAuc: 'ROC AUC of every out-of-fold score together',
         metrics: 'binaryMetrics of a fold’s held-out scores, predicted positive when score >= threshold',
-        training: 'each fold trains on the other folds minus an inner validation split (innerValidation of them, stratified, group-aware) that early stopping watches; dataset z-score statistics are refitted on that inner training part; the held-out fold is only scored',
+        training:
+          'each fold trains on the other folds minus an inner validation split (innerValidation of them, stratified, group-aware) that early stopping watches; dataset z-score statistics are refitted on that inner training part; the held-out fold is only scored',
       },
     };
     await writeFileAtomic(metricsFile, JSON.stringify(report, null, 2) + '\n');
     const cell = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? String(x) : '');
     const header = ['fold', 'held_out', 'train', ...cv.classes.map((c) => `n_${csvField(c)}`), 'best_epoch', 'epochs_run', ...CV_METRIC_KEYS];
-    const rows = cv.folds.map((f) => [f.fold, f.heldOut.length, f.trainCount, ...f.counts, f.bestEpoch, f.epochsRun, ...CV_METRIC_KEYS.map((key) => cell(f.metrics[key]))].join(','));
+    const rows = cv.folds.map((f) =>
+      [f.fold, f.heldOut.length, f.trainCount, ...f.counts, f.bestEpoch, f.epochsRun, ...CV_METRIC_KEYS.map((key) => cell(f.metrics[key]))].join(','),
+    );
     const blanks = Array.from({ length: 4 + cv.classes.length }, () => '');
     for (const stat of ['mean', 'std'] as const) rows.push([stat, ...blanks, ...CV_METRIC_KEYS.map((key) => cell(cv.summary[key][stat]))].join(','));
     await writeFileAtomic(foldsFile, [header.join(','), ...rows].join('\n') + '\n');

@@ -50,7 +50,10 @@ export interface Evaluated {
 /** What each number in metrics.json is; the names follow the textbook (and scikit-learn), not the tutorial. */
 const DEFINITIONS = {
   predicted: 'positive when score >= threshold',
-  tp: 'true positives', fp: 'false positives', tn: 'true negatives', fn: 'false negatives',
+  tp: 'true positives',
+  fp: 'false positives',
+  tn: 'true negatives',
+  fn: 'false negatives',
   accuracy: '(TP+TN)/N',
   precision: 'positive predictive value = TP/(TP+FP)',
   recall: 'sensitivity = true positive rate = TP/(TP+FN)',
@@ -68,7 +71,14 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
   const { predictScores } = await import('../train/predict.ts');
   const data = toFitData(subset, shape);
   const out = data.count === 0 ? new Float32Array(0) : await predictScores(model, data);
-  return subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: out[i]!, ...(s.group !== undefined ? { group: s.group } : {}), ...(s.attributes ? { attributes: s.attributes } : {}) }));
+  return subset.samples.map((s, i) => ({
+    id: s.id,
+    file: s.file,
+    label: s.label,
+    score: out[i]!,
+    ...(s.group !== undefined ? { group: s.group } : {}),
+    ...(s.attributes ? { attributes: s.attributes } : {}),
+  }));
 }
 
 export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
@@ -82,7 +92,8 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
     const s = config.sensitivity;
     if (s !== undefined && !(s > 0 && s <= 1)) problems.push(`sensitivity must be in (0, 1], got ${s}`);
     const g = config.gradCam;
-    if (g !== undefined && g !== false && !(Number.isInteger(g) && g >= 0)) problems.push(`gradCam must be a whole number of images (0 or more) or false, got ${g}`);
+    if (g !== undefined && g !== false && !(Number.isInteger(g) && g >= 0))
+      problems.push(`gradCam must be a whole number of images (0 or more) or false, got ${g}`);
     const gm = config.gradCamMethod;
     if (gm !== undefined && gm !== 'gradcam' && gm !== 'hirescam') problems.push(`gradCamMethod must be 'hirescam' or 'gradcam', got ${String(gm)}`);
     return problems;
@@ -113,15 +124,24 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
     const { threshold, source: thresholdSource } = chosen;
     if (test.length === 0) {
       const { MedpipeError } = await import('../runtime/errors.ts');
-      throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { stage: ctx.stage, fix: 'Give split a test fraction > 0, or provide a test folder.' });
+      throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
+        stage: ctx.stage,
+        fix: 'Give split a test fraction > 0, or provide a test folder.',
+      });
     }
     const metrics = m.binaryMetrics(labels(test), values(test), { threshold, sensitivity });
     const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
     const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
     const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
-    const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
+    const gradCam =
+      config.gradCam === false
+        ? undefined
+        : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
     const curves: Curves = { roc: {}, pr: {} };
-    for (const [name, set] of [['train', train], ['test', test]] as const) {
+    for (const [name, set] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
       const y = labels(set);
       const s = values(set);
       if (!y.includes(0) || !y.includes(1)) continue;
@@ -172,7 +192,17 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
       files.push(path);
     };
     const { metricsWithIntervals, writeEvaluationFiles } = await import('../report/evaluation-document.ts');
-    await write('metrics.json', JSON.stringify(metricsWithIntervals({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, e.clinical), null, 2) + '\n');
+    await write(
+      'metrics.json',
+      JSON.stringify(
+        metricsWithIntervals(
+          { split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS },
+          e.clinical,
+        ),
+        null,
+        2,
+      ) + '\n',
+    );
     await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
     const rows = e.predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','));
     await write('predictions.csv', ['id,file,label,score,predicted', ...rows].join('\n') + '\n');
@@ -186,8 +216,21 @@ export const evaluateImpl: StageImpl<EvaluateConfig, Trained, Evaluated> = {
         confusion: e.metrics,
         classNames: e.classes,
         threshold: e.metrics.threshold,
-        roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc, ...(name === 'test' ? { band: e.clinical.bands.roc } : {}) })),
-        pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence, ...(name === 'test' ? { band: e.clinical.bands.pr } : {}) })),
+        roc: Object.entries(e.curves.roc).map(([name, c]) => ({
+          name,
+          fpr: c.fpr,
+          tpr: c.tpr,
+          auc: c.auc,
+          ...(name === 'test' ? { band: e.clinical.bands.roc } : {}),
+        })),
+        pr: Object.entries(e.curves.pr).map(([name, c]) => ({
+          name,
+          precision: c.precision,
+          recall: c.recall,
+          averagePrecision: c.averagePrecision,
+          prevalence: c.prevalence,
+          ...(name === 'test' ? { band: e.clinical.bands.pr } : {}),
+        })),
         reliability: reliabilityInput(e.clinical, e.classes),
         png: e.png,
       })),

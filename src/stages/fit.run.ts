@@ -100,14 +100,18 @@ export const fitImpl: StageImpl<FitConfig, Built, Trained> = {
   usesTf: true,
   validate(config) {
     const problems: string[] = [];
-    if (config.epochs !== undefined && !(Number.isInteger(config.epochs) && config.epochs > 0)) problems.push(`epochs must be a positive integer, got ${config.epochs}`);
-    if (config.batchSize !== undefined && !(Number.isInteger(config.batchSize) && config.batchSize > 0)) problems.push(`batchSize must be a positive integer, got ${config.batchSize}`);
+    if (config.epochs !== undefined && !(Number.isInteger(config.epochs) && config.epochs > 0))
+      problems.push(`epochs must be a positive integer, got ${config.epochs}`);
+    if (config.batchSize !== undefined && !(Number.isInteger(config.batchSize) && config.batchSize > 0))
+      problems.push(`batchSize must be a positive integer, got ${config.batchSize}`);
     return problems;
   },
   async run(built, config, ctx) {
     const backend = await ctx.backend();
     const data = (await ctx.ancestor('splits')) as SplitSet;
-    const { model, result } = await trainFresh(built.model, toFitData(data.train, data.shape), toFitData(data.val, data.shape), config, ctx, { augment: data.augment });
+    const { model, result } = await trainFresh(built.model, toFitData(data.train, data.shape), toFitData(data.val, data.shape), config, ctx, {
+      augment: data.augment,
+    });
     try {
       return {
         model: await modelToData(model),
@@ -134,7 +138,14 @@ export const fitImpl: StageImpl<FitConfig, Built, Trained> = {
   async export(t, outDir) {
     const files = await exportModel(t.model, t.info, join(outDir, 'model'));
     const history = join(outDir, 'history.json');
-    await writeFileAtomic(history, JSON.stringify(t.history.map((logs, i) => ({ epoch: i + 1, ...logs })), null, 2) + '\n');
+    await writeFileAtomic(
+      history,
+      JSON.stringify(
+        t.history.map((logs, i) => ({ epoch: i + 1, ...logs })),
+        null,
+        2,
+      ) + '\n',
+    );
     return [...files, history];
   },
 };

@@ -19,7 +19,13 @@ export interface FitConfig {
    */
   readonly earlyStopping?:
     | false
-    | { readonly monitor?: string; readonly mode?: 'min' | 'max' | 'auto'; readonly patience?: number; readonly minDelta?: number; readonly restoreBestWeights?: boolean };
+    | {
+        readonly monitor?: string;
+        readonly mode?: 'min' | 'max' | 'auto';
+        readonly patience?: number;
+        readonly minDelta?: number;
+        readonly restoreBestWeights?: boolean;
+      };
 }
 
 /**

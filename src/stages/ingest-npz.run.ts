@@ -36,12 +36,18 @@ export const ingestNpzImpl: StageImpl<NpzIngestConfig, undefined, ImageSet> = {
       const labels = arrays[`${prefix}_labels`];
       if (!images && !labels) continue;
       if (!images || !labels) {
-        throw new MedpipeError('BAD_FILE', `${path}: has ${prefix}_${images ? 'images' : 'labels'} but not its partner.`, { file: path, fix: `Store both ${prefix}_images and ${prefix}_labels.` });
+        throw new MedpipeError('BAD_FILE', `${path}: has ${prefix}_${images ? 'images' : 'labels'} but not its partner.`, {
+          file: path,
+          fix: `Store both ${prefix}_images and ${prefix}_labels.`,
+        });
       }
       const n = images.shape[0]!;
       const [h, w, c = 1] = images.shape.slice(1) as number[];
       if (labels.data.length !== n) {
-        throw new MedpipeError('SHAPE_MISMATCH', `${path}: ${prefix}_labels has ${labels.data.length} values for ${n} images.`, { file: path, fix: 'Use one label per image (multi-label arrays are not supported).' });
+        throw new MedpipeError('SHAPE_MISMATCH', `${path}: ${prefix}_labels has ${labels.data.length} values for ${n} images.`, {
+          file: path,
+          fix: 'Use one label per image (multi-label arrays are not supported).',
+        });
       }
       const size = h! * w! * c;
       for (let i = 0; i < n; i++) {
@@ -61,7 +67,10 @@ export const ingestNpzImpl: StageImpl<NpzIngestConfig, undefined, ImageSet> = {
       ctx.emit({ type: 'stage-progress', done: samples.length, total: samples.length, unit: 'images' });
     }
     if (!shape || samples.length === 0) {
-      throw new MedpipeError('NO_SAMPLES', `${path} holds no train_/val_/test_ images.`, { file: path, fix: 'Use the MedMNIST layout: train_images, train_labels, val_images, ...' });
+      throw new MedpipeError('NO_SAMPLES', `${path} holds no train_/val_/test_ images.`, {
+        file: path,
+        fix: 'Use the MedMNIST layout: train_images, train_labels, val_images, ...',
+      });
     }
     const size = sampleSize(shape);
     const pixels = new Float32Array(samples.length * size);
@@ -70,7 +79,16 @@ export const ingestNpzImpl: StageImpl<NpzIngestConfig, undefined, ImageSet> = {
     const ranges = new Float32Array(samples.length * 2);
     for (let i = 0; i < samples.length; i++) ranges.set(isByte ? [0, 255] : [0, 65535], i * 2);
     const classes = config.classes ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
-    return { classes, shape, samples, pixels, skipped: [], ranges, deferred: [], preprocessing: [{ step: 'decode', size: shape.slice(0, 2), channels: shape[2] }] };
+    return {
+      classes,
+      shape,
+      samples,
+      pixels,
+      skipped: [],
+      ranges,
+      deferred: [],
+      preprocessing: [{ step: 'decode', size: shape.slice(0, 2), channels: shape[2] }],
+    };
   },
   encode: encodeImageSet,
   decode: decodeImageSet,

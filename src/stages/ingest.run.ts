@@ -97,7 +97,13 @@ async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<
       ...(source !== undefined ? { attributes: { source } } : {}),
     });
   }
-  return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
+  return {
+    files,
+    classes: classOrder(
+      files.map((f) => f.className),
+      config.classes,
+    ),
+  };
 }
 
 async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listing> {
@@ -124,9 +130,24 @@ async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listin
     }
     const { attributes, dropped: droppedHere } = csvAttributes(row);
     droppedHere.forEach((column) => dropped.add(column));
-    return { rel: path, abs: resolvePath(path, dir), className: label, split, group: row.group || undefined, ...(slice !== undefined ? { slice } : {}), ...(attributes ? { attributes } : {}) };
+    return {
+      rel: path,
+      abs: resolvePath(path, dir),
+      className: label,
+      split,
+      group: row.group || undefined,
+      ...(slice !== undefined ? { slice } : {}),
+      ...(attributes ? { attributes } : {}),
+    };
   });
-  return { files, classes: classOrder(files.map((f) => f.className), config.classes), ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}) };
+  return {
+    files,
+    classes: classOrder(
+      files.map((f) => f.className),
+      config.classes,
+    ),
+    ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}),
+  };
 }
 
 /**
@@ -142,7 +163,17 @@ function decodeKey(fileHash: string, config: FolderIngestConfig | CsvIngestConfi
   const salt = groupSalt();
   const axis = config.volume?.axis;
   // attributes: 1 — records made before DICOM subgroup attributes were read are decoded again.
-  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis, attributes: 1 }));
+  return sha256(
+    canonicalJson({
+      fileHash,
+      size: config.size ?? [64, 64],
+      channels: config.channels ?? 3,
+      decoder: DECODER_VERSION,
+      salt: salt && sha256(salt),
+      axis,
+      attributes: 1,
+    }),
+  );
 }
 
 /**
@@ -209,7 +240,12 @@ async function decodeOne(file: InputFile, hash: string, config: FolderIngestConf
   const cached = await ctx.store.getRecord('decoded', key);
   if (cached) return { file, decoded: unpackFrames(cached), fresh: false };
   try {
-    const frames = await decodeFile(file.abs, { size: config.size ?? [64, 64], channels: config.channels ?? 3, salt: groupSalt(), ...(config.volume?.axis !== undefined ? { axis: config.volume.axis } : {}) });
+    const frames = await decodeFile(file.abs, {
+      size: config.size ?? [64, 64],
+      channels: config.channels ?? 3,
+      salt: groupSalt(),
+      ...(config.volume?.axis !== undefined ? { axis: config.volume.axis } : {}),
+    });
     if (frames.length === 0) throw new MedpipeError('BAD_FILE', `${file.abs} holds no image.`, { file: file.abs });
     const decoded: DecodedFrames = {
       shape: frames[0]!.shape,
@@ -323,17 +359,31 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
       // The whole (selected part of the) volume is one sample, its slices resampled to `depth` channels.
       const picked = decoded.frames.map((_, k) => k).filter((k) => sliceSelected(k, config.volume?.slices));
       if (decoded.shape[2] !== 1 || picked.length === 0) {
-        const error = new MedpipeError('BAD_FILE', `${file.abs}: volume stacking needs single-channel slices, got ${picked.length} slice(s) of ${decoded.shape[2]} channel(s).`, {
-          file: file.abs,
-          fix: "Set channels: 1 on ingest, check volume.slices, or set onBadFile: 'skip'.",
-        });
+        const error = new MedpipeError(
+          'BAD_FILE',
+          `${file.abs}: volume stacking needs single-channel slices, got ${picked.length} slice(s) of ${decoded.shape[2]} channel(s).`,
+          {
+            file: file.abs,
+            fix: "Set channels: 1 on ingest, check volume.slices, or set onBadFile: 'skip'.",
+          },
+        );
         if (onBadFile === 'fail') throw error;
         skipped.push({ file: file.rel, reason: error.message });
         continue;
       }
-      const stacked = stackSlices(picked.map((k) => decoded.frames[k]!), depth);
+      const stacked = stackSlices(
+        picked.map((k) => decoded.frames[k]!),
+        depth,
+      );
       shape ??= [decoded.shape[0], decoded.shape[1], depth];
-      samples.push({ id: file.rel, file: file.rel, label, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}), ...(attributes ? { attributes } : {}) });
+      samples.push({
+        id: file.rel,
+        file: file.rel,
+        label,
+        ...(file.split ? { split: file.split } : {}),
+        ...(group !== undefined ? { group } : {}),
+        ...(attributes ? { attributes } : {}),
+      });
       chunks.push(stacked);
       const lo = Math.min(...picked.map((k) => decoded.ranges[k]![0]));
       const hi = Math.max(...picked.map((k) => decoded.ranges[k]![1]));
@@ -365,12 +415,20 @@ async function decodeListing(listing: Listing, fingerprint: Fingerprint, config:
   const pixels = new Float32Array(samples.length * size);
   chunks.forEach((chunk, i) => pixels.set(chunk, i * size));
   if (listing.droppedColumns) {
-    ctx.emit({ type: 'log', level: 'warn', message: `CSV column(s) ${listing.droppedColumns.join(', ')} look like they identify patients: left out of the subgroup metadata` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `CSV column(s) ${listing.droppedColumns.join(', ')} look like they identify patients: left out of the subgroup metadata`,
+    });
   }
   if (skipped.length > 0) {
     ctx.emit({ type: 'log', level: 'warn', message: `skipped ${skipped.length} unreadable file(s), e.g. ${skipped[0]!.file}: ${skipped[0]!.reason}` });
   }
-  ctx.emit({ type: 'log', level: 'info', message: `${total} files: ${decodedCount} decoded, ${total - decodedCount - skipped.length} from the per-file cache` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `${total} files: ${decodedCount} decoded, ${total - decodedCount - skipped.length} from the per-file cache`,
+  });
   return {
     classes: listing.classes,
     shape,
@@ -394,12 +452,17 @@ function withSkipHint(error: MedpipeError): MedpipeError {
 function validateDecode(config: FolderIngestConfig | CsvIngestConfig): string[] {
   const problems: string[] = [];
   const volume = config.volume;
-  if (volume?.stack !== undefined && !(Number.isInteger(volume.stack) && volume.stack > 0)) problems.push(`volume.stack must be a positive whole number of slices, got ${volume.stack}`);
+  if (volume?.stack !== undefined && !(Number.isInteger(volume.stack) && volume.stack > 0))
+    problems.push(`volume.stack must be a positive whole number of slices, got ${volume.stack}`);
   if (volume?.stack !== undefined && config.channels !== 1) problems.push('volume.stack needs channels: 1 (the stacked slices become the channels)');
   if (volume?.axis !== undefined && ![0, 1, 2].includes(volume.axis)) problems.push(`volume.axis must be 0, 1 or 2, got ${volume.axis}`);
   const slices = volume?.slices;
   if (slices !== undefined && slices !== 'all') {
-    if ('every' in slices ? !(Number.isInteger(slices.every) && slices.every > 0) : !(Number.isInteger(slices.start) && Number.isInteger(slices.end) && slices.start >= 0 && slices.end > slices.start)) {
+    if (
+      'every' in slices
+        ? !(Number.isInteger(slices.every) && slices.every > 0)
+        : !(Number.isInteger(slices.start) && Number.isInteger(slices.end) && slices.start >= 0 && slices.end > slices.start)
+    ) {
       problems.push(`volume.slices must be 'all', { start, end } with 0 <= start < end, or { every: n > 0 }, got ${JSON.stringify(slices)}`);
     }
   }
@@ -416,7 +479,8 @@ const common = {
   version: 2,
   encode: encodeImageSet,
   decode: decodeImageSet,
-  summary: (set: ImageSet) => `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`,
+  summary: (set: ImageSet) =>
+    `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`,
   async export(set: ImageSet, outDir: string): Promise<string[]> {
     const { writeFileAtomic } = await import('../runtime/atomic.ts');
     const path = join(outDir, 'skipped-files.json');

@@ -103,5 +103,6 @@ export const normalizeImpl: StageImpl<NormalizeConfig, ImageSet, ImageSet> = {
   },
   encode: encodeImageSet,
   decode: decodeImageSet,
-  summary: (set) => `${set.samples.length} images ${set.shape.join('x')}${set.deferred.length ? ' (dataset z-score deferred to split: fitted on train only)' : ''}`,
+  summary: (set) =>
+    `${set.samples.length} images ${set.shape.join('x')}${set.deferred.length ? ' (dataset z-score deferred to split: fitted on train only)' : ''}`,
 };

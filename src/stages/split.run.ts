@@ -48,14 +48,20 @@ function unitsOf(set: Pick<ImageSet, 'samples'>, indices: readonly number[], byG
  * Assigns units to bins (splits or folds) so that each class (when stratified) gets close to the
  * target weights: units are shuffled, then each goes to the bin with the largest remaining shortfall.
  */
-function assignBins(set: Pick<ImageSet, 'samples'>, indices: readonly number[], weights: readonly number[], config: Pick<SplitConfig, 'stratify' | 'byGroup'>, rng: Rng): number[][] {
+function assignBins(
+  set: Pick<ImageSet, 'samples'>,
+  indices: readonly number[],
+  weights: readonly number[],
+  config: Pick<SplitConfig, 'stratify' | 'byGroup'>,
+  rng: Rng,
+): number[][] {
   const out: number[][] = weights.map(() => []);
   const units = unitsOf(set, indices, config.byGroup ?? true);
   // Sort for determinism before the seeded shuffle (Map order depends on input order only, but be explicit).
   units.sort((a, b) => a.indices[0]! - b.indices[0]!);
   const strata = new Map<number, Unit[]>();
   for (const unit of units) {
-    const key = config.stratify ?? true ? unit.label : 0;
+    const key = (config.stratify ?? true) ? unit.label : 0;
     strata.set(key, [...(strata.get(key) ?? []), unit]);
   }
   const total = weights.reduce((a, b) => a + b, 0);
@@ -83,7 +89,13 @@ function assignBins(set: Pick<ImageSet, 'samples'>, indices: readonly number[], 
 }
 
 function assign(set: ImageSet, indices: readonly number[], fractions: Record<SplitName, number>, config: SplitConfig, rng: Rng): Record<SplitName, number[]> {
-  const [train, val, test] = assignBins(set, indices, SPLITS.map((name) => fractions[name]), config, rng);
+  const [train, val, test] = assignBins(
+    set,
+    indices,
+    SPLITS.map((name) => fractions[name]),
+    config,
+    rng,
+  );
   return { train: train!, val: val!, test: test! };
 }
 
@@ -94,7 +106,13 @@ function assign(set: ImageSet, indices: readonly number[], fractions: Record<Spl
  *   const folds = assignFolds(pooled, 5, { stratify: true, byGroup: true }, createRng(seed));
  */
 export function assignFolds(samples: ImageSet['samples'], k: number, config: Pick<SplitConfig, 'stratify' | 'byGroup'>, rng: Rng): number[][] {
-  return assignBins({ samples }, samples.map((_, i) => i), Array.from({ length: k }, () => 1), config, rng);
+  return assignBins(
+    { samples },
+    samples.map((_, i) => i),
+    Array.from({ length: k }, () => 1),
+    config,
+    rng,
+  );
 }
 
 function subsetOf(set: ImageSet, indices: readonly number[]): Subset {
@@ -133,7 +151,9 @@ function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['aud
   for (const name of SPLITS) {
     for (const i of parts[name]) {
       const view = set.pixels.subarray(i * size, (i + 1) * size);
-      const digest = createHash('sha1').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
+      const digest = createHash('sha1')
+        .update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength))
+        .digest('hex');
       const other = seen.get(digest);
       if (other !== undefined && other !== name) {
         duplicateContent++;
@@ -227,5 +247,7 @@ export const splitImpl: StageImpl<SplitConfig, ImageSet, SplitSet> = {
   decode: decodeSplitSet,
   summary: (s) =>
     `train ${s.train.samples.length} / val ${s.val.samples.length} / test ${s.test.samples.length}` +
-    (s.audit.duplicateContent || s.audit.sharedGroups ? `; leak audit: ${s.audit.duplicateContent} duplicate image(s), ${s.audit.sharedGroups} shared group(s)` : ''),
+    (s.audit.duplicateContent || s.audit.sharedGroups
+      ? `; leak audit: ${s.audit.duplicateContent} duplicate image(s), ${s.audit.sharedGroups} shared group(s)`
+      : ''),
 };

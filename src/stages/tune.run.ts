@@ -15,7 +15,19 @@ type GridKey = (typeof GRID_KEYS)[number];
 export const MAX_GRID_POINTS = 64;
 
 /** The validation metrics a candidate is ranked by (binaryMetrics names, at threshold 0.5). */
-const VAL_KEYS = ['auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity'] as const;
+const VAL_KEYS = [
+  'auc',
+  'averagePrecision',
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'specificity',
+  'npv',
+  'f1',
+  'kappa',
+  'specificityAtSensitivity',
+] as const;
 export const TUNE_MONITORS: readonly TuneMonitor[] = ['val_loss', ...VAL_KEYS.map((k) => `val_${k}` as TuneMonitor)];
 
 /** One grid combination: the values it sets (keys left out keep base's). */
@@ -91,7 +103,8 @@ function gridProblems(grid: unknown): string[] {
   const problems: string[] = [];
   const g = grid as Record<string, unknown>;
   for (const key of Object.keys(g)) {
-    if (!(GRID_KEYS as readonly string[]).includes(key)) problems.push(`grid.${key} is not a tunable setting (use ${GRID_KEYS.join(', ')}; put other settings in base)`);
+    if (!(GRID_KEYS as readonly string[]).includes(key))
+      problems.push(`grid.${key} is not a tunable setting (use ${GRID_KEYS.join(', ')}; put other settings in base)`);
   }
   let size = 1;
   const sizes: string[] = [];
@@ -111,17 +124,23 @@ function gridProblems(grid: unknown): string[] {
       if (key === 'classWeight' && v !== 'balanced' && v !== null) problems.push(`${at} must be 'balanced' or null, got ${JSON.stringify(v)}`);
       if (key === 'loss' && v !== 'binaryCrossentropy') {
         const focal = typeof v === 'object' && v !== null ? (v as { focal?: { gamma?: unknown; alpha?: unknown } }).focal : undefined;
-        if (typeof focal !== 'object' || focal === null) problems.push(`${at} must be 'binaryCrossentropy' or { focal: { gamma?, alpha? } }, got ${JSON.stringify(v)}`);
+        if (typeof focal !== 'object' || focal === null)
+          problems.push(`${at} must be 'binaryCrossentropy' or { focal: { gamma?, alpha? } }, got ${JSON.stringify(v)}`);
         else {
-          if (focal.gamma !== undefined && !(typeof focal.gamma === 'number' && focal.gamma >= 0)) problems.push(`${at}.focal.gamma must be >= 0, got ${String(focal.gamma)}`);
-          if (focal.alpha !== undefined && !(typeof focal.alpha === 'number' && focal.alpha >= 0 && focal.alpha <= 1)) problems.push(`${at}.focal.alpha must be in [0, 1], got ${String(focal.alpha)}`);
+          if (focal.gamma !== undefined && !(typeof focal.gamma === 'number' && focal.gamma >= 0))
+            problems.push(`${at}.focal.gamma must be >= 0, got ${String(focal.gamma)}`);
+          if (focal.alpha !== undefined && !(typeof focal.alpha === 'number' && focal.alpha >= 0 && focal.alpha <= 1))
+            problems.push(`${at}.focal.alpha must be in [0, 1], got ${String(focal.alpha)}`);
         }
       }
     });
   }
-  if (sizes.length === 0 && problems.length === 0) problems.push('grid has no values to try: give at least one of learningRate, batchSize, epochs, classWeight, loss (or use fit)');
+  if (sizes.length === 0 && problems.length === 0)
+    problems.push('grid has no values to try: give at least one of learningRate, batchSize, epochs, classWeight, loss (or use fit)');
   if (size > MAX_GRID_POINTS) {
-    problems.push(`grid has ${size} combinations (${sizes.join(' × ')}), more than ${MAX_GRID_POINTS}: drop values, or tune in rounds (coarse first, then around the best)`);
+    problems.push(
+      `grid has ${size} combinations (${sizes.join(' × ')}), more than ${MAX_GRID_POINTS}: drop values, or tune in rounds (coarse first, then around the best)`,
+    );
   }
   return problems;
 }
@@ -137,7 +156,8 @@ export const tuneImpl: StageImpl<TuneConfig, Built, Tuned> = {
     const problems: string[] = [];
     if (typeof config !== 'object' || config === null) return ['tune needs a config such as { grid: { learningRate: [1e-3, 1e-4] } }'];
     problems.push(...gridProblems(config.grid));
-    if (config.monitor !== undefined && !TUNE_MONITORS.includes(config.monitor)) problems.push(`monitor must be one of ${TUNE_MONITORS.join(', ')}; got ${JSON.stringify(config.monitor)}`);
+    if (config.monitor !== undefined && !TUNE_MONITORS.includes(config.monitor))
+      problems.push(`monitor must be one of ${TUNE_MONITORS.join(', ')}; got ${JSON.stringify(config.monitor)}`);
     if (config.base !== undefined) problems.push(...((await fitImpl.validate?.(config.base, ctx)) ?? []).map((p) => `base.${p}`));
     return problems;
   },
@@ -170,7 +190,11 @@ export const tuneImpl: StageImpl<TuneConfig, Built, Tuned> = {
         for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
         points.push({ point: i + 1, params, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
         const score = values[monitor]!;
-        ctx.emit({ type: 'log', level: 'info', message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})` });
+        ctx.emit({
+          type: 'log',
+          level: 'info',
+          message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
+        });
         if (best === undefined || better(score, best.score, mode)) {
           modelData = await modelToData(model);
           best = { index: i, score, model: modelData, result, scores };
@@ -181,7 +205,11 @@ export const tuneImpl: StageImpl<TuneConfig, Built, Tuned> = {
     }
     const winner = best!;
     if (!Number.isFinite(winner.score)) {
-      ctx.emit({ type: 'log', level: 'warn', message: `${monitor} is undefined for every grid point (one class only in the validation split?); kept the first` });
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${monitor} is undefined for every grid point (one class only in the validation split?); kept the first`,
+      });
     }
     ctx.emit({ type: 'log', level: 'info', message: `winner: grid point ${winner.index + 1}/${grid.length} (${describeParams(grid[winner.index]!)})` });
     return {
@@ -217,12 +245,21 @@ export const tuneImpl: StageImpl<TuneConfig, Built, Tuned> = {
     const { valPredictions: _scores, ...results } = t.tune;
     await writeFileAtomic(json, JSON.stringify({ split: 'validation', threshold: 0.5, ...results }, null, 2) + '\n');
     const metricKeys = TUNE_MONITORS as readonly string[];
-    const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'object' ? csvField(JSON.stringify(v)) : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v));
+    const cell = (v: unknown) =>
+      v === undefined || v === null ? '' : typeof v === 'object' ? csvField(JSON.stringify(v)) : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v);
     // Only the settings the grid varies get a column; the others are base's for every row.
     const keys = GRID_KEYS.filter((k) => t.tune.points.some((p) => k in p.params));
     const header = ['point', 'winner', ...keys, 'best_epoch', 'epochs_run', 'stopped_early', ...metricKeys];
     const rows = t.tune.points.map((p) =>
-      [p.point, p.point === t.tune.winner ? 1 : 0, ...keys.map((k) => (p.params[k] === null ? 'none' : cell(p.params[k]))), p.bestEpoch, p.epochsRun, p.stoppedEarly ? 1 : 0, ...metricKeys.map((k) => cell(p.val[k]))].join(','),
+      [
+        p.point,
+        p.point === t.tune.winner ? 1 : 0,
+        ...keys.map((k) => (p.params[k] === null ? 'none' : cell(p.params[k]))),
+        p.bestEpoch,
+        p.epochsRun,
+        p.stoppedEarly ? 1 : 0,
+        ...metricKeys.map((k) => cell(p.val[k])),
+      ].join(','),
     );
     await writeFileAtomic(csv, [header.join(','), ...rows].join('\n') + '\n');
     return [...files, json, csv];

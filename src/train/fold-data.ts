@@ -20,7 +20,15 @@ interface ZscoreStep {
 
 function isZscoreStep(step: unknown): step is ZscoreStep {
   const s = step as Partial<ZscoreStep> | null;
-  return typeof s === 'object' && s !== null && s.step === 'normalize' && s.method === 'zscore' && s.scope === 'dataset' && Array.isArray(s.mean) && Array.isArray(s.std);
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    s.step === 'normalize' &&
+    s.method === 'zscore' &&
+    s.scope === 'dataset' &&
+    Array.isArray(s.mean) &&
+    Array.isArray(s.std)
+  );
 }
 
 /**
@@ -63,7 +71,9 @@ export function foldData(
 ): FoldData {
   const held = new Set(indices.heldOut);
   if (indices.train.some((i) => held.has(i)) || indices.val.some((i) => held.has(i))) {
-    throw new MedpipeError('INTERNAL', 'A held-out sample was about to be used for training or early stopping.', { fix: 'This is a bug in fold assignment; please report it.' });
+    throw new MedpipeError('INTERNAL', 'A held-out sample was about to be used for training or early stopping.', {
+      fix: 'This is a bug in fold assignment; please report it.',
+    });
   }
   const size = sampleSize(shape);
   const pick = (idx: readonly number[]): Subset => {
@@ -102,11 +112,15 @@ export function foldsByAttribute(samples: readonly SampleMeta[], attribute: stri
     }
   });
   if (missing.length > 0 || byValue.size < 2) {
-    throw new MedpipeError('INVALID_CONFIG', missing.length > 0
-      ? `crossValidate foldBy '${attribute}': ${missing.length} train/validation image(s) have no value for it.`
-      : `crossValidate foldBy '${attribute}': it has ${byValue.size} value(s); folds need at least 2.`, {
-      fix: `Give every image a '${attribute}' value (a CSV column), or drop foldBy to draw seeded stratified folds.`,
-    });
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      missing.length > 0
+        ? `crossValidate foldBy '${attribute}': ${missing.length} train/validation image(s) have no value for it.`
+        : `crossValidate foldBy '${attribute}': it has ${byValue.size} value(s); folds need at least 2.`,
+      {
+        fix: `Give every image a '${attribute}' value (a CSV column), or drop foldBy to draw seeded stratified folds.`,
+      },
+    );
   }
   const values = [...byValue.keys()].sort();
   return { folds: values.map((v) => byValue.get(v)!), values };

@@ -21,7 +21,13 @@ function sample(n: number, seed: number, shift: number, prefix: string) {
   return Array.from({ length: n }, (_, i) => {
     const label = i % 2;
     const score = 1 / (1 + Math.exp(-(rng.normal() + shift * label - shift / 2)));
-    return { id: `${prefix}/${label ? 'pos' : 'neg'}/img${i}.png`, label, score, group: `patient${Math.floor(i / 2)}`, attributes: { sex: i % 4 < 2 ? 'F' : 'M', site: i < 12 ? 'small-site' : 'main' } };
+    return {
+      id: `${prefix}/${label ? 'pos' : 'neg'}/img${i}.png`,
+      label,
+      score,
+      group: `patient${Math.floor(i / 2)}`,
+      attributes: { sex: i % 4 < 2 ? 'F' : 'M', site: i < 12 ? 'small-site' : 'main' },
+    };
   });
 }
 
@@ -45,10 +51,22 @@ export function evaluationFixture(options: FixtureOptions = {}): EvaluationDocum
     positiveClass: 'pneumonia',
     threshold: { value: threshold, source: 'configured' },
     metrics: binaryMetrics(y, s, { threshold }),
-    validation: binaryMetrics(val.map((v) => v.label), val.map((v) => v.score), { threshold }),
+    validation: binaryMetrics(
+      val.map((v) => v.label),
+      val.map((v) => v.score),
+      { threshold },
+    ),
     clinical,
     context: {
-      data: { classes: ['normal', 'pneumonia'], shape: [28, 28, 1], counts: { train: [200, 200], val: [40, 40], test: [n / 2, n / 2] }, groups: { train: 200, val: 40, test: n / 2 }, audit: { duplicateContent: 0, sharedGroups: 0, examples: [] }, preprocessing: [{ step: 'decode', size: [28, 28], channels: 1 }], attributes: ['sex', 'site'] },
+      data: {
+        classes: ['normal', 'pneumonia'],
+        shape: [28, 28, 1],
+        counts: { train: [200, 200], val: [40, 40], test: [n / 2, n / 2] },
+        groups: { train: 200, val: 40, test: n / 2 },
+        audit: { duplicateContent: 0, sharedGroups: 0, examples: [] },
+        preprocessing: [{ step: 'decode', size: [28, 28], channels: 1 }],
+        attributes: ['sex', 'site'],
+      },
       model: { summary: 'Layer (type)  Output shape  Param #\ndense (Dense)  [null,1]  17' },
       training: { bestEpoch: 4, epochsRun: 5, stoppedEarly: false, restoredBest: true, backend: 'cpu' },
     },

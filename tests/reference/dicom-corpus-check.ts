@@ -63,7 +63,8 @@ export interface Difference {
 
 /** Exact comparison, or the lossy tolerance when `lossy`; `unit` is the size of one stored step in output units. */
 export function compareValues(actual: Float32Array, expected: Float32Array, lossy: boolean, unit = 1): Difference {
-  if (actual.length !== expected.length) return { same: false, maxAbs: Infinity, meanAbs: Infinity, first: `${actual.length} values, reference ${expected.length}` };
+  if (actual.length !== expected.length)
+    return { same: false, maxAbs: Infinity, meanAbs: Infinity, first: `${actual.length} values, reference ${expected.length}` };
   let maxAbs = 0;
   let sum = 0;
   let first: string | undefined;

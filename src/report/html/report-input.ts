@@ -13,7 +13,15 @@ export interface ReportRun {
   readonly git?: { readonly commit: string; readonly dirty: boolean } | null;
   readonly medpipeVersion?: string | null;
   readonly cacheHits: number;
-  readonly stages: readonly { readonly stage: string; readonly kind: string; readonly key: string; readonly config: unknown; readonly cached: boolean; readonly ms: number; readonly summary?: string | null }[];
+  readonly stages: readonly {
+    readonly stage: string;
+    readonly kind: string;
+    readonly key: string;
+    readonly config: unknown;
+    readonly cached: boolean;
+    readonly ms: number;
+    readonly summary?: string | null;
+  }[];
 }
 
 export interface ReportInput {
