@@ -136,8 +136,8 @@ Cache('one config field changed (fit epochs): only fit reruns, and status names 
   const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, { epochs: 2 }), opts(ctx));
   assert.equal(statuses.map((s) => [s.stage, s.state]), [['ingest', 'cached'], ['normalize', 'cached'], ['split', 'cached'], ['build', 'cached'], ['fit', 'stale']]);
   assert.equal(statuses[4]!.reasons, [{ kind: 'config', fields: ['epochs'] }]);
-  const { describeReason } = await import('../src/runtime/cache-key.ts');
-  assert.is(describeReason(statuses[4]!.reasons[0]!), 'config changed: epochs');
+  const { describeMissReason } = await import('../src/view/format.ts');
+  assert.is(describeMissReason(statuses[4]!.reasons[0]!), 'config changed: epochs');
 
   const second = await run(ctx, { epochs: 2 });
   assert.equal(cachedStages(second.events), ['ingest', 'normalize', 'split', 'build']);

@@ -213,7 +213,7 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   assert.is(clean.code, 0, show(clean));
   assert.match(clean.stdout, /emptied .*cache/);
   const empty = await medpipeCli(['status', 'pipelines/demo.ts', '--cache', 'cache'], { cwd });
-  assert.match(empty.stdout, /^ingest\s+stale [0-9a-f]{10}\n\s+new: no earlier run of this stage in this cache$/m);
+  assert.match(empty.stdout, /^ingest\s+stale [0-9a-f]{10}\n\s+not in cache \(no earlier run of this stage in this cache\)$/m);
   assert.match(empty.stdout, /^normalize\s+stale \(after upstream\)/m);
 
   // The type check: the generated pipeline is clean, the wrong orders fail with readable messages.

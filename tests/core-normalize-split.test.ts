@@ -7,8 +7,8 @@ import type { ImageSet, SplitSet } from '../src/data/image-set.ts';
 import type { SampleMeta, SplitName } from '../src/data/types.ts';
 import { assertOk, loadMedpipe, loadOutput, logsOf, removeDir, runCollect, tempDir, writeGreyPng, type Medpipe } from './helpers/core.ts';
 
-type NormalizeRun = typeof import('../src/stages/normalize.run.ts');
-type SplitRun = typeof import('../src/stages/split.run.ts');
+type NormalizeRun = typeof import('../src/data/normalize.ts');
+type SplitRun = typeof import('../src/data/split-set.ts');
 
 interface Ctx {
   m: Medpipe;
@@ -45,7 +45,7 @@ const Normalize = suite<Ctx>('normalize: rescale, minmax, z-score per image and 
 
 Normalize.before(async (ctx) => {
   ctx.m = await loadMedpipe();
-  ({ normalizeImageSet: ctx.normalizeImageSet } = await import('../src/stages/normalize.run.ts'));
+  ({ normalizeImageSet: ctx.normalizeImageSet } = await import('../src/data/normalize.ts'));
 });
 Normalize.before.each(async (ctx) => {
   ctx.dir = await tempDir('normalize');
@@ -114,7 +114,7 @@ Normalize('dataset z-score end to end: train mean ~0 and std ~1, val/test use th
   // The recorded statistics are those of the raw TRAIN pixels, not of all pixels.
   const size = 64;
   const trainRaw = raw.samples.flatMap((s, i) => (s.split === 'train' ? imageOf(raw, i, size) : []));
-  const step = splits.preprocessing.find((s) => (s as { scope?: string }).scope === 'dataset') as { mean: number[]; std: number[]; fittedOn: string };
+  const step = splits.preprocessing.find((s) => (s as { scope?: string }).scope === 'dataset') as unknown as { mean: number[]; std: number[]; fittedOn: string };
   assert.is(step.fittedOn, 'train');
   close(step.mean[0]!, mean(trainRaw), 1e-3);
   close(step.std[0]!, std(trainRaw), 1e-3);
@@ -125,11 +125,11 @@ Normalize('dataset z-score end to end: train mean ~0 and std ~1, val/test use th
 });
 
 Normalize('dataset z-score per channel fits one mean/std per channel on train', async (ctx) => {
-  const { splitImageSet } = await import('../src/stages/split.run.ts');
+  const { splitImageSet } = await import('../src/data/split-set.ts');
   // 2 train images of 1x1x3 plus a test image; keepExisting splits.
   const set = { ...imageSet([[0, 10, 100], [2, 30, 300], [1000, 1000, 1000], [1, 20, 200]], [1, 1, 3], [{ split: 'train' }, { split: 'train' }, { split: 'test' }, { split: 'val' }]), deferred: [{ method: 'zscore' as const, perChannel: true }] };
   const out = splitImageSet(set, {}, 1);
-  const step = out.preprocessing.at(-1) as { mean: number[]; std: number[] };
+  const step = out.preprocessing.at(-1) as unknown as { mean: number[]; std: number[] };
   assert.equal(step.mean, [1, 20, 200]);
   assert.equal(step.std, [1, 10, 100]);
   assert.equal(Array.from(out.val.pixels), [0, 0, 0]);
@@ -143,7 +143,7 @@ const Split = suite<Ctx>('split: stratified fractions, seeded, groups kept toget
 
 Split.before(async (ctx) => {
   ctx.m = await loadMedpipe();
-  ({ splitImageSet: ctx.splitImageSet } = await import('../src/stages/split.run.ts'));
+  ({ splitImageSet: ctx.splitImageSet } = await import('../src/data/split-set.ts'));
 });
 
 /** n0 negatives then n1 positives, each with a unique 1-pixel image; optional group per sample. */

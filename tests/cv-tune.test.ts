@@ -7,9 +7,9 @@ import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunEvent } from '../src/runtime/events.ts';
 import type { SplitSet } from '../src/data/image-set.ts';
-import type { CrossValidated } from '../src/stages/cross-validate.run.ts';
-import type { Tuned } from '../src/stages/tune.run.ts';
-import type { Evaluated } from '../src/stages/evaluate.run.ts';
+import type { CrossValidated } from '../src/train/cross-validate.ts';
+import type { Tuned } from '../src/train/tune.ts';
+import type { Evaluated } from '../src/report/evaluation.ts';
 import { assertOk, loadMedpipe, loadOutput, prng, removeDir, runCollect, startedStages, tempDir, writeGreyPng, type Collected, type Medpipe } from './helpers/core.ts';
 
 interface Ctx {
@@ -87,8 +87,8 @@ CV.after(async (ctx) => {
 });
 
 CV('assignFolds: disjoint, complete, stratified to ±1 per class, groups whole, seeded', async () => {
-  const { assignFolds } = await import('../src/stages/split.run.ts');
-  const { createRng } = await import('../src/train/rng.ts');
+  const { assignFolds } = await import('../src/data/assign-bins.ts');
+  const { createRng } = await import('../src/base/rng.ts');
   const samples = Array.from({ length: 53 }, (_, i) => ({ id: `s${i}`, file: `s${i}`, label: i % 4 === 0 ? 1 : 0 }));
   const folds = assignFolds(samples, 5, { stratify: true, byGroup: true }, createRng(9));
   assert.is(folds.length, 5);
@@ -228,9 +228,9 @@ CV('tune: picks the argmax of val_auc, passes the winner on (evaluate scores it 
 });
 
 CV('tune: monitor val_loss picks the argmin', async (ctx) => {
-  const { tuneImpl } = await import('../src/stages/tune.run.ts');
-  assert.equal(await tuneImpl.validate!({ grid: { epochs: [1] }, monitor: 'val_loss' }, { baseDir: ctx.dir }), []);
-  const { binaryLogLoss } = await import('../src/stages/tune.run.ts');
+  const { tuneConfigSchema } = await import('../src/train/tune-config.ts');
+  assert.ok(tuneConfigSchema.safeParse({ grid: { epochs: [1] }, monitor: 'val_loss' }).success);
+  const { binaryLogLoss } = await import('../src/metrics/log-loss.ts');
   assert.ok(Math.abs(binaryLogLoss([1, 0], [0.8, 0.4]) - -(Math.log(0.8) + Math.log(0.6)) / 2) < 1e-12);
   const p = ctx.m
     .pipeline('tune-loss', { seed: 3 })
@@ -264,24 +264,24 @@ CV('config errors: every problem listed at once, before anything runs', async (c
   assert.is(cv.done.ok, false);
   assert.is(cv.done.error?.code, 'INVALID_PIPELINE');
   assert.equal(startedStages(cv.events), []);
-  for (const text of ['folds must be a whole number >= 2, got 1', 'fit.epochs must be a positive integer, got 0', 'fit.batchSize must be a positive integer, got 2.5', 'stratify must be true or false']) {
+  for (const text of ['crossValidate.folds: must be >= 2, got 1', 'crossValidate.fit.epochs: must be > 0, got 0', 'crossValidate.fit.batchSize: must be a whole number, got 2.5', "crossValidate.stratify: must be a boolean, got 'yes'"]) {
     assert.ok(cv.done.error!.message.includes(text), `lists: ${text}\n${cv.done.error!.message}`);
   }
   const grid = { learningRate: [1e-2, 1e-3, 1e-4, -1, 3e-3], batchSize: [8, 16, 32, 64, 0], epochs: [1, 2, 3], bogus: [1] } as unknown as { learningRate: number[] };
   const t = await runCollect(start.stage(m.tune({ grid, monitor: 'val_dice' as 'val_auc', base: { epochs: -2 } })), opts(ctx.dir, 'out-bad'));
   assert.is(t.done.ok, false);
   for (const text of [
-    'grid.bogus is not a tunable setting',
-    'grid.learningRate[3] must be a number > 0, got -1',
-    'grid.batchSize[4] must be a positive integer, got 0',
+    'tune.grid.bogus: is not an option here',
+    'tune.grid.learningRate[3]: must be > 0, got -1',
+    'tune.grid.batchSize[4]: must be > 0, got 0',
     'grid has 75 combinations (5 learningRate × 5 batchSize × 3 epochs), more than 64',
-    'monitor must be one of val_loss, val_auc',
-    'base.epochs must be a positive integer, got -2',
+    "tune.monitor: must be one of 'val_loss', 'val_auc'",
+    'tune.base.epochs: must be > 0, got -2',
   ]) {
     assert.ok(t.done.error!.message.includes(text), `lists: ${text}\n${t.done.error!.message}`);
   }
   const empty = await runCollect(start.stage(m.tune({ grid: { classWeight: [] } })), opts(ctx.dir, 'out-bad'));
-  assert.ok(empty.done.error!.message.includes('grid.classWeight must be a non-empty array'), empty.done.error!.message);
+  assert.ok(empty.done.error!.message.includes('tune.grid.classWeight: must not be empty'), empty.done.error!.message);
 });
 
 CV('crossValidate: cancelling during fold 2 stops the run and caches nothing for it', async (ctx) => {

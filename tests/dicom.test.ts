@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeDicom, isDicom, readDicom } from '../src/io/dicom.ts';
 import { DEFAULT_GROUP_SALT, saltedHash } from '../src/io/privacy.ts';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import { failure } from './helpers/expect-error.ts';
 
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'dicom');

@@ -11,7 +11,7 @@ import { jet } from '../src/explain/colormap.ts';
 import { gradCamFromBlobs, gradCamToBlobs, type GradCamSet } from '../src/explain/grad-cam-set.ts';
 import { writeGradCamPngs } from '../src/explain/overlay.ts';
 import { pickExamples } from '../src/explain/pick-examples.ts';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 
 interface Ctx {
   dir: string;

@@ -11,9 +11,9 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { gradCam } from '../src/explain/grad-cam.ts';
 import { upsampleBilinear } from '../src/explain/upsample.ts';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import { tutorialCnn } from '../src/train/model.ts';
-import { modelFromData, modelToData } from '../src/stages/model-artifact.ts';
+import { modelFromData, modelToData } from '../src/train/model-data.ts';
 
 const GradCam = suite('grad-cam');
 const S = 8;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { from } from 'rxjs';
 import type { RunEvent } from '../src/runtime/events.ts';
 import type { WatchEvent } from '../src/runtime/watch-events.ts';
-import { formatEventLine, logPlain } from '../src/runtime/plain-logger.ts';
+import { formatEventLine, logPlain } from '../src/view/plain-logger.ts';
 
 const Logger = suite('plain-line logger');
 
@@ -128,7 +128,7 @@ function importGraph(entry: string): { files: Set<string>; packages: Set<string>
 }
 
 Logger('headless modules never reach React or Ink', () => {
-  for (const entry of ['src/runtime/plain-logger.ts', 'src/runtime/watch.ts', 'src/dashboard/reducer.ts']) {
+  for (const entry of ['src/view/plain-logger.ts', 'src/runtime/watch.ts', 'src/dashboard/reducer.ts']) {
     const { packages, files } = importGraph(entry);
     for (const banned of ['react', 'ink', 'ink-testing-library']) assert.not.ok(packages.has(banned), `${entry} reaches ${banned}`);
     assert.ok(files.size >= 2, 'the graph walk found the imports');

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import { binaryCrossEntropy, classWeights, EPSILON, focalLoss, sampleWeightsFor } from '../src/train/losses.ts';
 import { throwsCode } from './helpers/expect-error.ts';
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import {
   averagePrecision,
   binaryMetrics,

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import {
   loadBaseModel, loadModel, modelSummary, readModelMetadata, saveModel, toChannelsLast, tutorialCnn,
 } from '../src/train/model.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import {
   confusionMatrixSpec,
   lossCurveSpec,

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ellipseDistance, ensureSyntheticSet, readSyntheticManifest, renderSyntheticImage, type Lesion } from '../src/data/synthetic.ts';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 
 interface Ctx {
   dir: string;

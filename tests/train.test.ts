@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 import { binaryCrossEntropy, sampleWeightsFor, classWeights } from '../src/train/losses.ts';
 import { loadModel, saveModel, tutorialCnn } from '../src/train/model.ts';
 import { epochBatches, epochLogKeys, epochOrder, fitModel, predictScores, regularizationLoss, type FitData, type FitOptions } from '../src/train/fit.ts';

@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readDicom } from '../src/io/dicom.ts';
 import { applyWindow, resolveWindow, stackWindows, WINDOW_PRESETS } from '../src/io/window.ts';
-import { MedpipeError } from '../src/runtime/errors.ts';
+import { MedpipeError } from '../src/base/errors.ts';
 
 const Window = suite('applyWindow / stackWindows');
 

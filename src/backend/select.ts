@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { ADDON_PATH, NATIVE_FIX } from './native-addon.ts';
 
 const require = createRequire(import.meta.url);

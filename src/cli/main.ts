@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { formatCliError } from '../view/format.ts';
 
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
@@ -52,16 +53,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 export function formatError(error: unknown): string {
-  if (error instanceof MedpipeError) {
-    const issues = error.issues.length > 0 ? '\n' + error.issues.map((i) => `  - ${i}`).join('\n') : '';
-    const fix = error.fix ? `\n  fix: ${error.fix}` : '';
-    const stack = process.env.MEDPIPE_DEBUG ? `\n${String((error.cause as Error | undefined)?.stack ?? error.stack)}` : '';
-    return `medpipe: ${error.stage ? `[${error.stage}] ` : ''}${error.message}${issues}${fix}${stack}`;
-  }
   if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     return `medpipe: ${error.message}\n\n${HELP}`;
   }
-  return `medpipe: ${process.env.MEDPIPE_DEBUG && error instanceof Error ? error.stack : String(error)}`;
+  return formatCliError(error);
 }
 
 /** Parses the options shared by run and status. */

@@ -4,7 +4,7 @@
  */
 import type { ErrorInfo, MissReason, RunEvent, StageInfo } from '../runtime/events.ts';
 import type { ChangeEvent, WatchEvent } from '../runtime/watch-events.ts';
-import { firstLine } from './format.ts';
+import { firstLine } from '../view/format.ts';
 
 export type StageStatus = 'waiting' | 'cached' | 'running' | 'done' | 'failed' | 'cancelled';
 

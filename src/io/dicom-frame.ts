@@ -1,6 +1,6 @@
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import type { MedpipeError } from '../runtime/errors.ts';
+import type { MedpipeError } from '../base/errors.ts';
 import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecFrame } from './dicom-codecs.ts';
 import { expandYbr422, toValues, unpackNative, type PixelModule } from './dicom-pixels.ts';
 import { decodeRleFrame } from './dicom-rle.ts';

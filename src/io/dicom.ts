@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import dicomParser from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
-import type { DecodedImage } from '../data/types.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import type { DecodedImage } from './types.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { decodeDicomFrame } from './dicom-frame.ts';
 import { baseMeta, NON_IMAGE, pixelModule } from './dicom-meta.ts';
 import { KNOWN_UNSUPPORTED, TRANSCODE_FIX, TRANSFER_SYNTAXES } from './dicom-syntax.ts';

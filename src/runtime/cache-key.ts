@@ -1,4 +1,4 @@
-import { canonicalJson, sha256 } from './canonical.ts';
+import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { MissReason } from './events.ts';
 
 /** Everything a stage's cache key is made of, kept so a later miss can be explained. */
@@ -75,30 +75,4 @@ function diffPaths(a: unknown, b: unknown, prefix: string): string[] {
     return keys.flatMap((key) => diffPaths(a[key], b[key], prefix ? `${prefix}.${key}` : key));
   }
   return [prefix || '(config)'];
-}
-
-/** One human line per reason, for `status` and the plain logger. */
-export function describeReason(reason: MissReason): string {
-  switch (reason.kind) {
-    case 'new':
-      return `new: ${reason.detail}`;
-    case 'config':
-      return `config changed: ${reason.fields.join(', ')}`;
-    case 'files': {
-      const parts = [
-        reason.added && `${reason.added} added`,
-        reason.changed && `${reason.changed} changed`,
-        reason.removed && `${reason.removed} removed`,
-      ].filter(Boolean);
-      return `files ${parts.join(', ')} (e.g. ${reason.examples.join(', ')})`;
-    }
-    case 'upstream':
-      return `upstream stage '${reason.stage}' changed its output`;
-    case 'env':
-      return `environment changed: ${reason.parts.join('; ')}`;
-    case 'code':
-      return `stage implementation changed: ${reason.detail}`;
-    case 'corrupt':
-      return `cache entry unusable: ${reason.detail}`;
-  }
 }

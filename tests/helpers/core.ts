@@ -141,7 +141,7 @@ export function assertOk(collected: Collected): void {
  */
 export async function loadOutput<T>(cacheDir: string, pipelineName: string, stage: string): Promise<T> {
   const { CacheStore } = await import('../../src/runtime/cache-store.ts');
-  const { loadStageImpl } = await import('../../src/stages/registry.ts');
+  const { definitionOf } = await import('../../src/stages/all.ts');
   const store = new CacheStore(cacheDir);
   const index = await store.readIndex(pipelineName, stage);
   if (!index) throw new Error(`no index record for ${pipelineName}/${stage} in ${cacheDir}`);
@@ -149,7 +149,9 @@ export async function loadOutput<T>(cacheDir: string, pipelineName: string, stag
   if (!entry) throw new Error(`no verified entry for ${pipelineName}/${stage}`);
   const artifact = await store.load(entry);
   if (!artifact) throw new Error(`entry objects of ${pipelineName}/${stage} failed verification`);
-  return (await loadStageImpl(entry.kind)).decode(artifact) as T;
+  const definition = definitionOf(entry.kind);
+  if (!definition) throw new Error(`no stage definition for kind ${entry.kind}`);
+  return (await definition.out.codec.decode(artifact)) as T;
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {

@@ -1,4 +1,4 @@
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /** Parses a small CSV with a header row (RFC 4180 quoting); keys are lower-cased header names. */
 export function parseCsv(text: string, file: string): Record<string, string>[] {
@@ -33,4 +33,9 @@ export function parseCsv(text: string, file: string): Record<string, string>[] {
   if (!header) throw new MedpipeError('INVALID_CONFIG', `${file} is empty.`, { file, fix: 'Add a header line path,label.' });
   const keys = header.map((h) => h.trim().toLowerCase());
   return body.map((cells) => Object.fromEntries(keys.map((k, i) => [k, (cells[i] ?? '').trim()])));
+}
+
+/** One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break. */
+export function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -3,9 +3,9 @@
  * stdout is not a TTY (CI, `| cat`, log files). Never loads React or Ink.
  */
 import type { Observable, Subscription } from 'rxjs';
-import type { ErrorInfo, RunEvent } from './events.ts';
-import type { WatchEvent } from './watch-events.ts';
-import { describeMissReason, formatDuration, formatMetric, shortKey, stripControl } from '../dashboard/format.ts';
+import type { RunEvent } from '../runtime/events.ts';
+import type { WatchEvent } from '../runtime/watch-events.ts';
+import { describeError, describeMissReason, formatDuration, formatMetric, shortKey, stripControl } from './format.ts';
 
 export interface FormatContext {
   /**
@@ -84,15 +84,6 @@ function rawLine(event: RunEvent | WatchEvent, context: FormatContext): string |
     case 'watch-error':
       return `[watch] the run could not start: ${describeError(event.error)}`;
   }
-}
-
-/** `BAD_FILE: Cannot decode x.png. File: data/x.png. Fix: …` */
-function describeError(error: ErrorInfo): string {
-  const message = error.message.trim();
-  const sentence = /[.!?:]$/.test(message) ? message : `${message}.`;
-  const file = error.file && !message.includes(error.file) ? ` File: ${error.file}.` : '';
-  const fix = error.fix ? ` Fix: ${error.fix}` : '';
-  return `${error.code}: ${sentence}${file}${fix}`;
 }
 
 /** No escape codes, no line breaks: a grep must see the whole event on one line. */

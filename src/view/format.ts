@@ -1,7 +1,9 @@
 /**
- * Plain-text formatting shared by the dashboard and the plain-line logger. No React here: the
- * headless logger imports it.
+ * The presentation layer's words: every way a run's facts (miss reasons, durations, metrics, errors)
+ * are put into text, shared by the dashboard, the plain-line logger, `status` and the CLI. No React
+ * here: the headless logger imports it.
  */
+import { MedpipeError, type ErrorInfo } from '../base/errors.ts';
 import type { MissReason } from '../runtime/events.ts';
 
 /** The first 8 hex digits of a cache key, like a short git hash. */
@@ -47,14 +49,37 @@ export function describeMissReason(reason: MissReason): string {
       return shown.length ? `${what} (${shown.join(', ')}${more})` : what;
     }
     case 'upstream':
-      return `upstream ${reason.stage} changed`;
+      return `upstream stage '${reason.stage}' changed its output`;
     case 'env':
       return `environment changed: ${reason.parts.join(', ')}`;
     case 'code':
-      return `implementation changed (${reason.detail})`;
+      return `stage code changed (${reason.detail})`;
     case 'corrupt':
-      return `cache entry unreadable (${reason.detail})`;
+      return `cache entry unusable (${reason.detail})`;
   }
+}
+
+/** `BAD_FILE: Cannot decode x.png. File: data/x.png. Fix: …` (one error, one line's worth). */
+export function describeError(error: ErrorInfo): string {
+  const message = error.message.trim();
+  const sentence = /[.!?:]$/.test(message) ? message : `${message}.`;
+  const file = error.file && !message.includes(error.file) ? ` File: ${error.file}.` : '';
+  const fix = error.fix ? ` Fix: ${error.fix}` : '';
+  return `${error.code}: ${sentence}${file}${fix}`;
+}
+
+/**
+ * An error as the CLI prints it on stderr: `medpipe: [stage] message`, every issue on its own line,
+ * the fix, and with MEDPIPE_DEBUG=1 the stack trace.
+ */
+export function formatCliError(error: unknown, debug = Boolean(process.env.MEDPIPE_DEBUG)): string {
+  if (error instanceof MedpipeError) {
+    const issues = error.issues.length > 0 ? '\n' + error.issues.map((i) => `  - ${i}`).join('\n') : '';
+    const fix = error.fix ? `\n  fix: ${error.fix}` : '';
+    const stack = debug ? `\n${String((error.cause as Error | undefined)?.stack ?? error.stack)}` : '';
+    return `medpipe: ${error.stage ? `[${error.stage}] ` : ''}${error.message}${issues}${fix}${stack}`;
+  }
+  return `medpipe: ${debug && error instanceof Error ? error.stack : String(error)}`;
 }
 
 /** The first line of an error message (the dashboard has one row per stage). */

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Codec } from '../base/artifact.ts';
 
 // TensorFlow.js is imported lazily: a fully cached run must not pay for loading it.
 
@@ -60,4 +61,9 @@ export function decodeWithModel<T extends { readonly model: ModelData }>(artifac
     weights: artifact.blobs['weights.bin'] ?? new Uint8Array(0),
   };
   return { ...(artifact.meta as object), model } as unknown as T;
+}
+
+/** The codec of every output that holds a model (built, trained, tuned, evaluated). */
+export function modelCodec<T extends { readonly model: ModelData }>(): Codec<T> {
+  return { encode: encodeWithModel, decode: (artifact) => decodeWithModel<T>(artifact) };
 }

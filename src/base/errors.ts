@@ -95,3 +95,20 @@ export function throwIfAborted(signal: AbortSignal | undefined, stage?: string):
     throw new MedpipeError('CANCELLED', 'The run was cancelled.', { stage });
   }
 }
+
+/** An error as plain data, for events and views (issues folded into the message, one per line). */
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+  readonly fix?: string;
+  readonly file?: string;
+}
+
+/** The one conversion of anything thrown into ErrorInfo. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof MedpipeError) {
+    const issues = error.issues.length > 0 ? `\n  - ${error.issues.join('\n  - ')}` : '';
+    return { code: error.code, message: error.message + issues, fix: error.fix, file: error.file };
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,32 @@
+/**
+ * (x − mean) / std with fitted statistics: one mean/std for all values, or one per channel of the
+ * channels-last buffer. Used by split (fitting on train) and by predict (replaying the fit).
+ */
+export function applyZscore(pixels: Float32Array, channels: number, mean: readonly number[], std: readonly number[], perChannel: boolean): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let k = 0; k < pixels.length; k++) {
+    const g = perChannel ? k % channels : 0;
+    out[k] = (pixels[k]! - mean[g]!) / std[g]!;
+  }
+  return out;
+}
+
+/** Mean and population std (a std of 0 becomes 1) over all values, or per channel. */
+export function fitZscore(pixels: Float32Array, channels: number, perChannel: boolean): { mean: number[]; std: number[] } {
+  const groups = perChannel ? channels : 1;
+  const mean = new Array<number>(groups).fill(0);
+  const sq = new Array<number>(groups).fill(0);
+  const count = new Array<number>(groups).fill(0);
+  for (let k = 0; k < pixels.length; k++) {
+    const g = perChannel ? k % channels : 0;
+    mean[g] += pixels[k]!;
+    count[g]++;
+  }
+  for (let g = 0; g < groups; g++) mean[g] /= Math.max(count[g]!, 1);
+  for (let k = 0; k < pixels.length; k++) {
+    const g = perChannel ? k % channels : 0;
+    sq[g] += (pixels[k]! - mean[g]!) ** 2;
+  }
+  const std = sq.map((s, g) => Math.sqrt(s / Math.max(count[g]!, 1)) || 1);
+  return { mean, std };
+}

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { writeGradCamSet } from '../explain/grad-cam-set.ts';
+import { csvField } from '../io/csv.ts';
+import { exportModel } from '../train/export-model.ts';
+import { DEFINITIONS } from './evaluation-definitions.ts';
+import type { Evaluated } from './evaluation.ts';
+
+/**
+ * Writes evaluate's files: metrics.json, validation-metrics.json, predictions.csv, curves.json,
+ * classification_report.txt, plots/ (with plots/gradcam/) and model/; returns their paths.
+ */
+export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promise<string[]> {
+  const files: string[] = [];
+  const write = async (name: string, text: string) => {
+    const path = join(outDir, name);
+    await writeFileAtomic(path, text);
+    files.push(path);
+  };
+  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+  await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
+  const rows = e.predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','));
+  await write('predictions.csv', ['id,file,label,score,predicted', ...rows].join('\n') + '\n');
+  await write('curves.json', JSON.stringify(e.curves) + '\n');
+  await write('classification_report.txt', e.report + '\n');
+  const { writePlots } = await import('./index.ts');
+  files.push(
+    ...(await writePlots(join(outDir, 'plots'), {
+      history: e.history.map((logs, i) => ({ epoch: i + 1, ...logs })),
+      bestEpoch: e.bestEpoch,
+      confusion: e.metrics,
+      classNames: e.classes,
+      threshold: e.metrics.threshold,
+      roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
+      pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
+      png: e.png,
+    })),
+  );
+  files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));
+  files.push(...(await exportModel(e.model, e.info, join(outDir, 'model'))));
+  return files;
+}

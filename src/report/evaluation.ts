@@ -1,0 +1,113 @@
+import { MedpipeError } from '../base/errors.ts';
+import type { Work } from '../base/work.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { explainSplit, type GradCamSet } from '../explain/grad-cam-set.ts';
+import type { BinaryMetrics } from '../metrics/index.ts';
+import { modelFromData, type ModelData } from '../train/model-data.ts';
+import type { ModelInfo, Trained } from '../train/trained.ts';
+import { toFitData } from '../train/train-fresh.ts';
+import type { EvaluateConfig } from './evaluate-config.ts';
+
+export interface Prediction {
+  readonly id: string;
+  readonly file: string;
+  readonly label: number;
+  readonly score: number;
+}
+
+export interface Curves {
+  readonly roc: Record<string, { fpr: number[]; tpr: number[]; thresholds: number[]; auc: number }>;
+  readonly pr: Record<string, { precision: number[]; recall: number[]; thresholds: number[]; averagePrecision: number; prevalence: number }>;
+}
+
+export interface Evaluated {
+  readonly metrics: BinaryMetrics;
+  readonly validation: BinaryMetrics;
+  readonly thresholdSource: string;
+  readonly predictions: readonly Prediction[];
+  readonly curves: Curves;
+  readonly report: string;
+  readonly history: readonly Record<string, number>[];
+  readonly bestEpoch: number;
+  readonly classes: readonly string[];
+  readonly model: ModelData;
+  readonly info: ModelInfo;
+  /** Write PNG versions of the plots too. */
+  readonly png: boolean;
+  /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
+  readonly gradCam?: GradCamSet;
+}
+
+async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, shape: readonly [number, number, number]): Promise<Prediction[]> {
+  const { predictScores } = await import('../train/predict.ts');
+  const data = toFitData(subset, shape);
+  const out = data.count === 0 ? new Float32Array(0) : await predictScores(model, data);
+  return subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: out[i]! }));
+}
+
+/**
+ * Scores train, validation and test with the trained model, picks the threshold (configured, or
+ * chosen on validation for a target sensitivity and frozen before test is scored), and computes the
+ * test and validation metrics, curves, classification report and Grad-CAM examples.
+ * @example
+ *   const e = await evaluateModel(trained, splits, { threshold: { sensitivity: 0.9 } }, work);
+ */
+export async function evaluateModel(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<Evaluated> {
+  const m = await import('../metrics/index.ts');
+  const model = await modelFromData(trained.model);
+  let train: Prediction[], val: Prediction[], test: Prediction[];
+  try {
+    work.emit({ type: 'stage-progress', done: 0, total: 3, unit: 'splits' });
+    train = await scores(model, data.train, data.shape);
+    work.emit({ type: 'stage-progress', done: 1, total: 3, unit: 'splits' });
+    val = await scores(model, data.val, data.shape);
+    work.emit({ type: 'stage-progress', done: 2, total: 3, unit: 'splits' });
+    test = await scores(model, data.test, data.shape);
+    work.emit({ type: 'stage-progress', done: 3, total: 3, unit: 'splits' });
+  } finally {
+    model.dispose();
+  }
+  const labels = (p: Prediction[]) => p.map((x) => x.label);
+  const values = (p: Prediction[]) => p.map((x) => x.score);
+  const sensitivity = config.sensitivity ?? 0.8;
+  let threshold = 0.5;
+  let thresholdSource = 'default 0.5';
+  if (typeof config.threshold === 'number') {
+    threshold = config.threshold;
+    thresholdSource = 'configured';
+  } else if (config.threshold) {
+    threshold = m.thresholdForSensitivity(labels(val), values(val), config.threshold.sensitivity);
+    thresholdSource = `chosen on the validation split for sensitivity >= ${config.threshold.sensitivity}, frozen before scoring test`;
+  }
+  if (test.length === 0) {
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { fix: 'Give split a test fraction > 0, or provide a test folder.' });
+  }
+  const metrics = m.binaryMetrics(labels(test), values(test), { threshold, sensitivity });
+  const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
+  const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
+  const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
+  const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
+  const curves: Curves = { roc: {}, pr: {} };
+  for (const [name, set] of [['train', train], ['test', test]] as const) {
+    const y = labels(set);
+    const s = values(set);
+    if (!y.includes(0) || !y.includes(1)) continue;
+    curves.roc[name] = { ...m.rocCurve(y, s), auc: m.rocAuc(y, s) };
+    curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: m.averagePrecision(y, s), prevalence: y.filter((v) => v === 1).length / y.length };
+  }
+  return {
+    metrics,
+    validation,
+    thresholdSource,
+    predictions: test,
+    curves,
+    report: report.text,
+    history: trained.history,
+    bestEpoch: trained.bestEpoch,
+    classes: data.classes,
+    model: trained.model,
+    info: { ...trained.info, threshold, thresholdSource },
+    png: config.png ?? true,
+    ...(gradCam ? { gradCam } : {}),
+  };
+}
