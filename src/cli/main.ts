@@ -7,6 +7,7 @@ const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
   medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--watch] [--plain]
+  medpipe check <pipeline.ts>         type-check and validate without running anything
   medpipe status <pipeline.ts> [--cache DIR]
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
@@ -28,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'run':
         return await (await import('./run-command.ts')).runCommand(rest);
+      case 'check':
+        return await (await import('./check-command.ts')).checkCommand(rest);
       case 'status':
         return await (await import('./status-command.ts')).statusCommand(rest);
       case 'clean':

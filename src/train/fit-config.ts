@@ -5,8 +5,10 @@ import { epochLogKeys } from './epoch-log-keys.ts';
 const positiveInt = z.number().int().positive();
 const rate = z.number().min(0).lt(1);
 
+type Key = (typeof EPOCH_METRIC_KEYS)[number];
 /** The log keys early stopping can watch: loss and the epoch metrics, on train and validation. */
-export const MONITORS = epochLogKeys(EPOCH_METRIC_KEYS) as [string, ...string[]];
+export type Monitor = 'loss' | Key | 'val_loss' | `val_${Key}`;
+export const MONITORS = epochLogKeys(EPOCH_METRIC_KEYS) as [Monitor, ...Monitor[]];
 
 export const lossSchema = z.union([
   z.literal('binaryCrossentropy'),
