@@ -179,7 +179,7 @@ Nifti('volume option: slices every n-th or a range keep their original index; an
   const bad = m.pipeline('nifti-bad').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { slices: { every: 0 } } }));
   const { done } = await runCollect(bad, options(dir, 'bad'));
   assert.is(done.error?.code, 'INVALID_PIPELINE');
-  assert.match(done.error!.message, /volume\.slices must be/);
+  assert.match(done.error!.message, /ingest\.volume\.slices\.every: must be > 0, got 0/);
 });
 
 Nifti('volume.stack: a whole volume is one sample, its slices resampled to n channels (first and last slice kept)', async ({ dir, root, m }) => {
@@ -202,7 +202,7 @@ Nifti('volume.stack: a whole volume is one sample, its slices resampled to n cha
   }
   const bad = m.pipeline('nifti-stack-bad').stage(m.ingest.folder({ root, size: SIZE, channels: 3, volume: { stack: 0 } }));
   const failed = await runCollect(bad, options(dir, 'stack-bad'));
-  assert.match(failed.done.error!.message, /volume\.stack must be a positive whole number/);
+  assert.match(failed.done.error!.message, /ingest\.volume\.stack: must be > 0, got 0/);
   assert.match(failed.done.error!.message, /volume\.stack needs channels: 1/);
 });
 

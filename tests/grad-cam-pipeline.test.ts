@@ -119,7 +119,7 @@ Pipeline('gradCam must be a whole number or false; gradCamMethod hirescam or gra
   const options = { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out-bad'), baseDir: dir };
   const run = await runCollect(pipelineWith(m, 2.5), options);
   assert.not.ok(run.done.ok);
-  assert.match(JSON.stringify(run.done.error), /evaluate\.gradCam: must be a whole number, got 2\.5/);
+  assert.match(JSON.stringify(run.done.error), /evaluate\.gradCam: must be a whole number or false, got 2\.5/);
   const method = await runCollect(pipelineWith(m, 2, 'cam' as never), options);
   assert.not.ok(method.done.ok);
   assert.match(JSON.stringify(method.done.error), /evaluate\.gradCamMethod: must be one of 'gradcam', 'hirescam', got 'cam'/);
