@@ -1,4 +1,4 @@
-// Shared helpers for the core tests (tests/core-*.test.ts): temp folders, synthetic image
+// Shared helpers for the core tests (tests/e2e/*.test.ts): temp folders, synthetic image
 // fixtures, a slice of the real PneumoniaMNIST data, and a run that collects its events.
 //
 // The runtime is loaded with import(), as the CLI loads it: under `uvu -r tsx` static imports go
