@@ -3,6 +3,7 @@
 // conventions), ingest.folder → normalize(window: lung, mediastinum, bone) → split by the patient
 // key from the DICOM header → tiny CNN → fit → evaluate.
 import { suite } from 'uvu';
+import { requires, toolkit } from '../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,13 +42,7 @@ function ctPipeline(m: Medpipe, root: string, byGroup = true) {
     .stage(m.split({ byGroup }));
 }
 
-CT('the generated files are DICOM that pydicom reads to the same HU and identities', async ({ data }) => {
-  const tools = pythonHas(['pydicom', 'numpy']);
-  if (!tools.ok) {
-    if (process.env.CI === 'true') assert.unreachable(`needs apt packages python3-pydicom python3-numpy (${tools.why})`);
-    console.log(`  (skipped the pydicom cross-check: ${tools.why})`);
-    return;
-  }
+requires(CT, toolkit(['pydicom', 'numpy'], 'python3-pydicom python3-numpy'))('the generated files are DICOM that pydicom reads to the same HU and identities', async ({ data }) => {
   // One file per scanner convention (A: slope 1 / intercept 0, B: slope 0.5 / intercept −24).
   const files = [data.patients[0]!.files[0]!, data.patients[1]!.files[2]!];
   const script = `

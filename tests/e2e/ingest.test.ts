@@ -12,7 +12,6 @@ import {
   SHARED_NPZ,
   assertOk,
   encodePng,
-  haveRealData,
   loadMedpipe,
   loadOutput,
   logsOf,
@@ -23,6 +22,7 @@ import {
   writeGreyPng,
   type Medpipe,
 } from '../helpers/core.ts';
+import { realData, requires } from '../helpers/requires.ts';
 
 interface Ctx {
   dir: string;
@@ -150,8 +150,7 @@ Ingest('CSV: path,label,group,split columns; paths relative to the CSV; a row wi
   assert.match(bad.done.error!.fix ?? '', /path,label/);
 });
 
-Ingest('npz (MedMNIST layout, real PneumoniaMNIST): shapes, split sizes, 50% positive, same pixels as the PNG copy', async (ctx) => {
-  if (!haveRealData('npz ingest')) return;
+requires(Ingest, realData('pneumoniamnist', 'images', 'pneumoniamnist.npz'))('npz (MedMNIST layout, real PneumoniaMNIST): shapes, split sizes, 50% positive, same pixels as the PNG copy', async (ctx) => {
   const { m } = ctx;
   const p = m.pipeline('npz').stage(m.ingest.npz({ file: SHARED_NPZ, classes: ['normal', 'pneumonia'] })).stage(m.split());
   const { out } = await runAndLoad<ImageSet>(ctx, 'npz', p, 'ingest');

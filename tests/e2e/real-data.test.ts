@@ -11,7 +11,6 @@ import {
   cachedStages,
   copyRealSlice,
   decodedCount,
-  haveRealData,
   loadMedpipe,
   removeDir,
   runCollect,
@@ -19,6 +18,7 @@ import {
   tempDir,
   type Medpipe,
 } from '../helpers/core.ts';
+import { realData, requires } from '../helpers/requires.ts';
 
 interface Ctx {
   dir: string;
@@ -36,8 +36,7 @@ E2E.after(async (ctx) => {
   await removeDir(ctx.dir);
 });
 
-E2E('real slice through evaluate: metrics, predictions, history, model, plots; then cached; then one changed PNG', async (ctx) => {
-  if (!haveRealData('the end-to-end run')) return;
+requires(E2E, realData('pneumoniamnist', 'images'))('real slice through evaluate: metrics, predictions, history, model, plots; then cached; then one changed PNG', async (ctx) => {
   const { m, dir } = ctx;
   const n = await copyRealSlice(path.join(dir, 'data'), PER_CLASS);
   assert.is(n, 2 * (60 + 20 + 30));

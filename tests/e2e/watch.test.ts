@@ -1,6 +1,8 @@
 // Watch mode end to end: the real runtime on a temp copy of a small PneumoniaMNIST slice, real
 // chokidar, real cache. Needs ../shared/data (present in CI); skipped with a note otherwise.
 import { suite } from 'uvu';
+import { SHARED_DATA } from '../helpers/paths.ts';
+import { realData, requires } from '../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,7 +23,7 @@ let watchFiles: Watch['watchFiles'], watchRuns: Watch['watchRuns'];
 let pipelineInputs: Run['pipelineInputs'], runPipeline: Run['runPipeline'];
 let loadPipelineFile: Load['loadPipelineFile'];
 
-const SOURCE = path.resolve('../shared/data/pneumoniamnist/images');
+const SOURCE = path.join(SHARED_DATA, 'pneumoniamnist', 'images');
 const PER_CLASS = { train: 16, val: 6, test: 6 } as const;
 
 interface Ctx {
@@ -121,11 +123,7 @@ function decodeLogOf(events: (RunEvent | WatchEvent)[]): string {
 const cachedStages = (events: (RunEvent | WatchEvent)[]) => events.flatMap((e) => (e.type === 'stage-cached' ? [e.stage] : []));
 const startedStages = (events: (RunEvent | WatchEvent)[]) => events.flatMap((e) => (e.type === 'stage-start' ? [e.stage] : []));
 
-E2E('initial run; an image added, changed, deleted; an epochs change; a comment-only edit; a change mid-fit; stop', async (ctx) => {
-  if (!existsSync(SOURCE)) {
-    console.warn(`  (skipped: ${SOURCE} not found)`);
-    return;
-  }
+requires(E2E, realData('pneumoniamnist', 'images'))('initial run; an image added, changed, deleted; an epochs change; a comment-only edit; a change mid-fit; stop', async (ctx) => {
   // 1. The first run trains everything.
   await until(ctx, 'the first run', () => runs(ctx) === 1);
   const first = runEvents(ctx, 1);

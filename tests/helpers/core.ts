@@ -4,11 +4,11 @@
 // The runtime is loaded with import(), as the CLI loads it: under `uvu -r tsx` static imports go
 // through the CommonJS hook while the runtime's own lazy imports go through the ESM loader, and two
 // copies of a module would break `instanceof` and module-level state. Types are imported statically.
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ROOT, SHARED_DATA } from './paths.ts';
 import type { RunEvent } from '../../src/runtime/events.ts';
 import type { Pipeline } from '../../src/pipeline.ts';
 import type { RunOptions } from '../../src/runtime/run.ts';
@@ -16,8 +16,8 @@ import type { RunOptions } from '../../src/runtime/run.ts';
 export type Medpipe = typeof import('../../src/index.ts');
 export type Runtime = typeof import('../../src/runtime/run.ts');
 
-export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-export const SHARED = path.resolve(ROOT, '..', 'shared', 'data', 'pneumoniamnist');
+export { ROOT };
+export const SHARED = path.join(SHARED_DATA, 'pneumoniamnist');
 export const SHARED_IMAGES = path.join(SHARED, 'images');
 export const SHARED_NPZ = path.join(SHARED, 'pneumoniamnist.npz');
 /** file:// URL of the public entry, for pipeline files written into temp folders. */
@@ -37,17 +37,6 @@ export async function tempDir(prefix: string): Promise<string> {
 
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
-}
-
-/**
- * True when the real data is there. Without it the test is skipped with a note, except in CI
- * (CI=true), where the data must exist and its absence is a failure.
- */
-export function haveRealData(what: string): boolean {
-  if (existsSync(SHARED_IMAGES) && existsSync(SHARED_NPZ)) return true;
-  if (process.env.CI === 'true') throw new Error(`${SHARED} is missing; CI must provide it for: ${what}`);
-  console.warn(`  (skipped ${what}: ${SHARED} not found)`);
-  return false;
 }
 
 /** Copies the first `perClass[split]` PNGs of each class of each split from the shared data. */

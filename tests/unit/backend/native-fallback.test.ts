@@ -33,7 +33,7 @@ function build(env: Record<string, string> = {}): { status: number | null; out: 
 /** loadNativeBackend() in a fresh process of the copy, as the lead's backend selection would call it. */
 function loadResult(): { ok: boolean; reason?: string; fix?: string } {
   const script = join(dir, 'probe.ts');
-  writeFileSync(script, "import { loadNativeBackend } from '../../src/backend/native.ts';\nconsole.log(JSON.stringify(await loadNativeBackend()));\n");
+  writeFileSync(script, "import { loadNativeBackend } from './src/backend/native.ts';\nconsole.log(JSON.stringify(await loadNativeBackend()));\n");
   const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
   const r = spawnSync(process.execPath, [tsx, script], { encoding: 'utf8', cwd: dir });
   assert.is(r.status, 0, r.stderr);
@@ -71,7 +71,7 @@ test('a compile error still exits 0 and is recorded for the runtime message', ()
 test('MEDPIPE_NATIVE=0 turns the backend off with a reason', () => {
   const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
   const script = join(dir, 'probe.ts');
-  writeFileSync(script, "import { loadNativeBackend } from '../../src/backend/native.ts';\nconsole.log(JSON.stringify(await loadNativeBackend()));\n");
+  writeFileSync(script, "import { loadNativeBackend } from './src/backend/native.ts';\nconsole.log(JSON.stringify(await loadNativeBackend()));\n");
   const r = spawnSync(process.execPath, [tsx, script], { encoding: 'utf8', cwd: dir, env: { ...process.env, MEDPIPE_NATIVE: '0' } });
   const load = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(load, { ok: false, reason: 'disabled by MEDPIPE_NATIVE=0', fix: 'unset MEDPIPE_NATIVE' });

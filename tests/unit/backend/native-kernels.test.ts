@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { suite } from 'uvu';
+import { nativeAddon, requires } from '../../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import { loadAddon, type NativeAddon } from '../../../src/backend/native-addon.ts';
 import { oneDnnCanRun } from '../../../src/backend/native-conv.ts';
@@ -92,26 +93,21 @@ async function compare(kernel: string, inputs: Record<string, Input>, attrs: obj
   return worst;
 }
 
-if (!addonLoad.ok && process.env.CI !== 'true') {
-  console.log(`native kernel tests skipped: ${addonLoad.reason} (fix: ${addonLoad.fix})`);
-} else if (!addonLoad.ok) {
-  test('the native addon is built under CI', () => {
-    assert.unreachable(`native addon missing under CI: ${addonLoad.reason}; fix: ${addonLoad.fix}`);
-  });
-} else {
-  const addon = addonLoad.addon;
-  test.after(() => {
+const withAddon = requires(test, nativeAddon(addonLoad));
+{
+  const addon = addonLoad.ok ? addonLoad.addon : (undefined as never);
+  if (addonLoad.ok) test.after(() => {
     const summary = [...worstByKernel].map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ');
     console.log(`  worst normwise relative error per kernel: ${summary}`);
   });
 
-  test.before(async () => {
+  if (addonLoad.ok) test.before(async () => {
     const r = await loadNativeBackend();
     assert.ok(r.ok, `loadNativeBackend failed: ${r.ok ? '' : r.reason}`);
     spy(addon);
   });
 
-  test('registers every CPU kernel and overrides the hot ones', async () => {
+  withAddon('registers every CPU kernel and overrides the hot ones', async () => {
     const cpu = new Set(tf.getKernelsForBackend('cpu').map((k) => k.kernelName));
     const native = new Set(tf.getKernelsForBackend('native').map((k) => k.kernelName));
     for (const name of cpu) assert.ok(native.has(name), `native backend lacks CPU kernel ${name}`);
@@ -123,7 +119,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     }
   });
 
-  test('loadNativeBackend is idempotent', async () => {
+  withAddon('loadNativeBackend is idempotent', async () => {
     const a = await loadNativeBackend();
     const b = await loadNativeBackend();
     assert.equal(a, b);
@@ -148,7 +144,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
   const native = (c: ReturnType<typeof convCase>): boolean => oneDnnCanRun(tf.backend_util.computeConv2DInfo(
     c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, c.dilations, c.pad));
 
-  test('Conv2D: random shapes, strides, padding, dilation', async () => {
+  withAddon('Conv2D: random shapes, strides, padding, dilation', async () => {
     for (let i = 0; i < 40; i++) {
       const c = convCase();
       if (c.dilations[0] > 1) c.strides = [1, 1];
@@ -163,7 +159,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
       { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 });
   });
 
-  test('Conv2D: explicit padding, ceil rounding, and the numeric-pad quirk', async () => {
+  withAddon('Conv2D: explicit padding, ceil rounding, and the numeric-pad quirk', async () => {
     await compare('Conv2D', { x: uniform([2, 12, 7, 1]), filter: uniform([4, 3, 1, 1]) },
       { strides: [2, 1], pad: 1, dataFormat: 'NHWC', dilations: 1 }, { native: false });
     await compare('Conv2D', { x: uniform([2, 9, 11, 3]), filter: uniform([3, 2, 3, 4]) },
@@ -172,7 +168,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
       { strides: 2, pad: 1, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: 'ceil' });
   });
 
-  test('Conv2DBackpropInput and Conv2DBackpropFilter: random shapes', async () => {
+  withAddon('Conv2DBackpropInput and Conv2DBackpropFilter: random shapes', async () => {
     for (let i = 0; i < 30; i++) {
       const c = convCase();
       c.f[2] = c.x[3];
@@ -194,7 +190,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
       { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 3, 128] });
   });
 
-  test('FusedConv2D: bias kinds and activations', async () => {
+  withAddon('FusedConv2D: bias kinds and activations', async () => {
     const acts = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
     for (let i = 0; i < 18; i++) {
       const c = convCase();
@@ -213,7 +209,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     }
   });
 
-  test('BatchMatMul: transposes and batch broadcasting', async () => {
+  withAddon('BatchMatMul: transposes and batch broadcasting', async () => {
     for (let i = 0; i < 25; i++) {
       const m = int(1, 40), n = int(1, 40), k = int(1, 70);
       const ta = rand() < 0.5, tb = rand() < 0.5;
@@ -230,7 +226,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     await compare('BatchMatMul', { a: uniform([1, 32, 1]), b: uniform([1, 4096, 1]) }, { transposeA: false, transposeB: true });
   });
 
-  test('_FusedMatMul: bias and activations', async () => {
+  withAddon('_FusedMatMul: bias and activations', async () => {
     const acts = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
     for (let i = 0; i < 12; i++) {
       const m = int(1, 20), n = int(1, 20), k = int(1, 50);
@@ -241,7 +237,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     }
   });
 
-  test('binary ops with broadcasting', async () => {
+  withAddon('binary ops with broadcasting', async () => {
     const shapes: [number[], number[]][] = [
       [[3, 5, 7], [3, 5, 7]], [[3, 5, 7], []], [[], [4, 2]], [[2, 6, 6, 5], [5]], [[2, 6, 6, 5], [1, 6, 1, 5]],
       [[2, 1, 6, 1], [1, 4, 1, 3]], [[7], [3, 1]], [[1, 1], [1, 1]], [[4, 1, 5], [4, 3, 5]], [[32, 33, 33, 8], [8]],
@@ -258,7 +254,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
       b: { shape: [3], data: Int32Array.of(4, 5, 6), dtype: 'int32' } }, {}, { native: false });
   });
 
-  test('unary ops', async () => {
+  withAddon('unary ops', async () => {
     const positive = new Set(['Sqrt', 'Rsqrt', 'Log', 'Reciprocal']);
     const ops = ['Relu', 'Relu6', 'Step', 'Sigmoid', 'Tanh', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Log', 'Neg', 'Abs',
       'Elu', 'LeakyRelu', 'Reciprocal', 'Floor', 'Ceil'];
@@ -272,7 +268,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     await compare('Relu', { x: { shape: [3], data: Float32Array.of(Number.NaN, -1, 1) } }, {});
   });
 
-  test('reductions over contiguous axes', async () => {
+  withAddon('reductions over contiguous axes', async () => {
     const cases: [number[], number | number[], boolean][] = [
       [[4, 5, 6], 1, false], [[4, 5, 6], [0, 1], true], [[4, 5, 6], [1, 2], false], [[4, 5, 6], [0, 1, 2], false],
       [[32, 16, 16, 64], [0, 1, 2], false], [[7], 0, true], [[3, 1, 4], [0, 2], false], [[200000], 0, false],
@@ -287,7 +283,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     await compare('Sum', { x: uniform([3, 4, 5]) }, { axis: [0, 2], keepDims: false }, { native: false });
   });
 
-  test('MaxPool and MaxPoolGrad', async () => {
+  withAddon('MaxPool and MaxPoolGrad', async () => {
     for (let i = 0; i < 25; i++) {
       const f = int(1, 3), s = int(1, 3), fw = pick([f, 2]);
       const x = [int(1, 3), int(f, f + 8), int(fw, fw + 8), int(1, 9)];
@@ -312,7 +308,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     y.dispose();
   });
 
-  test('Relu gradient: the fused native kernel equals dy * step(x), NaN and zeros included', async () => {
+  withAddon('Relu gradient: the fused native kernel equals dy * step(x), NaN and zeros included', async () => {
     const n = 70000;
     const xs = uniform([n], -3, 3).data as Float32Array;
     xs[0] = 0; xs[1] = -0; xs[2] = Number.NaN; xs[3] = 1e-30;
@@ -341,7 +337,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     }
   });
 
-  test('Tile', async () => {
+  withAddon('Tile', async () => {
     for (const [shape, reps] of [
       [[3], [4]], [[2, 3], [1, 2]], [[1, 1, 1, 8], [4, 5, 6, 1]], [[2, 1, 3], [2, 3, 1]], [[4, 5], [1, 1]],
       [[1, 1, 1, 64], [32, 32, 32, 1]],
@@ -350,7 +346,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     }
   });
 
-  test('GatherV2: axes, batch dims, and the out-of-range error', async () => {
+  withAddon('GatherV2: axes, batch dims, and the out-of-range error', async () => {
     const idx = (shape: number[], dim: number): Input =>
       ({ shape, dtype: 'int32', data: Int32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => int(0, dim - 1)) });
     await compare('GatherV2', { x: uniform([10, 4, 4, 3]), indices: idx([6], 10) }, { axis: 0, batchDims: 0 });
@@ -361,7 +357,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     assert.throws(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32')), /index value 3 is not in \[0, 2\]/);
   });
 
-  test('FusedBatchNorm', async () => {
+  withAddon('FusedBatchNorm', async () => {
     for (const [shape, param, withOffset, withScale] of [
       [[2, 5, 5, 8], [8], true, true], [[2, 5, 5, 8], [8], false, false], [[3, 4], [1], true, false],
       [[32, 32, 32, 64], [64], true, true], [[2, 3, 6], [6], false, true],

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { suite } from 'uvu';
+import { nativeAddon, requires } from '../../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import { loadAddon } from '../../../src/backend/native-addon.ts';
 import type { NativeBackend } from '../../../src/backend/native-backend.ts';
@@ -40,10 +41,9 @@ test('BufferPool keeps at most maxFreeBytes on its free lists', () => {
   assert.is(pool.pooledBytes, N * 4);
 });
 
-if (!addonLoad.ok && process.env.CI !== 'true') {
-  console.log(`native memory tests skipped: ${addonLoad.reason}`);
-} else {
-  test.before(async () => {
+const withAddon = requires(test, nativeAddon(addonLoad));
+{
+  if (addonLoad.ok) test.before(async () => {
     const r = await loadNativeBackend();
     assert.ok(r.ok, r.ok ? '' : r.reason);
     await tf.setBackend('native');
@@ -51,7 +51,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
 
   const pool = (): NativeBackend['pool'] => (tf.backend() as NativeBackend).pool;
 
-  test('disposed kernel outputs are reused', () => {
+  withAddon('disposed kernel outputs are reused', () => {
     const x = tf.fill([N], 2);
     const before = pool().reused;
     for (let i = 0; i < 5; i++) tf.tidy(() => tf.relu(tf.mul(x, 3)));
@@ -59,7 +59,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     x.dispose();
   });
 
-  test('data read out by user code is never overwritten', () => {
+  withAddon('data read out by user code is never overwritten', () => {
     const x = tf.fill([N], 2);
     const y = tf.mul(x, 3);
     const seen = y.dataSync();
@@ -69,7 +69,7 @@ if (!addonLoad.ok && process.env.CI !== 'true') {
     x.dispose();
   });
 
-  test('a live view of a disposed tensor keeps its storage', () => {
+  withAddon('a live view of a disposed tensor keeps its storage', () => {
     const x = tf.fill([4, N], 1);
     const y = tf.mul(x, 7);
     const row = tf.slice(y, [1, 0], [1, N]); // the CPU Slice kernel returns a view of y's storage

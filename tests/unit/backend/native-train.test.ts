@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
+import { nativeAddon, requires } from '../../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import { loadAddon } from '../../../src/backend/native-addon.ts';
 import { loadNativeBackend } from '../../../src/backend/native.ts';
@@ -82,10 +83,9 @@ async function trainAndScore(backend: string): Promise<number> {
   return result;
 }
 
-if (!addonLoad.ok && process.env.CI !== 'true') {
-  console.log(`native training test skipped: ${addonLoad.reason} (fix: ${addonLoad.fix})`);
-} else {
-  test('native and CPU backends reach the same validation AUC (±0.01)', async () => {
+const withAddon = requires(test, nativeAddon(addonLoad));
+{
+  withAddon('native and CPU backends reach the same validation AUC (±0.01)', async () => {
     const r = await loadNativeBackend();
     assert.ok(r.ok, r.ok ? '' : `native backend missing under CI: ${r.reason}; fix: ${r.fix}`);
     const t0 = performance.now();

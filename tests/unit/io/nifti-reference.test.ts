@@ -17,6 +17,7 @@ import {
   sha256OfFloat32,
   type ReferenceImage,
 } from '../../reference/dicom-nifti-check.ts';
+import { requires, toolkit } from '../../helpers/requires.ts';
 
 interface ReferenceCase {
   readonly file: string;
@@ -52,13 +53,7 @@ Reference('committed reference values (tests/reference/nifti-reference.json)', a
   await expectMatches(committed, 'committed');
 });
 
-Reference('live: rerun nifti_reference.py with nibabel', async () => {
-  const tools = pythonHas(['nibabel', 'numpy']);
-  if (!tools.ok) {
-    if (process.env.CI === 'true') assert.unreachable(`live NIfTI reference needs apt packages python3-nibabel python3-numpy (${tools.why})`);
-    console.log(`  (live NIfTI reference not run: ${tools.why}; the committed values were checked)`);
-    return;
-  }
+requires(Reference, toolkit(['nibabel', 'numpy'], 'python3-nibabel python3-numpy'))('live: rerun nifti_reference.py with nibabel', async () => {
   await expectMatches(runReferenceScript('nifti_reference.py') as Reference, 'live');
 });
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
+import { requires, sklearn } from '../../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import {
   binaryMetrics,
@@ -64,13 +65,6 @@ function makeCases(): Case[] {
   return cases;
 }
 
-function sklearnAvailable(): { ok: boolean; why: string } {
-  const probe = spawnSync(PYTHON, ['-c', 'import sklearn; print(sklearn.__version__)'], { encoding: 'utf8' });
-  if (probe.error) return { ok: false, why: `${PYTHON} not found (${probe.error.message})` };
-  if (probe.status !== 0) return { ok: false, why: `${PYTHON} cannot import sklearn: ${probe.stderr.trim().split('\n').pop()}` };
-  return { ok: true, why: probe.stdout.trim() };
-}
-
 /** Compares a number with scikit-learn's, where null stands for NaN/undefined. */
 function same(actual: number, expected: number | null, what: string): void {
   if (expected === null) {
@@ -86,12 +80,8 @@ function sameArray(actual: readonly number[], expected: readonly (number | null)
 
 const cross = suite('metrics: equal to scikit-learn');
 
-const availability = sklearnAvailable();
-if (!availability.ok && process.env.CI !== 'true') {
-  console.log(`  skipping the scikit-learn cross-check: ${availability.why}. Install it with: apt-get install -y python3-sklearn`);
-} else {
-  cross('every metric, curve and report on random cases with ties', () => {
-    assert.ok(availability.ok, `CI=true requires scikit-learn: ${availability.why} (apt-get install -y python3-sklearn)`);
+const it = requires(cross, sklearn());
+  it('every metric, curve and report on random cases with ties', () => {
     const cases = makeCases();
     const dir = mkdtempSync(join(tmpdir(), 'medpipe-sklearn-'));
     try {
@@ -155,6 +145,5 @@ if (!availability.ok && process.env.CI !== 'true') {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-}
 
 cross.run();
