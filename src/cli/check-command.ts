@@ -1,6 +1,6 @@
 import { forcedBackendProblem } from '../backend/select.ts';
 import { MedpipeError } from '../base/errors.ts';
-import { definitionOf } from '../stages/all.ts';
+import { definitionOf } from '../stages/registry.ts';
 import { pipelineProblems } from '../runtime/validate.ts';
 import { loadPipelineFile } from './load-pipeline.ts';
 import { parseRunArgs } from './main.ts';

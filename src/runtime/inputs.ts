@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Pipeline } from '../pipeline.ts';
-import { definitionOf } from '../stages/all.ts';
+import { definitionOf } from '../stages/registry.ts';
 
 /** Files and folders a pipeline reads (for watch mode), as each stage's definition names them. */
 export function pipelineInputs(pipeline: Pipeline<unknown>, baseDir: string = process.cwd()): string[] {

@@ -4,7 +4,7 @@ import { catchError, concat, concatMap, defer, from, ignoreElements, Observable,
 import { forcedBackendProblem } from '../backend/select.ts';
 import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError } from '../base/errors.ts';
 import type { Pipeline } from '../pipeline.ts';
-import { definitionOf } from '../stages/all.ts';
+import { definitionOf } from '../stages/registry.ts';
 import type { AnyPort } from '../stages/core/port.ts';
 import type { CacheEntry } from './cache-store.ts';
 import type { RunEvent } from './events.ts';

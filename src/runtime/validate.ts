@@ -1,7 +1,7 @@
 import { configIssues, describeConfigIssue } from '../base/config-issues.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { hintFor, type AnyStage, type Pipeline } from '../pipeline.ts';
-import { definitionOf, STAGE_KINDS } from '../stages/all.ts';
+import { definitionOf, STAGE_KINDS } from '../stages/registry.ts';
 import type { CheckContext } from '../stages/core/context.ts';
 import type { AnyDefinition } from '../stages/core/define-stage.ts';
 

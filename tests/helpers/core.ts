@@ -130,7 +130,7 @@ export function assertOk(collected: Collected): void {
  */
 export async function loadOutput<T>(cacheDir: string, pipelineName: string, stage: string): Promise<T> {
   const { CacheStore } = await import('../../src/runtime/cache-store.ts');
-  const { definitionOf } = await import('../../src/stages/all.ts');
+  const { definitionOf } = await import('../../src/stages/registry.ts');
   const store = new CacheStore(cacheDir);
   const index = await store.readIndex(pipelineName, stage);
   if (!index) throw new Error(`no index record for ${pipelineName}/${stage} in ${cacheDir}`);

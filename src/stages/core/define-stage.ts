@@ -1,13 +1,13 @@
 /**
  * One definition per stage kind: its kind, ports, config schema and version, written once in
- * `src/stages/<name>.ts`. The factory users call, the registry the runtime reads (src/stages/all.ts)
+ * `src/stages/<name>.ts`. The factory users call, the registry the runtime reads (listed in src/stages/all.ts)
  * and the config checks are derived from it; the implementation (`<name>.run.ts`) is loaded lazily.
  */
 import type { z } from 'zod';
 import type { CheckContext, Fingerprint, StageContext } from './context.ts';
 import type { AnyPort, DataOf, FlowOf } from './port.ts';
 import { stageNode, type StageNode } from './stage-node.ts';
-import type { StageKind } from '../all.ts';
+import type { StageKind } from '../registry.ts';
 
 /** How a stage runs: a thin adapter that calls library code (src/data, src/train, ...). */
 export interface StageRun<Config, In, Out> {
@@ -73,7 +73,7 @@ export function defineStage<Kind extends string, In extends AnyPort, Out extends
 /** The compile-time link to the registry: a definition missing from src/stages/all.ts is an error that says so. */
 export type Registered<D extends AnyDefinition> = D['kind'] extends StageKind
   ? unknown
-  : { readonly 'medpipe error': `stage kind '${D['kind']}' is not in the STAGES list of src/stages/all.ts: add its definition there` };
+  : { readonly 'medpipe error': `stage kind '${D['kind']}' is not listed in src/stages/all.ts: add a line exporting its definition there` };
 
 /**
  * A pipeline node for `definition` with `config` (kept exactly as written: the cache key hashes it).
