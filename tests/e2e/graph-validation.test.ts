@@ -49,8 +49,13 @@ Graph('a pipeline is frozen data; .stage returns a new pipeline and leaves the o
       ['normalize', 'normalize', 'images', 'images'],
     ],
   );
-  // JSON round trip: the graph holds no hidden state.
-  assert.equal(JSON.parse(JSON.stringify(longer.stages)), JSON.parse(JSON.stringify([...longer.stages])));
+  // JSON round trip: the graph is plain data — exactly these fields, nothing hidden (no functions,
+  // no class instances), and the config as written.
+  assert.equal(JSON.parse(JSON.stringify(longer.stages)), [
+    { kind: 'ingest.folder', id: 'ingest', config: { root: 'data', size: [8, 8] }, ports: { in: 'an empty pipeline', out: 'images' } },
+    { kind: 'normalize', id: 'normalize', config: { method: 'rescale' }, ports: { in: 'images', out: 'images' } },
+  ]);
+  for (const stage of longer.stages) assert.equal(Object.keys(stage).sort(), ['config', 'id', 'kind', 'ports']);
   assert.is(typeof (longer as unknown as { then?: unknown }).then, 'undefined', 'not a thenable');
 });
 
