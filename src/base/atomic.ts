@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { crashPoint } from './crash-point.ts';
 
 /**
  * Writes a file so that a reader sees either the old content or the complete new one, never a
@@ -13,7 +14,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const handle = await open(tmp, 'w');
   try {
     await handle.writeFile(data);
+    crashPoint('write');
     await handle.sync();
+    crashPoint('fsync');
   } catch (error) {
     await handle.close();
     await rm(tmp, { force: true });
@@ -22,6 +25,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await handle.close();
   try {
     await rename(tmp, path);
+    crashPoint('rename');
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
