@@ -7,7 +7,8 @@ import { DEFINITIONS } from './evaluation-definitions.ts';
 import type { Evaluated } from './evaluation.ts';
 
 /**
- * Writes evaluate's files: metrics.json, validation-metrics.json, predictions.csv, curves.json,
+ * Writes evaluate's files: metrics.json, validation-metrics.json, predictions.csv,
+ * validation-predictions.csv, curves.json,
  * classification_report.txt, plots/ (with plots/gradcam/) and model/; returns their paths.
  */
 export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promise<string[]> {
@@ -19,8 +20,11 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
   };
   await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
   await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
-  const rows = e.predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','));
-  await write('predictions.csv', ['id,file,label,score,predicted', ...rows].join('\n') + '\n');
+  // predicted = score >= threshold, the rule every metric uses.
+  const predictionsCsv = (predictions: Evaluated['predictions']) =>
+    ['id,file,label,score,predicted', ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','))].join('\n') + '\n';
+  await write('predictions.csv', predictionsCsv(e.predictions));
+  await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));
   await write('curves.json', JSON.stringify(e.curves) + '\n');
   await write('classification_report.txt', e.report + '\n');
   const { writePlots } = await import('./index.ts');

@@ -25,6 +25,8 @@ export interface Evaluated {
   readonly validation: BinaryMetrics;
   readonly thresholdSource: string;
   readonly predictions: readonly Prediction[];
+  /** The validation split's scores (the threshold may have been chosen on them). */
+  readonly validationPredictions: readonly Prediction[];
   readonly curves: Curves;
   readonly report: string;
   readonly history: readonly Record<string, number>[];
@@ -100,6 +102,7 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
     validation,
     thresholdSource,
     predictions: test,
+    validationPredictions: val,
     curves,
     report: report.text,
     history: trained.history,

@@ -7,7 +7,8 @@ export type { EvaluateConfig } from '../report/evaluate-config.ts';
 
 export const evaluateStage = defineStage({
   kind: 'evaluate',
-  version: 5,
+  // 6: validation-predictions.csv (the validation scores join the stage's output).
+  version: 6,
   in: ports.trainedModel,
   out: ports.evaluation.as<Evaluated>(),
   config: evaluateConfigSchema,

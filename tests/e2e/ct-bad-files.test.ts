@@ -2,6 +2,8 @@
 // CT slices. onBadFile 'fail' stops with an error naming the file and what is wrong; 'skip' finishes
 // the run and lists each skipped file with its reason in out/skipped-files.json.
 import { suite } from 'uvu';
+import { requires, sklearn } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -96,6 +98,10 @@ Bad(`onBadFile 'skip': the run trains to the end and out/skipped-files.json list
   assert.ok(ingestDone?.type === 'stage-done' && /^16 images .*3 skipped/.test(ingestDone.summary ?? ''), JSON.stringify(ingestDone));
   assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && /skipped 3 unreadable file/.test(e.message)));
   assert.ok(events.some((e) => e.type === 'stage-done' && e.stage === 'evaluate'));
+});
+
+requires(Bad, sklearn())('a run that skipped bad files: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out-skip']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 Bad.run();

@@ -3,7 +3,8 @@
 // conventions), ingest.folder → normalize(window: lung, mediastinum, bone) → split by the patient
 // key from the DICOM header → tiny CNN → fit → evaluate.
 import { suite } from 'uvu';
-import { requires, toolkit } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
+import { requires, sklearn, toolkit } from '../helpers/requires.ts';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -88,7 +89,8 @@ CT('trains end to end: 3 window channels, no patient in two splits, leak audit c
   const p = ctPipeline(m, data.root)
     .stage(m.build.tutorialCnn({ filters: [4, 4] }))
     .stage(m.fit({ epochs: 2, batchSize: 8 }))
-    .stage(m.evaluate({ png: false }));
+    // The threshold is chosen on the validation split (checked against scikit-learn below).
+    .stage(m.evaluate({ png: false, threshold: { sensitivity: 0.9 } }));
   const { done, events } = await runCollect(p, { cacheDir, outDir });
   assert.ok(done.ok, JSON.stringify(done.error));
 
@@ -146,6 +148,10 @@ CT('the audit is not vacuous: splitting slices without groups puts patients in s
   const splits = await splitSetOf(cacheDir, 'ct-lung');
   assert.ok(splits.audit.sharedGroups > 0, `sharedGroups ${splits.audit.sharedGroups}`);
   assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && /leak audit: .*group\(s\) in more than one split/.test(e.message)));
+});
+
+requires(CT, sklearn())('CT, threshold chosen on validation for sensitivity 0.9: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 CT.run();

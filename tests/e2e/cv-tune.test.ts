@@ -1,6 +1,8 @@
 // crossValidate and tune on a tiny synthetic set (100 grey 8x8 PNGs in train/val/test folders,
 // groups that span train and val and mix labels), with a 2-filter tutorial CNN and 2 epochs.
 import { suite } from 'uvu';
+import { requires, sklearn } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
@@ -304,6 +306,10 @@ CV('crossValidate: cancelling during fold 2 stops the run and caches nothing for
   assert.not.ok(events.some((e) => e.type === 'stage-progress' && e.note === 'fold 3/3'), 'fold 3 never started');
   const status = await (await import('../../src/runtime/run.ts')).pipelineStatus(p, opts(ctx.dir, 'out-cancel'));
   assert.is(status.at(-1)!.state, 'stale');
+});
+
+requires(CV, sklearn())('tune → evaluate: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out-tune']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 CV.run();

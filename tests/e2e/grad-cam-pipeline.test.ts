@@ -3,6 +3,8 @@
 // names free of sample ids; a cached rerun redraws the same pictures from the cached result; with
 // gradCam: false the folder goes away.
 import { suite } from 'uvu';
+import { requires, sklearn } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -123,6 +125,10 @@ Pipeline('gradCam must be a whole number or false; gradCamMethod hirescam or gra
   const method = await runCollect(pipelineWith(m, 2, 'cam' as never), options);
   assert.not.ok(method.done.ok);
   assert.match(JSON.stringify(method.done.error), /evaluate\.gradCamMethod: must be one of 'gradcam', 'hirescam', got 'cam'/);
+});
+
+requires(Pipeline, sklearn())('grad-cam pipeline: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 Pipeline.run();

@@ -2,6 +2,8 @@
 // reuses every finished piece of work (per-file decodes, finished stages), and produces exactly the
 // metrics of an uninterrupted run with the same seed.
 import { suite } from 'uvu';
+import { requires, sklearn } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -120,6 +122,10 @@ Kill('SIGKILL mid-ingest, then mid-fit; the third run finishes from where they s
   assert.equal(JSON.parse(await read(path.join(ctx.dir, 'out'), 'metrics.json')), JSON.parse(await read(cleanOut, 'metrics.json')));
   assert.is(await read(path.join(ctx.dir, 'out'), 'predictions.csv'), await read(cleanOut, 'predictions.csv'));
   assert.is(await read(path.join(ctx.dir, 'out'), 'history.json'), await read(cleanOut, 'history.json'));
+});
+
+requires(Kill, sklearn())('killed and uninterrupted runs: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out', 'out-clean']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 Kill.run();

@@ -2,11 +2,13 @@
 // build → fit → evaluate with a tiny model, then the user-facing files, a cached rerun, and one
 // changed PNG decoding exactly one file. Needs ../shared/data (present in CI; skipped elsewhere).
 import { suite } from 'uvu';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  medpipeCli,
   assertOk,
   cachedStages,
   copyRealSlice,
@@ -18,7 +20,7 @@ import {
   tempDir,
   type Medpipe,
 } from '../helpers/core.ts';
-import { realData, requires } from '../helpers/requires.ts';
+import { realData, requires, sklearn } from '../helpers/requires.ts';
 
 interface Ctx {
   dir: string;
@@ -79,6 +81,18 @@ requires(E2E, realData('pneumoniamnist', 'images'))('real slice through evaluate
   assert.equal(model.userDefinedMetadata?.medpipe?.classes, ['normal', 'pneumonia'], 'the model carries what predict needs');
   assert.match(await readFile(path.join(out, 'plots', 'roc.svg'), 'utf8'), /<svg/);
 
+  // `medpipe predict` on the test folder gives every test image the score predictions.csv has for it.
+  const predictOut = await medpipeCli(['predict', path.join(out, 'model'), path.join(dir, 'data', 'test')], { cwd: dir });
+  assert.is(predictOut.code, 0, predictOut.stderr);
+  const predicted = new Map(predictOut.stdout.trim().split('\n').slice(1).map((line) => {
+    const [f, sc] = line.split('\t');
+    return [path.relative(path.join(dir, 'data'), f!), Number(sc)] as const;
+  }));
+  for (const row of predictions.slice(1)) {
+    const [, rel, , sc] = row.split(',');
+    assert.ok(Math.abs(predicted.get(rel!)! - Number(sc)) <= 1e-6, `${rel}: predict ${predicted.get(rel!)}, predictions.csv ${sc}`);
+  }
+
   // Again: everything cached, the same metrics.
   const second = await runCollect(p, options);
   assertOk(second);
@@ -94,6 +108,10 @@ requires(E2E, realData('pneumoniamnist', 'images'))('real slice through evaluate
   assertOk(third);
   assert.is(decodedCount(third.events), 1);
   assert.equal(startedStages(third.events).slice(0, 1), ['ingest']);
+});
+
+requires(E2E, realData('pneumoniamnist', 'images'), sklearn())('real slice: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 E2E.run();
