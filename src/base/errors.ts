@@ -102,13 +102,23 @@ export interface ErrorInfo {
   readonly message: string;
   readonly fix?: string;
   readonly file?: string;
+  /** Stack traces of the error and its causes, only with MEDPIPE_DEBUG=1. */
+  readonly stack?: string;
+}
+
+/** The stack of an error and of each cause below it (what MEDPIPE_DEBUG=1 shows). */
+export function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) parts.push(e.stack ?? String(e));
+  return parts.join('\nCaused by: ');
 }
 
 /** The one conversion of anything thrown into ErrorInfo. */
-export function toErrorInfo(error: unknown): ErrorInfo {
+export function toErrorInfo(error: unknown, debug = Boolean(process.env.MEDPIPE_DEBUG)): ErrorInfo {
+  const stack = debug ? { stack: stackOf(error) } : {};
   if (error instanceof MedpipeError) {
     const issues = error.issues.length > 0 ? `\n  - ${error.issues.join('\n  - ')}` : '';
-    return { code: error.code, message: error.message + issues, fix: error.fix, file: error.file };
+    return { code: error.code, message: error.message + issues, fix: error.fix, file: error.file, ...stack };
   }
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), ...stack };
 }

@@ -29,6 +29,16 @@ function groupSalt(): string | undefined {
   return process.env.MEDPIPE_GROUP_SALT || undefined;
 }
 
+/**
+ * The salt's part of an ingest's cache key: the group keys it stores depend on the salt, so a new
+ * salt must not be served the old keys. A hash of a hash of the salt, never the salt; nothing when
+ * no salt is set (so keys made without one stay valid).
+ */
+export function groupSaltKey(): Readonly<Record<string, string>> {
+  const salt = groupSalt();
+  return salt ? { groupSalt: sha256(sha256(salt)).slice(0, 16) } : {};
+}
+
 function decodeKey(fileHash: string, config: DecodeConfig): string {
   const salt = groupSalt();
   const axis = config.volume?.axis;

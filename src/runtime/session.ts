@@ -83,9 +83,9 @@ export class Session {
     };
   }
 
-  /** The environment parts of a stage's key: seed for seeded stages, tfjs version and backend for tf stages. */
+  /** The environment parts of a stage's key: its own (keyEnv), seed for seeded stages, tfjs version and backend for tf stages. */
   env(definition: AnyDefinition): Record<string, string> {
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = { ...definition.keyEnv?.() };
     if (definition.seeded) env.seed = String(this.seed);
     if (definition.usesTf) {
       env.tfjs = tfjsVersion();

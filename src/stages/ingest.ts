@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { groupSaltKey } from '../data/decode-files.ts';
 import { csvIngestConfigSchema, folderIngestConfigSchema, npzIngestConfigSchema, type CsvIngestConfig, type FolderIngestConfig, type NpzIngestConfig } from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -18,6 +19,7 @@ export const ingestFolderStage = defineStage({
     const root = under(config.root, baseDir);
     return existsSync(root) && statSync(root).isDirectory() ? [] : [`data folder ${root} does not exist (root: '${config.root}', resolved from ${baseDir})`];
   },
+  keyEnv: groupSaltKey,
   inputs: (config) => [config.root],
   load: async () => (await import('./ingest.run.ts')).folder,
 });
@@ -29,6 +31,7 @@ export const ingestCsvStage = defineStage({
   out: ports.images,
   config: csvIngestConfigSchema,
   check: (config, { baseDir }) => (existsSync(under(config.csv, baseDir)) ? [] : [`CSV file ${under(config.csv, baseDir)} does not exist`]),
+  keyEnv: groupSaltKey,
   inputs: (config) => [config.csv],
   load: async () => (await import('./ingest.run.ts')).csv,
 });

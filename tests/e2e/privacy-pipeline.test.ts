@@ -5,6 +5,8 @@
 // skip reason may contain any of them. (File paths the user chose may appear; the generated file
 // names carry only ordinals.)
 import { suite } from 'uvu';
+import { requires, sklearn } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,12 +15,17 @@ import { makeCtDataset, type CtDataset } from '../helpers/dicom-ct-dataset.ts';
 import { nonImage, SOP_CLASS } from '../helpers/dicom-writer.ts';
 import { ENTRY_URL, findNeedles, loadMedpipe, runCli, runCollect, settled, type Medpipe } from '../helpers/dicom-run.ts';
 import type { RunEvent } from '../../src/runtime/events.ts';
+import type { ImageSet } from '../../src/data/image-set.ts';
+import { createHmac } from 'node:crypto';
+import { decodedCount, loadOutput, medpipeCli } from '../helpers/core.ts';
 
 interface Ctx {
   dir: string;
   data: CtDataset;
   needles: string[];
   m: Medpipe;
+  /** The events of the in-process runs, replayed through the dashboard below. */
+  runs: RunEvent[][];
 }
 
 const Privacy = suite<Ctx>('privacy: patient names and IDs appear in no cache file, output, event or CLI line');
@@ -46,6 +53,7 @@ Privacy.before(async (ctx) => {
   );
   // Whole identities, the name without its suffix, and the marker shared by all of them.
   ctx.needles = ['SECRET', 'Doe^Jane', ...ctx.data.patients.flatMap((p) => [p.name, p.id])];
+  ctx.runs = [];
   await writeFile(path.join(ctx.dir, 'package.json'), '{ "type": "module" }\n');
 });
 
@@ -79,7 +87,8 @@ Privacy('the search finds the identities where they are (the DICOM files), so a 
   assert.ok(hits.some((h) => h.includes(TRUNCATED)) && hits.some((h) => h.includes(REPORT)), 'the bad files carry identities too');
 });
 
-Privacy('in process: a run that skips the bad files leaves no identity in cache, outputs, events or skip reasons', async ({ dir, m, needles }) => {
+Privacy('in process: a run that skips the bad files leaves no identity in cache, outputs, events or skip reasons', async ({ dir, m, needles, runs }) => {
+  const ctx_runs = (events: readonly RunEvent[]) => runs.push([...events]);
   const cacheDir = path.join(dir, 'cache');
   const outDir = path.join(dir, 'out');
   const p = m
@@ -91,6 +100,7 @@ Privacy('in process: a run that skips the bad files leaves no identity in cache,
     .stage(m.fit({ epochs: 1, batchSize: 8 }))
     .stage(m.evaluate({ png: false }));
   const { done, events } = await runCollect(p, { cacheDir, outDir });
+  ctx_runs(events);
   assert.ok(done.ok, JSON.stringify(done.error));
   // The run did see the bad files and wrote reasons for them, so the reasons were checked too.
   const skipped = JSON.parse(await readFile(path.join(outDir, 'skipped-files.json'), 'utf8')) as { file: string; reason: string }[];
@@ -99,7 +109,8 @@ Privacy('in process: a run that skips the bad files leaves no identity in cache,
   assert.equal(hits, []);
 });
 
-Privacy('in process: the error of a run that fails on a bad file carries no identity', async ({ dir, m, needles }) => {
+Privacy('in process: the error of a run that fails on a bad file carries no identity', async ({ dir, m, needles, runs }) => {
+  const ctx_runs = (events: readonly RunEvent[]) => runs.push([...events]);
   for (const bad of [TRUNCATED, REPORT]) {
     const root = path.join(dir, 'data');
     const p = m
@@ -112,6 +123,7 @@ Privacy('in process: the error of a run that fails on a bad file carries no iden
     await rename(other, hidden);
     try {
       const { done, events } = await runCollect(p, { cacheDir: path.join(dir, 'cache-fail'), outDir: path.join(dir, 'out-fail') });
+      ctx_runs(events);
       assert.is(done.ok, false);
       assert.is(done.error?.file, path.join(root, bad));
       await settled(path.join(dir, 'cache-fail'));
@@ -142,6 +154,81 @@ Privacy('CLI: `medpipe run` output (success and failure) and its cache and outpu
     texts: { 'run stdout': ok.stdout, 'run stderr': ok.stderr, 'status output': status.stdout + status.stderr, 'failed run output': failText },
   });
   assert.equal(hits, []);
+});
+
+Privacy('the dashboard: every frame of those runs (success and failure) carries no identity', async ({ needles, runs }) => {
+  const { render } = await import('ink-testing-library');
+  const { createElement } = await import('react');
+  const { DashboardView } = await import('../../src/dashboard/components/DashboardView.tsx');
+  const { initialRunState, reduceRunEvent } = await import('../../src/dashboard/reducer.ts');
+  assert.ok(runs.length >= 3, 'the in-process runs above recorded their events');
+  const frames: Record<string, string> = {};
+  runs.forEach((events, r) => {
+    let state = initialRunState;
+    events.forEach((event, i) => {
+      state = reduceRunEvent(state, event);
+      const { lastFrame, unmount } = render(createElement(DashboardView, { state }));
+      frames[`run ${r} frame ${i} (${event.type})`] = lastFrame() ?? '';
+      unmount();
+    });
+  });
+  const all = Object.values(frames).join('\n');
+  // Non-vacuous: the frames show the finished run, and the failure naming the bad file's path.
+  assert.match(all, /failed/);
+  assert.ok(all.includes('p00_s9.dcm') || all.includes('p01_report.dcm'), 'a failure frame names the bad file');
+  assert.equal(await findNeedles(needles, { texts: frames }), []);
+});
+
+Privacy('MEDPIPE_DEBUG=1: the stack traces printed for a failing run carry no identity', async ({ dir, needles }) => {
+  await writeFile(path.join(dir, 'privacy-debug.ts'), pipelineSource('privacy-debug', 'fail'));
+  const failed = await medpipeCli(['run', 'privacy-debug.ts', '--plain', '--cache', 'debug-cache', '--out', 'debug-out'], { cwd: dir, env: { MEDPIPE_DEBUG: '1' } });
+  assert.is(failed.code, 1, failed.stdout + failed.stderr);
+  const text = failed.stdout + failed.stderr;
+  assert.match(text, /Stack: \w*Error: .* \| +at /, `the failure line carries a stack trace:\n${text}`);
+  // A command-level failure prints its stack on stderr (status of the same pipeline on a missing cache folder works; an invalid --seed does not).
+  const status = await medpipeCli(['status', 'privacy-debug.ts', '--seed', 'x'], { cwd: dir, env: { MEDPIPE_DEBUG: '1' } });
+  assert.match(status.stderr, /\n\s+at /, 'MEDPIPE_DEBUG prints the stack of a command error');
+  assert.equal(await findNeedles(needles, { texts: { 'run output': text, 'status output': status.stdout + status.stderr } }), []);
+});
+
+Privacy('MEDPIPE_GROUP_SALT: group keys are HMAC-SHA256(salt, PatientID); a new salt re-decodes and changes every key', async ({ dir, m, data }) => {
+  const root = path.join(dir, 'data');
+  const p = m.pipeline('salted').stage(m.ingest.folder({ root, size: [24, 24], channels: 1, onBadFile: 'skip' }));
+  const cacheDir = path.join(dir, 'cache-salt');
+  const keysWith = async (salt: string | undefined): Promise<{ groups: Map<string, string>; decoded: number | undefined }> => {
+    const before = process.env.MEDPIPE_GROUP_SALT;
+    if (salt === undefined) delete process.env.MEDPIPE_GROUP_SALT;
+    else process.env.MEDPIPE_GROUP_SALT = salt;
+    try {
+      const { done, events } = await runCollect(p, { cacheDir, outDir: path.join(dir, 'out-salt') });
+      assert.ok(done.ok, JSON.stringify(done.error));
+      const set = await loadOutput<ImageSet>(cacheDir, 'salted', 'ingest');
+      return { groups: new Map(set.samples.map((s) => [s.file, s.group ?? ''])), decoded: decodedCount(events) };
+    } finally {
+      if (before === undefined) delete process.env.MEDPIPE_GROUP_SALT;
+      else process.env.MEDPIPE_GROUP_SALT = before;
+    }
+  };
+  const hmac = (salt: string, id: string) => createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 16);
+  const plain = await keysWith(undefined);
+  const secret = await keysWith('project-secret-42');
+  assert.ok((secret.decoded ?? 0) > 0, 'a new salt decodes the files again (the cached keys were made with the old one)');
+  const status = await (await import('../../src/runtime/run.ts')).pipelineStatus(p, { cacheDir });
+  assert.is(status[0]!.state, 'stale', 'without the salt, the entry made with it does not match');
+  assert.match(JSON.stringify(status[0]!.reasons), /groupSalt [0-9a-f]{16} → -/, 'status names the salt (by hash) as what changed');
+  assert.not.match(JSON.stringify(status[0]!.reasons), /project-secret/);
+  let checked = 0;
+  for (const [file, patient] of data.patientOf) {
+    if (!plain.groups.has(file)) continue;
+    assert.is(plain.groups.get(file), hmac('medpipe-group-key-v1', patient.id), `${file}: default salt`);
+    assert.is(secret.groups.get(file), hmac('project-secret-42', patient.id), `${file}: project salt`);
+    checked++;
+  }
+  assert.ok(checked >= 8, `checked ${checked} files`);
+});
+
+requires(Privacy, sklearn())('privacy run: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
+  for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
 });
 
 Privacy.run();

@@ -36,6 +36,8 @@ export interface StageDefinition<Kind extends string, In extends AnyPort, Out ex
   readonly usesTf: boolean;
   /** Checks the schema cannot make (files that must exist); one sentence per problem. */
   readonly check?: (config: z.output<Schema>, ctx: CheckContext) => string[];
+  /** Other environment parts its results depend on (they join the key, and `status` names them). */
+  readonly keyEnv?: () => Readonly<Record<string, string>>;
   /** Files and folders the stage reads, for watch mode. */
   readonly inputs?: (config: z.output<Schema>) => readonly string[];
   /** Loads the implementation (lazily: a cached run never loads TensorFlow.js or sharp). */
@@ -64,6 +66,7 @@ export function defineStage<Kind extends string, In extends AnyPort, Out extends
   readonly seeded?: boolean;
   readonly usesTf?: boolean;
   readonly check?: (config: z.output<NoInfer<Schema>>, ctx: CheckContext) => string[];
+  readonly keyEnv?: () => Readonly<Record<string, string>>;
   readonly inputs?: (config: z.output<NoInfer<Schema>>) => readonly string[];
   readonly load: () => Promise<StageRun<z.output<NoInfer<Schema>>, DataOf<NoInfer<In>>, DataOf<NoInfer<Out>>>>;
 }): StageDefinition<Kind, In, Out, Schema> {
