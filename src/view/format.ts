@@ -3,7 +3,7 @@
  * are put into text, shared by the dashboard, the plain-line logger, `status` and the CLI. No React
  * here: the headless logger imports it.
  */
-import { MedpipeError, type ErrorInfo } from '../base/errors.ts';
+import { MedpipeError, stackOf, type ErrorInfo } from '../base/errors.ts';
 import type { MissReason } from '../runtime/events.ts';
 
 /** The first 8 hex digits of a cache key, like a short git hash. */
@@ -38,12 +38,15 @@ export function describeMissReason(reason: MissReason): string {
     case 'config':
       return `config changed: ${reason.fields.join(', ')}`;
     case 'files': {
-      const parts: string[] = [];
-      if (reason.added) parts.push(`${reason.added} added`);
-      if (reason.removed) parts.push(`${reason.removed} removed`);
-      if (reason.changed) parts.push(`${reason.changed} changed`);
+      // `1 file added`, `3 files changed, 1 removed (a.png, b.png, …)`
+      const counts = [
+        [reason.added, 'added'],
+        [reason.removed, 'removed'],
+        [reason.changed, 'changed'],
+      ] as const;
+      const parts = counts.filter(([n]) => n > 0).map(([n, what], i) => (i === 0 ? `${n} ${n === 1 ? 'file' : 'files'} ${what}` : `${n} ${what}`));
       const count = reason.added + reason.removed + reason.changed;
-      const what = `${count === 1 ? 'file' : 'files'} ${parts.join(', ') || 'changed'}`;
+      const what = parts.join(', ') || 'files changed';
       const shown = reason.examples.slice(0, 3);
       const more = reason.examples.length > shown.length || count > shown.length ? ', …' : '';
       return shown.length ? `${what} (${shown.join(', ')}${more})` : what;
@@ -65,7 +68,8 @@ export function describeError(error: ErrorInfo): string {
   const sentence = /[.!?:]$/.test(message) ? message : `${message}.`;
   const file = error.file && !message.includes(error.file) ? ` File: ${error.file}.` : '';
   const fix = error.fix ? ` Fix: ${error.fix}` : '';
-  return `${error.code}: ${sentence}${file}${fix}`;
+  const stack = error.stack ? ` Stack: ${error.stack}` : '';
+  return `${error.code}: ${sentence}${file}${fix}${stack}`;
 }
 
 /**
@@ -76,7 +80,7 @@ export function formatCliError(error: unknown, debug = Boolean(process.env.MEDPI
   if (error instanceof MedpipeError) {
     const issues = error.issues.length > 0 ? '\n' + error.issues.map((i) => `  - ${i}`).join('\n') : '';
     const fix = error.fix ? `\n  fix: ${error.fix}` : '';
-    const stack = debug ? `\n${String((error.cause as Error | undefined)?.stack ?? error.stack)}` : '';
+    const stack = debug ? `\n${stackOf(error)}` : '';
     return `medpipe: ${error.stage ? `[${error.stage}] ` : ''}${error.message}${issues}${fix}${stack}`;
   }
   return `medpipe: ${debug && error instanceof Error ? error.stack : String(error)}`;

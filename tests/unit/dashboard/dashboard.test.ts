@@ -29,6 +29,13 @@ const fold = (events: readonly (RunEvent | WatchEvent)[]): RunState => events.re
 const plain = (frame: string | undefined) => (frame ?? '').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
 const lineOf = (frame: string, start: string) => frame.split('\n').find((l) => l.trimStart().startsWith(start)) ?? '';
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+/** Waits until `ready()` holds (Ink renders and reads input asynchronously); no fixed sleeps. */
+async function eventually(ready: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !ready(); i++) {
+    if (i > 5000) throw new Error(`never happened: ${what}`);
+    await tick(1);
+  }
+}
 
 function frameOf(state: RunState, props: { quitting?: boolean } = {}): string {
   const { lastFrame, unmount } = render(h(DashboardView, { state, ...props }));
@@ -70,7 +77,7 @@ View('ingest running: progress bar, counts, files/s and ETA; why it reruns', () 
   );
   const row = lineOf(frame, '▶ ingest');
   assert.match(row, /█{5}░{15}\s+25% 500\/2000 files · 250 files\/s · ETA 6\.0s/);
-  assert.match(frame, /↳ file 1 added \(normal\/new\.png\)/);
+  assert.match(frame, /↳ 1 file added \(normal\/new\.png\)/);
 });
 
 View('fit: epoch, batch bar, loss, ETA, train/val metrics, best val_auc, patience, sparklines', () => {
@@ -165,14 +172,12 @@ Live('q calls onQuit and the view says it is stopping', async () => {
   store.dispatch(runStart);
   let quits = 0;
   const { stdin, lastFrame, unmount } = render(h(Dashboard, { store, onQuit: () => (quits += 1) }));
-  await tick(20);
+  await eventually(() => /pneumonia/.test(plain(lastFrame())), 'the first frame');
+  await tick();
   stdin.write('x');
-  await tick(20);
-  assert.is(quits, 0, 'other keys do nothing');
   stdin.write('q');
-  await tick(20);
-  assert.is(quits, 1);
-  assert.match(plain(lastFrame()), /stopping…/);
+  await eventually(() => quits > 0 && /stopping…/.test(plain(lastFrame())), 'q quits');
+  assert.is(quits, 1, "'x' did nothing, 'q' quit once");
   unmount();
 });
 
@@ -181,8 +186,7 @@ Live('the view follows the store', async () => {
   store.dispatch(runStart);
   const { lastFrame, unmount } = render(h(Dashboard, { store, onQuit: () => {} }));
   store.dispatch({ type: 'stage-cached', at: 1, stage: 'ingest', key: 'ingest:feedbeef00' });
-  await tick(20);
-  assert.match(plain(lastFrame()), /✓ ingest\s+cached feedbeef/);
+  await eventually(() => /✓ ingest\s+cached feedbeef/.test(plain(lastFrame())), 'the cached row');
   unmount();
 });
 
@@ -252,7 +256,8 @@ Live('renderDashboard: q goes to onQuit; the run ending afterwards unmounts it',
     stdin: stdin as unknown as NodeJS.ReadStream,
   });
   events.next(runStart);
-  await tick(20);
+  // Ink reads keys once it listens on stdin: wait for that, not for a clock.
+  await eventually(() => stdin.listenerCount('readable') > 0, 'Ink listening for keys');
   pending.push('q');
   stdin.emit('readable');
   await ui.waitUntilExit();

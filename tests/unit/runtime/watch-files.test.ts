@@ -28,13 +28,13 @@ Files.after.each(async (ctx) => {
   await rm(ctx.dir, { recursive: true, force: true });
 });
 
-function start(ctx: Ctx, paths: string[]): Promise<void> {
+function start(ctx: Ctx, paths: string[], stableMs = 50): Promise<void> {
   return new Promise((resolve) => {
-    ctx.sub = watchFiles(paths, { stableMs: 50, onReady: resolve }).subscribe((c) => ctx.seen.push(c));
+    ctx.sub = watchFiles(paths, { stableMs, onReady: resolve }).subscribe((c) => ctx.seen.push(c));
   });
 }
 
-async function until(ctx: Ctx, predicate: (seen: ChangeEvent[]) => boolean, ms = 3000): Promise<void> {
+async function until(ctx: Ctx, predicate: (seen: ChangeEvent[]) => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!predicate(ctx.seen)) {
     if (Date.now() > end) throw new Error(`timed out; seen: ${JSON.stringify(ctx.seen)}`);
@@ -61,23 +61,30 @@ Files('reports add, change and unlink under a folder, and a watched file, but no
 });
 
 Files('a file being written in pieces is reported once, after it is complete', async (ctx) => {
-  await start(ctx, [path.join(ctx.dir, 'data')]);
+  // The pieces follow each other far inside the stability window; whatever arrives for the file has
+  // arrived before a later file's own event (a sentinel), so no fixed wait is needed.
+  await start(ctx, [path.join(ctx.dir, 'data')], 1000);
   const target = path.join(ctx.dir, 'data', 'normal', 'big.png');
   await writeFile(target, 'part1');
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setTimeout(r, 15));
-    await appendFile(target, `part${i + 2}`);
-  }
+  for (let i = 0; i < 3; i++) await appendFile(target, `part${i + 2}`);
   await until(ctx, (s) => s.length > 0);
-  await new Promise((r) => setTimeout(r, 150)); // room for a stray second event
-  assert.equal(ctx.seen, [{ kind: 'add', path: target }]);
+  const sentinel = path.join(ctx.dir, 'data', 'normal', 'sentinel.png');
+  await writeFile(sentinel, 'x');
+  await until(ctx, (s) => s.some((c) => c.path === sentinel));
+  assert.equal(ctx.seen.filter((c) => c.path === target), [{ kind: 'add', path: target }]);
 });
 
 Files('unsubscribing closes the watcher', async (ctx) => {
   await start(ctx, [ctx.dir]);
   ctx.sub?.unsubscribe();
-  await writeFile(path.join(ctx.dir, 'data', 'normal', 'late.png'), 'x');
-  await new Promise((r) => setTimeout(r, 200));
+  // A second watcher is the witness: once it has seen the new file, the first would have too.
+  const witness: ChangeEvent[] = [];
+  await new Promise<void>((resolve) => {
+    ctx.sub = watchFiles([ctx.dir], { stableMs: 50, onReady: resolve }).subscribe((c) => witness.push(c));
+  });
+  const late = path.join(ctx.dir, 'data', 'normal', 'late.png');
+  await writeFile(late, 'x');
+  await until({ ...ctx, seen: witness }, (s) => s.some((c) => c.path === late));
   assert.equal(ctx.seen, []);
 });
 

@@ -132,17 +132,20 @@ Augment('same seed gives the same batch; another epoch seed gives another', () =
   assert.ok(px.every((v, i) => v === ramp(6, shape)[i]), 'input untouched');
 });
 
-Augment('a 32x64x64x3 batch takes a few milliseconds', () => {
+Augment('a 32x64x64x3 batch: every image transformed, none left as it was, the input untouched', () => {
+  // Its speed is printed by the benchmark (npm run bench), not asserted against this machine's clock.
   const shape: Shape = [64, 64, 3];
   const px = ramp(32, shape);
   const policy = { rotation: 10, translate: 0.1, zoom: 0.1, shear: 5, brightness: 0.1, contrast: 0.1 };
-  augmentBatch(px, shape, 32, policy, createRng(1)); // warm-up (JIT)
-  const runs = 5;
-  const t0 = performance.now();
-  for (let i = 0; i < runs; i++) augmentBatch(px, shape, 32, policy, createRng(i));
-  const ms = (performance.now() - t0) / runs;
-  console.log(`    augmentBatch 32x64x64x3: ${ms.toFixed(1)} ms`);
-  assert.ok(ms < 100, `fast enough (${ms.toFixed(1)} ms)`);
+  const out = augmentBatch(px, shape, 32, policy, createRng(1));
+  assert.is(out.length, px.length);
+  const size = 64 * 64 * 3;
+  for (let i = 0; i < 32; i++) {
+    const a = out.subarray(i * size, (i + 1) * size);
+    assert.ok(a.some((v, k) => v !== px[i * size + k]), `image ${i} was transformed`);
+  }
+  const original = ramp(32, shape);
+  assert.ok(px.every((v, i) => v === original[i]), 'input untouched');
 });
 
 Augment('bad policies and buffers are clear errors', () => {

@@ -46,21 +46,22 @@ Kernels('the fast Conv2DBackpropFilter equals the stock kernel (to float32 round
   }
 });
 
-Kernels('useFastCpuKernels is idempotent and reversible, and much faster', () => {
-  assert.ok(useFastCpuKernels());
-  assert.ok(useFastCpuKernels());
-  const x = tf.tidy(() => tf.relu(tf.randomNormal([8, 16, 16, 8], 0, 1, 'float32', 1)) as tf.Tensor4D);
-  const time = (): number => {
-    const t0 = performance.now();
-    filterGrad(x, [3, 3, 8, 16], 1, 'same', 2);
-    return performance.now() - t0;
-  };
-  time();
-  const fast = time();
+Kernels('useFastCpuKernels is idempotent and reversible: it swaps the registered kernel in and out', () => {
+  // How much faster it is belongs to the benchmark (npm run bench), not to a unit test's clock.
+  const registered = () => tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
   restoreStockCpuKernels();
-  const stock = time();
-  console.log(`    Conv2DBackpropFilter 8x16x16x8 -> 16 filters: stock ${stock.toFixed(0)} ms, fast ${fast.toFixed(0)} ms`);
-  assert.ok(fast * 3 < stock, `fast (${fast.toFixed(0)} ms) beats stock (${stock.toFixed(0)} ms)`);
+  const stock = registered();
+  assert.ok(useFastCpuKernels());
+  const fast = registered();
+  assert.ok(useFastCpuKernels());
+  assert.is(registered(), fast, 'a second call changes nothing');
+  assert.is.not(fast, stock, 'the fast kernel is registered');
+  const x = tf.tidy(() => tf.relu(tf.randomNormal([2, 8, 8, 4], 0, 1, 'float32', 1)) as tf.Tensor4D);
+  const withFast = filterGrad(x, [3, 3, 4, 6], 1, 'same', 2);
+  restoreStockCpuKernels();
+  assert.is(registered(), stock, 'restored');
+  const withStock = filterGrad(x, [3, 3, 4, 6], 1, 'same', 2);
+  for (let k = 0; k < withStock.length; k++) assert.ok(Math.abs(withFast[k]! - withStock[k]!) <= 1e-6 * Math.max(1, Math.abs(withStock[k]!)), `[${k}]`);
   x.dispose();
 });
 
