@@ -213,10 +213,16 @@ Privacy('MEDPIPE_GROUP_SALT: group keys are HMAC-SHA256(salt, PatientID); a new 
   const plain = await keysWith(undefined);
   const secret = await keysWith('project-secret-42');
   assert.ok((secret.decoded ?? 0) > 0, 'a new salt decodes the files again (the cached keys were made with the old one)');
-  const status = await (await import('../../src/runtime/run.ts')).pipelineStatus(p, { cacheDir });
-  assert.is(status[0]!.state, 'stale', 'without the salt, the entry made with it does not match');
-  assert.match(JSON.stringify(status[0]!.reasons), /groupSalt [0-9a-f]{16} → -/, 'status names the salt (by hash) as what changed');
-  assert.not.match(JSON.stringify(status[0]!.reasons), /project-secret/);
+  // A third salt: status says ingest is stale because the salt changed (named by hash, never shown).
+  process.env.MEDPIPE_GROUP_SALT = 'another-secret';
+  try {
+    const status = await (await import('../../src/runtime/run.ts')).pipelineStatus(p, { cacheDir });
+    assert.is(status[0]!.state, 'stale', 'entries made with other salts do not match');
+    assert.match(JSON.stringify(status[0]!.reasons), /groupSalt [0-9a-f]{16} → [0-9a-f]{16}/, 'status names the salt (by hash) as what changed');
+    assert.not.match(JSON.stringify(status[0]!.reasons), /secret/);
+  } finally {
+    delete process.env.MEDPIPE_GROUP_SALT;
+  }
   let checked = 0;
   for (const [file, patient] of data.patientOf) {
     if (!plain.groups.has(file)) continue;
