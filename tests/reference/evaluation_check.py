@@ -13,12 +13,12 @@ import json
 import math
 import os
 import sys
-import warnings
 
 import numpy as np
-from sklearn import metrics as M
 
-warnings.simplefilter("ignore")  # zero-division and one-class warnings are part of what is checked
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sklearn_check  # noqa: E402  (the reference the metric functions are checked with)
+
 TOL = 1e-9
 
 
@@ -31,29 +31,13 @@ def read_predictions(path):
     return y, s, p
 
 
+KEYS = ("tp", "fp", "tn", "fn", "accuracy", "precision", "recall", "specificity", "npv", "f1", "balancedAccuracy", "kappa", "auc", "averagePrecision", "specificityAtSensitivity")
+
+
 def reference(y, s, t, target):
-    pred = (s >= t).astype(int)
-    tn, fp, fn, tp = M.confusion_matrix(y, pred, labels=[0, 1]).ravel()
-    two = len(np.unique(y)) == 2
-    out = {
-        "tp": tp, "fp": fp, "tn": tn, "fn": fn,
-        "accuracy": M.accuracy_score(y, pred),
-        "precision": M.precision_score(y, pred, zero_division=0),
-        "recall": M.recall_score(y, pred, zero_division=0),
-        "specificity": M.recall_score(y, pred, pos_label=0, zero_division=0),
-        "npv": M.precision_score(y, pred, pos_label=0, zero_division=0),
-        "f1": M.f1_score(y, pred, zero_division=0),
-        "balancedAccuracy": M.balanced_accuracy_score(y, pred),
-        "kappa": M.cohen_kappa_score(y, pred),
-        "auc": M.roc_auc_score(y, s) if two else None,
-        "averagePrecision": M.average_precision_score(y, s) if two else None,
-    }
-    if two:
-        fpr, tpr, _ = M.roc_curve(y, s, drop_intermediate=False)
-        out["specificityAtSensitivity"] = float(np.max(1 - fpr[tpr >= target]))
-    else:
-        out["specificityAtSensitivity"] = None
-    return out
+    """scikit-learn's numbers, from the same script the metric functions are checked with."""
+    out = sklearn_check.one({"labels": y.tolist(), "scores": s.tolist(), "threshold": t, "sensitivity": target})
+    return {key: out[key] for key in KEYS}, out["thresholdForSensitivity"]
 
 
 def same(a, b):
@@ -76,7 +60,7 @@ def check(out_dir):
         bad = np.nonzero(p != (s >= t).astype(int))[0]
         if len(bad):
             problems.append(f"{csv_name}: predicted != (score >= {t}) on {len(bad)} row(s), e.g. row {int(bad[0]) + 2}")
-        ref = reference(y, s, t, target)
+        ref, _ = reference(y, s, t, target)
         for key, value in ref.items():
             checked += 1
             if not same(stored.get(key), value):
@@ -86,11 +70,9 @@ def check(out_dir):
     if "chosen on the validation split" in test.get("thresholdSource", ""):
         wanted = float(test["thresholdSource"].split(">=")[1].split(",")[0])
         y, s, _ = read_predictions(os.path.join(out_dir, "validation-predictions.csv"))
-        fpr, tpr, thr = M.roc_curve(y, s, drop_intermediate=False)
-        finite = np.isfinite(thr)
-        chosen = float(thr[finite][tpr[finite] >= wanted][0])
+        _, chosen = reference(y, s, 0.5, wanted)
         checked += 1
-        if abs(chosen - t) > TOL:
+        if chosen is None or abs(chosen - t) > TOL:
             problems.append(f"threshold {t} is not the highest validation score reaching sensitivity {wanted} (scikit-learn: {chosen})")
     return {"checked": checked, "problems": problems}
 
