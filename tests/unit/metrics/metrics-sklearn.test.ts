@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import { requires, sklearn } from '../../helpers/requires.ts';
+import { PYTHON } from '../../reference/dicom-nifti-check.ts';
 import * as assert from 'uvu/assert';
 import {
   binaryMetrics,
@@ -21,8 +22,7 @@ import {
 import { prng as rng } from '../../helpers/prng.ts';
 import { REFERENCE } from '../../helpers/paths.ts';
 
-// MEDPIPE_SKLEARN_PYTHON overrides the interpreter (e.g. a venv with another scikit-learn version).
-const PYTHON = process.env.MEDPIPE_SKLEARN_PYTHON ?? '/usr/bin/python3';
+// MEDPIPE_REFERENCE_PYTHON overrides the interpreter (e.g. a venv with another scikit-learn version).
 const SCRIPT = join(REFERENCE, 'sklearn_check.py');
 const TOL = 1e-9;
 
