@@ -89,10 +89,10 @@ View('fit: epoch, batch bar, loss, ETA, train/val metrics, best val_auc, patienc
     fold([
       runStart,
       { type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [{ kind: 'config', fields: ['epochs'] }] },
-      { type: 'epoch', at: 1000, stage: 'fit', epoch: 0, epochs: 5, logs: logs(0.6, 0.9) },
-      { type: 'epoch', at: 2000, stage: 'fit', epoch: 1, epochs: 5, logs: logs(0.4, 0.95), patienceLeft: 3 },
-      { type: 'epoch', at: 3000, stage: 'fit', epoch: 2, epochs: 5, logs: logs(0.3, 0.93), patienceLeft: 2 },
-      { type: 'batch', at: 3500, stage: 'fit', epoch: 3, batch: 9, batches: 20, loss: 0.2512 },
+      { type: 'epoch', at: 1000, stage: 'fit', epoch: 1, epochs: 5, logs: logs(0.6, 0.9) },
+      { type: 'epoch', at: 2000, stage: 'fit', epoch: 2, epochs: 5, logs: logs(0.4, 0.95), patienceLeft: 3 },
+      { type: 'epoch', at: 3000, stage: 'fit', epoch: 3, epochs: 5, logs: logs(0.3, 0.93), patienceLeft: 2 },
+      { type: 'batch', at: 3500, stage: 'fit', epoch: 4, batch: 10, batches: 20, loss: 0.2512 },
     ]),
   );
   assert.match(frame, /↳ config changed: epochs/);
@@ -208,7 +208,7 @@ Live('renderDashboard: every event is reduced, redraws are throttled, the final 
   const ui = renderDashboard(events, { onQuit: () => {}, stdout: stdout as unknown as NodeJS.WriteStream, maxFps: 10 });
   events.next(runStart);
   events.next({ type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [] });
-  for (let b = 0; b < 2000; b++) events.next({ type: 'batch', at: b, stage: 'fit', epoch: 0, batch: b, batches: 2000, loss: 1 / (b + 1) });
+  for (let b = 1; b <= 2000; b++) events.next({ type: 'batch', at: b, stage: 'fit', epoch: 1, batch: b, batches: 2000, loss: 1 / b });
   events.next({ type: 'run-done', at: 2001, ok: true, ms: 2001, cacheHits: 0, outputDir: 'out/x' });
   events.complete();
   await ui.waitUntilExit();
