@@ -22,7 +22,8 @@ export interface ChildResult {
 
 async function main(): Promise<void> {
   const [backend, imagesArg, batchArg, loop, profileArg] = process.argv.slice(2);
-  const images = Number(imagesArg), batch = Number(batchArg);
+  const images = Number(imagesArg),
+    batch = Number(batchArg);
   let info: string | undefined;
   if (backend === 'native') {
     const r = await loadNativeBackend();
@@ -88,18 +89,20 @@ async function main(): Promise<void> {
   }
 
   const result: ChildResult = {
-    backend, info,
+    backend,
+    info,
     trainImagesPerSec: images / trainS,
     predictImagesPerSec: images / predictS,
     trainFlopsPerImage: flops.train,
     forwardFlopsPerImage: flops.forward,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    profile, profileStepMs,
+    profile,
+    profileStepMs,
   };
   console.log(JSON.stringify(result));
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

@@ -6,7 +6,6 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { SPLIT_FOLDERS } from '../data/types.ts';
 import { MedpipeError } from '../base/errors.ts';
 
-
 /** `medpipe init <name> --data <folder>`: writes pipelines/<name>.ts with the tutorial's defaults. */
 export async function initCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -16,9 +15,12 @@ export async function initCommand(args: readonly string[]): Promise<number> {
   });
   const name = positionals[0];
   if (!name || !/^[A-Za-z0-9_-]+$/.test(name)) {
-    throw new MedpipeError('INVALID_CONFIG', `init needs a pipeline name of letters, digits, - or _ (got '${name ?? ''}').`, { fix: 'medpipe init xray --data path/to/images' });
+    throw new MedpipeError('INVALID_CONFIG', `init needs a pipeline name of letters, digits, - or _ (got '${name ?? ''}').`, {
+      fix: 'medpipe init xray --data path/to/images',
+    });
   }
-  if (!values.data) throw new MedpipeError('INVALID_CONFIG', 'init needs --data <folder> (one sub-folder per class).', { fix: `medpipe init ${name} --data path/to/images` });
+  if (!values.data)
+    throw new MedpipeError('INVALID_CONFIG', 'init needs --data <folder> (one sub-folder per class).', { fix: `medpipe init ${name} --data path/to/images` });
   const data = resolve(values.data);
   if (!existsSync(data) || !statSync(data).isDirectory()) {
     throw new MedpipeError('DATA_NOT_FOUND', `Data folder ${data} does not exist.`, { fix: 'Point --data at a folder with one sub-folder per class.' });
@@ -43,7 +45,7 @@ export async function initCommand(args: readonly string[]): Promise<number> {
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(target, template(name, root, classes));
   process.stdout.write(
-    `wrote ${relative(process.cwd(), target)}: classes ${classes.join(', ')} (${classes[1]} = positive)${splitLayout ? ', keeping the data\'s own train/val/test split' : ''}\nrun it with: npx medpipe run ${relative(process.cwd(), target)}\n`,
+    `wrote ${relative(process.cwd(), target)}: classes ${classes.join(', ')} (${classes[1]} = positive)${splitLayout ? ", keeping the data's own train/val/test split" : ''}\nrun it with: npx medpipe run ${relative(process.cwd(), target)}\n`,
   );
   return 0;
 }

@@ -106,9 +106,7 @@ async function decodeWithSharp(path: string, options: Omit<ReadImageOptions, 'fr
     if (options.size) {
       pipeline = pipeline.resize(options.size[1], options.size[0], { fit: 'fill', kernel: 'linear' });
     }
-    pipeline = channels === 1
-      ? pipeline.toColourspace(sixteen ? 'grey16' : 'b-w')
-      : pipeline.toColourspace(sixteen ? 'rgb16' : 'srgb');
+    pipeline = channels === 1 ? pipeline.toColourspace(sixteen ? 'grey16' : 'b-w') : pipeline.toColourspace(sixteen ? 'rgb16' : 'srgb');
     const { data, info: out } = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const count = out.width * out.height * out.channels;
     const values = new Float32Array(count);

@@ -18,11 +18,18 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
     await writeFileAtomic(path, text);
     files.push(path);
   };
-  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+  await write(
+    'metrics.json',
+    JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) +
+      '\n',
+  );
   await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
   const predictionsCsv = (predictions: Evaluated['predictions']) =>
-    ['id,file,label,score,predicted', ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','))].join('\n') + '\n';
+    [
+      'id,file,label,score,predicted',
+      ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(',')),
+    ].join('\n') + '\n';
   await write('predictions.csv', predictionsCsv(e.predictions));
   await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));
   await write('curves.json', JSON.stringify(e.curves) + '\n');
@@ -36,7 +43,13 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
       classNames: e.classes,
       threshold: e.metrics.threshold,
       roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
-      pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
+      pr: Object.entries(e.curves.pr).map(([name, c]) => ({
+        name,
+        precision: c.precision,
+        recall: c.recall,
+        averagePrecision: c.averagePrecision,
+        prevalence: c.prevalence,
+      })),
       png: e.png,
     })),
   );

@@ -35,7 +35,12 @@ export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readon
     height: 360,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [5, 5], color: '#999999', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'x', type: 'quantitative' },

@@ -32,7 +32,8 @@ export const buildStage = defineStage({
  */
 export const build = {
   /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
-  tutorialCnn: (options: TutorialCnnOptions & { readonly inputShape?: readonly number[] } = {}) => nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
+  tutorialCnn: (options: TutorialCnnOptions & { readonly inputShape?: readonly number[] } = {}) =>
+    nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
   /** Any tf.LayersModel (Sequential or functional) with one image input and one sigmoid output. */
   custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
   /** Transfer learning from a local saved tfjs model; a new Dense(1, sigmoid) head is added when needed. */

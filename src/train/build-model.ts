@@ -15,7 +15,11 @@ export function baseModelPath(path: string, baseDir: string): string {
  * @example
  *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash });
  */
-export async function buildModel(config: BuildConfig, dataShape: readonly [number, number, number], { seed, baseDir, dataHash }: { seed: number; baseDir: string; dataHash: string }): Promise<Built> {
+export async function buildModel(
+  config: BuildConfig,
+  dataShape: readonly [number, number, number],
+  { seed, baseDir, dataHash }: { seed: number; baseDir: string; dataHash: string },
+): Promise<Built> {
   const tf = await import('@tensorflow/tfjs');
   const { tutorialCnn, toChannelsLast, loadBaseModel, modelSummary } = await import('./model.ts');
   const shape = [...dataShape] as [number, number, number];
@@ -34,11 +38,15 @@ export async function buildModel(config: BuildConfig, dataShape: readonly [numbe
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {
-      throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', { fix: 'Return tf.sequential(...) or tf.model(...).' });
+      throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', {
+        fix: 'Return tf.sequential(...) or tf.model(...).',
+      });
     }
     const out = model.outputs[0]!.shape;
     if (model.outputs.length !== 1 || out[out.length - 1] !== 1) {
-      throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, { fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' })." });
+      throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, {
+        fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' }).",
+      });
     }
   } else {
     model = await loadBaseModel(baseModelPath(config.path, baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed });

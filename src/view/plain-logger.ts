@@ -79,7 +79,9 @@ function rawLine(event: RunEvent | WatchEvent): string | undefined {
 
 /** No escape codes, no line breaks: a grep must see the whole event on one line. */
 function oneLine(text: string): string {
-  return stripControl(text).replace(/\s*[\r\n]+\s*/g, ' | ').replace(/\t/g, ' ');
+  return stripControl(text)
+    .replace(/\s*[\r\n]+\s*/g, ' | ')
+    .replace(/\t/g, ' ');
 }
 
 export interface LogPlainOptions {

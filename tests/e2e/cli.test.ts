@@ -42,7 +42,7 @@ Cli('no command, help, an unknown command: usage and the right exit codes', asyn
 
 Cli('run: a missing file, no file, a bad seed, a broken pipeline: clear messages, non-zero exits', async (ctx) => {
   ctx.dir = await userProject('cli-errors');
-  await writeFile(path.join(ctx.dir, 'nodefault.ts'), "export const p = 1;\n");
+  await writeFile(path.join(ctx.dir, 'nodefault.ts'), 'export const p = 1;\n');
   await writeFile(
     path.join(ctx.dir, 'broken.ts'),
     "import { pipeline, ingest, split } from 'medpipe';\nexport default pipeline('broken').stage(ingest.folder({ root: 'no-data-here' })).stage(split({ fractions: { train: 2, val: 0.1, test: 0 } }));\n",
@@ -162,7 +162,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   const status = await medpipeCli(['status', 'pipelines/demo.ts', '--cache', 'cache'], { cwd });
   assert.is(status.code, 0, show(status));
   assert.equal(
-    status.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+    status.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
     ['ingest cached', 'normalize cached', 'augment cached', 'split cached', 'build cached', 'fit cached', 'evaluate cached'],
   );
 
@@ -208,10 +211,16 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   assert.is(folder.stdout.trim().split('\n').length, 21, 'header + 20 images');
   // predict repeats the training preprocessing exactly: its score for every test image is the
   // score evaluate wrote for it in predictions.csv (predict prints 6 decimals).
-  const predicted = new Map(folder.stdout.trim().split('\n').slice(1).map((line) => {
-    const [f, sc] = line.split('\t');
-    return [path.relative(path.join(cwd, 'data'), f!), Number(sc)] as const;
-  }));
+  const predicted = new Map(
+    folder.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const [f, sc] = line.split('\t');
+        return [path.relative(path.join(cwd, 'data'), f!), Number(sc)] as const;
+      }),
+  );
   const rows = (await readFile(path.join(cwd, 'out', 'demo', 'predictions.csv'), 'utf8')).trim().split('\n').slice(1);
   assert.ok(rows.length >= 2, 'the test split has images');
   for (const row of rows) {
@@ -232,7 +241,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   // The type check: the generated pipeline is clean, the wrong orders fail with readable messages.
   const tsc = await checked;
   const errors = tsc.output.split('\n').filter((l) => /error TS/.test(l));
-  assert.ok(errors.every((l) => l.includes('pipelines/wrong.ts')), `only wrong.ts has errors:\n${tsc.output}`);
+  assert.ok(
+    errors.every((l) => l.includes('pipelines/wrong.ts')),
+    `only wrong.ts has errors:\n${tsc.output}`,
+  );
   assert.is(errors.length, 5, tsc.output);
   for (const text of [
     "'fit' needs built model but the pipeline so far produces splits: add build(...) before it",

@@ -82,8 +82,18 @@ View('ingest running: progress bar, counts, files/s and ETA; why it reruns', () 
 
 View('fit: epoch, batch bar, loss, ETA, train/val metrics, best val_auc, patience, sparklines', () => {
   const logs = (loss: number, valAuc: number) => ({
-    loss, accuracy: 0.8, precision: 0.81, recall: 0.82, auc: 0.9, specificity_at_sensitivity: 0.7,
-    val_loss: loss + 0.1, val_accuracy: 0.75, val_precision: 0.7, val_recall: 0.8, val_auc: valAuc, val_specificity_at_sensitivity: 0.6,
+    loss,
+    accuracy: 0.8,
+    precision: 0.81,
+    recall: 0.82,
+    auc: 0.9,
+    specificity_at_sensitivity: 0.7,
+    val_loss: loss + 0.1,
+    val_accuracy: 0.75,
+    val_precision: 0.7,
+    val_recall: 0.8,
+    val_auc: valAuc,
+    val_specificity_at_sensitivity: 0.6,
   });
   const frame = frameOf(
     fold([
@@ -105,7 +115,11 @@ View('fit: epoch, batch bar, loss, ETA, train/val metrics, best val_auc, patienc
 });
 
 View('a failed stage shows the first line of the error and the fix', () => {
-  const error = { code: 'BAD_FILE', message: 'Cannot decode normal/bad.png: unsupported image format\n  at sharp…', fix: "Delete the file or set onBadFile: 'skip'." };
+  const error = {
+    code: 'BAD_FILE',
+    message: 'Cannot decode normal/bad.png: unsupported image format\n  at sharp…',
+    fix: "Delete the file or set onBadFile: 'skip'.",
+  };
   const frame = frameOf(
     fold([
       runStart,
@@ -129,7 +143,14 @@ View('a run-level error (no stage) is shown once with its fix', () => {
 View('watch mode: what changed, the cancelling state, then waiting', () => {
   const changed = fold([
     runStart,
-    { type: 'watch-change', at: 5, changes: [{ kind: 'add', path: 'data/normal/new.png' }, { kind: 'change', path: 'pipelines/xray.ts' }] },
+    {
+      type: 'watch-change',
+      at: 5,
+      changes: [
+        { kind: 'add', path: 'data/normal/new.png' },
+        { kind: 'change', path: 'pipelines/xray.ts' },
+      ],
+    },
     { type: 'watch-cancel', at: 5, runId: 'r1' },
   ]);
   const frame = frameOf(changed);
@@ -240,7 +261,13 @@ Live('renderDashboard: q goes to onQuit; the run ending afterwards unmounts it',
   const events = new Subject<RunEvent>();
   const stdout = new FakeTty();
   const stdin = Object.assign(new EventEmitter(), {
-    isTTY: true, setRawMode() {}, setEncoding() {}, resume() {}, pause() {}, ref() {}, unref() {},
+    isTTY: true,
+    setRawMode() {},
+    setEncoding() {},
+    resume() {},
+    pause() {},
+    ref() {},
+    unref() {},
     read: () => pending.shift() ?? null,
   });
   const pending: string[] = [];

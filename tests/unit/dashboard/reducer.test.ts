@@ -14,7 +14,13 @@ const stages = [
 ];
 
 const runStart = (at = 0, runId = 'r1'): RunEvent => ({
-  type: 'run-start', at, runId, pipeline: 'xray', stages, backend: 'cpu', cacheDir: 'cache',
+  type: 'run-start',
+  at,
+  runId,
+  pipeline: 'xray',
+  stages,
+  backend: 'cpu',
+  cacheDir: 'cache',
 });
 
 function fold(events: readonly (RunEvent | WatchEvent)[], from: RunState = initialRunState): RunState {
@@ -38,7 +44,10 @@ const stage = (state: RunState, id: string) => {
 Reducer('run-start lists every stage as waiting, with backend and cache dir', () => {
   const state = fold([runStart()]);
   assert.is(state.phase, 'running');
-  assert.equal(state.stages.map((s) => [s.id, s.status]), stages.map((s) => [s.id, 'waiting']));
+  assert.equal(
+    state.stages.map((s) => [s.id, s.status]),
+    stages.map((s) => [s.id, 'waiting']),
+  );
   assert.is(state.backend, 'cpu');
   assert.is(state.cacheDir, 'cache');
   assert.is(state.pipeline, 'xray');
@@ -50,7 +59,10 @@ Reducer('a fully cached run: cached keys, hit count, output dir', () => {
     ...stages.map((s, i): RunEvent => ({ type: 'stage-cached', at: i, stage: s.id, key: `${s.id}:abcdef0123456789` })),
     { type: 'run-done', at: 10, ok: true, ms: 10, cacheHits: 4, outputDir: 'out/xray' },
   ]);
-  assert.equal(state.stages.map((s) => s.status), ['cached', 'cached', 'cached', 'cached']);
+  assert.equal(
+    state.stages.map((s) => s.status),
+    ['cached', 'cached', 'cached', 'cached'],
+  );
   assert.is(stage(state, 'split').key, 'split:abcdef0123456789');
   assert.is(state.cacheHits, 4);
   assert.is(state.outputDir, 'out/xray');
@@ -94,9 +106,14 @@ function fitEvents(base: 0 | 1 = 1): RunEvent[] {
       events.push({ type: 'batch', at, stage: 'fit', epoch: e + base, batch: b + base, batches: 4, loss: 1 - (e * 4 + b) / 10 });
     }
     events.push({
-      type: 'epoch', at, stage: 'fit', epoch: e + base, epochs: 4,
+      type: 'epoch',
+      at,
+      stage: 'fit',
+      epoch: e + base,
+      epochs: 4,
       logs: { loss: 0.7 - e * 0.1, accuracy: 0.6 + e * 0.1, val_loss: 0.8 - e * 0.1, val_auc: [0.81, 0.79][e], val_precision: 0.5 },
-      best: { monitor: 'val_auc', value: 0.81, epoch: base }, patienceLeft: 2 - e,
+      best: { monitor: 'val_auc', value: 0.81, epoch: base },
+      patienceLeft: 2 - e,
     });
   }
   return events;
@@ -136,10 +153,7 @@ Reducer('fit: numbering is 1-based as WorkEvent says: batch 4 of epoch 1 is a fu
 });
 
 Reducer('a NaN val_auc (one-class validation split) is charted but never "best"', () => {
-  const state = fold([
-    runStart(),
-    { type: 'epoch', at: 1, stage: 'fit', epoch: 1, epochs: 2, logs: { loss: 1, val_auc: Number.NaN } },
-  ]);
+  const state = fold([runStart(), { type: 'epoch', at: 1, stage: 'fit', epoch: 1, epochs: 2, logs: { loss: 1, val_auc: Number.NaN } }]);
   const fit = stage(state, 'fit').fit!;
   assert.is(fit.bestValAuc, undefined);
   assert.is(fit.valAucHistory.length, 1);
@@ -202,7 +216,10 @@ Reducer('watch mode: cancelling, waiting, and an error that does not end watchin
   assert.is(fold([runStart()], s0).watch?.runs, 1);
   const s1 = fold([runStart(), { type: 'watch-change', at: 5, changes: [] }, { type: 'watch-cancel', at: 5, runId: 'r1' }]);
   assert.is(s1.watch?.status, 'cancelling');
-  const s2 = fold([{ type: 'watch-error', at: 1, error: { code: 'PIPELINE_LOAD', message: 'SyntaxError' } }, { type: 'watch-waiting', at: 2 }]);
+  const s2 = fold([
+    { type: 'watch-error', at: 1, error: { code: 'PIPELINE_LOAD', message: 'SyntaxError' } },
+    { type: 'watch-waiting', at: 2 },
+  ]);
   assert.is(s2.watch?.status, 'waiting');
   assert.is(s2.watch?.error?.code, 'PIPELINE_LOAD');
   assert.is(s2.phase, 'failed');
@@ -215,7 +232,10 @@ Reducer('watch mode: cancelling, waiting, and an error that does not end watchin
 Reducer('logs keep the last five lines', () => {
   const logs: RunEvent[] = Array.from({ length: 7 }, (_, i) => ({ type: 'log', at: i, level: 'info', message: `m${i}` }));
   const state = fold([runStart(), ...logs]);
-  assert.equal(state.logs.map((l) => l.message), ['m2', 'm3', 'm4', 'm5', 'm6']);
+  assert.equal(
+    state.logs.map((l) => l.message),
+    ['m2', 'm3', 'm4', 'm5', 'm6'],
+  );
 });
 
 Reducer('events for a stage not announced at run-start still show up', () => {
