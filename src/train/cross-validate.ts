@@ -3,25 +3,14 @@ import { assignFolds } from '../data/assign-bins.ts';
 import { sampleSize, type SplitSet, type Subset } from '../data/image-set.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
+import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
 import type { Built } from './trained.ts';
 import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
-export const CV_METRIC_KEYS = [
-  'auc',
-  'averagePrecision',
-  'accuracy',
-  'balancedAccuracy',
-  'precision',
-  'recall',
-  'specificity',
-  'npv',
-  'f1',
-  'kappa',
-  'specificityAtSensitivity',
-] as const;
+export const CV_METRIC_KEYS = SUMMARY_METRIC_KEYS;
 export type CvMetricKey = (typeof CV_METRIC_KEYS)[number];
 
 const THRESHOLD = 0.5;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 import { fitConfigSchema, lossSchema } from './fit-config.ts';
 
 /** Grid keys in the order combinations are enumerated (the last one varies fastest). */
@@ -6,19 +7,7 @@ export const GRID_KEYS = ['learningRate', 'batchSize', 'epochs', 'classWeight', 
 export const MAX_GRID_POINTS = 64;
 
 /** The validation metrics a candidate is ranked by (binaryMetrics names, at threshold 0.5). */
-export const VAL_KEYS = [
-  'auc',
-  'averagePrecision',
-  'accuracy',
-  'balancedAccuracy',
-  'precision',
-  'recall',
-  'specificity',
-  'npv',
-  'f1',
-  'kappa',
-  'specificityAtSensitivity',
-] as const;
+export const VAL_KEYS = SUMMARY_METRIC_KEYS;
 /** The monitors tune can rank by: the returned model's metrics on the validation split at threshold 0.5. */
 export const TUNE_MONITORS = ['val_loss', ...VAL_KEYS.map((k) => `val_${k}` as const)] as const;
 export type TuneMonitor = (typeof TUNE_MONITORS)[number];

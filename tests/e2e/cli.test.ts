@@ -2,6 +2,7 @@
 // init → typecheck → run → run again (cached) → status (with a reason) → clean --keep-last →
 // predict → clean, in a temp folder set up like a user's project after `npm install medpipe`.
 import { suite } from 'uvu';
+import { assertPredictMatchesPredictions } from '../helpers/predict-check.ts';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -211,23 +212,7 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   assert.is(folder.stdout.trim().split('\n').length, 21, 'header + 20 images');
   // predict repeats the training preprocessing exactly: its score for every test image is the
   // score evaluate wrote for it in predictions.csv (predict prints 6 decimals).
-  const predicted = new Map(
-    folder.stdout
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => {
-        const [f, sc] = line.split('\t');
-        return [path.relative(path.join(cwd, 'data'), f!), Number(sc)] as const;
-      }),
-  );
-  const rows = (await readFile(path.join(cwd, 'out', 'demo', 'predictions.csv'), 'utf8')).trim().split('\n').slice(1);
-  assert.ok(rows.length >= 2, 'the test split has images');
-  for (const row of rows) {
-    const [, rel, , sc] = row.split(',');
-    assert.ok(predicted.has(rel!), `predict scored ${rel}`);
-    assert.ok(Math.abs(predicted.get(rel!)! - Number(sc)) <= 1e-6, `${rel}: predict ${predicted.get(rel!)}, predictions.csv ${sc}`);
-  }
+  await assertPredictMatchesPredictions(folder.stdout, path.join(cwd, 'out', 'demo', 'predictions.csv'), path.join(cwd, 'data'));
   assert.is.not(noModel.code, 0, show(noModel));
   assert.match(noModel.stderr + noModel.stdout, /out\/nothing\/model/);
 

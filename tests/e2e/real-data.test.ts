@@ -2,6 +2,7 @@
 // build → fit → evaluate with a tiny model, then the user-facing files, a cached rerun, and one
 // changed PNG decoding exactly one file. Needs ../shared/data (present in CI; skipped elsewhere).
 import { suite } from 'uvu';
+import { assertPredictMatchesPredictions } from '../helpers/predict-check.ts';
 import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync } from 'node:fs';
@@ -107,20 +108,7 @@ requires(E2E, realData('pneumoniamnist', 'images'))(
     // `medpipe predict` on the test folder gives every test image the score predictions.csv has for it.
     const predictOut = await medpipeCli(['predict', path.join(out, 'model'), path.join(dir, 'data', 'test')], { cwd: dir });
     assert.is(predictOut.code, 0, predictOut.stderr);
-    const predicted = new Map(
-      predictOut.stdout
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => {
-          const [f, sc] = line.split('\t');
-          return [path.relative(path.join(dir, 'data'), f!), Number(sc)] as const;
-        }),
-    );
-    for (const row of predictions.slice(1)) {
-      const [, rel, , sc] = row.split(',');
-      assert.ok(Math.abs(predicted.get(rel!)! - Number(sc)) <= 1e-6, `${rel}: predict ${predicted.get(rel!)}, predictions.csv ${sc}`);
-    }
+    await assertPredictMatchesPredictions(predictOut.stdout, path.join(out, 'predictions.csv'), path.join(dir, 'data'));
 
     // Again: everything cached, the same metrics.
     const second = await runCollect(p, options);
