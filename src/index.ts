@@ -33,6 +33,6 @@ export { crossValidate, type CrossValidateConfig } from './stages/cross-validate
 export { readImage, type ReadImageOptions } from './io/read-image.ts';
 export { WINDOW_PRESETS, applyWindow, stackWindows, type WindowSpec, type WindowPreset } from './io/window.ts';
 export { runPipeline, runToCompletion, pipelineStatus, type RunOptions, type StageStatus } from './runtime/run.ts';
-export { MedpipeError, type MedpipeErrorCode } from './runtime/errors.ts';
+export { MedpipeError, type MedpipeErrorCode } from './base/errors.ts';
 export type { RunEvent, MissReason } from './runtime/events.ts';
 export type { DecodedImage, ImageMeta, SampleMeta } from './data/types.ts';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import pneumonia from '../../pipelines/pneumonia.ts';
-import { logPlain } from '../../src/runtime/plain-logger.ts';
+import { logPlain } from '../../src/view/plain-logger.ts';
 import { runPipeline } from '../../src/runtime/run.ts';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { CUDA_ADDON_PATH, CUDA_FIX, cudaLikely } from './cuda/device.ts';
 import { ADDON_PATH, NATIVE_FIX } from './native-addon.ts';
 
@@ -103,7 +103,7 @@ async function choose(forced?: string): Promise<BackendChoice> {
       await tf.ready();
       if (result.tfName === 'cpu') {
         // The stock pure-JS weight-gradient convolution is ~95% of a training step; ours is equal to float32 rounding.
-        const { useFastCpuKernels } = await import('../train/cpu-kernels.ts');
+        const { useFastCpuKernels } = await import('./cpu-kernels.ts');
         useFastCpuKernels();
       }
       const why = missing.length > 0 ? ` (not available: ${missing.join('; ')})` : '';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CacheStore } from '../runtime/cache-store.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { defaultCacheDir } from '../runtime/run.ts';
 
 /** `medpipe clean [--keep-last N]`: empties the cache, or keeps the newest N entries per pipeline stage. */

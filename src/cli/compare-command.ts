@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { compareRuns, type RunComparison } from '../history/compare.ts';
 import { loadRun, resolveRun } from '../history/queries.ts';
 import { METRIC_LABELS } from '../report/html/report-input.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { HISTORY_OPTIONS, historyFromArgs } from './history-args.ts';
 
 /** `medpipe compare <run> <run>`: config and metric differences, paired AUC test. */

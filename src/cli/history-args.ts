@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { historyPath } from '../history/database.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { defaultCacheDir } from '../runtime/session.ts';
 
 /** Options shared by `runs`, `compare` and `report` to find the history database. */

@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../runtime/atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 import { SPLIT_FOLDERS } from '../data/types.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /** `medpipe init <name> --data <folder>`: writes pipelines/<name>.ts with the tutorial's defaults. */
 export async function initCommand(args: readonly string[]): Promise<number> {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPipeline, type Pipeline } from '../pipeline.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /**
  * Imports a user's pipeline file (TypeScript through tsx) and returns its default export.

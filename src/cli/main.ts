@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { formatCliError } from '../view/format.ts';
 
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
   medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--history DB] [--watch] [--plain]
+  medpipe check <pipeline.ts>         type-check and validate without running anything
   medpipe status <pipeline.ts> [--cache DIR]
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
@@ -32,6 +34,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'run':
         return await (await import('./run-command.ts')).runCommand(rest);
+      case 'check':
+        return await (await import('./check-command.ts')).checkCommand(rest);
       case 'status':
         return await (await import('./status-command.ts')).statusCommand(rest);
       case 'clean':
@@ -63,16 +67,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 export function formatError(error: unknown): string {
-  if (error instanceof MedpipeError) {
-    const issues = error.issues.length > 0 ? '\n' + error.issues.map((i) => `  - ${i}`).join('\n') : '';
-    const fix = error.fix ? `\n  fix: ${error.fix}` : '';
-    const stack = process.env.MEDPIPE_DEBUG ? `\n${String((error.cause as Error | undefined)?.stack ?? error.stack)}` : '';
-    return `medpipe: ${error.stage ? `[${error.stage}] ` : ''}${error.message}${issues}${fix}${stack}`;
-  }
   if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     return `medpipe: ${error.message}\n\n${HELP}`;
   }
-  return `medpipe: ${process.env.MEDPIPE_DEBUG && error instanceof Error ? error.stack : String(error)}`;
+  return formatCliError(error);
 }
 
 /** Parses the options shared by run and status. */

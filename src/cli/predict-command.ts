@@ -2,8 +2,9 @@ import fg from 'fast-glob';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { applyPreprocessing } from '../data/preprocess.ts';
+import type { ModelInfo } from '../train/trained.ts';
 
 /** `medpipe predict <model-dir> <image|folder>`: scores images with the decode and normalization the model was trained with. */
 export async function predictCommand(args: readonly string[]): Promise<number> {
@@ -18,8 +19,7 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   const { initBackend } = await import('../backend/select.ts');
   await initBackend(values.backend ?? process.env.MEDPIPE_BACKEND);
   const { loadModel, readModelMetadata } = await import('../train/model.ts');
-  const meta = (await readModelMetadata(modelDir))?.medpipe as
-    { classes: string[]; inputShape: [number, number, number]; preprocessing: unknown[]; threshold: number } | undefined;
+  const meta = (await readModelMetadata(modelDir))?.medpipe as ModelInfo | undefined;
   if (!meta) {
     throw new MedpipeError('MODEL_LOAD', `${modelDir} has no medpipe metadata (decode and normalization steps).`, {
       fix: 'Use the model folder a medpipe run exported (out/<pipeline>/model).',

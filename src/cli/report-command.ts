@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadRun, resolveRun } from '../history/queries.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { HISTORY_OPTIONS, historyFromArgs } from './history-args.ts';
 
 /** `medpipe report <run> [--out FILE]`: rewrites a recorded run's report.html from the history alone. */

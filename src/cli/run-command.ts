@@ -16,7 +16,7 @@ async function present(events: Observable<AnyEvent>, useDashboard: boolean, onQu
     await renderDashboard(events, { onQuit }).waitUntilExit();
     return;
   }
-  const { logPlain } = await import('../runtime/plain-logger.ts');
+  const { logPlain } = await import('../view/plain-logger.ts');
   await new Promise<void>((resolve) => {
     const sub = logPlain(events);
     sub.add(() => resolve());

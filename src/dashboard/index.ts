@@ -7,7 +7,7 @@ import { render } from 'ink';
 import type { Observable } from 'rxjs';
 import type { RunEvent } from '../runtime/events.ts';
 import type { WatchEvent } from '../runtime/watch-events.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { toErrorInfo } from '../base/errors.ts';
 import { createRunStore } from './store.ts';
 import { Dashboard } from './components/Dashboard.tsx';
 
@@ -63,10 +63,7 @@ export function renderDashboard(events: Observable<RunEvent | WatchEvent>, optio
   const subscription = events.subscribe({
     next: (event) => store.dispatch(event),
     error: (error: unknown) => {
-      const info =
-        error instanceof MedpipeError
-          ? { code: error.code, message: error.message, fix: error.fix, file: error.file }
-          : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+      const info = toErrorInfo(error);
       const state = store.getState();
       store.dispatch({ type: 'run-done', at: state.now ?? 0, ok: false, ms: state.ms ?? 0, cacheHits: state.cacheHits, error: info });
       finish();

@@ -1,5 +1,6 @@
-import type { Artifact } from '../runtime/cache-store.ts';
-import type { AugmentPolicy } from '../train/augment.ts';
+import type { Artifact, Codec } from '../base/artifact.ts';
+import type { AugmentPolicy } from './augment-policy.ts';
+import type { PreprocessStep } from './preprocessing.ts';
 import type { ImageShape, SampleMeta, SkippedFile, SplitName } from './types.ts';
 
 /** Dataset-level normalization that must be fitted on the training split only (applied by `split`). */
@@ -17,7 +18,7 @@ export interface ImageSet {
   readonly deferred: readonly DeferredNormalization[];
   readonly augment?: AugmentPolicy;
   /** Steps applied so far, in order (stored with the model so `predict` repeats them). */
-  readonly preprocessing: readonly unknown[];
+  readonly preprocessing: readonly PreprocessStep[];
 }
 
 export interface Subset {
@@ -33,7 +34,7 @@ export interface SplitSet {
   readonly val: Subset;
   readonly test: Subset;
   readonly augment?: AugmentPolicy;
-  readonly preprocessing: readonly unknown[];
+  readonly preprocessing: readonly PreprocessStep[];
   readonly counts: Readonly<Record<SplitName, readonly number[]>>;
   readonly audit: { readonly duplicateContent: number; readonly sharedGroups: number; readonly examples: readonly string[] };
 }
@@ -82,3 +83,9 @@ export function decodeSplitSet(artifact: Artifact): SplitSet {
     test: { samples: samples.test, pixels: floatsOf(artifact.blobs.test) },
   };
 }
+
+/** How the `images` port stores an ImageSet: the sample list as JSON, pixels and ranges as blobs. */
+export const imageSetCodec: Codec<ImageSet> = { encode: encodeImageSet, decode: decodeImageSet };
+
+/** How the `splits` port stores a SplitSet: one pixel blob per split. */
+export const splitSetCodec: Codec<SplitSet> = { encode: encodeSplitSet, decode: decodeSplitSet };

@@ -1,20 +1,22 @@
+import { MedpipeError } from '../base/errors.ts';
 import { decodeFile } from '../io/read-image.ts';
-import { MedpipeError } from '../runtime/errors.ts';
-import { applyZscore, normalizeImageSet } from '../stages/normalize.run.ts';
-import type { NormalizeConfig } from '../stages/normalize.ts';
 import type { ImageSet } from './image-set.ts';
-
-type Step =
-  | { step: 'decode'; size: [number, number]; channels: 1 | 3 }
-  | ({ step: 'normalize' } & NormalizeConfig & { scope?: string; mean?: number[]; std?: number[]; perChannel?: boolean });
+import { normalizeImageSet } from './normalize.ts';
+import { isFittedZscore, type DecodeStep, type PreprocessStep } from './preprocessing.ts';
+import { applyZscore } from './zscore.ts';
 
 /**
  * Repeats the recorded decode and normalization steps on one file, so `predict` feeds the model
  * exactly what training did (dataset z-score uses the statistics fitted on the training split).
+ * @example
+ *   const x = await applyPreprocessing('scan.png', info.preprocessing, info.inputShape);
  */
-export async function applyPreprocessing(file: string, steps: readonly unknown[], inputShape: readonly [number, number, number]): Promise<Float32Array> {
-  const decode = steps.find((s) => (s as Step).step === 'decode') as Extract<Step, { step: 'decode' }> | undefined;
-  const [frame] = await decodeFile(file, { size: decode?.size ?? [inputShape[0], inputShape[1]], channels: decode?.channels ?? (inputShape[2] === 1 ? 1 : 3) });
+export async function applyPreprocessing(file: string, steps: readonly PreprocessStep[], inputShape: readonly [number, number, number]): Promise<Float32Array> {
+  const decode = steps.find((s): s is DecodeStep => s.step === 'decode');
+  const [frame] = await decodeFile(file, {
+    size: decode ? [decode.size[0], decode.size[1]] : [inputShape[0], inputShape[1]],
+    channels: decode?.channels === 1 || (!decode && inputShape[2] === 1) ? 1 : 3,
+  });
   if (!frame) throw new MedpipeError('BAD_FILE', `${file} holds no image.`, { file });
   let set: ImageSet = {
     classes: [],
@@ -26,11 +28,10 @@ export async function applyPreprocessing(file: string, steps: readonly unknown[]
     deferred: [],
     preprocessing: [],
   };
-  for (const raw of steps) {
-    const step = raw as Step;
+  for (const step of steps) {
     if (step.step !== 'normalize') continue;
-    if (step.method === 'zscore' && step.scope === 'dataset' && step.mean && step.std) {
-      set = { ...set, pixels: applyZscore(set.pixels, set.shape[2], step.mean, step.std, step.perChannel ?? false) };
+    if (isFittedZscore(step)) {
+      set = { ...set, pixels: applyZscore(set.pixels, set.shape[2], step.mean, step.std, step.perChannel) };
     } else if (step.method === 'zscore' && (step.scope ?? 'dataset') === 'dataset') {
       continue; // the fitted statistics follow as their own step
     } else {

@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { MedpipeError } from '../runtime/errors.ts';
-import { createRng, deriveSeed, type Rng } from '../train/rng.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { createRng, deriveSeed, type Rng } from '../base/rng.ts';
 
 /** Bump when the drawing changes, so an old set on disk is regenerated. */
 export const SYNTHETIC_VERSION = 3;

@@ -8,9 +8,9 @@
  *   if (set) await writeGradCamSet(set, classes, join(outDir, 'plots', 'gradcam'));
  */
 import { rm } from 'node:fs/promises';
-import type { Artifact } from '../runtime/cache-store.ts';
+import type { Artifact } from '../base/artifact.ts';
 import { bytesOf, floatsOf, type Subset } from '../data/image-set.ts';
-import type { ModelData } from '../stages/model-artifact.ts';
+import type { ModelData } from '../train/model-data.ts';
 import { pickExamples } from './pick-examples.ts';
 import type { Outcome } from './outcome.ts';
 
@@ -72,7 +72,7 @@ export async function explainSplit(
   const size = shape[0] * shape[1] * shape[2];
   const images = new Float32Array(picked.length * size);
   picked.forEach((p, i) => images.set(subset.pixels.subarray(p.index * size, (p.index + 1) * size), i * size));
-  const { modelFromData } = await import('../stages/model-artifact.ts');
+  const { modelFromData } = await import('../train/model-data.ts');
   const { gradCam } = await import('./grad-cam.ts');
   const loaded = await modelFromData(model);
   try {

@@ -25,7 +25,7 @@
  *   // heatmaps[i·64·64 + y·64 + x] ∈ [0, 1]: image i's evidence for the positive class at (y, x)
  */
 import * as tf from '@tensorflow/tfjs';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { upsampleBilinear } from './upsample.ts';
 
 export interface GradCamOptions {

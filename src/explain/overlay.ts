@@ -13,11 +13,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../runtime/atomic.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { jet } from './colormap.ts';
 import { outcomeOf } from './outcome.ts';
 import { upsampleBilinear } from './upsample.ts';
+import { csvField } from '../io/csv.ts';
 
 export interface GradCamPngMeta {
   /** Sample ids, one per image; written to index.csv only, never into file names. */
@@ -183,8 +184,4 @@ function captionSvg(text: string, width: number): string {
 /** A class name as a file-name part: letters, digits, dot and dash only. */
 function safe(name: string): string {
   return name.replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 40) || 'class';
-}
-
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -6,7 +6,7 @@
 import { bootstrapIntervals, bootstrapPlan, pick, type BootstrapInterval } from '../metrics/bootstrap.ts';
 import { delongPaired, type DelongPaired } from '../metrics/delong.ts';
 import { rocAuc } from '../metrics/roc-curve.ts';
-import { diffPaths } from '../runtime/cache-key.ts';
+import { diffPaths } from '../base/diff-paths.ts';
 import type { StoredRun } from './queries.ts';
 
 export interface ConfigChange {

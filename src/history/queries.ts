@@ -2,7 +2,7 @@
  * Reading the run history back: the list for `medpipe runs`, one run in full for `compare` and
  * `report`, and how a user names a run (its number, `latest`, or its id or an unambiguous prefix).
  */
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
 

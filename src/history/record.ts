@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { canonicalJson } from '../runtime/canonical.ts';
+import { canonicalJson } from '../base/canonical.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
 

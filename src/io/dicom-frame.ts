@@ -1,5 +1,5 @@
 import type { DataSet, Element } from 'dicom-parser';
-import type { MedpipeError } from '../runtime/errors.ts';
+import type { MedpipeError } from '../base/errors.ts';
 import { decodeJpeg2000, decodeJpegBaseline, decodeJpegIjg, decodeJpegLs, type CodecFrame } from './dicom-codecs.ts';
 import { j2kSizHeader, jpegFrameHeader, type CodestreamHeader } from './dicom-codestream.ts';
 import { encapsulatedFrameBytes } from './dicom-frame-locate.ts';

@@ -1,6 +1,6 @@
 import type { DataSet } from 'dicom-parser';
-import type { ImageMeta } from '../data/types.ts';
-import type { MedpipeError } from '../runtime/errors.ts';
+import type { ImageMeta } from './types.ts';
+import type { MedpipeError } from '../base/errors.ts';
 import { LutError, modalityLut, paletteLuts } from './dicom-lut.ts';
 import { valueRange, type PixelModule } from './dicom-pixels.ts';
 import { saltedHash } from './privacy.ts';

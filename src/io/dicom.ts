@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { DecodedImage } from '../data/types.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import type { DecodedImage } from './types.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { decodeDicomFrame } from './dicom-frame.ts';
 import { baseMeta, NON_IMAGE, pixelModule } from './dicom-meta.ts';
 import { outputChannels } from './dicom-pixels.ts';

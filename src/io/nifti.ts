@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type * as NiftiReader from 'nifti-reader-js';
-import type { DecodedImage, ImageMeta } from '../data/types.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import type { DecodedImage, ImageMeta } from './types.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 const gunzipAsync = promisify(gunzip);
 

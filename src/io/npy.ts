@@ -1,5 +1,5 @@
 import { unzipSync } from 'fflate';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 export interface NpyArray {
   readonly shape: readonly number[];

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { DecodedImage, ImageMeta } from '../data/types.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import type { DecodedImage, ImageMeta } from './types.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { convertChannels, resizeBilinear } from './resize.ts';
 import { isDicom, readDicom } from './dicom.ts';
 

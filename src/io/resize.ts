@@ -1,4 +1,4 @@
-import type { ImageShape } from '../data/types.ts';
+import type { ImageShape } from './types.ts';
 
 /**
  * Bilinear resize of a channels-last float image (pixel centres aligned, as in OpenCV/PIL

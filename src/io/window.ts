@@ -1,4 +1,4 @@
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /** A VOI window in the image's own units (Hounsfield units for CT). */
 export interface WindowSpec {

@@ -1,4 +1,4 @@
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /**
  * The cumulative counts behind every ranking metric, the same quantity as scikit-learn's private

@@ -7,8 +7,8 @@
  * label), keeping the class counts of every resample equal to the original's, so every resample has
  * both classes and every ranking metric is defined.
  */
-import { MedpipeError } from '../runtime/errors.ts';
-import { createRng, deriveSeed } from '../train/rng.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { createRng, deriveSeed } from '../base/rng.ts';
 import { normalCdf, normalQuantile } from './normal.ts';
 import { quantileSorted } from './quantile.ts';
 

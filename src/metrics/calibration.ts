@@ -4,7 +4,7 @@
  * Brier score and the binned curve equal scikit-learn's `brier_score_loss` and
  * `calibration_curve` (same bin edges, same edge rule); the rest follow their textbook definitions.
  */
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { checkBinaryInput } from './binary-curve.ts';
 import { quantileSorted, unitEdges } from './quantile.ts';
 

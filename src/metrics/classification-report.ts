@@ -1,4 +1,4 @@
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { confusionOfPredictions } from './confusion.ts';
 
 export interface ClassificationReportRow {

@@ -1,4 +1,4 @@
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { checkBinaryInput } from './binary-curve.ts';
 
 /** The four cells of a binary confusion matrix (class 1 = positive). */

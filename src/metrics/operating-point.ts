@@ -2,7 +2,7 @@
  * Operating points: a decision threshold chosen on the VALIDATION split by a stated rule and frozen
  * before the test split is scored, so the test numbers at that threshold are honest estimates.
  */
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { binaryCurve, type BinaryCurve } from './binary-curve.ts';
 import { thresholdForSensitivityOf } from './specificity-at-sensitivity.ts';
 

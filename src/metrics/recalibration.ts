@@ -4,7 +4,7 @@
  * `IsotonicRegression(out_of_bounds='clip')`). Fitting on test would make the test calibration look
  * better than it is; the evaluate stage never does.
  */
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { checkProbabilities, logit } from './calibration.ts';
 
 export type RecalibrationMethod = 'platt' | 'isotonic';

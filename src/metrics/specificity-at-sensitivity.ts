@@ -1,4 +1,4 @@
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { binaryCurve, type BinaryCurve } from './binary-curve.ts';
 
 /** The sensitivity target of `specificityAtSensitivity` when none is given (the tutorial's 0.8). */

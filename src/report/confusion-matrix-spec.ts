@@ -1,5 +1,5 @@
 import type { ConfusionCounts } from '../metrics/confusion.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { BASE_CONFIG, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './vega-lite-spec.ts';
 
 export interface ConfusionMatrixOptions {

@@ -6,8 +6,8 @@
 import { join, relative } from 'node:path';
 import type { BinaryMetrics } from '../metrics/binary-metrics.ts';
 import type { ClinicalEvaluation } from '../metrics/clinical-evaluation.ts';
-import { writeFileAtomic } from '../runtime/atomic.ts';
-import { sha256 } from '../runtime/canonical.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { sha256 } from '../base/canonical.ts';
 import type { EvaluationContext } from './evaluation-context.ts';
 
 export const EVALUATION_FILE = 'evaluation.json';

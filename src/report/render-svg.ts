@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { parse, View, type Spec } from 'vega';
 import { compile } from 'vega-lite';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import type { VegaLiteSpec } from './vega-lite-spec.ts';
 
 /**

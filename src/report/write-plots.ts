@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfusionCounts } from '../metrics/confusion.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { confusionMatrixSpec } from './confusion-matrix-spec.ts';
 import { lossCurveSpec } from './loss-curve-spec.ts';
 import { metricCurvesSpec } from './metric-curves-spec.ts';

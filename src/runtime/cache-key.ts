@@ -1,5 +1,8 @@
-import { canonicalJson, sha256 } from './canonical.ts';
+import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { MissReason } from './events.ts';
+import { diffPaths } from '../base/diff-paths.ts';
+
+export { diffPaths };
 
 /** Everything a stage's cache key is made of, kept so a later miss can be explained. */
 export interface KeyInputs {
@@ -63,41 +66,4 @@ export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs)
   if (parts.length > 0) reasons.push({ kind: 'env', parts: parts.map((p) => `${p} ${previous.env[p] ?? '-'} → ${current.env[p] ?? '-'}`) });
   if (reasons.length === 0) reasons.push({ kind: 'corrupt', detail: 'the entry was missing or failed verification' });
   return reasons;
-}
-
-/** Dotted paths of the config fields that differ between `a` and `b` (functions compared whole). */
-export function diffPaths(a: unknown, b: unknown, prefix = ''): string[] {
-  if (canonicalJson(a) === canonicalJson(b)) return [];
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b) && !('$function' in a) && !('$function' in b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((key) => diffPaths(a[key], b[key], prefix ? `${prefix}.${key}` : key));
-  }
-  return [prefix || '(config)'];
-}
-
-/** One human line per reason, for `status` and the plain logger. */
-export function describeReason(reason: MissReason): string {
-  switch (reason.kind) {
-    case 'new':
-      return `new: ${reason.detail}`;
-    case 'config':
-      return `config changed: ${reason.fields.join(', ')}`;
-    case 'files': {
-      const parts = [
-        reason.added && `${reason.added} added`,
-        reason.changed && `${reason.changed} changed`,
-        reason.removed && `${reason.removed} removed`,
-      ].filter(Boolean);
-      return `files ${parts.join(', ')} (e.g. ${reason.examples.join(', ')})`;
-    }
-    case 'upstream':
-      return `upstream stage '${reason.stage}' changed its output`;
-    case 'env':
-      return `environment changed: ${reason.parts.join('; ')}`;
-    case 'code':
-      return `stage implementation changed: ${reason.detail}`;
-    case 'corrupt':
-      return `cache entry unusable: ${reason.detail}`;
-  }
 }

@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
-import { canonicalJson, sha256 } from './canonical.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { canonicalJson, sha256 } from '../base/canonical.ts';
+import type { Artifact } from '../base/artifact.ts';
 import type { KeyInputs } from './cache-key.ts';
 
-/** What a stage stores: small JSON plus named binary payloads. */
-export interface Artifact {
-  readonly meta: unknown;
-  readonly blobs: Readonly<Record<string, Uint8Array>>;
-}
+export type { Artifact };
 
 export interface CacheEntry {
   readonly format: 1;

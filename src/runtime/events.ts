@@ -1,7 +1,9 @@
 /**
  * The typed events of one run. The runtime emits them on one RxJS stream; the plain-line
- * logger and the Ink dashboard are both pure readers of it.
+ * logger and the Ink dashboard are both pure readers of it (src/view words them). Epochs and
+ * batches count from 1 (see WorkEvent).
  */
+import type { WorkEvent } from '../base/work.ts';
 
 /** Why a stage is not served from cache (shown by `medpipe status` and the dashboard). */
 export type MissReason =
@@ -18,12 +20,8 @@ export interface StageInfo {
   readonly kind: string;
 }
 
-export interface ErrorInfo {
-  readonly code: string;
-  readonly message: string;
-  readonly fix?: string;
-  readonly file?: string;
-}
+export type { ErrorInfo } from '../base/errors.ts';
+import type { ErrorInfo } from '../base/errors.ts';
 
 export type RunEvent =
   | {
@@ -38,15 +36,6 @@ export type RunEvent =
   | { readonly type: 'stage-start'; readonly at: number; readonly stage: string; readonly key: string; readonly reasons: readonly MissReason[] }
   | { readonly type: 'stage-cached'; readonly at: number; readonly stage: string; readonly key: string }
   | {
-      readonly type: 'stage-progress';
-      readonly at: number;
-      readonly stage: string;
-      readonly done: number;
-      readonly total: number;
-      readonly unit: string;
-      readonly note?: string;
-    }
-  | {
       readonly type: 'stage-done';
       readonly at: number;
       readonly stage: string;
@@ -56,26 +45,7 @@ export type RunEvent =
       readonly unchangedOutput?: boolean;
     }
   | { readonly type: 'stage-failed'; readonly at: number; readonly stage: string; readonly error: ErrorInfo }
-  | {
-      readonly type: 'epoch';
-      readonly at: number;
-      readonly stage: string;
-      readonly epoch: number;
-      readonly epochs: number;
-      readonly logs: Readonly<Record<string, number>>;
-      readonly best?: { readonly monitor: string; readonly value: number; readonly epoch: number };
-      readonly patienceLeft?: number;
-    }
-  | {
-      readonly type: 'batch';
-      readonly at: number;
-      readonly stage: string;
-      readonly epoch: number;
-      readonly batch: number;
-      readonly batches: number;
-      readonly loss: number;
-    }
-  | { readonly type: 'log'; readonly at: number; readonly stage?: string; readonly level: 'info' | 'warn'; readonly message: string }
+  | StageWorkEvent
   | {
       readonly type: 'run-done';
       readonly at: number;
@@ -85,6 +55,11 @@ export type RunEvent =
       readonly outputDir?: string;
       readonly error?: ErrorInfo;
     };
+
+/** What a stage reports while it works, stamped with the stage and the time. */
+export type StageWorkEvent =
+  Stamped<Exclude<WorkEvent, { type: 'log' }>, { readonly stage: string }> | Stamped<Extract<WorkEvent, { type: 'log' }>, { readonly stage?: string }>;
+type Stamped<E, S> = E extends unknown ? E & { readonly at: number } & S : never;
 
 export type RunEventType = RunEvent['type'];
 export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 
 /** size, mtime (ns), inode, ctime (ns) → content hash; like git's index, so unchanged files are never re-read. */
 type StatRow = readonly [size: string, mtimeNs: string, ino: string, ctimeNs: string, hash: string];

@@ -1,15 +1,16 @@
 import { resolve } from 'node:path';
 import type { Pipeline } from '../pipeline.ts';
+import { definitionOf } from '../stages/registry.ts';
 
-/** Files and folders a pipeline reads (for watch mode): every path-like config field of its stages. */
+/** Files and folders a pipeline reads (for watch mode), as each stage's definition names them. */
 export function pipelineInputs(pipeline: Pipeline<unknown>, baseDir: string = process.cwd()): string[] {
-  const paths: string[] = [];
-  for (const node of pipeline.stages) {
-    const config = node.config as Record<string, unknown> | undefined;
-    for (const field of ['root', 'csv', 'file', 'path']) {
-      const value = config?.[field];
-      if (typeof value === 'string') paths.push(resolve(baseDir, value));
+  return pipeline.stages.flatMap((node) => {
+    const inputs = definitionOf(node.kind)?.inputs;
+    if (!inputs) return [];
+    try {
+      return inputs(node.config as never).map((path) => resolve(baseDir, path));
+    } catch {
+      return []; // an invalid config: validation reports it when the run starts
     }
-  }
-  return paths;
+  });
 }

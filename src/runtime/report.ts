@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 
 export interface RunReport {
   readonly runId: string;

@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
-import type { Pipeline, StageNode } from '../pipeline.ts';
+import type { Pipeline } from '../pipeline.ts';
 import { initBackend, predictBackend, forcedBackendProblem, tfjsVersion } from '../backend/select.ts';
-import { CacheStore, type CacheEntry } from './cache-store.ts';
-import { canonicalConfig, stageKey, type KeyInputs } from './cache-key.ts';
+import type { WorkEvent } from '../base/work.ts';
+import type { AnyPort, DataOf } from '../stages/core/port.ts';
+import type { StageContext } from '../stages/core/context.ts';
+import type { AnyDefinition } from '../stages/core/define-stage.ts';
+import { CacheStore } from './cache-store.ts';
 import type { RunEvent } from './events.ts';
 import { FileHasher } from './file-hash.ts';
-import type { Fingerprint, StageContext, StageImpl } from './stage-impl.ts';
 
 export interface RunOptions {
   /** @default 'cache' (or $MEDPIPE_CACHE) */
@@ -27,15 +29,13 @@ export function defaultCacheDir(): string {
   return process.env.MEDPIPE_CACHE ?? 'cache';
 }
 
-/** A planned stage: its key inputs, key, and whether a verified entry exists. */
-export interface Planned {
-  readonly node: StageNode<never, unknown, string, unknown>;
-  readonly impl: StageImpl;
-  readonly inputs: KeyInputs;
-  readonly key: string;
-  readonly entry: CacheEntry | undefined;
-  readonly fingerprint: Fingerprint | undefined;
+/** How a stage reaches the outputs before it: its upstream's hash and its nearest ancestor of a port. */
+export interface StageLinks {
+  readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
+  readonly upstreamHash: string | undefined;
 }
+
+const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined };
 
 /** What one run (or one status check) shares: the cache, the stat cache, seed, backend and base folder. */
 export class Session {
@@ -54,19 +54,15 @@ export class Session {
     this.hasher = new FileHasher(cacheDir);
     this.seed = options.seed ?? pipeline.options.seed ?? 42;
     this.baseDir = resolve(options.baseDir ?? process.cwd());
-    const forced = options.backend ?? process.env.MEDPIPE_BACKEND;
+    const forced = this.forcedBackend;
     this.backendName = forcedBackendProblem(forced)?.startsWith('unknown') ? String(forced) : predictBackend(forced);
   }
 
-  context(
-    stage: string,
-    signal: AbortSignal,
-    emit: (e: RunEvent) => void,
-    links: { ancestor: (port: string) => Promise<unknown>; upstreamHash: string | undefined } = {
-      ancestor: async () => undefined,
-      upstreamHash: undefined,
-    },
-  ): StageContext {
+  get forcedBackend(): string | undefined {
+    return this.options.backend ?? process.env.MEDPIPE_BACKEND;
+  }
+
+  context(stage: string, signal: AbortSignal, emit: (e: RunEvent) => void, links: StageLinks = NO_LINKS): StageContext {
     return {
       ...links,
       stage,
@@ -74,11 +70,11 @@ export class Session {
       seed: this.seed,
       signal,
       baseDir: this.baseDir,
-      store: this.store,
-      hasher: this.hasher,
-      emit: (event) => emit({ ...event, stage, at: Date.now() } as RunEvent),
+      records: this.store,
+      hash: (path) => this.hasher.hash(path),
+      emit: (event: WorkEvent) => emit({ ...event, stage, at: Date.now() } as RunEvent),
       backend: async () => {
-        const choice = await initBackend(this.options.backend ?? process.env.MEDPIPE_BACKEND);
+        const choice = await initBackend(this.forcedBackend);
         if (!this.backendAnnounced) {
           // One line per run: which backend, and why a faster one is missing and how to get it.
           this.backendAnnounced = true;
@@ -89,39 +85,14 @@ export class Session {
     };
   }
 
-  env(impl: StageImpl): Record<string, string> {
-    const env: Record<string, string> = {};
-    if (impl.seeded) env.seed = String(this.seed);
-    if (impl.usesTf) {
+  /** The environment parts of a stage's key: its own (keyEnv), seed for seeded stages, tfjs version and backend for tf stages. */
+  env(definition: AnyDefinition): Record<string, string> {
+    const env: Record<string, string> = { ...definition.keyEnv?.() };
+    if (definition.seeded) env.seed = String(this.seed);
+    if (definition.usesTf) {
       env.tfjs = tfjsVersion();
       env.backend = this.backendName;
     }
     return env;
-  }
-
-  /** Computes the key of each stage in order, as far as the cache allows without running anything. */
-  async plan(
-    impls: readonly StageImpl[],
-    ctxFor: (stage: string) => StageContext,
-    upstreamHash: (index: number) => string | undefined,
-    index: number,
-  ): Promise<Planned> {
-    const node = this.pipeline.stages[index]!;
-    const impl = impls[index]!;
-    const ctx = ctxFor(node.id);
-    const fingerprint = impl.fingerprint ? await impl.fingerprint(node.config, ctx) : undefined;
-    const previous = index > 0 ? this.pipeline.stages[index - 1]! : undefined;
-    const upHash = index > 0 ? upstreamHash(index - 1) : undefined;
-    const inputs: KeyInputs = {
-      kind: impl.kind,
-      version: impl.version,
-      config: canonicalConfig(node.config),
-      upstream: previous ? { stage: previous.id, outputHash: upHash ?? 'pending' } : null,
-      ...(fingerprint ? { files: fingerprint.files } : {}),
-      env: this.env(impl),
-    };
-    const key = stageKey(inputs);
-    const entry = upHash === undefined && index > 0 ? undefined : await this.store.get(key);
-    return { node, impl, inputs, key, entry, fingerprint };
   }
 }

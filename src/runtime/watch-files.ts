@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { watch } from 'chokidar';
 import { Observable } from 'rxjs';
-import { MedpipeError } from './errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import type { ChangeEvent } from './watch-events.ts';
 
 export interface WatchFilesOptions {

@@ -3,8 +3,8 @@
  * made, so the debounce / cancel / restart logic is tested in virtual time without a runtime.
  */
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { MedpipeError } from './errors.ts';
-import type { ErrorInfo, RunEvent } from './events.ts';
+import { toErrorInfo } from '../base/errors.ts';
+import type { RunEvent } from './events.ts';
 import type { ChangeEvent, WatchEvent } from './watch-events.ts';
 
 export type { ChangeEvent, WatchEvent } from './watch-events.ts';
@@ -192,11 +192,4 @@ function dedupe(changes: readonly ChangeEvent[]): ChangeEvent[] {
     byPath.set(change.path, change);
   }
   return [...byPath.values()];
-}
-
-function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof MedpipeError) {
-    return { code: error.code, message: error.message, fix: error.fix, file: error.file };
-  }
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

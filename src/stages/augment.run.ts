@@ -1,13 +1,8 @@
-import { decodeImageSet, encodeImageSet, type ImageSet } from '../data/image-set.ts';
-import type { StageImpl } from '../runtime/stage-impl.ts';
-import { validateAugmentPolicy, type AugmentPolicy } from '../train/augment.ts';
+import type { ImageSet } from '../data/image-set.ts';
+import type { AugmentPolicy } from '../data/augment-policy.ts';
+import type { StageRun } from './core/define-stage.ts';
 
-export const augmentImpl: StageImpl<AugmentPolicy, ImageSet, ImageSet> = {
-  kind: 'augment',
-  version: 1,
-  validate: (policy) => validateAugmentPolicy(policy ?? {}),
+export default {
   run: async (input, policy) => ({ ...input, augment: policy }),
-  encode: encodeImageSet,
-  decode: decodeImageSet,
   summary: (set) => `policy ${JSON.stringify(set.augment)} (applied by fit to training batches)`,
-};
+} satisfies StageRun<AugmentPolicy, ImageSet, ImageSet>;

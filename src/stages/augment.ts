@@ -1,7 +1,17 @@
-import { stageNode, type Images, type StageNode } from '../pipeline.ts';
-import type { AugmentPolicy } from '../train/augment.ts';
+import { augmentPolicySchema, type AugmentPolicy } from '../data/augment-policy.ts';
+import { defineStage, nodeOf } from './core/define-stage.ts';
+import { ports } from './core/ports.ts';
 
-export type { AugmentPolicy };
+export type { AugmentPolicy } from '../data/augment-policy.ts';
+
+export const augmentStage = defineStage({
+  kind: 'augment',
+  version: 1,
+  in: ports.images,
+  out: ports.images,
+  config: augmentPolicySchema,
+  load: async () => (await import('./augment.run.ts')).default,
+});
 
 /**
  * Declares the augmentation policy. Nothing is computed here: `fit` applies it on the fly to
@@ -10,6 +20,6 @@ export type { AugmentPolicy };
  * @example
  *   augment({ rotation: 10, zoom: 0.1, translate: 0.1 })
  */
-export function augment(policy: AugmentPolicy = {}): StageNode<Images, Images, 'augment', AugmentPolicy> {
-  return stageNode('augment', policy, { in: 'images', out: 'images' });
+export function augment(policy: AugmentPolicy = {}) {
+  return nodeOf(augmentStage, policy);
 }

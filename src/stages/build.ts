@@ -1,27 +1,28 @@
-import { stageNode, type BuiltModel, type Splits, type StageNode } from '../pipeline.ts';
-import type { TutorialCnnOptions } from '../train/model.ts';
-import type { LayersModel } from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildConfigSchema, type BuildConfig, type CreateModel } from '../train/build-config.ts';
+import { baseModelPath } from '../train/build-model.ts';
+import { defineStage, nodeOf } from './core/define-stage.ts';
+import { ports } from './core/ports.ts';
 
-export type BuildConfig =
-  | ({
-      readonly model: 'tutorial-cnn';
-      /** Expected input; channels-first (3, 64, 64) is accepted and converted. @default the data's shape */
-      readonly inputShape?: readonly number[];
-      /**
-       * BatchNorm momentum, or 'auto': chosen from the training split's batches per epoch (at fit's
-       * default batch size 32) so the moving statistics forget their start within one epoch (see
-       * batchNormMomentumFor). @default 0.99 (Keras, the tutorial)
-       */
-      readonly batchNormMomentum?: number | 'auto';
-    } & Omit<TutorialCnnOptions, 'batchNormMomentum'>)
-  | { readonly model: 'custom'; readonly create: (inputShape: [number, number, number], tf: typeof import('@tensorflow/tfjs')) => LayersModel }
-  | {
-      readonly model: 'pretrained';
-      /** Folder with a saved tfjs model (model.json + weights). */ readonly path: string;
-      /** true, or freeze all but the last n layers. @default true */ readonly freeze?: boolean | number;
-    };
+export type { BuildConfig } from '../train/build-config.ts';
 
-type Node<C extends BuildConfig> = StageNode<Splits, BuiltModel, 'build', C>;
+export const buildStage = defineStage({
+  kind: 'build',
+  version: 2,
+  in: ports.splits,
+  out: ports.builtModel,
+  config: buildConfigSchema,
+  seeded: true,
+  usesTf: true,
+  check: (config, { baseDir }) => {
+    if (config.model !== 'pretrained') return [];
+    const dir = baseModelPath(config.path, baseDir);
+    return existsSync(join(dir, 'model.json')) || existsSync(dir) ? [] : [`base model ${dir} does not exist (needs model.json and its weights)`];
+  },
+  inputs: (config) => (config.model === 'pretrained' ? [config.path] : []),
+  load: async () => (await import('./build.run.ts')).default,
+});
 
 /**
  * Makes the model to train.
@@ -31,12 +32,10 @@ type Node<C extends BuildConfig> = StageNode<Splits, BuiltModel, 'build', C>;
  */
 export const build = {
   /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
-  tutorialCnn: (options: Omit<Extract<BuildConfig, { model: 'tutorial-cnn' }>, 'model'> = {}): Node<Extract<BuildConfig, { model: 'tutorial-cnn' }>> =>
-    stageNode('build', { model: 'tutorial-cnn' as const, ...options }, { in: 'splits', out: 'built model' }),
+  tutorialCnn: (options: Omit<Extract<BuildConfig, { model: 'tutorial-cnn' }>, 'model'> = {}) =>
+    nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
   /** Any tf.LayersModel (Sequential or functional) with one image input and one sigmoid output. */
-  custom: (create: Extract<BuildConfig, { model: 'custom' }>['create']): Node<Extract<BuildConfig, { model: 'custom' }>> =>
-    stageNode('build', { model: 'custom' as const, create }, { in: 'splits', out: 'built model' }),
+  custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
   /** Transfer learning from a local saved tfjs model; a new Dense(1, sigmoid) head is added when needed. */
-  pretrained: (options: Omit<Extract<BuildConfig, { model: 'pretrained' }>, 'model'>): Node<Extract<BuildConfig, { model: 'pretrained' }>> =>
-    stageNode('build', { model: 'pretrained' as const, ...options }, { in: 'splits', out: 'built model' }),
+  pretrained: (options: { readonly path: string; readonly freeze?: boolean | number }) => nodeOf(buildStage, { model: 'pretrained' as const, ...options }),
 };

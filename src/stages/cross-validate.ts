@@ -1,29 +1,20 @@
-import { stageNode, type BuiltModel, type Evaluation, type StageNode } from '../pipeline.ts';
-import type { FitConfig } from './fit.ts';
+import type { CrossValidated } from '../train/cross-validate.ts';
+import { crossValidateConfigSchema, type CrossValidateConfig } from '../train/cross-validate-config.ts';
+import { defineStage, nodeOf } from './core/define-stage.ts';
+import { ports } from './core/ports.ts';
 
-export interface CrossValidateConfig {
-  /** Number of folds k (at least 2). @default 5 */
-  readonly folds?: number;
-  /**
-   * How each fold's model is trained; early stopping watches an inner validation split carved from
-   * the fold's training part, never the held-out fold. @default fit's defaults
-   */
-  readonly fit?: FitConfig;
-  /**
-   * Share of each fold's training part held out as its inner validation split (stratified,
-   * group-aware), for early stopping. @default 0.2
-   */
-  readonly innerValidation?: number;
-  /**
-   * A metadata attribute whose values are the folds (a CSV `fold` column; `site` or `source` for
-   * leave-one-site-out). @default seeded stratified, group-aware folds
-   */
-  readonly foldBy?: string;
-  /** Keep class proportions (near) equal across folds. @default true */
-  readonly stratify?: boolean;
-  /** Keep each group (patient) in one fold. @default true */
-  readonly byGroup?: boolean;
-}
+export type { CrossValidateConfig } from '../train/cross-validate-config.ts';
+
+export const crossValidateStage = defineStage({
+  kind: 'crossValidate',
+  version: 2,
+  in: ports.builtModel,
+  out: ports.evaluation.as<CrossValidated>(),
+  config: crossValidateConfigSchema,
+  seeded: true,
+  usesTf: true,
+  load: async () => (await import('./cross-validate.run.ts')).default,
+});
 
 /**
  * k-fold cross-validation of the built model on the pooled train + validation splits (the test
@@ -37,6 +28,6 @@ export interface CrossValidateConfig {
  *   pipeline('xray').stage(ingest.folder({ root: 'data' })).stage(split()).stage(build.tutorialCnn())
  *     .stage(crossValidate({ folds: 5, fit: { epochs: 20 } }))
  */
-export function crossValidate(config: CrossValidateConfig = {}): StageNode<BuiltModel, Evaluation, 'crossValidate', CrossValidateConfig> {
-  return stageNode('crossValidate', config, { in: 'built model', out: 'evaluation' });
+export function crossValidate(config: CrossValidateConfig = {}) {
+  return nodeOf(crossValidateStage, config);
 }

@@ -1,27 +1,20 @@
-import { MedpipeError } from '../runtime/errors.ts';
-import type { StageImpl } from '../runtime/stage-impl.ts';
+/** The stage registry, derived from the definitions listed in src/stages/all.ts. */
+import * as all from './all.ts';
+import type { AnyDefinition } from './core/define-stage.ts';
 
-/** Stage implementations by kind, loaded lazily so a cached run never loads TensorFlow.js or sharp. */
-const loaders: Record<string, () => Promise<StageImpl>> = {
-  'ingest.folder': async () => (await import('./ingest.run.ts')).ingestFolderImpl,
-  'ingest.csv': async () => (await import('./ingest.run.ts')).ingestCsvImpl,
-  'ingest.npz': async () => (await import('./ingest-npz.run.ts')).ingestNpzImpl,
-  normalize: async () => (await import('./normalize.run.ts')).normalizeImpl,
-  augment: async () => (await import('./augment.run.ts')).augmentImpl,
-  split: async () => (await import('./split.run.ts')).splitImpl,
-  build: async () => (await import('./build.run.ts')).buildImpl,
-  fit: async () => (await import('./fit.run.ts')).fitImpl,
-  evaluate: async () => (await import('./evaluate.run.ts')).evaluateImpl,
-  tune: async () => (await import('./tune.run.ts')).tuneImpl,
-  crossValidate: async () => (await import('./cross-validate.run.ts')).crossValidateImpl,
-};
+type Listed = (typeof all)[keyof typeof all];
 
-export async function loadStageImpl(kind: string): Promise<StageImpl> {
-  const load = loaders[kind];
-  if (!load) {
-    throw new MedpipeError('INVALID_PIPELINE', `Unknown stage kind '${kind}'.`, {
-      fix: `Use the stage factories exported by medpipe (${Object.keys(loaders).join(', ')}).`,
-    });
-  }
-  return load();
+/** Every stage kind medpipe knows. */
+export type StageKind = Listed['kind'];
+
+export const STAGES: readonly Listed[] = Object.values(all);
+
+const byKind: ReadonlyMap<string, AnyDefinition> = new Map(STAGES.map((definition) => [definition.kind, definition as AnyDefinition]));
+
+/** The definition of a kind; undefined for a kind medpipe does not know (a plain-JavaScript pipeline). */
+export function definitionOf(kind: string): AnyDefinition | undefined {
+  return byKind.get(kind);
 }
+
+/** The kinds, sorted, for messages. */
+export const STAGE_KINDS: readonly StageKind[] = STAGES.map((definition) => definition.kind).sort();

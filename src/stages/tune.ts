@@ -1,45 +1,21 @@
-import { stageNode, type BuiltModel, type StageNode, type TrainedModel } from '../pipeline.ts';
-import type { FitConfig } from './fit.ts';
+import { gridSizeProblems, tuneConfigSchema, type TuneConfig } from '../train/tune-config.ts';
+import type { Tuned } from '../train/tune.ts';
+import { defineStage, nodeOf } from './core/define-stage.ts';
+import { ports } from './core/ports.ts';
 
-/** The values to try; each key left out keeps `base`'s value. Every combination is trained. */
-export interface TuneGrid {
-  /** Adam learning rates. */
-  readonly learningRate?: readonly number[];
-  readonly batchSize?: readonly number[];
-  readonly epochs?: readonly number[];
-  /** `null` = no class weights. */
-  readonly classWeight?: readonly ('balanced' | null)[];
-  readonly loss?: readonly NonNullable<FitConfig['loss']>[];
-}
+export type { TuneConfig, TuneGrid, TuneMonitor } from '../train/tune-config.ts';
 
-/** The monitors tune can rank by: the returned model's metrics on the validation split at threshold 0.5. */
-export type TuneMonitor =
-  | 'val_loss'
-  | 'val_auc'
-  | 'val_averagePrecision'
-  | 'val_accuracy'
-  | 'val_balancedAccuracy'
-  | 'val_precision'
-  | 'val_recall'
-  | 'val_specificity'
-  | 'val_npv'
-  | 'val_f1'
-  | 'val_kappa'
-  | 'val_specificityAtSensitivity';
-
-export interface TuneConfig {
-  /** At most 64 combinations. */
-  readonly grid: TuneGrid;
-  /**
-   * What picks the winner, measured on the validation split (never test) with each candidate's
-   * final (best-restored) weights; `val_loss` is plain binary cross-entropy, so candidates trained
-   * with different losses compare fairly. Higher wins, except for val_loss. Ties go to the earlier
-   * grid point. @default 'val_auc'
-   */
-  readonly monitor?: TuneMonitor;
-  /** Settings shared by every grid point (as fit's config). @default fit's defaults */
-  readonly base?: FitConfig;
-}
+export const tuneStage = defineStage({
+  kind: 'tune',
+  version: 2,
+  in: ports.builtModel,
+  out: ports.trainedModel.as<Tuned>(),
+  config: tuneConfigSchema,
+  seeded: true,
+  usesTf: true,
+  check: (config) => gridSizeProblems(config.grid),
+  load: async () => (await import('./tune.run.ts')).default,
+});
 
 /**
  * Grid search: trains one model per combination on the training split (from the same initial
@@ -48,6 +24,6 @@ export interface TuneConfig {
  * @example
  *   tune({ grid: { learningRate: [1e-3, 3e-4], classWeight: ['balanced', null] }, base: { epochs: 20 } })
  */
-export function tune(config: TuneConfig): StageNode<BuiltModel, TrainedModel, 'tune', TuneConfig> {
-  return stageNode('tune', config, { in: 'built model', out: 'trained model' });
+export function tune(config: TuneConfig) {
+  return nodeOf(tuneStage, config);
 }

@@ -8,45 +8,14 @@
  * const rng = createRng(7);
  * const out = augmentBatch(batch, [64, 64, 1], 32, { rotation: 10, zoom: 0.1 }, rng);
  */
-import { MedpipeError } from '../runtime/errors.ts';
-import type { Rng } from './rng.ts';
+import { MedpipeError } from '../base/errors.ts';
+import type { Rng } from '../base/rng.ts';
+import type { AugmentPolicy } from '../data/augment-policy.ts';
 
-export { createRng, deriveSeed } from './rng.ts';
-export type { Rng } from './rng.ts';
+export { createRng, deriveSeed } from '../base/rng.ts';
+export type { Rng } from '../base/rng.ts';
 
-export interface AugmentPolicy {
-  /** Max rotation in degrees; the angle is uniform in [-r, r]. @default 0 */
-  readonly rotation?: number;
-  /** Max shift as a fraction of the image size (per axis), uniform in [-t, t]. @default 0 */
-  readonly translate?: number;
-  /** Isotropic scale uniform in [1-z, 1+z] (> 1 magnifies). Must be < 1. @default 0 */
-  readonly zoom?: number;
-  /** Max shear angle in degrees (x shear), uniform in [-s, s]. @default 0 */
-  readonly shear?: number;
-  /**
-   * Additive shift, uniform in [-b, b] times the image's own value range (max - min), so it means the
-   * same whether pixels are in [0, 1], [0, 255] or z-scored. @default 0
-   */
-  readonly brightness?: number;
-  /** Multiplicative contrast about each channel's mean, factor uniform in [1-c, 1+c]. @default 0 */
-  readonly contrast?: number;
-  /**
-   * Left-right flip with probability 0.5. @default false — a horizontally flipped chest X-ray shows
-   * the heart on the right (fake dextrocardia), an anatomy the model should not learn as normal:
-   * keep it off for chest radiographs.
-   */
-  readonly horizontalFlip?: boolean;
-  /** Up-down flip with probability 0.5. @default false */
-  readonly verticalFlip?: boolean;
-  /**
-   * How pixels that come from outside the image are filled: 'nearest' repeats the edge,
-   * 'reflect' mirrors the image (d c b a | a b c d | d c b a), 'constant' uses `fillValue`.
-   * @default 'nearest'
-   */
-  readonly fill?: 'nearest' | 'constant' | 'reflect';
-  /** Value used by `fill: 'constant'`. @default 0 */
-  readonly fillValue?: number;
-}
+export type { AugmentPolicy } from '../data/augment-policy.ts';
 
 /** The random draw for one image. Angles in degrees, shifts in pixels. */
 export interface ImageTransform {

@@ -7,7 +7,7 @@
  * const stopper = new EarlyStopping({ monitor: 'val_auc', patience: 3, restoreBestWeights: true });
  */
 import * as tf from '@tensorflow/tfjs';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 export interface EarlyStoppingOptions {
   /** Log key to watch, e.g. 'val_auc' or 'val_loss'. */

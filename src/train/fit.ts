@@ -19,14 +19,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { adam } from '../backend/fused-adam.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
 import { binaryCrossEntropy, classWeights, focalLoss, sampleWeightsFor, type LossFn } from './losses.ts';
 import { checkData, gatherImages, predictScores, type FitData } from './predict.ts';
-import { createRng, deriveSeed, shuffleInPlace } from './rng.ts';
+import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
 
 export { predictScores } from './predict.ts';
+export { epochLogKeys } from './epoch-log-keys.ts';
 export type { FitData } from './predict.ts';
 export type { EarlyStoppingOptions } from './early-stopping.ts';
 
@@ -170,14 +171,6 @@ export function epochBatches(
       return { pixels, labels };
     },
   };
-}
-
-/**
- * The keys the epoch logs will have for a metric function returning `metricKeys`, in order:
- * `loss, …metrics, val_loss, …val_metrics`. Use it to validate `earlyStopping.monitor` before a run.
- */
-export function epochLogKeys(metricKeys: readonly string[], withValidation = true): string[] {
-  return ['loss', ...metricKeys, ...(withValidation ? ['val_loss', ...metricKeys.map((k) => `val_${k}`)] : [])];
 }
 
 function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {

@@ -6,7 +6,7 @@
 import { sampleSize, type Subset } from '../data/image-set.ts';
 import type { SampleMeta } from '../data/types.ts';
 import { applyZscore, fitZscore } from '../data/zscore.ts';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /** A dataset-level z-score as split records it in `preprocessing`. */
 interface ZscoreStep {

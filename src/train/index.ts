@@ -38,4 +38,4 @@ export {
   type EpochBatches,
 } from './fit.ts';
 export { EarlyStopping, resolveMode } from './early-stopping.ts';
-export { useFastCpuKernels, restoreStockCpuKernels } from './cpu-kernels.ts';
+export { useFastCpuKernels, restoreStockCpuKernels } from '../backend/cpu-kernels.ts';

@@ -7,7 +7,7 @@
  * const loss = focalLoss({ gamma: 2, alpha: 0.25 })(yTrue, yPred);
  */
 import * as tf from '@tensorflow/tfjs';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 /** Keras' backend epsilon. */
 export const EPSILON = 1e-7;

@@ -8,31 +8,14 @@
  * console.log(modelSummary(model));
  */
 import * as tf from '@tensorflow/tfjs';
-import { MedpipeError } from '../runtime/errors.ts';
-import { deriveSeed } from './rng.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { deriveSeed } from '../base/rng.ts';
 import { loadModel, modelJsonPath } from './model-io.ts';
+import type { TutorialCnnOptions } from './build-config.ts';
 
 export { saveModel, loadModel, readModelMetadata, fileLoadHandler, fileSaveHandler } from './model-io.ts';
 
-export interface TutorialCnnOptions {
-  /** Filters of the two convolutions. @default [128, 64] */
-  readonly filters?: readonly [number, number];
-  /** Square kernel sizes of the two convolutions. @default [5, 3] */
-  readonly kernels?: readonly [number, number];
-  /** L2 factor on both convolution kernels (Keras `l2`: factor · Σw²); 0 turns it off. @default 1e-3 */
-  readonly l2?: number;
-  /** Dropout rate before the output layer. @default 0.5 */
-  readonly dropout?: number;
-  /** Convolution padding. @default 'same' */
-  readonly padding?: 'same' | 'valid';
-  /**
-   * Momentum of the BatchNorm moving statistics. Keras' (and the tutorial's) 0.99 needs many
-   * hundreds of updates before inference-mode outputs settle: on a small data set, with few
-   * batches per epoch, scores can all sit on one side of 0.5 although the AUC is good. 0.9 settles
-   * in tens of updates. Must be in [0, 1). @default 0.99
-   */
-  readonly batchNormMomentum?: number;
-}
+export type { TutorialCnnOptions } from './build-config.ts';
 
 const CHANNEL_COUNTS = new Set([1, 3, 4]);
 

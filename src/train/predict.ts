@@ -6,7 +6,7 @@
  * const scores = await predictScores(model, { x, y, count, shape: [64, 64, 1] });
  */
 import * as tf from '@tensorflow/tfjs';
-import { MedpipeError } from '../runtime/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 export interface FitData {
   /** count · h · w · c pixels, NHWC, sample i at [i·h·w·c, (i+1)·h·w·c). */

@@ -1,14 +1,14 @@
-// Shared helpers for the core tests (tests/core-*.test.ts): temp folders, synthetic image
+// Shared helpers for the core tests (tests/e2e/*.test.ts): temp folders, synthetic image
 // fixtures, a slice of the real PneumoniaMNIST data, and a run that collects its events.
 //
 // The runtime is loaded with import(), as the CLI loads it: under `uvu -r tsx` static imports go
 // through the CommonJS hook while the runtime's own lazy imports go through the ESM loader, and two
 // copies of a module would break `instanceof` and module-level state. Types are imported statically.
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ROOT, SHARED_DATA } from './paths.ts';
 import type { RunEvent } from '../../src/runtime/events.ts';
 import type { Pipeline } from '../../src/pipeline.ts';
 import type { RunOptions } from '../../src/runtime/run.ts';
@@ -16,8 +16,8 @@ import type { RunOptions } from '../../src/runtime/run.ts';
 export type Medpipe = typeof import('../../src/index.ts');
 export type Runtime = typeof import('../../src/runtime/run.ts');
 
-export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-export const SHARED = path.resolve(ROOT, '..', 'shared', 'data', 'pneumoniamnist');
+export { ROOT };
+export const SHARED = path.join(SHARED_DATA, 'pneumoniamnist');
 export const SHARED_IMAGES = path.join(SHARED, 'images');
 export const SHARED_NPZ = path.join(SHARED, 'pneumoniamnist.npz');
 /** file:// URL of the public entry, for pipeline files written into temp folders. */
@@ -37,17 +37,6 @@ export async function tempDir(prefix: string): Promise<string> {
 
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
-}
-
-/**
- * True when the real data is there. Without it the test is skipped with a note, except in CI
- * (CI=true), where the data must exist and its absence is a failure.
- */
-export function haveRealData(what: string): boolean {
-  if (existsSync(SHARED_IMAGES) && existsSync(SHARED_NPZ)) return true;
-  if (process.env.CI === 'true') throw new Error(`${SHARED} is missing; CI must provide it for: ${what}`);
-  console.warn(`  (skipped ${what}: ${SHARED} not found)`);
-  return false;
 }
 
 /** Copies the first `perClass[split]` PNGs of each class of each split from the shared data. */
@@ -150,7 +139,7 @@ export function assertOk(collected: Collected): void {
  */
 export async function loadOutput<T>(cacheDir: string, pipelineName: string, stage: string): Promise<T> {
   const { CacheStore } = await import('../../src/runtime/cache-store.ts');
-  const { loadStageImpl } = await import('../../src/stages/registry.ts');
+  const { definitionOf } = await import('../../src/stages/registry.ts');
   const store = new CacheStore(cacheDir);
   const index = await store.readIndex(pipelineName, stage);
   if (!index) throw new Error(`no index record for ${pipelineName}/${stage} in ${cacheDir}`);
@@ -158,7 +147,9 @@ export async function loadOutput<T>(cacheDir: string, pipelineName: string, stag
   if (!entry) throw new Error(`no verified entry for ${pipelineName}/${stage}`);
   const artifact = await store.load(entry);
   if (!artifact) throw new Error(`entry objects of ${pipelineName}/${stage} failed verification`);
-  return (await loadStageImpl(entry.kind)).decode(artifact) as T;
+  const definition = definitionOf(entry.kind);
+  if (!definition) throw new Error(`no stage definition for kind ${entry.kind}`);
+  return (await definition.out.codec.decode(artifact)) as T;
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {

@@ -23,7 +23,7 @@ import dicomParser from 'dicom-parser';
 import type { DecodedImage } from '../../src/data/types.ts';
 import { decodeDicom } from '../../src/io/dicom.ts';
 import { decodeFile } from '../../src/io/read-image.ts';
-import { MedpipeError } from '../../src/runtime/errors.ts';
+import { MedpipeError } from '../../src/base/errors.ts';
 import { prng } from './prng.ts';
 
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'dicom');

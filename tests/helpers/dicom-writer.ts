@@ -1,7 +1,7 @@
 /**
  * A minimal DICOM Part 10 writer for tests (explicit VR little endian, native pixel data): enough to
  * make valid CT / CR / SR files with chosen patient identities, rescale and pixel representation.
- * It is checked against pydicom in tests/ct-pipeline.test.ts, so the files are real DICOM rather
+ * It is checked against pydicom in tests/e2e/ct-pipeline.test.ts, so the files are real DICOM rather
  * than something only our own reader accepts.
  */
 

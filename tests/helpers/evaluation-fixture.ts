@@ -6,7 +6,7 @@ import { binaryMetrics, precisionRecallCurve, rocCurve, rocAuc, averagePrecision
 import { clinicalEvaluation } from '../../src/metrics/clinical-evaluation.ts';
 import type { EvaluationDocument } from '../../src/report/evaluation-document.ts';
 import { hashedKey } from '../../src/report/evaluation-document.ts';
-import { createRng } from '../../src/train/rng.ts';
+import { createRng } from '../../src/base/rng.ts';
 
 export interface FixtureOptions {
   readonly seed?: number;

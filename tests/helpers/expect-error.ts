@@ -1,5 +1,5 @@
 import * as assert from 'uvu/assert';
-import { MedpipeError } from '../../src/runtime/errors.ts';
+import { MedpipeError } from '../../src/base/errors.ts';
 
 /** Runs `fn`, expects a MedpipeError, and returns it for further checks. */
 export async function failure(fn: () => Promise<unknown>): Promise<MedpipeError> {

@@ -1,5 +1,5 @@
 /**
- * Helpers shared by tests/dicom-reference.test.ts and tests/nifti-reference.test.ts: how reference
+ * Helpers shared by tests/unit/io/dicom-reference.test.ts and tests/unit/io/nifti-reference.test.ts: how reference
  * entries are compared, and how the reference scripts are run live when their toolkits are installed.
  */
 import { spawnSync } from 'node:child_process';

@@ -9,7 +9,7 @@
 //   assignable to parameter of type 'StageOrderError<"'fit' needs built model but the pipeline so
 //   far produces splits: add build(...) before it">'.
 //
-// (tests/core-types.test.ts compiles the wrong-order cases on their own and checks that text.)
+// (tests/e2e/cli.test.ts compiles the wrong-order cases on their own and checks that text.)
 import { pipeline, ingest, normalize, augment, split, build, fit, evaluate } from '../../src/index.ts';
 
 const data = ingest.folder({ root: 'data' });

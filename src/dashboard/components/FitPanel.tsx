@@ -3,7 +3,7 @@
 // (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box, Text } from 'ink';
 import type { FitView } from '../reducer.ts';
-import { formatDuration, formatMetric, progressBar } from '../format.ts';
+import { formatDuration, formatMetric, progressBar } from '../../view/format.ts';
 import { sparkline } from '../sparkline.ts';
 
 /** The tutorial's per-epoch metrics, in the order a reader expects; others are not shown here. */

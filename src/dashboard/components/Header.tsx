@@ -3,7 +3,7 @@
 // (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box, Text } from 'ink';
 import type { RunState } from '../reducer.ts';
-import { formatDuration } from '../format.ts';
+import { formatDuration } from '../../view/format.ts';
 
 const PHASE: Record<RunState['phase'], { readonly label: string; readonly color?: string }> = {
   idle: { label: 'starting' },

@@ -3,7 +3,7 @@
 // (pragmas: user pipelines run from folders without our tsconfig, where tsx would default to classic JSX)
 import { Box, Text } from 'ink';
 import type { StageStatus, StageView } from '../reducer.ts';
-import { describeMissReason, formatDuration, formatRate, progressBar, shortKey } from '../format.ts';
+import { describeMissReason, formatDuration, formatRate, progressBar, shortKey } from '../../view/format.ts';
 
 const GLYPH: Record<StageStatus, { readonly char: string; readonly color?: string }> = {
   waiting: { char: '·' },

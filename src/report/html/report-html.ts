@@ -3,7 +3,7 @@
  * URIs, no script, no link, no font or image fetched from anywhere), readable from disk.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../runtime/atomic.ts';
+import { writeFileAtomic } from '../../base/atomic.ts';
 import { confusionMatrixSpec } from '../confusion-matrix-spec.ts';
 import { lossCurveSpec } from '../loss-curve-spec.ts';
 import { metricCurvesSpec } from '../metric-curves-spec.ts';

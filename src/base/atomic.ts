@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { crashPoint } from './crash-point.ts';
+
+/**
+ * Writes a file so that a reader sees either the old content or the complete new one, never a
+ * torn write: data goes to a temp file in the same directory, is fsynced, then renamed over.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    crashPoint('write');
+    await handle.sync();
+    crashPoint('fsync');
+  } catch (error) {
+    await handle.close();
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, path);
+    crashPoint('rename');
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The one planning walk shared by `run` and `status`: for each stage in order, its key (from its
+ * definition, config, input files, upstream output and environment), whether a verified cache entry
+ * exists, and if not, why (compared with the stage's last run in this cache).
+ */
+import type { StageContext, Fingerprint } from '../stages/core/context.ts';
+import type { StageRun } from '../stages/core/define-stage.ts';
+import type { CacheEntry } from './cache-store.ts';
+import { canonicalConfig, explainMiss, stageKey, type KeyInputs } from './cache-key.ts';
+import type { MissReason } from './events.ts';
+import type { Session } from './session.ts';
+import type { CheckedStage } from './validate.ts';
+
+/** A checked stage with its implementation loaded. */
+export interface LoadedStage extends CheckedStage {
+  readonly impl: StageRun<any, any, any>;
+}
+
+/** One stage, planned: its key inputs, key, and the verified entry if there is one. */
+export interface Planned extends LoadedStage {
+  readonly index: number;
+  readonly inputs: KeyInputs;
+  readonly key: string;
+  readonly entry: CacheEntry | undefined;
+  readonly fingerprint: Fingerprint | undefined;
+}
+
+/** Loads every stage's implementation (each module once; heavy libraries stay lazy inside them). */
+export async function loadStages(stages: readonly CheckedStage[]): Promise<LoadedStage[]> {
+  return Promise.all(stages.map(async (stage) => ({ ...stage, impl: await stage.definition.load() })));
+}
+
+/**
+ * Plans stage `index`, given the output hash of the stage before it (undefined when that one has not
+ * produced an output yet: then no entry can match and `entry` is undefined).
+ */
+export async function planStage(
+  session: Session,
+  stages: readonly LoadedStage[],
+  index: number,
+  upstreamHash: string | undefined,
+  ctx: StageContext,
+): Promise<Planned> {
+  const stage = stages[index]!;
+  const { node, definition, impl, config } = stage;
+  const fingerprint = impl.fingerprint ? await impl.fingerprint(config, ctx) : undefined;
+  const previous = index > 0 ? stages[index - 1]!.node : undefined;
+  const inputs: KeyInputs = {
+    kind: definition.kind,
+    version: definition.version,
+    config: canonicalConfig(node.config),
+    upstream: previous ? { stage: previous.id, outputHash: upstreamHash ?? 'pending' } : null,
+    ...(fingerprint ? { files: fingerprint.files } : {}),
+    env: session.env(definition),
+  };
+  const key = stageKey(inputs);
+  const entry = upstreamHash === undefined && index > 0 ? undefined : await session.store.get(key);
+  return { ...stage, index, inputs, key, entry, fingerprint };
+}
+
+/** Why a planned stage is not served from cache, against its last run in this cache. */
+export async function missReasons(session: Session, planned: Planned): Promise<MissReason[]> {
+  const previous = await session.store.readIndex(session.pipeline.name, planned.node.id);
+  return explainMiss(previous?.inputs, planned.inputs);
+}

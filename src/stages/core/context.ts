@@ -1,0 +1,44 @@
+import type { Work, WorkEvent } from '../../base/work.ts';
+import type { RecordStore } from '../../data/decode-files.ts';
+import type { AnyPort, DataOf } from './port.ts';
+
+/** What a stage implementation gets from the runtime while it runs. */
+export interface StageContext extends Work {
+  /** The stage's id in the pipeline (e.g. 'normalize-2'). */
+  readonly stage: string;
+  readonly pipeline: string;
+  readonly seed: number;
+  readonly signal: AbortSignal;
+  /** Relative paths in configs resolve against this (the pipeline file's folder). */
+  readonly baseDir: string;
+  /** Keyed records that outlive a run (per-file decode results). */
+  readonly records: RecordStore;
+  /** Content hash of an input file (sha256), from a stat cache when the file is unchanged. */
+  readonly hash: (absPath: string) => Promise<string>;
+  /** Reports progress, logs, epochs and batches; the runtime adds the stage and the time. */
+  readonly emit: (event: WorkEvent) => void;
+  /** Makes sure a TensorFlow.js backend is ready and returns its name. */
+  readonly backend: () => Promise<string>;
+  /**
+   * The output of the nearest earlier stage whose output port is `port`, loaded on demand: fit and
+   * evaluate read the splits without every model stage storing a copy of them.
+   * @example
+   *   const data = await ctx.ancestor(ports.splits); // SplitSet
+   */
+  readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
+  /** Output hash of the stage before this one (goes into outputs that refer to upstream data). */
+  readonly upstreamHash: string | undefined;
+}
+
+/** The input files of a stage, found before its key is computed. */
+export interface Fingerprint<Data = unknown> {
+  /** Relative path → content hash; part of the key. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */
+  readonly data?: Data;
+}
+
+/** What checks before a run may look at (no cache, no data loaded). */
+export interface CheckContext {
+  readonly baseDir: string;
+}

@@ -1,0 +1,194 @@
+import { MedpipeError, throwIfAborted } from '../base/errors.ts';
+import { assignFolds } from '../data/assign-bins.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import type { BinaryMetrics } from '../metrics/index.ts';
+import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
+import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
+import type { CrossValidateConfig } from './cross-validate-config.ts';
+import { createRng, deriveSeed } from '../base/rng.ts';
+import { foldData, foldsByAttribute, withoutFittedZscores } from './fold-data.ts';
+import type { Built } from './trained.ts';
+import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
+
+/** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
+export const CV_METRIC_KEYS = SUMMARY_METRIC_KEYS;
+export type CvMetricKey = (typeof CV_METRIC_KEYS)[number];
+
+const THRESHOLD = 0.5;
+const SENSITIVITY = 0.8;
+
+export interface FoldResult {
+  /** 1-based. */
+  readonly fold: number;
+  /** Ids of the held-out samples, in pooled order. */
+  readonly heldOut: readonly string[];
+  /** Samples the fold's model was trained on (the other k−1 folds minus the inner validation split). */
+  readonly trainCount: number;
+  /** Samples of the inner validation split early stopping watched (from the other folds). */
+  readonly innerValCount: number;
+  /** Dataset z-score statistics refitted on the fold's inner training part (empty without z-score). */
+  readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
+  /** The `foldBy` value of this fold. */
+  readonly value?: string;
+  /** Held-out samples per class. */
+  readonly counts: readonly number[];
+  /** binaryMetrics of the held-out fold's scores at threshold 0.5. */
+  readonly metrics: BinaryMetrics;
+  readonly bestEpoch: number;
+  readonly epochsRun: number;
+  readonly stoppedEarly: boolean;
+  readonly history: readonly Record<string, number>[];
+}
+
+export interface CrossValidated {
+  readonly k: number;
+  readonly innerValidation: number;
+  readonly foldBy?: string;
+  readonly classes: readonly string[];
+  readonly threshold: number;
+  readonly sensitivityTarget: number;
+  /** How many samples came from each split into the pool (test: never). */
+  readonly pooledFrom: { readonly train: number; readonly val: number };
+  readonly folds: readonly FoldResult[];
+  readonly summary: Readonly<Record<CvMetricKey, MeanStd>>;
+  /** binaryMetrics of every out-of-fold score together; its `auc` is the pooled out-of-fold AUC. */
+  readonly pooled: BinaryMetrics;
+  /** Every pooled sample's out-of-fold score. */
+  readonly predictions: readonly { readonly id: string; readonly file: string; readonly label: number; readonly score: number; readonly fold: number }[];
+  readonly backend: string;
+}
+
+function concat(a: Subset, b: Subset): Subset {
+  const pixels = new Float32Array(a.pixels.length + b.pixels.length);
+  pixels.set(a.pixels, 0);
+  pixels.set(b.pixels, a.pixels.length);
+  return { samples: [...a.samples, ...b.samples], pixels };
+}
+
+const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+
+/**
+ * k-fold cross-validation of the built model on the pooled train + validation splits (test is never
+ * read): seeded stratified, group-aware folds (or the values of `foldBy`); each fold trains a fresh
+ * copy of the same initial weights on the other k−1 folds, early-stopping on an inner validation split
+ * carved from them, with dataset z-score statistics refitted on the inner training part; the held-out
+ * fold is only ever scored (at threshold 0.5).
+ * @example
+ *   const cv = await runCrossValidation(built, splits, { folds: 5 }, { seed: 42, emit }, 'native');
+ */
+export async function runCrossValidation(built: Built, data: SplitSet, config: CrossValidateConfig, job: TrainJob, backend: string): Promise<CrossValidated> {
+  const { binaryMetrics } = await import('../metrics/index.ts');
+  const { predictScores } = await import('./predict.ts');
+  const fitConfig = config.fit ?? {};
+  const stratified = { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true };
+  const innerShare = config.innerValidation ?? 0.2;
+  // The test split is deliberately never read: only train and val are pooled.
+  const pool = concat(data.train, data.val);
+  const byAttribute = config.foldBy === undefined ? undefined : foldsByAttribute(pool.samples, config.foldBy);
+  const folds = byAttribute?.folds ?? assignFolds(pool.samples, config.folds ?? 5, stratified, createRng(deriveSeed(job.seed, 'cv-folds')));
+  const k = folds.length;
+  // Split fitted its z-scores on the whole training split, held-out folds included: undo them, each fold refits its own.
+  const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
+  const empty = folds.findIndex((f) => f.length === 0);
+  if (empty >= 0) {
+    throw new MedpipeError(
+      'NO_SAMPLES',
+      `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`,
+      {
+        fix: 'Use fewer folds, or add data.',
+      },
+    );
+  }
+  const classCounts = data.classes.map((_, c) => pool.samples.filter((s) => s.label === c).length);
+  classCounts.forEach((count, c) => {
+    if (count < k)
+      job.emit({
+        type: 'log',
+        level: 'warn',
+        message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined`,
+      });
+  });
+  const foldOf = new Int32Array(pool.samples.length);
+  folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
+  const oof = new Float32Array(pool.samples.length);
+  const results: FoldResult[] = [];
+  for (let f = 0; f < k; f++) {
+    throwIfAborted(job.signal);
+    const heldIdx = folds[f]!;
+    const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
+    // Early stopping watches an inner validation split of the other folds, never the held-out one.
+    const inner = assignFolds(
+      rest.map((i) => pool.samples[i]!),
+      Math.max(2, Math.round(1 / innerShare)),
+      stratified,
+      createRng(deriveSeed(job.seed, 'cv-inner', f)),
+    );
+    const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
+    const fold = foldData(
+      raw,
+      data.shape,
+      { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx },
+      data.preprocessing,
+    );
+    const held = fold.heldOut;
+    const note = `fold ${f + 1}/${k}`;
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}`,
+    });
+    const heldData = toFitData(held, data.shape);
+    const { model, result } = await trainFresh(built.model, toFitData(fold.train, data.shape), toFitData(fold.val, data.shape), fitConfig, job, {
+      augment: data.augment,
+      note,
+    });
+    let scores: Float32Array;
+    try {
+      scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);
+    } finally {
+      model.dispose();
+    }
+    heldIdx.forEach((i, j) => (oof[i] = scores[j]!));
+    const labels = Array.from(heldData.y);
+    const metrics = binaryMetrics(labels, scores, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
+    results.push({
+      fold: f + 1,
+      heldOut: held.samples.map((s) => s.id),
+      trainCount: fold.train.samples.length,
+      innerValCount: fold.val.samples.length,
+      normalization: fold.normalization,
+      ...(byAttribute ? { value: byAttribute.values[f] } : {}),
+      counts: data.classes.map((_, c) => held.samples.filter((s) => s.label === c).length),
+      metrics,
+      bestEpoch: result.bestEpoch,
+      epochsRun: result.epochsRun,
+      stoppedEarly: result.stoppedEarly,
+      history: result.history,
+    });
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${note}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})`,
+    });
+  }
+  const summary = Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, meanStd(results.map((r) => r.metrics[key]))])) as Record<CvMetricKey, MeanStd>;
+  const pooled = binaryMetrics(
+    pool.samples.map((s) => s.label),
+    oof,
+    { threshold: THRESHOLD, sensitivity: SENSITIVITY },
+  );
+  return {
+    k,
+    innerValidation: innerShare,
+    ...(config.foldBy !== undefined ? { foldBy: config.foldBy } : {}),
+    classes: data.classes,
+    threshold: THRESHOLD,
+    sensitivityTarget: SENSITIVITY,
+    pooledFrom: { train: data.train.samples.length, val: data.val.samples.length },
+    folds: results,
+    summary,
+    pooled,
+    predictions: pool.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: oof[i]!, fold: foldOf[i]! + 1 })),
+    backend,
+  };
+}

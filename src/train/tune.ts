@@ -1,0 +1,141 @@
+import { throwIfAborted } from '../base/errors.ts';
+import type { SplitSet } from '../data/image-set.ts';
+import { binaryLogLoss } from '../metrics/log-loss.ts';
+import type { FitConfig } from './fit-config.ts';
+import { type ModelData, modelToData } from './model-data.ts';
+import type { Built, Trained } from './trained.ts';
+import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
+import { GRID_KEYS, VAL_KEYS, type TuneConfig, type TuneGrid, type TuneMonitor } from './tune-config.ts';
+
+type GridKey = (typeof GRID_KEYS)[number];
+
+/** One grid combination: the values it sets (keys left out keep base's). */
+export type GridParams = { -readonly [K in GridKey]?: NonNullable<TuneGrid[K]>[number] };
+
+export interface TunePoint {
+  /** 1-based position in the grid. */
+  readonly point: number;
+  readonly params: GridParams;
+  /** `val_loss` and `val_<metric>` of the candidate's final weights on the validation split. */
+  readonly val: Readonly<Record<string, number>>;
+  readonly bestEpoch: number;
+  readonly epochsRun: number;
+  readonly stoppedEarly: boolean;
+}
+
+export interface TuneResults {
+  readonly monitor: TuneMonitor;
+  readonly mode: 'min' | 'max';
+  /** 1-based grid point of the winner. */
+  readonly winner: number;
+  readonly points: readonly TunePoint[];
+  /** The winner's validation scores (by sample id), so its model can be checked against them. */
+  readonly valPredictions: readonly { readonly id: string; readonly label: number; readonly score: number }[];
+}
+
+/** What tune passes on: exactly fit's output (the winner) plus the grid results. */
+export interface Tuned extends Trained {
+  readonly tune: TuneResults;
+}
+
+/** Every combination of the grid, in GRID_KEYS order. */
+export function gridPoints(grid: TuneGrid): GridParams[] {
+  let points: GridParams[] = [{}];
+  for (const key of GRID_KEYS) {
+    const values = grid[key] as readonly unknown[] | undefined;
+    if (values === undefined) continue;
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v }) as GridParams));
+  }
+  return points;
+}
+
+/** base with one combination applied; classWeight null removes base's class weights. */
+export function pointConfig(base: FitConfig, params: GridParams): FitConfig {
+  const config: { -readonly [K in keyof FitConfig]: FitConfig[K] } = { ...base };
+  if (params.learningRate !== undefined) config.optimizer = { ...base.optimizer, learningRate: params.learningRate };
+  if (params.batchSize !== undefined) config.batchSize = params.batchSize;
+  if (params.epochs !== undefined) config.epochs = params.epochs;
+  if (params.classWeight === null) delete config.classWeight;
+  else if (params.classWeight !== undefined) config.classWeight = params.classWeight;
+  if (params.loss !== undefined) config.loss = params.loss;
+  return config;
+}
+
+export function describeParams(params: GridParams): string {
+  const parts = Object.entries(params).map(([k, v]) => `${k} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  return parts.length ? parts.join(', ') : 'base settings';
+}
+
+const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a) && (!Number.isFinite(b) || (mode === 'max' ? a > b : a < b));
+
+/**
+ * Grid search: trains one model per combination on the training split (from the same initial
+ * weights, with the same seed), scores each on the validation split (never test) and returns the
+ * winner as fit would, plus every point's results.
+ * @example
+ *   const tuned = await runTune(built, splits, { grid: { learningRate: [1e-3, 3e-4] } }, { seed: 42, emit }, 'native');
+ */
+export async function runTune(built: Built, data: SplitSet, config: TuneConfig, job: TrainJob, backend: string): Promise<Tuned> {
+  const { binaryMetrics } = await import('../metrics/index.ts');
+  const { predictScores } = await import('./predict.ts');
+  const monitor = config.monitor ?? 'val_auc';
+  const mode = monitor === 'val_loss' ? 'min' : 'max';
+  const base = config.base ?? {};
+  const grid = gridPoints(config.grid);
+  // Candidates learn on train and are ranked on val; the test split is never read here.
+  const train = toFitData(data.train, data.shape);
+  const val = toFitData(data.val, data.shape);
+  const points: TunePoint[] = [];
+  let best: { index: number; score: number; model: ModelData; result: Awaited<ReturnType<typeof trainFresh>>['result']; scores: Float32Array } | undefined;
+  for (let i = 0; i < grid.length; i++) {
+    throwIfAborted(job.signal);
+    const params = grid[i]!;
+    const note = `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`;
+    const fitConfig = pointConfig(base, params);
+    const { model, result } = await trainFresh(built.model, train, val, fitConfig, job, { augment: data.augment, note });
+    let scores: Float32Array;
+    let modelData: ModelData | undefined;
+    try {
+      scores = await predictScores(model, val, fitConfig.batchSize ?? 32);
+      const metrics = binaryMetrics(val.y, scores, { threshold: 0.5 });
+      const values: Record<string, number> = { val_loss: binaryLogLoss(val.y, scores) };
+      for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
+      points.push({ point: i + 1, params, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
+      const score = values[monitor]!;
+      job.emit({
+        type: 'log',
+        level: 'info',
+        message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
+      });
+      if (best === undefined || better(score, best.score, mode)) {
+        modelData = await modelToData(model);
+        best = { index: i, score, model: modelData, result, scores };
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  const winner = best!;
+  if (!Number.isFinite(winner.score)) {
+    job.emit({ type: 'log', level: 'warn', message: `${monitor} is undefined for every grid point (one class only in the validation split?); kept the first` });
+  }
+  job.emit({ type: 'log', level: 'info', message: `winner: grid point ${winner.index + 1}/${grid.length} (${describeParams(grid[winner.index]!)})` });
+  return {
+    model: winner.model,
+    history: winner.result.history,
+    bestEpoch: winner.result.bestEpoch,
+    stoppedEarly: winner.result.stoppedEarly,
+    restoredBest: winner.result.restoredBest,
+    epochsRun: winner.result.epochsRun,
+    backend,
+    dataHash: built.dataHash,
+    info: { classes: data.classes, inputShape: data.shape, preprocessing: data.preprocessing, threshold: 0.5, thresholdSource: 'default' },
+    tune: {
+      monitor,
+      mode,
+      winner: winner.index + 1,
+      points,
+      valPredictions: data.val.samples.map((s, j) => ({ id: s.id, label: s.label, score: winner.scores[j]! })),
+    },
+  };
+}

@@ -1,0 +1,398 @@
+// The content-hashed cache through the real runtime: hits, misses with reasons, early cutoff,
+// torn writes, the stat cache (no re-reading unchanged files) and per-file decode records.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Pipeline } from '../../src/pipeline.ts';
+import type { RunEvent } from '../../src/runtime/events.ts';
+import {
+  assertOk,
+  cachedStages,
+  decodedCount,
+  loadMedpipe,
+  loadRuntime,
+  logsOf,
+  makeClassFolders,
+  removeDir,
+  runCollect,
+  startedStages,
+  tempDir,
+  writeGreyPng,
+  type Medpipe,
+  type Runtime,
+} from '../helpers/core.ts';
+
+interface Ctx {
+  dir: string;
+  m: Medpipe;
+  rt: Runtime;
+  files: string[];
+  /** FileHasher.reads of each finished run, in order (captured when the runtime saves the stat cache). */
+  reads: number[];
+}
+
+const Cache = suite<Ctx>('cache: hits, misses and reasons, early cutoff, torn writes, stat cache');
+
+const ALL = ['ingest', 'normalize', 'split', 'build', 'fit'];
+const HOUR_AGO = new Date(Date.now() - 3600_000);
+
+Cache.before(async (ctx) => {
+  ctx.m = await loadMedpipe();
+  ctx.rt = await loadRuntime();
+  // Count the files the runtime's stat cache actually reads, per run: FileHasher.save runs at the end of every run.
+  const { FileHasher } = await import('../../src/runtime/file-hash.ts');
+  const save = FileHasher.prototype.save;
+  FileHasher.prototype.save = function (this: InstanceType<typeof FileHasher>) {
+    ctx.reads.push(this.reads);
+    return save.call(this);
+  };
+});
+
+Cache.before.each(async (ctx) => {
+  ctx.dir = await tempDir('cache');
+  ctx.reads = [];
+  ctx.files = await makeClassFolders(path.join(ctx.dir, 'data'), 12, { size: 16 });
+  // Older than the stat cache's 2 s "racy" window, as real data is, so rows are remembered.
+  for (const file of ctx.files) await utimes(file, HOUR_AGO, HOUR_AGO);
+});
+
+Cache.after.each(async (ctx) => {
+  await removeDir(ctx.dir);
+});
+
+const opts = (ctx: Ctx, cache = 'cache') => ({ cacheDir: path.join(ctx.dir, cache), outDir: path.join(ctx.dir, 'out'), baseDir: ctx.dir });
+
+interface Variant {
+  normalize?: Parameters<Medpipe['normalize']>[0];
+  split?: Parameters<Medpipe['split']>[0];
+  epochs?: number;
+  concurrency?: number;
+  seed?: number;
+  build?: Pipeline<unknown>['stages'][number];
+}
+
+function makePipeline(m: Medpipe, v: Variant = {}) {
+  return m
+    .pipeline('cache-test', { seed: v.seed ?? 5 })
+    .stage(m.ingest.folder({ root: 'data', size: [16, 16], channels: 1, ...(v.concurrency ? { concurrency: v.concurrency } : {}) }))
+    .stage(m.normalize(v.normalize ?? { method: 'zscore' }))
+    .stage(m.split(v.split ?? {}))
+    .stage((v.build as never) ?? m.build.tutorialCnn({ filters: [4, 4] }))
+    .stage(m.fit({ epochs: v.epochs ?? 1, batchSize: 8, earlyStopping: false }));
+}
+
+async function run(ctx: Ctx, v: Variant = {}, cache = 'cache') {
+  const collected = await runCollect(makePipeline(ctx.m, v), opts(ctx, cache));
+  assertOk(collected);
+  return collected;
+}
+
+const startOf = (events: readonly RunEvent[], stage: string) =>
+  events.find((e): e is Extract<RunEvent, { type: 'stage-start' }> => e.type === 'stage-start' && e.stage === stage);
+const doneOf = (events: readonly RunEvent[], stage: string) =>
+  events.find((e): e is Extract<RunEvent, { type: 'stage-done' }> => e.type === 'stage-done' && e.stage === stage);
+
+/** The cache entry file of a stage's current key (from the per-pipeline index). */
+async function entryFile(
+  ctx: Ctx,
+  stage: string,
+  cache = 'cache',
+): Promise<{ file: string; entry: { outputHash: string; blobs: Record<string, { hash: string; size: number }> } }> {
+  const index = JSON.parse(await readFile(path.join(ctx.dir, cache, 'index', 'cache-test', `${stage}.json`), 'utf8')) as { key: string };
+  const file = path.join(ctx.dir, cache, 'entries', `${index.key}.json`);
+  return { file, entry: (JSON.parse(await readFile(file, 'utf8')) as { entry: never }).entry };
+}
+
+const objectFile = (ctx: Ctx, hash: string) => path.join(ctx.dir, 'cache', 'objects', hash.slice(0, 2), hash);
+
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
+  return n;
+}
+
+Cache('second run: every stage served from cache, no file read, nothing decoded', async (ctx) => {
+  const first = await run(ctx);
+  assert.equal(startedStages(first.events), ALL);
+  assert.is(decodedCount(first.events), 24);
+  assert.is(ctx.reads[0], 24, 'first run reads each file once');
+  assert.is(countFiles(path.join(ctx.dir, 'cache', 'decoded')), 24, 'one decode record per file');
+
+  const second = await run(ctx);
+  assert.equal(cachedStages(second.events), ALL);
+  assert.equal(startedStages(second.events), []);
+  assert.is(second.done.cacheHits, ALL.length);
+  assert.is(decodedCount(second.events), undefined, 'ingest did not run');
+  assert.is(ctx.reads[1], 0, 'the stat cache answers for every unchanged file');
+  const report = JSON.parse(await readFile(path.join(ctx.dir, 'out', 'run.json'), 'utf8')) as { stages: { cached: boolean }[] };
+  assert.ok(
+    report.stages.every((s) => s.cached),
+    'run.json says every stage came from cache',
+  );
+
+  // Same keys both times, and status agrees.
+  const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m), opts(ctx));
+  assert.equal(
+    statuses.map((s) => s.state),
+    ALL.map(() => 'cached'),
+  );
+});
+
+Cache('one config field changed (fit epochs): only fit reruns, and status names the field', async (ctx) => {
+  await run(ctx, { epochs: 1 });
+  const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, { epochs: 2 }), opts(ctx));
+  assert.equal(
+    statuses.map((s) => [s.stage, s.state]),
+    [
+      ['ingest', 'cached'],
+      ['normalize', 'cached'],
+      ['split', 'cached'],
+      ['build', 'cached'],
+      ['fit', 'stale'],
+    ],
+  );
+  assert.equal(statuses[4]!.reasons, [{ kind: 'config', fields: ['epochs'] }]);
+  const { describeMissReason } = await import('../../src/view/format.ts');
+  assert.is(describeMissReason(statuses[4]!.reasons[0]!), 'config changed: epochs');
+
+  const second = await run(ctx, { epochs: 2 });
+  assert.equal(cachedStages(second.events), ['ingest', 'normalize', 'split', 'build']);
+  assert.equal(startedStages(second.events), ['fit']);
+  assert.equal(startOf(second.events, 'fit')!.reasons, [{ kind: 'config', fields: ['epochs'] }]);
+  assert.is(second.events.filter((e) => e.type === 'epoch').length, 2);
+});
+
+Cache('split fractions changed: split and everything after it rerun; status names the field and the upstream', async (ctx) => {
+  await run(ctx);
+  const changed = { split: { fractions: { train: 0.5, val: 0.25, test: 0.25 } } };
+  const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, changed), opts(ctx));
+  assert.equal(
+    statuses.map((s) => s.state),
+    ['cached', 'cached', 'stale', 'after-upstream', 'after-upstream'],
+  );
+  assert.equal(statuses[2]!.reasons, [{ kind: 'config', fields: ['fractions'] }]);
+  assert.equal(statuses[3]!.reasons, [{ kind: 'upstream', stage: 'split' }]);
+
+  const second = await run(ctx, changed);
+  assert.equal(cachedStages(second.events), ['ingest', 'normalize']);
+  assert.equal(startedStages(second.events), ['split', 'build', 'fit']);
+  assert.equal(startOf(second.events, 'build')!.reasons, [{ kind: 'upstream', stage: 'split' }]);
+  // Nested fields are named by path once both sides have the object.
+  const third = await ctx.rt.pipelineStatus(makePipeline(ctx.m, { split: { fractions: { train: 0.5, val: 0.3, test: 0.2 } } }), opts(ctx));
+  assert.equal(third[2]!.reasons, [{ kind: 'config', fields: ['fractions.test', 'fractions.val'] }]);
+});
+
+Cache('seed changed: seeded stages rerun, ingest and normalize stay cached', async (ctx) => {
+  await run(ctx, { seed: 5 });
+  const second = await run(ctx, { seed: 6 });
+  assert.equal(cachedStages(second.events), ['ingest', 'normalize']);
+  assert.equal(startOf(second.events, 'split')!.reasons, [{ kind: 'env', parts: ['seed 5 → 6'] }]);
+});
+
+Cache('early cutoff: a rerun stage whose output is byte-identical keeps downstream cached', async (ctx) => {
+  await run(ctx, { normalize: { method: 'zscore' } });
+  // scope: 'dataset' is the default: a different config (a different key), the same output.
+  const a = await run(ctx, { normalize: { method: 'zscore', scope: 'dataset' } });
+  assert.equal(startedStages(a.events), ['normalize']);
+  assert.equal(startOf(a.events, 'normalize')!.reasons, [{ kind: 'config', fields: ['scope'] }]);
+  assert.is(doneOf(a.events, 'normalize')!.unchangedOutput, true);
+  assert.equal(cachedStages(a.events), ['ingest', 'split', 'build', 'fit']);
+
+  // The same for split (stratify: true is the default) in front of the model stages.
+  const b = await run(ctx, { normalize: { method: 'zscore', scope: 'dataset' }, split: { stratify: true } });
+  assert.equal(startedStages(b.events), ['split']);
+  assert.is(doneOf(b.events, 'split')!.unchangedOutput, true);
+  assert.equal(cachedStages(b.events), ['ingest', 'normalize', 'build', 'fit']);
+
+  // An ingest rerun (concurrency changes the key, not the result): served by the per-file records,
+  // zero decodes, identical output, everything downstream cached.
+  const c = await run(ctx, { normalize: { method: 'zscore', scope: 'dataset' }, split: { stratify: true }, concurrency: 2 });
+  assert.equal(startedStages(c.events), ['ingest']);
+  assert.is(decodedCount(c.events), 0);
+  assert.is(doneOf(c.events, 'ingest')!.unchangedOutput, true);
+  assert.equal(cachedStages(c.events), ['normalize', 'split', 'build', 'fit']);
+
+  // A real change is not cut off: minmax produces other pixels.
+  const d = await run(ctx, { normalize: { method: 'minmax' }, split: { stratify: true }, concurrency: 2 });
+  assert.equal(startedStages(d.events), ['normalize', 'split', 'build', 'fit']);
+  assert.is(doneOf(d.events, 'normalize')!.unchangedOutput, false);
+});
+
+Cache("stat cache: touching one file's bytes reads and decodes exactly that file; mtime alone decodes nothing", async (ctx) => {
+  await run(ctx);
+  const target = ctx.files[3]!;
+  const rel = path.relative(path.join(ctx.dir, 'data'), target);
+
+  // Same bytes, new mtime: hashed again (1 read), the key does not change, ingest stays cached.
+  const later = new Date(Date.now() - 1800_000);
+  await utimes(target, later, later);
+  const touched = await run(ctx);
+  assert.is(ctx.reads[1], 1);
+  assert.equal(cachedStages(touched.events), ALL);
+
+  // New bytes: status names the file, the run decodes only it.
+  await writeGreyPng(target, 90, 4242, 16);
+  const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m), opts(ctx));
+  assert.is(statuses[0]!.state, 'stale');
+  assert.equal(statuses[0]!.reasons, [{ kind: 'files', added: 0, removed: 0, changed: 1, examples: [rel] }]);
+  const changed = await run(ctx);
+  assert.equal(startedStages(changed.events)[0], 'ingest');
+  assert.is(decodedCount(changed.events), 1, 'exactly one decode');
+  assert.is(ctx.reads.at(-1), 1, 'exactly one file read');
+  assert.is(countFiles(path.join(ctx.dir, 'cache', 'decoded')), 25);
+});
+
+Cache('adding one image decodes one; removing one decodes none', async (ctx) => {
+  await run(ctx);
+  await writeGreyPng(path.join(ctx.dir, 'data', 'b', 'b_new.png'), 190, 777, 16);
+  const added = await run(ctx);
+  assert.equal(startOf(added.events, 'ingest')!.reasons, [{ kind: 'files', added: 1, removed: 0, changed: 0, examples: ['b/b_new.png'] }]);
+  assert.is(decodedCount(added.events), 1);
+  assert.is(ctx.reads.at(-1), 1);
+  assert.match(doneOf(added.events, 'ingest')!.summary ?? '', /^25 images/);
+
+  await rm(path.join(ctx.dir, 'data', 'a', 'a_000.png'));
+  const removed = await run(ctx);
+  assert.equal(startOf(removed.events, 'ingest')!.reasons, [{ kind: 'files', added: 0, removed: 1, changed: 0, examples: ['a/a_000.png'] }]);
+  assert.is(decodedCount(removed.events), 0);
+  assert.match(doneOf(removed.events, 'ingest')!.summary ?? '', /^24 images/);
+});
+
+Cache('torn writes: a truncated or tampered entry is a miss, recomputed, no crash', async (ctx) => {
+  await run(ctx);
+  const split = await entryFile(ctx, 'split');
+  const text = await readFile(split.file, 'utf8');
+  await truncate(split.file, Math.floor(text.length / 2));
+  const a = await run(ctx);
+  assert.equal(startedStages(a.events), ['split']);
+  assert.equal(startOf(a.events, 'split')!.reasons, [{ kind: 'corrupt', detail: 'the entry was missing or failed verification' }]);
+  assert.is(doneOf(a.events, 'split')!.unchangedOutput, true, 'recomputed to the same output: the model stages stay cached');
+
+  // Valid JSON whose checksum no longer matches (a field edited by hand).
+  const fit = await entryFile(ctx, 'fit');
+  await writeFile(fit.file, (await readFile(fit.file, 'utf8')).replace('"summary":"', '"summary":"edited '));
+  const b = await run(ctx);
+  assert.equal(startedStages(b.events), ['fit']);
+
+  // Leftover temp files of a write that was killed mid-way are ignored.
+  await writeFile(path.join(ctx.dir, 'cache', 'entries', '.tmp-99999-abcdef'), '{"checksum":');
+  await writeFile(path.join(ctx.dir, 'cache', 'entries', `${'0'.repeat(64)}.json`), '');
+  const c = await run(ctx);
+  assert.equal(cachedStages(c.events), ALL);
+});
+
+Cache('torn objects: a truncated object is a miss; a same-size damaged object is caught on load and recomputed', async (ctx) => {
+  // minmax: normalize's pixels differ from ingest's (with a deferred z-score they would be the
+  // same content-addressed object, and damaging it would hit both entries).
+  const minmax = { normalize: { method: 'minmax' } } as const;
+  await run(ctx, minmax);
+  const fresh = await entryFile(ctx, 'normalize');
+
+  // Truncated pixels of normalize: the entry fails its size check, normalize reruns (same output).
+  await truncate(objectFile(ctx, fresh.entry.blobs.pixels!.hash), 10);
+  const a = await run(ctx, minmax);
+  assert.equal(startedStages(a.events), ['normalize']);
+  assert.is(doneOf(a.events, 'normalize')!.unchangedOutput, true);
+  // The damaged object was replaced: the next run is all cached (it used to rerun normalize forever).
+  assert.equal(startedStages((await run(ctx, minmax)).events), []);
+
+  // Same size, flipped bytes: the entry looks fine until a later stage loads it; the runtime
+  // notices, recomputes normalize and carries on with correct data.
+  const object = objectFile(ctx, fresh.entry.blobs.pixels!.hash);
+  const bytes = await readFile(object);
+  bytes[100] = bytes[100]! ^ 0xff;
+  await writeFile(object, bytes);
+  const changed = { ...minmax, split: { fractions: { train: 0.5, val: 0.25, test: 0.25 } } };
+  const b = await run(ctx, changed);
+  assert.ok(
+    logsOf(b.events, 'normalize').some((m) => /failed verification; recomputing/.test(m)),
+    'the damaged entry is reported',
+  );
+  assert.equal(cachedStages(b.events).slice(0, 2), ['ingest', 'normalize']);
+  // The split made from the recomputed data equals a split made in a clean cache.
+  await run(ctx, changed, 'clean-cache');
+  const [damaged, clean] = [await entryFile(ctx, 'split'), await entryFile(ctx, 'split', 'clean-cache')];
+  assert.is(damaged.entry.outputHash, clean.entry.outputHash);
+  // The damaged object was replaced by a good one.
+  assert.is(
+    createHash('sha256')
+      .update(await readFile(object))
+      .digest('hex'),
+    fresh.entry.blobs.pixels!.hash,
+  );
+});
+
+Cache('damaged per-file decode records and a damaged stat cache are re-derived, not trusted', async (ctx) => {
+  await run(ctx);
+  // Damage one decode record (bit flip) and truncate another to a stub.
+  const decodedDir = path.join(ctx.dir, 'cache', 'decoded');
+  const records: string[] = [];
+  for (const prefix of await readdir(decodedDir))
+    for (const name of await readdir(path.join(decodedDir, prefix))) records.push(path.join(decodedDir, prefix, name));
+  const flipped = await readFile(records[0]!);
+  flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0x01;
+  await writeFile(records[0]!, flipped);
+  await truncate(records[1]!, 8);
+  // The stat cache becomes garbage: every file is hashed again, nothing else changes.
+  await writeFile(path.join(ctx.dir, 'cache', 'files.json'), '{"not": "rows"');
+  const a = await run(ctx, { concurrency: 2 }); // concurrency: a new ingest key, so ingest reads its records
+  assert.is(ctx.reads.at(-1), 24, 'stat cache rebuilt from scratch');
+  assert.is(decodedCount(a.events), 2, 'only the two damaged records are decoded again');
+  assert.is(doneOf(a.events, 'ingest')!.unchangedOutput, true);
+  const b = await run(ctx, { concurrency: 2 });
+  assert.is(ctx.reads.at(-1), 0, 'and the stat cache is whole again');
+  assert.equal(cachedStages(b.events), ALL);
+});
+
+Cache('a failed run keeps its finished stages; the next run resumes at the first unfinished one', async (ctx) => {
+  const failing = ctx.m.build.custom(() => {
+    throw new Error('boom in custom build');
+  });
+  const failed = await runCollect(makePipeline(ctx.m, { build: failing as never }), opts(ctx));
+  assert.is(failed.done.ok, false);
+  const stageFailed = failed.events.find((e) => e.type === 'stage-failed') as Extract<RunEvent, { type: 'stage-failed' }>;
+  assert.is(stageFailed.stage, 'build');
+  assert.match(stageFailed.error.message, /boom in custom build/);
+  const resumed = await run(ctx);
+  assert.equal(cachedStages(resumed.events), ['ingest', 'normalize', 'split']);
+  assert.equal(startedStages(resumed.events), ['build', 'fit']);
+});
+
+Cache('cancelling (AbortSignal) mid-fit ends the run as CANCELLED and keeps the finished stages', async (ctx) => {
+  const controller = new AbortController();
+  const events: RunEvent[] = [];
+  const done = await ctx.rt.runToCompletion(makePipeline(ctx.m, { epochs: 50 }), { ...opts(ctx), signal: controller.signal }, (e) => {
+    events.push(e);
+    if (e.type === 'epoch') controller.abort();
+  });
+  assert.is(done.ok, false);
+  assert.is(done.error?.code, 'CANCELLED');
+  assert.ok(events.filter((e) => e.type === 'epoch').length < 50);
+  assert.not.ok(events.some((e) => e.type === 'stage-done' && e.stage === 'fit'));
+  const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, { epochs: 50 }), opts(ctx));
+  assert.equal(
+    statuses.map((s) => s.state),
+    ['cached', 'cached', 'cached', 'cached', 'stale'],
+  );
+  // No half-written entries or temp files were left behind.
+  const leftovers = (await readdir(path.join(ctx.dir, 'cache', 'entries'))).filter((n) => !n.endsWith('.json'));
+  assert.equal(leftovers, []);
+  // The stat cache is saved by a cancelled run too.
+  assert.ok((await stat(path.join(ctx.dir, 'cache', 'files.json'))).size > 0);
+});
+
+Cache('an entry whose meta holds NaN or Infinity (undefined metrics) is served, not rejected as damaged', async (ctx) => {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  const store = new CacheStore(path.join(ctx.dir, 'nan-cache'));
+  await store.ensure();
+  const base = { key: 'k'.repeat(64), stage: 's', kind: 'evaluate', pipeline: 'p', inputs: {} as never, summary: 'x', ms: 1 };
+  await store.put(base, { meta: { auc: Number.NaN, slope: Number.POSITIVE_INFINITY, ok: 1 }, blobs: {} });
+  const entry = await store.get(base.key);
+  assert.ok(entry, 'the entry verifies');
+  assert.equal(entry!.meta, { auc: null, slope: null, ok: 1 }, 'as JSON stores them');
+});
+
+Cache.run();

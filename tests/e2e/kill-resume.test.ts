@@ -1,0 +1,137 @@
+// kill -9: the CLI is SIGKILLed during ingest, then again during fit; the next run exits 0,
+// reuses every finished piece of work (per-file decodes, finished stages), and produces exactly the
+// metrics of an uninterrupted run with the same seed.
+import { suite } from 'uvu';
+import { requires, sklearn } from '../helpers/requires.ts';
+import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ENTRY_URL, ROOT, makeClassFolders, medpipeCli, removeDir, tempDir, type CliResult } from '../helpers/core.ts';
+
+interface Ctx {
+  dir: string;
+}
+
+const Kill = suite<Ctx>('kill -9 during ingest and during fit, then run: work reused, same result');
+const IMAGES_PER_CLASS = 120;
+
+Kill.before(async (ctx) => {
+  ctx.dir = await tempDir('kill');
+  await makeClassFolders(path.join(ctx.dir, 'data'), IMAGES_PER_CLASS, { classes: ['normal', 'pneumonia'], size: 24 });
+  await writeFile(path.join(ctx.dir, 'package.json'), '{ "type": "module" }\n');
+  // concurrency 1 keeps ingest slow enough to be caught in the middle.
+  await writeFile(
+    path.join(ctx.dir, 'pipeline.ts'),
+    `import { pipeline, ingest, normalize, augment, split, build, fit, evaluate } from '${ENTRY_URL}';
+export default pipeline('kill', { seed: 3 })
+  .stage(ingest.folder({ root: 'data', size: [24, 24], channels: 1, concurrency: 1 }))
+  .stage(normalize({ method: 'zscore' }))
+  .stage(augment({ rotation: 5 }))
+  .stage(split())
+  .stage(build.tutorialCnn({ filters: [4, 4] }))
+  .stage(fit({ epochs: 6, batchSize: 16, earlyStopping: false }))
+  .stage(evaluate({ png: false }));
+`,
+  );
+});
+Kill.after(async (ctx) => {
+  await removeDir(ctx.dir);
+});
+
+/** Decode records written so far (complete ones; a write cut short stays a .tmp-* file). */
+function decodeRecords(cache: string): number {
+  const root = path.join(cache, 'decoded');
+  if (!existsSync(root)) return 0;
+  let n = 0;
+  for (const prefix of readdirSync(root)) n += readdirSync(path.join(root, prefix)).filter((f) => !f.startsWith('.tmp-')).length;
+  return n;
+}
+
+interface Killed {
+  readonly stdout: string;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Starts `medpipe run`, SIGKILLs it as soon as `when` says so (checked on every poll and stdout chunk). */
+function runAndKill(ctx: Ctx, args: string[], when: (stdout: string) => boolean): Promise<Killed> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', ...args], {
+      cwd: ctx.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let killed = false;
+    const check = () => {
+      if (!killed && when(stdout)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setInterval(check, 5);
+    const giveUp = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      check();
+    });
+    child.stderr!.on('data', (d) => (stdout += d));
+    child.on('error', reject);
+    child.on('close', (_code, signal) => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      resolve({ stdout, signal });
+    });
+  });
+}
+
+const show = (r: CliResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+const total = 2 * IMAGES_PER_CLASS;
+
+Kill('SIGKILL mid-ingest, then mid-fit; the third run finishes from where they stopped and matches an uninterrupted run', async (ctx) => {
+  const cache = path.join(ctx.dir, 'cache');
+  const args = ['--cache', cache, '--out', path.join(ctx.dir, 'out')];
+
+  // 1. Killed during ingest, once some files are decoded.
+  const first = await runAndKill(ctx, args, () => decodeRecords(cache) >= 20);
+  assert.is(first.signal, 'SIGKILL', first.stdout);
+  const kept = decodeRecords(cache);
+  assert.ok(kept >= 20 && kept < total, `killed mid-ingest: ${kept} of ${total} decoded`);
+  assert.not.ok(existsSync(path.join(cache, 'index', 'kill', 'ingest.json')), 'ingest had not finished');
+
+  // 2. Decodes only what is left, then killed during fit (after its first epoch line).
+  const second = await runAndKill(ctx, args, (out) => /\[fit\] epoch 1\/6/.test(out));
+  assert.is(second.signal, 'SIGKILL', second.stdout);
+  const decoded = /\[ingest\] \d+ files: (\d+) decoded, (\d+) from the per-file cache/.exec(second.stdout);
+  assert.ok(decoded, second.stdout);
+  assert.is(Number(decoded![1]), total - kept, 'every complete decode record was reused, none trusted wrongly');
+  assert.is(Number(decoded![2]), kept);
+  assert.not.match(second.stdout, /\[fit\] done/);
+
+  // 3. Runs to the end: exit 0, the stages before fit come from cache, fit and evaluate run.
+  const third = await medpipeCli(['run', 'pipeline.ts', ...args], { cwd: ctx.dir });
+  assert.is(third.code, 0, show(third));
+  for (const stage of ['ingest', 'normalize', 'augment', 'split', 'build']) assert.match(third.stdout, new RegExp(`\\[${stage}\\] cached`), third.stdout);
+  assert.match(third.stdout, /\[fit\] running/);
+  assert.match(third.stdout, /\[evaluate\] done/);
+  assert.not.match(third.stdout, /\] failed:|warning:/i, third.stdout);
+
+  // 4. An uninterrupted run, same seed, fresh cache: the same metrics and predictions.
+  const cleanOut = path.join(ctx.dir, 'out-clean');
+  const reference = await medpipeCli(['run', 'pipeline.ts', '--cache', path.join(ctx.dir, 'cache-clean'), '--out', cleanOut], { cwd: ctx.dir });
+  assert.is(reference.code, 0, show(reference));
+  const read = (dir: string, file: string) => readFile(path.join(dir, file), 'utf8');
+  assert.equal(JSON.parse(await read(path.join(ctx.dir, 'out'), 'metrics.json')), JSON.parse(await read(cleanOut, 'metrics.json')));
+  assert.is(await read(path.join(ctx.dir, 'out'), 'predictions.csv'), await read(cleanOut, 'predictions.csv'));
+  assert.is(await read(path.join(ctx.dir, 'out'), 'history.json'), await read(cleanOut, 'history.json'));
+});
+
+requires(Kill, sklearn())(
+  'killed and uninterrupted runs: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions',
+  async ({ dir }) => {
+    for (const out of ['out', 'out-clean']) assertEvaluationMatchesSklearn(path.join(dir, out));
+  },
+);
+
+Kill.run();

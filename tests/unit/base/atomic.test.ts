@@ -1,0 +1,45 @@
+// writeFileAtomic: the new content or the old one, never a torn file, and no temp file left behind.
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileAtomic } from '../../../src/base/atomic.ts';
+
+const Atomic = suite<{ dir: string }>('atomic writes');
+Atomic.before.each(async (ctx) => {
+  ctx.dir = await mkdtemp(path.join(tmpdir(), 'medpipe-atomic-'));
+});
+Atomic.after.each(async (ctx) => rm(ctx.dir, { recursive: true, force: true }));
+
+Atomic('writes text and bytes, creating folders, and leaves only the file', async ({ dir }) => {
+  const file = path.join(dir, 'a', 'b', 'x.json');
+  await writeFileAtomic(file, '{"v":1}');
+  assert.is(await readFile(file, 'utf8'), '{"v":1}');
+  await writeFileAtomic(file, new Uint8Array([1, 2, 3]));
+  assert.equal([...(await readFile(file))], [1, 2, 3]);
+  assert.equal(await readdir(path.dirname(file)), ['x.json']);
+});
+
+Atomic('replaces an existing file whole', async ({ dir }) => {
+  const file = path.join(dir, 'x.txt');
+  await writeFile(file, 'old content that is longer than the new one');
+  await writeFileAtomic(file, 'new');
+  assert.is(await readFile(file, 'utf8'), 'new');
+});
+
+Atomic('a rename that fails keeps the old content and removes its temp file', async ({ dir }) => {
+  // The target is a non-empty folder: the rename over it fails.
+  const target = path.join(dir, 'busy');
+  await mkdir(target);
+  await writeFile(path.join(target, 'inside'), 'kept');
+  const failed = await writeFileAtomic(target, 'x').then(
+    () => false,
+    () => true,
+  );
+  assert.ok(failed, 'the write over a folder fails');
+  assert.equal(await readdir(dir), ['busy']);
+  assert.is(await readFile(path.join(target, 'inside'), 'utf8'), 'kept');
+});
+
+Atomic.run();
