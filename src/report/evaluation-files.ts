@@ -24,7 +24,14 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
     'metrics.json',
     JSON.stringify(
       metricsWithIntervals(
-        { split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS },
+        {
+          split: 'test',
+          positiveClass: e.classes[1] ?? '1',
+          thresholdSource: e.thresholdSource,
+          thresholdRule: e.thresholdRule,
+          ...e.metrics,
+          definitions: DEFINITIONS,
+        },
         e.clinical,
       ),
       null,

@@ -3,6 +3,7 @@ import type { Work } from '../base/work.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { explainSplit, type GradCamSet } from '../explain/grad-cam-set.ts';
 import type { ClinicalEvaluation } from '../metrics/clinical-evaluation.ts';
+import type { ThresholdRule } from '../metrics/operating-point.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { modelFromData, type ModelData } from '../train/model-data.ts';
 import type { ModelInfo, Trained } from '../train/trained.ts';
@@ -28,6 +29,8 @@ export interface Evaluated {
   readonly metrics: BinaryMetrics;
   readonly validation: BinaryMetrics;
   readonly thresholdSource: string;
+  /** The rule the threshold came from ('youden', { sensitivity }, { specificity }, or the number itself). */
+  readonly thresholdRule: ThresholdRule;
   readonly predictions: readonly Prediction[];
   /** The validation split's scores (the threshold may have been chosen on them). */
   readonly validationPredictions: readonly Prediction[];
@@ -97,7 +100,7 @@ export async function evaluateModel(
   const { thresholdForEvaluation } = await import('../metrics/operating-point.ts');
   const chosen = thresholdForEvaluation(labels(val), values(val), config.threshold);
   if (chosen.warning) work.emit({ type: 'log', level: 'warn', message: chosen.warning });
-  const { threshold, source: thresholdSource } = chosen;
+  const { threshold, source: thresholdSource, rule: thresholdRule } = chosen;
   if (test.length === 0) {
     throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
       fix: 'Give split a test fraction > 0, or provide a test folder.',
@@ -142,6 +145,7 @@ export async function evaluateModel(
     clinical,
     context,
     thresholdSource,
+    thresholdRule,
     predictions: test,
     validationPredictions: val,
     curves,
