@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { adam } from '../../src/backend/fused-adam.ts';
 import { initBackend } from '../../src/backend/select.ts';
+import { kernelProfile } from '../kernel-profile.ts';
 import { modelFlops, tutorialModel } from '../tutorial-model.ts';
 
 async function main(): Promise<void> {
@@ -64,16 +65,7 @@ async function main(): Promise<void> {
 
   let profile: { name: string; ms: number; calls: number }[] | undefined;
   if (profileArg === 'profile') {
-    tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
-    const p = await tf.profile(() => { step(batches[0][0], batches[0][1]).dispose(); });
-    const byName = new Map<string, { name: string; ms: number; calls: number }>();
-    for (const k of p.kernels) {
-      const e = byName.get(k.name) ?? { name: k.name, ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      byName.set(k.name, e);
-    }
-    profile = [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 15);
+    profile = (await kernelProfile(() => step(batches[0][0], batches[0][1]).dispose())).slice(0, 15);
   }
   const flops = modelFlops(model);
   const backend = tf.backend() as { fallbacks?: Map<string, number> };

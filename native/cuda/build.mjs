@@ -7,30 +7,18 @@
 // include/ and lib/); MEDPIPE_CUDA_ARCH (e.g. 90; default: the GPU's own, else 80, 86, 89 and 90 plus PTX);
 // MEDPIPE_NODE_INCLUDE (a folder holding node_api.h, when Node's headers are not beside the node binary).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStatus } from '../build-status.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
 const output = join(buildDir, 'medpipe_cuda.node');
 const FIX = 'install the CUDA toolkit (nvcc, cuBLAS) and cuDNN 9, then `node native/cuda/build.mjs`';
 
-function record(status) {
-  try {
-    mkdirSync(buildDir, { recursive: true });
-    writeFileSync(join(buildDir, 'status.json'), `${JSON.stringify({ ...status, at: new Date().toISOString() })}\n`);
-  } catch {
-    // A read-only install tree: the runtime then gives the generic reason.
-  }
-}
-
-function fail(reason, log) {
-  record({ ok: false, reason, log });
-  console.log(`medpipe: CUDA backend not built (${reason}); GPU training needs it. To get it: ${FIX}`);
-  process.exit(0);
-}
+const { record, fail } = buildStatus(buildDir, (reason) => `medpipe: CUDA backend not built (${reason}); GPU training needs it. To get it: ${FIX}`);
 
 const cudaHome = process.env.CUDA_HOME || '/usr/local/cuda';
 

@@ -24,21 +24,10 @@ import { chooseThreshold } from './operating-point.ts';
 import { applyRecalibration, fitRecalibration, type Recalibration, type RecalibrationMethod } from './recalibration.ts';
 import { rocAuc } from './roc-curve.ts';
 import { subgroupMetrics, type SubgroupResult, type SubgroupSample } from './subgroups.ts';
+import { SUMMARY_METRIC_KEYS } from './summary-keys.ts';
 
 /** The metrics of metrics.json that get an interval (the counts tp/fp/tn/fn are counts, not estimates). */
-export const CI_METRICS = [
-  'auc',
-  'averagePrecision',
-  'accuracy',
-  'balancedAccuracy',
-  'precision',
-  'recall',
-  'specificity',
-  'npv',
-  'f1',
-  'kappa',
-  'specificityAtSensitivity',
-] as const;
+export const CI_METRICS = SUMMARY_METRIC_KEYS;
 export const CALIBRATION_METRICS = ['brier', 'ece', 'calibrationIntercept', 'calibrationSlope'] as const;
 export type CiMetric = (typeof CI_METRICS)[number] | (typeof CALIBRATION_METRICS)[number];
 

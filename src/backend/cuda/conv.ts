@@ -47,16 +47,20 @@ function padded(args: CudaArgs, x: TensorInfo, c: ConvInfo): TensorInfo {
   return out.info;
 }
 
-export function conv2d(args: CudaArgs, x: TensorInfo, filter: TensorInfo, c: ConvInfo): TensorInfo {
-  const { backend } = args;
-  const out = backend.output([...c.outShape], 'float32');
+/** Runs `op` on x as cuDNN takes it: x itself when the pads are symmetric, else a zero-padded copy with no pads. */
+function withCudnnPads(args: CudaArgs, x: TensorInfo, c: ConvInfo, op: (xPtr: number, geometry: number[]) => void): void {
   if (symmetric(c)) {
-    backend.device.conv2d(backend.ptr(x), backend.ptr(filter), out.ptr, geom(c, c.inHeight, c.inWidth, c.padInfo.top, c.padInfo.left));
-  } else {
-    const xp = padded(args, x, c);
-    backend.device.conv2d(backend.ptr(xp), backend.ptr(filter), out.ptr, geom(c, xp.shape[1], xp.shape[2], 0, 0));
-    backend.disposeIntermediateTensorInfo(xp);
+    op(args.backend.ptr(x), geom(c, c.inHeight, c.inWidth, c.padInfo.top, c.padInfo.left));
+    return;
   }
+  const xp = padded(args, x, c);
+  op(args.backend.ptr(xp), geom(c, xp.shape[1], xp.shape[2], 0, 0));
+  args.backend.disposeIntermediateTensorInfo(xp);
+}
+
+export function conv2d(args: CudaArgs, x: TensorInfo, filter: TensorInfo, c: ConvInfo): TensorInfo {
+  const out = args.backend.output([...c.outShape], 'float32');
+  withCudnnPads(args, x, c, (xPtr, g) => args.backend.device.conv2d(xPtr, args.backend.ptr(filter), out.ptr, g));
   return out.info;
 }
 
@@ -146,15 +150,8 @@ export const convKernels: CudaKernelGroup = (cpu) => [
     if (!covered(x, dy, a.dataFormat)) return undefined;
     const c = backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
     if (!consistent(c)) return undefined;
-    const { backend } = args;
-    const out = backend.output([...c.filterShape], 'float32');
-    if (symmetric(c)) {
-      backend.device.conv2dBackpropFilter(backend.ptr(x), backend.ptr(dy), out.ptr, geom(c, c.inHeight, c.inWidth, c.padInfo.top, c.padInfo.left));
-    } else {
-      const xp = padded(args, x, c);
-      backend.device.conv2dBackpropFilter(backend.ptr(xp), backend.ptr(dy), out.ptr, geom(c, xp.shape[1], xp.shape[2], 0, 0));
-      backend.disposeIntermediateTensorInfo(xp);
-    }
+    const out = args.backend.output([...c.filterShape], 'float32');
+    withCudnnPads(args, x, c, (xPtr, g) => args.backend.device.conv2dBackpropFilter(xPtr, args.backend.ptr(dy), out.ptr, g));
     return out.info;
   }),
 ];

@@ -73,28 +73,25 @@ function binaryKernels(cpu: Parameters<CudaKernelGroup>[0]): CudaKernel[] {
     kernel(kernelName ?? op, cpu, (args) => binaryOp(args, BINARY[op], args.inputs[an], args.inputs[bn]), SMALL));
 }
 
+type BoolLaunch = 'compare' | 'logical';
+
+/** op(a, b) → bool with broadcasting, for inputs of dtype `from` (compare: float32; logical: bool). */
+function toBool(args: CudaArgs, launch: BoolLaunch, op: number, from: 'float32' | 'bool'): TensorInfo | undefined {
+  const { a, b } = args.inputs;
+  if (a.dtype !== from || b.dtype !== from) return undefined;
+  const plan = broadcastPlan(a.shape, b.shape);
+  if (!plan || plan.dims.length > 8) return undefined;
+  const out = args.backend.output(plan.outShape, 'bool');
+  args.backend.device[launch](op, args.backend.ptr(a), args.backend.ptr(b), out.ptr, plan.dims, plan.a, plan.b);
+  return out.info;
+}
+
 function compareKernels(cpu: Parameters<CudaKernelGroup>[0]): CudaKernel[] {
-  return (Object.keys(COMPARE) as (keyof typeof COMPARE)[]).map((name) => kernel(name, cpu, (args) => {
-    const { a, b } = args.inputs;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-    const plan = broadcastPlan(a.shape, b.shape);
-    if (!plan || plan.dims.length > 8) return undefined;
-    const out = args.backend.output(plan.outShape, 'bool');
-    args.backend.device.compare(COMPARE[name], args.backend.ptr(a), args.backend.ptr(b), out.ptr, plan.dims, plan.a, plan.b);
-    return out.info;
-  }, SMALL));
+  return (Object.keys(COMPARE) as (keyof typeof COMPARE)[]).map((name) => kernel(name, cpu, (args) => toBool(args, 'compare', COMPARE[name], 'float32'), SMALL));
 }
 
 function logicKernels(cpu: Parameters<CudaKernelGroup>[0]): CudaKernel[] {
-  const binary = (Object.keys(LOGICAL) as (keyof typeof LOGICAL)[]).map((name) => kernel(name, cpu, (args) => {
-    const { a, b } = args.inputs;
-    if (a.dtype !== 'bool' || b.dtype !== 'bool') return undefined;
-    const plan = broadcastPlan(a.shape, b.shape);
-    if (!plan || plan.dims.length > 8) return undefined;
-    const out = args.backend.output(plan.outShape, 'bool');
-    args.backend.device.logical(LOGICAL[name], args.backend.ptr(a), args.backend.ptr(b), out.ptr, plan.dims, plan.a, plan.b);
-    return out.info;
-  }, SMALL));
+  const binary = (Object.keys(LOGICAL) as (keyof typeof LOGICAL)[]).map((name) => kernel(name, cpu, (args) => toBool(args, 'logical', LOGICAL[name], 'bool'), SMALL));
   const not = kernel('LogicalNot', cpu, (args) => {
     const { x } = args.inputs;
     if (x.dtype !== 'bool') return undefined;
