@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { groupSaltKey } from '../data/decode-files.ts';
+import { ingestKeyEnv } from '../data/store/group-salt.ts';
 import { csvIngestConfigSchema, folderIngestConfigSchema, npzIngestConfigSchema, type CsvIngestConfig, type FolderIngestConfig, type NpzIngestConfig } from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -11,7 +11,7 @@ const under = (path: string, baseDir: string) => (isAbsolute(path) ? path : reso
 
 export const ingestFolderStage = defineStage({
   kind: 'ingest.folder',
-  version: 1,
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: folderIngestConfigSchema,
@@ -19,26 +19,26 @@ export const ingestFolderStage = defineStage({
     const root = under(config.root, baseDir);
     return existsSync(root) && statSync(root).isDirectory() ? [] : [`data folder ${root} does not exist (root: '${config.root}', resolved from ${baseDir})`];
   },
-  keyEnv: groupSaltKey,
+  keyEnv: ingestKeyEnv,
   inputs: (config) => [config.root],
   load: async () => (await import('./ingest.run.ts')).folder,
 });
 
 export const ingestCsvStage = defineStage({
   kind: 'ingest.csv',
-  version: 1,
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: csvIngestConfigSchema,
   check: (config, { baseDir }) => (existsSync(under(config.csv, baseDir)) ? [] : [`CSV file ${under(config.csv, baseDir)} does not exist`]),
-  keyEnv: groupSaltKey,
+  keyEnv: ingestKeyEnv,
   inputs: (config) => [config.csv],
   load: async () => (await import('./ingest.run.ts')).csv,
 });
 
 export const ingestNpzStage = defineStage({
   kind: 'ingest.npz',
-  version: 1,
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: npzIngestConfigSchema,

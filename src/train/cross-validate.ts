@@ -1,6 +1,7 @@
 import { MedpipeError, throwIfAborted } from '../base/errors.ts';
 import { assignFolds } from '../data/assign-bins.ts';
-import { sampleSize, type SplitSet, type Subset } from '../data/image-set.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { concatTables, selectRows } from '../data/store/record-table.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
@@ -50,17 +51,13 @@ export interface CrossValidated {
   readonly backend: string;
 }
 
+/** Folds are index lists: a subset copies rows of the record table, never pixels. */
 function concat(a: Subset, b: Subset): Subset {
-  const pixels = new Float32Array(a.pixels.length + b.pixels.length);
-  pixels.set(a.pixels, 0);
-  pixels.set(b.pixels, a.pixels.length);
-  return { samples: [...a.samples, ...b.samples], pixels };
+  return { samples: [...a.samples, ...b.samples], table: concatTables(a.table, b.table) };
 }
 
-function pick(pool: Subset, indices: readonly number[], size: number): Subset {
-  const pixels = new Float32Array(indices.length * size);
-  indices.forEach((i, k) => pixels.set(pool.pixels.subarray(i * size, (i + 1) * size), k * size));
-  return { samples: indices.map((i) => pool.samples[i]!), pixels };
+function pick(pool: Subset, indices: readonly number[]): Subset {
+  return { samples: indices.map((i) => pool.samples[i]!), table: selectRows(pool.table, indices) };
 }
 
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
@@ -90,7 +87,6 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   classCounts.forEach((count, c) => {
     if (count < k) job.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
   });
-  const size = sampleSize(data.shape);
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
   const oof = new Float32Array(pool.samples.length);
@@ -99,12 +95,12 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     throwIfAborted(job.signal);
     const heldIdx = folds[f]!;
     const trainIdx = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
-    const held = pick(pool, heldIdx, size);
-    const train = pick(pool, trainIdx, size);
+    const held = pick(pool, heldIdx);
+    const train = pick(pool, trainIdx);
     const note = `fold ${f + 1}/${k}`;
     job.emit({ type: 'log', level: 'info', message: `${note}: training on ${trainIdx.length}, holding out ${heldIdx.length}` });
-    const heldData = toFitData(held, data.shape);
-    const { model, result } = await trainFresh(built.model, toFitData(train, data.shape), heldData, fitConfig, job, { augment: data.augment, note });
+    const heldData = toFitData(data, held);
+    const { model, result } = await trainFresh(built.model, toFitData(data, train), heldData, fitConfig, job, { augment: data.augment, note });
     let scores: Float32Array;
     try {
       scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);

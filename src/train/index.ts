@@ -7,7 +7,7 @@ export { binaryCrossEntropy, focalLoss, classWeights, sampleWeightsFor, type Foc
 export {
   augmentBatch, createRng, deriveSeed, transformImage, sampleTransform, validateAugmentPolicy, isIdentityPolicy,
   IDENTITY_TRANSFORM, type AugmentPolicy, type ImageTransform, type Rng,
-} from './augment.ts';
+} from '../data/augment.ts';
 export {
   fitModel, predictScores, epochBatches, epochOrder, epochLogKeys, regularizationLoss,
   type FitData, type FitOptions, type FitResult, type EarlyStoppingOptions, type EpochBatches,

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { MedpipeError } from '../../../src/base/errors.ts';
 import {
   augmentBatch, createRng, IDENTITY_TRANSFORM, transformImage, validateAugmentPolicy, type ImageTransform,
-} from '../../../src/train/augment.ts';
+} from '../../../src/data/augment.ts';
 import { deriveSeed } from '../../../src/base/rng.ts';
 
 type Shape = readonly [number, number, number];

@@ -1,0 +1,92 @@
+// Builds medpipe's image codec addon (native/codec/build/Release/medpipe_codec.node): PNG through
+// libspng, JPEG through libjpeg-turbo, PIL-exact resizing. Run by `npm install` and by hand after
+// installing the libraries. Like native/build.mjs it never fails the install: on a problem it says
+// why and how to fix it in one line, records it in native/codec/build/status.json (the runtime
+// repeats it) and exits 0; ingest then decodes with sharp, slower. MEDPIPE_SKIP_NATIVE=1 skips it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const buildDir = join(here, 'build');
+const addon = join(buildDir, 'Release/medpipe_codec.node');
+const FIX = 'apt-get install libspng-dev libjpeg62-turbo-dev g++ make python3, then `node native/codec/build.mjs`';
+
+function record(status) {
+  try {
+    mkdirSync(buildDir, { recursive: true });
+    writeFileSync(join(buildDir, 'status.json'), `${JSON.stringify({ ...status, at: new Date().toISOString() })}\n`);
+  } catch {
+    // A read-only install tree: the runtime then gives the generic reason.
+  }
+}
+
+function fail(reason, log) {
+  record({ ok: false, reason, log });
+  console.log(`medpipe: image codec not built (${reason}); ingest will decode with sharp, several times slower. To get it: ${FIX}`);
+  process.exit(0);
+}
+
+const has = (cmd) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+const header = (name) => ['/usr/include', '/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu'].some((d) => existsSync(join(d, name)));
+
+function nodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    (() => {
+      try {
+        return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+      } catch {
+        return undefined;
+      }
+    })(),
+    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  ];
+  return candidates.find((p) => p && existsSync(p));
+}
+
+// Node's own headers: node-gyp would otherwise try to download them, which fails offline.
+function nodeDir() {
+  const candidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..'), '/usr', '/usr/local'];
+  return candidates.find((d) => d && existsSync(join(d, 'include/node/node_api.h')) && existsSync(join(d, 'include/node/common.gypi')));
+}
+
+function main() {
+  if (process.env.MEDPIPE_SKIP_NATIVE === '1') fail('skipped by MEDPIPE_SKIP_NATIVE=1');
+  if (process.platform !== 'linux') fail(`no build recipe for ${process.platform} yet`);
+  if (!header('spng.h')) fail('libspng-dev missing: spng.h not found');
+  if (!header('jpeglib.h')) fail('libjpeg62-turbo-dev missing: jpeglib.h not found');
+  if (!has('g++') && !has('c++')) fail('no C++ compiler (g++) found');
+  if (!has('make')) fail('make not found');
+  if (!has('python3')) fail('python3 not found (node-gyp needs it)');
+  const gyp = nodeGyp();
+  if (!gyp) fail('node-gyp not found (it ships with npm)');
+  const nodedir = nodeDir();
+  if (!nodedir) fail('Node.js headers not found (install the nodejs package that ships include/node, e.g. libnode-dev)');
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '-j', 'max'], {
+    cwd: here,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_nodedir: nodedir },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0 || !existsSync(addon)) {
+    const firstError = log.split('\n').find((l) => /error/i.test(l) && !/gyp ERR!/.test(l))?.trim() ?? `node-gyp exited with ${r.status}`;
+    fail(`compile failed: ${firstError.slice(0, 200)}`, log.slice(-20000));
+  }
+  // Prove that it loads (a missing runtime library shows here, not at the first ingest).
+  const probe = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(addon)}).version)`], { encoding: 'utf8' });
+  if (probe.status !== 0) fail(`built but cannot load: ${(probe.stderr || '').split('\n').find((l) => l.includes('Error')) ?? 'unknown error'}`);
+  record({ ok: true, version: Number(probe.stdout.trim()) });
+  console.log('medpipe: image codec built (libspng, libjpeg-turbo)');
+}
+
+try {
+  main();
+} catch (error) {
+  fail(`unexpected: ${error instanceof Error ? error.message : String(error)}`);
+}
