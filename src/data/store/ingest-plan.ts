@@ -48,8 +48,13 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** Files per job on average: about 16 MiB of records per job, between 16 and 256 files. */
+/**
+ * Files per job on average: about 16 MiB of records per job, between 16 and 256 files
+ * (MEDPIPE_SHARD_FILES=n sets it: smaller jobs mean finer-grained reuse and resumption).
+ */
 export function meanFilesPerJob(recordBytes: number): number {
+  const setting = Number(process.env.MEDPIPE_SHARD_FILES);
+  if (Number.isInteger(setting) && setting >= 1) return setting;
   return Math.max(16, Math.min(256, Math.round((16 << 20) / Math.max(recordBytes, 1))));
 }
 

@@ -6,11 +6,12 @@
  * jobs in flight, never the data set; each finished job is recorded at once, so a run killed
  * anywhere redoes at most the jobs that had not finished.
  */
-import { statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
 import { canonicalJson, sha256 } from '../../base/canonical.ts';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
-import { objectPath, type ObjectRef } from '../../base/object-store.ts';
+import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
 import { decoderKey } from '../../io/decoder-version.ts';
 import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
@@ -143,6 +144,28 @@ class Locator {
   }
 }
 
+/** Half-written shards of processes that were killed (their pid is gone): never referenced, removed. */
+function removeAbandonedShards(objectsDir: string): void {
+  const dir = objectTempDir(objectsDir);
+  for (const name of safeList(dir)) {
+    const pid = Number(/^shard-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Ingests a listing into the store and returns its manifest and the files' hashes.
  * @example
@@ -150,6 +173,7 @@ class Locator {
  */
 export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv): Promise<IngestOutcome> {
   const spec = decodeSpecOf(config);
+  removeAbandonedShards(env.objectsDir);
   const units = statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
@@ -163,6 +187,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   let decoded = 0;
   let copied = 0;
   let reusedJobs = 0;
+  let reusedFiles = 0;
   let lastEmit = 0;
   let firstProblem: FileProblem | undefined;
   const progress = () => {
@@ -182,6 +207,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         const located = recordsOfShards(env.objectsDir, record.shards);
         if (located) {
           reusedJobs++;
+          reusedFiles += job.length;
           done += job.length;
           progress();
           return { located, problems: record.problems };
@@ -252,7 +278,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   env.emit({
     type: 'log',
     level: 'info',
-    message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole, ${copied} files copied from earlier shards)`,
+    message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole with ${reusedFiles} files, ${copied} files copied from earlier shards)`,
   });
   const files = hashesOf(units);
   for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
