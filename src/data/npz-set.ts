@@ -36,9 +36,9 @@ export async function readNpzSet(path: string, config: NpzIngestConfig, env: Npz
   let maxLabel = 0;
   let writer: ShardWriter | undefined;
   const pending: { key: string; record: ReturnType<ShardWriter['add']> }[] = [];
-  const flush = () => {
+  const flush = async () => {
     if (!writer) return;
-    const shard = writer.finish();
+    const shard = await writer.finish();
     for (const { key, record } of pending) records.set(key, [{ shard: { hash: shard.hash, size: shard.size }, record }]);
     pending.length = 0;
     writer = undefined;
@@ -71,7 +71,7 @@ export async function readNpzSet(path: string, config: NpzIngestConfig, env: Npz
         maxLabel = Math.max(maxLabel, label);
         const file = `${config.file}:${prefix}_images[${i}]`;
         const stored = narrowest(data);
-        if (writer && writer.bytes + stored.byteLength > MAX_SHARD_BYTES) flush();
+        if (writer && writer.bytes + stored.byteLength > MAX_SHARD_BYTES) await flush();
         writer ??= new ShardWriter(env.objectsDir);
         const record = writer.add({ file, fileHash: env.fileHash, frames: 1, dtype: dtypeOf(stored), shape: s, range: isByte ? [0, 255] : [0, 65535] }, stored);
         pending.push({ key: file, record });
@@ -79,7 +79,7 @@ export async function readNpzSet(path: string, config: NpzIngestConfig, env: Npz
       }
       env.emit({ type: 'stage-progress', done: rows.length, total: rows.length, unit: 'images' });
     }
-    flush();
+    await flush();
   } finally {
     writer?.discard();
   }

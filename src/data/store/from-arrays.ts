@@ -2,7 +2,7 @@
  * An ImageSet from images already in memory (generated data, tests, arrays from elsewhere): each
  * image becomes a record in the narrowest exact type, written to shards in `objectsDir`.
  * @example
- *   const set = imageSetFromArrays(objectsDir, { classes: ['a', 'b'], shape: [8, 8, 1], samples, pixels });
+ *   const set = await imageSetFromArrays(objectsDir, { classes: ['a', 'b'], shape: [8, 8, 1], samples, pixels });
  */
 import { createHash } from 'node:crypto';
 import { narrowest } from '../../io/decode-bytes.ts';
@@ -25,7 +25,7 @@ export interface ArrayImages {
   readonly preprocessing?: readonly PreprocessStep[];
 }
 
-export function imageSetFromArrays(objectsDir: string, images: ArrayImages): ImageSet {
+export async function imageSetFromArrays(objectsDir: string, images: ArrayImages): Promise<ImageSet> {
   const [h, w, c] = images.shape;
   const size = h * w * c;
   const writer = new ShardWriter(objectsDir);
@@ -42,7 +42,7 @@ export function imageSetFromArrays(objectsDir: string, images: ArrayImages): Ima
     writer.discard();
     throw error;
   }
-  const shard = writer.finish();
+  const shard = await writer.finish();
   const records = new Map<string, Located[]>(located.map(({ file, record }) => [file, [{ shard: { hash: shard.hash, size: shard.size }, record }]]));
   const set = assembleImageSet({
     listing: { files: images.samples.map((s) => ({ rel: s.id, abs: s.id, className: images.classes[s.label] ?? String(s.label), ...(s.split ? { split: s.split } : {}), ...(s.group !== undefined ? { group: s.group } : {}) })), classes: images.classes },

@@ -129,10 +129,12 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
   let decoded = 0;
   let copied = 0;
   let writer: ShardWriter | undefined;
+  // Full shards are published (fsync, rename) in the background while decoding goes on.
+  const publishing: Promise<WrittenShard>[] = [];
   const old = new ShardFiles(objectsDir, 8);
   const put = (meta: Pending['meta'], data: Samples | Uint8Array) => {
     if (writer && writer.count > 0 && writer.bytes + data.byteLength > job.maxShardBytes) {
-      shards.push(writer.finish());
+      publishing.push(writer.finish());
       writer = undefined;
     }
     writer ??= new ShardWriter(objectsDir);
@@ -175,12 +177,14 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
         problems.push(problemOf(file.rel, error, fileHash));
       }
     }
-    if (writer && writer.count > 0) shards.push(writer.finish());
+    if (writer && writer.count > 0) publishing.push(writer.finish());
     else writer?.discard();
     writer = undefined;
+    shards.push(...(await Promise.all(publishing)));
     return { shards, problems, hashes, decoded, copied };
   } finally {
     writer?.discard();
     old.close();
+    await Promise.allSettled(publishing);
   }
 }

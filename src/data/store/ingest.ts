@@ -251,7 +251,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         const outcome = await runJob(job);
         if (onBadFile === 'fail') firstProblem ??= outcome.problems[0];
         return { index, ...outcome };
-      }, Math.max(1, pool.size + 1)),
+      }, Math.max(1, 2 * pool.size)),
       toArray(),
     ),
     { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { crashPoint } from '../../base/crash-point.ts';
@@ -7,6 +8,7 @@ import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-sto
 import { alignUp, encodeFooter, SHARD_FORMAT, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
+const fsyncAsync = promisify(fsync);
 
 /** A written shard: its object and the records in it. */
 export interface WrittenShard extends ObjectRef {
@@ -20,7 +22,7 @@ export interface WrittenShard extends ObjectRef {
  * @example
  *   const w = new ShardWriter(objectsDir);
  *   w.add({ file, fileHash, frames: 1, dtype: 'u8', shape, range }, pixels);
- *   const shard = w.finish();
+ *   const shard = await w.finish();
  */
 export class ShardWriter {
   private readonly fd: number;
@@ -65,8 +67,11 @@ export class ShardWriter {
     return record;
   }
 
-  /** Adds the footer, fsyncs, and publishes the shard under its hash. */
-  finish(): WrittenShard {
+  /**
+   * Adds the footer, fsyncs, and publishes the shard under its hash. The fsync runs off this thread
+   * (libuv's pool), so the caller can decode the next files while the disk catches up.
+   */
+  async finish(): Promise<WrittenShard> {
     const json = Buffer.from(JSON.stringify(encodeFooter({ format: SHARD_FORMAT, records: this.records })), 'utf8');
     const at = this.position;
     this.write(json);
@@ -77,10 +82,10 @@ export class ShardWriter {
     trailer.write(TRAILER_MAGIC, 12, 'latin1');
     this.write(trailer);
     crashPoint('write');
-    fsyncSync(this.fd);
+    this.closed = true; // from here the file is ours to finish, not to discard
+    await fsyncAsync(this.fd);
     crashPoint('fsync');
     closeSync(this.fd);
-    this.closed = true;
     const hash = this.hash.digest('hex');
     const target = objectPath(this.objectsDir, hash);
     const existing = statSync(target, { throwIfNoEntry: false });

@@ -51,11 +51,20 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * Two tasks per worker at a time: while one awaits the disk (a shard's fsync), the other decodes.
+ * Pure compute tasks simply wait in the worker's own message queue, which keeps it busy.
+ */
+const SLOTS = 2;
+
+interface Slot {
+  readonly worker: Worker;
+  readonly running: Map<number, Pending>;
+}
+
 class WorkerPool implements TaskPool {
-  private readonly idle: Worker[] = [];
-  private readonly busy = new Map<Worker, Pending>();
+  private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
-  private started = 0;
   private nextId = 1;
 
   constructor(readonly size: number) {}
@@ -67,47 +76,49 @@ class WorkerPool implements TaskPool {
     });
   }
 
-  private spawn(): Worker {
+  private spawn(): Slot {
     const entry = new URL('./worker.ts', import.meta.url).href;
     const worker = new Worker(fileURLToPath(new URL('./boot.mjs', import.meta.url)), { workerData: { entry, crash: crashCounter() } });
+    const slot: Slot = { worker, running: new Map() };
     worker.on('message', (message: { id: number; output?: unknown; error?: WireError }) => {
-      const task = this.busy.get(worker);
-      if (!task || task.id !== message.id) return;
-      this.busy.delete(worker);
+      const task = slot.running.get(message.id);
+      if (!task) return;
+      slot.running.delete(message.id);
       if (message.error) task.reject(fromWireError(message.error));
       else task.resolve(message.output as never);
-      this.idle.push(worker);
       this.dispatch();
     });
-    worker.on('error', (error) => this.lost(worker, error));
-    worker.on('exit', (code) => this.lost(worker, new Error(`exited with code ${code}`)));
-    this.started++;
-    return worker;
+    worker.on('error', (error) => this.lost(slot, error));
+    worker.on('exit', (code) => this.lost(slot, new Error(`exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
   }
 
-  /** A worker died (out of memory, a crash in native code): its task fails, a new worker takes over. */
-  private lost(worker: Worker, error: Error): void {
-    const task = this.busy.get(worker);
-    this.busy.delete(worker);
-    const at = this.idle.indexOf(worker);
-    if (at >= 0) this.idle.splice(at, 1);
-    this.started--;
-    task?.reject(new MedpipeError('INTERNAL', `A worker thread stopped while running a ${task.kind} task: ${error.message}`, { fix: 'Run again; with MEDPIPE_WORKERS=0 the work runs on the main thread.', cause: error }));
+  /** A worker died (out of memory, a crash in native code): its tasks fail, a new worker takes over. */
+  private lost(slot: Slot, error: Error): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0) return;
+    this.slots.splice(at, 1);
+    for (const task of slot.running.values()) {
+      task.reject(new MedpipeError('INTERNAL', `A worker thread stopped while running a ${task.kind} task: ${error.message}`, { fix: 'Run again; with MEDPIPE_WORKERS=0 the work runs on the main thread.', cause: error }));
+    }
+    slot.running.clear();
     this.dispatch();
   }
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let worker = this.idle.pop();
-      if (!worker && this.started < this.size) worker = this.spawn();
-      if (!worker) break;
+      // The least busy worker, or a new one while there are fewer than `size`.
+      let slot = this.slots.reduce<Slot | undefined>((best, s) => (s.running.size < SLOTS && (!best || s.running.size < best.running.size) ? s : best), undefined);
+      if ((!slot || slot.running.size > 0) && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) break;
       const task = this.queue.shift()!;
-      this.busy.set(worker, task);
-      worker.ref();
-      worker.postMessage({ id: task.id, kind: task.kind, input: task.input });
+      slot.running.set(task.id, task);
+      slot.worker.ref();
+      slot.worker.postMessage({ id: task.id, kind: task.kind, input: task.input });
     }
     // Idle workers must not keep the process alive.
-    for (const worker of this.idle) worker.unref();
+    for (const slot of this.slots) if (slot.running.size === 0) slot.worker.unref();
   }
 }
 
