@@ -20,6 +20,10 @@ const RACY_MS = 2000n;
 export class StatCache implements FileIndex {
   private db?: BetterSqlite3.Database;
   private lookup?: BetterSqlite3.Statement<[string], Row>;
+  private range?: BetterSqlite3.Statement<[string, string], Row & { path: string }>;
+  /** Rows loaded by prime(), and the folders they cover. */
+  private readonly primed = new Map<string, Row>();
+  private readonly primedFolders: string[] = [];
   private upsert?: BetterSqlite3.Statement<[string, bigint, bigint, bigint, bigint, Buffer]>;
   /** How many files were read to be hashed on this run (every hash learned is one read; tests assert on it). */
   reads = 0;
@@ -48,6 +52,7 @@ export class StatCache implements FileIndex {
     db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
     this.lookup = db.prepare<[string], Row>('SELECT size, mtime, ino, ctime, hash FROM stat WHERE path = ?').safeIntegers(true);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
+    this.range = db.prepare<[string, string], Row & { path: string }>('SELECT path, size, mtime, ino, ctime, hash FROM stat WHERE path >= ? AND path < ?').safeIntegers(true);
     this.db = db;
     return db;
   }
@@ -57,9 +62,18 @@ export class StatCache implements FileIndex {
     this.open();
   }
 
+  prime(folder: string): void {
+    this.open();
+    if (this.primedFolders.some((f) => folder.startsWith(f))) return;
+    // Paths under `folder` sort between it and the same string with its last character bumped.
+    const end = folder.slice(0, -1) + String.fromCharCode(folder.charCodeAt(folder.length - 1) + 1);
+    for (const row of this.range!.iterate(folder, end)) this.primed.set(row.path, row);
+    this.primedFolders.push(folder);
+  }
+
   known(absPath: string, s: FileStat): string | undefined {
     this.open();
-    const row = this.lookup!.get(absPath);
+    const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
     if (!row) return undefined;
     return row.size === s.size && row.mtime === s.mtimeNs && row.ino === BigInt.asIntN(64, s.ino) && row.ctime === s.ctimeNs ? row.hash.toString('hex') : undefined;
   }
@@ -72,7 +86,9 @@ export class StatCache implements FileIndex {
     db.transaction(() => {
       for (const { absPath, stat: s, hash } of rows) {
         if (now - s.mtimeNs / 1_000_000n <= RACY_MS) continue;
-        this.upsert!.run(absPath, s.size, s.mtimeNs, BigInt.asIntN(64, s.ino), s.ctimeNs, Buffer.from(hash, 'hex'));
+        const row: Row = { size: s.size, mtime: s.mtimeNs, ino: BigInt.asIntN(64, s.ino), ctime: s.ctimeNs, hash: Buffer.from(hash, 'hex') };
+        if (this.primed.size > 0 || this.primedFolders.length > 0) this.primed.set(absPath, row);
+        this.upsert!.run(absPath, row.size, row.mtime, row.ino, row.ctime, row.hash);
       }
     })();
   }
@@ -93,5 +109,7 @@ export class StatCache implements FileIndex {
   async save(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    this.primed.clear();
+    this.primedFolders.length = 0;
   }
 }

@@ -13,6 +13,8 @@ export interface FileStat {
 
 /** The stat cache: content hashes of files seen before, by path and stat. */
 export interface FileIndex {
+  /** Loads every remembered row under a folder at once (one query instead of one per file). */
+  prime?(folder: string): void;
   /** The hash remembered for this path with exactly this stat, or undefined (then the file must be read). */
   known(absPath: string, stat: FileStat): string | undefined;
   /** Remembers hashes just computed (a file modified in the last 2 s is not remembered: mtime granularity). */

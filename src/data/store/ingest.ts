@@ -61,6 +61,13 @@ export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
   };
 }
 
+/** The longest folder prefix (ending in '/') that every path shares. */
+function commonFolder(paths: readonly string[]): string {
+  let prefix = paths[0] ?? '';
+  for (const path of paths) while (!path.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
+}
+
 function statOf(abs: string): FileStat | undefined {
   const info = statSync(abs, { bigint: true, throwIfNoEntry: false });
   return info ? { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino } : undefined;
@@ -73,6 +80,7 @@ function statOf(abs: string): FileStat | undefined {
  */
 export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex']): Unit[] {
   const units = unitsOf(listing);
+  if (units.length > 64) fileIndex.prime?.(commonFolder(units.map((u) => u.abs)));
   for (const unit of units) {
     const stat = statOf(unit.abs);
     if (!stat) continue;
