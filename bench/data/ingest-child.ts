@@ -4,20 +4,10 @@
  * excluded), peak RSS and the cache's size on disk afterwards.
  *   npx tsx bench/data/ingest-child.ts <root> <height> <width> <channels> <cacheDir>
  */
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingest, pipeline } from '../../src/index.ts';
 import { runToCompletion } from '../../src/runtime/run.ts';
-
-export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderBytes(path);
-    else if (entry.isFile()) total += (await stat(path)).size;
-  }
-  return total;
-}
+import { folderBytes } from './folder-bytes.ts';
 
 const [root, h, w, c, cacheDir] = process.argv.slice(2);
 // Like the PIL script's imports, medpipe's modules are loaded before the clock starts; starting

@@ -8,6 +8,7 @@ import type { ImageSet } from './image-set.ts';
 import type { NpzIngestConfig } from './ingest-config.ts';
 import { assembleImageSet, type Located } from './store/assemble-set.ts';
 import { dtypeOf } from './store/format.ts';
+import { recordMoments } from './store/record-moments.ts';
 import { MAX_SHARD_BYTES } from './store/ingest.ts';
 import { ShardWriter } from './store/shard-writer.ts';
 import type { ImageShape, SplitName } from './types.ts';
@@ -73,7 +74,7 @@ export async function readNpzSet(path: string, config: NpzIngestConfig, env: Npz
         const stored = narrowest(data);
         if (writer && writer.bytes + stored.byteLength > MAX_SHARD_BYTES) await flush();
         writer ??= new ShardWriter(env.objectsDir);
-        const record = writer.add({ file, fileHash: env.fileHash, frames: 1, dtype: dtypeOf(stored), shape: s, range: isByte ? [0, 255] : [0, 65535] }, stored);
+        const record = writer.add({ file, fileHash: env.fileHash, frames: 1, dtype: dtypeOf(stored), shape: s, range: isByte ? [0, 255] : [0, 65535], moments: recordMoments(stored, s[2]) }, stored);
         pending.push({ key: file, record });
         rows.push({ rel: file, abs: file, className: String(label), split });
       }

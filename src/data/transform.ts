@@ -34,9 +34,12 @@ export function applySteps(pixels: Float32Array, shape: ImageShape, range: reado
     if (step.step !== 'normalize') continue;
     if (isFittedZscore(step)) {
       const c = current[2];
-      for (let k = 0; k < image.length; k++) {
-        const g = step.perChannel ? k % c : 0;
-        image[k] = (image[k]! - step.mean[g]!) / step.std[g]!;
+      if (!step.perChannel || c === 1) {
+        const mean = step.mean[0]!;
+        const std = step.std[0]!;
+        for (let k = 0; k < image.length; k++) image[k] = (image[k]! - mean) / std;
+      } else {
+        for (let k = 0; k < image.length; k++) image[k] = (image[k]! - step.mean[k % c]!) / step.std[k % c]!;
       }
       continue;
     }

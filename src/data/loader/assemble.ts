@@ -10,6 +10,7 @@ import type { PreprocessStep } from '../preprocessing.ts';
 import { DTYPE_BYTES, type Dtype } from '../store/format.ts';
 import { ShardFiles } from '../store/shard-reader.ts';
 import { applySteps } from '../transform.ts';
+import { recordMoments } from '../store/record-moments.ts';
 
 /** Where one image's record is and how to read it. */
 export interface BatchRecord {
@@ -47,12 +48,12 @@ function readerFor(objectsDir: string): ShardFiles {
   return files;
 }
 
-/** Widens a record's bytes (aligned) to float32 into `out` at `at`. */
+/** Widens a record's bytes (aligned) to float32 into `out` at `at` (TypedArray.set converts natively). */
 export function widen(bytes: Uint8Array, dtype: Dtype, out: Float32Array, at: number): void {
   const n = bytes.byteLength / DTYPE_BYTES[dtype];
   switch (dtype) {
     case 'u8':
-      for (let i = 0; i < n; i++) out[at + i] = bytes[i]!;
+      out.set(bytes, at);
       break;
     case 'u16':
       out.set(new Uint16Array(bytes.buffer, bytes.byteOffset, n), at);
@@ -66,7 +67,10 @@ export function widen(bytes: Uint8Array, dtype: Dtype, out: Float32Array, at: nu
   }
 }
 
-/** Reads record `i` of a request into `image` and applies the steps; returns the preprocessed pixels. */
+/**
+ * Reads record `i` of a request into `image` and applies the steps; returns the preprocessed pixels
+ * (`image` itself, unless a step changes the shape).
+ */
 function preprocessed(request: BatchRequest, i: number, files: ShardFiles, image: Float32Array): Float32Array {
   const record = request.records[i]!;
   if (scratch.byteLength < record.length) scratch = new Uint8Array(Math.max(record.length, scratch.byteLength * 2));
@@ -76,38 +80,17 @@ function preprocessed(request: BatchRequest, i: number, files: ShardFiles, image
 }
 
 /**
- * Per image of the request, after its steps: count, sum and sum of squared deviations from its own
- * mean (M2) of its values — one group, or one per channel — as [n, sum, M2] triples, so a data
- * set's statistics take one pass over its records (see loader/moments.ts).
+ * Per image of the request, after its steps, per channel: count, sum and sum of squared deviations
+ * from the channel's mean (M2) — the numbers ingest stores with each record (store/record-moments.ts)
+ * — so a data set's statistics take one pass over its records (see loader/moments.ts).
  */
-export function imageMoments(request: BatchRequest, perChannel: boolean): Float64Array {
+export function imageMoments(request: BatchRequest): Float64Array {
   const { recordShape, shape, records } = request;
   const channels = shape[2];
-  const groups = perChannel ? channels : 1;
-  const out = new Float64Array(records.length * groups * 3);
+  const out = new Float64Array(records.length * channels * 3);
   const files = readerFor(request.objectsDir);
   const image = new Float32Array(recordShape[0] * recordShape[1] * recordShape[2]);
-  const sum = new Float64Array(groups);
-  const count = new Float64Array(groups);
-  const m2 = new Float64Array(groups);
-  const mean = new Float64Array(groups);
-  for (let i = 0; i < records.length; i++) {
-    const pixels = preprocessed(request, i, files, image);
-    sum.fill(0);
-    count.fill(0);
-    m2.fill(0);
-    for (let k = 0; k < pixels.length; k++) {
-      const g = perChannel ? k % channels : 0;
-      sum[g] += pixels[k]!;
-      count[g]++;
-    }
-    for (let g = 0; g < groups; g++) mean[g] = sum[g]! / count[g]!;
-    for (let k = 0; k < pixels.length; k++) {
-      const g = perChannel ? k % channels : 0;
-      m2[g] += (pixels[k]! - mean[g]!) ** 2;
-    }
-    for (let g = 0; g < groups; g++) out.set([count[g]!, sum[g]!, m2[g]!], (i * groups + g) * 3);
-  }
+  for (let i = 0; i < records.length; i++) out.set(recordMoments(preprocessed(request, i, files, image), channels), i * channels * 3);
   return out;
 }
 
@@ -123,10 +106,16 @@ export function assembleBatch(request: BatchRequest): Float32Array {
   const out = new Float32Array(records.length * size);
   const files = readerFor(request.objectsDir);
   const image = new Float32Array(recordSize);
+  // Without augmentation and with the shape kept, each record is read and transformed in place in the batch.
+  const inPlace = !augment && recordSize === size;
   const fill = augment?.policy.fill ?? 'nearest';
   const fillValue = augment?.policy.fillValue ?? 0;
   const needsRange = (augment?.policy.brightness ?? 0) > 0;
   records.forEach((_, i) => {
+    if (inPlace) {
+      preprocessed(request, i, files, out.subarray(i * size, (i + 1) * size));
+      return;
+    }
     const transformed = preprocessed(request, i, files, image);
     if (!augment) {
       out.set(transformed, i * size);

@@ -117,7 +117,9 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
   }
   const shards: ObjectRef[] = [];
   const shardIndex = new Map<string, number>();
-  const table = emptyTable(chosen.length, shards);
+  const channels = recordShape[2];
+  const withMoments = chosen.every(({ record }) => record.moments?.length === channels * 3);
+  const table = emptyTable(chosen.length, shards, withMoments ? channels * 3 : 0);
   chosen.forEach(({ shard, record }, i) => {
     let at = shardIndex.get(shard.hash);
     if (at === undefined) {
@@ -133,6 +135,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
     table.ranges[i * 2] = record.range[0];
     table.ranges[i * 2 + 1] = record.range[1];
     table.fileHash.set(Buffer.from(record.fileHash, 'hex'), i * 32);
+    if (table.moments) table.moments.set(record.moments!, i * channels * 3);
   });
   return {
     classes: listing.classes,

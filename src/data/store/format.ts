@@ -51,6 +51,8 @@ export interface ShardRecord {
   readonly range: readonly [number, number];
   /** CRC-32 of the record's bytes, checked on every read. */
   readonly crc: number;
+  /** Per channel [n, sum, M2] of the record's values (store/record-moments.ts): dataset statistics without a pixel pass. */
+  readonly moments?: readonly number[];
   /** Salted group keys read from the file (DICOM PatientID / StudyInstanceUID hashes). */
   readonly groupKeys?: Readonly<Record<string, string>>;
 }
@@ -74,7 +76,7 @@ export interface ShardFooter {
 
 export const alignUp = (n: number): number => Math.ceil(n / RECORD_ALIGN) * RECORD_ALIGN;
 
-const COLUMNS = ['file', 'fileHash', 'frame', 'frames', 'stack', 'offset', 'length', 'dtype', 'shape', 'range', 'crc', 'groupKeys'] as const;
+const COLUMNS = ['file', 'fileHash', 'frame', 'frames', 'stack', 'offset', 'length', 'dtype', 'shape', 'range', 'crc', 'moments', 'groupKeys'] as const;
 type Column = (typeof COLUMNS)[number];
 
 /**

@@ -11,6 +11,7 @@ import type { PreprocessStep } from '../preprocessing.ts';
 import type { ImageShape, SampleMeta } from '../types.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import { dtypeOf } from './format.ts';
+import { recordMoments } from './record-moments.ts';
 import { ShardWriter } from './shard-writer.ts';
 import { shapeAfter } from '../transform.ts';
 
@@ -36,7 +37,7 @@ export async function imageSetFromArrays(objectsDir: string, images: ArrayImages
       const range: [number, number] = images.ranges ? [images.ranges[i * 2]!, images.ranges[i * 2 + 1]!] : [0, 255];
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const fileHash = createHash('sha256').update(bytes).digest('hex');
-      located.push({ file: sample.id, record: writer.add({ file: sample.id, fileHash, frames: 1, dtype: dtypeOf(data), shape: images.shape, range }, data) });
+      located.push({ file: sample.id, record: writer.add({ file: sample.id, fileHash, frames: 1, dtype: dtypeOf(data), shape: images.shape, range, moments: recordMoments(data, c) }, data) });
     });
   } catch (error) {
     writer.discard();

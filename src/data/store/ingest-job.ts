@@ -14,6 +14,7 @@ import { compactFrame, decodeBytes, toFloat32, type RasterFrame, type Samples } 
 import { decoderKey } from '../../io/decoder-version.ts';
 import { sliceSelected, stackSlices } from '../stack-slices.ts';
 import { dtypeOf, type FileProblem, type ShardRecord } from './format.ts';
+import { recordMoments } from './record-moments.ts';
 import { ShardFiles } from './shard-reader.ts';
 import { ShardWriter, type WrittenShard } from './shard-writer.ts';
 
@@ -97,7 +98,7 @@ function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec:
     const lo = Math.min(...chosen.map((k) => frames[k]!.range[0]));
     const hi = Math.max(...chosen.map((k) => frames[k]!.range[1]));
     const compact = compactFrame({ data: stacked, shape: [h, w, spec.stack], meta: { format: 'other', range: [lo, hi] } });
-    out.push({ meta: { ...base, stack: spec.stack, dtype: dtypeOf(compact.data), shape: compact.shape, range: [lo, hi] }, data: compact.data });
+    out.push({ meta: { ...base, stack: spec.stack, dtype: dtypeOf(compact.data), shape: compact.shape, range: [lo, hi], moments: recordMoments(compact.data, spec.stack) }, data: compact.data });
   } else if (file.want.whole) {
     frames.forEach((_, k) => {
       if (count === 1 || sliceSelected(k, spec.slices)) picked.add(k);
@@ -106,7 +107,8 @@ function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec:
   for (const k of [...picked].sort((a, b) => a - b)) {
     const frame = frames[k];
     if (!frame) continue; // a CSV row asking for a slice the file lacks: reported when the dataset is assembled
-    out.push({ meta: { ...base, ...(count > 1 ? { frame: k } : {}), dtype: dtypeOf(frame.data), shape: frame.shape, range: [frame.range[0], frame.range[1]] }, data: frame.data });
+    const moments = recordMoments(frame.data, frame.shape[2]);
+    out.push({ meta: { ...base, ...(count > 1 ? { frame: k } : {}), dtype: dtypeOf(frame.data), shape: frame.shape, range: [frame.range[0], frame.range[1]], moments }, data: frame.data });
   }
   return out;
 }

@@ -19,7 +19,12 @@ export interface RecordTable {
   readonly ranges: Float32Array;
   /** Per sample the sha256 of its source file (32 bytes). */
   readonly fileHash: Uint8Array;
+  /** Per sample and channel [n, sum, M2] of the record's values (3 · channels numbers a row), when ingest stored them. */
+  readonly moments?: Float64Array;
 }
+
+/** Numbers per row in `moments`. */
+export const momentsWidth = (table: RecordTable): number => (table.moments ? table.moments.length / Math.max(table.shard.length, 1) : 0);
 
 export const rowCount = (table: RecordTable): number => table.shard.length;
 
@@ -27,8 +32,9 @@ export function dtypeAt(table: RecordTable, row: number): Dtype {
   return DTYPES[table.dtype[row]!]!;
 }
 
-export function emptyTable(count: number, shards: readonly ObjectRef[]): RecordTable {
+export function emptyTable(count: number, shards: readonly ObjectRef[], momentsPerRow = 0): RecordTable {
   return {
+    ...(momentsPerRow > 0 ? { moments: new Float64Array(count * momentsPerRow) } : {}),
     shards,
     shard: new Uint32Array(count),
     offset: new Float64Array(count),
@@ -42,7 +48,7 @@ export function emptyTable(count: number, shards: readonly ObjectRef[]): RecordT
 
 /** Rows `indices` of `table`, in that order (the shard list is kept whole). */
 export function selectRows(table: RecordTable, indices: ArrayLike<number>): RecordTable {
-  const out = emptyTable(indices.length, table.shards);
+  const out = emptyTable(indices.length, table.shards, momentsWidth(table));
   for (let k = 0; k < indices.length; k++) copyRow(table, indices[k]!, out, k);
   return out;
 }
@@ -56,6 +62,10 @@ function copyRow(from: RecordTable, i: number, to: RecordTable, k: number): void
   to.ranges[k * 2] = from.ranges[i * 2]!;
   to.ranges[k * 2 + 1] = from.ranges[i * 2 + 1]!;
   to.fileHash.set(from.fileHash.subarray(i * 32, i * 32 + 32), k * 32);
+  if (from.moments && to.moments) {
+    const w = to.moments.length / to.shard.length;
+    to.moments.set(from.moments.subarray(i * w, (i + 1) * w), k * w);
+  }
 }
 
 /** `a`'s rows then `b`'s (their shard lists merged). */
@@ -72,7 +82,8 @@ export function concatTables(a: RecordTable, b: RecordTable): RecordTable {
     return at;
   });
   const n = rowCount(a);
-  const out = emptyTable(n + rowCount(b), shards);
+  const width = momentsWidth(a) === momentsWidth(b) ? momentsWidth(a) : 0;
+  const out = emptyTable(n + rowCount(b), shards, width);
   for (let i = 0; i < n; i++) copyRow(a, i, out, i);
   for (let i = 0; i < rowCount(b); i++) {
     copyRow(b, i, out, n + i);
@@ -85,11 +96,10 @@ const COLUMNS = ['shard', 'offset', 'length', 'crc', 'dtype', 'ranges', 'fileHas
 
 /** One blob: a JSON header (count, shards) then the columns, each 8-byte aligned. */
 export function encodeTable(table: RecordTable): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ count: rowCount(table), shards: table.shards }), 'utf8');
-  const parts = COLUMNS.map((name) => {
-    const column = table[name];
-    return new Uint8Array(column.buffer, column.byteOffset, column.byteLength);
-  });
+  const moments = momentsWidth(table);
+  const header = Buffer.from(JSON.stringify({ count: rowCount(table), shards: table.shards, ...(moments ? { moments } : {}) }), 'utf8');
+  const columns = [...COLUMNS.map((name) => table[name]), ...(table.moments ? [table.moments] : [])];
+  const parts = columns.map((column) => new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
   const align = (n: number) => Math.ceil(n / 8) * 8;
   let size = align(4 + header.byteLength);
   for (const p of parts) size += align(p.byteLength);
@@ -107,7 +117,7 @@ export function encodeTable(table: RecordTable): Uint8Array {
 export function decodeTable(bytes: Uint8Array): RecordTable {
   const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
   const length = new DataView(copy.buffer, copy.byteOffset).getUint32(0, true);
-  const { count, shards } = JSON.parse(Buffer.from(copy.buffer, copy.byteOffset + 4, length).toString('utf8')) as { count: number; shards: ObjectRef[] };
+  const { count, shards, moments } = JSON.parse(Buffer.from(copy.buffer, copy.byteOffset + 4, length).toString('utf8')) as { count: number; shards: ObjectRef[]; moments?: number };
   const align = (n: number) => Math.ceil(n / 8) * 8;
   let at = copy.byteOffset + align(4 + length);
   const take = <T>(ctor: new (buffer: ArrayBufferLike, offset: number, length: number) => T, n: number, bytesPer: number): T => {
@@ -124,5 +134,6 @@ export function decodeTable(bytes: Uint8Array): RecordTable {
     dtype: take(Uint8Array, count, 1),
     ranges: take(Float32Array, count * 2, 4),
     fileHash: take(Uint8Array, count * 32, 1),
+    ...(moments ? { moments: take(Float64Array, count * moments, 8) } : {}),
   };
 }

@@ -63,6 +63,8 @@ export function readShardFooter(path: string): ShardFooter {
  */
 export class ShardFiles {
   private readonly open = new Map<string, number>();
+  /** When each open file was last checked for having been replaced. */
+  private readonly checked = new Map<string, number>();
 
   constructor(
     private readonly objectsDir: string,
@@ -73,8 +75,11 @@ export class ShardFiles {
     let fd = this.open.get(hash);
     if (fd !== undefined) {
       this.open.delete(hash);
-      // A shard repaired since it was opened was renamed over: the old file has no name left.
-      if (fstatSync(fd).nlink > 0) {
+      // A shard repaired since it was opened was renamed over: the old file has no name left. (Checked
+      // at most every 200 ms: a repair happens in ingest, before anything reads the new shard.)
+      const now = performance.now();
+      if (now - (this.checked.get(hash) ?? 0) < 200 || fstatSync(fd).nlink > 0) {
+        this.checked.set(hash, now);
         this.open.set(hash, fd); // most recently used last
         return fd;
       }
@@ -94,8 +99,10 @@ export class ShardFiles {
       const [oldest, oldFd] = this.open.entries().next().value as [string, number];
       closeSync(oldFd);
       this.open.delete(oldest);
+      this.checked.delete(oldest);
     }
     this.open.set(hash, fd);
+    this.checked.set(hash, performance.now());
     return fd;
   }
 

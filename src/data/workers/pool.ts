@@ -34,11 +34,13 @@ function fromWireError(error: WireError): Error {
   return new MedpipeError('INTERNAL', `A worker thread failed: ${error.message}`);
 }
 
+let tasks: Promise<typeof import('./tasks.ts')> | undefined;
+
 /** Runs tasks on the calling thread. */
 export const inlinePool: TaskPool = {
   size: 0,
   async run(kind, input) {
-    const { TASKS } = await import('./tasks.ts');
+    const { TASKS } = await (tasks ??= import('./tasks.ts'));
     return (await TASKS[kind](input as never)).output as never;
   },
 };

@@ -9,7 +9,7 @@ import { runIngestJob, type IngestJob, type IngestJobResult } from '../store/ing
 interface TaskTypes {
   ingest: { input: { readonly job: IngestJob; readonly objectsDir: string }; output: IngestJobResult };
   batch: { input: BatchRequest; output: Float32Array };
-  moments: { input: { readonly request: BatchRequest; readonly perChannel: boolean }; output: Float64Array };
+  moments: { input: BatchRequest; output: Float64Array };
 }
 
 export type TaskName = keyof TaskTypes;
@@ -24,8 +24,8 @@ export const TASKS: { readonly [K in TaskName]: Runner<K> } = {
     const pixels = assembleBatch(request);
     return { output: pixels, transfer: [pixels.buffer as ArrayBuffer] };
   },
-  moments: async ({ request, perChannel }) => {
-    const moments = imageMoments(request, perChannel);
+  moments: async (request) => {
+    const moments = imageMoments(request);
     return { output: moments, transfer: [moments.buffer as ArrayBuffer] };
   },
 };
