@@ -21,6 +21,8 @@ export interface RasterFrame {
   /** The source type's value range ([0, 255] for 8-bit), else the frame's own min and max. */
   readonly range: readonly [number, number];
   readonly meta: ImageMeta;
+  /** Per channel [n, sum, M2] when the decoder computed them on the way (the codec addon). */
+  readonly moments?: readonly number[];
 }
 
 export interface DecodeOptions {
@@ -62,7 +64,7 @@ export async function decodeBytes(bytes: Uint8Array, path: string, options: Deco
     if (out) {
       const data = out.depth === 16 ? new Uint16Array(out.data.buffer, out.data.byteOffset, out.data.byteLength / 2) : new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
       const range: [number, number] = out.depth === 16 ? [0, 65535] : [0, 255];
-      return [{ data, shape: [out.height, out.width, out.channels], range, meta: { format: out.format, bitDepth: out.depth, range } }];
+      return [{ data, shape: [out.height, out.width, out.channels], range, meta: { format: out.format, bitDepth: out.depth, range }, moments: out.moments }];
     }
   }
   return [await decodeWithSharp(bytes, path, options)];

@@ -15,6 +15,8 @@ export interface NativeDecoded {
   readonly depth: 8 | 16;
   readonly format: 'png' | 'jpeg';
   readonly sourceChannels: number;
+  /** Per channel [n, sum, M2] of the output samples (see recordMoments). */
+  readonly moments: readonly number[];
 }
 
 export interface NativeCodec {

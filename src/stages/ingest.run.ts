@@ -38,7 +38,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
     for (const unit of units) unit.hash ??= await ctx.hash(unit.abs).catch(() => 'unreadable');
     return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found };
   }
-  const { set, files } = await ingestListing(listing, config, env(ctx));
+  const { set, files } = await ingestListing(listing, config, env(ctx), units);
   return { files: { ...files, ...extra }, data: { listing, set } satisfies Found };
 }
 

@@ -12,8 +12,36 @@ namespace {
 bool is_png(const uint8_t* b, size_t n) { return n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0; }
 bool is_jpeg(const uint8_t* b, size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
 
+// Per channel [n, sum, M2] of the samples, in the order and arithmetic of medpipe's recordMoments
+// (src/data/store/record-moments.ts): sum in pixel order, then M2 as the sum of d * d with
+// d = v - sum / n (built with -ffp-contract=off, so no fused multiply-add changes a rounding).
+template <typename T>
+Napi::Array MomentsOf(Napi::Env env, const T* data, size_t pixels, int channels) {
+  Napi::Array out = Napi::Array::New(env, channels * 3);
+  for (int c = 0; c < channels; c++) {
+    double sum = 0;
+    for (size_t k = 0; k < pixels; k++) sum += data[k * channels + c];
+    const double mean = sum / static_cast<double>(pixels);
+    double m2 = 0;
+    for (size_t k = 0; k < pixels; k++) {
+      const double d = data[k * channels + c] - mean;
+      m2 += d * d;
+    }
+    out.Set(c * 3, static_cast<double>(pixels));
+    out.Set(c * 3 + 1, sum);
+    out.Set(c * 3 + 2, m2);
+  }
+  return out;
+}
+
+Napi::Array Moments(Napi::Env env, const Image& image) {
+  const size_t pixels = static_cast<size_t>(image.width) * image.height;
+  if (image.depth == 16) return MomentsOf(env, image.u16(), pixels, image.channels);
+  return MomentsOf(env, image.data.data(), pixels, image.channels);
+}
+
 // decode(bytes: Uint8Array, channels: 0 | 1 | 3, height: number, width: number)
-//   → { data: Buffer, width, height, channels, depth, format, sourceChannels } or null when the
+//   → { data: Buffer, width, height, channels, depth, format, sourceChannels, moments } or null when the
 //   bytes are neither PNG nor JPEG (the caller then uses its general decoder). Throws on damage.
 Napi::Value Decode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -53,6 +81,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   convert_channels(image, channels);
   resample_bilinear(image, height, width);
   Napi::Object out = Napi::Object::New(env);
+  out.Set("moments", Moments(env, image));
   out.Set("data", Napi::Buffer<uint8_t>::Copy(env, image.data.data(), image.data.size()));
   out.Set("width", image.width);
   out.Set("height", image.height);

@@ -107,7 +107,7 @@ function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec:
   for (const k of [...picked].sort((a, b) => a - b)) {
     const frame = frames[k];
     if (!frame) continue; // a CSV row asking for a slice the file lacks: reported when the dataset is assembled
-    const moments = recordMoments(frame.data, frame.shape[2]);
+    const moments = frame.moments ?? recordMoments(frame.data, frame.shape[2]);
     out.push({ meta: { ...base, ...(count > 1 ? { frame: k } : {}), dtype: dtypeOf(frame.data), shape: frame.shape, range: [frame.range[0], frame.range[1]], moments }, data: frame.data });
   }
   return out;

@@ -176,13 +176,14 @@ function safeList(dir: string): string[] {
 
 /**
  * Ingests a listing into the store and returns its manifest and the files' hashes.
+ * `statted`: the listing's units from statListing, when the caller has them already.
  * @example
  *   const { set, files } = await ingestListing(await listFolder(config, baseDir), config, env);
  */
-export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv): Promise<IngestOutcome> {
+export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv, statted?: Unit[]): Promise<IngestOutcome> {
   const spec = decodeSpecOf(config);
   removeAbandonedShards(env.objectsDir);
-  const units = statListing(listing, env.fileIndex);
+  const units = statted ?? statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
   const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
@@ -259,7 +260,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         const outcome = await runJob(job);
         if (onBadFile === 'fail') firstProblem ??= outcome.problems[0];
         return { index, ...outcome };
-      }, Math.max(1, 2 * pool.size)),
+      }, Math.max(2, 2 * pool.size)),
       toArray(),
     ),
     { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },
