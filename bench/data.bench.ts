@@ -62,7 +62,10 @@ interface DataSet {
 
 function child(args: readonly string[], env: NodeJS.ProcessEnv = {}): unknown {
   const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20, cwd: ROOT });
-  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = r.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) throw new Error(`${args.slice(0, 3).join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`);
   return JSON.parse(line);
 }
@@ -76,11 +79,13 @@ async function generatedSet(count: number): Promise<DataSet> {
     const started = Date.now();
     const gen = join(ROOT, 'bench/data/generate.ts');
     await Promise.all(
-      Array.from({ length: procs }, (_, i) =>
-        new Promise<void>((done, fail) => {
-          const r = spawnSync(process.execPath, [TSX, gen, dir, String(count), '--part', `${i}/${procs}`], { stdio: 'inherit' });
-          r.status === 0 ? done() : fail(new Error('generator failed'));
-        }),
+      Array.from(
+        { length: procs },
+        (_, i) =>
+          new Promise<void>((done, fail) => {
+            const r = spawnSync(process.execPath, [TSX, gen, dir, String(count), '--part', `${i}/${procs}`], { stdio: 'inherit' });
+            r.status === 0 ? done() : fail(new Error('generator failed'));
+          }),
       ),
     );
     spawnSync(process.execPath, [TSX, gen, dir, String(count), '--part', '0/1'], { stdio: 'inherit' });
@@ -103,7 +108,8 @@ async function warm(dir: string): Promise<number> {
   return n;
 }
 
-const fmt = (x: number | undefined, digits = 0) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (x: number | undefined, digits = 0) =>
+  x === undefined || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -127,7 +133,10 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
     const pil = (p: number) => {
       let best: { files_per_s: number; bytes: number } | undefined;
       for (let r = 0; r < rounds; r++) {
-        const out = child([PY, join(ROOT, 'bench/data/pil_ingest.py'), set.root, String(h), String(w), String(set.channels), String(p)]) as { files_per_s: number; bytes: number };
+        const out = child([PY, join(ROOT, 'bench/data/pil_ingest.py'), set.root, String(h), String(w), String(set.channels), String(p)]) as {
+          files_per_s: number;
+          bytes: number;
+        };
         if (!best || out.files_per_s > best.files_per_s) best = out;
       }
       return best!;
@@ -141,7 +150,9 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
       await rm(cacheDir, { recursive: true, force: true });
       await mkdir(cacheDir, { recursive: true });
       try {
-        const out = child([process.execPath, TSX, join(ROOT, 'bench/data/ingest-child.ts'), set.root, String(h), String(w), String(set.channels), cacheDir], { MEDPIPE_WORKERS: String(procs) }) as IngestResult;
+        const out = child([process.execPath, TSX, join(ROOT, 'bench/data/ingest-child.ts'), set.root, String(h), String(w), String(set.channels), cacheDir], {
+          MEDPIPE_WORKERS: String(procs),
+        }) as IngestResult;
         if (!ours || out.seconds < ours.seconds) ours = out;
       } catch (e) {
         error = (e as Error).message.slice(0, 120);
@@ -165,7 +176,18 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
     ]);
   }
   return table(
-    ['set', 'files', 'PIL 1 proc files/s', `PIL ${procs} procs files/s`, `medpipe (${procs} workers) files/s`, `vs PIL ${procs} procs (≥ 1.0x)`, 'medpipe peak RSS', 'cache on disk', 'records (uint8)', 'cache / records (≤ 1.1x)'],
+    [
+      'set',
+      'files',
+      'PIL 1 proc files/s',
+      `PIL ${procs} procs files/s`,
+      `medpipe (${procs} workers) files/s`,
+      `vs PIL ${procs} procs (≥ 1.0x)`,
+      'medpipe peak RSS',
+      'cache on disk',
+      'records (uint8)',
+      'cache / records (≤ 1.1x)',
+    ],
     rows,
   );
 }
@@ -199,7 +221,9 @@ interface PipelineResult {
 }
 
 const runPipeline = (root: string, cacheDir: string, until?: string) =>
-  child([process.execPath, TSX, join(ROOT, 'bench/data/pipeline-child.ts'), root, cacheDir, ...(until ? ['--until', until] : [])], { MEDPIPE_WORKERS: String(procs) }) as PipelineResult;
+  child([process.execPath, TSX, join(ROOT, 'bench/data/pipeline-child.ts'), root, cacheDir, ...(until ? ['--until', until] : [])], {
+    MEDPIPE_WORKERS: String(procs),
+  }) as PipelineResult;
 
 async function scaleSection(full: DataSet): Promise<string> {
   const sizes = opts.scale!.split(',').map(Number);
@@ -213,14 +237,28 @@ async function scaleSection(full: DataSet): Promise<string> {
     const records = n * SIZE * SIZE;
     const cache = await folderBytes(join(cacheDir, 'objects'));
     const stage = (s: string) => (r.stages[s] !== undefined ? `${fmt(r.stages[s], 1)}` : '-');
-    rows.push([fmt(n), r.ok ? 'ok' : `failed: ${r.error?.slice(0, 60)}`, `${fmt(r.maxRssMiB)} MiB`, fmt(r.seconds, 0), stage('ingest'), stage('split'), stage('fit'), stage('evaluate'), `${fmt(cache / 2 ** 20)} MiB (${ratio(cache, records)})`]);
+    rows.push([
+      fmt(n),
+      r.ok ? 'ok' : `failed: ${r.error?.slice(0, 60)}`,
+      `${fmt(r.maxRssMiB)} MiB`,
+      fmt(r.seconds, 0),
+      stage('ingest'),
+      stage('split'),
+      stage('fit'),
+      stage('evaluate'),
+      `${fmt(cache / 2 ** 20)} MiB (${ratio(cache, records)})`,
+    ]);
     if (n === Math.max(...sizes) && r.ok) {
       // Cached no-op rerun through the CLI, as a user types it: Node start included.
       const t = performance.now();
-      const cli = spawnSync(process.execPath, [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')], {
-        encoding: 'utf8',
-        env: { ...process.env, BENCH_ROOT: root, BENCH_NAME: 'bench-scale' },
-      });
+      const cli = spawnSync(
+        process.execPath,
+        [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, BENCH_ROOT: root, BENCH_NAME: 'bench-scale' },
+        },
+      );
       const noop = (performance.now() - t) / 1000;
       const allCached = /run done in .*: 6 cached/.test(cli.stdout);
       // One file changed (a new PNG in place of the first one): time to the end of ingest, Node start included.
@@ -232,8 +270,12 @@ async function scaleSection(full: DataSet): Promise<string> {
       const one = runPipeline(root, cacheDir, 'ingest');
       extra =
         `
-At ${fmt(n)} images: cached no-op rerun \`medpipe run\` ${fmt(noop, 2)} s wall, Node start included (target ≤ 2 s; all 6 stages cached: ${allCached ? 'yes' : `NO
-${cli.stdout.slice(-400)}`}). ` +
+At ${fmt(n)} images: cached no-op rerun \`medpipe run\` ${fmt(noop, 2)} s wall, Node start included (target ≤ 2 s; all 6 stages cached: ${
+          allCached
+            ? 'yes'
+            : `NO
+${cli.stdout.slice(-400)}`
+        }). ` +
         `One file replaced: ${fmt(one.ingestSeconds, 2)} s from Node start to the end of ingest (target ≤ 3 s), ${one.decoded} decode(s) (target: exactly 1).`;
     }
     await rm(cacheDir, { recursive: true, force: true });
@@ -246,7 +288,10 @@ async function reencoded(png: Buffer): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   data[0] = (data[0]! + 128) % 256;
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).toColourspace('b-w').png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
 }
 
 async function loaderSection(full: DataSet): Promise<string> {
@@ -262,26 +307,53 @@ async function loaderSection(full: DataSet): Promise<string> {
     let ours: { imagesPerSecond: number } | undefined;
     let theirs: { images_per_s: number } | undefined;
     for (let r = 0; r < rounds; r++) {
-      const o = child([process.execPath, TSX, join(ROOT, 'bench/data/loader-child.ts'), cacheDir, 'bench-scale', String(count), '--records', records, ...(augment ? ['--augment'] : [])], { MEDPIPE_WORKERS: String(procs) }) as { imagesPerSecond: number };
+      const o = child(
+        [
+          process.execPath,
+          TSX,
+          join(ROOT, 'bench/data/loader-child.ts'),
+          cacheDir,
+          'bench-scale',
+          String(count),
+          '--records',
+          records,
+          ...(augment ? ['--augment'] : []),
+        ],
+        { MEDPIPE_WORKERS: String(procs) },
+      ) as { imagesPerSecond: number };
       if (!ours || o.imagesPerSecond > ours.imagesPerSecond) ours = o;
       try {
-        const t = child([PY, join(ROOT, 'bench/data/torch_loader.py'), records, String(procs), '64', ...(augment ? ['--augment'] : [])]) as { images_per_s: number };
+        const t = child([PY, join(ROOT, 'bench/data/torch_loader.py'), records, String(procs), '64', ...(augment ? ['--augment'] : [])]) as {
+          images_per_s: number;
+        };
         if (!theirs || t.images_per_s > theirs.images_per_s) theirs = t;
       } catch (error) {
         theirs ??= undefined;
         console.log(`PyTorch side unavailable: ${(error as Error).message.slice(0, 160)} (apt-get install python3-torch)`);
       }
     }
-    rows.push([augment ? 'z-score + affine (rotation 10°, translate 0.1, zoom 0.1)' : 'z-score', fmt(ours?.imagesPerSecond), augment ? '≥ 1,500' : '≥ 5,000', fmt(theirs?.images_per_s), ratio(ours?.imagesPerSecond, theirs?.images_per_s)]);
+    rows.push([
+      augment ? 'z-score + affine (rotation 10°, translate 0.1, zoom 0.1)' : 'z-score',
+      fmt(ours?.imagesPerSecond),
+      augment ? '≥ 1,500' : '≥ 5,000',
+      fmt(theirs?.images_per_s),
+      ratio(ours?.imagesPerSecond, theirs?.images_per_s),
+    ]);
   }
   await rm(cacheDir, { recursive: true, force: true });
-  return table(['loader, 224x224x1, batch 64', `medpipe (${procs} workers) img/s`, 'target', `PyTorch DataLoader (${procs} workers) img/s`, 'medpipe / PyTorch'], rows);
+  return table(
+    ['loader, 224x224x1, batch 64', `medpipe (${procs} workers) img/s`, 'target', `PyTorch DataLoader (${procs} workers) img/s`, 'medpipe / PyTorch'],
+    rows,
+  );
 }
 
 async function trainSection(): Promise<string> {
   const cacheDir = join(tmpdir(), 'medpipe-bench-train');
   await rm(cacheDir, { recursive: true, force: true });
-  const r = child([process.execPath, TSX, join(ROOT, 'bench/data/train-child.ts'), cacheDir, '3', String(Math.max(2, rounds))]) as { store: number; memory: number };
+  const r = child([process.execPath, TSX, join(ROOT, 'bench/data/train-child.ts'), cacheDir, '3', String(Math.max(2, rounds))]) as {
+    store: number;
+    memory: number;
+  };
   await rm(cacheDir, { recursive: true, force: true });
   return table(
     ['PneumoniaMNIST training (tutorial CNN 32+32, batch 32, augmentation on)', 'images/s'],
@@ -293,19 +365,27 @@ async function trainSection(): Promise<string> {
   );
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 const sets: DataSet[] = [];
 for (const name of opts.sets!.split(',')) {
   if (name === 'gen') sets.push(await generatedSet(Number(opts.gen)));
-  if (name === 'pneumonia') sets.push({ name: 'PneumoniaMNIST PNG 28x28 grey', root: join(SHARED, 'pneumoniamnist/images'), count: 3166, size: [28, 28], channels: 1 });
-  if (name === 'brain') sets.push({ name: 'brain-tumor MRI JPEG → 224x224x1', root: join(SHARED, 'brain-tumor-mri/Training'), count: 5708, size: [224, 224], channels: 1 });
+  if (name === 'pneumonia')
+    sets.push({ name: 'PneumoniaMNIST PNG 28x28 grey', root: join(SHARED, 'pneumoniamnist/images'), count: 3166, size: [28, 28], channels: 1 });
+  if (name === 'brain')
+    sets.push({ name: 'brain-tumor MRI JPEG → 224x224x1', root: join(SHARED, 'brain-tumor-mri/Training'), count: 5708, size: [224, 224], channels: 1 });
 }
 const out: string[] = [];
 if (sections.has('ingest')) out.push(`### Cold ingest (empty medpipe cache, warm page cache; best of ${rounds})\n\n${await ingestSection(sets)}`);
 const generated = sets.find((s) => s.root.includes('synthetic-')) ?? (await generatedSet(Number(opts.gen)));
 if (sections.has('loader')) out.push(`### Loader alone (best of ${rounds})\n\n${await loaderSection(generated)}`);
-if (sections.has('scale')) out.push(`### The scale pipeline: ingest → normalize → split → small CNN → fit (1 epoch) → evaluate, ${procs} workers\n\n${await scaleSection(generated)}`);
+if (sections.has('scale'))
+  out.push(`### The scale pipeline: ingest → normalize → split → small CNN → fit (1 epoch) → evaluate, ${procs} workers\n\n${await scaleSection(generated)}`);
 if (sections.has('train')) out.push(`### Training throughput\n\n${await trainSection()}`);
 const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?';
-console.log(`\n${out.join('\n\n')}\n\nmachine: ${cpu}, load average before ${loadBefore}, after ${load()} (a shared machine: compare ratios, which come from the same run)`);
+console.log(
+  `\n${out.join('\n\n')}\n\nmachine: ${cpu}, load average before ${loadBefore}, after ${load()} (a shared machine: compare ratios, which come from the same run)`,
+);

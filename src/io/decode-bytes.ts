@@ -62,7 +62,10 @@ export async function decodeBytes(bytes: Uint8Array, path: string, options: Deco
       throw undecodable(path, error);
     }
     if (out) {
-      const data = out.depth === 16 ? new Uint16Array(out.data.buffer, out.data.byteOffset, out.data.byteLength / 2) : new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
+      const data =
+        out.depth === 16
+          ? new Uint16Array(out.data.buffer, out.data.byteOffset, out.data.byteLength / 2)
+          : new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
       const range: [number, number] = out.depth === 16 ? [0, 65535] : [0, 255];
       return [{ data, shape: [out.height, out.width, out.channels], range, meta: { format: out.format, bitDepth: out.depth, range }, moments: out.moments }];
     }
@@ -87,8 +90,13 @@ async function decodeWithSharp(bytes: Uint8Array, path: string, options: DecodeO
     const input = sharp(bytes, { failOn: 'error', limitInputPixels: 1e9 });
     const info = await input.metadata();
     const sixteen = info.depth === 'ushort' || info.depth === 'short';
-    const { data, info: out } = await input.rotate().raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
-    let samples: Uint8Array | Uint16Array = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const { data, info: out } = await input
+      .rotate()
+      .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    let samples: Uint8Array | Uint16Array = sixteen
+      ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const stored = out.channels;
     const colour = stored >= 3;
     const keep = colour ? 3 : 1;
@@ -107,7 +115,12 @@ async function decodeWithSharp(bytes: Uint8Array, path: string, options: DecodeO
       shape = [options.size[0], options.size[1], channels];
     }
     const range: [number, number] = sixteen ? [0, 65535] : [0, 255];
-    return { data: samples, shape, range, meta: { format: SHARP_FORMATS[info.format ?? ''] ?? 'other', bitDepth: sixteen ? 16 : 8, photometric: info.space, range } };
+    return {
+      data: samples,
+      shape,
+      range,
+      meta: { format: SHARP_FORMATS[info.format ?? ''] ?? 'other', bitDepth: sixteen ? 16 : 8, photometric: info.space, range },
+    };
   } catch (error) {
     throw undecodable(path, error);
   }

@@ -104,7 +104,11 @@ export function convertIntegerChannels<T extends Uint8Array | Uint16Array>(data:
   if (c === 1) {
     for (let i = 0; i < n; i++) for (let k = 0; k < channels; k++) out[i * channels + k] = data[i]!;
   } else if (channels === 1) {
-    for (let i = 0; i < n; i++) out[i] = Math.min(Math.floor((data[i * c]! * 19595 + data[i * c + 1]! * 38470 + data[i * c + 2]! * 7471 + 0x8000) / 65536), data instanceof Uint8Array ? 255 : 65535);
+    for (let i = 0; i < n; i++)
+      out[i] = Math.min(
+        Math.floor((data[i * c]! * 19595 + data[i * c + 1]! * 38470 + data[i * c + 2]! * 7471 + 0x8000) / 65536),
+        data instanceof Uint8Array ? 255 : 65535,
+      );
   } else {
     for (let i = 0; i < n; i++) for (let k = 0; k < channels; k++) out[i * channels + k] = data[i * c + Math.min(k, c - 1)]!;
   }

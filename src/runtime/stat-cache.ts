@@ -52,7 +52,9 @@ export class StatCache implements FileIndex {
     db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
     this.lookup = db.prepare<[string], Row>('SELECT size, mtime, ino, ctime, hash FROM stat WHERE path = ?').safeIntegers(true);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
-    this.range = db.prepare<[string, string], Row & { path: string }>('SELECT path, size, mtime, ino, ctime, hash FROM stat WHERE path >= ? AND path < ?').safeIntegers(true);
+    this.range = db
+      .prepare<[string, string], Row & { path: string }>('SELECT path, size, mtime, ino, ctime, hash FROM stat WHERE path >= ? AND path < ?')
+      .safeIntegers(true);
     this.db = db;
     return db;
   }
@@ -75,7 +77,9 @@ export class StatCache implements FileIndex {
     this.open();
     const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
     if (!row) return undefined;
-    return row.size === s.size && row.mtime === s.mtimeNs && row.ino === BigInt.asIntN(64, s.ino) && row.ctime === s.ctimeNs ? row.hash.toString('hex') : undefined;
+    return row.size === s.size && row.mtime === s.mtimeNs && row.ino === BigInt.asIntN(64, s.ino) && row.ctime === s.ctimeNs
+      ? row.hash.toString('hex')
+      : undefined;
   }
 
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void {

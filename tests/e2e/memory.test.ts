@@ -21,7 +21,10 @@ const Memory = suite<{ dir: string }>('memory: 30,000 images under an RSS ceilin
 Memory.before(async (ctx) => {
   ctx.dir = await tempDir('memory');
   const rand = prng(11);
-  for (const [label, level] of [['neg', 80], ['pos', 150]] as const) {
+  for (const [label, level] of [
+    ['neg', 80],
+    ['pos', 150],
+  ] as const) {
     await mkdir(path.join(ctx.dir, 'data', label), { recursive: true });
     for (let i = 0; i < IMAGES / 2; i++) {
       const pixels = Array.from({ length: SIZE * SIZE }, () => Math.max(0, Math.min(255, Math.round(level + (rand() - 0.5) * 90))));
@@ -49,17 +52,23 @@ export default pipeline('memory', { seed: 1 })
 Memory.after(async (ctx) => removeDir(ctx.dir));
 
 Memory(`peak RSS of the whole run stays under ${CEILING_MIB} MiB (one float32 copy of the pixels: ${FLOAT32_COPY_MIB.toFixed(0)} MiB)`, async ({ dir }) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tests/helpers/measure-run.ts'), path.join(dir, 'pipeline.ts'), path.join(dir, 'cache'), path.join(dir, 'out')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 16 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'tests/helpers/measure-run.ts'), path.join(dir, 'pipeline.ts'), path.join(dir, 'cache'), path.join(dir, 'out')],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    },
+  );
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   assert.ok(line, `no result:\n${r.stdout}\n${r.stderr}`);
   const result = JSON.parse(line!) as { ok: boolean; error?: string; decoded?: number; maxRssMiB: number };
   assert.ok(result.ok, result.error);
   assert.is(result.decoded, IMAGES, 'every image was decoded once');
-  console.log(`    memory: ${IMAGES} images ${SIZE}x${SIZE}: peak RSS ${result.maxRssMiB.toFixed(0)} MiB (ceiling ${CEILING_MIB} MiB, one float32 copy ${FLOAT32_COPY_MIB.toFixed(0)} MiB)`);
+  console.log(
+    `    memory: ${IMAGES} images ${SIZE}x${SIZE}: peak RSS ${result.maxRssMiB.toFixed(0)} MiB (ceiling ${CEILING_MIB} MiB, one float32 copy ${FLOAT32_COPY_MIB.toFixed(0)} MiB)`,
+  );
   assert.ok(result.maxRssMiB < CEILING_MIB, `peak RSS ${result.maxRssMiB.toFixed(0)} MiB ≥ ${CEILING_MIB} MiB`);
 });
 

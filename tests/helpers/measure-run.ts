@@ -14,5 +14,13 @@ let decoded: number | undefined;
 const done = await runToCompletion(pipeline, { cacheDir, outDir, baseDir: path.dirname(path.resolve(file!)) }, (e) => {
   if (e.type === 'log' && e.stage === 'ingest') decoded = Number(/: (\d+) decoded,/.exec(e.message)?.[1] ?? decoded);
 });
-console.log(JSON.stringify({ ok: done.ok, error: done.error?.message, seconds: (performance.now() - started) / 1000, decoded, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+console.log(
+  JSON.stringify({
+    ok: done.ok,
+    error: done.error?.message,
+    seconds: (performance.now() - started) / 1000,
+    decoded,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+  }),
+);
 process.exit(0);
