@@ -3,56 +3,24 @@
 // It never fails the install: on any problem it prints one line saying why and how to fix it, records the
 // reason in native/build/status.json for the runtime message, and exits 0. MEDPIPE_SKIP_NATIVE=1 skips it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { has, nodeDir, nodeGyp, recordStatus } from './gyp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
 const FIX = 'apt-get install libdnnl-dev libopenblas-dev g++ make python3, then `node native/build.mjs`';
 
 function record(status) {
-  try {
-    mkdirSync(buildDir, { recursive: true });
-    writeFileSync(join(buildDir, 'status.json'), `${JSON.stringify({ ...status, at: new Date().toISOString() })}\n`);
-  } catch {
-    // A read-only install tree: the runtime then gives the generic reason.
-  }
+  recordStatus(buildDir, status);
 }
 
 function fail(reason, log) {
   record({ ok: false, reason, log });
   console.log(`medpipe: native backend not built (${reason}); training will use the slower pure-JS CPU backend. To get it: ${FIX}`);
   process.exit(0);
-}
-
-function has(cmd, args = ['--version']) {
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  return r.status === 0;
-}
-
-function nodeGyp() {
-  const candidates = [
-    process.env.npm_config_node_gyp,
-    (() => {
-      try {
-        return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
-      } catch {
-        return undefined;
-      }
-    })(),
-    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
-    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
-    '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
-  ];
-  return candidates.find((p) => p && existsSync(p));
-}
-
-// Node's own headers: node-gyp would otherwise try to download them, which fails offline.
-function nodeDir() {
-  const candidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..'), '/usr', '/usr/local'];
-  return candidates.find((d) => d && existsSync(join(d, 'include/node/node_api.h')) && existsSync(join(d, 'include/node/common.gypi')));
 }
 
 function main() {

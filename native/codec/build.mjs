@@ -4,56 +4,23 @@
 // why and how to fix it in one line, records it in native/codec/build/status.json (the runtime
 // repeats it) and exits 0; ingest then decodes with sharp, slower. MEDPIPE_SKIP_NATIVE=1 skips it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { has, nodeDir, nodeGyp, recordStatus } from '../gyp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
 const addon = join(buildDir, 'Release/medpipe_codec.node');
 const FIX = 'apt-get install libspng-dev libjpeg62-turbo-dev g++ make python3, then `node native/codec/build.mjs`';
 
-function record(status) {
-  try {
-    mkdirSync(buildDir, { recursive: true });
-    writeFileSync(join(buildDir, 'status.json'), `${JSON.stringify({ ...status, at: new Date().toISOString() })}\n`);
-  } catch {
-    // A read-only install tree: the runtime then gives the generic reason.
-  }
-}
-
 function fail(reason, log) {
-  record({ ok: false, reason, log });
+  recordStatus(buildDir, { ok: false, reason, log });
   console.log(`medpipe: image codec not built (${reason}); ingest will decode with sharp, several times slower. To get it: ${FIX}`);
   process.exit(0);
 }
 
-const has = (cmd) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
 const header = (name) => ['/usr/include', '/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu'].some((d) => existsSync(join(d, name)));
-
-function nodeGyp() {
-  const candidates = [
-    process.env.npm_config_node_gyp,
-    (() => {
-      try {
-        return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
-      } catch {
-        return undefined;
-      }
-    })(),
-    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
-    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
-    '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
-  ];
-  return candidates.find((p) => p && existsSync(p));
-}
-
-// Node's own headers: node-gyp would otherwise try to download them, which fails offline.
-function nodeDir() {
-  const candidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..'), '/usr', '/usr/local'];
-  return candidates.find((d) => d && existsSync(join(d, 'include/node/node_api.h')) && existsSync(join(d, 'include/node/common.gypi')));
-}
 
 function main() {
   if (process.env.MEDPIPE_SKIP_NATIVE === '1') fail('skipped by MEDPIPE_SKIP_NATIVE=1');
@@ -81,7 +48,7 @@ function main() {
   // Prove that it loads (a missing runtime library shows here, not at the first ingest).
   const probe = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(addon)}).version)`], { encoding: 'utf8' });
   if (probe.status !== 0) fail(`built but cannot load: ${(probe.stderr || '').split('\n').find((l) => l.includes('Error')) ?? 'unknown error'}`);
-  record({ ok: true, version: Number(probe.stdout.trim()) });
+  recordStatus(buildDir, { ok: true, version: Number(probe.stdout.trim()) });
   console.log('medpipe: image codec built (libspng, libjpeg-turbo)');
 }
 

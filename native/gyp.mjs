@@ -1,0 +1,44 @@
+// What both addon builds (native/build.mjs, native/codec/build.mjs) need to run node-gyp offline:
+// the node-gyp that ships with npm, Node's own headers, and a way to say why a build was skipped.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export function has(cmd, args = ['--version']) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+export function nodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    (() => {
+      try {
+        return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+      } catch {
+        return undefined;
+      }
+    })(),
+    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  ];
+  return candidates.find((p) => p && existsSync(p));
+}
+
+// Node's own headers: node-gyp would otherwise try to download them, which fails offline.
+export function nodeDir() {
+  const candidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..'), '/usr', '/usr/local'];
+  return candidates.find((d) => d && existsSync(join(d, 'include/node/node_api.h')) && existsSync(join(d, 'include/node/common.gypi')));
+}
+
+/** Writes `<buildDir>/status.json` (the runtime repeats its reason); a read-only tree is fine. */
+export function recordStatus(buildDir, status) {
+  try {
+    mkdirSync(buildDir, { recursive: true });
+    writeFileSync(join(buildDir, 'status.json'), `${JSON.stringify({ ...status, at: new Date().toISOString() })}\n`);
+  } catch {
+    // A read-only install tree: the runtime then gives the generic reason.
+  }
+}
