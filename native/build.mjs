@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { has, nodeDir, nodeGyp, recordStatus } from './gyp.mjs';
+import { rebuild, recordStatus } from './gyp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
@@ -30,13 +30,6 @@ function main() {
   if (!incs.some((d) => existsSync(join(d, 'dnnl.hpp')) || existsSync(join(d, 'oneapi/dnnl/dnnl.hpp')))) {
     fail('libdnnl-dev missing: oneDNN headers not found');
   }
-  if (!has('g++') && !has('c++')) fail('no C++ compiler (g++) found');
-  if (!has('make')) fail('make not found');
-  if (!has('python3')) fail('python3 not found (node-gyp needs it)');
-  const gyp = nodeGyp();
-  if (!gyp) fail('node-gyp not found (it ships with npm)');
-  const nodedir = nodeDir();
-  if (!nodedir) fail('Node.js headers not found (install the nodejs package that ships include/node, e.g. libnode-dev)');
   let addonApi;
   try {
     addonApi = createRequire(import.meta.url).resolve('node-addon-api');
@@ -45,17 +38,7 @@ function main() {
   }
   void addonApi;
   console.log('medpipe: building the native backend (oneDNN/OpenBLAS), about a minute...');
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '-j', 'max'], {
-    cwd: here,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_nodedir: nodedir },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status !== 0 || !existsSync(join(buildDir, 'Release/medpipe_native.node'))) {
-    const firstError = log.split('\n').find((l) => /error/i.test(l) && !/gyp ERR!/.test(l))?.trim() ?? `node-gyp exited with ${r.status}`;
-    fail(`compile failed: ${firstError.slice(0, 200)}`, log.slice(-20000));
-  }
+  rebuild(here, join(buildDir, 'Release/medpipe_native.node'), fail);
   // Prove that it loads (a missing runtime library shows here, not at the first training run).
   const probe = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(join(buildDir, 'Release/medpipe_native.node'))}).info()))`], { encoding: 'utf8' });
   if (probe.status !== 0) fail(`built but cannot load: ${(probe.stderr || '').split('\n').find((l) => l.includes('Error')) ?? 'unknown error'}`);

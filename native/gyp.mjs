@@ -42,3 +42,28 @@ export function recordStatus(buildDir, status) {
     // A read-only install tree: the runtime then gives the generic reason.
   }
 }
+
+/**
+ * Checks the toolchain (compiler, make, python3, node-gyp, Node's headers) and runs `node-gyp
+ * rebuild` in `dir`; on any problem calls `fail(reason, log?)`, which must not return.
+ */
+export function rebuild(dir, addonPath, fail) {
+  if (!has('g++') && !has('c++')) fail('no C++ compiler (g++) found');
+  if (!has('make')) fail('make not found');
+  if (!has('python3')) fail('python3 not found (node-gyp needs it)');
+  const gyp = nodeGyp();
+  if (!gyp) fail('node-gyp not found (it ships with npm)');
+  const nodedir = nodeDir();
+  if (!nodedir) fail('Node.js headers not found (install the nodejs package that ships include/node, e.g. libnode-dev)');
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '-j', 'max'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_nodedir: nodedir },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0 || !existsSync(addonPath)) {
+    const firstError = log.split('\n').find((l) => /error/i.test(l) && !/gyp ERR!/.test(l))?.trim() ?? `node-gyp exited with ${r.status}`;
+    fail(`compile failed: ${firstError.slice(0, 200)}`, log.slice(-20000));
+  }
+}

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { has, nodeDir, nodeGyp, recordStatus } from '../gyp.mjs';
+import { rebuild, recordStatus } from '../gyp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
@@ -27,24 +27,7 @@ function main() {
   if (process.platform !== 'linux') fail(`no build recipe for ${process.platform} yet`);
   if (!header('spng.h')) fail('libspng-dev missing: spng.h not found');
   if (!header('jpeglib.h')) fail('libjpeg62-turbo-dev missing: jpeglib.h not found');
-  if (!has('g++') && !has('c++')) fail('no C++ compiler (g++) found');
-  if (!has('make')) fail('make not found');
-  if (!has('python3')) fail('python3 not found (node-gyp needs it)');
-  const gyp = nodeGyp();
-  if (!gyp) fail('node-gyp not found (it ships with npm)');
-  const nodedir = nodeDir();
-  if (!nodedir) fail('Node.js headers not found (install the nodejs package that ships include/node, e.g. libnode-dev)');
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '-j', 'max'], {
-    cwd: here,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_nodedir: nodedir },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status !== 0 || !existsSync(addon)) {
-    const firstError = log.split('\n').find((l) => /error/i.test(l) && !/gyp ERR!/.test(l))?.trim() ?? `node-gyp exited with ${r.status}`;
-    fail(`compile failed: ${firstError.slice(0, 200)}`, log.slice(-20000));
-  }
+  rebuild(here, addon, fail);
   // Prove that it loads (a missing runtime library shows here, not at the first ingest).
   const probe = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(addon)}).version)`], { encoding: 'utf8' });
   if (probe.status !== 0) fail(`built but cannot load: ${(probe.stderr || '').split('\n').find((l) => l.includes('Error')) ?? 'unknown error'}`);
