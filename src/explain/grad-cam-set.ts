@@ -63,10 +63,19 @@ export async function explainSplit(
   options: ExplainOptions = {},
 ): Promise<GradCamSet | undefined> {
   const method = options.method ?? 'gradcam';
-  const picked = pickExamples(predictions.map((p) => p.label), predictions.map((p) => p.score), threshold, count);
+  const picked = pickExamples(
+    predictions.map((p) => p.label),
+    predictions.map((p) => p.score),
+    threshold,
+    count,
+  );
   if (picked.length === 0) return undefined;
   let pixels: Float32Array = new Float32Array(0);
-  for await (const batch of images.batches(picked.map((p) => p.index), picked.length)) pixels = batch;
+  for await (const batch of images.batches(
+    picked.map((p) => p.index),
+    picked.length,
+  ))
+    pixels = batch;
   const { modelFromData } = await import('../train/model-data.ts');
   const { gradCam } = await import('./grad-cam.ts');
   const loaded = await modelFromData(model);
@@ -76,7 +85,18 @@ export async function explainSplit(
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
     });
-    return { split: options.split ?? 'test', shape: [...shape] as [number, number, number], threshold, method, layer: result.layer, target: result.target, examples, images: pixels, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
+    return {
+      split: options.split ?? 'test',
+      shape: [...shape] as [number, number, number],
+      threshold,
+      method,
+      layer: result.layer,
+      target: result.target,
+      examples,
+      images: pixels,
+      heatmaps: result.heatmaps,
+      peaks: Array.from(result.peaks),
+    };
   } finally {
     loaded.dispose();
   }

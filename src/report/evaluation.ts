@@ -82,15 +82,25 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
     thresholdSource = `chosen on the validation split for sensitivity >= ${config.threshold.sensitivity}, frozen before scoring test`;
   }
   if (test.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { fix: 'Give split a test fraction > 0, or provide a test folder.' });
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
+      fix: 'Give split a test fraction > 0, or provide a test folder.',
+    });
   }
   const metrics = m.binaryMetrics(labels(test), values(test), { threshold, sensitivity });
   const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
   const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
   const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
-  const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, toFitData(data, data.test).images, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
+  const gradCam =
+    config.gradCam === false
+      ? undefined
+      : await explainSplit(trained.model, toFitData(data, data.test).images, data.shape, test, threshold, config.gradCam ?? 8, {
+          method: config.gradCamMethod ?? 'hirescam',
+        });
   const curves: Curves = { roc: {}, pr: {} };
-  for (const [name, set] of [['train', train], ['test', test]] as const) {
+  for (const [name, set] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     const y = labels(set);
     const s = values(set);
     if (!y.includes(0) || !y.includes(1)) continue;

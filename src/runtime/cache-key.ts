@@ -67,9 +67,7 @@ export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs)
       });
     }
   }
-  const parts = [...new Set([...Object.keys(previous.env), ...Object.keys(current.env)])].filter(
-    (part) => previous.env[part] !== current.env[part],
-  );
+  const parts = [...new Set([...Object.keys(previous.env), ...Object.keys(current.env)])].filter((part) => previous.env[part] !== current.env[part]);
   if (parts.length > 0) reasons.push({ kind: 'env', parts: parts.map((p) => `${p} ${previous.env[p] ?? '-'} → ${current.env[p] ?? '-'}`) });
   if (reasons.length === 0) reasons.push({ kind: 'corrupt', detail: 'the entry was missing or failed verification' });
   return reasons;

@@ -41,7 +41,11 @@ export function runPipeline(pipeline: Pipeline<unknown>, options: RunOptions = {
 }
 
 /** Runs a pipeline to completion; resolves with the last event (run-done). */
-export function runToCompletion(pipeline: Pipeline<unknown>, options: RunOptions = {}, onEvent?: (e: RunEvent) => void): Promise<Extract<RunEvent, { type: 'run-done' }>> {
+export function runToCompletion(
+  pipeline: Pipeline<unknown>,
+  options: RunOptions = {},
+  onEvent?: (e: RunEvent) => void,
+): Promise<Extract<RunEvent, { type: 'run-done' }>> {
   return new Promise((resolvePromise, reject) => {
     let last: RunEvent | undefined;
     runPipeline(pipeline, options).subscribe({
@@ -176,7 +180,15 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       (id) => (current = id),
     );
     current = undefined;
-    await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files, ms: Date.now() - started });
+    await writeRunReport(outDir, {
+      runId,
+      pipeline: pipeline.name,
+      seed: session.seed,
+      backend: session.backendName,
+      stages: summaries,
+      files,
+      ms: Date.now() - started,
+    });
     await session.hasher.save();
     emit({ type: 'run-done', at: Date.now(), ok: true, ms: Date.now() - started, cacheHits, outputDir: outDir });
   });
@@ -200,10 +212,6 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       backend: session.backendName,
       cacheDir: session.store.dir,
     }),
-    concat(
-      prepare,
-      defer(() => from(stages.map((_, i) => i))).pipe(concatMap(stageEvents)),
-      finish,
-    ).pipe(catchError(failed)),
+    concat(prepare, defer(() => from(stages.map((_, i) => i))).pipe(concatMap(stageEvents)), finish).pipe(catchError(failed)),
   );
 }

@@ -9,7 +9,8 @@ import { writeSkippedFiles } from '../report/skipped-files.ts';
 import type { StageContext } from './core/context.ts';
 import type { StageRun } from './core/define-stage.ts';
 
-const summary = (set: ImageSet) => `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
+const summary = (set: ImageSet) =>
+  `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
 const exportSkipped = (set: ImageSet, outDir: string) => writeSkippedFiles(set.skipped, outDir);
 
 const env = (ctx: StageContext): IngestEnv => ({
@@ -68,6 +69,11 @@ const npzPath = (config: NpzIngestConfig, baseDir: string) => (isAbsolute(config
 export const npz = {
   fingerprint: async (config, ctx) => ({ files: { [config.file]: await ctx.hash(npzPath(config, ctx.baseDir)) }, data: npzPath(config, ctx.baseDir) }),
   run: (_input, config, ctx, fingerprint) =>
-    readNpzSet(fingerprint!.data as string, config, { objectsDir: ctx.objectsDir, fileHash: fingerprint!.files[config.file]!, signal: ctx.signal, emit: ctx.emit }),
+    readNpzSet(fingerprint!.data as string, config, {
+      objectsDir: ctx.objectsDir,
+      fileHash: fingerprint!.files[config.file]!,
+      signal: ctx.signal,
+      emit: ctx.emit,
+    }),
   summary: (set) => `${set.samples.length} images ${set.shape.join('x')} from arrays, classes ${set.classes.join('/')}`,
 } satisfies StageRun<NpzIngestConfig, undefined, ImageSet>;

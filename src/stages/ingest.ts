@@ -1,7 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ingestKeyEnv } from '../data/store/group-salt.ts';
-import { csvIngestConfigSchema, folderIngestConfigSchema, npzIngestConfigSchema, type CsvIngestConfig, type FolderIngestConfig, type NpzIngestConfig } from '../data/ingest-config.ts';
+import {
+  csvIngestConfigSchema,
+  folderIngestConfigSchema,
+  npzIngestConfigSchema,
+  type CsvIngestConfig,
+  type FolderIngestConfig,
+  type NpzIngestConfig,
+} from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 

@@ -11,7 +11,17 @@ import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
 export const CV_METRIC_KEYS = [
-  'auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity',
+  'auc',
+  'averagePrecision',
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'specificity',
+  'npv',
+  'f1',
+  'kappa',
+  'specificityAtSensitivity',
 ] as const;
 export type CvMetricKey = (typeof CV_METRIC_KEYS)[number];
 
@@ -76,16 +86,30 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const fitConfig = config.fit ?? {};
   // The test split is deliberately never read: only train and val are pooled.
   const pool = concat(data.train, data.val);
-  const folds = assignFolds(pool.samples, k, { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true }, createRng(deriveSeed(job.seed, 'cv-folds')));
+  const folds = assignFolds(
+    pool.samples,
+    k,
+    { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true },
+    createRng(deriveSeed(job.seed, 'cv-folds')),
+  );
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
-    throw new MedpipeError('NO_SAMPLES', `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`, {
-      fix: 'Use fewer folds, or add data.',
-    });
+    throw new MedpipeError(
+      'NO_SAMPLES',
+      `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`,
+      {
+        fix: 'Use fewer folds, or add data.',
+      },
+    );
   }
   const classCounts = data.classes.map((_, c) => pool.samples.filter((s) => s.label === c).length);
   classCounts.forEach((count, c) => {
-    if (count < k) job.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
+    if (count < k)
+      job.emit({
+        type: 'log',
+        level: 'warn',
+        message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined`,
+      });
   });
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
@@ -121,10 +145,18 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
       stoppedEarly: result.stoppedEarly,
       history: result.history,
     });
-    job.emit({ type: 'log', level: 'info', message: `${note}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})` });
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${note}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})`,
+    });
   }
   const summary = Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, meanStd(results.map((r) => r.metrics[key]))])) as Record<CvMetricKey, MeanStd>;
-  const pooled = binaryMetrics(pool.samples.map((s) => s.label), oof, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
+  const pooled = binaryMetrics(
+    pool.samples.map((s) => s.label),
+    oof,
+    { threshold: THRESHOLD, sensitivity: SENSITIVITY },
+  );
   return {
     k,
     classes: data.classes,

@@ -54,7 +54,13 @@ export interface FitOptions {
   /** Checked between batches; a fired signal throws MedpipeError('CANCELLED'). */
   readonly signal?: AbortSignal;
   readonly onBatch?: (e: { epoch: number; batch: number; batches: number; loss: number }) => void;
-  readonly onEpoch?: (e: { epoch: number; epochs: number; logs: Record<string, number>; best?: { monitor: string; value: number; epoch: number }; patienceLeft?: number }) => void;
+  readonly onEpoch?: (e: {
+    epoch: number;
+    epochs: number;
+    logs: Record<string, number>;
+    best?: { monitor: string; value: number; epoch: number };
+    patienceLeft?: number;
+  }) => void;
   /** Yield to the event loop every n batches (UI redraws, cancellation). @default 1 */
   readonly yieldEvery?: number;
   /** How train metrics are computed (see the file comment). @default 'inference' */
@@ -95,7 +101,9 @@ export function regularizationLoss(model: tf.LayersModel): tf.Scalar | null {
 
 function positiveInteger(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, { fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.` });
+    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, {
+      fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.`,
+    });
   }
 }
 
@@ -183,14 +191,17 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   if (train.count === 0) throw new MedpipeError('NO_SAMPLES', 'The training set is empty.', { fix: 'Check the data folder and the split fractions.' });
   if (options.augment) {
     const issues = validateAugmentPolicy(options.augment);
-    if (issues.length > 0) throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
+    if (issues.length > 0)
+      throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
   }
   const lossFn: LossFn = options.loss === undefined || options.loss === 'binaryCrossentropy' ? binaryCrossEntropy : focalLoss(options.loss.focal);
   const weights = options.classWeight === undefined ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) {
-    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', { fix: 'Use freeze: false or a number of trainable last layers.' });
+    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', {
+      fix: 'Use freeze: false or a number of trainable last layers.',
+    });
   }
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const predictBatch = options.predictBatchSize ?? options.batchSize;
@@ -206,7 +217,9 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   type Callable = { call: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[] };
   const frozenNorms = layers.filter((l) => !l.trainable && l.getClassName() === 'BatchNormalization') as unknown as Callable[];
   const originalCalls = frozenNorms.map((l) => l.call);
-  frozenNorms.forEach((l, i) => { l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false }); });
+  frozenNorms.forEach((l, i) => {
+    l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false });
+  });
 
   const [h, w, c] = train.shape;
   const history: Record<string, number>[] = [];
@@ -216,7 +229,8 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
       const batches = batchList.count;
-      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
+      const running =
+        options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
       let lossSum = 0;
       let b = 0;
       for await (const { pixels, labels } of batchList.batches()) {
@@ -224,19 +238,25 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;
         const n = labels.length;
-        dropouts.forEach((l, i) => { l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i); });
+        dropouts.forEach((l, i) => {
+          l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i);
+        });
         let batchScores: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
           const x = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);
           const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : undefined;
-          return optimizer.minimize(() => {
-            const pred = model.apply(x, { training: true }) as tf.Tensor;
-            if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
-            const loss = lossFn(y, pred, sw);
-            const reg = regularizationLoss(model);
-            return reg ? tf.add(loss, reg) : loss;
-          }, true, variables) as tf.Scalar;
+          return optimizer.minimize(
+            () => {
+              const pred = model.apply(x, { training: true }) as tf.Tensor;
+              if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
+              const loss = lossFn(y, pred, sw);
+              const reg = regularizationLoss(model);
+              return reg ? tf.add(loss, reg) : loss;
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
         });
         const loss = (await cost.data())[0];
         cost.dispose();
@@ -266,8 +286,12 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       history.push(logs);
       const stop = stopper ? stopper.update(epoch, logs, model) : false;
       options.onEpoch?.({
-        epoch, epochs: options.epochs, logs,
-        ...(stopper && stopper.bestEpoch > 0 ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft } : {}),
+        epoch,
+        epochs: options.epochs,
+        logs,
+        ...(stopper && stopper.bestEpoch > 0
+          ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft }
+          : {}),
       });
       if (stop) {
         stoppedEarly = epoch < options.epochs;
@@ -287,8 +311,12 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       restoredBest,
     };
   } finally {
-    dropouts.forEach((l, i) => { l.seed = originalSeeds[i]; });
-    frozenNorms.forEach((l, i) => { l.call = originalCalls[i]; });
+    dropouts.forEach((l, i) => {
+      l.seed = originalSeeds[i];
+    });
+    frozenNorms.forEach((l, i) => {
+      l.call = originalCalls[i];
+    });
     optimizer.dispose();
   }
 }

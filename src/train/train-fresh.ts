@@ -15,7 +15,10 @@ export interface TrainJob extends Work {
 export const DEFAULT_EARLY_STOPPING = { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } as const;
 
 /** A subset as the training loop's input: the loader over its records, plus labels as float32. */
-export function toFitData(data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>, subset: Subset): FitData & { readonly images: ImageSource } {
+export function toFitData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>,
+  subset: Subset,
+): FitData & { readonly images: ImageSource } {
   const y = new Float32Array(subset.samples.length);
   subset.samples.forEach((s, i) => (y[i] = s.label));
   const images = storeSource(subset.table, { objectsDir: data.objectsDir, recordShape: data.recordShape, steps: data.preprocessing });

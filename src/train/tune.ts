@@ -66,7 +66,6 @@ export function describeParams(params: GridParams): string {
   return parts.length ? parts.join(', ') : 'base settings';
 }
 
-
 const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a) && (!Number.isFinite(b) || (mode === 'max' ? a > b : a < b));
 
 /**
@@ -103,7 +102,11 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
       for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
       points.push({ point: i + 1, params, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
       const score = values[monitor]!;
-      job.emit({ type: 'log', level: 'info', message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})` });
+      job.emit({
+        type: 'log',
+        level: 'info',
+        message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
+      });
       if (best === undefined || better(score, best.score, mode)) {
         modelData = await modelToData(model);
         best = { index: i, score, model: modelData, result, scores };

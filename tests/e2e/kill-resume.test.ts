@@ -109,7 +109,10 @@ Kill('SIGKILL mid-ingest, then mid-fit; the third run finishes from where they s
   assert.ok(log, second.stdout);
   const [files, decoded, , reused, jobs, reusedFiles] = log!.slice(1).map(Number) as number[];
   assert.is(files, total);
-  assert.ok(reused! >= kept - 1 && reused! < jobs!, `${reused} of ${jobs} jobs reused after ${kept} had finished (at most the one in flight when killed is redone)`);
+  assert.ok(
+    reused! >= kept - 1 && reused! < jobs!,
+    `${reused} of ${jobs} jobs reused after ${kept} had finished (at most the one in flight when killed is redone)`,
+  );
   assert.is(decoded! + reusedFiles!, total, 'every file of a finished job was reused, every other one decoded once');
   assert.not.match(second.stdout, /\[fit\] done/);
 
@@ -131,8 +134,11 @@ Kill('SIGKILL mid-ingest, then mid-fit; the third run finishes from where they s
   assert.is(await read(path.join(ctx.dir, 'out'), 'history.json'), await read(cleanOut, 'history.json'));
 });
 
-requires(Kill, sklearn())('killed and uninterrupted runs: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
-  for (const out of ['out', 'out-clean']) assertEvaluationMatchesSklearn(path.join(dir, out));
-});
+requires(Kill, sklearn())(
+  'killed and uninterrupted runs: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions',
+  async ({ dir }) => {
+    for (const out of ['out', 'out-clean']) assertEvaluationMatchesSklearn(path.join(dir, out));
+  },
+);
 
 Kill.run();
