@@ -2,6 +2,7 @@ import { evaluateConfigSchema, type EvaluateConfig } from '../report/evaluate-co
 import type { Evaluated } from '../report/evaluation.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { evaluateSegmentationStage, type SegmentationEvaluateConfig } from './evaluate-segmentation.ts';
 
 export type { EvaluateConfig } from '../report/evaluate-config.ts';
 
@@ -29,3 +30,6 @@ export const evaluateStage = defineStage({
 export function evaluate(config: EvaluateConfig = {}) {
   return nodeOf(evaluateStage, config);
 }
+
+/** Dice, IoU, HD95, ASSD, NSD per image and aggregated, mask PNGs and overlays. @example evaluate.segmentation({ tolerance: 2 }) */
+evaluate.segmentation = (config: SegmentationEvaluateConfig = {}) => nodeOf(evaluateSegmentationStage, config);

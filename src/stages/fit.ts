@@ -1,6 +1,7 @@
 import { fitConfigSchema, type FitConfig } from '../train/fit-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { fitSegmentationStage, type SegmentationFitConfig } from './fit-segmentation.ts';
 
 export type { FitConfig } from '../train/fit-config.ts';
 
@@ -23,3 +24,6 @@ export const fitStage = defineStage({
 export function fit(config: FitConfig = {}) {
   return nodeOf(fitStage, config);
 }
+
+/** Trains a U-Net on random patches inside the ROI, early stopping on validation Dice. @example fit.segmentation({ epochs: 20, steps: 20 }) */
+fit.segmentation = (config: SegmentationFitConfig = {}) => nodeOf(fitSegmentationStage, config);

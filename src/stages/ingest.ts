@@ -11,6 +11,7 @@ import {
 } from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { ingestSegmentationStage, type SegmentationIngestConfig } from './ingest-segmentation.ts';
 
 export type { CsvIngestConfig, FolderIngestConfig, NpzIngestConfig, OnBadFile } from '../data/ingest-config.ts';
 
@@ -68,4 +69,11 @@ export const ingest = {
   folder: (config: FolderIngestConfig) => nodeOf(ingestFolderStage, config),
   csv: (config: CsvIngestConfig) => nodeOf(ingestCsvStage, config),
   npz: (config: NpzIngestConfig) => nodeOf(ingestNpzStage, config),
+  /**
+   * Images with their masks (and ROI masks) from sibling folders paired by name, into the record store.
+   * @example
+   *   ingest.segmentation({ sources: [{ images: 'training/images', masks: 'training/1st_manual', roi: 'training/mask',
+   *     match: { image: '{id}_training.tif', mask: '{id}_manual1.gif', roi: '{id}_training_mask.gif' }, split: 'train' }] })
+   */
+  segmentation: (config: SegmentationIngestConfig) => nodeOf(ingestSegmentationStage, config),
 };

@@ -12,8 +12,8 @@ import { MedpipeError } from '../base/errors.ts';
 import type { Rng } from '../base/rng.ts';
 import type { AugmentPolicy } from '../data/augment-policy.ts';
 import type { SegmentationSample } from '../data/segmentation-types.ts';
-import { IDENTITY_TRANSFORM, isIdentityPolicy, sampleTransform, transformImage } from './augment.ts';
-import { transformMask } from './augment-mask.ts';
+import { IDENTITY_TRANSFORM, isIdentityPolicy, sampleTransform, transformImage } from '../data/augment.ts';
+import { transformMask } from '../data/augment-mask.ts';
 
 export interface PatchOptions {
   /** Square patch side in pixels. */

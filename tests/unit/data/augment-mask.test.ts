@@ -1,8 +1,8 @@
 /** Joint augmentation: image and mask move together. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRng, IDENTITY_TRANSFORM, sampleTransform, transformImage } from '../../../src/train/augment.ts';
-import { transformMask } from '../../../src/train/augment-mask.ts';
+import { createRng, IDENTITY_TRANSFORM, sampleTransform, transformImage } from '../../../src/data/augment.ts';
+import { transformMask } from '../../../src/data/augment-mask.ts';
 
 const S = suite('augment-mask');
 

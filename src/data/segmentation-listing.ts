@@ -1,0 +1,83 @@
+/**
+ * Pairs images with their masks (and ROI masks) across sibling folders by a name template:
+ * `{id}_training.tif` ↔ `{id}_manual1.gif`. An image without its mask is an error naming both the
+ * image and the path that was expected, so a wrong template is found before anything is decoded.
+ */
+import { readdirSync } from 'node:fs';
+import { extname, isAbsolute, join, resolve } from 'node:path';
+import { MedpipeError } from '../base/errors.ts';
+import type { SegmentationSource } from './segmentation-config.ts';
+import type { SplitName } from './types.ts';
+
+export interface SegmentationPair {
+  /** Stable id: the source's image folder (as configured) and the file name. */
+  readonly id: string;
+  readonly image: string;
+  readonly mask: string;
+  readonly roi?: string;
+  readonly split?: SplitName;
+}
+
+const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|bmp|webp)$/i;
+
+function templateRegex(template: string): RegExp {
+  const [before, after] = template.split('{id}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${before}(.+?)${after}$`);
+}
+
+/** Finds `{id}` in a folder: the exact name from the template, or (without one) any file with that stem. */
+function partner(dir: string, names: readonly string[], id: string, template: string | undefined): string | undefined {
+  if (template) {
+    const name = template.replace('{id}', id);
+    return names.includes(name) ? join(dir, name) : undefined;
+  }
+  const found = names.find((n) => n.slice(0, n.length - extname(n).length) === id);
+  return found === undefined ? undefined : join(dir, found);
+}
+
+function list(dir: string, what: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => !n.startsWith('.')).sort();
+  } catch (error) {
+    throw new MedpipeError('DATA_NOT_FOUND', `The ${what} folder ${dir} cannot be read.`, { file: dir, fix: 'Check the path (relative paths resolve from the pipeline file).', cause: error });
+  }
+}
+
+export function pairSegmentationFiles(sources: readonly SegmentationSource[], baseDir: string): SegmentationPair[] {
+  const pairs: SegmentationPair[] = [];
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  for (const source of sources) {
+    const [imageDir, maskDir] = [at(source.images), at(source.masks)];
+    const roiDir = source.roi ? at(source.roi) : undefined;
+    const maskNames = list(maskDir, 'mask');
+    const roiNames = roiDir ? list(roiDir, 'ROI') : [];
+    const pattern = source.match ? templateRegex(source.match.image) : undefined;
+    for (const name of list(imageDir, 'image')) {
+      if (!IMAGE_EXT.test(name)) continue;
+      const id = pattern ? pattern.exec(name)?.[1] : name.slice(0, name.length - extname(name).length);
+      if (id === undefined) continue; // not an image of this template (e.g. a README)
+      const mask = partner(maskDir, maskNames, id, source.match?.mask);
+      if (!mask) {
+        throw new MedpipeError('DATA_NOT_FOUND', `${join(imageDir, name)} has no mask: expected ${join(maskDir, source.match ? source.match.mask.replace('{id}', id) : `${id}.*`)}.`, {
+          file: join(imageDir, name),
+          fix: "Add the mask, or fix the source's match templates (e.g. { image: '{id}_training.tif', mask: '{id}_manual1.gif' }).",
+        });
+      }
+      let roi: string | undefined;
+      if (roiDir) {
+        roi = partner(roiDir, roiNames, id, source.match?.roi);
+        if (!roi) {
+          throw new MedpipeError('DATA_NOT_FOUND', `${join(imageDir, name)} has no ROI mask in ${roiDir}${source.match?.roi ? ` (expected ${source.match.roi.replace('{id}', id)})` : ''}.`, {
+            file: join(imageDir, name),
+            fix: 'Add the ROI mask, fix match.roi, or leave roi out.',
+          });
+        }
+      }
+      pairs.push({ id: `${source.images.replace(/\/+$/, '')}/${name}`, image: join(imageDir, name), mask, ...(roi ? { roi } : {}), ...(source.split ? { split: source.split } : {}) });
+    }
+  }
+  if (pairs.length === 0) {
+    throw new MedpipeError('NO_SAMPLES', `No image/mask pairs found in ${sources.map((s) => s.images).join(', ')}.`, { fix: 'Check the folders and match.image.' });
+  }
+  return pairs;
+}
