@@ -4,7 +4,7 @@ edge map sampled at this one's edge pixels; HD95 = max of the directed 95th perc
 both directions pooled; NSD = share of both surfaces within the tolerance).
 
 Input: a JSON file with {"cases": [...]}; each case gives either arrays (height, width, truth, pred,
-roi) or files (truth_file, pred_file, roi_file: images read with PIL, grey >= 128 = foreground, or
+roi) or files (truth_file, pred_file, roi_file: images read with PIL, grey >= 128 = foreground, optionally resized to size [h, w] with NEAREST; or
 pred_png: a label PNG whose values are class indices), plus classes (K + 1), spacing [dy, dx],
 tolerance, and optionally scores (foreground probabilities) for the pixel ROC AUC.
 Output: JSON list, per case {"classes": {k: {...}}, "auc": float|null}.
@@ -18,20 +18,24 @@ from scipy import ndimage
 from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_score, roc_auc_score
 
 
-def load_binary(path):
-    return (np.asarray(Image.open(path).convert("L")) >= 128).astype(np.int64)
+def load_binary(path, size=None):
+    image = Image.open(path).convert("L")
+    if size is not None:
+        image = image.resize((size[1], size[0]), Image.NEAREST)
+    return (np.asarray(image) >= 128).astype(np.int64)
 
 
 def load_case(case):
     if "truth_file" in case:
-        truth = load_binary(case["truth_file"])
+        size = case.get("size")  # [h, w]: truth and ROI resized with PIL's NEAREST to the prediction's size
+        truth = load_binary(case["truth_file"], size)
         if "pred_png" in case:
             pred = np.asarray(Image.open(case["pred_png"])).astype(np.int64)
             if pred.ndim == 3:
                 pred = pred[..., 0]
         else:
             pred = load_binary(case["pred_file"])
-        roi = load_binary(case["roi_file"]) if case.get("roi_file") else np.ones_like(truth)
+        roi = load_binary(case["roi_file"], size) if case.get("roi_file") else np.ones_like(truth)
         return truth, pred, roi
     shape = (case["height"], case["width"])
     truth = np.array(case["truth"], dtype=np.int64).reshape(shape)
