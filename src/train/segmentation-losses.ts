@@ -5,14 +5,16 @@
  * - soft Dice (Milletari et al. 2016, MONAI's DiceLoss with smooth_nr = smooth_dr = 1e-5):
  *   1 − mean over images and foreground channels of (2Σpy + s) / (Σp + Σy + s);
  * - BCE / categorical CE: mean over weighted pixels;
- * - Dice + CE (MONAI's DiceCELoss with equal weights): their sum.
+ * - Dice + CE (MONAI's DiceCELoss with equal weights): their sum;
+ * - Tversky (Salehi et al. 2017, MONAI's TverskyLoss): 1 − mean of (TP + s) / (TP + α·FP + β·FN + s) with soft
+ *   counts, α = 0.3, β = 0.7 (missing thin structures costs more than over-segmenting).
  *
  * @example const loss = segmentationLoss('dice+ce'); loss(yTrue, yPred, roi)
  */
 import * as tf from '@tensorflow/tfjs';
 import { EPSILON } from './losses.ts';
 
-export type SegmentationLossName = 'dice' | 'ce' | 'dice+ce';
+export type SegmentationLossName = 'dice' | 'ce' | 'dice+ce' | 'tversky';
 
 export type DenseLoss = (yTrue: tf.Tensor4D, yPred: tf.Tensor4D, weight?: tf.Tensor4D) => tf.Scalar;
 
@@ -39,6 +41,23 @@ export function softDiceLoss(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, weight?: tf
   });
 }
 
+export function tverskyLoss(alpha = 0.3, beta = 0.7): DenseLoss {
+  return (yTrue, yPred, weight) =>
+    tf.tidy(() => {
+      let y = foreground(tf.cast(yTrue, 'float32') as tf.Tensor4D);
+      let p = foreground(yPred);
+      if (weight) {
+        y = tf.mul(y, weight);
+        p = tf.mul(p, weight);
+      }
+      const tp = tf.sum(tf.mul(p, y), [1, 2]);
+      const fp = tf.sub(tf.sum(p, [1, 2]), tp);
+      const fn = tf.sub(tf.sum(y, [1, 2]), tp);
+      const index = tf.div(tf.add(tp, SMOOTH), tf.add(tf.add(tp, tf.add(tf.mul(fp, alpha), tf.mul(fn, beta))), SMOOTH));
+      return tf.sub(1, tf.mean(index)) as tf.Scalar;
+    });
+}
+
 export function crossEntropyLoss(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, weight?: tf.Tensor4D): tf.Scalar {
   return tf.tidy(() => {
     const y = tf.cast(yTrue, 'float32');
@@ -53,5 +72,6 @@ export function crossEntropyLoss(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, weight?
 export function segmentationLoss(name: SegmentationLossName): DenseLoss {
   if (name === 'dice') return softDiceLoss;
   if (name === 'ce') return crossEntropyLoss;
+  if (name === 'tversky') return tverskyLoss();
   return (yTrue, yPred, weight) => tf.tidy(() => tf.add(softDiceLoss(yTrue, yPred, weight), crossEntropyLoss(yTrue, yPred, weight)) as tf.Scalar);
 }

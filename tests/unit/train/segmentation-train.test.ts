@@ -7,7 +7,7 @@ import { createRng } from '../../../src/base/rng.ts';
 import { syntheticShapes } from '../../../src/data/synthetic-shapes.ts';
 import { fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
 import { indexPixels, samplePatches } from '../../../src/train/patch-sampler.ts';
-import { crossEntropyLoss, softDiceLoss } from '../../../src/train/segmentation-losses.ts';
+import { crossEntropyLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
 import { gaussianMap, slidingWindowPredict, windowStarts } from '../../../src/train/sliding-window.ts';
 import { unet } from '../../../src/train/unet.ts';
 import { throwsCode } from '../../helpers/expect-error.ts';
@@ -42,6 +42,10 @@ S('losses: soft Dice ≈ 0 for a perfect prediction, ≈ 1 for a disjoint one; t
   assert.ok(softDiceLoss(y, tf.tensor4d([1, 1, 1, 1], [1, 2, 2, 1]), roi).dataSync()[0] < 1e-5);
   const ce = crossEntropyLoss(y, tf.tensor4d([0.9, 0.8, 0.5, 0.5], [1, 2, 2, 1]), roi).dataSync()[0];
   assert.ok(Math.abs(ce - -(Math.log(0.9) + Math.log(0.8)) / 2) < 1e-5, `masked BCE ${ce}`);
+  // Tversky: soft TP 1.5, FP 0.5, FN 0.5 → 1 − 1.5 / (1.5 + 0.3·0.5 + 0.7·0.5); α = β = 0.5 is soft Dice.
+  const p = tf.tensor4d([1, 0.5, 0.5, 0], [1, 2, 2, 1]);
+  assert.ok(Math.abs(tverskyLoss()(y, p).dataSync()[0] - (1 - 1.5 / 2)) < 1e-5);
+  assert.ok(Math.abs(tverskyLoss(0.5, 0.5)(y, p).dataSync()[0] - softDiceLoss(y, p).dataSync()[0]) < 1e-6);
 });
 
 S('sliding window: covers every pixel; a per-pixel model gives the same output whole or windowed', async () => {
