@@ -10,6 +10,8 @@ const part = (name: 'training' | 'test', split: 'train' | 'test') => ({
   masks: `${DRIVE}/${name}/1st_manual`,
   roi: `${DRIVE}/${name}/mask`,
   match: { image: `{id}_${name}.tif`, mask: '{id}_manual1.gif', roi: `{id}_${name}_mask.gif` },
+  // The second observer's masks of the test images: the human-agreement line beside the model's.
+  ...(name === 'test' ? { observer: { masks: `${DRIVE}/test/2nd_manual`, match: '{id}_manual2.gif' } } : {}),
   split,
 });
 

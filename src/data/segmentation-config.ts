@@ -16,6 +16,11 @@ export const segmentationSourceSchema = z.strictObject({
    * roi: '{id}_training_mask.gif' }`. @default the same name stem in every folder (`{id}.*`)
    */
   match: z.strictObject({ image: z.string().includes('{id}'), mask: z.string().includes('{id}'), roi: z.string().includes('{id}').optional() }).optional(),
+  /**
+   * A second observer's masks of the same images (DRIVE's test/2nd_manual, `match: '{id}_manual2.gif'`):
+   * evaluate scores them against the truth exactly as it scores the model, the human-agreement line. @default none
+   */
+  observer: z.strictObject({ masks: z.string().min(1), match: z.string().includes('{id}').optional() }).optional(),
   /** The split these images belong to (DRIVE: training/ → 'train', test/ → 'test'). @default none: split assigns it */
   split: z.enum(['train', 'val', 'test']).optional(),
 });

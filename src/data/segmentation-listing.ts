@@ -15,6 +15,8 @@ export interface SegmentationPair {
   readonly image: string;
   readonly mask: string;
   readonly roi?: string;
+  /** A second observer's mask. */
+  readonly observer?: string;
   readonly split?: SplitName;
 }
 
@@ -51,6 +53,8 @@ export function pairSegmentationFiles(sources: readonly SegmentationSource[], ba
     const roiDir = source.roi ? at(source.roi) : undefined;
     const maskNames = list(maskDir, 'mask');
     const roiNames = roiDir ? list(roiDir, 'ROI') : [];
+    const observerDir = source.observer ? at(source.observer.masks) : undefined;
+    const observerNames = observerDir ? list(observerDir, 'second observer') : [];
     const pattern = source.match ? templateRegex(source.match.image) : undefined;
     for (const name of list(imageDir, 'image')) {
       if (!IMAGE_EXT.test(name)) continue;
@@ -73,7 +77,21 @@ export function pairSegmentationFiles(sources: readonly SegmentationSource[], ba
           });
         }
       }
-      pairs.push({ id: `${source.images.replace(/\/+$/, '')}/${name}`, image: join(imageDir, name), mask, ...(roi ? { roi } : {}), ...(source.split ? { split: source.split } : {}) });
+      const observer = observerDir ? partner(observerDir, observerNames, id, source.observer!.match) : undefined;
+      if (observerDir && !observer) {
+        throw new MedpipeError('DATA_NOT_FOUND', `${join(imageDir, name)} has no second observer's mask in ${observerDir}.`, {
+          file: join(imageDir, name),
+          fix: 'Add it, fix observer.match, or leave observer out.',
+        });
+      }
+      pairs.push({
+        id: `${source.images.replace(/\/+$/, '')}/${name}`,
+        image: join(imageDir, name),
+        mask,
+        ...(roi ? { roi } : {}),
+        ...(observer ? { observer } : {}),
+        ...(source.split ? { split: source.split } : {}),
+      });
     }
   }
   if (pairs.length === 0) {

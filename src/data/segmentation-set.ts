@@ -29,6 +29,8 @@ export interface SegmentationMeta {
   readonly id: string;
   /** The split the data gave it (its source's `split`). */
   readonly split?: SplitName;
+  /** Row of its second observer's mask in `observers`, when there is one. */
+  readonly observerRow?: number;
 }
 
 export interface SegmentationSet {
@@ -41,6 +43,8 @@ export interface SegmentationSet {
   readonly masks: RecordTable;
   /** Absent when no source has ROI masks. */
   readonly rois?: RecordTable;
+  /** Second observers' masks (only the samples that have one; see `observerRow`). */
+  readonly observers?: RecordTable;
   readonly objectsDir: string;
   /** Set by split.segmentation: sample indices per split. */
   readonly splits?: Readonly<Record<SplitName, readonly number[]>>;
@@ -84,7 +88,8 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
   }
   const channelsWanted = config.channels ?? 3;
   const writer = new ShardWriter(env.objectsDir);
-  const rows = { images: [] as ShardRecord[], masks: [] as ShardRecord[], rois: [] as ShardRecord[] };
+  const rows = { images: [] as ShardRecord[], masks: [] as ShardRecord[], rois: [] as ShardRecord[], observers: [] as ShardRecord[] };
+  const observerRows: (number | undefined)[] = [];
   let shape: [number, number, number] | undefined;
   const hasRoi = pairs.some((p) => p.roi);
   try {
@@ -126,6 +131,10 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
         const roi = pair.roi ? await readOne(pair.roi, 'binary') : new Uint8Array(here[0] * here[1]).fill(1);
         rows.rois.push(writer.add({ file: pair.id, fileHash: pair.roi ? await env.hash(pair.roi) : imageHash, frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, 1] }, roi));
       }
+      if (pair.observer) {
+        observerRows.push(rows.observers.length);
+        rows.observers.push(writer.add({ file: pair.id, fileHash: await env.hash(pair.observer), frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, classes.length - 1] }, await readOne(pair.observer, kind)));
+      } else observerRows.push(undefined);
       env.progress?.(i + 1, pairs.length);
     }
   } catch (error) {
@@ -139,10 +148,11 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
     classes,
     shape: shape!,
     spacing: config.spacing ?? [1, 1],
-    samples: pairs.map((p) => ({ id: p.id, ...(p.split ? { split: p.split } : {}) })),
+    samples: pairs.map((p, i) => ({ id: p.id, ...(p.split ? { split: p.split } : {}), ...(observerRows[i] !== undefined ? { observerRow: observerRows[i] } : {}) })),
     images: located(rows.images),
     masks: located(rows.masks),
     ...(hasRoi ? { rois: located(rows.rois) } : {}),
+    ...(rows.observers.length > 0 ? { observers: located(rows.observers) } : {}),
     objectsDir: env.objectsDir,
   };
 }
@@ -193,7 +203,18 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
       const range = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
       const pixels = scaleIntensity(toFloat32(raw), c, range, roi, set.intensity ?? 'rescale');
       const meta = set.samples[row]!;
-      return { id: meta.id, height: h, width: w, channels: c, pixels, mask: read(set.masks, row).slice(), ...(roi ? { roi } : {}), ...(meta.split ? { split: meta.split } : {}) };
+      const observer = set.observers && meta.observerRow !== undefined ? read(set.observers, meta.observerRow).slice() : undefined;
+      return {
+        id: meta.id,
+        height: h,
+        width: w,
+        channels: c,
+        pixels,
+        mask: read(set.masks, row).slice(),
+        ...(roi ? { roi } : {}),
+        ...(observer ? { observer } : {}),
+        ...(meta.split ? { split: meta.split } : {}),
+      };
     });
   } finally {
     files.close();
@@ -204,10 +225,10 @@ const json = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value
 
 export const segmentationSetCodec: Codec<SegmentationSet> = {
   encode: (set): Artifact => {
-    const { images, masks, rois, samples, objectsDir: _where, ...meta } = set;
+    const { images, masks, rois, observers, samples, objectsDir: _where, ...meta } = set;
     return {
       meta,
-      blobs: { samples: json(samples), images: encodeTable(images), masks: encodeTable(masks), ...(rois ? { rois: encodeTable(rois) } : {}) },
+      blobs: { samples: json(samples), images: encodeTable(images), masks: encodeTable(masks), ...(rois ? { rois: encodeTable(rois) } : {}), ...(observers ? { observers: encodeTable(observers) } : {}) },
       refs: images.shards,
     };
   },
@@ -215,11 +236,12 @@ export const segmentationSetCodec: Codec<SegmentationSet> = {
     if (!artifact.objectsDir) throw new MedpipeError('INTERNAL', 'A segmentation set was decoded without the cache it lives in.', { fix: 'Load it through the cache.' });
     const b = artifact.blobs;
     return {
-      ...(artifact.meta as Omit<SegmentationSet, 'images' | 'masks' | 'rois' | 'samples' | 'objectsDir'>),
+      ...(artifact.meta as Omit<SegmentationSet, 'images' | 'masks' | 'rois' | 'observers' | 'samples' | 'objectsDir'>),
       samples: JSON.parse(Buffer.from(b.samples!).toString('utf8')),
       images: decodeTable(b.images!),
       masks: decodeTable(b.masks!),
       ...(b.rois ? { rois: decodeTable(b.rois) } : {}),
+      ...(b.observers ? { observers: decodeTable(b.observers) } : {}),
       objectsDir: artifact.objectsDir,
     };
   },

@@ -14,6 +14,8 @@ export interface SegmentationSample {
   readonly pixels: Float32Array;
   readonly mask: Uint8Array;
   readonly roi?: Uint8Array;
+  /** A second observer's label map of the same image, when the data has one. */
+  readonly observer?: Uint8Array;
   /** Split given by the data (DRIVE's training/ and test/ folders), if any. */
   readonly split?: SplitName;
 }

@@ -43,7 +43,8 @@ export default {
     const name = e.document.classes[1];
     const s = e.document.summary[name];
     const dice = s?.perImage.dice.mean;
-    return `${e.document.images} test images: ${name} Dice ${dice === null || dice === undefined ? 'n/a' : dice.toFixed(3)} (mean over images), HD95 ${s?.perImage.hd95.mean?.toFixed(2) ?? 'n/a'} ${e.document.unit}`;
+    const human = e.document.humanAgreement?.summary[name]?.perImage.dice.mean;
+    return `${e.document.images} test images: ${name} Dice ${dice === null || dice === undefined ? 'n/a' : dice.toFixed(3)} (mean over images), HD95 ${s?.perImage.hd95.mean?.toFixed(2) ?? 'n/a'} ${e.document.unit}${typeof human === 'number' ? `; second observer ${human.toFixed(3)}` : ''}`;
   },
   export: writeSegmentationFiles,
 } satisfies StageRun<SegmentationEvaluateConfig, SegmentationTrained, SegmentationEvaluation>;

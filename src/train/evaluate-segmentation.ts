@@ -40,6 +40,8 @@ export interface SegmentationMetricsDocument {
   readonly best: string | null;
   readonly worst: string | null;
   readonly validation?: { readonly images: number; readonly meanDice: number | null };
+  /** A second observer's masks scored against the truth exactly as the model's predictions (test images that have one). */
+  readonly humanAgreement?: { readonly images: number; readonly summary: Readonly<Record<string, ClassSummary>>; readonly perImage: readonly ImageScores[] };
 }
 
 export interface PredictedMask {
@@ -139,6 +141,15 @@ export async function evaluateSegmentation(
     const auc = rocAuc(pooledLabels, pooledScores);
     summary[options.classes[1]] = { ...summary[options.classes[1]], auc: Number.isNaN(auc) ? null : auc };
   }
+  const observed = test.filter((s) => s.observer);
+  const observerScores = observed.map((s) => {
+    const map = (data: ArrayLike<number>) => ({ height: s.height, width: s.width, data });
+    return scoreImage(s.id, map(s.mask), map(s.observer!), s.roi ? map(s.roi) : undefined, {
+      classNames: options.classes,
+      spacing: options.spacing,
+      tolerance: options.tolerance,
+    });
+  });
   const first = options.classes[1];
   const ranked = perImage.filter((im) => im.classes[first].dice !== null).sort((a, b) => b.classes[first].dice! - a.classes[first].dice!);
   const unit = options.spacing[0] === 1 && options.spacing[1] === 1 ? 'pixels' : 'spacing units (e.g. mm)';
@@ -166,6 +177,9 @@ export async function evaluateSegmentation(
       best: ranked[0]?.id ?? null,
       worst: ranked[ranked.length - 1]?.id ?? null,
       ...(validation ? { validation } : {}),
+      ...(observed.length > 0
+        ? { humanAgreement: { images: observed.length, summary: summarizeScores(observerScores, options.classes), perImage: observerScores } }
+        : {}),
     },
     predictions,
   };

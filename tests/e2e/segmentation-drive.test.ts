@@ -3,7 +3,8 @@
 // must clearly beat what intensity alone gives: the best "darkest q% of the FOV" rule, with q
 // chosen on the test images themselves (an optimistic baseline, ≈ 0.36 Dice). Every metric of the
 // 20 test images is recomputed by the Python reference from the written mask PNGs against the
-// observer's GIFs (resized with PIL's NEAREST to the same size), inside the FOV.
+// observer's GIFs (resized with PIL's NEAREST to the same size), inside the FOV; so is the second
+// observer's agreement with the first (the human line beside the model's).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -27,6 +28,7 @@ const part = (name: 'training' | 'test', split: 'train' | 'test') => ({
   masks: path.join(DRIVE, name, '1st_manual'),
   roi: path.join(DRIVE, name, 'mask'),
   match: { image: `{id}_${name}.tif`, mask: '{id}_manual1.gif', roi: `{id}_${name}_mask.gif` },
+  ...(name === 'test' ? { observer: { masks: path.join(DRIVE, 'test', '2nd_manual'), match: '{id}_manual2.gif' } } : {}),
   split,
 });
 
@@ -81,6 +83,15 @@ it('a U-Net trained for a minute beats the intensity baseline; every test metric
   // The intensity baseline is ≈ 0.36; a model that learned vessels is far above it.
   assert.ok(dice > 0.55, `mean test Dice ${dice.toFixed(3)} (intensity baseline ≈ 0.36)`);
   assert.ok(doc.summary.vessel.auc! > 0.9, `pixel ROC AUC ${doc.summary.vessel.auc}`);
+  // The human-agreement line: the second observer scored like the model, and by the reference.
+  const human = doc.humanAgreement!;
+  assert.is(human.images, 20);
+  const observer = runSegmentationReference(
+    cases.map((c, i) => ({ ...c, pred_file: path.join(DRIVE, 'test', '2nd_manual', `${path.basename(doc.perImage[i]!.id, '_test.tif')}_manual2.gif`) })),
+  );
+  human.perImage.forEach((im, i) => assertMatchesReference(im.classes.vessel as never, observer[i]!.classes['1'], `second observer ${im.id}`));
+  const humanDice = human.summary.vessel.perImage.dice.mean!;
+  assert.ok(humanDice > 0.7 && humanDice < 0.9, `inter-observer Dice ${humanDice}`);
 });
 
 S('pipelines/drive.ts reads DRIVE where the shared data lies', async () => {

@@ -34,7 +34,7 @@ def load_case(case):
             if pred.ndim == 3:
                 pred = pred[..., 0]
         else:
-            pred = load_binary(case["pred_file"])
+            pred = load_binary(case["pred_file"], size)
         roi = load_binary(case["roi_file"], size) if case.get("roi_file") else np.ones_like(truth)
         return truth, pred, roi
     shape = (case["height"], case["width"])
