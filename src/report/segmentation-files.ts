@@ -1,7 +1,7 @@
 /**
  * The files evaluate.segmentation writes: metrics.json (definitions, aggregates, per-image rows),
- * per-image.csv, predictions/<name>.png (label masks: 0/255 for binary, class indices otherwise) and
- * overlays/<name>.png.
+ * per-image.csv, predictions/<name>.png (label masks: 0/255 for binary, class indices otherwise),
+ * overlays/<name>.png and report.html.
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { csvField } from '../io/csv.ts';
 import { SCORED_KEYS } from '../metrics/segmentation-metrics.ts';
 import type { SegmentationMetricsDocument } from '../train/evaluate-segmentation.ts';
+import { segmentationReportHtml } from './html/segmentation-report.ts';
 
 export interface SegmentationEvaluation {
   readonly document: SegmentationMetricsDocument;
@@ -59,5 +60,10 @@ export async function writeSegmentationFiles(value: SegmentationEvaluation, outD
   await put('metrics.json', `${JSON.stringify(value.document, null, 2)}\n`);
   await put('per-image.csv', perImageCsv(value.document));
   for (const [rel, bytes] of Object.entries(value.files)) await put(rel, bytes);
+  const names = pngNames(value.document.perImage.map((im) => im.id));
+  const overlays = new Map(
+    value.document.perImage.flatMap((im, i) => (value.files[`overlays/${names[i]}`] ? [[im.id, value.files[`overlays/${names[i]}`]!] as const] : [])),
+  );
+  await put('report.html', segmentationReportHtml(value.document, basename(outDir), overlays));
   return written;
 }
