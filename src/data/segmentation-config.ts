@@ -25,10 +25,15 @@ export const segmentationSourceSchema = z.strictObject({
   split: z.enum(['train', 'val', 'test']).optional(),
 });
 
+/** A CSV of pairs: columns image, mask and optionally roi, split (train/val/test), group (e.g. patient); paths relative to the CSV's folder. */
+export const segmentationCsvSourceSchema = z.strictObject({
+  csv: z.string().min(1),
+});
+
 /** ingest.segmentation's options. */
 export const segmentationIngestSchema = z.strictObject({
   /** One or more image/mask folders. */
-  sources: z.array(segmentationSourceSchema).min(1),
+  sources: z.array(z.union([segmentationSourceSchema, segmentationCsvSourceSchema])).min(1),
   /** Class names, background first: mask value k (label maps) or foreground (binary masks) is class k. @default ['background', 'foreground'] */
   classes: z.array(z.string().min(1)).min(2).optional(),
   /** 'binary': grey ≥ 128 is foreground (0/255 masks); 'labels': the pixel value is the class index. @default 'binary' */
@@ -43,10 +48,11 @@ export const segmentationIngestSchema = z.strictObject({
 
 export type SegmentationIngestConfig = z.infer<typeof segmentationIngestSchema>;
 export type SegmentationSource = z.infer<typeof segmentationSourceSchema>;
+export type SegmentationCsvSource = z.infer<typeof segmentationCsvSourceSchema>;
 
 /** split.segmentation's options: whole images go to one split. */
 export const segmentationSplitSchema = z.strictObject({
-  /** Fractions for images without a split of their own. @default { train: 0.6, val: 0.2, test: 0.2 } */
+  /** Fractions for images without a split of their own; images of one group (a CSV's group column) stay together. @default { train: 0.6, val: 0.2, test: 0.2 } */
   fractions: z.strictObject({ train: fraction, val: fraction, test: fraction }).optional(),
   /** Share of the data's own training images moved to validation when the data has no validation split. @default 0.2 */
   valFromTrain: fraction.optional(),

@@ -3,10 +3,12 @@
  * `{id}_training.tif` ↔ `{id}_manual1.gif`. An image without its mask is an error naming both the
  * image and the path that was expected, so a wrong template is found before anything is decoded.
  */
-import { readdirSync } from 'node:fs';
-import { extname, isAbsolute, join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
-import type { SegmentationSource } from './segmentation-config.ts';
+import { parseCsv } from '../io/csv.ts';
+import type { SegmentationCsvSource, SegmentationSource } from './segmentation-config.ts';
+import { SPLIT_FOLDERS } from './types.ts';
 import type { SplitName } from './types.ts';
 
 export interface SegmentationPair {
@@ -18,6 +20,8 @@ export interface SegmentationPair {
   /** A second observer's mask. */
   readonly observer?: string;
   readonly split?: SplitName;
+  /** Group key (e.g. patient): whole groups go to one split. */
+  readonly group?: string;
 }
 
 const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|bmp|webp)$/i;
@@ -45,10 +49,44 @@ function list(dir: string, what: string): string[] {
   }
 }
 
-export function pairSegmentationFiles(sources: readonly SegmentationSource[], baseDir: string): SegmentationPair[] {
+/** Rows of a pairs CSV: image, mask[, roi][, split][, group], paths relative to the CSV. */
+function csvPairs(source: SegmentationCsvSource, baseDir: string): SegmentationPair[] {
+  const file = isAbsolute(source.csv) ? source.csv : resolve(baseDir, source.csv);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MedpipeError('DATA_NOT_FOUND', `The pairs CSV ${file} cannot be read.`, { file, fix: 'Check the path (relative paths resolve from the pipeline file).', cause: error });
+  }
+  const rows = parseCsv(text, file);
+  const dir = dirname(file);
+  return rows.map((row, i) => {
+    const where = `${file} row ${i + 2}`;
+    if (!row.image || !row.mask) {
+      throw new MedpipeError('INVALID_CONFIG', `${where}: needs an image and a mask (columns image, mask[, roi][, split][, group]).`, { file, fix: 'Fill both columns.' });
+    }
+    const split = row.split ? SPLIT_FOLDERS[row.split.toLowerCase()] : undefined;
+    if (row.split && !split) throw new MedpipeError('INVALID_CONFIG', `${where}: split '${row.split}' is not train, val or test.`, { file, fix: 'Use train, val or test (or leave it empty).' });
+    const image = resolve(dir, row.image);
+    return {
+      id: relative(dir, image),
+      image,
+      mask: resolve(dir, row.mask),
+      ...(row.roi ? { roi: resolve(dir, row.roi) } : {}),
+      ...(split ? { split } : {}),
+      ...(row.group ? { group: row.group } : {}),
+    };
+  });
+}
+
+export function pairSegmentationFiles(sources: readonly (SegmentationSource | SegmentationCsvSource)[], baseDir: string): SegmentationPair[] {
   const pairs: SegmentationPair[] = [];
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   for (const source of sources) {
+    if ('csv' in source) {
+      pairs.push(...csvPairs(source, baseDir));
+      continue;
+    }
     const [imageDir, maskDir] = [at(source.images), at(source.masks)];
     const roiDir = source.roi ? at(source.roi) : undefined;
     const maskNames = list(maskDir, 'mask');
@@ -95,7 +133,7 @@ export function pairSegmentationFiles(sources: readonly SegmentationSource[], ba
     }
   }
   if (pairs.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', `No image/mask pairs found in ${sources.map((s) => s.images).join(', ')}.`, { fix: 'Check the folders and match.image.' });
+    throw new MedpipeError('NO_SAMPLES', `No image/mask pairs found in ${sources.map((s) => ('csv' in s ? s.csv : s.images)).join(', ')}.`, { fix: 'Check the folders and match.image.' });
   }
   return pairs;
 }

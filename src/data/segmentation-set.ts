@@ -29,6 +29,8 @@ export interface SegmentationMeta {
   readonly id: string;
   /** The split the data gave it (its source's `split`). */
   readonly split?: SplitName;
+  /** Group key (e.g. patient): whole groups go to one split. */
+  readonly group?: string;
   /** Row of its second observer's mask in `observers`, when there is one. */
   readonly observerRow?: number;
 }
@@ -148,7 +150,7 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
     classes,
     shape: shape!,
     spacing: config.spacing ?? [1, 1],
-    samples: pairs.map((p, i) => ({ id: p.id, ...(p.split ? { split: p.split } : {}), ...(observerRows[i] !== undefined ? { observerRow: observerRows[i] } : {}) })),
+    samples: pairs.map((p, i) => ({ id: p.id, ...(p.split ? { split: p.split } : {}), ...(p.group !== undefined ? { group: p.group } : {}), ...(observerRows[i] !== undefined ? { observerRow: observerRows[i] } : {}) })),
     images: located(rows.images),
     masks: located(rows.masks),
     ...(hasRoi ? { rois: located(rows.rois) } : {}),

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import type { SegmentationIngestConfig } from '../data/segmentation-config.ts';
 import { pairSegmentationFiles, type SegmentationPair } from '../data/segmentation-listing.ts';
 import { ingestSegmentation, type SegmentationSet } from '../data/segmentation-set.ts';
@@ -7,6 +8,7 @@ export default {
   async fingerprint(config, ctx) {
     const pairs = pairSegmentationFiles(config.sources, ctx.baseDir);
     const files: Record<string, string> = {};
+    for (const s of config.sources) if ('csv' in s) files[`(csv) ${s.csv}`] = await ctx.hash(isAbsolute(s.csv) ? s.csv : resolve(ctx.baseDir, s.csv));
     for (const p of pairs)
       for (const [role, file] of [
         ['image', p.image],

@@ -16,10 +16,14 @@ export const ingestSegmentationStage = defineStage({
   config: segmentationIngestSchema,
   check: (config, { baseDir }) =>
     config.sources.flatMap((source, i) =>
-      (['images', 'masks', 'roi'] as const)
-        .filter((key) => source[key] !== undefined && !existsSync(under(source[key]!, baseDir)))
-        .map((key) => `ingest.segmentation sources[${i}].${key}: folder ${under(source[key]!, baseDir)} does not exist`),
+      'csv' in source
+        ? existsSync(under(source.csv, baseDir))
+          ? []
+          : [`ingest.segmentation sources[${i}].csv: ${under(source.csv, baseDir)} does not exist`]
+        : (['images', 'masks', 'roi'] as const)
+            .filter((key) => source[key] !== undefined && !existsSync(under(source[key]!, baseDir)))
+            .map((key) => `ingest.segmentation sources[${i}].${key}: folder ${under(source[key]!, baseDir)} does not exist`),
     ),
-  inputs: (config) => config.sources.flatMap((s) => [s.images, s.masks, ...(s.roi ? [s.roi] : [])]),
+  inputs: (config) => config.sources.flatMap((s) => ('csv' in s ? [s.csv] : [s.images, s.masks, ...(s.roi ? [s.roi] : [])])),
   load: async () => (await import('./ingest-segmentation.run.ts')).default,
 });

@@ -79,4 +79,26 @@ S('split: the data split is kept, validation carved from train (seeded), whole i
   assert.ok(a.splits!.val.every((i) => i < 10));
 });
 
+S('a CSV of pairs (relative paths, split, group); groups never span two splits', async ({ dir }) => {
+  const lines = ['image,mask,split,group'];
+  for (let i = 0; i < 12; i++) {
+    await png(path.join(dir, 'd', 'img', `${i}.png`), [i, i, i, i], 2, 2);
+    await png(path.join(dir, 'd', 'msk', `${i}.png`), [0, 255, 0, 0], 2, 2);
+    lines.push(`img/${i}.png,msk/${i}.png,${i === 0 ? 'test' : ''},patient${Math.floor(i / 3)}`);
+  }
+  writeFileSync(path.join(dir, 'd', 'pairs.csv'), lines.join('\n'));
+  const pairs = pairSegmentationFiles([{ csv: 'd/pairs.csv' }], dir);
+  assert.equal([pairs[0]!.id, pairs[0]!.split, pairs[0]!.group, path.basename(pairs[0]!.mask)], ['img/0.png', 'test', 'patient0', '0.png']);
+  const set = await ingestSegmentation(pairs, { sources: [], channels: 1 }, env(dir));
+  for (const seed of [1, 2, 3]) {
+    const split = splitSegmentation(set, { fractions: { train: 0.5, val: 0.25, test: 0.25 } }, seed).splits!;
+    const where = new Map<string, Set<string>>();
+    for (const name of ['train', 'val', 'test'] as const) for (const row of split[name]) where.set(set.samples[row]!.group!, (where.get(set.samples[row]!.group!) ?? new Set()).add(name));
+    for (const [group, names] of where) if (group !== 'patient0') assert.is(names.size, 1, `${group} in ${[...names]}`);
+    assert.ok(split.test.includes(0));
+  }
+  writeFileSync(path.join(dir, 'd', 'bad.csv'), 'image,mask,split\nimg/1.png,msk/1.png,later\n');
+  throwsCode(() => pairSegmentationFiles([{ csv: 'd/bad.csv' }], dir), 'INVALID_CONFIG', /bad\.csv row 2: split 'later' is not train, val or test/);
+});
+
 S.run();
