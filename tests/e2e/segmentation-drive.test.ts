@@ -1,5 +1,5 @@
 // Real data (issue 16): DRIVE retinal vessels, read in place from ../shared/data/drive. A small,
-// quick configuration (288x288 green channel, a depth-3 U-Net with 8 base filters, 4 short epochs)
+// quick configuration (288x288 green channel, a depth-3 U-Net with 8 base filters, 6 short epochs)
 // must clearly beat what intensity alone gives: the best "darkest q% of the FOV" rule, with q
 // chosen on the test images themselves (an optimistic baseline, ≈ 0.36 Dice). Every metric of the
 // 20 test images is recomputed by the Python reference from the written mask PNGs against the
@@ -45,7 +45,7 @@ const it = requires(
   segmentationToolkit(),
 );
 
-it('a U-Net trained for a minute beats the intensity baseline; every test metric equals the reference', async ({ m, dir }) => {
+it('a U-Net trained for under a minute beats the intensity baseline; every test metric equals the reference', async ({ m, dir }) => {
   const p = m
     .pipeline('drive-ci', { seed: 1 })
     .stage(
@@ -58,7 +58,7 @@ it('a U-Net trained for a minute beats the intensity baseline; every test metric
     )
     .stage(m.split.segmentation({ valFromTrain: 0.2 }))
     .stage(m.build.unet({ depth: 3, baseFilters: 8, patch: 48 }))
-    .stage(m.fit.segmentation({ epochs: 4, steps: 12, batchSize: 8, learningRate: 3e-3, overlap: 0.25 }))
+    .stage(m.fit.segmentation({ epochs: 6, steps: 15, batchSize: 8, learningRate: 3e-3, overlap: 0.25 }))
     .stage(m.evaluate.segmentation({ tolerance: 2 }));
   const out = path.join(dir, 'out');
   assertOk(await runCollect(p, { cacheDir: path.join(dir, 'cache'), outDir: out, baseDir: dir }));
@@ -81,7 +81,7 @@ it('a U-Net trained for a minute beats the intensity baseline; every test metric
   const dice = reference.map((r) => r.classes['1'].dice!).reduce((a, b) => a + b, 0) / reference.length;
   assert.ok(Math.abs(dice - doc.summary.vessel.perImage.dice.mean!) < 1e-9);
   // The intensity baseline is ≈ 0.36; a model that learned vessels is far above it.
-  assert.ok(dice > 0.55, `mean test Dice ${dice.toFixed(3)} (intensity baseline ≈ 0.36)`);
+  assert.ok(dice > 0.6, `mean test Dice ${dice.toFixed(3)} (intensity baseline ≈ 0.36)`);
   assert.ok(doc.summary.vessel.auc! > 0.9, `pixel ROC AUC ${doc.summary.vessel.auc}`);
   // The human-agreement line: the second observer scored like the model, and by the reference.
   const human = doc.humanAgreement!;
