@@ -4,6 +4,7 @@
  * metrics inside the ROI (src/metrics), and the pixel ROC AUC pooled over all test pixels in the ROI.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { MedpipeError } from '../base/errors.ts';
 import type { SegmentationSample } from '../data/segmentation-types.ts';
 import { rocAuc } from '../metrics/roc-curve.ts';
 import { AGGREGATE_DEFINITION, scoreImage, summarizeScores, type ClassSummary, type ImageScores } from '../metrics/segmentation-metrics.ts';
@@ -59,7 +60,7 @@ async function probabilities(
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const s of samples) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
+    if (options.signal?.aborted) throw new MedpipeError('CANCELLED', 'Evaluation was cancelled.', { cause: options.signal.reason });
     out.push(await slidingWindowPredict(model, s.pixels, [s.height, s.width, s.channels], { size: options.patch, overlap: options.overlap }));
     onDone?.();
   }
