@@ -7,6 +7,8 @@ import type { InputFile, Listing } from './file-listing.ts';
 import { sampleSize, type ImageSet } from './image-set.ts';
 import type { DecodeConfig } from './ingest-config.ts';
 import { sliceSelected, stackSlices } from './stack-slices.ts';
+import { listingTask } from './listing-task.ts';
+import { taskField } from './task.ts';
 import type { ImageShape, SampleMeta, SkippedFile } from './types.ts';
 
 /** Keyed binary records that outlive a run (the cache's per-file decode results). */
@@ -129,6 +131,7 @@ export async function hashListing(listing: Listing, hash: (absPath: string) => P
  */
 export async function decodeListing(listing: Listing, fileHashes: Readonly<Record<string, string>>, config: DecodeConfig, env: DecodeEnv): Promise<ImageSet> {
   const total = listing.files.length;
+  const { task, reason } = listingTask(listing, config.task);
   const classIndex = new Map(listing.classes.map((name, i) => [name, i]));
   const onBadFile = config.onBadFile ?? 'fail';
   let done = 0;
@@ -178,11 +181,14 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
       continue;
     }
     const { file, decoded } = outcome;
-    const label = classIndex.get(file.className);
-    if (label === undefined) {
-      skipped.push({ file: file.rel, reason: `class '${file.className}' is not in classes [${listing.classes.join(', ')}]` });
+    const unknown = file.findings ? file.findings.filter((f) => !classIndex.has(f)) : classIndex.has(file.className) ? [] : [file.className];
+    if (unknown.length > 0) {
+      skipped.push({ file: file.rel, reason: `${file.findings ? 'finding' : 'class'} '${unknown.join("', '")}' is not in classes [${listing.classes.join(', ')}]` });
       continue;
     }
+    // Multi-label samples have no single class: label -1 and a 0/1 vector over the findings.
+    const label = file.findings ? -1 : classIndex.get(file.className)!;
+    const labels = file.findings ? { labels: listing.classes.map((c) => (file.findings!.includes(c) ? 1 : 0)) } : {};
     if (file.slice !== undefined && file.slice >= decoded.frames.length) {
       const error = new MedpipeError('BAD_FILE', `${file.abs}: slice ${file.slice} requested, but the file has ${decoded.frames.length} slice(s) (0-based).`, {
         file: file.abs,
@@ -210,7 +216,7 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
       }
       const stacked = stackSlices(picked.map((k) => decoded.frames[k]!), depth);
       shape ??= [decoded.shape[0], decoded.shape[1], depth];
-      samples.push({ id: file.rel, file: file.rel, label, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}) });
+      samples.push({ id: file.rel, file: file.rel, label, ...labels, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}) });
       chunks.push(stacked);
       const lo = Math.min(...picked.map((k) => decoded.ranges[k]![0]));
       const hi = Math.max(...picked.map((k) => decoded.ranges[k]![1]));
@@ -224,6 +230,7 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
         id: decoded.frames.length > 1 ? `${file.rel}#${k}` : file.rel,
         file: file.rel,
         label,
+        ...labels,
         ...(file.split ? { split: file.split } : {}),
         ...(group !== undefined ? { group } : {}),
       });
@@ -243,8 +250,10 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
     env.emit({ type: 'log', level: 'warn', message: `skipped ${skipped.length} unreadable file(s), e.g. ${skipped[0]!.file}: ${skipped[0]!.reason}` });
   }
   env.emit({ type: 'log', level: 'info', message: `${total} files: ${decodedCount} decoded, ${total - decodedCount - skipped.length} from the per-file cache` });
+  env.emit({ type: 'log', level: 'info', message: reason });
   return {
     classes: listing.classes,
+    ...taskField(task),
     shape,
     samples,
     pixels,

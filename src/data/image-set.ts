@@ -1,13 +1,14 @@
 import type { Artifact, Codec } from '../base/artifact.ts';
 import type { AugmentPolicy } from './augment-policy.ts';
 import type { PreprocessStep } from './preprocessing.ts';
+import type { Labelled } from './task.ts';
 import type { ImageShape, SampleMeta, SkippedFile, SplitName } from './types.ts';
 
 /** Dataset-level normalization that must be fitted on the training split only (applied by `split`). */
 export type DeferredNormalization = { readonly method: 'zscore'; readonly perChannel: boolean };
 
 /** What ingest, normalize and augment pass on: labelled images of one shape. */
-export interface ImageSet {
+export interface ImageSet extends Labelled {
   readonly classes: readonly string[];
   readonly shape: ImageShape;
   readonly samples: readonly SampleMeta[];
@@ -27,7 +28,7 @@ export interface Subset {
 }
 
 /** What `split` passes on: the three subsets plus everything fit/evaluate/predict need to know. */
-export interface SplitSet {
+export interface SplitSet extends Labelled {
   readonly classes: readonly string[];
   readonly shape: ImageShape;
   readonly train: Subset;
@@ -35,6 +36,7 @@ export interface SplitSet {
   readonly test: Subset;
   readonly augment?: AugmentPolicy;
   readonly preprocessing: readonly PreprocessStep[];
+  /** Samples per class in each split (multi-label: samples with each finding). */
   readonly counts: Readonly<Record<SplitName, readonly number[]>>;
   readonly audit: { readonly duplicateContent: number; readonly sharedGroups: number; readonly examples: readonly string[] };
 }

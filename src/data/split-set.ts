@@ -6,7 +6,8 @@ import { assignBins } from './assign-bins.ts';
 import { sampleSize, type ImageSet, type SplitSet, type Subset } from './image-set.ts';
 import type { FittedZscoreStep } from './preprocessing.ts';
 import type { SplitConfig } from './split-config.ts';
-import { SPLITS, type SplitName } from './types.ts';
+import { SPLITS, type SampleMeta, type SplitName } from './types.ts';
+import { taskField, taskOf } from './task.ts';
 import { fitZscore, applyZscore } from './zscore.ts';
 
 const DEFAULT_FRACTIONS = { train: 0.64, val: 0.16, test: 0.2 };
@@ -105,9 +106,9 @@ export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, 
     test: subsetOf(set, parts.test),
   };
   const { subsets, steps } = applyDeferred(set, subsets0);
-  const counts = Object.fromEntries(
-    SPLITS.map((name) => [name, set.classes.map((_, c) => subsets[name].samples.filter((s) => s.label === c).length)]),
-  ) as Record<SplitName, number[]>;
+  const task = taskOf(set);
+  const has = (s: SampleMeta, c: number) => (task === 'multilabel' ? s.labels?.[c] === 1 : s.label === c);
+  const counts = Object.fromEntries(SPLITS.map((name) => [name, set.classes.map((_, c) => subsets[name].samples.filter((s) => has(s, c)).length)])) as Record<SplitName, number[]>;
   const leaks = audit(set, parts);
   {
     for (const name of SPLITS) {
@@ -123,6 +124,7 @@ export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, 
   }
   return {
     classes: set.classes,
+    ...taskField(task),
     shape: set.shape,
     ...subsets,
     augment: set.augment,

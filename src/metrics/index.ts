@@ -44,3 +44,4 @@ export { topKAccuracy } from './top-k.ts';
 export { binaryLogLoss, multiclassLogLoss } from './log-loss.ts';
 export { checkClassInput, column, rowsOf, type ProbabilityRows } from './class-input.ts';
 export { classRates, averageRates, microRates, type ClassRates, type AveragedRates } from './class-rates.ts';
+export { classEpochMetrics, labelEpochMetrics, CLASS_EPOCH_METRIC_KEYS, ORDINAL_EPOCH_METRIC_KEYS, LABEL_EPOCH_METRIC_KEYS } from './class-epoch-metrics.ts';

@@ -4,13 +4,25 @@ const unitInterval = z.number().gt(0).max(1);
 
 export const evaluateConfigSchema = z.strictObject({
   /**
-   * Decision threshold (predicted positive when score ≥ threshold), or `{ sensitivity }` to choose
-   * on the VALIDATION split the highest threshold reaching that sensitivity; it is frozen before the
-   * test set is scored. @default 0.5
+   * Binary and multi-label tasks: the decision threshold (predicted positive when score ≥ threshold;
+   * multi-label: per finding), `{ sensitivity }` to choose on the VALIDATION split the highest
+   * threshold reaching that sensitivity, or 'maxF1' for the one with the best F1 there; a chosen
+   * threshold is frozen before the test set is scored. Multi-class and ordinal tasks predict the most
+   * probable class and take no threshold. @default 0.5 (binary), 'maxF1' per finding (multi-label)
    */
-  threshold: z.union([z.number().min(0).max(1), z.strictObject({ sensitivity: unitInterval })]).optional(),
-  /** Target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
+  threshold: z.union([z.number().min(0).max(1), z.strictObject({ sensitivity: unitInterval }), z.literal('maxF1')]).optional(),
+  /** Binary and multi-label tasks: target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
   sensitivity: unitInterval.optional(),
+  /**
+   * Binary tasks: the class whose score, recall and precision are reported (the model's output is the
+   * probability of the second class; naming the first reports 1 − score for it). @default the second class
+   */
+  positiveClass: z.string().optional(),
+  /**
+   * Multi-class, ordinal and multi-label tasks: explain this class (finding) in every Grad-CAM
+   * picture instead of each image's predicted class. @default the predicted class
+   */
+  gradCamClass: z.string().optional(),
   /** Also write PNG versions of the plots. @default true */
   png: z.boolean().optional(),
   /**

@@ -4,7 +4,8 @@ import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
 import { exportModel } from '../train/export-model.ts';
 import { DEFINITIONS } from './evaluation-definitions.ts';
-import type { Evaluated } from './evaluation.ts';
+import { writeClassEvaluationFiles } from './class-evaluation-files.ts';
+import type { BinaryEvaluated, Evaluated } from './evaluation.ts';
 
 /**
  * Writes evaluate's files: metrics.json, validation-metrics.json, predictions.csv,
@@ -12,16 +13,20 @@ import type { Evaluated } from './evaluation.ts';
  * classification_report.txt, plots/ (with plots/gradcam/) and model/; returns their paths.
  */
 export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promise<string[]> {
+  return e.task === undefined ? writeBinaryEvaluationFiles(e, outDir) : writeClassEvaluationFiles(e, outDir);
+}
+
+async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): Promise<string[]> {
   const files: string[] = [];
   const write = async (name: string, text: string) => {
     const path = join(outDir, name);
     await writeFileAtomic(path, text);
     files.push(path);
   };
-  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.positiveClass ?? e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
   await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
-  const predictionsCsv = (predictions: Evaluated['predictions']) =>
+  const predictionsCsv = (predictions: BinaryEvaluated['predictions']) =>
     ['id,file,label,score,predicted', ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','))].join('\n') + '\n';
   await write('predictions.csv', predictionsCsv(e.predictions));
   await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));

@@ -7,6 +7,10 @@ import { modelFromData, type ModelData } from '../train/model-data.ts';
 import type { ModelInfo, Trained } from '../train/trained.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
+import { evaluateClasses, type ClassEvaluated } from './evaluation-classes.ts';
+import { evaluateLabels, type LabelEvaluated } from './evaluation-labels.ts';
+import { checkTaskOptions } from './task-options.ts';
+import { taskOf } from '../data/task.ts';
 
 export interface Prediction {
   readonly id: string;
@@ -20,7 +24,9 @@ export interface Curves {
   readonly pr: Record<string, { precision: number[]; recall: number[]; thresholds: number[]; averagePrecision: number; prevalence: number }>;
 }
 
-export interface Evaluated {
+/** evaluate's result for a binary task. */
+export interface BinaryEvaluated {
+  readonly task?: undefined;
   readonly metrics: BinaryMetrics;
   readonly validation: BinaryMetrics;
   readonly thresholdSource: string;
@@ -38,7 +44,12 @@ export interface Evaluated {
   readonly png: boolean;
   /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
   readonly gradCam?: GradCamSet;
+  /** The class the scores are the probability of, when it is not the second (evaluate's positiveClass). */
+  readonly positiveClass?: string;
 }
+
+/** evaluate's result: binary (as before task kinds), K classes, or K findings. */
+export type Evaluated = BinaryEvaluated | ClassEvaluated | LabelEvaluated;
 
 async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, shape: readonly [number, number, number]): Promise<Prediction[]> {
   const { predictScores } = await import('../train/predict.ts');
@@ -48,13 +59,26 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Sub
 }
 
 /**
- * Scores train, validation and test with the trained model, picks the threshold (configured, or
- * chosen on validation for a target sensitivity and frozen before test is scored), and computes the
- * test and validation metrics, curves, classification report and Grad-CAM examples.
+ * Evaluates a trained model on the task of its data: binary (a threshold on one score), multi-class
+ * and ordinal (the most probable class) or multi-label (a threshold per finding). Options of another
+ * task are an error that names them.
  * @example
  *   const e = await evaluateModel(trained, splits, { threshold: { sensitivity: 0.9 } }, work);
  */
 export async function evaluateModel(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<Evaluated> {
+  const task = taskOf(data);
+  checkTaskOptions(config, task);
+  if (task === 'multiclass' || task === 'ordinal') return evaluateClasses(trained, data, config, work);
+  if (task === 'multilabel') return evaluateLabels(trained, data, config, work);
+  return evaluateBinary(trained, data, config, work);
+}
+
+/**
+ * Scores train, validation and test with the trained model, picks the threshold (configured, or
+ * chosen on validation for a target sensitivity or the best F1, and frozen before test is scored),
+ * and computes the test and validation metrics, curves, classification report and Grad-CAM examples.
+ */
+async function evaluateBinary(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<BinaryEvaluated> {
   const m = await import('../metrics/index.ts');
   const model = await modelFromData(trained.model);
   let train: Prediction[], val: Prediction[], test: Prediction[];
@@ -69,6 +93,13 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
   } finally {
     model.dispose();
   }
+  // positiveClass naming the first class: report its probability, 1 − score, with the labels swapped.
+  const positive = config.positiveClass === undefined ? 1 : data.classes.indexOf(config.positiveClass);
+  if (positive < 0) {
+    throw new MedpipeError('INVALID_CONFIG', `evaluate.positiveClass '${config.positiveClass}' is not one of the classes (${data.classes.join(', ')}).`, { fix: `Use '${data.classes[1]}' (the default) or '${data.classes[0]}'.` });
+  }
+  const classes = positive === 1 ? data.classes : [data.classes[1]!, data.classes[0]!];
+  if (positive === 0) [train, val, test] = [train, val, test].map((set) => set.map((p) => ({ ...p, label: 1 - p.label, score: 1 - p.score })));
   const labels = (p: Prediction[]) => p.map((x) => x.label);
   const values = (p: Prediction[]) => p.map((x) => x.score);
   const sensitivity = config.sensitivity ?? 0.8;
@@ -77,6 +108,9 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
   if (typeof config.threshold === 'number') {
     threshold = config.threshold;
     thresholdSource = 'configured';
+  } else if (config.threshold === 'maxF1') {
+    threshold = m.thresholdForMaxF1(labels(val), values(val));
+    thresholdSource = 'chosen on the validation split for the highest F1, frozen before scoring test';
   } else if (config.threshold) {
     threshold = m.thresholdForSensitivity(labels(val), values(val), config.threshold.sensitivity);
     thresholdSource = `chosen on the validation split for sensitivity >= ${config.threshold.sensitivity}, frozen before scoring test`;
@@ -87,8 +121,11 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
   const metrics = m.binaryMetrics(labels(test), values(test), { threshold, sensitivity });
   const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
   const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
-  const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
-  const gradCam = config.gradCam === false ? undefined : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
+  const report = m.classificationReport(labels(test), predicted, classes.length === 2 ? classes : ['0', '1'], { digits: 4 });
+  const gradCam =
+    config.gradCam === false
+      ? undefined
+      : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam', ...(positive === 0 ? { negate: true } : {}) });
   const curves: Curves = { roc: {}, pr: {} };
   for (const [name, set] of [['train', train], ['test', test]] as const) {
     const y = labels(set);
@@ -107,10 +144,11 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
     report: report.text,
     history: trained.history,
     bestEpoch: trained.bestEpoch,
-    classes: data.classes,
+    classes,
     model: trained.model,
-    info: { ...trained.info, threshold, thresholdSource },
+    info: { ...trained.info, threshold, thresholdSource, ...(positive === 0 ? { positiveClass: classes[1] } : {}) },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
+    ...(positive === 0 ? { positiveClass: classes[1] } : {}),
   };
 }

@@ -44,6 +44,15 @@ export async function writePlots(outDir: string, input: PlotInput): Promise<stri
   plots.push(['confusion_matrix', confusionMatrixSpec(input.confusion, input.classNames, input.threshold, { split: input.split ?? 'test' })]);
   plots.push(['roc', rocCurveSpec(input.roc)]);
   plots.push(['pr', prCurveSpec(input.pr)]);
+  return writeSpecs(outDir, plots, input);
+}
+
+/**
+ * Renders named Vega-Lite specs into `outDir` as `<name>.svg` (and `.png`), in order; returns the paths.
+ * @example
+ *   await writeSpecs(dir, [['roc', rocCurveSpec(curves)]], { png: true });
+ */
+export async function writeSpecs(outDir: string, plots: readonly (readonly [string, VegaLiteSpec])[], input: { readonly png?: boolean; readonly pngScale?: number }): Promise<string[]> {
   try {
     await mkdir(outDir, { recursive: true });
   } catch (cause) {

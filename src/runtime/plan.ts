@@ -45,7 +45,7 @@ export async function planStage(session: Session, stages: readonly LoadedStage[]
     config: canonicalConfig(node.config),
     upstream: previous ? { stage: previous.id, outputHash: upstreamHash ?? 'pending' } : null,
     ...(fingerprint ? { files: fingerprint.files } : {}),
-    env: session.env(definition),
+    env: { ...session.env(definition), ...fingerprint?.env },
   };
   const key = stageKey(inputs);
   const entry = upstreamHash === undefined && index > 0 ? undefined : await session.store.get(key);

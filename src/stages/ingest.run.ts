@@ -3,18 +3,23 @@ import { decodeListing, hashListing } from '../data/decode-files.ts';
 import { listCsv, listFolder, type Listing } from '../data/file-listing.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import type { CsvIngestConfig, FolderIngestConfig, NpzIngestConfig } from '../data/ingest-config.ts';
-import { readNpzSet } from '../data/npz-set.ts';
+import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
+import { npzTask, readNpzSet } from '../data/npz-set.ts';
 import { writeSkippedFiles } from '../report/skipped-files.ts';
 import type { StageContext } from './core/context.ts';
 import type { StageRun } from './core/define-stage.ts';
 
 const summary = (set: ImageSet) => `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
 const exportSkipped = (set: ImageSet, outDir: string) => writeSkippedFiles(set.skipped, outDir);
-const fromListing = async (listing: Listing, ctx: StageContext) => ({ files: await hashListing(listing, ctx.hash), data: listing });
+const fromListing = async (listing: Listing, ctx: StageContext, config: FolderIngestConfig | CsvIngestConfig) => ({
+  files: await hashListing(listing, ctx.hash),
+  data: listing,
+  env: taskKeyEnv(listingTask(listing, config.task).task),
+});
 const env = (ctx: StageContext) => ({ records: ctx.records, signal: ctx.signal, emit: ctx.emit });
 
 export const folder = {
-  fingerprint: async (config, ctx) => fromListing(await listFolder(config, ctx.baseDir), ctx),
+  fingerprint: async (config, ctx) => fromListing(await listFolder(config, ctx.baseDir), ctx, config),
   run: (_input, config, ctx, fingerprint) => decodeListing(fingerprint!.data as Listing, fingerprint!.files, config, env(ctx)),
   summary,
   export: exportSkipped,
@@ -22,9 +27,9 @@ export const folder = {
 
 export const csv = {
   async fingerprint(config, ctx) {
-    const { files, data } = await fromListing(await listCsv(config, ctx.baseDir), ctx);
+    const { files, data, env } = await fromListing(await listCsv(config, ctx.baseDir), ctx, config);
     const csvHash = await ctx.hash(isAbsolute(config.csv) ? config.csv : resolve(ctx.baseDir, config.csv));
-    return { files: { ...files, [`(csv) ${config.csv}`]: csvHash }, data };
+    return { files: { ...files, [`(csv) ${config.csv}`]: csvHash }, data, env };
   },
   run: (_input, config, ctx, fingerprint) => decodeListing(fingerprint!.data as Listing, fingerprint!.files, config, env(ctx)),
   summary,
@@ -34,7 +39,11 @@ export const csv = {
 const npzPath = (config: NpzIngestConfig, baseDir: string) => (isAbsolute(config.file) ? config.file : resolve(baseDir, config.file));
 
 export const npz = {
-  fingerprint: async (config, ctx) => ({ files: { [config.file]: await ctx.hash(npzPath(config, ctx.baseDir)) }, data: npzPath(config, ctx.baseDir) }),
+  fingerprint: async (config, ctx) => ({
+    files: { [config.file]: await ctx.hash(npzPath(config, ctx.baseDir)) },
+    data: npzPath(config, ctx.baseDir),
+    env: taskKeyEnv((await npzTask(npzPath(config, ctx.baseDir), config)).task),
+  }),
   run: (_input, config, ctx, fingerprint) => readNpzSet(fingerprint!.data as string, config, ctx),
   summary: (set) => `${set.samples.length} images ${set.shape.join('x')} from arrays, classes ${set.classes.join('/')}`,
 } satisfies StageRun<NpzIngestConfig, undefined, ImageSet>;

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
+import { outputUnits, type TaskKind } from '../data/task.ts';
 import type { BuildConfig } from './build-config.ts';
 import { modelToData } from './model-data.ts';
 import type { Built } from './trained.ts';
@@ -9,15 +10,26 @@ export function baseModelPath(path: string, baseDir: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
+/** The output layer of a task with `classes` classes (or findings). */
+export function headFor(task: TaskKind, classes: number): { units: number; activation: 'sigmoid' | 'softmax' } {
+  return { units: outputUnits(task, classes), activation: task === 'multiclass' || task === 'ordinal' ? 'softmax' : 'sigmoid' };
+}
+
 /**
- * Makes the model to train for data of `dataShape`, as plain data (topology + initial weights).
+ * Makes the model to train for data of `dataShape`, as plain data (topology + initial weights),
+ * with the head the task needs (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)).
  * `dataHash` (the split's output hash) is kept with it so keys chain through the model stages.
  * @example
- *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash });
+ *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash, task: 'multiclass', classes: 4 });
  */
-export async function buildModel(config: BuildConfig, dataShape: readonly [number, number, number], { seed, baseDir, dataHash }: { seed: number; baseDir: string; dataHash: string }): Promise<Built> {
+export async function buildModel(
+  config: BuildConfig,
+  dataShape: readonly [number, number, number],
+  { seed, baseDir, dataHash, task = 'binary', classes = 2 }: { seed: number; baseDir: string; dataHash: string; task?: TaskKind; classes?: number },
+): Promise<Built> {
   const tf = await import('@tensorflow/tfjs');
   const { tutorialCnn, toChannelsLast, loadBaseModel, modelSummary } = await import('./model.ts');
+  const head = headFor(task, classes);
   const shape = [...dataShape] as [number, number, number];
   let model;
   if (config.model === 'tutorial-cnn') {
@@ -30,21 +42,35 @@ export async function buildModel(config: BuildConfig, dataShape: readonly [numbe
       }
     }
     const { inputShape: _ignored, model: _kind, ...options } = config;
-    model = tutorialCnn(shape, options, seed);
+    model = tutorialCnn(shape, options, seed, head);
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {
       throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', { fix: 'Return tf.sequential(...) or tf.model(...).' });
     }
-    const out = model.outputs[0]!.shape;
-    if (model.outputs.length !== 1 || out[out.length - 1] !== 1) {
-      throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, { fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' })." });
-    }
+    checkCustomHead(model, task, head);
   } else {
-    model = await loadBaseModel(baseModelPath(config.path, baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed });
+    model = await loadBaseModel(baseModelPath(config.path, baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed, head });
   }
   const summary = modelSummary(model);
   const result: Built = { model: await modelToData(model), summary, inputShape: shape, dataHash };
   model.dispose();
   return result;
+}
+
+/** A custom model must end in the task's head: the right number of units and activation. */
+function checkCustomHead(model: import('@tensorflow/tfjs').LayersModel, task: TaskKind, head: { units: number; activation: string }): void {
+  const out = model.outputs[0]!.shape;
+  const last = model.layers[model.layers.length - 1]!;
+  const activation = (last.getConfig() as { activation?: unknown }).activation;
+  const want = `Dense(${head.units}, ${head.activation})`;
+  const code = `tf.layers.dense({ units: ${head.units}, activation: '${head.activation}' })`;
+  if (model.outputs.length !== 1 || out.length !== 2 || out[1] !== head.units) {
+    throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; this ${task} task needs ${head.units} unit(s): ${want}.`, { fix: `End the model with ${code}.` });
+  }
+  if (activation !== undefined && activation !== head.activation) {
+    throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model ends in '${String(activation)}'; this ${task} task needs ${want} (the metrics read its output as ${head.activation === 'softmax' ? 'class probabilities that sum to 1' : 'independent probabilities'}).`, {
+      fix: `End the model with ${code}.`,
+    });
+  }
 }

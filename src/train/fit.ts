@@ -1,5 +1,6 @@
 /**
- * The training loop: Adam on BCE or focal loss plus the model's regularisation (L2) losses,
+ * The training loop: Adam on the task's loss (binary / categorical / per-label cross-entropy or
+ * focal) plus the model's regularisation (L2) losses,
  * seeded shuffling / oversampling / augmentation / dropout, early stopping with
  * restoreBestWeights, cancellation between batches, and no tensor leaks.
  *
@@ -21,8 +22,9 @@ import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
 import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
-import { binaryCrossEntropy, classWeights, focalLoss, sampleWeightsFor, type LossFn } from './losses.ts';
-import { checkData, gatherImages, predictScores, type FitData } from './predict.ts';
+import { lossFor } from './loss-for.ts';
+import { classWeights, labelWeights, sampleWeightsFor } from './losses.ts';
+import { checkData, gatherImages, labelWidth, predictScores, unitsOf, type FitData } from './predict.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
 
 export { predictScores } from './predict.ts';
@@ -37,14 +39,15 @@ export interface FitOptions {
   readonly seed: number;
   /** Adam. @default { learningRate: 1e-3, beta1: 0.92, beta2: 0.999, epsilon: 1e-7 } */
   readonly optimizer?: { readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
-  /** @default 'binaryCrossentropy' */
-  readonly loss?: 'binaryCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
+  /** @default 'binaryCrossentropy' (binary, multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
+  readonly loss?: 'binaryCrossentropy' | 'categoricalCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
   /**
    * Per-class loss weights for training batches; 'balanced' = n / (classes · count_c) from the
-   * training labels. Combined with `oversample` it compensates twice: usually pick one. @default none
+   * training labels (multi-label: per finding, for its positives and negatives). Combined with
+   * `oversample` it compensates twice: usually pick one. @default none
    */
   readonly classWeight?: 'balanced' | Readonly<Record<number, number>>;
-  /** Adds random repeats of the minority class each epoch until both classes are equally frequent. @default false */
+  /** Adds random repeats of every smaller class each epoch until all classes are as frequent as the largest. @default false */
   readonly oversample?: boolean;
   /** Applied to training batches only, with fresh random transforms each epoch. @default none */
   readonly augment?: AugmentPolicy;
@@ -105,18 +108,22 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new MedpipeError('CANCELLED', 'Training was cancelled.', { cause: signal.reason });
 }
 
-/** Indices of one epoch: every sample once (plus minority repeats when oversampling), shuffled. */
+/**
+ * Indices of one epoch: every sample once (plus, when oversampling, random repeats of each smaller
+ * class up to the largest class's count), shuffled. `labels` are class indices (0/1 for binary).
+ */
 export function epochOrder(labels: Float32Array, oversample: boolean, seed: number, epoch: number): Int32Array {
   const n = labels.length;
   let extra: number[] = [];
   if (oversample) {
-    const pos: number[] = [];
-    const neg: number[] = [];
-    for (let i = 0; i < n; i++) (labels[i] >= 0.5 ? pos : neg).push(i);
-    const [minority, majority] = pos.length < neg.length ? [pos, neg] : [neg, pos];
-    if (minority.length > 0) {
-      const rng = createRng(deriveSeed(seed, 'oversample', epoch));
-      extra = Array.from({ length: majority.length - minority.length }, () => minority[rng.int(minority.length)]);
+    const members: number[][] = [];
+    for (let i = 0; i < n; i++) (members[labels[i] >= 0.5 ? Math.round(labels[i]) : 0] ??= []).push(i);
+    const largest = Math.max(...members.map((m) => m?.length ?? 0));
+    const rng = createRng(deriveSeed(seed, 'oversample', epoch));
+    // Classes in index order, one random stream: for two classes exactly the minority repeats of before.
+    for (const minority of members) {
+      if (!minority || minority.length === largest) continue;
+      extra.push(...Array.from({ length: largest - minority.length }, () => minority[rng.int(minority.length)]!));
     }
   }
   const order = new Int32Array(n + extra.length);
@@ -144,10 +151,16 @@ export function epochBatches(
   options: { readonly batchSize: number; readonly seed: number; readonly oversample?: boolean; readonly augment?: AugmentPolicy },
   epoch: number,
 ): EpochBatches {
-  const order = epochOrder(data.y, options.oversample ?? false, options.seed, epoch);
+  if (options.oversample && data.task === 'multilabel') {
+    throw new MedpipeError('INVALID_CONFIG', 'oversample repeats images of the smaller classes, which a multi-label set does not have (an image carries several findings).', {
+      fix: "Use classWeight: 'balanced' (per finding) instead of oversample.",
+    });
+  }
+  const order = epochOrder(data.task === 'multilabel' ? new Float32Array(data.count) : data.y, options.oversample ?? false, options.seed, epoch);
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const rng = createRng(deriveSeed(options.seed, 'augment', epoch));
   const size = data.shape[0] * data.shape[1] * data.shape[2];
+  const width = labelWidth(data);
   return {
     order,
     count: Math.ceil(order.length / options.batchSize),
@@ -157,8 +170,8 @@ export function epochBatches(
       let pixels: Float32Array = new Float32Array(n * size);
       gatherImages(data, order, start, n, pixels);
       if (augment) pixels = augmentBatch(pixels, data.shape, n, augment, rng);
-      const labels = new Float32Array(n);
-      for (let i = 0; i < n; i++) labels[i] = data.y[order[start + i]];
+      const labels = new Float32Array(n * width);
+      for (let i = 0; i < n; i++) labels.set(data.y.subarray(order[start + i] * width, (order[start + i] + 1) * width), i * width);
       return { pixels, labels };
     },
   };
@@ -186,8 +199,16 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     const issues = validateAugmentPolicy(options.augment);
     if (issues.length > 0) throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
   }
-  const lossFn: LossFn = options.loss === undefined || options.loss === 'binaryCrossentropy' ? binaryCrossEntropy : focalLoss(options.loss.focal);
-  const weights = options.classWeight === undefined ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
+  const lossFn = lossFor(options.loss, train);
+  const multiLabel = train.task === 'multilabel';
+  const k = train.classes ?? 2;
+  if (multiLabel && options.classWeight !== undefined && options.classWeight !== 'balanced') {
+    throw new MedpipeError('INVALID_CONFIG', 'classWeight as a record of class indices is for single-label tasks; a multi-label set weighs each finding on its own.', { fix: "Use classWeight: 'balanced'." });
+  }
+  const weights = options.classWeight === undefined || multiLabel ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
+  const findingWeights = multiLabel && options.classWeight === 'balanced' ? labelWeights(train.y, k) : undefined;
+  const units = unitsOf(train);
+  const width = labelWidth(train);
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) {
@@ -217,20 +238,20 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
       const batches = batchList.count;
-      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
+      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length * width), scores: new Float32Array(batchList.order.length * units) } : undefined;
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;
         const { pixels, labels } = batchList.batch(b);
-        const n = labels.length;
+        const n = labels.length / width;
         dropouts.forEach((l, i) => { l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i); });
         let batchScores: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
           const x = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);
-          const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : undefined;
+          const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : findingWeights ? tf.tensor1d(findingWeights(labels)) : undefined;
           return optimizer.minimize(() => {
             const pred = model.apply(x, { training: true }) as tf.Tensor;
             if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
@@ -242,8 +263,8 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         const loss = (await cost.data())[0];
         cost.dispose();
         if (running && batchScores) {
-          running.scores.set(await batchScores.data(), start);
-          running.labels.set(labels, start);
+          running.scores.set(await batchScores.data(), start * units);
+          running.labels.set(labels, start * width);
           batchScores.dispose();
         }
         lossSum += loss * n;

@@ -1,8 +1,11 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Work } from '../base/work.ts';
+import { MedpipeError } from '../base/errors.ts';
 import type { Subset } from '../data/image-set.ts';
+import { taskOf, type Labelled } from '../data/task.ts';
 import type { AugmentPolicy } from './augment.ts';
-import type { FitConfig } from './fit-config.ts';
+import { epochMetricKeys, type FitConfig } from './fit-config.ts';
+import { epochLogKeys } from './epoch-log-keys.ts';
 import type { FitData, FitResult } from './fit.ts';
 import { modelFromData, type ModelData } from './model-data.ts';
 
@@ -13,11 +16,42 @@ export interface TrainJob extends Work {
 
 export const DEFAULT_EARLY_STOPPING = { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } as const;
 
-/** A subset as the training loop's input: pixels plus labels as float32. */
-export function toFitData(subset: Subset, shape: readonly [number, number, number]): FitData {
-  const y = new Float32Array(subset.samples.length);
+/**
+ * A subset as the training loop's input: pixels plus labels as float32 — the class index of each
+ * sample, or for a multi-label set its K 0/1 findings. Binary data keeps the plain layout.
+ */
+export function toFitData(subset: Subset, shape: readonly [number, number, number], labelled: Labelled = { classes: ['0', '1'] }): FitData {
+  const task = taskOf(labelled);
+  const k = labelled.classes.length;
+  const count = subset.samples.length;
+  if (task === 'multilabel') {
+    const y = new Float32Array(count * k);
+    subset.samples.forEach((s, i) => y.set(s.labels ?? [], i * k));
+    return { x: subset.pixels, y, count, shape, task, classes: k };
+  }
+  const y = new Float32Array(count);
   subset.samples.forEach((s, i) => (y[i] = s.label));
-  return { x: subset.pixels, y, count: subset.samples.length, shape };
+  return task === 'binary' ? { x: subset.pixels, y, count, shape } : { x: subset.pixels, y, count, shape, task, classes: k };
+}
+
+/** The per-epoch metrics of a task, as the training loop calls them (flat labels and scores). */
+async function epochMetricsFor(data: FitData): Promise<(labels: Float32Array, scores: Float32Array) => Record<string, number>> {
+  const m = await import('../metrics/index.ts');
+  const k = data.classes ?? 2;
+  if (data.task === 'multilabel') return (labels, scores) => m.labelEpochMetrics(labels, scores, k);
+  if (data.task === 'multiclass' || data.task === 'ordinal') return (labels, scores) => m.classEpochMetrics(labels, scores, k, data.task === 'ordinal');
+  return (labels, scores) => m.epochMetrics(labels, scores);
+}
+
+/** Throws before training when early stopping watches a key this task does not log. */
+function checkMonitor(monitor: string, data: FitData): void {
+  const task = data.task ?? 'binary';
+  const keys = epochLogKeys(epochMetricKeys(task));
+  if (!keys.includes(monitor)) {
+    throw new MedpipeError('INVALID_CONFIG', `earlyStopping monitors '${monitor}', which a ${task} task does not log.`, {
+      fix: `Use one of: ${keys.join(', ')} (val_auc is the ${task === 'binary' ? 'ROC AUC' : 'macro ROC AUC'}).`,
+    });
+  }
 }
 
 /**
@@ -35,10 +69,11 @@ export async function trainFresh(
   options: { readonly augment?: AugmentPolicy; readonly note?: string } = {},
 ): Promise<{ model: LayersModel; result: FitResult }> {
   const { fitModel } = await import('./fit.ts');
-  const { epochMetrics } = await import('../metrics/index.ts');
+  const metrics = await epochMetricsFor(train);
+  const early = config.earlyStopping === false ? undefined : { ...DEFAULT_EARLY_STOPPING, ...config.earlyStopping };
+  if (early) checkMonitor(early.monitor, train);
   const model = await modelFromData(initial);
   try {
-    const early = config.earlyStopping === false ? undefined : { ...DEFAULT_EARLY_STOPPING, ...config.earlyStopping };
     const epochs = config.epochs ?? 50;
     const note = options.note === undefined ? {} : { note: options.note };
     const result = await fitModel(model, train, val, {
@@ -51,7 +86,7 @@ export async function trainFresh(
       oversample: config.oversample,
       augment: options.augment,
       earlyStopping: early,
-      metrics: (labels, scores) => epochMetrics(labels, scores),
+      metrics,
       signal: job.signal,
       onBatch: (e) => job.emit({ type: 'batch', ...e }),
       onEpoch: (e) => {

@@ -1,0 +1,119 @@
+import { MedpipeError } from '../base/errors.ts';
+import type { Work } from '../base/work.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { explainClasses, type GradCamSet } from '../explain/grad-cam-set.ts';
+import type { MultilabelMetrics } from '../metrics/index.ts';
+import { modelFromData, type ModelData } from '../train/model-data.ts';
+import type { ModelInfo, Trained } from '../train/trained.ts';
+import type { EvaluateConfig } from './evaluate-config.ts';
+import { scoreRows } from './evaluation-classes.ts';
+import type { Curves } from './evaluation.ts';
+
+/** One scored image of a multi-label task: its 0/1 findings and the K scores. */
+export interface LabelPrediction {
+  readonly id: string;
+  readonly file: string;
+  readonly labels: readonly number[];
+  readonly scores: readonly number[];
+}
+
+/** evaluate's result for multi-label tasks. */
+export interface LabelEvaluated {
+  readonly task: 'multilabel';
+  readonly metrics: MultilabelMetrics;
+  readonly validation: MultilabelMetrics;
+  /** Each finding's threshold, and how it was chosen. */
+  readonly thresholds: readonly number[];
+  readonly thresholdSource: string;
+  readonly predictions: readonly LabelPrediction[];
+  readonly validationPredictions: readonly LabelPrediction[];
+  readonly curves: Curves;
+  readonly report: string;
+  readonly history: readonly Record<string, number>[];
+  readonly bestEpoch: number;
+  readonly classes: readonly string[];
+  readonly model: ModelData;
+  readonly info: ModelInfo;
+  readonly png: boolean;
+  readonly gradCam?: GradCamSet;
+}
+
+/**
+ * Scores validation and test with a K-sigmoid model, picks each finding's threshold on the
+ * VALIDATION split (highest F1 by default, or a target sensitivity; or one fixed threshold for all),
+ * freezes them, and computes the multi-label metrics, per-finding curves and report on test.
+ * Grad-CAM explains, per picture, the image's most probable finding (or `gradCamClass`).
+ * @example
+ *   const e = await evaluateLabels(trained, splits, { threshold: 'maxF1' }, work);
+ */
+export async function evaluateLabels(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<LabelEvaluated> {
+  const m = await import('../metrics/index.ts');
+  const model = await modelFromData(trained.model);
+  const predictionsOf = (subset: Subset, rows: number[][]) => subset.samples.map((s, i) => ({ id: s.id, file: s.file, labels: s.labels ?? [], scores: rows[i]! }));
+  let val: LabelPrediction[];
+  let test: LabelPrediction[];
+  try {
+    work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
+    val = predictionsOf(data.val, (await scoreRows(model, data.val, data)).rows);
+    work.emit({ type: 'stage-progress', done: 1, total: 2, unit: 'splits' });
+    test = predictionsOf(data.test, (await scoreRows(model, data.test, data)).rows);
+    work.emit({ type: 'stage-progress', done: 2, total: 2, unit: 'splits' });
+  } finally {
+    model.dispose();
+  }
+  if (test.length === 0) {
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { fix: 'Give split a test fraction > 0, or provide a test folder.' });
+  }
+  const k = data.classes.length;
+  const columnOf = (set: LabelPrediction[], key: 'labels' | 'scores', j: number) => set.map((p) => p[key][j]!);
+  const rule = config.threshold ?? 'maxF1';
+  const thresholds = data.classes.map((_, j) => {
+    if (typeof rule === 'number') return rule;
+    const y = columnOf(val, 'labels', j);
+    if (!y.includes(1)) return 0.5;
+    return rule === 'maxF1' ? m.thresholdForMaxF1(y, columnOf(val, 'scores', j)) : m.thresholdForSensitivity(y, columnOf(val, 'scores', j), rule.sensitivity);
+  });
+  const noPositive = data.classes.filter((_, j) => typeof rule !== 'number' && !columnOf(val, 'labels', j).includes(1));
+  const thresholdSource =
+    typeof rule === 'number'
+      ? `configured: ${rule} for every finding`
+      : `chosen per finding on the validation split for ${rule === 'maxF1' ? 'the highest F1' : `sensitivity >= ${rule.sensitivity}`}, frozen before scoring test` +
+        (noPositive.length ? `; ${noPositive.join(', ')}: no positive in validation, 0.5` : '');
+  const metrics = m.multilabelMetrics(test.map((p) => p.labels), test.map((p) => p.scores), data.classes, thresholds);
+  const validation = m.multilabelMetrics(val.map((p) => p.labels), val.map((p) => p.scores), data.classes, thresholds);
+  const predicted = test.map((p) => p.scores.map((s, j) => (s >= thresholds[j]! ? 1 : 0)));
+  const report = m.multilabelReport(test.map((p) => p.labels), predicted, data.classes, { digits: 4 });
+  const curves: Curves = { roc: {}, pr: {} };
+  for (let j = 0; j < k; j++) {
+    const y = columnOf(test, 'labels', j);
+    const s = columnOf(test, 'scores', j);
+    if (!y.includes(0) || !y.includes(1)) continue;
+    const name = data.classes[j]!;
+    curves.roc[name] = { ...m.rocCurve(y, s, { dropIntermediate: true }), auc: metrics.perLabel[name]!.auc };
+    curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: metrics.perLabel[name]!.averagePrecision, prevalence: y.filter((v) => v === 1).length / y.length };
+  }
+  // Grad-CAM's picker groups by one class per image: the image's first finding (or none: -1 → its top score).
+  const asClasses = test.map((p) => ({ id: p.id, label: Math.max(0, p.labels.indexOf(1)), probabilities: p.scores }));
+  const gradCam =
+    config.gradCam === false
+      ? undefined
+      : await explainClasses(trained.model, data.test, data.shape, asClasses, data.classes, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam', explain: config.gradCamClass });
+  return {
+    task: 'multilabel',
+    metrics,
+    validation,
+    thresholds,
+    thresholdSource,
+    predictions: test,
+    validationPredictions: val,
+    curves,
+    report: report.text,
+    history: trained.history,
+    bestEpoch: trained.bestEpoch,
+    classes: data.classes,
+    model: trained.model,
+    info: { ...trained.info, thresholds, thresholdSource },
+    png: config.png ?? true,
+    ...(gradCam ? { gradCam } : {}),
+  };
+}

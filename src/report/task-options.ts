@@ -1,0 +1,26 @@
+import { MedpipeError } from '../base/errors.ts';
+import type { TaskKind } from '../data/task.ts';
+import type { EvaluateConfig } from './evaluate-config.ts';
+
+/** evaluate options that only make sense for some tasks, and which. */
+const ONLY: Readonly<Record<string, { readonly tasks: readonly TaskKind[]; readonly why: string }>> = {
+  threshold: { tasks: ['binary', 'multilabel'], why: 'multi-class and ordinal tasks predict the most probable class, with no threshold' },
+  sensitivity: { tasks: ['binary', 'multilabel'], why: 'specificity at a sensitivity needs one score per decision' },
+  positiveClass: { tasks: ['binary'], why: 'there is one positive class only when there are two classes' },
+  gradCamClass: { tasks: ['multiclass', 'ordinal', 'multilabel'], why: 'a binary model explains its positive class (use positiveClass)' },
+};
+
+/** The evaluate options of `config` that `task` cannot use, with why (empty when all fit). */
+export function taskOptionProblems(config: EvaluateConfig, task: TaskKind): string[] {
+  return Object.entries(ONLY).flatMap(([key, rule]) =>
+    (config as Record<string, unknown>)[key] !== undefined && !rule.tasks.includes(task) ? [`evaluate.${key} is for ${rule.tasks.join(' and ')} tasks, but this one is ${task}: ${rule.why}`] : [],
+  );
+}
+
+/** Throws one error listing every evaluate option that does not fit the data's task. */
+export function checkTaskOptions(config: EvaluateConfig, task: TaskKind): void {
+  const problems = taskOptionProblems(config, task);
+  if (problems.length > 0) {
+    throw new MedpipeError('INVALID_CONFIG', problems.join('; '), { issues: problems, fix: `Remove ${problems.length > 1 ? 'these options' : 'this option'} (or state the task on ingest).` });
+  }
+}
