@@ -42,14 +42,20 @@ function applyDeferred(set: ImageSet, subsets: Record<SplitName, Subset>): { sub
   return { subsets: current, steps };
 }
 
-/** Identical pixel content and shared group keys across splits. */
-function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['audit'] {
+/**
+ * Identical pixel content and shared group keys across splits; `pairs` counts the duplicates by the
+ * split that has the image first and the one that repeats it ("train→test": test images whose
+ * pixels are a training image's). Only the counts and examples are stored (as before); the pairs go
+ * to the log.
+ */
+function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['audit'] & { pairs: Record<string, number> } {
   const size = sampleSize(set.shape);
   const seen = new Map<string, SplitName>();
   const groupSplit = new Map<string, SplitName>();
   let duplicateContent = 0;
   const shared = new Set<string>();
   const examples: string[] = [];
+  const pairs: Record<string, number> = {};
   for (const name of SPLITS) {
     for (const i of parts[name]) {
       const view = set.pixels.subarray(i * size, (i + 1) * size);
@@ -57,6 +63,7 @@ function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['aud
       const other = seen.get(digest);
       if (other !== undefined && other !== name) {
         duplicateContent++;
+        pairs[`${other}→${name}`] = (pairs[`${other}→${name}`] ?? 0) + 1;
         if (examples.length < 3) examples.push(`${set.samples[i]!.id} (${name}) has the same pixels as an image in ${other}`);
       } else if (other === undefined) seen.set(digest, name);
       const group = set.samples[i]!.group;
@@ -67,7 +74,7 @@ function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['aud
       }
     }
   }
-  return { duplicateContent, sharedGroups: shared.size, examples };
+  return { duplicateContent, sharedGroups: shared.size, examples, pairs };
 }
 
 /**
@@ -109,7 +116,7 @@ export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, 
   const task = taskOf(set);
   const has = (s: SampleMeta, c: number) => (task === 'multilabel' ? s.labels?.[c] === 1 : s.label === c);
   const counts = Object.fromEntries(SPLITS.map((name) => [name, set.classes.map((_, c) => subsets[name].samples.filter((s) => has(s, c)).length)])) as Record<SplitName, number[]>;
-  const leaks = audit(set, parts);
+  const { pairs, ...leaks } = audit(set, parts);
   {
     for (const name of SPLITS) {
       work.emit({ type: 'log', level: 'info', message: `${name}: ${set.classes.map((c, k) => `${c} ${counts[name][k]}`).join(', ')}` });
@@ -118,7 +125,10 @@ export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, 
       work.emit({
         type: 'log',
         level: 'warn',
-        message: `leak audit: ${leaks.duplicateContent} image(s) with identical pixels across splits, ${leaks.sharedGroups} group(s) in more than one split${leaks.examples.length ? ` (e.g. ${leaks.examples[0]})` : ''}`,
+        message:
+          `leak audit: ${leaks.duplicateContent} image(s) with identical pixels across splits` +
+          (leaks.duplicateContent ? ` (${Object.entries(pairs).map(([pair, n]) => `${pair} ${n}`).join(', ')})` : '') +
+          `, ${leaks.sharedGroups} group(s) in more than one split${leaks.examples.length ? ` (e.g. ${leaks.examples[0]})` : ''}`,
       });
     }
   }

@@ -18,7 +18,9 @@ export interface ClassConfusionOptions {
 export function classConfusionSpec(matrix: readonly (readonly number[])[], classNames: readonly string[], options: ClassConfusionOptions = {}): VegaLiteSpec {
   const k = classNames.length;
   if (matrix.length !== k || matrix.some((row) => row.length !== k || row.some((v) => !Number.isInteger(v) || v < 0))) {
-    throw new MedpipeError('INVALID_CONFIG', `A confusion matrix for ${k} classes needs ${k}×${k} non-negative counts.`, { fix: 'Pass multiclassMetrics(...).confusionMatrix with its class names.' });
+    throw new MedpipeError('INVALID_CONFIG', `A confusion matrix for ${k} classes needs ${k}×${k} non-negative counts.`, {
+      fix: 'Pass multiclassMetrics(...).confusionMatrix with its class names.',
+    });
   }
   const cells = matrix.flatMap((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
@@ -41,7 +43,13 @@ export function classConfusionSpec(matrix: readonly (readonly number[])[], class
     width: size,
     height: size,
     encoding: {
-      x: { field: 'predicted', type: 'nominal', sort: [...classNames], title: 'Predicted class', axis: { labelAngle: -30, orient: 'bottom', grid: false, ticks: false, domain: false, labelPadding: 6 } },
+      x: {
+        field: 'predicted',
+        type: 'nominal',
+        sort: [...classNames],
+        title: 'Predicted class',
+        axis: { labelAngle: -30, orient: 'bottom', grid: false, ticks: false, domain: false, labelPadding: 6 },
+      },
       y: { field: 'actual', type: 'nominal', sort: [...classNames], title: 'True class', axis: { grid: false, ticks: false, domain: false, labelPadding: 6 } },
     },
     layer: [

@@ -4,7 +4,7 @@ import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
 import { argmax } from '../metrics/confusion-matrix.ts';
 import { exportModel } from '../train/export-model.ts';
-import { CLASS_DEFINITIONS, LABEL_DEFINITIONS } from './class-definitions.ts';
+import { CLASS_DEFINITIONS, LABEL_DEFINITIONS, LEAKAGE_DEFINITION } from './class-definitions.ts';
 import { classBarsSpec } from './class-bars-spec.ts';
 import { classConfusionSpec } from './class-confusion-spec.ts';
 import type { ClassEvaluated, ClassPrediction } from './evaluation-classes.ts';
@@ -30,8 +30,16 @@ export function classPredictionsCsv(predictions: readonly ClassPrediction[], cla
 
 /** predictions.csv of a multi-label task: per finding its 0/1 truth (y_), score (p_) and decision at its threshold (pred_). */
 export function labelPredictionsCsv(predictions: readonly LabelPrediction[], classes: readonly string[], thresholds: readonly number[]): string {
-  const header = ['id', 'file', ...classes.map((c) => csvField(`y_${c}`)), ...classes.map((c) => csvField(`p_${c}`)), ...classes.map((c) => csvField(`pred_${c}`))];
-  const rows = predictions.map((p) => [csvField(p.id), csvField(p.file), ...p.labels, ...p.scores, ...p.scores.map((s, j) => (s >= thresholds[j]! ? 1 : 0))].join(','));
+  const header = [
+    'id',
+    'file',
+    ...classes.map((c) => csvField(`y_${c}`)),
+    ...classes.map((c) => csvField(`p_${c}`)),
+    ...classes.map((c) => csvField(`pred_${c}`)),
+  ];
+  const rows = predictions.map((p) =>
+    [csvField(p.id), csvField(p.file), ...p.labels, ...p.scores, ...p.scores.map((s, j) => (s >= thresholds[j]! ? 1 : 0))].join(','),
+  );
   return [header.join(','), ...rows].join('\n') + '\n';
 }
 
@@ -51,7 +59,16 @@ export async function writeClassEvaluationFiles(e: ClassEvaluated | LabelEvaluat
   };
   const labels = e.task === 'multilabel';
   const head = labels ? { thresholdSource: e.thresholdSource, thresholds: Object.fromEntries(e.classes.map((c, j) => [c, e.thresholds[j]])) } : {};
-  await write('metrics.json', json({ split: 'test', ...head, ...e.metrics, definitions: labels ? LABEL_DEFINITIONS : CLASS_DEFINITIONS }));
+  await write(
+    'metrics.json',
+    json({
+      split: 'test',
+      ...head,
+      ...e.metrics,
+      leakage: e.leakage,
+      definitions: { ...(labels ? LABEL_DEFINITIONS : CLASS_DEFINITIONS), leakage: LEAKAGE_DEFINITION },
+    }),
+  );
   await write('validation-metrics.json', json({ split: 'validation', ...head, ...e.validation }));
   if (e.task === 'multilabel') {
     await write('predictions.csv', labelPredictionsCsv(e.predictions, e.classes, e.thresholds));
@@ -80,12 +97,24 @@ function classPlots(e: ClassEvaluated | LabelEvaluated): [string, VegaLiteSpec][
     plots.push(['confusion_matrix_normalized', classConfusionSpec(e.metrics.confusionMatrix, e.classes, { split: 'test', normalize: true })]);
   }
   const roc = Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc }));
-  const pr = Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence }));
+  const pr = Object.entries(e.curves.pr).map(([name, c]) => ({
+    name,
+    precision: c.precision,
+    recall: c.recall,
+    averagePrecision: c.averagePrecision,
+    prevalence: c.prevalence,
+  }));
   const what = e.task === 'multilabel' ? 'per finding' : 'one-vs-rest';
   if (roc.length > 0) plots.push(['roc', rocCurveSpec(roc, { title: `ROC curves ${what}, test split (macro AUC ${fmt(e.metrics.auc)})` })]);
   if (pr.length > 0) plots.push(['pr', prCurveSpec(pr, { title: `Precision-recall curves ${what}, test split` })]);
   const perClass = e.task === 'multilabel' ? e.metrics.perLabel : e.metrics.perClass;
-  plots.push(['per_class_metrics', classBarsSpec(e.classes.map((name) => ({ name, ...perClass[name]! })), { split: 'test', title: e.task === 'multilabel' ? 'Per-finding metrics on the test split' : undefined })]);
+  plots.push([
+    'per_class_metrics',
+    classBarsSpec(
+      e.classes.map((name) => ({ name, ...perClass[name]! })),
+      { split: 'test', title: e.task === 'multilabel' ? 'Per-finding metrics on the test split' : undefined },
+    ),
+  ]);
   return plots;
 }
 

@@ -1,5 +1,6 @@
 import { MedpipeError } from '../base/errors.ts';
 import type { Work } from '../base/work.ts';
+import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { taskOf } from '../data/task.ts';
 import { explainClasses, type GradCamSet } from '../explain/grad-cam-set.ts';
@@ -35,10 +36,16 @@ export interface ClassEvaluated {
   readonly info: ModelInfo;
   readonly png: boolean;
   readonly gradCam?: GradCamSet;
+  /** Test images that repeat a training or validation image exactly (see testLeakage). */
+  readonly leakage: TestLeakage;
 }
 
 /** Scores a subset: one row of K probabilities per image. */
-export async function scoreRows(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, data: SplitSet): Promise<{ rows: number[][]; flat: Float32Array }> {
+export async function scoreRows(
+  model: import('@tensorflow/tfjs').LayersModel,
+  subset: Subset,
+  data: SplitSet,
+): Promise<{ rows: number[][]; flat: Float32Array }> {
   const { predictScores, unitsOf } = await import('../train/predict.ts');
   const fit = toFitData(subset, data.shape, data);
   const k = unitsOf(fit);
@@ -60,7 +67,8 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
   const model = await modelFromData(trained.model);
   let val: ClassPrediction[];
   let test: ClassPrediction[];
-  const predictionsOf = (subset: Subset, rows: number[][]) => subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, probabilities: rows[i]! }));
+  const predictionsOf = (subset: Subset, rows: number[][]) =>
+    subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, probabilities: rows[i]! }));
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
     val = predictionsOf(data.val, (await scoreRows(model, data.val, data)).rows);
@@ -71,7 +79,9 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
     model.dispose();
   }
   if (test.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { fix: 'Give split a test fraction > 0, or provide a test folder.' });
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
+      fix: 'Give split a test fraction > 0, or provide a test folder.',
+    });
   }
   const labels = (p: ClassPrediction[]) => p.map((x) => x.label);
   const rows = (p: ClassPrediction[]) => p.map((x) => x.probabilities);
@@ -85,12 +95,19 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
     const s = rows(test).map((r) => r[c]!);
     if (!y.includes(0) || !y.includes(1)) return;
     curves.roc[name] = { ...m.rocCurve(y, s, { dropIntermediate: true }), auc: metrics.perClass[name]!.auc };
-    curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: metrics.perClass[name]!.averagePrecision, prevalence: y.filter((v) => v === 1).length / y.length };
+    curves.pr[name] = {
+      ...m.precisionRecallCurve(y, s),
+      averagePrecision: metrics.perClass[name]!.averagePrecision,
+      prevalence: y.filter((v) => v === 1).length / y.length,
+    };
   });
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainClasses(trained.model, data.test, data.shape, test, data.classes, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam', explain: config.gradCamClass });
+      : await explainClasses(trained.model, data.test, data.shape, test, data.classes, config.gradCam ?? 8, {
+          method: config.gradCamMethod ?? 'hirescam',
+          explain: config.gradCamClass,
+        });
   return {
     task,
     metrics,
@@ -106,5 +123,6 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
     info: { ...trained.info, thresholdSource: 'none: the predicted class is the most probable one' },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
+    leakage: testLeakage(data),
   };
 }

@@ -1,5 +1,6 @@
 import { MedpipeError } from '../base/errors.ts';
 import type { Work } from '../base/work.ts';
+import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { explainClasses, type GradCamSet } from '../explain/grad-cam-set.ts';
 import type { MultilabelMetrics } from '../metrics/index.ts';
@@ -36,6 +37,8 @@ export interface LabelEvaluated {
   readonly info: ModelInfo;
   readonly png: boolean;
   readonly gradCam?: GradCamSet;
+  /** Test images that repeat a training or validation image exactly (see testLeakage). */
+  readonly leakage: TestLeakage;
 }
 
 /**
@@ -49,7 +52,8 @@ export interface LabelEvaluated {
 export async function evaluateLabels(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<LabelEvaluated> {
   const m = await import('../metrics/index.ts');
   const model = await modelFromData(trained.model);
-  const predictionsOf = (subset: Subset, rows: number[][]) => subset.samples.map((s, i) => ({ id: s.id, file: s.file, labels: s.labels ?? [], scores: rows[i]! }));
+  const predictionsOf = (subset: Subset, rows: number[][]) =>
+    subset.samples.map((s, i) => ({ id: s.id, file: s.file, labels: s.labels ?? [], scores: rows[i]! }));
   let val: LabelPrediction[];
   let test: LabelPrediction[];
   try {
@@ -62,7 +66,9 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     model.dispose();
   }
   if (test.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { fix: 'Give split a test fraction > 0, or provide a test folder.' });
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
+      fix: 'Give split a test fraction > 0, or provide a test folder.',
+    });
   }
   const k = data.classes.length;
   const columnOf = (set: LabelPrediction[], key: 'labels' | 'scores', j: number) => set.map((p) => p[key][j]!);
@@ -79,10 +85,25 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
       ? `configured: ${rule} for every finding`
       : `chosen per finding on the validation split for ${rule === 'maxF1' ? 'the highest F1' : `sensitivity >= ${rule.sensitivity}`}, frozen before scoring test` +
         (noPositive.length ? `; ${noPositive.join(', ')}: no positive in validation, 0.5` : '');
-  const metrics = m.multilabelMetrics(test.map((p) => p.labels), test.map((p) => p.scores), data.classes, thresholds);
-  const validation = m.multilabelMetrics(val.map((p) => p.labels), val.map((p) => p.scores), data.classes, thresholds);
+  const metrics = m.multilabelMetrics(
+    test.map((p) => p.labels),
+    test.map((p) => p.scores),
+    data.classes,
+    thresholds,
+  );
+  const validation = m.multilabelMetrics(
+    val.map((p) => p.labels),
+    val.map((p) => p.scores),
+    data.classes,
+    thresholds,
+  );
   const predicted = test.map((p) => p.scores.map((s, j) => (s >= thresholds[j]! ? 1 : 0)));
-  const report = m.multilabelReport(test.map((p) => p.labels), predicted, data.classes, { digits: 4 });
+  const report = m.multilabelReport(
+    test.map((p) => p.labels),
+    predicted,
+    data.classes,
+    { digits: 4 },
+  );
   const curves: Curves = { roc: {}, pr: {} };
   for (let j = 0; j < k; j++) {
     const y = columnOf(test, 'labels', j);
@@ -90,14 +111,21 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     if (!y.includes(0) || !y.includes(1)) continue;
     const name = data.classes[j]!;
     curves.roc[name] = { ...m.rocCurve(y, s, { dropIntermediate: true }), auc: metrics.perLabel[name]!.auc };
-    curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: metrics.perLabel[name]!.averagePrecision, prevalence: y.filter((v) => v === 1).length / y.length };
+    curves.pr[name] = {
+      ...m.precisionRecallCurve(y, s),
+      averagePrecision: metrics.perLabel[name]!.averagePrecision,
+      prevalence: y.filter((v) => v === 1).length / y.length,
+    };
   }
   // Grad-CAM's picker groups by one class per image: the image's first finding (or none: -1 → its top score).
   const asClasses = test.map((p) => ({ id: p.id, label: Math.max(0, p.labels.indexOf(1)), probabilities: p.scores }));
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainClasses(trained.model, data.test, data.shape, asClasses, data.classes, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam', explain: config.gradCamClass });
+      : await explainClasses(trained.model, data.test, data.shape, asClasses, data.classes, config.gradCam ?? 8, {
+          method: config.gradCamMethod ?? 'hirescam',
+          explain: config.gradCamClass,
+        });
   return {
     task: 'multilabel',
     metrics,
@@ -115,5 +143,6 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     info: { ...trained.info, thresholds, thresholdSource },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
+    leakage: testLeakage(data),
   };
 }

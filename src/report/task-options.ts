@@ -13,7 +13,9 @@ const ONLY: Readonly<Record<string, { readonly tasks: readonly TaskKind[]; reado
 /** The evaluate options of `config` that `task` cannot use, with why (empty when all fit). */
 export function taskOptionProblems(config: EvaluateConfig, task: TaskKind): string[] {
   return Object.entries(ONLY).flatMap(([key, rule]) =>
-    (config as Record<string, unknown>)[key] !== undefined && !rule.tasks.includes(task) ? [`evaluate.${key} is for ${rule.tasks.join(' and ')} tasks, but this one is ${task}: ${rule.why}`] : [],
+    (config as Record<string, unknown>)[key] !== undefined && !rule.tasks.includes(task)
+      ? [`evaluate.${key} is for ${rule.tasks.join(' and ')} tasks, but this one is ${task}: ${rule.why}`]
+      : [],
   );
 }
 
@@ -21,6 +23,9 @@ export function taskOptionProblems(config: EvaluateConfig, task: TaskKind): stri
 export function checkTaskOptions(config: EvaluateConfig, task: TaskKind): void {
   const problems = taskOptionProblems(config, task);
   if (problems.length > 0) {
-    throw new MedpipeError('INVALID_CONFIG', problems.join('; '), { issues: problems, fix: `Remove ${problems.length > 1 ? 'these options' : 'this option'} (or state the task on ingest).` });
+    throw new MedpipeError('INVALID_CONFIG', problems.join('; '), {
+      issues: problems,
+      fix: `Remove ${problems.length > 1 ? 'these options' : 'this option'} (or state the task on ingest).`,
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { CrossValidated } from '../train/cross-validate.ts';
+import { fitTaskProblems } from '../train/fit-task.ts';
 import { crossValidateConfigSchema, type CrossValidateConfig } from '../train/cross-validate-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -13,13 +14,15 @@ export const crossValidateStage = defineStage({
   config: crossValidateConfigSchema,
   seeded: true,
   usesTf: true,
+  taskProblems: (config, task) => fitTaskProblems(config.fit ?? {}, task, 'crossValidate.fit'),
   load: async () => (await import('./cross-validate.run.ts')).default,
 });
 
 /**
  * k-fold cross-validation of the built model on the pooled train + validation splits (the test
  * split is never read): seeded stratified, group-aware folds; each fold trains a fresh copy of the
- * same initial weights on the other k−1 folds and is scored at threshold 0.5. Reports per-fold
+ * same initial weights on the other k−1 folds and is scored at threshold 0.5 (K classes: the most
+ * probable class; auc: the macro one-vs-rest AUC). Reports per-fold
  * metrics, mean ± sample standard deviation (n−1) and the pooled out-of-fold AUC
  * (cv-metrics.json, cv-folds.csv, cv-predictions.csv). Dataset-level z-score statistics come from
  * split, fitted on the training split: the held-out folds taken from it are not fully unseen by them.

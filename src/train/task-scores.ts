@@ -2,7 +2,19 @@ import type { TaskKind } from '../data/task.ts';
 import type { BinaryMetrics, MulticlassMetrics, MultilabelMetrics } from '../metrics/index.ts';
 
 /** The single-number metrics tune ranks by and crossValidate summarises, per task (threshold 0.5 where one is needed). */
-export const BINARY_SCORE_KEYS = ['auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity'] as const;
+export const BINARY_SCORE_KEYS = [
+  'auc',
+  'averagePrecision',
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'specificity',
+  'npv',
+  'f1',
+  'kappa',
+  'specificityAtSensitivity',
+] as const;
 export const CLASS_SCORE_KEYS = ['auc', 'accuracy', 'balancedAccuracy', 'kappa', 'macroF1', 'weightedF1', 'logLoss'] as const;
 export const ORDINAL_SCORE_KEYS = [...CLASS_SCORE_KEYS, 'quadraticWeightedKappa', 'meanAbsoluteError'] as const;
 export const LABEL_SCORE_KEYS = ['auc', 'microAuc', 'averagePrecision', 'macroF1', 'microF1', 'hammingLoss', 'subsetAccuracy'] as const;
@@ -23,7 +35,12 @@ export function scoreKeys(task: TaskKind): readonly string[] {
  * @example
  *   const { metrics, values } = await taskScores('multiclass', y, scores, classes); values.auc;
  */
-export async function taskScores(task: TaskKind, labels: ArrayLike<number>, scores: ArrayLike<number>, classes: readonly string[]): Promise<{ metrics: TaskMetrics; values: Record<string, number> }> {
+export async function taskScores(
+  task: TaskKind,
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  classes: readonly string[],
+): Promise<{ metrics: TaskMetrics; values: Record<string, number> }> {
   const m = await import('../metrics/index.ts');
   const k = classes.length;
   let metrics: TaskMetrics;
@@ -37,7 +54,15 @@ export async function taskScores(task: TaskKind, labels: ArrayLike<number>, scor
 export function valuesOf(metrics: TaskMetrics): Record<string, number> {
   if (!('task' in metrics)) return Object.fromEntries(BINARY_SCORE_KEYS.map((key) => [key, metrics[key]]));
   if (metrics.task === 'multilabel') {
-    return { auc: metrics.auc, microAuc: metrics.microAuc, averagePrecision: metrics.averagePrecision, macroF1: metrics.macro.f1, microF1: metrics.micro.f1, hammingLoss: metrics.hammingLoss, subsetAccuracy: metrics.subsetAccuracy };
+    return {
+      auc: metrics.auc,
+      microAuc: metrics.microAuc,
+      averagePrecision: metrics.averagePrecision,
+      macroF1: metrics.macro.f1,
+      microF1: metrics.micro.f1,
+      hammingLoss: metrics.hammingLoss,
+      subsetAccuracy: metrics.subsetAccuracy,
+    };
   }
   const values: Record<string, number> = {
     auc: metrics.auc,
@@ -48,7 +73,8 @@ export function valuesOf(metrics: TaskMetrics): Record<string, number> {
     weightedF1: metrics.weighted.f1,
     logLoss: metrics.logLoss,
   };
-  if (metrics.task === 'ordinal') Object.assign(values, { quadraticWeightedKappa: metrics.quadraticWeightedKappa, meanAbsoluteError: metrics.meanAbsoluteError });
+  if (metrics.task === 'ordinal')
+    Object.assign(values, { quadraticWeightedKappa: metrics.quadraticWeightedKappa, meanAbsoluteError: metrics.meanAbsoluteError });
   return values;
 }
 

@@ -4,8 +4,8 @@ import { MedpipeError } from '../base/errors.ts';
 import type { Subset } from '../data/image-set.ts';
 import { taskOf, type Labelled } from '../data/task.ts';
 import type { AugmentPolicy } from './augment.ts';
-import { epochMetricKeys, type FitConfig } from './fit-config.ts';
-import { epochLogKeys } from './epoch-log-keys.ts';
+import type { FitConfig } from './fit-config.ts';
+import { fitTaskProblems } from './fit-task.ts';
 import type { FitData, FitResult } from './fit.ts';
 import { modelFromData, type ModelData } from './model-data.ts';
 
@@ -43,14 +43,12 @@ async function epochMetricsFor(data: FitData): Promise<(labels: Float32Array, sc
   return (labels, scores) => m.epochMetrics(labels, scores);
 }
 
-/** Throws before training when early stopping watches a key this task does not log. */
-function checkMonitor(monitor: string, data: FitData): void {
+/** Throws before training, listing every fit option that does not fit the data's task. */
+function checkTask(config: FitConfig, data: FitData): void {
   const task = data.task ?? 'binary';
-  const keys = epochLogKeys(epochMetricKeys(task));
-  if (!keys.includes(monitor)) {
-    throw new MedpipeError('INVALID_CONFIG', `earlyStopping monitors '${monitor}', which a ${task} task does not log.`, {
-      fix: `Use one of: ${keys.join(', ')} (val_auc is the ${task === 'binary' ? 'ROC AUC' : 'macro ROC AUC'}).`,
-    });
+  const problems = fitTaskProblems(config, task);
+  if (problems.length > 0) {
+    throw new MedpipeError('INVALID_CONFIG', `${problems.join('; ')}.`, { issues: problems, fix: `Change ${problems.length > 1 ? 'these options' : 'this option'} for a ${task} task (val_auc is the ${task === 'binary' ? 'ROC AUC' : 'macro ROC AUC'} there).` });
   }
 }
 
@@ -71,7 +69,7 @@ export async function trainFresh(
   const { fitModel } = await import('./fit.ts');
   const metrics = await epochMetricsFor(train);
   const early = config.earlyStopping === false ? undefined : { ...DEFAULT_EARLY_STOPPING, ...config.earlyStopping };
-  if (early) checkMonitor(early.monitor, train);
+  checkTask(config, train);
   const model = await modelFromData(initial);
   try {
     const epochs = config.epochs ?? 50;

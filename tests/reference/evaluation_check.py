@@ -2,11 +2,14 @@
 """Recomputes an evaluate stage's metrics from its own predictions with scikit-learn.
 
 Usage: /usr/bin/python3 tests/reference/evaluation_check.py <out-dir>
-Reads predictions.csv and validation-predictions.csv (id, file, label, score, predicted) and checks, to
-1e-9, every number of metrics.json and validation-metrics.json against scikit-learn at the threshold
+Binary: reads predictions.csv and validation-predictions.csv (id, file, label, score, predicted) and checks,
+to 1e-9, every number of metrics.json and validation-metrics.json against scikit-learn at the threshold
 the files state; that `predicted` is score >= threshold on every row; and, when the threshold was
 chosen on the validation split for a target sensitivity, that it is the highest validation score
-whose sensitivity reaches the target. Prints {"checked": n, "problems": [...]} as JSON.
+whose sensitivity reaches the target.
+Multi-class, ordinal and multi-label (metrics.json has "task"): see class_check.py; every number of the
+metrics files must have its scikit-learn twin.
+Prints {"checked": n, "problems": [...]} as JSON.
 """
 import csv
 import json
@@ -18,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sklearn_check  # noqa: E402  (the reference the metric functions are checked with)
+import class_check  # noqa: E402
 
 TOL = 1e-9
 
@@ -47,6 +51,8 @@ def same(a, b):
 
 
 def check(out_dir):
+    if "task" in json.load(open(os.path.join(out_dir, "metrics.json"))):
+        return class_check.check(out_dir)
     problems = []
     checked = 0
     test = json.load(open(os.path.join(out_dir, "metrics.json")))
