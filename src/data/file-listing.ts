@@ -137,7 +137,9 @@ export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise
     };
   });
   const found = multiLabel ? (findingColumns ?? files.flatMap((f) => f.findings ?? [])) : files.map((f) => f.className);
-  return { files, classes: classOrder(found, config.classes), ...(multiLabel ? { multiLabel } : {}) };
+  // Finding columns keep their order in the header (or in `findings`); other names are sorted.
+  const classes = config.classes ? [...config.classes] : findingColumns ? [...findingColumns] : classOrder(found, undefined);
+  return { files, classes, ...(multiLabel ? { multiLabel } : {}) };
 }
 
 /** Columns (besides path, label, group, split, slice) whose every value is 0 or 1: one finding each. */
