@@ -35,13 +35,13 @@ def read(path, classes, task):
     return y, P, pred
 
 
-def reference_tree(task, ref, classes):
-    """scikit-learn's numbers laid out as medpipe's metrics.json."""
+def reference_tree(task, ref, classes, thresholds=None):
+    """scikit-learn's numbers laid out as medpipe's metrics.json (a finding's threshold is the one the files state)."""
     if task == "multilabel":
         tree = {k: ref[k] for k in ("auc", "microAuc", "weightedAuc", "averagePrecision", "microAveragePrecision", "hammingLoss", "subsetAccuracy")}
         for average in ("micro", "macro", "weighted", "samples"):
             tree[average] = ref[average]
-        tree["perLabel"] = {c: ref["perLabel"][j] for j, c in enumerate(classes)}
+        tree["perLabel"] = {c: {**ref["perLabel"][j], "threshold": thresholds[j]} for j, c in enumerate(classes)}
         return tree
     tree = {k: ref[k] for k in ("accuracy", "balancedAccuracy", "kappa", "logLoss", "topKAccuracy", "confusionMatrix")}
     tree["auc"] = ref["macro"]["auc"]
@@ -123,7 +123,7 @@ def check(out_dir):
             ref = sklearn_multiclass.multiclass({"task": task, "labels": y.tolist(), "probabilities": P.tolist(), "classNames": classes})
         if len(bad):
             problems.append(f"{csv_name}: the prediction is not the rule's on {len(bad)} row(s), e.g. row {int(bad[0]) + 2}")
-        checked += compare(name, stored, json.loads(json.dumps(reference_tree(task, ref, classes), default=_plain)), problems)
+        checked += compare(name, stored, json.loads(json.dumps(reference_tree(task, ref, classes, thresholds), default=_plain)), problems)
     if task == "multilabel" and "highest F1" in test.get("thresholdSource", ""):
         Y, S, _ = read(os.path.join(out_dir, "validation-predictions.csv"), classes, task)
         for j, c in enumerate(classes):
