@@ -23,7 +23,15 @@ type EarlyStopping = Exclude<NonNullable<FitConfig['earlyStopping']>, false>;
 type ClassOnlyMonitor = Exclude<ClassMonitor, 'loss' | 'val_loss' | 'qwk' | 'val_qwk' | 'mae' | 'val_mae'>;
 
 /** The tasks a loss fits. */
-type LossTasks<L> = [L] extends [never] ? TaskKind : L extends 'binaryCrossentropy' ? 'binary' | 'multilabel' : L extends 'categoricalCrossentropy' ? 'multiclass' | 'ordinal' : TaskKind;
+type LossTasks<L> = [L] extends [never]
+  ? TaskKind
+  : L extends 'binaryCrossentropy'
+    ? 'binary' | 'multilabel'
+    : L extends 'categoricalCrossentropy'
+      ? 'multiclass' | 'ordinal'
+      : L extends { readonly softOrdinal: unknown }
+        ? 'ordinal'
+        : TaskKind;
 /** The tasks that log an early-stopping monitor. */
 type MonitorTasks<M> = [M] extends [never]
   ? TaskKind
@@ -31,7 +39,7 @@ type MonitorTasks<M> = [M] extends [never]
 type OversampleTasks<O> = [O] extends [never] ? TaskKind : [O] extends [true] ? Exclude<TaskKind, 'multilabel'> : TaskKind;
 type Part<P> = [P] extends [never] ? '' : P;
 type Strip<S> = S extends `; ${infer R}` ? R : S;
-type Why<L, M, O> = Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}`>;
+type Why<L, M, O> = Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}`>;
 
 /**
  * Trains the model; applies the augmentation policy to training batches only. A loss, monitor or

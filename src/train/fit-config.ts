@@ -24,10 +24,20 @@ export function epochMetricKeys(task: 'binary' | 'multiclass' | 'ordinal' | 'mul
   return task === 'binary' ? EPOCH_METRIC_KEYS : task === 'multilabel' ? LABEL_EPOCH_METRIC_KEYS : task === 'ordinal' ? ORDINAL_EPOCH_METRIC_KEYS : CLASS_EPOCH_METRIC_KEYS;
 }
 
-/** binaryCrossentropy: binary, and multi-label (per finding); categoricalCrossentropy: multi-class and ordinal; focal: any task. */
+/**
+ * binaryCrossentropy: binary, and multi-label (per finding); categoricalCrossentropy: multi-class and
+ * ordinal; softOrdinal: ordinal grades (cross-entropy against targets spread over the neighbouring
+ * grades, q_c ∝ exp(−scale·(c − t)²), SORD); focal: any task.
+ */
 export const lossSchema = z.union([
   z.literal('binaryCrossentropy'),
   z.literal('categoricalCrossentropy'),
+  z.strictObject({
+    softOrdinal: z.strictObject({
+      /** How fast the target falls off with the distance in grades; larger is closer to one-hot. @default 1 */
+      scale: z.number().positive().optional(),
+    }),
+  }),
   z.strictObject({
     focal: z.strictObject({
       /** @default 2 */

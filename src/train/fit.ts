@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
 import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
-import { lossFor } from './loss-for.ts';
+import { lossFor, type LossConfig } from './loss-for.ts';
 import { classWeights, labelWeights, sampleWeightsFor } from './losses.ts';
 import { checkData, gatherImages, labelWidth, predictScores, unitsOf, type FitData } from './predict.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
@@ -40,7 +40,7 @@ export interface FitOptions {
   /** Adam. @default { learningRate: 1e-3, beta1: 0.92, beta2: 0.999, epsilon: 1e-7 } */
   readonly optimizer?: { readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
   /** @default 'binaryCrossentropy' (binary, multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
-  readonly loss?: 'binaryCrossentropy' | 'categoricalCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
+  readonly loss?: LossConfig;
   /**
    * Per-class loss weights for training batches; 'balanced' = n / (classes · count_c) from the
    * training labels (multi-label: per finding, for its positives and negatives). Combined with

@@ -1,8 +1,12 @@
 import { MedpipeError } from '../base/errors.ts';
-import { binaryCrossEntropy, categoricalCrossEntropy, categoricalFocalLoss, focalLoss, perLabel, type LossFn } from './losses.ts';
+import { binaryCrossEntropy, categoricalCrossEntropy, categoricalFocalLoss, focalLoss, perLabel, softOrdinalLoss, type LossFn } from './losses.ts';
 import type { FitData } from './predict.ts';
 
-export type LossConfig = 'binaryCrossentropy' | 'categoricalCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
+export type LossConfig =
+  | 'binaryCrossentropy'
+  | 'categoricalCrossentropy'
+  | { readonly softOrdinal: { readonly scale?: number } }
+  | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
 
 /** The loss a task trains with when none is configured. */
 export function defaultLoss(task: FitData['task']): 'binaryCrossentropy' | 'categoricalCrossentropy' {
@@ -28,6 +32,10 @@ export function lossFor(config: LossConfig | undefined, data: Pick<FitData, 'tas
   if (loss === 'binaryCrossentropy') {
     if (singleLabelK) throw wrongLoss(loss, task, "'categoricalCrossentropy'");
     return task === 'multilabel' ? perLabel(binaryCrossEntropy, k) : binaryCrossEntropy;
+  }
+  if ('softOrdinal' in loss) {
+    if (task !== 'ordinal') throw wrongLoss('softOrdinal', task, "'categoricalCrossentropy' (softOrdinal spreads the target over neighbouring grades: ordinal tasks only)");
+    return softOrdinalLoss(k, loss.softOrdinal);
   }
   if (singleLabelK) return categoricalFocalLoss(k, loss.focal);
   return task === 'multilabel' ? perLabel(focalLoss(loss.focal), k) : focalLoss(loss.focal);

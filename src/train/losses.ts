@@ -194,3 +194,29 @@ export function labelWeights(labels: ArrayLike<number>, k: number): (batch: Arra
   const weight = positives.map((p) => (p === 0 || p === n ? [1, 1] : [n / (2 * (n - p)), n / (2 * p)]));
   return (batch) => Float32Array.from(batch, (y, e) => weight[e % k]![y >= 0.5 ? 1 : 0]!);
 }
+
+/**
+ * Soft ordinal labels (SORD: Díaz & Marathe 2019, "Soft Labels for Ordinal Regression"): the
+ * cross-entropy against a target spread over the grades by their distance to the true one,
+ * q_c ∝ exp(−scale · (c − t)²), so predicting a neighbouring grade costs less than a far one. A large
+ * scale approaches the one-hot cross-entropy. `yTrue` holds grade indices; `yPred` is [n, K].
+ */
+export function softOrdinalLoss(k: number, options: { readonly scale?: number } = {}): LossFn {
+  const scale = options.scale ?? 1;
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new MedpipeError('INVALID_CONFIG', `softOrdinal scale must be > 0 (got ${scale}).`, { fix: 'Use e.g. scale: 1 (larger: closer to plain cross-entropy).' });
+  }
+  // The K×K table of soft targets: row t is the target for true grade t.
+  const table = Array.from({ length: k }, (_, t) => {
+    const w = Array.from({ length: k }, (_, c) => Math.exp(-scale * (c - t) ** 2));
+    const sum = w.reduce((a, b) => a + b, 0);
+    return w.map((v) => v / sum);
+  });
+  return (yTrue, yPred, sampleWeight) =>
+    tf.tidy(() => {
+      const targets = tf.gather(tf.tensor2d(table), tf.cast(tf.reshape(yTrue, [-1]), 'int32'));
+      const raw = tf.reshape(yPred, [-1, k]);
+      const p = tf.clipByValue(tf.div(raw, tf.sum(raw, -1, true)), EPSILON, 1 - EPSILON);
+      return reduce(tf.neg(tf.sum(tf.mul(targets, tf.log(p)), -1)) as tf.Tensor1D, sampleWeight);
+    });
+}
