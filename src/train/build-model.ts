@@ -43,6 +43,10 @@ export async function buildModel(
     }
     const { inputShape: _ignored, model: _kind, ...options } = config;
     model = tutorialCnn(shape, options, seed, head);
+  } else if (config.model === 'compact-cnn') {
+    const { compactCnn } = await import('./compact-cnn.ts');
+    const { model: _kind, ...options } = config;
+    model = compactCnn(shape, options, seed, head);
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {

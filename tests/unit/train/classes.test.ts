@@ -8,6 +8,7 @@ import { categoricalCrossEntropy, categoricalFocalLoss, binaryCrossEntropy, foca
 import { lossFor } from '../../../src/train/loss-for.ts';
 import { epochOrder, fitModel, predictScores, type FitData } from '../../../src/train/fit.ts';
 import { tutorialCnn } from '../../../src/train/model.ts';
+import { compactCnn } from '../../../src/train/compact-cnn.ts';
 import { headFor } from '../../../src/train/build-model.ts';
 import { fitTaskProblems } from '../../../src/train/fit-task.ts';
 import { classEpochMetrics, labelEpochMetrics, multiclassMetrics, rowsOf } from '../../../src/metrics/index.ts';
@@ -125,6 +126,17 @@ K('heads: Dense(1, sigmoid) binary, Dense(K, softmax) multi-class, Dense(K, sigm
   Array.from(tf.sum(out, 1).dataSync()).forEach((s) => close(s, 1, 'softmax rows sum to 1', 1e-5));
   tf.dispose([out]);
   model.dispose();
+});
+
+K('the compact CNN: conv + pool blocks, the task head, seeded weights, a clear error for images too small', () => {
+  const a = compactCnn([16, 16, 1], { filters: [2, 4] }, 5, headFor('multiclass', 3));
+  const b = compactCnn([16, 16, 1], { filters: [2, 4] }, 5, headFor('multiclass', 3));
+  assert.equal(a.outputs[0]!.shape, [null, 3]);
+  assert.equal(a.layers.map((l) => l.getClassName()), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
+  assert.equal(a.getWeights().map((t) => Array.from(t.dataSync())), b.getWeights().map((t) => Array.from(t.dataSync())), 'same seed, same weights');
+  throwsCode(() => compactCnn([4, 4, 1], { filters: [2, 2, 2] }, 1), 'SHAPE_MISMATCH', /too small for 3 pooling blocks/);
+  a.dispose();
+  b.dispose();
 });
 
 function classData(count: number, k: number, seed: number): FitData {
