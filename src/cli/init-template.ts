@@ -151,7 +151,7 @@ ${comment(`Applied by fit to training batches only. ${AUGMENT[modality].comment}
   .stage(augment(${AUGMENT[modality].code}))
 ${comment(splitComment)}
   .stage(split())
-${comment(MODEL_COMMENT)}
+${comment(MODEL_COMMENT(k))}
   .stage(${MODEL_CODE})
 ${comment(`${balanceComment} Early stopping watches val_auc, the macro one-vs-rest ROC AUC on validation, and restores the best epoch's weights.`)}
   .stage(fit({ epochs: ${EPOCHS}, batchSize: 32${imbalanced ? ", classWeight: 'balanced'" : ''}, earlyStopping: { monitor: 'val_auc', patience: ${PATIENCE}, restoreBestWeights: true } }))
@@ -160,8 +160,8 @@ ${comment(`Predicted class = the most probable one. metrics.json: accuracy, bala
 `;
 }
 
-const MODEL_COMMENT =
-  "A compact CNN: three 3x3 conv + max-pool blocks (16, 32, 64 filters) → Dropout 0.5 → Dense(K, softmax). At 64x64 it does a quarter of the work of the tutorial CNN (whose convolutions run at full resolution) and its last block sees most of the image; build.tutorialCnn() is the tutorial's model.";
+const MODEL_COMMENT = (k: number) =>
+  `A compact CNN: three 3x3 conv + max-pool blocks (16, 32, 64 filters) → Dropout 0.5 → Dense(${k}, softmax). At 64x64 it does a quarter of the work of the tutorial CNN (whose convolutions run at full resolution) and its last block sees most of the image; build.tutorialCnn() is the tutorial's model.`;
 const MODEL_CODE = 'build.compactCnn({ filters: [16, 32, 64] })';
 const EPOCHS = 30;
 const PATIENCE = 8;

@@ -41,7 +41,7 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
     ? (await fg('**/*.{png,jpg,jpeg,tif,tiff,bmp,webp,dcm,nii,nii.gz}', { cwd: path, caseSensitiveMatch: false })).sort().map((f) => join(path, f))
     : [path];
   const model = await loadModel(modelDir);
-  const { predictScores } = await import('../train/predict.ts');
+  const { predictTta } = await import('../train/tta.ts');
   const [h, w, c] = meta.inputShape;
   const fitShape = { y: new Float32Array(task === 'multilabel' ? k : 1), count: 1, shape: [h, w, c] as [number, number, number], ...(task === 'binary' ? {} : { task, classes: k }) };
   // Binary: the score of the positive class (1 − output when evaluate named the first class positive).
@@ -54,7 +54,7 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   for (const file of files) {
     try {
       const x = await applyPreprocessing(file, meta.preprocessing, meta.inputShape);
-      const out = await predictScores(model, { x, ...fitShape });
+      const out = await predictTta(model, { x, ...fitShape }, meta.tta);
       let row: string[];
       if (task === 'binary') {
         const score = flipped ? 1 - out[0]! : out[0]!;

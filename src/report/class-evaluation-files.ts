@@ -4,6 +4,7 @@ import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
 import { argmax } from '../metrics/confusion-matrix.ts';
 import { exportModel } from '../train/export-model.ts';
+import { ttaDescription } from '../train/tta.ts';
 import { CLASS_DEFINITIONS, LABEL_DEFINITIONS, LEAKAGE_DEFINITION } from './class-definitions.ts';
 import { classBarsSpec } from './class-bars-spec.ts';
 import { classConfusionSpec } from './class-confusion-spec.ts';
@@ -58,7 +59,11 @@ export async function writeClassEvaluationFiles(e: ClassEvaluated | LabelEvaluat
     files.push(path);
   };
   const labels = e.task === 'multilabel';
-  const head = labels ? { thresholdSource: e.thresholdSource, thresholds: Object.fromEntries(e.classes.map((c, j) => [c, e.thresholds[j]])) } : {};
+  const tta = ttaDescription(e.info.tta);
+  const head = {
+    ...(labels ? { thresholdSource: e.thresholdSource, thresholds: Object.fromEntries(e.classes.map((c, j) => [c, e.thresholds[j]])) } : {}),
+    ...(tta ? { testTimeAugmentation: tta } : {}),
+  };
   await write(
     'metrics.json',
     json({

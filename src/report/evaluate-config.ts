@@ -23,6 +23,13 @@ export const evaluateConfigSchema = z.strictObject({
    * picture instead of each image's predicted class. @default the predicted class
    */
   gradCamClass: z.string().optional(),
+  /**
+   * Test-time augmentation: score each validation and test image as the mean of the model's outputs
+   * over the image and its mirrored copies (all four combinations when both are on). Only for images
+   * whose mirror is a plausible image of the same class (fundus, skin, histology: yes; chest X-ray:
+   * no). `predict` repeats it. Grad-CAM explains the unmirrored image. @default no mirroring
+   */
+  testTimeAugmentation: z.strictObject({ horizontalFlip: z.boolean().optional(), verticalFlip: z.boolean().optional() }).optional(),
   /** Also write PNG versions of the plots. @default true */
   png: z.boolean().optional(),
   /**

@@ -45,11 +45,13 @@ export async function scoreRows(
   model: import('@tensorflow/tfjs').LayersModel,
   subset: Subset,
   data: SplitSet,
+  tta?: EvaluateConfig['testTimeAugmentation'],
 ): Promise<{ rows: number[][]; flat: Float32Array }> {
-  const { predictScores, unitsOf } = await import('../train/predict.ts');
+  const { unitsOf } = await import('../train/predict.ts');
+  const { predictTta } = await import('../train/tta.ts');
   const fit = toFitData(subset, data.shape, data);
   const k = unitsOf(fit);
-  const flat = fit.count === 0 ? new Float32Array(0) : await predictScores(model, fit);
+  const flat = fit.count === 0 ? new Float32Array(0) : await predictTta(model, fit, tta);
   return { rows: Array.from({ length: fit.count }, (_, i) => Array.from(flat.subarray(i * k, (i + 1) * k))), flat };
 }
 
@@ -71,9 +73,9 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
     subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, probabilities: rows[i]! }));
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
-    val = predictionsOf(data.val, (await scoreRows(model, data.val, data)).rows);
+    val = predictionsOf(data.val, (await scoreRows(model, data.val, data, config.testTimeAugmentation)).rows);
     work.emit({ type: 'stage-progress', done: 1, total: 2, unit: 'splits' });
-    test = predictionsOf(data.test, (await scoreRows(model, data.test, data)).rows);
+    test = predictionsOf(data.test, (await scoreRows(model, data.test, data, config.testTimeAugmentation)).rows);
     work.emit({ type: 'stage-progress', done: 2, total: 2, unit: 'splits' });
   } finally {
     model.dispose();
@@ -120,7 +122,7 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
     bestEpoch: trained.bestEpoch,
     classes: data.classes,
     model: trained.model,
-    info: { ...trained.info, thresholdSource: 'none: the predicted class is the most probable one' },
+    info: { ...trained.info, thresholdSource: 'none: the predicted class is the most probable one', ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
     leakage: testLeakage(data),

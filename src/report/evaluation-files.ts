@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
 import { exportModel } from '../train/export-model.ts';
+import { ttaDescription } from '../train/tta.ts';
 import { DEFINITIONS } from './evaluation-definitions.ts';
 import { writeClassEvaluationFiles } from './class-evaluation-files.ts';
 import type { BinaryEvaluated, Evaluated } from './evaluation.ts';
@@ -23,8 +24,10 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
     await writeFileAtomic(path, text);
     files.push(path);
   };
-  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.positiveClass ?? e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
-  await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
+  const tta = ttaDescription(e.info.tta);
+  const scores = tta ? { testTimeAugmentation: tta } : {};
+  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.positiveClass ?? e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...scores, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+  await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...scores, ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
   const predictionsCsv = (predictions: BinaryEvaluated['predictions']) =>
     ['id,file,label,score,predicted', ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','))].join('\n') + '\n';

@@ -58,9 +58,9 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
   let test: LabelPrediction[];
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
-    val = predictionsOf(data.val, (await scoreRows(model, data.val, data)).rows);
+    val = predictionsOf(data.val, (await scoreRows(model, data.val, data, config.testTimeAugmentation)).rows);
     work.emit({ type: 'stage-progress', done: 1, total: 2, unit: 'splits' });
-    test = predictionsOf(data.test, (await scoreRows(model, data.test, data)).rows);
+    test = predictionsOf(data.test, (await scoreRows(model, data.test, data, config.testTimeAugmentation)).rows);
     work.emit({ type: 'stage-progress', done: 2, total: 2, unit: 'splits' });
   } finally {
     model.dispose();
@@ -140,7 +140,7 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     bestEpoch: trained.bestEpoch,
     classes: data.classes,
     model: trained.model,
-    info: { ...trained.info, thresholds, thresholdSource },
+    info: { ...trained.info, thresholds, thresholdSource, ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
     leakage: testLeakage(data),

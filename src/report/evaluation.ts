@@ -51,10 +51,10 @@ export interface BinaryEvaluated {
 /** evaluate's result: binary (as before task kinds), K classes, or K findings. */
 export type Evaluated = BinaryEvaluated | ClassEvaluated | LabelEvaluated;
 
-async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, shape: readonly [number, number, number]): Promise<Prediction[]> {
-  const { predictScores } = await import('../train/predict.ts');
+async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, shape: readonly [number, number, number], tta?: EvaluateConfig['testTimeAugmentation']): Promise<Prediction[]> {
+  const { predictTta } = await import('../train/tta.ts');
   const data = toFitData(subset, shape);
-  const out = data.count === 0 ? new Float32Array(0) : await predictScores(model, data);
+  const out = data.count === 0 ? new Float32Array(0) : await predictTta(model, data, tta);
   return subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: out[i]! }));
 }
 
@@ -84,11 +84,11 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   let train: Prediction[], val: Prediction[], test: Prediction[];
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 3, unit: 'splits' });
-    train = await scores(model, data.train, data.shape);
+    train = await scores(model, data.train, data.shape, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 1, total: 3, unit: 'splits' });
-    val = await scores(model, data.val, data.shape);
+    val = await scores(model, data.val, data.shape, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 2, total: 3, unit: 'splits' });
-    test = await scores(model, data.test, data.shape);
+    test = await scores(model, data.test, data.shape, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 3, total: 3, unit: 'splits' });
   } finally {
     model.dispose();
@@ -146,7 +146,7 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
     bestEpoch: trained.bestEpoch,
     classes,
     model: trained.model,
-    info: { ...trained.info, threshold, thresholdSource, ...(positive === 0 ? { positiveClass: classes[1] } : {}) },
+    info: { ...trained.info, threshold, thresholdSource, ...(positive === 0 ? { positiveClass: classes[1] } : {}), ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
     ...(positive === 0 ? { positiveClass: classes[1] } : {}),

@@ -21,6 +21,8 @@ export interface ModelInfo {
   readonly thresholds?: readonly number[];
   /** Binary: the class the reported score is the probability of, when it is the first (evaluate's positiveClass): score = 1 − output. */
   readonly positiveClass?: string;
+  /** Scores are averaged over these mirrored copies (evaluate's testTimeAugmentation); predict repeats it. */
+  readonly tta?: { readonly horizontalFlip?: boolean; readonly verticalFlip?: boolean };
   readonly inputShape: readonly [number, number, number];
   readonly preprocessing: readonly PreprocessStep[];
   readonly threshold: number;
