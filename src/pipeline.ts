@@ -95,9 +95,6 @@ function makePipeline<Out, Task extends TaskKind = TaskKind>(name: string, optio
 /** Type guard used when loading a user's pipeline module. */
 export function isPipeline(value: unknown): value is Pipeline<unknown> {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Pipeline<unknown>).name === 'string' &&
-    Array.isArray((value as Pipeline<unknown>).stages)
+    typeof value === 'object' && value !== null && typeof (value as Pipeline<unknown>).name === 'string' && Array.isArray((value as Pipeline<unknown>).stages)
   );
 }

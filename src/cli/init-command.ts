@@ -7,7 +7,6 @@ import { surveyFolder } from '../data/survey-folder.ts';
 import { binaryTemplate, classTemplate } from './init-template.ts';
 import { MedpipeError } from '../base/errors.ts';
 
-
 /**
  * `medpipe init <name> --data <folder>`: surveys the folder (classes, task, sizes, colour, balance)
  * and writes pipelines/<name>.ts: the tutorial's defaults for two classes, a multi-class or ordinal
@@ -21,9 +20,12 @@ export async function initCommand(args: readonly string[]): Promise<number> {
   });
   const name = positionals[0];
   if (!name || !/^[A-Za-z0-9_-]+$/.test(name)) {
-    throw new MedpipeError('INVALID_CONFIG', `init needs a pipeline name of letters, digits, - or _ (got '${name ?? ''}').`, { fix: 'medpipe init xray --data path/to/images' });
+    throw new MedpipeError('INVALID_CONFIG', `init needs a pipeline name of letters, digits, - or _ (got '${name ?? ''}').`, {
+      fix: 'medpipe init xray --data path/to/images',
+    });
   }
-  if (!values.data) throw new MedpipeError('INVALID_CONFIG', 'init needs --data <folder> (one sub-folder per class).', { fix: `medpipe init ${name} --data path/to/images` });
+  if (!values.data)
+    throw new MedpipeError('INVALID_CONFIG', 'init needs --data <folder> (one sub-folder per class).', { fix: `medpipe init ${name} --data path/to/images` });
   const data = resolve(values.data);
   if (!existsSync(data) || !statSync(data).isDirectory()) {
     throw new MedpipeError('DATA_NOT_FOUND', `Data folder ${data} does not exist.`, { fix: 'Point --data at a folder with one sub-folder per class.' });

@@ -14,15 +14,18 @@ import type { ModelInfo } from '../train/trained.ts';
  * finding's score and those at or above their thresholds.
  */
 export async function predictCommand(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { threshold: { type: 'string' }, backend: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { threshold: { type: 'string' }, backend: { type: 'string' } },
+  });
   const [modelDir, target] = positionals;
-  if (!modelDir || !target) throw new MedpipeError('INVALID_CONFIG', 'predict needs a model folder and an image or folder.', { fix: 'medpipe predict out/xray/model scan.png' });
+  if (!modelDir || !target)
+    throw new MedpipeError('INVALID_CONFIG', 'predict needs a model folder and an image or folder.', { fix: 'medpipe predict out/xray/model scan.png' });
   const { initBackend } = await import('../backend/select.ts');
   await initBackend(values.backend ?? process.env.MEDPIPE_BACKEND);
   const { loadModel, readModelMetadata } = await import('../train/model.ts');
-  const meta = (await readModelMetadata(modelDir))?.medpipe as
-    | ModelInfo
-    | undefined;
+  const meta = (await readModelMetadata(modelDir))?.medpipe as ModelInfo | undefined;
   if (!meta) {
     throw new MedpipeError('MODEL_LOAD', `${modelDir} has no medpipe metadata (decode and normalization steps).`, {
       fix: 'Use the model folder a medpipe run exported (out/<pipeline>/model).',
@@ -31,10 +34,13 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   const task = meta.task ?? 'binary';
   const k = meta.classes.length;
   if (values.threshold !== undefined && (task === 'multiclass' || task === 'ordinal')) {
-    throw new MedpipeError('INVALID_CONFIG', `--threshold is for binary and multi-label models; this one is ${task} and predicts its most probable class.`, { fix: 'Drop --threshold.' });
+    throw new MedpipeError('INVALID_CONFIG', `--threshold is for binary and multi-label models; this one is ${task} and predicts its most probable class.`, {
+      fix: 'Drop --threshold.',
+    });
   }
   const threshold = values.threshold !== undefined ? Number(values.threshold) : meta.threshold;
-  if (!(threshold >= 0 && threshold <= 1)) throw new MedpipeError('INVALID_CONFIG', `--threshold must be in [0, 1], got '${values.threshold}'.`, { fix: '--threshold 0.5' });
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new MedpipeError('INVALID_CONFIG', `--threshold must be in [0, 1], got '${values.threshold}'.`, { fix: '--threshold 0.5' });
   const thresholds = values.threshold !== undefined ? meta.classes.map(() => threshold) : (meta.thresholds ?? meta.classes.map(() => 0.5));
   const path = resolve(target);
   const files = statSync(path).isDirectory()
@@ -43,12 +49,22 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   const model = await loadModel(modelDir);
   const { predictTta } = await import('../train/tta.ts');
   const [h, w, c] = meta.inputShape;
-  const fitShape = { y: new Float32Array(task === 'multilabel' ? k : 1), count: 1, shape: [h, w, c] as [number, number, number], ...(task === 'binary' ? {} : { task, classes: k }) };
+  const fitShape = {
+    y: new Float32Array(task === 'multilabel' ? k : 1),
+    count: 1,
+    shape: [h, w, c] as [number, number, number],
+    ...(task === 'binary' ? {} : { task, classes: k }),
+  };
   // Binary: the score of the positive class (1 − output when evaluate named the first class positive).
   const positive = meta.positiveClass ?? meta.classes[1] ?? '1';
   const negative = meta.classes.find((name) => name !== positive) ?? '0';
   const flipped = meta.positiveClass !== undefined && meta.positiveClass === meta.classes[0];
-  const header = task === 'binary' ? ['file', 'score', 'label'] : task === 'multilabel' ? ['file', ...meta.classes.map((name) => `p_${name}`), 'findings'] : ['file', ...meta.classes.map((name) => `p_${name}`), 'predicted'];
+  const header =
+    task === 'binary'
+      ? ['file', 'score', 'label']
+      : task === 'multilabel'
+        ? ['file', ...meta.classes.map((name) => `p_${name}`), 'findings']
+        : ['file', ...meta.classes.map((name) => `p_${name}`), 'predicted'];
   process.stdout.write(header.join('\t') + '\n');
   let failed = 0;
   for (const file of files) {

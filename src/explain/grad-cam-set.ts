@@ -69,7 +69,12 @@ export async function explainSplit(
   options: ExplainOptions = {},
 ): Promise<GradCamSet | undefined> {
   const method = options.method ?? 'gradcam';
-  const picked = pickExamples(predictions.map((p) => p.label), predictions.map((p) => p.score), threshold, count);
+  const picked = pickExamples(
+    predictions.map((p) => p.label),
+    predictions.map((p) => p.score),
+    threshold,
+    count,
+  );
   if (picked.length === 0) return undefined;
   const size = shape[0] * shape[1] * shape[2];
   const images = new Float32Array(picked.length * size);
@@ -83,7 +88,18 @@ export async function explainSplit(
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
     });
-    return { split: options.split ?? 'test', shape: [...shape] as [number, number, number], threshold, method, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
+    return {
+      split: options.split ?? 'test',
+      shape: [...shape] as [number, number, number],
+      threshold,
+      method,
+      layer: result.layer,
+      target: result.target,
+      examples,
+      images,
+      heatmaps: result.heatmaps,
+      peaks: Array.from(result.peaks),
+    };
   } finally {
     loaded.dispose();
   }
@@ -105,7 +121,9 @@ export async function explainClasses(
 ): Promise<GradCamSet | undefined> {
   const chosen = options.explain === undefined ? undefined : classNames.indexOf(options.explain);
   if (chosen === -1) {
-    throw new MedpipeError('INVALID_CONFIG', `gradCamClass '${options.explain}' is not one of the classes (${classNames.join(', ')}).`, { fix: 'Name one of the classes, or leave gradCamClass out to explain each predicted class.' });
+    throw new MedpipeError('INVALID_CONFIG', `gradCamClass '${options.explain}' is not one of the classes (${classNames.join(', ')}).`, {
+      fix: 'Name one of the classes, or leave gradCamClass out to explain each predicted class.',
+    });
   }
   const predicted = predictions.map((p) => p.probabilities.indexOf(Math.max(...p.probabilities)));
   const picked = pickClassExamples(
@@ -130,7 +148,18 @@ export async function explainClasses(
       const { id, label, probabilities } = predictions[p.index]!;
       return { index: p.index, id, label, score: probabilities[explained[i]!]!, outcome: p.outcome, predicted: predicted[p.index]!, explained: explained[i]! };
     });
-    return { split: options.split ?? 'test', shape: [...shape] as [number, number, number], threshold: 0, method, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
+    return {
+      split: options.split ?? 'test',
+      shape: [...shape] as [number, number, number],
+      threshold: 0,
+      method,
+      layer: result.layer,
+      target: result.target,
+      examples,
+      images,
+      heatmaps: result.heatmaps,
+      peaks: Array.from(result.peaks),
+    };
   } finally {
     loaded.dispose();
   }

@@ -71,10 +71,20 @@ export async function writeGradCamPngs(
 ): Promise<string[]> {
   const [h, w, c] = shape;
   const count = meta.labels.length;
-  if (images.length !== count * h * w * c || heatmaps.length !== count * h * w || meta.ids.length !== count || meta.scores.length !== count || (meta.indices && meta.indices.length !== count)) {
-    throw new MedpipeError('SHAPE_MISMATCH', `Grad-CAM pictures: ${count} labels, ${meta.ids.length} ids, ${meta.scores.length} scores, ${images.length} pixel values and ${heatmaps.length} heatmap values do not fit [${shape.join(', ')}].`, {
-      fix: 'Pass one id, label and score per image, h·w·c pixels and h·w heatmap values per image.',
-    });
+  if (
+    images.length !== count * h * w * c ||
+    heatmaps.length !== count * h * w ||
+    meta.ids.length !== count ||
+    meta.scores.length !== count ||
+    (meta.indices && meta.indices.length !== count)
+  ) {
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `Grad-CAM pictures: ${count} labels, ${meta.ids.length} ids, ${meta.scores.length} scores, ${images.length} pixel values and ${heatmaps.length} heatmap values do not fit [${shape.join(', ')}].`,
+      {
+        fix: 'Pass one id, label and score per image, h·w·c pixels and h·w heatmap values per image.',
+      },
+    );
   }
   try {
     await mkdir(dir, { recursive: true });
@@ -98,13 +108,21 @@ export async function writeGradCamPngs(
     const className = nameOf(label);
     const predicted = meta.predicted?.[i];
     const explained = meta.explained?.[i] ?? predicted;
-    const outcome = predicted !== undefined ? (predicted === label ? 'correct' : 'misclassified') : meta.threshold === undefined ? '' : outcomeOf(label, score, meta.threshold);
+    const outcome =
+      predicted !== undefined
+        ? predicted === label
+          ? 'correct'
+          : 'misclassified'
+        : meta.threshold === undefined
+          ? ''
+          : outcomeOf(label, score, meta.threshold);
     // The outcome first, so a file browser groups the misses together.
     const name = `${outcome ? `${outcome}_` : ''}${String(index).padStart(4, '0')}_${safe(className)}${predicted !== undefined ? `_as_${safe(nameOf(predicted))}` : ''}_${score.toFixed(3)}.png`;
     const strength = meta.peaks === undefined ? 1 : strongest > 0 ? Math.max(0, meta.peaks[i]! / strongest) : 0;
     const pixels = panels(images.subarray(i * h * w * c, (i + 1) * h * w * c), heatmaps.subarray(i * h * w, (i + 1) * h * w), shape, scale, alpha, strength);
     const caption = [
-      `#${index}`, `true: ${className}`,
+      `#${index}`,
+      `true: ${className}`,
       ...(predicted !== undefined
         ? [`predicted: ${nameOf(predicted)}`, `map of ${nameOf(explained!)} (p ${score.toFixed(3)})`]
         : [`score ${score.toFixed(3)}`, ...(outcome ? [`${outcome} at threshold ${Number(meta.threshold!.toPrecision(3))}`] : [])]),
@@ -142,7 +160,11 @@ function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [nu
   }
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of grey) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  for (const v of grey)
+    if (Number.isFinite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   const span = hi > lo ? hi - lo : 1;
   const [ph, pw] = [h * scale, w * scale];
   // The heatmap is smooth by nature: enlarge it bilinearly; the image keeps its pixels (nearest).
@@ -167,8 +189,10 @@ function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [nu
 
 function captionSvg(text: string, width: number): string {
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${CAPTION}">` +
-    `<text x="6" y="${CAPTION - 7}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#ffffff">${escaped}</text></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${CAPTION}">` +
+    `<text x="6" y="${CAPTION - 7}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#ffffff">${escaped}</text></svg>`
+  );
 }
 
 /** A class name as a file-name part: letters, digits, dot and dash only. */

@@ -51,7 +51,13 @@ export function pickExamples(labels: readonly number[], scores: ArrayLike<number
  *   pickClassExamples([0, 1, 1], [0, 1, 0], [0.9, 0.8, 0.7], 2, 3)
  *   // → #0 correct, #1 correct, #2 misclassified
  */
-export function pickClassExamples(labels: readonly number[], predicted: readonly number[], confidence: readonly number[], k: number, count: number): { index: number; outcome: ClassOutcome }[] {
+export function pickClassExamples(
+  labels: readonly number[],
+  predicted: readonly number[],
+  confidence: readonly number[],
+  k: number,
+  count: number,
+): { index: number; outcome: ClassOutcome }[] {
   const queues: { index: number; outcome: ClassOutcome }[][] = [];
   for (let c = 0; c < k; c++) {
     const of = (correct: boolean) =>

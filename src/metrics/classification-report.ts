@@ -44,12 +44,19 @@ export function classificationReport(
   const digits = checkOptions(classNames, options);
   const k = classNames.length;
   if (labels.length !== predicted.length || labels.length === 0) {
-    throw new MedpipeError('SHAPE_MISMATCH', `classificationReport got ${labels.length} labels and ${predicted.length} predictions.`, { fix: 'Pass one prediction per label (and at least one).' });
+    throw new MedpipeError('SHAPE_MISMATCH', `classificationReport got ${labels.length} labels and ${predicted.length} predictions.`, {
+      fix: 'Pass one prediction per label (and at least one).',
+    });
   }
-  for (const [what, values] of [['Label', labels], ['Prediction', predicted]] as const) {
+  for (const [what, values] of [
+    ['Label', labels],
+    ['Prediction', predicted],
+  ] as const) {
     for (let i = 0; i < values.length; i++) {
       if (!Number.isInteger(values[i]) || values[i]! < 0 || values[i]! >= k) {
-        throw new MedpipeError('INVALID_CONFIG', `${what} ${String(values[i])} at index ${i} is not a class index 0..${k - 1}.`, { fix: `Pass class indices into the ${k} class names.` });
+        throw new MedpipeError('INVALID_CONFIG', `${what} ${String(values[i])} at index ${i} is not a class index 0..${k - 1}.`, {
+          fix: `Pass class indices into the ${k} class names.`,
+        });
       }
     }
   }
@@ -75,7 +82,12 @@ export function classificationReport(
  * @example
  *   multilabelReport([[1, 0], [0, 1]], [[1, 1], [0, 1]], ['effusion', 'nodule']).text;
  */
-export function multilabelReport(labels: readonly ArrayLike<number>[], predicted: readonly ArrayLike<number>[], classNames: readonly string[], options: ClassificationReportOptions = {}): { text: string; rows: ClassificationReportRow[] } {
+export function multilabelReport(
+  labels: readonly ArrayLike<number>[],
+  predicted: readonly ArrayLike<number>[],
+  classNames: readonly string[],
+  options: ClassificationReportOptions = {},
+): { text: string; rows: ClassificationReportRow[] } {
   const digits = checkOptions(classNames, options);
   const counts = classNames.map((_, j) => {
     const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -126,7 +138,12 @@ function checkOptions(classNames: readonly string[], options: ClassificationRepo
   return digits;
 }
 
-const pick = (r: { precision: number; recall: number; f1: number; support?: number }) => ({ precision: r.precision, recall: r.recall, f1: r.f1, support: r.support ?? 0 });
+const pick = (r: { precision: number; recall: number; f1: number; support?: number }) => ({
+  precision: r.precision,
+  recall: r.recall,
+  f1: r.f1,
+  support: r.support ?? 0,
+});
 
 /** Layout copied from scikit-learn's format strings: names right-aligned to the widest heading, then columns of width 9 separated by one extra space. */
 class ReportTable {

@@ -24,7 +24,16 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
     definedIn: Object.fromEntries(keys.map((key) => [key, cv.summary[key]!.n])),
     pooledOutOfFoldAuc: cv.pooled.auc,
     pooled: cv.pooled,
-    perFold: cv.folds.map((f) => ({ fold: f.fold, heldOut: f.heldOut.length, trainCount: f.trainCount, counts: f.counts, bestEpoch: f.bestEpoch, epochsRun: f.epochsRun, stoppedEarly: f.stoppedEarly, ...f.metrics })),
+    perFold: cv.folds.map((f) => ({
+      fold: f.fold,
+      heldOut: f.heldOut.length,
+      trainCount: f.trainCount,
+      counts: f.counts,
+      bestEpoch: f.bestEpoch,
+      epochsRun: f.epochsRun,
+      stoppedEarly: f.stoppedEarly,
+      ...f.metrics,
+    })),
     definitions: {
       mean: 'mean over the folds where the metric is defined (definedIn of them)',
       std: 'sample standard deviation (n−1) over those folds',
@@ -56,7 +65,11 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
         : [csvField(p.id), csvField(p.file), p.label, ...(p.scores ?? []), p.fold].join(','),
   );
   const predictionHeader =
-    task === 'binary' ? 'id,file,label,score,fold' : task === 'multilabel' ? ['id', 'file', ...cv.classes.map((c) => csvField(`y_${c}`)), ...probabilities, 'fold'].join(',') : ['id', 'file', 'label', ...probabilities, 'fold'].join(',');
+    task === 'binary'
+      ? 'id,file,label,score,fold'
+      : task === 'multilabel'
+        ? ['id', 'file', ...cv.classes.map((c) => csvField(`y_${c}`)), ...probabilities, 'fold'].join(',')
+        : ['id', 'file', 'label', ...probabilities, 'fold'].join(',');
   await writeFileAtomic(predictionsFile, [predictionHeader, ...predictionRows].join('\n') + '\n');
   return [metricsFile, foldsFile, predictionsFile];
 }

@@ -122,7 +122,11 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
     bestEpoch: trained.bestEpoch,
     classes: data.classes,
     model: trained.model,
-    info: { ...trained.info, thresholdSource: 'none: the predicted class is the most probable one', ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) },
+    info: {
+      ...trained.info,
+      thresholdSource: 'none: the predicted class is the most probable one',
+      ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
+    },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
     leakage: testLeakage(data),

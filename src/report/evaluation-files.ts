@@ -26,11 +26,28 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
   };
   const tta = ttaDescription(e.info.tta);
   const scores = tta ? { testTimeAugmentation: tta } : {};
-  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.positiveClass ?? e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...scores, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+  await write(
+    'metrics.json',
+    JSON.stringify(
+      {
+        split: 'test',
+        positiveClass: e.positiveClass ?? e.classes[1] ?? '1',
+        thresholdSource: e.thresholdSource,
+        ...scores,
+        ...e.metrics,
+        definitions: DEFINITIONS,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...scores, ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
   const predictionsCsv = (predictions: BinaryEvaluated['predictions']) =>
-    ['id,file,label,score,predicted', ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','))].join('\n') + '\n';
+    [
+      'id,file,label,score,predicted',
+      ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(',')),
+    ].join('\n') + '\n';
   await write('predictions.csv', predictionsCsv(e.predictions));
   await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));
   await write('curves.json', JSON.stringify(e.curves) + '\n');
@@ -44,7 +61,13 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
       classNames: e.classes,
       threshold: e.metrics.threshold,
       roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
-      pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
+      pr: Object.entries(e.curves.pr).map(([name, c]) => ({
+        name,
+        precision: c.precision,
+        recall: c.recall,
+        averagePrecision: c.averagePrecision,
+        prevalence: c.prevalence,
+      })),
       png: e.png,
     })),
   );

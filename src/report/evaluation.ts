@@ -51,7 +51,12 @@ export interface BinaryEvaluated {
 /** evaluate's result: binary (as before task kinds), K classes, or K findings. */
 export type Evaluated = BinaryEvaluated | ClassEvaluated | LabelEvaluated;
 
-async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, shape: readonly [number, number, number], tta?: EvaluateConfig['testTimeAugmentation']): Promise<Prediction[]> {
+async function scores(
+  model: import('@tensorflow/tfjs').LayersModel,
+  subset: Subset,
+  shape: readonly [number, number, number],
+  tta?: EvaluateConfig['testTimeAugmentation'],
+): Promise<Prediction[]> {
   const { predictTta } = await import('../train/tta.ts');
   const data = toFitData(subset, shape);
   const out = data.count === 0 ? new Float32Array(0) : await predictTta(model, data, tta);
@@ -96,7 +101,9 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   // positiveClass naming the first class: report its probability, 1 − score, with the labels swapped.
   const positive = config.positiveClass === undefined ? 1 : data.classes.indexOf(config.positiveClass);
   if (positive < 0) {
-    throw new MedpipeError('INVALID_CONFIG', `evaluate.positiveClass '${config.positiveClass}' is not one of the classes (${data.classes.join(', ')}).`, { fix: `Use '${data.classes[1]}' (the default) or '${data.classes[0]}'.` });
+    throw new MedpipeError('INVALID_CONFIG', `evaluate.positiveClass '${config.positiveClass}' is not one of the classes (${data.classes.join(', ')}).`, {
+      fix: `Use '${data.classes[1]}' (the default) or '${data.classes[0]}'.`,
+    });
   }
   const classes = positive === 1 ? data.classes : [data.classes[1]!, data.classes[0]!];
   if (positive === 0) [train, val, test] = [train, val, test].map((set) => set.map((p) => ({ ...p, label: 1 - p.label, score: 1 - p.score })));
@@ -116,7 +123,9 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
     thresholdSource = `chosen on the validation split for sensitivity >= ${config.threshold.sensitivity}, frozen before scoring test`;
   }
   if (test.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', { fix: 'Give split a test fraction > 0, or provide a test folder.' });
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
+      fix: 'Give split a test fraction > 0, or provide a test folder.',
+    });
   }
   const metrics = m.binaryMetrics(labels(test), values(test), { threshold, sensitivity });
   const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
@@ -125,9 +134,15 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam', ...(positive === 0 ? { negate: true } : {}) });
+      : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, {
+          method: config.gradCamMethod ?? 'hirescam',
+          ...(positive === 0 ? { negate: true } : {}),
+        });
   const curves: Curves = { roc: {}, pr: {} };
-  for (const [name, set] of [['train', train], ['test', test]] as const) {
+  for (const [name, set] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     const y = labels(set);
     const s = values(set);
     if (!y.includes(0) || !y.includes(1)) continue;
@@ -146,7 +161,13 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
     bestEpoch: trained.bestEpoch,
     classes,
     model: trained.model,
-    info: { ...trained.info, threshold, thresholdSource, ...(positive === 0 ? { positiveClass: classes[1] } : {}), ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) },
+    info: {
+      ...trained.info,
+      threshold,
+      thresholdSource,
+      ...(positive === 0 ? { positiveClass: classes[1] } : {}),
+      ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
+    },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
     ...(positive === 0 ? { positiveClass: classes[1] } : {}),

@@ -10,7 +10,28 @@ export interface RocCurveInput {
 }
 
 /** Distinct colours per curve (Tableau 20 order, first six as before); test (usually second) in orange like validation elsewhere. */
-export const CURVE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#ff9da6', '#9d755d', '#bab0ac', '#9ecae9', '#ffbf79', '#88d27a', '#ff9d98', '#83bcb6', '#d6a5c9', '#f2cf5b', '#fcbfd2', '#bcbddc', '#79706e'];
+export const CURVE_COLORS = [
+  '#4c78a8',
+  '#f58518',
+  '#54a24b',
+  '#e45756',
+  '#72b7b2',
+  '#b279a2',
+  '#eeca3b',
+  '#ff9da6',
+  '#9d755d',
+  '#bab0ac',
+  '#9ecae9',
+  '#ffbf79',
+  '#88d27a',
+  '#ff9d98',
+  '#83bcb6',
+  '#d6a5c9',
+  '#f2cf5b',
+  '#fcbfd2',
+  '#bcbddc',
+  '#79706e',
+];
 
 /**
  * ROC curves (e.g. train and test), each labelled "name (AUC = 0.973)" in the legend, with the
@@ -35,7 +56,12 @@ export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readon
     height: 360,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [5, 5], color: '#999999', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'x', type: 'quantitative' },

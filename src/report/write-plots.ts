@@ -52,7 +52,11 @@ export async function writePlots(outDir: string, input: PlotInput): Promise<stri
  * @example
  *   await writeSpecs(dir, [['roc', rocCurveSpec(curves)]], { png: true });
  */
-export async function writeSpecs(outDir: string, plots: readonly (readonly [string, VegaLiteSpec])[], input: { readonly png?: boolean; readonly pngScale?: number }): Promise<string[]> {
+export async function writeSpecs(
+  outDir: string,
+  plots: readonly (readonly [string, VegaLiteSpec])[],
+  input: { readonly png?: boolean; readonly pngScale?: number },
+): Promise<string[]> {
   try {
     await mkdir(outDir, { recursive: true });
   } catch (cause) {

@@ -34,7 +34,13 @@ export async function loadStages(stages: readonly CheckedStage[]): Promise<Loade
  * Plans stage `index`, given the output hash of the stage before it (undefined when that one has not
  * produced an output yet: then no entry can match and `entry` is undefined).
  */
-export async function planStage(session: Session, stages: readonly LoadedStage[], index: number, upstreamHash: string | undefined, ctx: StageContext): Promise<Planned> {
+export async function planStage(
+  session: Session,
+  stages: readonly LoadedStage[],
+  index: number,
+  upstreamHash: string | undefined,
+  ctx: StageContext,
+): Promise<Planned> {
   const stage = stages[index]!;
   const { node, definition, impl, config } = stage;
   const fingerprint = impl.fingerprint ? await impl.fingerprint(config, ctx) : undefined;

@@ -45,7 +45,8 @@ export function pipelineProblems(pipeline: Pipeline<unknown>, ctx: CheckContext)
     problems.push(...safeCheck(definition, checked, ctx).map((problem) => `${node.id}: ${problem}`));
     const stated = (node.config as { task?: unknown } | null)?.task;
     if (node.ports.in === 'an empty pipeline') task = typeof stated === 'string' ? (stated as TaskKind) : undefined;
-    else if (task && issues.length === 0 && definition.taskProblems) problems.push(...definition.taskProblems(checked as never, task).map((problem) => `${node.id}: ${problem} (the ingest states task '${task}')`));
+    else if (task && issues.length === 0 && definition.taskProblems)
+      problems.push(...definition.taskProblems(checked as never, task).map((problem) => `${node.id}: ${problem} (the ingest states task '${task}')`));
     if (issues.length === 0) stages.push({ node, definition, config: checked });
   });
   return { problems, stages };

@@ -17,7 +17,13 @@ export default {
   },
   async run(data, config, ctx) {
     await ctx.backend();
-    return buildModel(config, data.shape, { seed: ctx.seed, baseDir: ctx.baseDir, dataHash: ctx.upstreamHash ?? '', task: taskOf(data), classes: data.classes.length });
+    return buildModel(config, data.shape, {
+      seed: ctx.seed,
+      baseDir: ctx.baseDir,
+      dataHash: ctx.upstreamHash ?? '',
+      task: taskOf(data),
+      classes: data.classes.length,
+    });
   },
   summary: (built) => {
     const params = /Total params: ([\d,]+)/.exec(built.summary)?.[1];

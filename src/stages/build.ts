@@ -33,7 +33,8 @@ export const buildStage = defineStage({
  */
 export const build = {
   /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
-  tutorialCnn: (options: TutorialCnnOptions & { readonly inputShape?: readonly number[] } = {}) => nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
+  tutorialCnn: (options: TutorialCnnOptions & { readonly inputShape?: readonly number[] } = {}) =>
+    nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
   /**
    * A compact CNN for small images on a CPU: 3x3 conv + 2x2 max-pool blocks (16, 32, 64 filters) →
    * Flatten → Dropout 0.5 → the task's head; a quarter of the tutorial CNN's work at 64x64.

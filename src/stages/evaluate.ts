@@ -41,9 +41,19 @@ export function evaluate(config: EvaluateConfig = {}): Restricted<ReturnType<typ
 }
 
 const anyTask = (config: EvaluateConfig) => withTask<TaskKind>()(nodeOf(evaluateStage, config));
-const binaryOnly = (config: EvaluateConfig) => withTask<'binary', never, 'positiveClass is for binary pipelines (two classes)'>()(nodeOf(evaluateStage, config));
+const binaryOnly = (config: EvaluateConfig) =>
+  withTask<'binary', never, 'positiveClass is for binary pipelines (two classes)'>()(nodeOf(evaluateStage, config));
 const thresholded = (config: EvaluateConfig) =>
-  withTask<'binary' | 'multilabel', never, 'threshold and sensitivity are for binary and multi-label pipelines (a multi-class model predicts its most probable class)'>()(nodeOf(evaluateStage, config));
+  withTask<
+    'binary' | 'multilabel',
+    never,
+    'threshold and sensitivity are for binary and multi-label pipelines (a multi-class model predicts its most probable class)'
+  >()(nodeOf(evaluateStage, config));
 const classExplained = (config: EvaluateConfig) =>
-  withTask<'multiclass' | 'ordinal' | 'multilabel', never, 'gradCamClass is for multi-class and multi-label pipelines (a binary model explains its positive class)'>()(nodeOf(evaluateStage, config));
-const labelsOnly = (config: EvaluateConfig) => withTask<'multilabel', never, 'threshold with gradCamClass is for multi-label pipelines'>()(nodeOf(evaluateStage, config));
+  withTask<
+    'multiclass' | 'ordinal' | 'multilabel',
+    never,
+    'gradCamClass is for multi-class and multi-label pipelines (a binary model explains its positive class)'
+  >()(nodeOf(evaluateStage, config));
+const labelsOnly = (config: EvaluateConfig) =>
+  withTask<'multilabel', never, 'threshold with gradCamClass is for multi-label pipelines'>()(nodeOf(evaluateStage, config));

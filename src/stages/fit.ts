@@ -35,11 +35,14 @@ type LossTasks<L> = [L] extends [never]
 /** The tasks that log an early-stopping monitor. */
 type MonitorTasks<M> = [M] extends [never]
   ? TaskKind
-  : (M extends BinaryMonitor ? 'binary' : never) | (M extends ClassOnlyMonitor ? 'multiclass' | 'ordinal' : M extends ClassMonitor ? 'ordinal' : never) | (M extends LabelMonitor ? 'multilabel' : never);
+  : | (M extends BinaryMonitor ? 'binary' : never)
+    | (M extends ClassOnlyMonitor ? 'multiclass' | 'ordinal' : M extends ClassMonitor ? 'ordinal' : never)
+    | (M extends LabelMonitor ? 'multilabel' : never);
 type OversampleTasks<O> = [O] extends [never] ? TaskKind : [O] extends [true] ? Exclude<TaskKind, 'multilabel'> : TaskKind;
 type Part<P> = [P] extends [never] ? '' : P;
 type Strip<S> = S extends `; ${infer R}` ? R : S;
-type Why<L, M, O> = Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}`>;
+type Why<L, M, O> =
+  Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}`>;
 
 /**
  * Trains the model; applies the augmentation policy to training batches only. A loss, monitor or

@@ -1,7 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { groupSaltKey } from '../data/decode-files.ts';
-import { csvIngestConfigSchema, folderIngestConfigSchema, npzIngestConfigSchema, type CsvIngestConfig, type FolderIngestConfig, type NpzIngestConfig } from '../data/ingest-config.ts';
+import {
+  csvIngestConfigSchema,
+  folderIngestConfigSchema,
+  npzIngestConfigSchema,
+  type CsvIngestConfig,
+  type FolderIngestConfig,
+  type NpzIngestConfig,
+} from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 import { withTask, type TaskKind } from './core/stage-node.ts';
@@ -57,7 +64,8 @@ export const ingestNpzStage = defineStage({
  *   ingest.folder({ root: '../shared/data/brain-tumor-mri', task: 'multiclass' })
  */
 export const ingest = {
-  folder: <const T extends TaskKind = never>(config: FolderIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestFolderStage, config)),
+  folder: <const T extends TaskKind = never>(config: FolderIngestConfig & { readonly task?: T }) =>
+    withTask<TaskKind, T, ''>()(nodeOf(ingestFolderStage, config)),
   csv: <const T extends TaskKind = never>(config: CsvIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestCsvStage, config)),
   npz: <const T extends TaskKind = never>(config: NpzIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestNpzStage, config)),
 };

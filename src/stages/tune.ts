@@ -30,13 +30,15 @@ export const tuneStage = defineStage({
  *   tune({ grid: { learningRate: [1e-3, 3e-4], classWeight: ['balanced', null] }, base: { epochs: 20 } })
  */
 export function tune<const M extends TuneMonitor = never>(config: TuneConfig & { readonly monitor?: M }) {
-  return withTask<TuneTasks<M>, never, `tune's monitor '${M & string}' is computed on ${TaskWords<TuneTasks<M>>} pipelines`>()(nodeOf(tuneStage, config as TuneConfig));
+  return withTask<TuneTasks<M>, never, `tune's monitor '${M & string}' is computed on ${TaskWords<TuneTasks<M>>} pipelines`>()(
+    nodeOf(tuneStage, config as TuneConfig),
+  );
 }
 
 type Val<K extends readonly string[]> = `val_${K[number]}`;
 /** The tasks that compute a tune monitor. */
 type TuneTasks<M> = [M] extends [never] | ['val_loss']
   ? TaskKind
-  : (M extends Val<typeof BINARY_SCORE_KEYS> ? 'binary' : never) |
-      (M extends Val<typeof CLASS_SCORE_KEYS> ? 'multiclass' | 'ordinal' : M extends Val<typeof ORDINAL_SCORE_KEYS> ? 'ordinal' : never) |
-      (M extends Val<typeof LABEL_SCORE_KEYS> ? 'multilabel' : never);
+  : | (M extends Val<typeof BINARY_SCORE_KEYS> ? 'binary' : never)
+    | (M extends Val<typeof CLASS_SCORE_KEYS> ? 'multiclass' | 'ordinal' : M extends Val<typeof ORDINAL_SCORE_KEYS> ? 'ordinal' : never)
+    | (M extends Val<typeof LABEL_SCORE_KEYS> ? 'multilabel' : never);

@@ -50,7 +50,9 @@ export async function buildModel(
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {
-      throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', { fix: 'Return tf.sequential(...) or tf.model(...).' });
+      throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', {
+        fix: 'Return tf.sequential(...) or tf.model(...).',
+      });
     }
     checkCustomHead(model, task, head);
   } else {
@@ -70,11 +72,19 @@ function checkCustomHead(model: import('@tensorflow/tfjs').LayersModel, task: Ta
   const want = `Dense(${head.units}, ${head.activation})`;
   const code = `tf.layers.dense({ units: ${head.units}, activation: '${head.activation}' })`;
   if (model.outputs.length !== 1 || out.length !== 2 || out[1] !== head.units) {
-    throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; this ${task} task needs ${head.units} unit(s): ${want}.`, { fix: `End the model with ${code}.` });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `build.custom: the model's output is [${out.join(', ')}]; this ${task} task needs ${head.units} unit(s): ${want}.`,
+      { fix: `End the model with ${code}.` },
+    );
   }
   if (activation !== undefined && activation !== head.activation) {
-    throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model ends in '${String(activation)}'; this ${task} task needs ${want} (the metrics read its output as ${head.activation === 'softmax' ? 'class probabilities that sum to 1' : 'independent probabilities'}).`, {
-      fix: `End the model with ${code}.`,
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `build.custom: the model ends in '${String(activation)}'; this ${task} task needs ${want} (the metrics read its output as ${head.activation === 'softmax' ? 'class probabilities that sum to 1' : 'independent probabilities'}).`,
+      {
+        fix: `End the model with ${code}.`,
+      },
+    );
   }
 }

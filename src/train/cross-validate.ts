@@ -49,7 +49,15 @@ export interface CrossValidated<M extends TaskMetrics = TaskMetrics> {
   /** The task's metrics of every out-of-fold score together; its `auc` is the pooled out-of-fold AUC. */
   readonly pooled: M;
   /** Every pooled sample's out-of-fold score (K classes or findings: `scores`, K per sample, and `labels` for findings). */
-  readonly predictions: readonly { readonly id: string; readonly file: string; readonly label: number; readonly score: number; readonly scores?: readonly number[]; readonly labels?: readonly number[]; readonly fold: number }[];
+  readonly predictions: readonly {
+    readonly id: string;
+    readonly file: string;
+    readonly label: number;
+    readonly score: number;
+    readonly scores?: readonly number[];
+    readonly labels?: readonly number[];
+    readonly fold: number;
+  }[];
   readonly backend: string;
 }
 
@@ -82,17 +90,31 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const fitConfig = config.fit ?? {};
   // The test split is deliberately never read: only train and val are pooled.
   const pool = concat(data.train, data.val);
-  const folds = assignFolds(pool.samples, k, { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true }, createRng(deriveSeed(job.seed, 'cv-folds')));
+  const folds = assignFolds(
+    pool.samples,
+    k,
+    { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true },
+    createRng(deriveSeed(job.seed, 'cv-folds')),
+  );
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
-    throw new MedpipeError('NO_SAMPLES', `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`, {
-      fix: 'Use fewer folds, or add data.',
-    });
+    throw new MedpipeError(
+      'NO_SAMPLES',
+      `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`,
+      {
+        fix: 'Use fewer folds, or add data.',
+      },
+    );
   }
   const has = (s: SplitSet['train']['samples'][number], c: number) => (task === 'multilabel' ? s.labels?.[c] === 1 : s.label === c);
   const classCounts = data.classes.map((_, c) => pool.samples.filter((s) => has(s, c)).length);
   classCounts.forEach((count, c) => {
-    if (count < k) job.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
+    if (count < k)
+      job.emit({
+        type: 'log',
+        level: 'warn',
+        message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined`,
+      });
   });
   const size = sampleSize(data.shape);
   const foldOf = new Int32Array(pool.samples.length);
@@ -132,7 +154,11 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
       history: result.history,
     });
     const shown = task === 'binary' ? ['auc', 'accuracy', 'recall', 'specificity'] : scoreKeys(task).slice(0, 4);
-    job.emit({ type: 'log', level: 'info', message: `${note}: ${shown.map((key) => `${key} ${fmt(values[key])}`).join(', ')} (best epoch ${result.bestEpoch})` });
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${note}: ${shown.map((key) => `${key} ${fmt(values[key])}`).join(', ')} (best epoch ${result.bestEpoch})`,
+    });
   }
   const summary = Object.fromEntries(scoreKeys(task).map((key) => [key, meanStd(results.map((r) => valuesOf(r.metrics)[key] ?? NaN))]));
   const pooled = (await taskScores(task, poolData.y, oof, data.classes)).metrics;
@@ -149,7 +175,15 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     predictions: pool.samples.map((s, i) => {
       if (units === 1) return { id: s.id, file: s.file, label: s.label, score: oof[i]!, fold: foldOf[i]! + 1 };
       const scores = Array.from(oof.subarray(i * units, (i + 1) * units));
-      return { id: s.id, file: s.file, label: s.label, score: Math.max(...scores), scores, ...(width > 1 ? { labels: s.labels ?? [] } : {}), fold: foldOf[i]! + 1 };
+      return {
+        id: s.id,
+        file: s.file,
+        label: s.label,
+        score: Math.max(...scores),
+        scores,
+        ...(width > 1 ? { labels: s.labels ?? [] } : {}),
+        fold: foldOf[i]! + 1,
+      };
     }),
     backend,
   };

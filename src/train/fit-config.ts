@@ -17,11 +17,19 @@ export type ClassMonitor = Monitored<ClassKey>;
 /** … on a multi-label task. */
 export type LabelMonitor = Monitored<LabelKey>;
 export type Monitor = BinaryMonitor | ClassMonitor | LabelMonitor;
-export const MONITORS = [...new Set([...epochLogKeys(EPOCH_METRIC_KEYS), ...epochLogKeys(ORDINAL_EPOCH_METRIC_KEYS), ...epochLogKeys(LABEL_EPOCH_METRIC_KEYS)])] as [Monitor, ...Monitor[]];
+export const MONITORS = [
+  ...new Set([...epochLogKeys(EPOCH_METRIC_KEYS), ...epochLogKeys(ORDINAL_EPOCH_METRIC_KEYS), ...epochLogKeys(LABEL_EPOCH_METRIC_KEYS)]),
+] as [Monitor, ...Monitor[]];
 
 /** The epoch metric names logged for a task. */
 export function epochMetricKeys(task: 'binary' | 'multiclass' | 'ordinal' | 'multilabel'): readonly string[] {
-  return task === 'binary' ? EPOCH_METRIC_KEYS : task === 'multilabel' ? LABEL_EPOCH_METRIC_KEYS : task === 'ordinal' ? ORDINAL_EPOCH_METRIC_KEYS : CLASS_EPOCH_METRIC_KEYS;
+  return task === 'binary'
+    ? EPOCH_METRIC_KEYS
+    : task === 'multilabel'
+      ? LABEL_EPOCH_METRIC_KEYS
+      : task === 'ordinal'
+        ? ORDINAL_EPOCH_METRIC_KEYS
+        : CLASS_EPOCH_METRIC_KEYS;
 }
 
 /**
@@ -55,14 +63,18 @@ export const fitConfigSchema = z.strictObject({
   /** @default 32 */
   batchSize: positiveInt.optional(),
   /** Adam. @default { learningRate: 1e-3, beta1: 0.92, beta2: 0.999 } (the tutorial's) */
-  optimizer: z.strictObject({ learningRate: z.number().positive().optional(), beta1: rate.optional(), beta2: rate.optional(), epsilon: z.number().positive().optional() }).optional(),
+  optimizer: z
+    .strictObject({ learningRate: z.number().positive().optional(), beta1: rate.optional(), beta2: rate.optional(), epsilon: z.number().positive().optional() })
+    .optional(),
   /** @default 'binaryCrossentropy' (binary; multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
   loss: lossSchema.optional(),
   /**
    * 'balanced' = n / (K · count_c) over the classes present, scikit-learn's compute_class_weight
    * (multi-label: per finding, n / (2 · count) for its positives and its negatives). @default none
    */
-  classWeight: z.union([z.literal('balanced'), z.record(z.string().regex(/^\d+$/, 'class weight keys are class indices (0, 1, ...)'), z.number().min(0)).readonly()]).optional(),
+  classWeight: z
+    .union([z.literal('balanced'), z.record(z.string().regex(/^\d+$/, 'class weight keys are class indices (0, 1, ...)'), z.number().min(0)).readonly()])
+    .optional(),
   /** Repeat images of the smaller classes each epoch until every class is as frequent as the largest (single-label tasks). @default false */
   oversample: z.boolean().optional(),
   /**

@@ -19,7 +19,8 @@ export function fitTaskProblems(config: FitConfig, task: TaskKind, where = 'fit'
     problems.push(
       `${where}.loss 'categoricalCrossentropy' is for multi-class and ordinal tasks, but this one is ${task}: use 'binaryCrossentropy' (the default)`,
     );
-  if (typeof config.loss === 'object' && 'softOrdinal' in config.loss && task !== 'ordinal') problems.push(`${where}.loss softOrdinal is for ordinal tasks, but this one is ${task}`);
+  if (typeof config.loss === 'object' && 'softOrdinal' in config.loss && task !== 'ordinal')
+    problems.push(`${where}.loss softOrdinal is for ordinal tasks, but this one is ${task}`);
   if (config.oversample && task === 'multilabel')
     problems.push(`${where}.oversample needs one class per image, but this task is multi-label: use classWeight: 'balanced'`);
   if (config.classWeight !== undefined && config.classWeight !== 'balanced' && task === 'multilabel')

@@ -57,7 +57,13 @@ export interface FitOptions {
   /** Checked between batches; a fired signal throws MedpipeError('CANCELLED'). */
   readonly signal?: AbortSignal;
   readonly onBatch?: (e: { epoch: number; batch: number; batches: number; loss: number }) => void;
-  readonly onEpoch?: (e: { epoch: number; epochs: number; logs: Record<string, number>; best?: { monitor: string; value: number; epoch: number }; patienceLeft?: number }) => void;
+  readonly onEpoch?: (e: {
+    epoch: number;
+    epochs: number;
+    logs: Record<string, number>;
+    best?: { monitor: string; value: number; epoch: number };
+    patienceLeft?: number;
+  }) => void;
   /** Yield to the event loop every n batches (UI redraws, cancellation). @default 1 */
   readonly yieldEvery?: number;
   /** How train metrics are computed (see the file comment). @default 'inference' */
@@ -98,7 +104,9 @@ export function regularizationLoss(model: tf.LayersModel): tf.Scalar | null {
 
 function positiveInteger(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, { fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.` });
+    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, {
+      fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.`,
+    });
   }
 }
 
@@ -152,9 +160,13 @@ export function epochBatches(
   epoch: number,
 ): EpochBatches {
   if (options.oversample && data.task === 'multilabel') {
-    throw new MedpipeError('INVALID_CONFIG', 'oversample repeats images of the smaller classes, which a multi-label set does not have (an image carries several findings).', {
-      fix: "Use classWeight: 'balanced' (per finding) instead of oversample.",
-    });
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      'oversample repeats images of the smaller classes, which a multi-label set does not have (an image carries several findings).',
+      {
+        fix: "Use classWeight: 'balanced' (per finding) instead of oversample.",
+      },
+    );
   }
   const order = epochOrder(data.task === 'multilabel' ? new Float32Array(data.count) : data.y, options.oversample ?? false, options.seed, epoch);
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
@@ -197,22 +209,30 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   if (train.count === 0) throw new MedpipeError('NO_SAMPLES', 'The training set is empty.', { fix: 'Check the data folder and the split fractions.' });
   if (options.augment) {
     const issues = validateAugmentPolicy(options.augment);
-    if (issues.length > 0) throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
+    if (issues.length > 0)
+      throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
   }
   const lossFn = lossFor(options.loss, train);
   const multiLabel = train.task === 'multilabel';
   const k = train.classes ?? 2;
   if (multiLabel && options.classWeight !== undefined && options.classWeight !== 'balanced') {
-    throw new MedpipeError('INVALID_CONFIG', 'classWeight as a record of class indices is for single-label tasks; a multi-label set weighs each finding on its own.', { fix: "Use classWeight: 'balanced'." });
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      'classWeight as a record of class indices is for single-label tasks; a multi-label set weighs each finding on its own.',
+      { fix: "Use classWeight: 'balanced'." },
+    );
   }
-  const weights = options.classWeight === undefined || multiLabel ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
+  const weights =
+    options.classWeight === undefined || multiLabel ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
   const findingWeights = multiLabel && options.classWeight === 'balanced' ? labelWeights(train.y, k) : undefined;
   const units = unitsOf(train);
   const width = labelWidth(train);
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) {
-    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', { fix: 'Use freeze: false or a number of trainable last layers.' });
+    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', {
+      fix: 'Use freeze: false or a number of trainable last layers.',
+    });
   }
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const predictBatch = options.predictBatchSize ?? options.batchSize;
@@ -228,7 +248,9 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   type Callable = { call: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[] };
   const frozenNorms = layers.filter((l) => !l.trainable && l.getClassName() === 'BatchNormalization') as unknown as Callable[];
   const originalCalls = frozenNorms.map((l) => l.call);
-  frozenNorms.forEach((l, i) => { l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false }); });
+  frozenNorms.forEach((l, i) => {
+    l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false });
+  });
 
   const [h, w, c] = train.shape;
   const history: Record<string, number>[] = [];
@@ -238,7 +260,10 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
       const batches = batchList.count;
-      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length * width), scores: new Float32Array(batchList.order.length * units) } : undefined;
+      const running =
+        options.trainMetrics === 'running'
+          ? { labels: new Float32Array(batchList.order.length * width), scores: new Float32Array(batchList.order.length * units) }
+          : undefined;
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
@@ -246,19 +271,25 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         const start = b * options.batchSize;
         const { pixels, labels } = batchList.batch(b);
         const n = labels.length / width;
-        dropouts.forEach((l, i) => { l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i); });
+        dropouts.forEach((l, i) => {
+          l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i);
+        });
         let batchScores: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
           const x = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);
           const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : findingWeights ? tf.tensor1d(findingWeights(labels)) : undefined;
-          return optimizer.minimize(() => {
-            const pred = model.apply(x, { training: true }) as tf.Tensor;
-            if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
-            const loss = lossFn(y, pred, sw);
-            const reg = regularizationLoss(model);
-            return reg ? tf.add(loss, reg) : loss;
-          }, true, variables) as tf.Scalar;
+          return optimizer.minimize(
+            () => {
+              const pred = model.apply(x, { training: true }) as tf.Tensor;
+              if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
+              const loss = lossFn(y, pred, sw);
+              const reg = regularizationLoss(model);
+              return reg ? tf.add(loss, reg) : loss;
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
         });
         const loss = (await cost.data())[0];
         cost.dispose();
@@ -287,8 +318,12 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       history.push(logs);
       const stop = stopper ? stopper.update(epoch, logs, model) : false;
       options.onEpoch?.({
-        epoch, epochs: options.epochs, logs,
-        ...(stopper && stopper.bestEpoch > 0 ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft } : {}),
+        epoch,
+        epochs: options.epochs,
+        logs,
+        ...(stopper && stopper.bestEpoch > 0
+          ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft }
+          : {}),
       });
       if (stop) {
         stoppedEarly = epoch < options.epochs;
@@ -308,8 +343,12 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       restoredBest,
     };
   } finally {
-    dropouts.forEach((l, i) => { l.seed = originalSeeds[i]; });
-    frozenNorms.forEach((l, i) => { l.call = originalCalls[i]; });
+    dropouts.forEach((l, i) => {
+      l.seed = originalSeeds[i];
+    });
+    frozenNorms.forEach((l, i) => {
+      l.call = originalCalls[i];
+    });
     optimizer.dispose();
   }
 }

@@ -34,7 +34,8 @@ export function lossFor(config: LossConfig | undefined, data: Pick<FitData, 'tas
     return task === 'multilabel' ? perLabel(binaryCrossEntropy, k) : binaryCrossEntropy;
   }
   if ('softOrdinal' in loss) {
-    if (task !== 'ordinal') throw wrongLoss('softOrdinal', task, "'categoricalCrossentropy' (softOrdinal spreads the target over neighbouring grades: ordinal tasks only)");
+    if (task !== 'ordinal')
+      throw wrongLoss('softOrdinal', task, "'categoricalCrossentropy' (softOrdinal spreads the target over neighbouring grades: ordinal tasks only)");
     return softOrdinalLoss(k, loss.softOrdinal);
   }
   if (singleLabelK) return categoricalFocalLoss(k, loss.focal);

@@ -94,7 +94,9 @@ export function classWeights(labels: ArrayLike<number>, mode: 'balanced' | Recor
   const out: Record<number, number> = {};
   for (const [key, value] of Object.entries(mode)) {
     if (!Number.isFinite(value) || value < 0) {
-      throw new MedpipeError('INVALID_CONFIG', `classWeight for class ${key} must be a number >= 0 (got ${String(value)}).`, { fix: 'Give every class a finite, non-negative weight.' });
+      throw new MedpipeError('INVALID_CONFIG', `classWeight for class ${key} must be a number >= 0 (got ${String(value)}).`, {
+        fix: 'Give every class a finite, non-negative weight.',
+      });
     }
     out[Number(key)] = value;
   }
@@ -204,7 +206,9 @@ export function labelWeights(labels: ArrayLike<number>, k: number): (batch: Arra
 export function softOrdinalLoss(k: number, options: { readonly scale?: number } = {}): LossFn {
   const scale = options.scale ?? 1;
   if (!Number.isFinite(scale) || scale <= 0) {
-    throw new MedpipeError('INVALID_CONFIG', `softOrdinal scale must be > 0 (got ${scale}).`, { fix: 'Use e.g. scale: 1 (larger: closer to plain cross-entropy).' });
+    throw new MedpipeError('INVALID_CONFIG', `softOrdinal scale must be > 0 (got ${scale}).`, {
+      fix: 'Use e.g. scale: 1 (larger: closer to plain cross-entropy).',
+    });
   }
   // The K×K table of soft targets: row t is the target for true grade t.
   const table = Array.from({ length: k }, (_, t) => {

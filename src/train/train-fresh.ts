@@ -48,7 +48,10 @@ function checkTask(config: FitConfig, data: FitData): void {
   const task = data.task ?? 'binary';
   const problems = fitTaskProblems(config, task);
   if (problems.length > 0) {
-    throw new MedpipeError('INVALID_CONFIG', `${problems.join('; ')}.`, { issues: problems, fix: `Change ${problems.length > 1 ? 'these options' : 'this option'} for a ${task} task (val_auc is the ${task === 'binary' ? 'ROC AUC' : 'macro ROC AUC'} there).` });
+    throw new MedpipeError('INVALID_CONFIG', `${problems.join('; ')}.`, {
+      issues: problems,
+      fix: `Change ${problems.length > 1 ? 'these options' : 'this option'} for a ${task} task (val_auc is the ${task === 'binary' ? 'ROC AUC' : 'macro ROC AUC'} there).`,
+    });
   }
 }
 

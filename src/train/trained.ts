@@ -43,6 +43,18 @@ export interface Trained {
 }
 
 /** What every model stage records about the data it was trained for (task absent for binary, as before task kinds). */
-export function modelInfo(data: { readonly classes: readonly string[]; readonly task?: Exclude<TaskKind, 'binary'>; readonly shape: readonly [number, number, number]; readonly preprocessing: readonly PreprocessStep[] }): ModelInfo {
-  return { classes: data.classes, ...taskField(taskOf(data)), inputShape: data.shape, preprocessing: data.preprocessing, threshold: 0.5, thresholdSource: 'default' };
+export function modelInfo(data: {
+  readonly classes: readonly string[];
+  readonly task?: Exclude<TaskKind, 'binary'>;
+  readonly shape: readonly [number, number, number];
+  readonly preprocessing: readonly PreprocessStep[];
+}): ModelInfo {
+  return {
+    classes: data.classes,
+    ...taskField(taskOf(data)),
+    inputShape: data.shape,
+    preprocessing: data.preprocessing,
+    threshold: 0.5,
+    thresholdSource: 'default',
+  };
 }

@@ -16,24 +16,24 @@ type ValKey = (typeof BINARY_SCORE_KEYS | typeof ORDINAL_SCORE_KEYS | typeof LAB
  * for ordinal grades) on K classes; auc, microAuc, averagePrecision, macroF1, microF1, hammingLoss,
  * subsetAccuracy on findings.
  */
-export const TUNE_MONITORS = ['val_loss', ...[...new Set<ValKey>([...BINARY_SCORE_KEYS, ...ORDINAL_SCORE_KEYS, ...LABEL_SCORE_KEYS])].map((k) => `val_${k}` as const)] as [
+export const TUNE_MONITORS = [
   'val_loss',
-  ...`val_${ValKey}`[],
-];
+  ...[...new Set<ValKey>([...BINARY_SCORE_KEYS, ...ORDINAL_SCORE_KEYS, ...LABEL_SCORE_KEYS])].map((k) => `val_${k}` as const),
+] as ['val_loss', ...`val_${ValKey}`[]];
 export type TuneMonitor = 'val_loss' | `val_${ValKey}`;
 
 const values = <T extends z.ZodType>(item: T) => z.array(item).min(1).readonly().optional();
 
 /** The values to try; each key left out keeps `base`'s value. Every combination is trained. */
 export const tuneGridSchema = z.strictObject({
-    /** Adam learning rates. */
-    learningRate: values(z.number().positive()),
-    batchSize: values(z.number().int().positive()),
-    epochs: values(z.number().int().positive()),
-    /** `null` = no class weights. */
-    classWeight: values(z.union([z.literal('balanced'), z.null()])),
-    loss: values(lossSchema),
-  });
+  /** Adam learning rates. */
+  learningRate: values(z.number().positive()),
+  batchSize: values(z.number().int().positive()),
+  epochs: values(z.number().int().positive()),
+  /** `null` = no class weights. */
+  classWeight: values(z.union([z.literal('balanced'), z.null()])),
+  loss: values(lossSchema),
+});
 
 export type TuneGrid = z.infer<typeof tuneGridSchema>;
 
@@ -68,5 +68,7 @@ export function gridSizeProblems(grid: unknown): string[] {
   const size = lengths.reduce((n, [, length]) => n * length, 1);
   if (size <= MAX_GRID_POINTS) return [];
   const sizes = lengths.map(([key, length]) => `${length} ${key}`);
-  return [`grid has ${size} combinations (${sizes.join(' × ')}), more than ${MAX_GRID_POINTS}: drop values, or tune in rounds (coarse first, then around the best)`];
+  return [
+    `grid has ${size} combinations (${sizes.join(' × ')}), more than ${MAX_GRID_POINTS}: drop values, or tune in rounds (coarse first, then around the best)`,
+  ];
 }

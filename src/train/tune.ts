@@ -71,7 +71,6 @@ export function describeParams(params: GridParams): string {
   return parts.length ? parts.join(', ') : 'base settings';
 }
 
-
 const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a) && (!Number.isFinite(b) || (mode === 'max' ? a > b : a < b));
 
 /**
@@ -87,7 +86,9 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
   const monitor = config.monitor ?? 'val_auc';
   const keys = scoreKeys(task);
   if (monitor !== 'val_loss' && !keys.includes(monitor.slice(4))) {
-    throw new MedpipeError('INVALID_CONFIG', `tune monitors '${monitor}', which a ${task} task does not compute.`, { fix: `Use val_loss or one of: ${keys.map((k) => `val_${k}`).join(', ')}.` });
+    throw new MedpipeError('INVALID_CONFIG', `tune monitors '${monitor}', which a ${task} task does not compute.`, {
+      fix: `Use val_loss or one of: ${keys.map((k) => `val_${k}`).join(', ')}.`,
+    });
   }
   const mode = LOWER_IS_BETTER.has(monitor.slice(4)) ? 'min' : 'max';
   const base = config.base ?? {};
@@ -113,7 +114,11 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
       for (const key of keys) values[`val_${key}`] = metrics[key]!;
       points.push({ point: i + 1, params, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
       const score = values[monitor]!;
-      job.emit({ type: 'log', level: 'info', message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})` });
+      job.emit({
+        type: 'log',
+        level: 'info',
+        message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
+      });
       if (best === undefined || better(score, best.score, mode)) {
         modelData = await modelToData(model);
         best = { index: i, score, model: modelData, result, scores };

@@ -143,49 +143,52 @@ C(
   },
 );
 
-C('numbered grade folders: task ordinal (said so), quadratic-weighted kappa and grade error reported; test-time flips repeated by predict', async ({ m, dir }) => {
-  const p = m
-    .pipeline('grades', { seed: 5 })
-    .stage(m.ingest.folder({ root: 'grades', size: [SIZE, SIZE], channels: 1 }))
-    .stage(m.normalize())
-    .stage(m.split())
-    .stage(tiny(m))
-    .stage(m.fit({ epochs: 2, batchSize: 8, earlyStopping: { monitor: 'val_qwk' } }))
-    .stage(m.evaluate({ gradCam: false, png: false, testTimeAugmentation: { horizontalFlip: true, verticalFlip: true } }));
-  const run = await runCollect(p, options(dir, 'out-grades'));
-  assertOk(run);
-  assert.ok(logsOf(run.events, 'ingest').some((l) => /named as grades \(0, 1, 2\): task ordinal/.test(l)));
-  const metrics = JSON.parse(await readFile(path.join(dir, 'out-grades', 'metrics.json'), 'utf8'));
-  assert.is(metrics.task, 'ordinal');
-  for (const key of ['quadraticWeightedKappa', 'meanAbsoluteError', 'withinOneGradeAccuracy']) assert.type(metrics[key], 'number', key);
-  const history = JSON.parse(await readFile(path.join(dir, 'out-grades', 'history.json'), 'utf8'));
-  assert.ok('val_qwk' in history[0] && 'val_mae' in history[0]);
-  assert.match(metrics.testTimeAugmentation, /mean of the model's outputs over the image and .* \(4 copies/);
+C(
+  'numbered grade folders: task ordinal (said so), quadratic-weighted kappa and grade error reported; test-time flips repeated by predict',
+  async ({ m, dir }) => {
+    const p = m
+      .pipeline('grades', { seed: 5 })
+      .stage(m.ingest.folder({ root: 'grades', size: [SIZE, SIZE], channels: 1 }))
+      .stage(m.normalize())
+      .stage(m.split())
+      .stage(tiny(m))
+      .stage(m.fit({ epochs: 2, batchSize: 8, earlyStopping: { monitor: 'val_qwk' } }))
+      .stage(m.evaluate({ gradCam: false, png: false, testTimeAugmentation: { horizontalFlip: true, verticalFlip: true } }));
+    const run = await runCollect(p, options(dir, 'out-grades'));
+    assertOk(run);
+    assert.ok(logsOf(run.events, 'ingest').some((l) => /named as grades \(0, 1, 2\): task ordinal/.test(l)));
+    const metrics = JSON.parse(await readFile(path.join(dir, 'out-grades', 'metrics.json'), 'utf8'));
+    assert.is(metrics.task, 'ordinal');
+    for (const key of ['quadraticWeightedKappa', 'meanAbsoluteError', 'withinOneGradeAccuracy']) assert.type(metrics[key], 'number', key);
+    const history = JSON.parse(await readFile(path.join(dir, 'out-grades', 'history.json'), 'utf8'));
+    assert.ok('val_qwk' in history[0] && 'val_mae' in history[0]);
+    assert.match(metrics.testTimeAugmentation, /mean of the model's outputs over the image and .* \(4 copies/);
 
-  // predict averages over the same four copies: it matches predictions.csv, and the same model
-  // without the flips in its metadata does not (so the comparison can tell).
-  const csv = (await readFile(path.join(dir, 'out-grades', 'predictions.csv'), 'utf8')).trim().split('\n').slice(1);
-  const byFile = new Map(csv.map((row) => [row.split(',')[1]!, row.split(',').slice(4, 7).map(Number)] as const));
-  const largestDifference = async (model: string) => {
-    const predicted = await medpipeCli(['predict', model, path.join(dir, 'grades', 'test')]);
-    assert.is(predicted.code, 0, predicted.stderr);
-    let largest = 0;
-    for (const line of predicted.stdout.trim().split('\n').slice(1)) {
-      const [file, ...rest] = line.split('\t');
-      const expected = byFile.get(path.relative(path.join(dir, 'grades'), file!))!;
-      rest.slice(0, 3).forEach((p, j) => (largest = Math.max(largest, Math.abs(Number(p) - expected[j]!))));
-    }
-    return largest;
-  };
-  assert.ok((await largestDifference(path.join(dir, 'out-grades', 'model'))) <= 1e-6, 'predict repeats the flips');
-  const plain = path.join(dir, 'grades-plain-model');
-  await cp(path.join(dir, 'out-grades', 'model'), plain, { recursive: true });
-  const json = JSON.parse(await readFile(path.join(plain, 'model.json'), 'utf8'));
-  assert.equal(json.userDefinedMetadata.medpipe.tta, { horizontalFlip: true, verticalFlip: true });
-  delete json.userDefinedMetadata.medpipe.tta;
-  await writeFile(path.join(plain, 'model.json'), JSON.stringify(json));
-  assert.ok((await largestDifference(plain)) > 1e-6, 'without the flips the scores differ');
-});
+    // predict averages over the same four copies: it matches predictions.csv, and the same model
+    // without the flips in its metadata does not (so the comparison can tell).
+    const csv = (await readFile(path.join(dir, 'out-grades', 'predictions.csv'), 'utf8')).trim().split('\n').slice(1);
+    const byFile = new Map(csv.map((row) => [row.split(',')[1]!, row.split(',').slice(4, 7).map(Number)] as const));
+    const largestDifference = async (model: string) => {
+      const predicted = await medpipeCli(['predict', model, path.join(dir, 'grades', 'test')]);
+      assert.is(predicted.code, 0, predicted.stderr);
+      let largest = 0;
+      for (const line of predicted.stdout.trim().split('\n').slice(1)) {
+        const [file, ...rest] = line.split('\t');
+        const expected = byFile.get(path.relative(path.join(dir, 'grades'), file!))!;
+        rest.slice(0, 3).forEach((p, j) => (largest = Math.max(largest, Math.abs(Number(p) - expected[j]!))));
+      }
+      return largest;
+    };
+    assert.ok((await largestDifference(path.join(dir, 'out-grades', 'model'))) <= 1e-6, 'predict repeats the flips');
+    const plain = path.join(dir, 'grades-plain-model');
+    await cp(path.join(dir, 'out-grades', 'model'), plain, { recursive: true });
+    const json = JSON.parse(await readFile(path.join(plain, 'model.json'), 'utf8'));
+    assert.equal(json.userDefinedMetadata.medpipe.tta, { horizontalFlip: true, verticalFlip: true });
+    delete json.userDefinedMetadata.medpipe.tta;
+    await writeFile(path.join(plain, 'model.json'), JSON.stringify(json));
+    assert.ok((await largestDifference(plain)) > 1e-6, 'without the flips the scores differ');
+  },
+);
 
 C('a multi-label CSV: K sigmoids, per-finding thresholds chosen on validation, findings metrics; predict lists the findings', async ({ m, dir }) => {
   const p = m

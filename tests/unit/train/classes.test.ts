@@ -132,8 +132,15 @@ K('the compact CNN: conv + pool blocks, the task head, seeded weights, a clear e
   const a = compactCnn([16, 16, 1], { filters: [2, 4] }, 5, headFor('multiclass', 3));
   const b = compactCnn([16, 16, 1], { filters: [2, 4] }, 5, headFor('multiclass', 3));
   assert.equal(a.outputs[0]!.shape, [null, 3]);
-  assert.equal(a.layers.map((l) => l.getClassName()), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
-  assert.equal(a.getWeights().map((t) => Array.from(t.dataSync())), b.getWeights().map((t) => Array.from(t.dataSync())), 'same seed, same weights');
+  assert.equal(
+    a.layers.map((l) => l.getClassName()),
+    ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense'],
+  );
+  assert.equal(
+    a.getWeights().map((t) => Array.from(t.dataSync())),
+    b.getWeights().map((t) => Array.from(t.dataSync())),
+    'same seed, same weights',
+  );
   throwsCode(() => compactCnn([4, 4, 1], { filters: [2, 2, 2] }, 1), 'SHAPE_MISMATCH', /too small for 3 pooling blocks/);
   a.dispose();
   b.dispose();
