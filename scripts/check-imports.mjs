@@ -15,7 +15,7 @@ import ts from 'typescript';
  */
 export const LAYERS = [
   { name: 'base', folders: ['base'] },
-  { name: 'library', folders: ['io', 'data', 'metrics', 'train', 'report', 'explain', 'backend'] },
+  { name: 'library', folders: ['io', 'data', 'metrics', 'train', 'report', 'explain', 'backend', 'history'] },
   { name: 'stages', folders: ['stages', 'pipeline.ts'] },
   { name: 'runtime', folders: ['runtime'] },
   { name: 'view', folders: ['view', 'dashboard'] },
@@ -101,7 +101,9 @@ export function checkImports(srcDir) {
     const b = unitOf(root, to);
     // A stage implementation is loaded only by its own definition: domain code never lives there.
     if (/\.run\.tsx?$/.test(to) && !(dirname(from) === dirname(to) && to.replace(/\.run(\.tsx?)$/, '$1') === from)) {
-      problems.push(`${show(from)} imports ${show(to)}: only its definition (${show(to.replace(/\.run(\.tsx?)$/, '$1'))}) may load a .run.ts file; move shared code into a library folder`);
+      problems.push(
+        `${show(from)} imports ${show(to)}: only its definition (${show(to.replace(/\.run(\.tsx?)$/, '$1'))}) may load a .run.ts file; move shared code into a library folder`,
+      );
     }
     if (a === b) continue;
     const la = layerOf.get(a);

@@ -101,9 +101,12 @@ export default pipeline('${name}', { seed: 42 })
   .stage(augment(${modality === 'chest X-ray' || modality === 'unknown' ? '{ rotation: 10, translate: 0.05, zoom: 0.1 }' : AUGMENT[modality].code}))
   // Keeps a train/val/test split the data already has; otherwise stratified 64/16/20.
   .stage(split())
-  .stage(build.tutorialCnn())
+  // BatchNorm momentum from the number of batches per epoch: Keras' 0.99 settles too slowly on small data.
+  .stage(build.tutorialCnn({ batchNormMomentum: 'auto' }))
   .stage(fit({ epochs: 50, batchSize: 32, earlyStopping: { monitor: 'val_auc', patience: 10, restoreBestWeights: true } }))
-  .stage(evaluate({ threshold: 0.5 }));
+  // Threshold chosen on the validation split (Youden's J) and frozen before test; 95% intervals on every
+  // metric, calibration, operating points at sensitivity 0.80/0.90/0.95, subgroups, report.html.
+  .stage(evaluate());
 `;
 }
 

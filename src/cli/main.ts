@@ -6,20 +6,25 @@ import { formatCliError } from '../view/format.ts';
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
-  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--watch] [--plain]
+  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--history DB] [--watch] [--plain]
   medpipe check <pipeline.ts>         type-check and validate without running anything
   medpipe status <pipeline.ts> [--cache DIR]
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
   medpipe predict <model-dir> <image|folder> [--threshold T]
+  medpipe runs [pipeline] [--history DB] [--json]
+  medpipe compare <run> <run> [--history DB] [--resamples N] [--json]
+  medpipe report <run> [--history DB] [--out FILE]
 
 Options:
   --cache DIR     cache folder (default: ./cache or $MEDPIPE_CACHE)
   --seed N        seed for splitting, init, shuffling, dropout, augmentation (default: the pipeline's, else 42)
   --out DIR       output folder (default: out/<pipeline name>)
-  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, tensorflow, native, cpu
+  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, cuda, tensorflow, native, cpu
   --watch         stay up and rerun what a change to the data or the pipeline file invalidates
   --plain         plain event lines even on a terminal
+  --history DB    run history database (default: $MEDPIPE_HISTORY, else runs/history.db beside the cache;
+                  MEDPIPE_HISTORY=off turns it off). A run is named by its number, latest, or its id.
 `;
 
 /** The CLI; returns the process exit code. */
@@ -39,6 +44,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./init-command.ts')).initCommand(rest);
       case 'predict':
         return await (await import('./predict-command.ts')).predictCommand(rest);
+      case 'runs':
+        return await (await import('./runs-command.ts')).runsCommand(rest);
+      case 'compare':
+        return await (await import('./compare-command.ts')).compareCommand(rest);
+      case 'report':
+        return await (await import('./report-command.ts')).reportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -72,6 +83,7 @@ export function parseRunArgs(args: readonly string[]) {
       seed: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
+      history: { type: 'string' },
       watch: { type: 'boolean' },
       plain: { type: 'boolean' },
     },
@@ -94,6 +106,7 @@ export function parseRunArgs(args: readonly string[]) {
       outDir: values.out,
       backend: values.backend,
       baseDir: dirname(path),
+      history: values.history,
     },
   };
 }

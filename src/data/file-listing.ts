@@ -7,6 +7,7 @@ import { isDicom } from '../io/dicom.ts';
 import type { CsvIngestConfig, FolderIngestConfig } from './ingest-config.ts';
 import { orderClasses } from './task.ts';
 import { SPLIT_FOLDERS, type SplitName } from './types.ts';
+import { CSV_COLUMNS, csvAttributes, sourceFolder } from './attributes.ts';
 
 /** The input files of an ingest: a folder per class (optionally inside train/val/test), or a CSV. */
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
@@ -22,6 +23,8 @@ export interface InputFile {
   readonly group?: string;
   /** One slice / frame of a multi-slice file (a CSV `slice` column): per-slice labels. */
   readonly slice?: number;
+  /** Subgroup metadata: extra CSV columns, or the source folder. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface Listing {
@@ -29,6 +32,8 @@ export interface Listing {
   readonly classes: readonly string[];
   /** Each file has a set of findings (possibly empty) rather than one class. */
   readonly multiLabel?: boolean;
+  /** CSV columns left out of the metadata because their names look identifying. */
+  readonly droppedColumns?: readonly string[];
 }
 
 export function resolvePath(path: string, baseDir: string): string {
@@ -59,7 +64,6 @@ function classOrder(found: Iterable<string>, given: readonly string[] | undefine
   return orderClasses([...new Set(found)].sort());
 }
 
-const NOT_FINDINGS = new Set(['path', 'file', 'filename', 'label', 'class', 'group', 'split', 'slice']);
 
 export async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<Listing> {
   const root = resolvePath(config.root, baseDir);
@@ -84,12 +88,14 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
     const folder = parts[classIndex]!;
     const className = config.labelMap?.[folder] ?? folder;
     const group = pattern ? pattern.exec(rel)?.[1] : undefined;
+    const source = sourceFolder(rel, classIndex);
     files.push({
       rel,
       abs: join(root, rel),
       className,
       split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
       group,
+      ...(source !== undefined ? { attributes: { source } } : {}),
     });
   }
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
@@ -103,10 +109,16 @@ export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise
   if (findingColumns) {
     const missing = findingColumns.filter((f) => !header.some((h) => h.toLowerCase() === f.toLowerCase()));
     if (missing.length > 0) {
-      throw new MedpipeError('INVALID_CONFIG', `${csvPath}: no column ${missing.map((m) => `'${m}'`).join(', ')} for the findings.`, { file: csvPath, fix: `Name the 0/1 finding columns of the header (${header.join(', ')}).` });
+      throw new MedpipeError('INVALID_CONFIG', `${csvPath}: no column ${missing.map((m) => `'${m}'`).join(', ')} for the findings.`, {
+        file: csvPath,
+        fix: `Name the 0/1 finding columns of the header (${header.join(', ')}).`,
+      });
     }
   }
   const multiLabel = findingColumns !== undefined || config.task === 'multilabel' || rows.some((row) => (row.label ?? row.class ?? '').includes('|'));
+  // Finding columns are labels, not subgroup attributes.
+  const labelColumns = new Set((findingColumns ?? []).map((f) => f.toLowerCase()));
+  const dropped = new Set<string>();
   const files = rows.map((row, i): InputFile => {
     const path = row.path ?? row.file ?? row.filename;
     const label = row.label ?? row.class;
@@ -125,7 +137,16 @@ export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise
         fix: 'Leave slice empty to take every slice of the file, or give the index of one slice (0, 1, ...).',
       });
     }
-    const findings = findingColumns ? findingsOf(row, findingColumns, where) : multiLabel ? label!.split('|').map((f) => f.trim()).filter((f) => f !== '') : undefined;
+    const findings = findingColumns
+      ? findingsOf(row, findingColumns, where)
+      : multiLabel
+        ? label!
+            .split('|')
+            .map((f) => f.trim())
+            .filter((f) => f !== '')
+        : undefined;
+    const { attributes, dropped: droppedHere } = csvAttributes(Object.fromEntries(Object.entries(row).filter(([column]) => !labelColumns.has(column))));
+    droppedHere.forEach((column) => dropped.add(column));
     return {
       rel: path,
       abs: resolvePath(path, dir),
@@ -134,17 +155,20 @@ export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise
       split,
       group: row.group || undefined,
       ...(slice !== undefined ? { slice } : {}),
+      ...(attributes ? { attributes } : {}),
     };
   });
   const found = multiLabel ? (findingColumns ?? files.flatMap((f) => f.findings ?? [])) : files.map((f) => f.className);
   // Finding columns keep their order in the header (or in `findings`); other names are sorted.
   const classes = config.classes ? [...config.classes] : findingColumns ? [...findingColumns] : classOrder(found, undefined);
-  return { files, classes, ...(multiLabel ? { multiLabel } : {}) };
+  return { files, classes, ...(multiLabel ? { multiLabel } : {}), ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}) };
 }
 
 /** Columns (besides path, label, group, split, slice) whose every value is 0 or 1: one finding each. */
 function binaryColumns(header: readonly string[], rows: readonly Record<string, string>[]): string[] | undefined {
-  const columns = header.filter((h) => !NOT_FINDINGS.has(h.toLowerCase()) && rows.length > 0 && rows.every((row) => row[h.toLowerCase()] === '0' || row[h.toLowerCase()] === '1'));
+  const columns = header.filter(
+    (h) => !CSV_COLUMNS.has(h.toLowerCase()) && rows.length > 0 && rows.every((row) => row[h.toLowerCase()] === '0' || row[h.toLowerCase()] === '1'),
+  );
   return columns.length > 0 ? columns : undefined;
 }
 
@@ -152,7 +176,9 @@ function findingsOf(row: Record<string, string>, columns: readonly string[], whe
   return columns.filter((column) => {
     const value = row[column.toLowerCase()];
     if (value !== '0' && value !== '1') {
-      throw new MedpipeError('INVALID_CONFIG', `${where}: finding '${column}' is '${value ?? ''}', not 0 or 1.`, { fix: 'Write 1 where the finding is present and 0 where it is not.' });
+      throw new MedpipeError('INVALID_CONFIG', `${where}: finding '${column}' is '${value ?? ''}', not 0 or 1.`, {
+        fix: 'Write 1 where the finding is present and 0 where it is not.',
+      });
     }
     return value === '1';
   });

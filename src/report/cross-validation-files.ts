@@ -15,6 +15,8 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
   const column = (stat: 'mean' | 'std') => Object.fromEntries(keys.map((key) => [key, cv.summary[key]![stat]]));
   const report = {
     folds: cv.k,
+    ...(cv.foldBy !== undefined ? { foldBy: cv.foldBy } : {}),
+    innerValidation: cv.innerValidation,
     ...(task === 'binary' ? { positiveClass: cv.classes[1] ?? '1' } : { task, classes: cv.classes }),
     threshold: cv.threshold,
     sensitivityTarget: cv.sensitivityTarget,
@@ -26,8 +28,11 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
     pooled: cv.pooled,
     perFold: cv.folds.map((f) => ({
       fold: f.fold,
+      ...(f.value !== undefined ? { value: f.value } : {}),
       heldOut: f.heldOut.length,
       trainCount: f.trainCount,
+      innerValCount: f.innerValCount,
+      normalization: f.normalization,
       counts: f.counts,
       bestEpoch: f.bestEpoch,
       epochsRun: f.epochsRun,
@@ -44,6 +49,8 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
           : task === 'multilabel'
             ? 'multilabelMetrics of a fold’s held-out scores, each finding predicted present when its score >= threshold'
             : 'multiclassMetrics of a fold’s held-out probabilities, predicted = the most probable class (auc: macro one-vs-rest)',
+      training:
+        'each fold trains on the other folds minus an inner validation split (innerValidation of them, stratified, group-aware) that early stopping watches; dataset z-score statistics are refitted on that inner training part; the held-out fold is only scored',
     },
   };
   await writeFileAtomic(metricsFile, JSON.stringify(report, null, 2) + '\n');

@@ -6,12 +6,14 @@ import { exportModel } from '../train/export-model.ts';
 import { ttaDescription } from '../train/tta.ts';
 import { DEFINITIONS } from './evaluation-definitions.ts';
 import { writeClassEvaluationFiles } from './class-evaluation-files.ts';
+import { metricsWithIntervals, writeEvaluationFiles as writeClinicalFiles } from './evaluation-document.ts';
 import type { BinaryEvaluated, Evaluated } from './evaluation.ts';
 
 /**
- * Writes evaluate's files: metrics.json, validation-metrics.json, predictions.csv,
- * validation-predictions.csv, curves.json,
- * classification_report.txt, plots/ (with plots/gradcam/) and model/; returns their paths.
+ * Writes evaluate's files: metrics.json (with intervals), validation-metrics.json, predictions.csv,
+ * validation-predictions.csv, curves.json, classification_report.txt, plots/ (with bands, the
+ * reliability diagram and plots/gradcam/), calibration.json, operating-points.json, subgroups.json,
+ * evaluation.json, report.html and model/; returns their paths.
  */
 export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promise<string[]> {
   return e.task === undefined ? writeBinaryEvaluationFiles(e, outDir) : writeClassEvaluationFiles(e, outDir);
@@ -29,14 +31,18 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
   await write(
     'metrics.json',
     JSON.stringify(
-      {
-        split: 'test',
-        positiveClass: e.positiveClass ?? e.classes[1] ?? '1',
-        thresholdSource: e.thresholdSource,
-        ...scores,
-        ...e.metrics,
-        definitions: DEFINITIONS,
-      },
+      metricsWithIntervals(
+        {
+          split: 'test',
+          positiveClass: e.positiveClass ?? e.classes[1] ?? '1',
+          thresholdSource: e.thresholdSource,
+          thresholdRule: e.thresholdRule,
+          ...scores,
+          ...e.metrics,
+          definitions: DEFINITIONS,
+        },
+        e.clinical,
+      ),
       null,
       2,
     ) + '\n',
@@ -52,7 +58,7 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
   await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));
   await write('curves.json', JSON.stringify(e.curves) + '\n');
   await write('classification_report.txt', e.report + '\n');
-  const { writePlots } = await import('./index.ts');
+  const { writePlots, reliabilityInput } = await import('./index.ts');
   files.push(
     ...(await writePlots(join(outDir, 'plots'), {
       history: e.history.map((logs, i) => ({ epoch: i + 1, ...logs })),
@@ -60,18 +66,28 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
       confusion: e.metrics,
       classNames: e.classes,
       threshold: e.metrics.threshold,
-      roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
+      roc: Object.entries(e.curves.roc).map(([name, c]) => ({
+        name,
+        fpr: c.fpr,
+        tpr: c.tpr,
+        auc: c.auc,
+        ...(name === 'test' ? { band: e.clinical.bands.roc } : {}),
+      })),
       pr: Object.entries(e.curves.pr).map(([name, c]) => ({
         name,
         precision: c.precision,
         recall: c.recall,
         averagePrecision: c.averagePrecision,
         prevalence: c.prevalence,
+        ...(name === 'test' ? { band: e.clinical.bands.pr } : {}),
       })),
+      reliability: reliabilityInput(e.clinical, e.classes),
       png: e.png,
     })),
   );
-  files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));
+  const gradCamFiles = await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'));
+  files.push(...gradCamFiles);
+  files.push(...(await writeClinicalFiles(outDir, e, gradCamFiles)));
   files.push(...(await exportModel(e.model, e.info, join(outDir, 'model'))));
   return files;
 }

@@ -72,19 +72,23 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
   }
   const k = data.classes.length;
   const columnOf = (set: LabelPrediction[], key: 'labels' | 'scores', j: number) => set.map((p) => p[key][j]!);
+  // Each finding's threshold by the rule on its validation column; a finding with one class only
+  // there has nothing to choose on and keeps 0.5 (said in thresholdSource).
   const rule = config.threshold ?? 'maxF1';
-  const thresholds = data.classes.map((_, j) => {
-    if (typeof rule === 'number') return rule;
+  const { chooseThreshold } = await import('../metrics/operating-point.ts');
+  const oneClass = data.classes.filter((_, j) => {
     const y = columnOf(val, 'labels', j);
-    if (!y.includes(1)) return 0.5;
-    return rule === 'maxF1' ? m.thresholdForMaxF1(y, columnOf(val, 'scores', j)) : m.thresholdForSensitivity(y, columnOf(val, 'scores', j), rule.sensitivity);
+    return typeof rule !== 'number' && (!y.includes(1) || !y.includes(0));
   });
-  const noPositive = data.classes.filter((_, j) => typeof rule !== 'number' && !columnOf(val, 'labels', j).includes(1));
+  const chosen = data.classes.map((c, j) =>
+    oneClass.includes(c) ? undefined : chooseThreshold(columnOf(val, 'labels', j), columnOf(val, 'scores', j), rule),
+  );
+  const thresholds = chosen.map((c) => c?.threshold ?? 0.5);
   const thresholdSource =
     typeof rule === 'number'
       ? `configured: ${rule} for every finding`
-      : `chosen per finding on the validation split for ${rule === 'maxF1' ? 'the highest F1' : `sensitivity >= ${rule.sensitivity}`}, frozen before scoring test` +
-        (noPositive.length ? `; ${noPositive.join(', ')}: no positive in validation, 0.5` : '');
+      : `chosen per finding on the validation split for ${RULE_WORDS(rule)}, frozen before scoring test` +
+        (oneClass.length ? `; ${oneClass.join(', ')}: one class only in validation, 0.5` : '');
   const metrics = m.multilabelMetrics(
     test.map((p) => p.labels),
     test.map((p) => p.scores),
@@ -146,3 +150,12 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     leakage: testLeakage(data),
   };
 }
+
+const RULE_WORDS = (rule: 'youden' | 'maxF1' | { readonly sensitivity: number } | { readonly specificity: number }): string =>
+  rule === 'maxF1'
+    ? 'the highest F1'
+    : rule === 'youden'
+      ? "Youden's J (sensitivity + specificity − 1)"
+      : 'sensitivity' in rule
+        ? `sensitivity >= ${rule.sensitivity}`
+        : `specificity >= ${rule.specificity}`;

@@ -2,12 +2,15 @@ import { MedpipeError } from '../base/errors.ts';
 import type { Work } from '../base/work.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { explainSplit, type GradCamSet } from '../explain/grad-cam-set.ts';
+import type { ClinicalEvaluation } from '../metrics/clinical-evaluation.ts';
+import type { ThresholdRule } from '../metrics/operating-point.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { modelFromData, type ModelData } from '../train/model-data.ts';
 import type { ModelInfo, Trained } from '../train/trained.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
 import { evaluateClasses, type ClassEvaluated } from './evaluation-classes.ts';
+import type { EvaluationContext } from './evaluation-context.ts';
 import { evaluateLabels, type LabelEvaluated } from './evaluation-labels.ts';
 import { checkTaskOptions } from './task-options.ts';
 import { taskOf } from '../data/task.ts';
@@ -17,6 +20,8 @@ export interface Prediction {
   readonly file: string;
   readonly label: number;
   readonly score: number;
+  readonly group?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface Curves {
@@ -30,6 +35,8 @@ export interface BinaryEvaluated {
   readonly metrics: BinaryMetrics;
   readonly validation: BinaryMetrics;
   readonly thresholdSource: string;
+  /** The rule the threshold came from ('youden', { sensitivity }, { specificity }, or the number itself). */
+  readonly thresholdRule: ThresholdRule;
   readonly predictions: readonly Prediction[];
   /** The validation split's scores (the threshold may have been chosen on them). */
   readonly validationPredictions: readonly Prediction[];
@@ -46,6 +53,10 @@ export interface BinaryEvaluated {
   readonly gradCam?: GradCamSet;
   /** The class the scores are the probability of, when it is not the second (evaluate's positiveClass). */
   readonly positiveClass?: string;
+  /** Intervals, calibration, operating points, subgroups and curve bands of the test split. */
+  readonly clinical: ClinicalEvaluation;
+  /** Data, model and training summary for the report. */
+  readonly context: EvaluationContext;
 }
 
 /** evaluate's result: binary (as before task kinds), K classes, or K findings. */
@@ -60,7 +71,20 @@ async function scores(
   const { predictTta } = await import('../train/tta.ts');
   const data = toFitData(subset, shape);
   const out = data.count === 0 ? new Float32Array(0) : await predictTta(model, data, tta);
-  return subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, score: out[i]! }));
+  return subset.samples.map((s, i) => ({
+    id: s.id,
+    file: s.file,
+    label: s.label,
+    score: out[i]!,
+    ...(s.group !== undefined ? { group: s.group } : {}),
+    ...(s.attributes ? { attributes: s.attributes } : {}),
+  }));
+}
+
+/** What evaluate needs besides the model, the data and its config: the bootstrap's seed and the built model's summary. */
+export interface EvaluationRun {
+  readonly seed: number;
+  readonly built?: { readonly summary?: string };
 }
 
 /**
@@ -68,22 +92,23 @@ async function scores(
  * and ordinal (the most probable class) or multi-label (a threshold per finding). Options of another
  * task are an error that names them.
  * @example
- *   const e = await evaluateModel(trained, splits, { threshold: { sensitivity: 0.9 } }, work);
+ *   const e = await evaluateModel(trained, splits, { threshold: { sensitivity: 0.9 } }, work, { seed: 42, built });
  */
-export async function evaluateModel(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<Evaluated> {
+export async function evaluateModel(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, run: EvaluationRun): Promise<Evaluated> {
   const task = taskOf(data);
   checkTaskOptions(config, task);
   if (task === 'multiclass' || task === 'ordinal') return evaluateClasses(trained, data, config, work);
   if (task === 'multilabel') return evaluateLabels(trained, data, config, work);
-  return evaluateBinary(trained, data, config, work);
+  return evaluateBinary(trained, data, config, work, run);
 }
 
 /**
  * Scores train, validation and test with the trained model, picks the threshold (configured, or
- * chosen on validation for a target sensitivity or the best F1, and frozen before test is scored),
- * and computes the test and validation metrics, curves, classification report and Grad-CAM examples.
+ * chosen on validation by a rule and frozen before test is scored), and computes the test and
+ * validation metrics, curves, classification report, Grad-CAM examples and the clinical evaluation
+ * (intervals, calibration, operating points, subgroups; `seed` seeds the bootstrap).
  */
-async function evaluateBinary(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<BinaryEvaluated> {
+async function evaluateBinary(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, { seed, built }: EvaluationRun): Promise<BinaryEvaluated> {
   const m = await import('../metrics/index.ts');
   const model = await modelFromData(trained.model);
   let train: Prediction[], val: Prediction[], test: Prediction[];
@@ -110,18 +135,10 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   const labels = (p: Prediction[]) => p.map((x) => x.label);
   const values = (p: Prediction[]) => p.map((x) => x.score);
   const sensitivity = config.sensitivity ?? 0.8;
-  let threshold = 0.5;
-  let thresholdSource = 'default 0.5';
-  if (typeof config.threshold === 'number') {
-    threshold = config.threshold;
-    thresholdSource = 'configured';
-  } else if (config.threshold === 'maxF1') {
-    threshold = m.thresholdForMaxF1(labels(val), values(val));
-    thresholdSource = 'chosen on the validation split for the highest F1, frozen before scoring test';
-  } else if (config.threshold) {
-    threshold = m.thresholdForSensitivity(labels(val), values(val), config.threshold.sensitivity);
-    thresholdSource = `chosen on the validation split for sensitivity >= ${config.threshold.sensitivity}, frozen before scoring test`;
-  }
+  const { thresholdForEvaluation } = await import('../metrics/operating-point.ts');
+  const chosen = thresholdForEvaluation(labels(val), values(val), config.threshold);
+  if (chosen.warning) work.emit({ type: 'log', level: 'warn', message: chosen.warning });
+  const { threshold, source: thresholdSource, rule: thresholdRule } = chosen;
   if (test.length === 0) {
     throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
       fix: 'Give split a test fraction > 0, or provide a test folder.',
@@ -149,10 +166,27 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
     curves.roc[name] = { ...m.rocCurve(y, s), auc: m.rocAuc(y, s) };
     curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: m.averagePrecision(y, s), prevalence: y.filter((v) => v === 1).length / y.length };
   }
+  const { clinicalEvaluation } = await import('../metrics/clinical-evaluation.ts');
+  const { deriveSeed } = await import('../base/rng.ts');
+  const clinical = clinicalEvaluation(val, test, {
+    threshold,
+    sensitivityTarget: sensitivity,
+    seed: deriveSeed(seed, 'bootstrap'),
+    resamples: config.bootstrap?.resamples,
+    level: config.bootstrap?.level,
+    binning: config.calibration,
+    recalibrate: config.calibration?.recalibrate,
+    subgroups: config.subgroups,
+  });
+  const { evaluationContext } = await import('./evaluation-context.ts');
+  const context = evaluationContext(data, built, trained);
   return {
     metrics,
     validation,
+    clinical,
+    context,
     thresholdSource,
+    thresholdRule,
     predictions: test,
     validationPredictions: val,
     curves,

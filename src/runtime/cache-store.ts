@@ -79,10 +79,7 @@ export class CacheStore {
   }
 
   /** Stores an artifact and its entry; returns the entry. */
-  async put(
-    base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
-    artifact: Artifact,
-  ): Promise<CacheEntry> {
+  async put(base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>, artifact: Artifact): Promise<CacheEntry> {
     const blobs: Record<string, { hash: string; size: number }> = {};
     for (const [name, bytes] of Object.entries(artifact.blobs)) {
       blobs[name] = { hash: await this.putObject(bytes), size: bytes.byteLength };
@@ -96,8 +93,11 @@ export class CacheStore {
       blobs,
       createdAt: new Date().toISOString(),
     };
-    const body = canonicalJson(entry);
-    await writeFileAtomic(this.entryPath(entry.key), JSON.stringify({ checksum: sha256(body), entry }));
+    // The checksum is of what a reader will parse: JSON turns NaN and ±Infinity into null, and a
+    // checksum of the unparsed entry would never verify (the entry would never be served).
+    const written = JSON.stringify(entry);
+    const body = canonicalJson(JSON.parse(written));
+    await writeFileAtomic(this.entryPath(entry.key), `{"checksum":${JSON.stringify(sha256(body))},"entry":${written}}`);
     return entry;
   }
 

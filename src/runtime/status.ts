@@ -33,7 +33,13 @@ export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOp
       out.push({ stage: node.id, kind: node.kind, state: 'after-upstream', reasons: [{ kind: 'upstream', stage: stages[i - 1]!.node.id }] });
       continue;
     }
-    const planned = await planStage(session, stages, i, upstreamHash, session.context(node.id, signal, () => undefined));
+    const planned = await planStage(
+      session,
+      stages,
+      i,
+      upstreamHash,
+      session.context(node.id, signal, () => undefined),
+    );
     upstreamHash = planned.entry?.outputHash;
     if (planned.entry) out.push({ stage: node.id, kind: node.kind, state: 'cached', key: planned.key, reasons: [] });
     else out.push({ stage: node.id, kind: node.kind, state: 'stale', key: planned.key, reasons: await missReasons(session, planned) });

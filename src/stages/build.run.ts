@@ -23,6 +23,8 @@ export default {
       dataHash: ctx.upstreamHash ?? '',
       task: taskOf(data),
       classes: data.classes.length,
+      trainCount: data.train.samples.length,
+      log: (message) => ctx.emit({ type: 'log', level: 'info', message }),
     });
   },
   summary: (built) => {

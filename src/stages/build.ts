@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConfigSchema, type CompactCnnOptions, type CreateModel, type TutorialCnnOptions } from '../train/build-config.ts';
+import { buildConfigSchema, type BuildConfig, type CompactCnnOptions, type CreateModel } from '../train/build-config.ts';
 import { baseModelPath } from '../train/build-model.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -33,7 +33,7 @@ export const buildStage = defineStage({
  */
 export const build = {
   /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
-  tutorialCnn: (options: TutorialCnnOptions & { readonly inputShape?: readonly number[] } = {}) =>
+  tutorialCnn: (options: Omit<Extract<BuildConfig, { model: 'tutorial-cnn' }>, 'model'> = {}) =>
     nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
   /**
    * A compact CNN for small images on a CPU: 3x3 conv + 2x2 max-pool blocks (16, 32, 64 filters) →

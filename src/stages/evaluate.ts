@@ -9,11 +9,14 @@ export type { EvaluateConfig } from '../report/evaluate-config.ts';
 
 export const evaluateStage = defineStage({
   kind: 'evaluate',
-  // 6: validation-predictions.csv (the validation scores join the stage's output).
-  version: 6,
+  // 6: validation-predictions.csv (the validation scores join the stage's output); 7: intervals,
+  // calibration, operating points, subgroups, report.html, the threshold chosen on validation by default.
+  version: 7,
   in: ports.trainedModel,
   out: ports.evaluation.as<Evaluated>(),
   config: evaluateConfigSchema,
+  // The bootstrap is seeded by the pipeline seed.
+  seeded: true,
   usesTf: true,
   taskProblems: taskOptionProblems,
   load: async () => (await import('./evaluate.run.ts')).default,
@@ -23,10 +26,11 @@ type Without<K extends keyof EvaluateConfig> = { readonly [P in K]?: undefined }
 type Thresholds = 'threshold' | 'sensitivity';
 
 /**
- * Scores the test split: metrics.json, predictions.csv, curves, classification report and plots.
- * Options that belong to some tasks restrict the pipelines it fits (checked by the types when the
- * ingest states its task): threshold and sensitivity (binary, multi-label), positiveClass (binary),
- * gradCamClass (multi-class, ordinal, multi-label).
+ * Scores the test split: metrics.json with intervals, predictions.csv, curves, calibration, operating
+ * points, subgroups, classification report, plots and report.html; the threshold is chosen on validation
+ * (Youden's J by default) and frozen before test. Options that belong to some tasks restrict the
+ * pipelines it fits (checked by the types when the ingest states its task): threshold and sensitivity
+ * (binary, multi-label), positiveClass (binary), gradCamClass (multi-class, ordinal, multi-label).
  * @example
  *   evaluate({ threshold: { sensitivity: 0.9 } })
  *   evaluate({ gradCamClass: 'meningioma' })

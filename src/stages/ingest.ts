@@ -19,7 +19,8 @@ const under = (path: string, baseDir: string) => (isAbsolute(path) ? path : reso
 
 export const ingestFolderStage = defineStage({
   kind: 'ingest.folder',
-  version: 1,
+  // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: folderIngestConfigSchema,
@@ -34,7 +35,8 @@ export const ingestFolderStage = defineStage({
 
 export const ingestCsvStage = defineStage({
   kind: 'ingest.csv',
-  version: 1,
+  // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: csvIngestConfigSchema,

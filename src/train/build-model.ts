@@ -20,12 +20,20 @@ export function headFor(task: TaskKind, classes: number): { units: number; activ
  * with the head the task needs (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)).
  * `dataHash` (the split's output hash) is kept with it so keys chain through the model stages.
  * @example
- *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash, task: 'multiclass', classes: 4 });
+ *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash, trainCount: 800, task: 'multiclass', classes: 4 });
  */
 export async function buildModel(
   config: BuildConfig,
   dataShape: readonly [number, number, number],
-  { seed, baseDir, dataHash, task = 'binary', classes = 2 }: { seed: number; baseDir: string; dataHash: string; task?: TaskKind; classes?: number },
+  {
+    seed,
+    baseDir,
+    dataHash,
+    trainCount,
+    log,
+    task = 'binary',
+    classes = 2,
+  }: { seed: number; baseDir: string; dataHash: string; trainCount: number; log?: (message: string) => void; task?: TaskKind; classes?: number },
 ): Promise<Built> {
   const tf = await import('@tensorflow/tfjs');
   const { tutorialCnn, toChannelsLast, loadBaseModel, modelSummary } = await import('./model.ts');
@@ -41,8 +49,14 @@ export async function buildModel(
         });
       }
     }
-    const { inputShape: _ignored, model: _kind, ...options } = config;
-    model = tutorialCnn(shape, options, seed, head);
+    const { inputShape: _ignored, model: _kind, batchNormMomentum, ...options } = config;
+    let momentum = batchNormMomentum;
+    if (momentum === 'auto') {
+      const { batchNormMomentumFor } = await import('./batch-norm-momentum.ts');
+      momentum = batchNormMomentumFor(trainCount);
+      log?.(`BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(trainCount / 32)} batches of 32 per epoch`);
+    }
+    model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, seed, head);
   } else if (config.model === 'compact-cnn') {
     const { compactCnn } = await import('./compact-cnn.ts');
     const { model: _kind, ...options } = config;

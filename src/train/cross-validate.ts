@@ -1,11 +1,12 @@
 import { MedpipeError, throwIfAborted } from '../base/errors.ts';
 import { assignFolds } from '../data/assign-bins.ts';
-import { sampleSize, type SplitSet, type Subset } from '../data/image-set.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
 import { taskField, taskOf, type TaskKind } from '../data/task.ts';
-import { BINARY_SCORE_KEYS, scoreKeys, taskScores, valuesOf, type TaskMetrics } from './task-scores.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
+import { BINARY_SCORE_KEYS, scoreKeys, taskScores, valuesOf, type TaskMetrics } from './task-scores.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
+import { foldData, foldsByAttribute, withoutFittedZscores } from './fold-data.ts';
 import type { Built } from './trained.ts';
 import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
 
@@ -21,8 +22,14 @@ export interface FoldResult<M extends TaskMetrics = TaskMetrics> {
   readonly fold: number;
   /** Ids of the held-out samples, in pooled order. */
   readonly heldOut: readonly string[];
-  /** Samples the fold's model was trained on (the other k−1 folds). */
+  /** Samples the fold's model was trained on (the other k−1 folds minus the inner validation split). */
   readonly trainCount: number;
+  /** Samples of the inner validation split early stopping watched (from the other folds). */
+  readonly innerValCount: number;
+  /** Dataset z-score statistics refitted on the fold's inner training part (empty without z-score). */
+  readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
+  /** The `foldBy` value of this fold. */
+  readonly value?: string;
   /** Held-out samples per class (multi-label: per finding). */
   readonly counts: readonly number[];
   /** The task's metrics of the held-out fold's scores (binaryMetrics at threshold 0.5 on a binary task). */
@@ -36,6 +43,8 @@ export interface FoldResult<M extends TaskMetrics = TaskMetrics> {
 /** crossValidate's result; `M` narrows the metrics for one task (BinaryMetrics on a binary task). */
 export interface CrossValidated<M extends TaskMetrics = TaskMetrics> {
   readonly k: number;
+  readonly innerValidation: number;
+  readonly foldBy?: string;
   readonly classes: readonly string[];
   /** Absent for binary tasks. */
   readonly task?: Exclude<TaskKind, 'binary'>;
@@ -68,34 +77,30 @@ function concat(a: Subset, b: Subset): Subset {
   return { samples: [...a.samples, ...b.samples], pixels };
 }
 
-function pick(pool: Subset, indices: readonly number[], size: number): Subset {
-  const pixels = new Float32Array(indices.length * size);
-  indices.forEach((i, k) => pixels.set(pool.pixels.subarray(i * size, (i + 1) * size), k * size));
-  return { samples: indices.map((i) => pool.samples[i]!), pixels };
-}
-
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
 /**
  * k-fold cross-validation of the built model on the pooled train + validation splits (test is never
- * read): seeded stratified, group-aware folds; each fold trains a fresh copy of the same initial
- * weights on the other k−1 folds and is scored at threshold 0.5.
+ * read): seeded stratified, group-aware folds (or the values of `foldBy`); each fold trains a fresh
+ * copy of the same initial weights on the other k−1 folds, early-stopping on an inner validation split
+ * carved from them, with dataset z-score statistics refitted on the inner training part; the held-out
+ * fold is only ever scored (at threshold 0.5; K classes: the most probable class).
  * @example
  *   const cv = await runCrossValidation(built, splits, { folds: 5 }, { seed: 42, emit }, 'native');
  */
 export async function runCrossValidation(built: Built, data: SplitSet, config: CrossValidateConfig, job: TrainJob, backend: string): Promise<CrossValidated> {
   const { predictScores, unitsOf, labelWidth } = await import('./predict.ts');
   const task = taskOf(data);
-  const k = config.folds ?? 5;
   const fitConfig = config.fit ?? {};
+  const stratified = { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true };
+  const innerShare = config.innerValidation ?? 0.2;
   // The test split is deliberately never read: only train and val are pooled.
   const pool = concat(data.train, data.val);
-  const folds = assignFolds(
-    pool.samples,
-    k,
-    { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true },
-    createRng(deriveSeed(job.seed, 'cv-folds')),
-  );
+  const byAttribute = config.foldBy === undefined ? undefined : foldsByAttribute(pool.samples, config.foldBy);
+  const folds = byAttribute?.folds ?? assignFolds(pool.samples, config.folds ?? 5, stratified, createRng(deriveSeed(job.seed, 'cv-folds')));
+  const k = folds.length;
+  // Split fitted its z-scores on the whole training split, held-out folds included: undo them, each fold refits its own.
+  const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
     throw new MedpipeError(
@@ -106,7 +111,7 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
       },
     );
   }
-  const has = (s: SplitSet['train']['samples'][number], c: number) => (task === 'multilabel' ? s.labels?.[c] === 1 : s.label === c);
+  const has = (s: Subset['samples'][number], c: number) => (task === 'multilabel' ? s.labels?.[c] === 1 : s.label === c);
   const classCounts = data.classes.map((_, c) => pool.samples.filter((s) => has(s, c)).length);
   classCounts.forEach((count, c) => {
     if (count < k)
@@ -116,7 +121,6 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
         message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined`,
       });
   });
-  const size = sampleSize(data.shape);
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
   const poolData = toFitData(pool, data.shape, data);
@@ -127,13 +131,33 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   for (let f = 0; f < k; f++) {
     throwIfAborted(job.signal);
     const heldIdx = folds[f]!;
-    const trainIdx = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
-    const held = pick(pool, heldIdx, size);
-    const train = pick(pool, trainIdx, size);
+    const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
+    // Early stopping watches an inner validation split of the other folds, never the held-out one.
+    const inner = assignFolds(
+      rest.map((i) => pool.samples[i]!),
+      Math.max(2, Math.round(1 / innerShare)),
+      stratified,
+      createRng(deriveSeed(job.seed, 'cv-inner', f)),
+    );
+    const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
+    const fold = foldData(
+      raw,
+      data.shape,
+      { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx },
+      data.preprocessing,
+    );
+    const held = fold.heldOut;
     const note = `fold ${f + 1}/${k}`;
-    job.emit({ type: 'log', level: 'info', message: `${note}: training on ${trainIdx.length}, holding out ${heldIdx.length}` });
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}`,
+    });
     const heldData = toFitData(held, data.shape, data);
-    const { model, result } = await trainFresh(built.model, toFitData(train, data.shape, data), heldData, fitConfig, job, { augment: data.augment, note });
+    const { model, result } = await trainFresh(built.model, toFitData(fold.train, data.shape, data), toFitData(fold.val, data.shape, data), fitConfig, job, {
+      augment: data.augment,
+      note,
+    });
     let scores: Float32Array;
     try {
       scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);
@@ -145,7 +169,10 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     results.push({
       fold: f + 1,
       heldOut: held.samples.map((s) => s.id),
-      trainCount: trainIdx.length,
+      trainCount: fold.train.samples.length,
+      innerValCount: fold.val.samples.length,
+      normalization: fold.normalization,
+      ...(byAttribute ? { value: byAttribute.values[f] } : {}),
       counts: data.classes.map((_, c) => held.samples.filter((s) => has(s, c)).length),
       metrics,
       bestEpoch: result.bestEpoch,
@@ -164,6 +191,8 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const pooled = (await taskScores(task, poolData.y, oof, data.classes)).metrics;
   return {
     k,
+    innerValidation: innerShare,
+    ...(config.foldBy !== undefined ? { foldBy: config.foldBy } : {}),
     classes: data.classes,
     ...taskField(task),
     threshold: THRESHOLD,

@@ -19,6 +19,7 @@
  * const result = await fitModel(model, train, val, { epochs: 10, batchSize: 32, seed: 1, metrics });
  */
 import * as tf from '@tensorflow/tfjs';
+import { adam } from '../backend/fused-adam.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
@@ -195,6 +196,16 @@ function prefixed(prefix: string, values: Record<string, number>): Record<string
   return out;
 }
 
+/** A training step whose loss has not been read yet. */
+interface PendingStep {
+  readonly cost: tf.Scalar;
+  readonly scores: tf.Tensor | undefined;
+  readonly start: number;
+  readonly labels: Float32Array;
+  /** 0-based. */
+  readonly batch: number;
+}
+
 /**
  * Trains `model` in place and returns the history. With `earlyStopping.restoreBestWeights` the
  * model ends with the weights of the best epoch (also when training ran all epochs).
@@ -237,7 +248,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const predictBatch = options.predictBatchSize ?? options.batchSize;
   const opt = options.optimizer ?? {};
-  const optimizer = tf.train.adam(opt.learningRate ?? 1e-3, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
+  const optimizer = adam(opt.learningRate ?? 1e-3, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
 
   // Dropout masks: tfjs reuses a layer's fixed seed for every call (same mask each step), so each
   // step gets its own derived seed; the original seeds are put back at the end.
@@ -256,6 +267,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   const history: Record<string, number>[] = [];
   let stoppedEarly = false;
   let restoredBest = false;
+  let pending: PendingStep | undefined;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
@@ -265,6 +277,19 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
           ? { labels: new Float32Array(batchList.order.length * width), scores: new Float32Array(batchList.order.length * units) }
           : undefined;
       let lossSum = 0;
+      // A batch's loss is read after the next batch has been queued, so a GPU backend always has the next
+      // step in hand while the host waits for numbers (the CPU backends compute eagerly either way).
+      const settle = async (step: PendingStep): Promise<void> => {
+        const loss = (await step.cost.data())[0];
+        step.cost.dispose();
+        if (running && step.scores) {
+          running.scores.set(await step.scores.data(), step.start * units);
+          running.labels.set(step.labels, step.start * width);
+          step.scores.dispose();
+        }
+        lossSum += loss * (step.labels.length / width);
+        options.onBatch?.({ epoch, batch: step.batch + 1, batches, loss });
+      };
       for (let b = 0; b < batches; b++) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
@@ -291,15 +316,14 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
             variables,
           ) as tf.Scalar;
         });
-        const loss = (await cost.data())[0];
-        cost.dispose();
-        if (running && batchScores) {
-          running.scores.set(await batchScores.data(), start * units);
-          running.labels.set(labels, start * width);
-          batchScores.dispose();
-        }
-        lossSum += loss * n;
-        options.onBatch?.({ epoch, batch: b + 1, batches, loss });
+        const previous = pending;
+        pending = { cost, scores: batchScores, start, labels, batch: b };
+        if (previous) await settle(previous);
+      }
+      if (pending) {
+        const last = pending;
+        pending = undefined;
+        await settle(last);
       }
       throwIfCancelled(options.signal);
 
@@ -343,6 +367,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       restoredBest,
     };
   } finally {
+    if (pending) tf.dispose([pending.cost, ...(pending.scores ? [pending.scores] : [])]);
     dropouts.forEach((l, i) => {
       l.seed = originalSeeds[i];
     });

@@ -1,20 +1,9 @@
 import type { TaskKind } from '../data/task.ts';
 import type { BinaryMetrics, MulticlassMetrics, MultilabelMetrics } from '../metrics/index.ts';
+import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 
 /** The single-number metrics tune ranks by and crossValidate summarises, per task (threshold 0.5 where one is needed). */
-export const BINARY_SCORE_KEYS = [
-  'auc',
-  'averagePrecision',
-  'accuracy',
-  'balancedAccuracy',
-  'precision',
-  'recall',
-  'specificity',
-  'npv',
-  'f1',
-  'kappa',
-  'specificityAtSensitivity',
-] as const;
+export const BINARY_SCORE_KEYS = SUMMARY_METRIC_KEYS;
 export const CLASS_SCORE_KEYS = ['auc', 'accuracy', 'balancedAccuracy', 'kappa', 'macroF1', 'weightedF1', 'logLoss'] as const;
 export const ORDINAL_SCORE_KEYS = [...CLASS_SCORE_KEYS, 'quadraticWeightedKappa', 'meanAbsoluteError'] as const;
 export const LABEL_SCORE_KEYS = ['auc', 'microAuc', 'averagePrecision', 'macroF1', 'microF1', 'hammingLoss', 'subsetAccuracy'] as const;

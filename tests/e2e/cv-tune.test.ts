@@ -75,14 +75,17 @@ function cvPipeline(m: Medpipe, root: string) {
 }
 
 function tunePipeline(m: Medpipe) {
-  return m
-    .pipeline('tune', { seed: 3 })
-    .stage(m.ingest.folder({ root: 'data', channels: 1, groupPattern: GROUP }))
-    .stage(m.normalize({ method: 'rescale' }))
-    .stage(m.split())
-    .stage(m.build.tutorialCnn({ filters: [2, 2] }))
-    .stage(m.tune({ grid: { learningRate: [3e-2, 1e-4], batchSize: [16, 64] }, base: { epochs: 2 } }))
-    .stage(m.evaluate({ png: false, gradCam: false }));
+  return (
+    m
+      .pipeline('tune', { seed: 3 })
+      .stage(m.ingest.folder({ root: 'data', channels: 1, groupPattern: GROUP }))
+      .stage(m.normalize({ method: 'rescale' }))
+      .stage(m.split())
+      .stage(m.build.tutorialCnn({ filters: [2, 2] }))
+      .stage(m.tune({ grid: { learningRate: [3e-2, 1e-4], batchSize: [16, 64] }, base: { epochs: 2 } }))
+      // A fixed 0.5 so evaluate's validation metrics are tune's (its default picks a threshold on validation).
+      .stage(m.evaluate({ png: false, gradCam: false, threshold: 0.5 }))
+  );
 }
 
 const opts = (dir: string, out = 'out') => ({ cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, out), baseDir: dir });
@@ -139,7 +142,10 @@ CV('crossValidate: folds are disjoint, cover train+val exactly, stratified, keep
   assert.equal([...heldOut].sort(), [...pool].sort(), 'the folds are exactly train + val');
   assert.ok(heldOut.every((id) => !test.has(id)) && cv.predictions.every((p) => !test.has(p.id)), 'no test sample anywhere');
   assert.equal(cv.pooledFrom, { train: 60, val: 20 });
-  for (const f of cv.folds) assert.is(f.trainCount + f.heldOut.length, 80, 'each model trains on the other folds');
+  for (const f of cv.folds) {
+    assert.is(f.trainCount + f.innerValCount + f.heldOut.length, 80, 'each model trains on the other folds minus its inner validation split');
+    assert.ok(f.innerValCount >= 8 && f.innerValCount <= 16, `inner validation about 20% of the other folds, got ${f.innerValCount}`);
+  }
   // Groups: each group's files sit in one fold, also the ones spanning train and val.
   const groupOf = new Map([...data.train.samples, ...data.val.samples].map((s) => [s.id, s.group!]));
   const foldsOfGroup = new Map<string, Set<number>>();

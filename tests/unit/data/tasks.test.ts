@@ -69,6 +69,12 @@ T('multi-label CSV: a |-separated label list (empty for none) or one 0/1 column 
   assert.equal(chosen.classes, ['Nodule', 'Effusion']);
   await writeFile(columns, 'path,Effusion,Nodule\na.png,1,2\n');
   throwsCode(await (async () => { try { await listCsv({ csv: columns, findings: ['Effusion', 'Nodule'] }, dir); return () => undefined; } catch (e) { return () => { throw e; }; } })(), 'INVALID_CONFIG', /finding 'Nodule' is '2', not 0 or 1/);
+  // Finding columns are labels, not subgroup attributes; other columns are (identifying ones dropped).
+  await writeFile(columns, 'path,Effusion,Nodule,sex,patient_id\na.png,1,0,F,P1\nb.png,0,1,M,P2\n');
+  const described = await listCsv({ csv: columns }, dir);
+  assert.equal(described.classes, ['Effusion', 'Nodule']);
+  assert.equal(described.files.map((f) => f.attributes), [{ sex: 'F' }, { sex: 'M' }]);
+  assert.equal(described.droppedColumns, ['patient_id']);
   // A single-label CSV is read as before.
   const single = path.join(dir, 'single.csv');
   await writeFile(single, 'path,label\na.png,normal\nb.png,pneumonia\n');
