@@ -10,7 +10,8 @@
 import { rm } from 'node:fs/promises';
 import { MedpipeError } from '../base/errors.ts';
 import type { Artifact } from '../base/artifact.ts';
-import { bytesOf, floatsOf, type Subset } from '../data/image-set.ts';
+import { bytesOf, floatsOf } from '../data/image-set.ts';
+import type { ImageSource } from '../data/loader/image-source.ts';
 import type { ModelData } from '../train/model-data.ts';
 import { pickClassExamples, pickExamples } from './pick-examples.ts';
 import type { ClassOutcome, Outcome } from './outcome.ts';
@@ -54,14 +55,25 @@ export interface ExplainOptions {
   readonly split?: string;
 }
 
+/** The picked images, in pick order, read through the loader in one batch. */
+async function readPicked(images: ImageSource, picked: readonly { readonly index: number }[]): Promise<Float32Array> {
+  let pixels: Float32Array = new Float32Array(0);
+  for await (const batch of images.batches(
+    picked.map((p) => p.index),
+    picked.length,
+  ))
+    pixels = batch;
+  return pixels;
+}
+
 /**
- * Picks `count` images of `subset` with `pickExamples` (confident hits, worst misses, worst false
+ * Picks `count` images of `images` with `pickExamples` (confident hits, worst misses, worst false
  * alarms, confident negatives) and computes their Grad-CAM heatmaps. Undefined when `count` is 0
  * or the subset is empty.
  */
 export async function explainSplit(
   model: ModelData,
-  subset: Subset,
+  images: ImageSource,
   shape: readonly [number, number, number],
   predictions: readonly { readonly id: string; readonly label: number; readonly score: number }[],
   threshold: number,
@@ -76,14 +88,12 @@ export async function explainSplit(
     count,
   );
   if (picked.length === 0) return undefined;
-  const size = shape[0] * shape[1] * shape[2];
-  const images = new Float32Array(picked.length * size);
-  picked.forEach((p, i) => images.set(subset.pixels.subarray(p.index * size, (p.index + 1) * size), i * size));
+  const pixels = await readPicked(images, picked);
   const { modelFromData } = await import('../train/model-data.ts');
   const { gradCam } = await import('./grad-cam.ts');
   const loaded = await modelFromData(model);
   try {
-    const result = await gradCam(loaded, images, shape, picked.length, { method, negate: options.negate });
+    const result = await gradCam(loaded, pixels, shape, picked.length, { method, negate: options.negate });
     const examples = picked.map((p) => {
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
@@ -96,7 +106,7 @@ export async function explainSplit(
       layer: result.layer,
       target: result.target,
       examples,
-      images,
+      images: pixels,
       heatmaps: result.heatmaps,
       peaks: Array.from(result.peaks),
     };
@@ -112,7 +122,7 @@ export async function explainSplit(
  */
 export async function explainClasses(
   model: ModelData,
-  subset: Subset,
+  images: ImageSource,
   shape: readonly [number, number, number],
   predictions: readonly { readonly id: string; readonly label: number; readonly probabilities: readonly number[] }[],
   classNames: readonly string[],
@@ -135,15 +145,13 @@ export async function explainClasses(
   );
   if (picked.length === 0) return undefined;
   const explained = picked.map((p) => chosen ?? predicted[p.index]!);
-  const size = shape[0] * shape[1] * shape[2];
-  const images = new Float32Array(picked.length * size);
-  picked.forEach((p, i) => images.set(subset.pixels.subarray(p.index * size, (p.index + 1) * size), i * size));
+  const pixels = await readPicked(images, picked);
   const { modelFromData } = await import('../train/model-data.ts');
   const { gradCam } = await import('./grad-cam.ts');
   const loaded = await modelFromData(model);
   try {
     const method = options.method ?? 'gradcam';
-    const result = await gradCam(loaded, images, shape, picked.length, { method, targets: explained });
+    const result = await gradCam(loaded, pixels, shape, picked.length, { method, targets: explained });
     const examples = picked.map((p, i) => {
       const { id, label, probabilities } = predictions[p.index]!;
       return { index: p.index, id, label, score: probabilities[explained[i]!]!, outcome: p.outcome, predicted: predicted[p.index]!, explained: explained[i]! };
@@ -156,7 +164,7 @@ export async function explainClasses(
       layer: result.layer,
       target: result.target,
       examples,
-      images,
+      images: pixels,
       heatmaps: result.heatmaps,
       peaks: Array.from(result.peaks),
     };

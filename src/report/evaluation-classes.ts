@@ -49,7 +49,7 @@ export async function scoreRows(
 ): Promise<{ rows: number[][]; flat: Float32Array }> {
   const { unitsOf } = await import('../train/predict.ts');
   const { predictTta } = await import('../train/tta.ts');
-  const fit = toFitData(subset, data.shape, data);
+  const fit = toFitData(data, subset);
   const k = unitsOf(fit);
   const flat = fit.count === 0 ? new Float32Array(0) : await predictTta(model, fit, tta);
   return { rows: Array.from({ length: fit.count }, (_, i) => Array.from(flat.subarray(i * k, (i + 1) * k))), flat };
@@ -106,7 +106,7 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainClasses(trained.model, data.test, data.shape, test, data.classes, config.gradCam ?? 8, {
+      : await explainClasses(trained.model, toFitData(data, data.test).images, data.shape, test, data.classes, config.gradCam ?? 8, {
           method: config.gradCamMethod ?? 'hirescam',
           explain: config.gradCamClass,
         });

@@ -3,6 +3,7 @@ import type { Work } from '../base/work.ts';
 import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { explainClasses, type GradCamSet } from '../explain/grad-cam-set.ts';
+import { toFitData } from '../train/train-fresh.ts';
 import type { MultilabelMetrics } from '../metrics/index.ts';
 import { modelFromData, type ModelData } from '../train/model-data.ts';
 import type { ModelInfo, Trained } from '../train/trained.ts';
@@ -126,7 +127,7 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainClasses(trained.model, data.test, data.shape, asClasses, data.classes, config.gradCam ?? 8, {
+      : await explainClasses(trained.model, toFitData(data, data.test).images, data.shape, asClasses, data.classes, config.gradCam ?? 8, {
           method: config.gradCamMethod ?? 'hirescam',
           explain: config.gradCamClass,
         });

@@ -64,12 +64,12 @@ export type Evaluated = BinaryEvaluated | ClassEvaluated | LabelEvaluated;
 
 async function scores(
   model: import('@tensorflow/tfjs').LayersModel,
+  set: SplitSet,
   subset: Subset,
-  shape: readonly [number, number, number],
   tta?: EvaluateConfig['testTimeAugmentation'],
 ): Promise<Prediction[]> {
   const { predictTta } = await import('../train/tta.ts');
-  const data = toFitData(subset, shape);
+  const data = toFitData(set, subset);
   const out = data.count === 0 ? new Float32Array(0) : await predictTta(model, data, tta);
   return subset.samples.map((s, i) => ({
     id: s.id,
@@ -114,11 +114,11 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   let train: Prediction[], val: Prediction[], test: Prediction[];
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 3, unit: 'splits' });
-    train = await scores(model, data.train, data.shape, config.testTimeAugmentation);
+    train = await scores(model, data, data.train, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 1, total: 3, unit: 'splits' });
-    val = await scores(model, data.val, data.shape, config.testTimeAugmentation);
+    val = await scores(model, data, data.val, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 2, total: 3, unit: 'splits' });
-    test = await scores(model, data.test, data.shape, config.testTimeAugmentation);
+    test = await scores(model, data, data.test, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 3, total: 3, unit: 'splits' });
   } finally {
     model.dispose();
@@ -151,7 +151,7 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, {
+      : await explainSplit(trained.model, toFitData(data, data.test).images, data.shape, test, threshold, config.gradCam ?? 8, {
           method: config.gradCamMethod ?? 'hirescam',
           ...(positive === 0 ? { negate: true } : {}),
         });

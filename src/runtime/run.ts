@@ -100,6 +100,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     const stage = stages[index]!.node.id;
     return session.context(stage, signal, (event) => sink(event), {
       upstreamHash: index > 0 ? hashes[index - 1] : undefined,
+      previousOutput: () => session.previousOutput(stage, stages[index]!.definition),
       ancestor: <P extends AnyPort>(port: P) => {
         for (let j = index - 1; j >= 0; j--) {
           if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;
@@ -163,6 +164,9 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     work(async (emit) => {
       sink = emit;
       throwIfAborted(signal);
+      // A stage's time includes its fingerprint: ingest reads (and so ingests) new files there.
+      const planStarted = Date.now();
+      current = stages[index]!.node.id; // a failure while planning (ingest reads files there) is this stage's
       const planned = await planStage(session, stages, index, index > 0 ? hashes[index - 1] : undefined, ctxFor(index));
       const { node, key } = planned;
       current = node.id;
@@ -190,10 +194,9 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       const previous = await session.store.readIndex(pipeline.name, node.id);
       emit({ type: 'stage-start', at: Date.now(), stage: node.id, key, reasons: await missReasons(session, planned) });
       const input = index > 0 ? await outputs[index - 1]!() : undefined;
-      const t0 = Date.now();
       const result = await runStage(planned, input);
       hashes[index] = result.entry.outputHash;
-      const ms = Date.now() - t0;
+      const ms = Date.now() - planStarted;
       const unchangedOutput = previous !== undefined && (await session.store.get(previous.key))?.outputHash === result.entry.outputHash;
       emit({ type: 'stage-done', at: Date.now(), stage: node.id, key, ms, summary: result.entry.summary, unchangedOutput });
       summaries.push({ stage: node.id, kind: node.kind, key, cached: false, ms, summary: result.entry.summary });

@@ -7,7 +7,7 @@ import type { StageContext } from '../stages/core/context.ts';
 import type { AnyDefinition } from '../stages/core/define-stage.ts';
 import { CacheStore } from './cache-store.ts';
 import type { RunEvent } from './events.ts';
-import { FileHasher } from './file-hash.ts';
+import { StatCache } from './stat-cache.ts';
 
 export interface RunOptions {
   /** @default 'cache' (or $MEDPIPE_CACHE) */
@@ -33,14 +33,15 @@ export function defaultCacheDir(): string {
 export interface StageLinks {
   readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
   readonly upstreamHash: string | undefined;
+  readonly previousOutput: () => Promise<unknown>;
 }
 
-const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined };
+const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined, previousOutput: async () => undefined };
 
 /** What one run (or one status check) shares: the cache, the stat cache, seed, backend and base folder. */
 export class Session {
   readonly store: CacheStore;
-  readonly hasher: FileHasher;
+  readonly hasher: StatCache;
   readonly seed: number;
   readonly baseDir: string;
   readonly backendName: string;
@@ -51,7 +52,7 @@ export class Session {
   ) {
     const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
     this.store = new CacheStore(cacheDir);
-    this.hasher = new FileHasher(cacheDir);
+    this.hasher = new StatCache(cacheDir);
     this.seed = options.seed ?? pipeline.options.seed ?? 42;
     this.baseDir = resolve(options.baseDir ?? process.cwd());
     const forced = this.forcedBackend;
@@ -62,15 +63,18 @@ export class Session {
     return this.options.backend ?? process.env.MEDPIPE_BACKEND;
   }
 
-  context(stage: string, signal: AbortSignal, emit: (e: RunEvent) => void, links: StageLinks = NO_LINKS): StageContext {
+  context(stage: string, signal: AbortSignal, emit: (e: RunEvent) => void, links: StageLinks = NO_LINKS, purpose: 'run' | 'status' = 'run'): StageContext {
     return {
       ...links,
       stage,
+      purpose,
       pipeline: this.pipeline.name,
       seed: this.seed,
       signal,
       baseDir: this.baseDir,
       records: this.store,
+      objectsDir: this.store.objectsDir,
+      fileIndex: this.hasher,
       hash: (path) => this.hasher.hash(path),
       emit: (event: WorkEvent) => emit({ ...event, stage, at: Date.now() } as RunEvent),
       backend: async () => {
@@ -83,6 +87,14 @@ export class Session {
         return choice.name;
       },
     };
+  }
+
+  /** A stage's output of its last run in this cache (any key), decoded; undefined when there is none or it fails verification. */
+  async previousOutput(stage: string, definition: AnyDefinition): Promise<unknown> {
+    const index = await this.store.readIndex(this.pipeline.name, stage);
+    const entry = index && (await this.store.get(index.key));
+    const artifact = entry && (await this.store.load(entry));
+    return artifact ? definition.out.codec.decode(artifact) : undefined;
   }
 
   /** The environment parts of a stage's key: its own (keyEnv), seed for seeded stages, tfjs version and backend for tf stages. */

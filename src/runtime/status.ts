@@ -38,7 +38,7 @@ export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOp
       stages,
       i,
       upstreamHash,
-      session.context(node.id, signal, () => undefined),
+      session.context(node.id, signal, () => undefined, undefined, 'status'),
     );
     upstreamHash = planned.entry?.outputHash;
     if (planned.entry) out.push({ stage: node.id, kind: node.kind, state: 'cached', key: planned.key, reasons: [] });

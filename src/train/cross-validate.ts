@@ -2,11 +2,12 @@ import { MedpipeError, throwIfAborted } from '../base/errors.ts';
 import { assignFolds } from '../data/assign-bins.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { taskField, taskOf, type TaskKind } from '../data/task.ts';
+import { concatTables } from '../data/store/record-table.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
 import { BINARY_SCORE_KEYS, scoreKeys, taskScores, valuesOf, type TaskMetrics } from './task-scores.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
-import { foldData, foldsByAttribute, withoutFittedZscores } from './fold-data.ts';
+import { foldData, foldsByAttribute } from './fold-data.ts';
 import type { Built } from './trained.ts';
 import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
 
@@ -70,11 +71,9 @@ export interface CrossValidated<M extends TaskMetrics = TaskMetrics> {
   readonly backend: string;
 }
 
+/** Folds are index lists: a subset copies rows of the record table, never pixels. */
 function concat(a: Subset, b: Subset): Subset {
-  const pixels = new Float32Array(a.pixels.length + b.pixels.length);
-  pixels.set(a.pixels, 0);
-  pixels.set(b.pixels, a.pixels.length);
-  return { samples: [...a.samples, ...b.samples], pixels };
+  return { samples: [...a.samples, ...b.samples], table: concatTables(a.table, b.table) };
 }
 
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
@@ -99,8 +98,6 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const byAttribute = config.foldBy === undefined ? undefined : foldsByAttribute(pool.samples, config.foldBy);
   const folds = byAttribute?.folds ?? assignFolds(pool.samples, config.folds ?? 5, stratified, createRng(deriveSeed(job.seed, 'cv-folds')));
   const k = folds.length;
-  // Split fitted its z-scores on the whole training split, held-out folds included: undo them, each fold refits its own.
-  const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
     throw new MedpipeError(
@@ -123,7 +120,7 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   });
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
-  const poolData = toFitData(pool, data.shape, data);
+  const poolData = toFitData(data, pool);
   const units = unitsOf(poolData);
   const width = labelWidth(poolData);
   const oof = new Float32Array(pool.samples.length * units);
@@ -140,12 +137,14 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
       createRng(deriveSeed(job.seed, 'cv-inner', f)),
     );
     const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
-    const fold = foldData(
-      raw,
-      data.shape,
+    // Split fitted its z-scores on the whole training split, held-out folds included: each fold refits its own.
+    const fold = await foldData(
+      data,
+      pool,
       { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx },
-      data.preprocessing,
+      job.signal,
     );
+    const foldSet = { ...data, preprocessing: fold.preprocessing };
     const held = fold.heldOut;
     const note = `fold ${f + 1}/${k}`;
     job.emit({
@@ -153,8 +152,8 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
       level: 'info',
       message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}`,
     });
-    const heldData = toFitData(held, data.shape, data);
-    const { model, result } = await trainFresh(built.model, toFitData(fold.train, data.shape, data), toFitData(fold.val, data.shape, data), fitConfig, job, {
+    const heldData = toFitData(foldSet, held);
+    const { model, result } = await trainFresh(built.model, toFitData(foldSet, fold.train), toFitData(foldSet, fold.val), fitConfig, job, {
       augment: data.augment,
       note,
     });

@@ -1,98 +1,66 @@
 /**
  * What one cross-validation fold trains and scores on, built so that nothing about the held-out
  * fold reaches training: an inner validation split (for early stopping) carved from the fold's
- * training part, and dataset z-score statistics refitted on the inner training part only.
+ * training part, and dataset z-score statistics refitted on the inner training part only. A fold
+ * is row lists of the record table, never a copy of pixels.
  */
-import { sampleSize, type Subset } from '../data/image-set.ts';
-import type { SampleMeta } from '../data/types.ts';
-import { applyZscore, fitZscore } from '../data/zscore.ts';
 import { MedpipeError } from '../base/errors.ts';
-
-/** A dataset-level z-score as split records it in `preprocessing`. */
-interface ZscoreStep {
-  readonly step: 'normalize';
-  readonly method: 'zscore';
-  readonly scope: 'dataset';
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-  readonly perChannel: boolean;
-}
-
-function isZscoreStep(step: unknown): step is ZscoreStep {
-  const s = step as Partial<ZscoreStep> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    s.step === 'normalize' &&
-    s.method === 'zscore' &&
-    s.scope === 'dataset' &&
-    Array.isArray(s.mean) &&
-    Array.isArray(s.std)
-  );
-}
-
-/**
- * The pixels as they were before split's train-fitted z-scores (x·std + mean, last step first), so
- * each fold can fit its own. Returns the input unchanged when there is none.
- */
-export function withoutFittedZscores(pixels: Float32Array, channels: number, preprocessing: readonly unknown[]): Float32Array {
-  const steps = preprocessing.filter(isZscoreStep);
-  if (steps.length === 0) return pixels;
-  const out = pixels.slice();
-  for (const step of [...steps].reverse()) {
-    for (let k = 0; k < out.length; k++) {
-      const g = step.perChannel ? k % channels : 0;
-      out[k] = out[k]! * step.std[g]! + step.mean[g]!;
-    }
-  }
-  return out;
-}
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { inOrder } from '../data/loader/image-source.ts';
+import { streamMoments } from '../data/loader/moments.ts';
+import { isFittedZscore, type PreprocessStep } from '../data/preprocessing.ts';
+import { selectRows } from '../data/store/record-table.ts';
+import type { SampleMeta } from '../data/types.ts';
 
 export interface FoldData {
   readonly train: Subset;
   /** Inner validation: early stopping watches it; never the held-out fold. */
   readonly val: Subset;
   readonly heldOut: Subset;
+  /** The pipeline's preprocessing with each dataset z-score refitted on `train`. */
+  readonly preprocessing: readonly PreprocessStep[];
   /** The z-score statistics fitted on `train` (empty when the pipeline has none). */
   readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
 }
 
 /**
- * Cuts one fold out of the pool (pixels without split's z-scores, see withoutFittedZscores) and
- * refits the pipeline's dataset z-scores on the inner training part.
+ * Cuts one fold out of the pool (rows of the record table) and refits the pipeline's dataset
+ * z-scores on the inner training part, each over the steps before it (one streaming pass each).
  * @example
- *   const fold = foldData(raw, shape, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx }, data.preprocessing);
+ *   const fold = await foldData(data, pool, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx });
  */
-export function foldData(
-  pool: { readonly samples: readonly SampleMeta[]; readonly pixels: Float32Array },
-  shape: readonly [number, number, number],
+export async function foldData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing'>,
+  pool: Subset,
   indices: { readonly train: readonly number[]; readonly val: readonly number[]; readonly heldOut: readonly number[] },
-  preprocessing: readonly unknown[],
-): FoldData {
+  signal?: AbortSignal,
+): Promise<FoldData> {
   const held = new Set(indices.heldOut);
   if (indices.train.some((i) => held.has(i)) || indices.val.some((i) => held.has(i))) {
     throw new MedpipeError('INTERNAL', 'A held-out sample was about to be used for training or early stopping.', {
       fix: 'This is a bug in fold assignment; please report it.',
     });
   }
-  const size = sampleSize(shape);
-  const pick = (idx: readonly number[]): Subset => {
-    const pixels = new Float32Array(idx.length * size);
-    idx.forEach((i, k) => pixels.set(pool.pixels.subarray(i * size, (i + 1) * size), k * size));
-    return { samples: idx.map((i) => pool.samples[i]!), pixels };
-  };
-  let train = pick(indices.train);
-  let val = pick(indices.val);
-  let heldOut = pick(indices.heldOut);
+  const pick = (idx: readonly number[]): Subset => ({ samples: idx.map((i) => pool.samples[i]!), table: selectRows(pool.table, idx) });
+  const train = pick(indices.train);
+  const preprocessing: PreprocessStep[] = [];
   const normalization: FoldData['normalization'][number][] = [];
-  const channels = shape[2];
-  for (const step of preprocessing.filter(isZscoreStep)) {
-    const fit = fitZscore(train.pixels, channels, step.perChannel);
-    const apply = (s: Subset): Subset => ({ ...s, pixels: applyZscore(s.pixels, channels, fit.mean, fit.std, fit.perChannel) });
-    [train, val, heldOut] = [apply(train), apply(val), apply(heldOut)];
-    normalization.push(fit);
+  for (const step of data.preprocessing) {
+    if (!isFittedZscore(step)) {
+      preprocessing.push(step);
+      continue;
+    }
+    const { mean, std } = await streamMoments(train.table, inOrder(train.samples.length), {
+      objectsDir: data.objectsDir,
+      recordShape: data.recordShape,
+      steps: [...preprocessing],
+      perChannel: step.perChannel,
+      ...(signal ? { signal } : {}),
+    });
+    preprocessing.push({ ...step, mean, std });
+    normalization.push({ mean, std, perChannel: step.perChannel });
   }
-  return { train, val, heldOut, normalization };
+  return { train, val: pick(indices.val), heldOut: pick(indices.heldOut), preprocessing, normalization };
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Work } from '../base/work.ts';
 import { MedpipeError } from '../base/errors.ts';
-import type { Subset } from '../data/image-set.ts';
-import { taskOf, type Labelled } from '../data/task.ts';
-import type { AugmentPolicy } from './augment.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { storeSource, type ImageSource } from '../data/loader/image-source.ts';
+import { taskOf } from '../data/task.ts';
+import type { AugmentPolicy } from '../data/augment.ts';
 import type { FitConfig } from './fit-config.ts';
 import { fitTaskProblems } from './fit-task.ts';
 import type { FitData, FitResult } from './fit.ts';
@@ -17,21 +18,26 @@ export interface TrainJob extends Work {
 export const DEFAULT_EARLY_STOPPING = { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } as const;
 
 /**
- * A subset as the training loop's input: pixels plus labels as float32 — the class index of each
- * sample, or for a multi-label set its K 0/1 findings. Binary data keeps the plain layout.
+ * A subset as the training loop's input: the loader over its records, plus labels as float32 — the
+ * class index of each sample, or for a multi-label set its K 0/1 findings. Binary data keeps the
+ * plain layout.
  */
-export function toFitData(subset: Subset, shape: readonly [number, number, number], labelled: Labelled = { classes: ['0', '1'] }): FitData {
-  const task = taskOf(labelled);
-  const k = labelled.classes.length;
+export function toFitData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape' | 'classes' | 'task'>,
+  subset: Subset,
+): FitData & { readonly images: ImageSource } {
+  const task = taskOf(data);
+  const k = data.classes.length;
   const count = subset.samples.length;
+  const images = storeSource(subset.table, { objectsDir: data.objectsDir, recordShape: data.recordShape, steps: data.preprocessing });
   if (task === 'multilabel') {
     const y = new Float32Array(count * k);
     subset.samples.forEach((s, i) => y.set(s.labels ?? [], i * k));
-    return { x: subset.pixels, y, count, shape, task, classes: k };
+    return { images, y, count, shape: data.shape, task, classes: k };
   }
   const y = new Float32Array(count);
   subset.samples.forEach((s, i) => (y[i] = s.label));
-  return task === 'binary' ? { x: subset.pixels, y, count, shape } : { x: subset.pixels, y, count, shape, task, classes: k };
+  return task === 'binary' ? { images, y, count, shape: data.shape } : { images, y, count, shape: data.shape, task, classes: k };
 }
 
 /** The per-epoch metrics of a task, as the training loop calls them (flat labels and scores). */

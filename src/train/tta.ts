@@ -8,6 +8,7 @@
  *   const scores = await predictTta(model, data, { horizontalFlip: true, verticalFlip: true });
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { ImageSource } from '../data/loader/image-source.ts';
 import type { FitData } from './predict.ts';
 
 export interface TtaConfig {
@@ -43,15 +44,29 @@ export function flipImages(x: Float32Array, shape: readonly [number, number, num
   return out;
 }
 
+/** `source` with every image it hands out mirrored (each batch flipped as it arrives). */
+export function mirroredSource(source: ImageSource, horizontal: boolean, vertical: boolean): ImageSource {
+  return {
+    count: source.count,
+    shape: source.shape,
+    async *batches(indices, batchSize, augment) {
+      for await (const batch of source.batches(indices, batchSize, augment)) {
+        yield flipImages(batch, source.shape, batch.length / (source.shape[0] * source.shape[1] * source.shape[2]), horizontal, vertical);
+      }
+    },
+  };
+}
+
 /** predictScores averaged over `ttaVariants(tta)` (the plain scores when no flip is asked for). */
 export async function predictTta(model: tf.LayersModel, data: FitData, tta: TtaConfig | undefined, batchSize = 32): Promise<Float32Array> {
-  const { predictScores } = await import('./predict.ts');
+  const { imagesOf, predictScores } = await import('./predict.ts');
   const variants = ttaVariants(tta);
   if (variants.length === 1) return predictScores(model, data, batchSize);
+  const { x: _memory, images: _source, ...rest } = data as FitData & { x?: unknown; images?: unknown };
   let sum: Float32Array | undefined;
   for (const [horizontal, vertical] of variants) {
-    const x = horizontal || vertical ? flipImages(data.x, data.shape, data.count, horizontal, vertical) : data.x;
-    const scores = await predictScores(model, { ...data, x }, batchSize);
+    const images = horizontal || vertical ? mirroredSource(imagesOf(data), horizontal, vertical) : imagesOf(data);
+    const scores = await predictScores(model, { ...rest, images }, batchSize);
     if (!sum) sum = Float32Array.from(scores);
     else for (let i = 0; i < sum.length; i++) sum[i] += scores[i]!;
   }

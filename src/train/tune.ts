@@ -94,8 +94,8 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
   const base = config.base ?? {};
   const grid = gridPoints(config.grid);
   // Candidates learn on train and are ranked on val; the test split is never read here.
-  const train = toFitData(data.train, data.shape, data);
-  const val = toFitData(data.val, data.shape, data);
+  const train = toFitData(data, data.train);
+  const val = toFitData(data, data.val);
   const units = unitsOf(val);
   const points: TunePoint[] = [];
   let best: { index: number; score: number; model: ModelData; result: Awaited<ReturnType<typeof trainFresh>>['result']; scores: Float32Array } | undefined;

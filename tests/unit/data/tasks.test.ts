@@ -102,23 +102,21 @@ T('iterative stratification: rare findings spread over the bins in proportion; g
   }
 });
 
-function set(samples: SampleMeta[], classes: string[], task?: ImageSet['task'], pixels?: Float32Array): ImageSet {
-  return {
+/** 1x1 grey images (value i for sample i unless given) stored as records in the test's cache folder. */
+async function set(dir: string, samples: SampleMeta[], classes: string[], task?: ImageSet['task'], pixels?: Float32Array): Promise<ImageSet> {
+  const { imageSetFromArrays } = await import('../../../src/data/store/from-arrays.ts');
+  return imageSetFromArrays(path.join(dir, 'objects'), {
     classes,
-    ...(task ? { task } : {}),
     shape: [1, 1, 1],
     samples,
     pixels: pixels ?? Float32Array.from(samples, (_, i) => i),
-    skipped: [],
-    ranges: new Float32Array(samples.length * 2),
-    deferred: [],
-    preprocessing: [],
-  };
+    ...(task ? { task } : {}),
+  });
 }
 
-T('split: K classes stratified and group-aware; multi-label split iteratively, counts per finding; the task is carried', () => {
+T('split: K classes stratified and group-aware; multi-label split iteratively, counts per finding; the task is carried', async ({ dir }) => {
   const samples: SampleMeta[] = Array.from({ length: 300 }, (_, i) => ({ id: `s${i}`, file: `s${i}`, label: i % 3 === 0 ? 2 : i % 5 === 0 ? 1 : 0, group: `p${Math.floor(i / 2)}` }));
-  const split = splitImageSet(set(samples, ['a', 'b', 'c']), {}, 42);
+  const split = await splitImageSet(await set(dir, samples, ['a', 'b', 'c']), {}, 42);
   assert.is(split.task, 'multiclass');
   for (const c of [0, 1, 2]) {
     const total = samples.filter((s) => s.label === c).length;
@@ -128,17 +126,17 @@ T('split: K classes stratified and group-aware; multi-label split iteratively, c
   const splitOf = new Map((['train', 'val', 'test'] as const).flatMap((name) => split[name].samples.map((s) => [s.group!, name] as const)));
   for (const name of ['train', 'val', 'test'] as const) for (const s of split[name].samples) assert.is(splitOf.get(s.group!), name, 'a patient in one split');
   const findings: SampleMeta[] = Array.from({ length: 200 }, (_, i) => ({ id: `f${i}`, file: `f${i}`, label: -1, labels: [i % 10 === 0 ? 1 : 0, i % 2, 0] }));
-  const multi = splitImageSet(set(findings, ['rare', 'common', 'never'], 'multilabel'), {}, 42);
+  const multi = await splitImageSet(await set(dir, findings, ['rare', 'common', 'never'], 'multilabel'), {}, 42);
   assert.is(multi.task, 'multilabel');
   assert.equal(multi.counts.test, [4, 20, 0], 'counts per finding, rare one in proportion (20 → 4 in test)');
-  const binary = splitImageSet(set(samples.slice(0, 20).map((s) => ({ ...s, label: s.label % 2 })), ['n', 'p']), {}, 42);
+  const binary = await splitImageSet(await set(dir, samples.slice(0, 20).map((s) => ({ ...s, label: s.label % 2 })), ['n', 'p']), {}, 42);
   assert.is('task' in binary, false, 'binary splits carry no task field (outputs and keys as before)');
 });
 
-T('leakage: test images identical to a training or (only) a validation image are counted', () => {
+T('leakage: test images identical to a training or (only) a validation image are counted', async ({ dir }) => {
   const pixels = Float32Array.from([1, 2, 3, 1, 2, 9]);
   const samples: SampleMeta[] = ['t0', 't1', 'v0', 'x0', 'x1', 'x2'].map((id, i) => ({ id, file: id, label: i % 2, split: (['train', 'train', 'val', 'test', 'test', 'test'] as const)[i] }));
-  const split = splitImageSet(set(samples, ['a', 'b'], undefined, pixels), {}, 1);
+  const split = await splitImageSet(await set(dir, samples, ['a', 'b'], undefined, pixels), {}, 1);
   assert.equal(testLeakage(split), { alsoInTrain: 2, alsoInValidation: 0, examples: ['x0', 'x1'] });
 });
 
