@@ -137,6 +137,11 @@ C(
       assert.is(rest[4], row[9]);
     }
 
+    // The run history holds the K-class numbers (from metrics.json): `medpipe runs` shows the macro AUC.
+    const runs = await medpipeCli(['runs', '--cache', path.join(dir, 'cache')]);
+    assert.is(runs.code, 0, runs.stderr);
+    assert.match(runs.stdout, new RegExp(`\\stumours\\s.*\\s${metrics.auc.toFixed(4)}`));
+
     const again = await runCollect(p, options(dir, 'out-tumours'));
     assertOk(again);
     assert.equal(cachedStages(again.events), ['ingest', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate']);
