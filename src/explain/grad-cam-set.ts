@@ -13,6 +13,7 @@ import type { Artifact } from '../base/artifact.ts';
 import { bytesOf, floatsOf } from '../data/image-set.ts';
 import type { ImageSource } from '../data/loader/image-source.ts';
 import type { ModelData } from '../train/model-data.ts';
+import type { GradCamOptions } from './grad-cam.ts';
 import { pickClassExamples, pickExamples } from './pick-examples.ts';
 import type { ClassOutcome, Outcome } from './outcome.ts';
 
@@ -66,6 +67,36 @@ async function readPicked(images: ImageSource, picked: readonly { readonly index
   return pixels;
 }
 
+/** Grad-CAM maps of the picked images, with what the set keeps about them. */
+async function explainPicked(
+  model: ModelData,
+  pixels: Float32Array,
+  shape: readonly [number, number, number],
+  options: GradCamOptions & { readonly method: 'gradcam' | 'hirescam' },
+  head: { readonly split: string; readonly threshold: number; readonly examples: readonly GradCamExample[] },
+): Promise<GradCamSet> {
+  const { modelFromData } = await import('../train/model-data.ts');
+  const { gradCam } = await import('./grad-cam.ts');
+  const loaded = await modelFromData(model);
+  try {
+    const result = await gradCam(loaded, pixels, shape, head.examples.length, options);
+    return {
+      split: head.split,
+      shape: [...shape] as [number, number, number],
+      threshold: head.threshold,
+      method: options.method,
+      layer: result.layer,
+      target: result.target,
+      examples: head.examples,
+      images: pixels,
+      heatmaps: result.heatmaps,
+      peaks: Array.from(result.peaks),
+    };
+  } finally {
+    loaded.dispose();
+  }
+}
+
 /**
  * Picks `count` images of `images` with `pickExamples` (confident hits, worst misses, worst false
  * alarms, confident negatives) and computes their Grad-CAM heatmaps. Undefined when `count` is 0
@@ -88,31 +119,17 @@ export async function explainSplit(
     count,
   );
   if (picked.length === 0) return undefined;
-  const pixels = await readPicked(images, picked);
-  const { modelFromData } = await import('../train/model-data.ts');
-  const { gradCam } = await import('./grad-cam.ts');
-  const loaded = await modelFromData(model);
-  try {
-    const result = await gradCam(loaded, pixels, shape, picked.length, { method, negate: options.negate });
-    const examples = picked.map((p) => {
-      const { id, label, score } = predictions[p.index]!;
-      return { index: p.index, id, label, score, outcome: p.outcome };
-    });
-    return {
-      split: options.split ?? 'test',
-      shape: [...shape] as [number, number, number],
-      threshold,
-      method,
-      layer: result.layer,
-      target: result.target,
-      examples,
-      images: pixels,
-      heatmaps: result.heatmaps,
-      peaks: Array.from(result.peaks),
-    };
-  } finally {
-    loaded.dispose();
-  }
+  const examples = picked.map((p) => {
+    const { id, label, score } = predictions[p.index]!;
+    return { index: p.index, id, label, score, outcome: p.outcome };
+  });
+  return explainPicked(
+    model,
+    await readPicked(images, picked),
+    shape,
+    { method, negate: options.negate },
+    { split: options.split ?? 'test', threshold, examples },
+  );
 }
 
 /**
@@ -145,32 +162,18 @@ export async function explainClasses(
   );
   if (picked.length === 0) return undefined;
   const explained = picked.map((p) => chosen ?? predicted[p.index]!);
-  const pixels = await readPicked(images, picked);
-  const { modelFromData } = await import('../train/model-data.ts');
-  const { gradCam } = await import('./grad-cam.ts');
-  const loaded = await modelFromData(model);
-  try {
-    const method = options.method ?? 'gradcam';
-    const result = await gradCam(loaded, pixels, shape, picked.length, { method, targets: explained });
-    const examples = picked.map((p, i) => {
-      const { id, label, probabilities } = predictions[p.index]!;
-      return { index: p.index, id, label, score: probabilities[explained[i]!]!, outcome: p.outcome, predicted: predicted[p.index]!, explained: explained[i]! };
-    });
-    return {
-      split: options.split ?? 'test',
-      shape: [...shape] as [number, number, number],
-      threshold: 0,
-      method,
-      layer: result.layer,
-      target: result.target,
-      examples,
-      images: pixels,
-      heatmaps: result.heatmaps,
-      peaks: Array.from(result.peaks),
-    };
-  } finally {
-    loaded.dispose();
-  }
+  const examples = picked.map((p, i) => {
+    const { id, label, probabilities } = predictions[p.index]!;
+    return { index: p.index, id, label, score: probabilities[explained[i]!]!, outcome: p.outcome, predicted: predicted[p.index]!, explained: explained[i]! };
+  });
+  const method = options.method ?? 'gradcam';
+  return explainPicked(
+    model,
+    await readPicked(images, picked),
+    shape,
+    { method, targets: explained },
+    { split: options.split ?? 'test', threshold: 0, examples },
+  );
 }
 
 /**

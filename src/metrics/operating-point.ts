@@ -112,7 +112,9 @@ function nextUp(x: number): number {
 
 export function checkRule(rule: ThresholdRule): void {
   const bad = (what: string) =>
-    new MedpipeError('INVALID_CONFIG', `threshold ${what}.`, { fix: "Use a number in [0, 1], 'youden', 'maxF1', { sensitivity: 0.9 } or { specificity: 0.9 }." });
+    new MedpipeError('INVALID_CONFIG', `threshold ${what}.`, {
+      fix: "Use a number in [0, 1], 'youden', 'maxF1', { sensitivity: 0.9 } or { specificity: 0.9 }.",
+    });
   if (typeof rule === 'number') {
     if (!(rule >= 0 && rule <= 1)) throw bad(`must be in [0, 1], got ${rule}`);
     return;

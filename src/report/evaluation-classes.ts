@@ -3,13 +3,13 @@ import type { Work } from '../base/work.ts';
 import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { taskOf } from '../data/task.ts';
-import { explainClasses, type GradCamSet } from '../explain/grad-cam-set.ts';
+import { explainClasses } from '../explain/grad-cam-set.ts';
 import type { MulticlassMetrics } from '../metrics/index.ts';
-import { modelFromData, type ModelData } from '../train/model-data.ts';
-import type { ModelInfo, Trained } from '../train/trained.ts';
+import { modelFromData } from '../train/model-data.ts';
+import type { Trained } from '../train/trained.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
-import type { Curves } from './evaluation.ts';
+import type { Curves, EvaluatedCommon } from './evaluation.ts';
 
 /** One scored image of a K-class task: its true class and the K class probabilities. */
 export interface ClassPrediction {
@@ -19,23 +19,13 @@ export interface ClassPrediction {
   readonly probabilities: readonly number[];
 }
 
-/** evaluate's result for multi-class and ordinal tasks. */
-export interface ClassEvaluated {
+/** evaluate's result for multi-class and ordinal tasks (`curves`: per-class one-vs-rest ROC and PR of the test split, keyed by class name). */
+export interface ClassEvaluated extends EvaluatedCommon {
   readonly task: 'multiclass' | 'ordinal';
   readonly metrics: MulticlassMetrics;
   readonly validation: MulticlassMetrics;
   readonly predictions: readonly ClassPrediction[];
   readonly validationPredictions: readonly ClassPrediction[];
-  /** Per-class one-vs-rest ROC and PR curves of the test split, keyed by class name. */
-  readonly curves: Curves;
-  readonly report: string;
-  readonly history: readonly Record<string, number>[];
-  readonly bestEpoch: number;
-  readonly classes: readonly string[];
-  readonly model: ModelData;
-  readonly info: ModelInfo;
-  readonly png: boolean;
-  readonly gradCam?: GradCamSet;
   /** Test images that repeat a training or validation image exactly (see testLeakage). */
   readonly leakage: TestLeakage;
 }

@@ -2,14 +2,14 @@ import { MedpipeError } from '../base/errors.ts';
 import type { Work } from '../base/work.ts';
 import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
-import { explainClasses, type GradCamSet } from '../explain/grad-cam-set.ts';
+import { explainClasses } from '../explain/grad-cam-set.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { MultilabelMetrics } from '../metrics/index.ts';
-import { modelFromData, type ModelData } from '../train/model-data.ts';
-import type { ModelInfo, Trained } from '../train/trained.ts';
+import { modelFromData } from '../train/model-data.ts';
+import type { Trained } from '../train/trained.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
 import { scoreRows } from './evaluation-classes.ts';
-import type { Curves } from './evaluation.ts';
+import type { Curves, EvaluatedCommon } from './evaluation.ts';
 
 /** One scored image of a multi-label task: its 0/1 findings and the K scores. */
 export interface LabelPrediction {
@@ -20,7 +20,7 @@ export interface LabelPrediction {
 }
 
 /** evaluate's result for multi-label tasks. */
-export interface LabelEvaluated {
+export interface LabelEvaluated extends EvaluatedCommon {
   readonly task: 'multilabel';
   readonly metrics: MultilabelMetrics;
   readonly validation: MultilabelMetrics;
@@ -29,15 +29,6 @@ export interface LabelEvaluated {
   readonly thresholdSource: string;
   readonly predictions: readonly LabelPrediction[];
   readonly validationPredictions: readonly LabelPrediction[];
-  readonly curves: Curves;
-  readonly report: string;
-  readonly history: readonly Record<string, number>[];
-  readonly bestEpoch: number;
-  readonly classes: readonly string[];
-  readonly model: ModelData;
-  readonly info: ModelInfo;
-  readonly png: boolean;
-  readonly gradCam?: GradCamSet;
   /** Test images that repeat a training or validation image exactly (see testLeakage). */
   readonly leakage: TestLeakage;
 }
@@ -81,9 +72,7 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     const y = columnOf(val, 'labels', j);
     return typeof rule !== 'number' && (!y.includes(1) || !y.includes(0));
   });
-  const chosen = data.classes.map((c, j) =>
-    oneClass.includes(c) ? undefined : chooseThreshold(columnOf(val, 'labels', j), columnOf(val, 'scores', j), rule),
-  );
+  const chosen = data.classes.map((c, j) => (oneClass.includes(c) ? undefined : chooseThreshold(columnOf(val, 'labels', j), columnOf(val, 'scores', j), rule)));
   const thresholds = chosen.map((c) => c?.threshold ?? 0.5);
   const thresholdSource =
     typeof rule === 'number'

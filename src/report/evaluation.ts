@@ -29,17 +29,8 @@ export interface Curves {
   readonly pr: Record<string, { precision: number[]; recall: number[]; thresholds: number[]; averagePrecision: number; prevalence: number }>;
 }
 
-/** evaluate's result for a binary task. */
-export interface BinaryEvaluated {
-  readonly task?: undefined;
-  readonly metrics: BinaryMetrics;
-  readonly validation: BinaryMetrics;
-  readonly thresholdSource: string;
-  /** The rule the threshold came from ('youden', { sensitivity }, { specificity }, or the number itself). */
-  readonly thresholdRule: ThresholdRule;
-  readonly predictions: readonly Prediction[];
-  /** The validation split's scores (the threshold may have been chosen on them). */
-  readonly validationPredictions: readonly Prediction[];
+/** What evaluate returns for every task: the test curves, the report, training history, the model and how to export it. */
+export interface EvaluatedCommon {
   readonly curves: Curves;
   readonly report: string;
   readonly history: readonly Record<string, number>[];
@@ -51,6 +42,19 @@ export interface BinaryEvaluated {
   readonly png: boolean;
   /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
   readonly gradCam?: GradCamSet;
+}
+
+/** evaluate's result for a binary task. */
+export interface BinaryEvaluated extends EvaluatedCommon {
+  readonly task?: undefined;
+  readonly metrics: BinaryMetrics;
+  readonly validation: BinaryMetrics;
+  readonly thresholdSource: string;
+  /** The rule the threshold came from ('youden', { sensitivity }, { specificity }, or the number itself). */
+  readonly thresholdRule: ThresholdRule;
+  readonly predictions: readonly Prediction[];
+  /** The validation split's scores (the threshold may have been chosen on them). */
+  readonly validationPredictions: readonly Prediction[];
   /** The class the scores are the probability of, when it is not the second (evaluate's positiveClass). */
   readonly positiveClass?: string;
   /** Intervals, calibration, operating points, subgroups and curve bands of the test split. */
