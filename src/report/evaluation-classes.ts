@@ -45,6 +45,26 @@ export async function scoreRows(
   return { rows: Array.from({ length: fit.count }, (_, i) => Array.from(flat.subarray(i * k, (i + 1) * k))), flat };
 }
 
+/** The validation and test rows of a K-output model (test-time flips as configured); the test split must not be empty. */
+export async function scoreValTest(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<{ val: number[][]; test: number[][] }> {
+  if (data.test.samples.length === 0) {
+    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
+      fix: 'Give split a test fraction > 0, or provide a test folder.',
+    });
+  }
+  const model = await modelFromData(trained.model);
+  try {
+    work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
+    const val = (await scoreRows(model, data.val, data, config.testTimeAugmentation)).rows;
+    work.emit({ type: 'stage-progress', done: 1, total: 2, unit: 'splits' });
+    const test = (await scoreRows(model, data.test, data, config.testTimeAugmentation)).rows;
+    work.emit({ type: 'stage-progress', done: 2, total: 2, unit: 'splits' });
+    return { val, test };
+  } finally {
+    model.dispose();
+  }
+}
+
 /**
  * Scores validation and test with a K-way softmax model and computes the multi-class (and, for
  * ordered grades, ordinal) metrics, per-class curves, the classification report and Grad-CAM of the
@@ -56,25 +76,11 @@ export async function scoreRows(
 export async function evaluateClasses(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<ClassEvaluated> {
   const m = await import('../metrics/index.ts');
   const task = taskOf(data) as 'multiclass' | 'ordinal';
-  const model = await modelFromData(trained.model);
-  let val: ClassPrediction[];
-  let test: ClassPrediction[];
-  const predictionsOf = (subset: Subset, rows: number[][]) =>
+  const scored = await scoreValTest(trained, data, config, work);
+  const predictionsOf = (subset: Subset, rows: number[][]): ClassPrediction[] =>
     subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, probabilities: rows[i]! }));
-  try {
-    work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
-    val = predictionsOf(data.val, (await scoreRows(model, data.val, data, config.testTimeAugmentation)).rows);
-    work.emit({ type: 'stage-progress', done: 1, total: 2, unit: 'splits' });
-    test = predictionsOf(data.test, (await scoreRows(model, data.test, data, config.testTimeAugmentation)).rows);
-    work.emit({ type: 'stage-progress', done: 2, total: 2, unit: 'splits' });
-  } finally {
-    model.dispose();
-  }
-  if (test.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
-      fix: 'Give split a test fraction > 0, or provide a test folder.',
-    });
-  }
+  const val = predictionsOf(data.val, scored.val);
+  const test = predictionsOf(data.test, scored.test);
   const labels = (p: ClassPrediction[]) => p.map((x) => x.label);
   const rows = (p: ClassPrediction[]) => p.map((x) => x.probabilities);
   const metrics = m.multiclassMetrics(labels(test), rows(test), data.classes, { task });

@@ -1,14 +1,12 @@
-import { MedpipeError } from '../base/errors.ts';
 import type { Work } from '../base/work.ts';
 import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { explainClasses } from '../explain/grad-cam-set.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { MultilabelMetrics } from '../metrics/index.ts';
-import { modelFromData } from '../train/model-data.ts';
 import type { Trained } from '../train/trained.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
-import { scoreRows } from './evaluation-classes.ts';
+import { scoreValTest } from './evaluation-classes.ts';
 import type { Curves, EvaluatedCommon } from './evaluation.ts';
 
 /** One scored image of a multi-label task: its 0/1 findings and the K scores. */
@@ -43,25 +41,11 @@ export interface LabelEvaluated extends EvaluatedCommon {
  */
 export async function evaluateLabels(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<LabelEvaluated> {
   const m = await import('../metrics/index.ts');
-  const model = await modelFromData(trained.model);
-  const predictionsOf = (subset: Subset, rows: number[][]) =>
+  const scored = await scoreValTest(trained, data, config, work);
+  const predictionsOf = (subset: Subset, rows: number[][]): LabelPrediction[] =>
     subset.samples.map((s, i) => ({ id: s.id, file: s.file, labels: s.labels ?? [], scores: rows[i]! }));
-  let val: LabelPrediction[];
-  let test: LabelPrediction[];
-  try {
-    work.emit({ type: 'stage-progress', done: 0, total: 2, unit: 'splits' });
-    val = predictionsOf(data.val, (await scoreRows(model, data.val, data, config.testTimeAugmentation)).rows);
-    work.emit({ type: 'stage-progress', done: 1, total: 2, unit: 'splits' });
-    test = predictionsOf(data.test, (await scoreRows(model, data.test, data, config.testTimeAugmentation)).rows);
-    work.emit({ type: 'stage-progress', done: 2, total: 2, unit: 'splits' });
-  } finally {
-    model.dispose();
-  }
-  if (test.length === 0) {
-    throw new MedpipeError('NO_SAMPLES', 'The test split is empty; there is nothing to evaluate.', {
-      fix: 'Give split a test fraction > 0, or provide a test folder.',
-    });
-  }
+  const val = predictionsOf(data.val, scored.val);
+  const test = predictionsOf(data.test, scored.test);
   const k = data.classes.length;
   const columnOf = (set: LabelPrediction[], key: 'labels' | 'scores', j: number) => set.map((p) => p[key][j]!);
   // Each finding's threshold by the rule on its validation column; a finding with one class only
