@@ -24,6 +24,8 @@ export const evaluateStage = defineStage({
 
 type Without<K extends keyof EvaluateConfig> = { readonly [P in K]?: undefined };
 type Thresholds = 'threshold' | 'sensitivity';
+/** The clinical evaluation's options, for binary pipelines only (`subgroups: false` asks for nothing and fits any). */
+type WithoutClinical = { readonly bootstrap?: undefined; readonly calibration?: undefined; readonly subgroups?: false };
 
 /**
  * Scores the test split: metrics.json with intervals, predictions.csv, curves, calibration, operating
@@ -35,11 +37,16 @@ type Thresholds = 'threshold' | 'sensitivity';
  *   evaluate({ threshold: { sensitivity: 0.9 } })
  *   evaluate({ gradCamClass: 'meningioma' })
  */
-export function evaluate(config?: EvaluateConfig & Without<Thresholds | 'positiveClass' | 'gradCamClass'>): ReturnType<typeof anyTask>;
+export function evaluate(config?: EvaluateConfig & Without<Thresholds | 'positiveClass' | 'gradCamClass'> & WithoutClinical): ReturnType<typeof anyTask>;
 export function evaluate(config: EvaluateConfig & { readonly positiveClass: string } & Without<'gradCamClass'>): ReturnType<typeof binaryOnly>;
-export function evaluate(config: EvaluateConfig & Without<'positiveClass' | 'gradCamClass'>): ReturnType<typeof thresholded>;
-export function evaluate(config: EvaluateConfig & { readonly gradCamClass: string } & Without<Thresholds | 'positiveClass'>): ReturnType<typeof classExplained>;
-export function evaluate(config: EvaluateConfig & { readonly gradCamClass: string } & Without<'positiveClass'>): ReturnType<typeof labelsOnly>;
+export function evaluate(config: EvaluateConfig & Without<'positiveClass' | 'gradCamClass'> & WithoutClinical): ReturnType<typeof thresholded>;
+export function evaluate(
+  config: EvaluateConfig & { readonly gradCamClass: string } & Without<Thresholds | 'positiveClass'> & WithoutClinical,
+): ReturnType<typeof classExplained>;
+export function evaluate(
+  config: EvaluateConfig & { readonly gradCamClass: string } & Without<'positiveClass'> & WithoutClinical,
+): ReturnType<typeof labelsOnly>;
+export function evaluate(config: EvaluateConfig & Without<'gradCamClass'>): ReturnType<typeof clinical>;
 export function evaluate(config: EvaluateConfig = {}): Restricted<ReturnType<typeof anyTask>, TaskRule> {
   return anyTask(config);
 }
@@ -59,5 +66,7 @@ const classExplained = (config: EvaluateConfig) =>
     never,
     'gradCamClass is for multi-class and multi-label pipelines (a binary model explains its positive class)'
   >()(nodeOf(evaluateStage, config));
+const clinical = (config: EvaluateConfig) =>
+  withTask<'binary', never, 'bootstrap, calibration and subgroups are for binary pipelines (one score per image)'>()(nodeOf(evaluateStage, config));
 const labelsOnly = (config: EvaluateConfig) =>
   withTask<'multilabel', never, 'threshold with gradCamClass is for multi-label pipelines'>()(nodeOf(evaluateStage, config));

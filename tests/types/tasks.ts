@@ -41,6 +41,9 @@ export const ok = [
   binary.stage(fit({ loss: 'binaryCrossentropy', oversample: true })).stage(evaluate({ positiveClass: 'pneumonia', threshold: { sensitivity: 0.9 } })),
   unstated.stage(fit()).stage(evaluate({ positiveClass: 'pneumonia' })),
   unstated.stage(fit()).stage(evaluate({ gradCamClass: 'glioma' })),
+  binary.stage(fit()).stage(evaluate({ bootstrap: { resamples: 500 }, calibration: { bins: 5 }, subgroups: ['sex'], threshold: 'youden' })),
+  unstated.stage(fit()).stage(evaluate({ calibration: { recalibrate: 'platt' } })),
+  multiclass.stage(fit()).stage(evaluate({ subgroups: false, gradCamClass: 'glioma' })),
 ];
 // A typed pipeline is still a pipeline the runtime takes.
 export const running = runPipeline(multiclass.stage(fit()).stage(evaluate()));
@@ -90,3 +93,11 @@ binary.stage(tune({ grid: { epochs: [1, 2] }, monitor: 'val_quadraticWeightedKap
 ingest.folder({ root: 'data', task: 'nominal' });
 // @ts-expect-error 'clases' is not an option (did you mean 'classes'?)
 ingest.folder({ root: 'data', task: 'multiclass', clases: ['a', 'b', 'c'] });
+
+// The clinical evaluation (intervals, calibration, subgroups) on a multi-class or multi-label pipeline
+// @ts-expect-error 'evaluate' does not fit this multiclass pipeline: bootstrap, calibration and subgroups are for binary pipelines
+multiclass.stage(fit()).stage(evaluate({ bootstrap: { resamples: 500 } }));
+// @ts-expect-error 'evaluate' does not fit this multilabel pipeline
+multilabel.stage(fit()).stage(evaluate({ threshold: 'maxF1', calibration: { bins: 5 } }));
+// @ts-expect-error 'evaluate' does not fit this ordinal pipeline
+ordinal.stage(fit()).stage(evaluate({ subgroups: ['sex'] }));
