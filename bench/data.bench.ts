@@ -115,18 +115,19 @@ async function generatedSet(count: number): Promise<DataSet> {
   return { name: `generated ${count} PNG ${SIZE}x${SIZE} grey`, root: dir, count, size: [SIZE, SIZE], channels: 1 };
 }
 
-/** Reads every file twice, right before a timed run, so each side starts from a warm page cache. */
-async function warm(dir: string): Promise<number> {
-  await readAll(dir);
-  return readAll(dir);
+/** Reads every image twice, right before a timed run, so each side starts from a warm page cache. */
+async function warm(dir: string, any = false): Promise<number> {
+  await readAll(dir, any);
+  return readAll(dir, any);
 }
 
-async function readAll(dir: string): Promise<number> {
+/** Reads every image (every file with `any`) under `dir` once; returns how many. */
+async function readAll(dir: string, any = false): Promise<number> {
   let n = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) n += await readAll(path);
-    else if (entry.isFile() && /\.(png|jpe?g)$/i.test(entry.name)) {
+    if (entry.isDirectory()) n += await readAll(path, any);
+    else if (entry.isFile() && (any || /\.(png|jpe?g)$/i.test(entry.name))) {
       await readFile(path);
       n++;
     }
@@ -347,6 +348,7 @@ async function loaderSection(full: DataSet): Promise<string> {
     let ours: { imagesPerSecond: number } | undefined;
     let theirs: { images_per_s: number } | undefined;
     for (let r = 0; r < rounds; r++) {
+      await warm(join(cacheDir, 'objects'), true); // the shards, for each side alike
       const o = child(
         [
           process.execPath,
@@ -363,6 +365,7 @@ async function loaderSection(full: DataSet): Promise<string> {
       ) as { imagesPerSecond: number };
       if (!ours || o.imagesPerSecond > ours.imagesPerSecond) ours = o;
       try {
+        await warm(join(cacheDir, 'objects'), true);
         const t = child([PY, join(ROOT, 'bench/data/torch_loader.py'), records, String(procs), '64', ...(augment ? ['--augment'] : [])]) as {
           images_per_s: number;
         };
