@@ -150,6 +150,8 @@ interface IngestResult {
   seconds: number;
   maxRssMiB: number;
   cacheBytes: number;
+  /** The ingest stage's own time (the run minus its fixed costs: git state, history, report). */
+  stageSeconds?: number;
   /** CPU seconds of the whole child process (its worker threads included). */
   cpu: number;
 }
@@ -206,6 +208,7 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
       fmt(pilN.files_per_s),
       ours ? fmt(oursRate) : `failed: ${error}`,
       ratio(oursRate, pilN.files_per_s),
+      ours?.stageSeconds ? `${fmt(ours.files / ours.stageSeconds)} (${ratio(ours.files / ours.stageSeconds, pilN.files_per_s)})` : 'n/a',
       ours ? `${fmt(ours.maxRssMiB)} MiB` : 'n/a',
       ours ? `${fmt(ours.cacheBytes / 2 ** 20, 1)} MiB` : 'n/a',
       `${fmt(records / 2 ** 20, 1)} MiB`,
@@ -221,6 +224,7 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
       `PIL ${procs} procs files/s`,
       `medpipe (${procs} workers) files/s`,
       `vs PIL ${procs} procs (≥ 1.0x)`,
+      'ingest stage alone files/s (vs PIL)',
       'medpipe peak RSS',
       'cache on disk',
       'records (uint8)',
