@@ -1,11 +1,17 @@
 /**
  * Crash-point injection, for tests of crash safety: with MEDPIPE_CRASH_AFTER=N the process kills
  * itself (SIGKILL, no cleanup) right after the N-th write, fsync or rename of a file medpipe writes
- * (every cache and output write goes through writeFileAtomic). MEDPIPE_CRASH_AFTER=count makes no
- * crash but prints `medpipe crash points: <n>` on stderr at exit, so a test can sweep every boundary.
+ * (every cache and output write goes through writeFileAtomic) or upload to a remote cache.
+ * MEDPIPE_CRASH_AFTER=count makes no crash but prints `medpipe crash points: <n>` on stderr at exit,
+ * so a test can sweep every boundary. A kind before a colon counts only that kind of boundary:
+ * `upload:2` dies right after the second completed upload, `upload:count` counts uploads.
  * Unset (always, outside tests), it costs one comparison per boundary.
  */
-const setting = process.env.MEDPIPE_CRASH_AFTER || undefined;
+export type CrashPointKind = 'write' | 'fsync' | 'rename' | 'upload';
+
+const raw = process.env.MEDPIPE_CRASH_AFTER || undefined;
+const only = raw?.includes(':') ? (raw.slice(0, raw.indexOf(':')) as CrashPointKind) : undefined;
+const setting = only === undefined ? raw : raw!.slice(raw!.indexOf(':') + 1);
 const target = setting && setting !== 'count' ? Number(setting) : undefined;
 let passed = 0;
 
@@ -14,8 +20,8 @@ if (setting === 'count') {
 }
 
 /** Marks one boundary (`what` names it for the record); kills the process at the chosen one. */
-export function crashPoint(what: 'write' | 'fsync' | 'rename'): void {
-  if (setting === undefined) return;
+export function crashPoint(what: CrashPointKind): void {
+  if (setting === undefined || (only !== undefined && what !== only)) return;
   passed++;
   if (passed === target) {
     process.stderr.write(`medpipe: crash point ${passed} (after a ${what}): killing the process\n`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { Artifact } from '../base/artifact.ts';
+import type { RemoteCache } from '../remote/remote-cache.ts';
 import type { KeyInputs } from './cache-key.ts';
 
 export type { Artifact };
@@ -22,7 +23,12 @@ export interface CacheEntry {
   readonly summary?: string;
   readonly createdAt: string;
   readonly ms: number;
+  /** For a unit of work (a tune trial, a fold): the key of the stage it was computed for (`clean` keeps them together). */
+  readonly parent?: string;
 }
+
+/** Where a lookup found an entry. */
+export type EntrySource = 'local' | 'remote';
 
 /** Where a pipeline's stage last pointed, to explain the next miss. */
 export interface IndexRecord {
@@ -37,12 +43,18 @@ export interface IndexRecord {
  * atomically (temp + fsync + rename), objects before the entry that names them, so a run killed at
  * any moment leaves either a complete entry or none; reads verify checksums and hashes and treat
  * anything that does not verify as absent.
+ *
+ * With a remote cache (src/remote), a local miss is looked up there: a verified remote entry is
+ * copied in (objects first, then the entry) and served; what this store computes is uploaded when
+ * the remote is writable.
  */
 export class CacheStore {
   readonly dir: string;
+  readonly remote: RemoteCache<CacheEntry> | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, remote?: RemoteCache<CacheEntry>) {
     this.dir = dir;
+    this.remote = remote;
   }
 
   private objectPath(hash: string): string {
@@ -96,9 +108,37 @@ export class CacheStore {
       blobs,
       createdAt: new Date().toISOString(),
     };
+    await this.writeEntry(entry);
+    if (this.remote?.writable) await this.remote.upload(entry, (hash) => this.getObject(hash));
+    return entry;
+  }
+
+  private async writeEntry(entry: CacheEntry): Promise<void> {
     const body = canonicalJson(entry);
     await writeFileAtomic(this.entryPath(entry.key), JSON.stringify({ checksum: sha256(body), entry }));
-    return entry;
+  }
+
+  /**
+   * The verified entry for a key, local first, then from the remote cache: a remote entry is
+   * downloaded whole and verified before anything is written here, so a bad remote never leaves
+   * a local trace.
+   */
+  async lookup(key: string): Promise<{ entry: CacheEntry; source: EntrySource } | undefined> {
+    const local = await this.get(key);
+    if (local) return { entry: local, source: 'local' };
+    const remote = await this.remote?.fetch(key);
+    if (!remote) return undefined;
+    for (const bytes of Object.values(remote.blobs)) await this.putObject(bytes);
+    await this.writeEntry(remote.entry);
+    return { entry: remote.entry, source: 'remote' };
+  }
+
+  /** Like lookup, but only asks whether the remote would serve the key (for `status`): nothing is downloaded. */
+  async probe(key: string): Promise<{ entry: CacheEntry; source: EntrySource } | undefined> {
+    const local = await this.get(key);
+    if (local) return { entry: local, source: 'local' };
+    const remote = await this.remote?.probe(key);
+    return remote ? { entry: remote, source: 'remote' } : undefined;
   }
 
   /** The entry for a key, if it is complete and verified; its objects are checked for presence and size. */

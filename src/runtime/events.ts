@@ -24,9 +24,21 @@ export type { ErrorInfo } from '../base/errors.ts';
 import type { ErrorInfo } from '../base/errors.ts';
 
 export type RunEvent =
-  | { readonly type: 'run-start'; readonly at: number; readonly runId: string; readonly pipeline: string; readonly stages: readonly StageInfo[]; readonly backend?: string; readonly cacheDir: string }
+  | {
+      readonly type: 'run-start';
+      readonly at: number;
+      readonly runId: string;
+      readonly pipeline: string;
+      readonly stages: readonly StageInfo[];
+      readonly backend?: string;
+      readonly cacheDir: string;
+      /** The remote cache and its mode, when there is one. */
+      readonly remote?: string;
+      /** Where units of work run, when not in this process. */
+      readonly executor?: string;
+    }
   | { readonly type: 'stage-start'; readonly at: number; readonly stage: string; readonly key: string; readonly reasons: readonly MissReason[] }
-  | { readonly type: 'stage-cached'; readonly at: number; readonly stage: string; readonly key: string }
+  | { readonly type: 'stage-cached'; readonly at: number; readonly stage: string; readonly key: string; readonly source?: 'remote' }
   | { readonly type: 'stage-done'; readonly at: number; readonly stage: string; readonly key: string; readonly ms: number; readonly summary?: string; readonly unchangedOutput?: boolean }
   | { readonly type: 'stage-failed'; readonly at: number; readonly stage: string; readonly error: ErrorInfo }
   | StageWorkEvent

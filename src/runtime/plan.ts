@@ -5,7 +5,7 @@
  */
 import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
-import type { CacheEntry } from './cache-store.ts';
+import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalConfig, explainMiss, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
 import type { Session } from './session.ts';
@@ -22,6 +22,8 @@ export interface Planned extends LoadedStage {
   readonly inputs: KeyInputs;
   readonly key: string;
   readonly entry: CacheEntry | undefined;
+  /** Where the entry is: this cache, or the remote one (downloaded by a run, only probed by `status`). */
+  readonly source: EntrySource | undefined;
   readonly fingerprint: Fingerprint | undefined;
 }
 
@@ -32,9 +34,17 @@ export async function loadStages(stages: readonly CheckedStage[]): Promise<Loade
 
 /**
  * Plans stage `index`, given the output hash of the stage before it (undefined when that one has not
- * produced an output yet: then no entry can match and `entry` is undefined).
+ * produced an output yet: then no entry can match and `entry` is undefined). A run downloads a
+ * remote hit (`lookup`); `status` only asks whether the remote would serve it (`probe`).
  */
-export async function planStage(session: Session, stages: readonly LoadedStage[], index: number, upstreamHash: string | undefined, ctx: StageContext): Promise<Planned> {
+export async function planStage(
+  session: Session,
+  stages: readonly LoadedStage[],
+  index: number,
+  upstreamHash: string | undefined,
+  ctx: StageContext,
+  find: 'lookup' | 'probe' = 'lookup',
+): Promise<Planned> {
   const stage = stages[index]!;
   const { node, definition, impl, config } = stage;
   const fingerprint = impl.fingerprint ? await impl.fingerprint(config, ctx) : undefined;
@@ -48,8 +58,8 @@ export async function planStage(session: Session, stages: readonly LoadedStage[]
     env: session.env(definition),
   };
   const key = stageKey(inputs);
-  const entry = upstreamHash === undefined && index > 0 ? undefined : await session.store.get(key);
-  return { ...stage, index, inputs, key, entry, fingerprint };
+  const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
+  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint };
 }
 
 /** Why a planned stage is not served from cache, against its last run in this cache. */

@@ -1,12 +1,14 @@
-import { MedpipeError, throwIfAborted } from '../base/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { inlineUnits } from '../base/units.ts';
 import { assignFolds } from '../data/assign-bins.ts';
-import { sampleSize, type SplitSet, type Subset } from '../data/image-set.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
 import type { Built } from './trained.ts';
-import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
+import { toFitData, type TrainJob } from './train-fresh.ts';
+import { foldUnit } from './cv-fold.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
 export const CV_METRIC_KEYS = [
@@ -57,11 +59,6 @@ function concat(a: Subset, b: Subset): Subset {
   return { samples: [...a.samples, ...b.samples], pixels };
 }
 
-function pick(pool: Subset, indices: readonly number[], size: number): Subset {
-  const pixels = new Float32Array(indices.length * size);
-  indices.forEach((i, k) => pixels.set(pool.pixels.subarray(i * size, (i + 1) * size), k * size));
-  return { samples: indices.map((i) => pool.samples[i]!), pixels };
-}
 
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
@@ -74,7 +71,6 @@ const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.i
  */
 export async function runCrossValidation(built: Built, data: SplitSet, config: CrossValidateConfig, job: TrainJob, backend: string): Promise<CrossValidated> {
   const { binaryMetrics } = await import('../metrics/index.ts');
-  const { predictScores } = await import('./predict.ts');
   const k = config.folds ?? 5;
   const fitConfig = config.fit ?? {};
   // The test split is deliberately never read: only train and val are pooled.
@@ -90,43 +86,35 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   classCounts.forEach((count, c) => {
     if (count < k) job.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
   });
-  const size = sampleSize(data.shape);
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
+  const poolData = toFitData(pool, data.shape);
+  // Each fold is a unit of work (cv-fold.ts): cached on its own, run wherever job.units sends it.
+  const items = folds.map((held, f) => {
+    const trainIndices = Int32Array.from(pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f));
+    job.emit({ type: 'log', level: 'info', message: `fold ${f + 1}/${k}: training on ${trainIndices.length}, holding out ${held.length}` });
+    return { label: `fold ${f + 1}/${k}`, input: { model: built.model, pool: poolData, trainIndices, heldIndices: Int32Array.from(held), config: fitConfig, augment: data.augment, seed: job.seed } };
+  });
+  const outcomes = await (job.units ?? inlineUnits).run(foldUnit, items, job);
   const oof = new Float32Array(pool.samples.length);
-  const results: FoldResult[] = [];
-  for (let f = 0; f < k; f++) {
-    throwIfAborted(job.signal);
+  const results: FoldResult[] = outcomes.map(({ fit: result, scores }, f) => {
     const heldIdx = folds[f]!;
-    const trainIdx = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
-    const held = pick(pool, heldIdx, size);
-    const train = pick(pool, trainIdx, size);
-    const note = `fold ${f + 1}/${k}`;
-    job.emit({ type: 'log', level: 'info', message: `${note}: training on ${trainIdx.length}, holding out ${heldIdx.length}` });
-    const heldData = toFitData(held, data.shape);
-    const { model, result } = await trainFresh(built.model, toFitData(train, data.shape), heldData, fitConfig, job, { augment: data.augment, note });
-    let scores: Float32Array;
-    try {
-      scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);
-    } finally {
-      model.dispose();
-    }
     heldIdx.forEach((i, j) => (oof[i] = scores[j]!));
-    const labels = Array.from(heldData.y);
-    const metrics = binaryMetrics(labels, scores, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
-    results.push({
+    const held = heldIdx.map((i) => pool.samples[i]!);
+    const metrics = binaryMetrics(held.map((s) => s.label), scores, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
+    job.emit({ type: 'log', level: 'info', message: `fold ${f + 1}/${k}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})` });
+    return {
       fold: f + 1,
-      heldOut: held.samples.map((s) => s.id),
-      trainCount: trainIdx.length,
-      counts: data.classes.map((_, c) => held.samples.filter((s) => s.label === c).length),
+      heldOut: held.map((s) => s.id),
+      trainCount: pool.samples.length - heldIdx.length,
+      counts: data.classes.map((_, c) => held.filter((s) => s.label === c).length),
       metrics,
       bestEpoch: result.bestEpoch,
       epochsRun: result.epochsRun,
       stoppedEarly: result.stoppedEarly,
       history: result.history,
-    });
-    job.emit({ type: 'log', level: 'info', message: `${note}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})` });
-  }
+    };
+  });
   const summary = Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, meanStd(results.map((r) => r.metrics[key]))])) as Record<CvMetricKey, MeanStd>;
   const pooled = binaryMetrics(pool.samples.map((s) => s.label), oof, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
   return {

@@ -1,4 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs';
+import type { UnitRunner } from '../base/units.ts';
 import type { Work } from '../base/work.ts';
 import type { Subset } from '../data/image-set.ts';
 import type { AugmentPolicy } from './augment.ts';
@@ -9,6 +10,8 @@ import { modelFromData, type ModelData } from './model-data.ts';
 /** A training call's seed, cancellation and event sink. */
 export interface TrainJob extends Work {
   readonly seed: number;
+  /** Where tune's trials and crossValidate's folds run (a run's executor); @default one after another here, uncached */
+  readonly units?: UnitRunner;
 }
 
 export const DEFAULT_EARLY_STOPPING = { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } as const;

@@ -1,10 +1,10 @@
-import { throwIfAborted } from '../base/errors.ts';
+import { inlineUnits } from '../base/units.ts';
 import type { SplitSet } from '../data/image-set.ts';
 import { binaryLogLoss } from '../metrics/log-loss.ts';
 import type { FitConfig } from './fit-config.ts';
-import { type ModelData, modelToData } from './model-data.ts';
 import type { Built, Trained } from './trained.ts';
-import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
+import { toFitData, type TrainJob } from './train-fresh.ts';
+import { trialUnit, type TrialResult } from './tune-trial.ts';
 import { GRID_KEYS, VAL_KEYS, type TuneConfig, type TuneGrid, type TuneMonitor } from './tune-config.ts';
 
 type GridKey = (typeof GRID_KEYS)[number];
@@ -72,13 +72,13 @@ const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a)
 /**
  * Grid search: trains one model per combination on the training split (from the same initial
  * weights, with the same seed), scores each on the validation split (never test) and returns the
- * winner as fit would, plus every point's results.
+ * winner as fit would, plus every point's results. Each point is a unit of work (tune-trial.ts)
+ * that `job.units` runs: here, on workers, or from the cache.
  * @example
  *   const tuned = await runTune(built, splits, { grid: { learningRate: [1e-3, 3e-4] } }, { seed: 42, emit }, 'native');
  */
 export async function runTune(built: Built, data: SplitSet, config: TuneConfig, job: TrainJob, backend: string): Promise<Tuned> {
   const { binaryMetrics } = await import('../metrics/index.ts');
-  const { predictScores } = await import('./predict.ts');
   const monitor = config.monitor ?? 'val_auc';
   const mode = monitor === 'val_loss' ? 'min' : 'max';
   const base = config.base ?? {};
@@ -86,44 +86,38 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
   // Candidates learn on train and are ranked on val; the test split is never read here.
   const train = toFitData(data.train, data.shape);
   const val = toFitData(data.val, data.shape);
+  const notes = grid.map((params, i) => `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`);
+  // Each point is a unit of work: cached on its own, and run wherever the run's executor sends it.
+  const trials = await (job.units ?? inlineUnits).run(
+    trialUnit,
+    grid.map((params, i) => ({ label: notes[i]!, input: { model: built.model, train, val, config: pointConfig(base, params), augment: data.augment, seed: job.seed } })),
+    job,
+  );
   const points: TunePoint[] = [];
-  let best: { index: number; score: number; model: ModelData; result: Awaited<ReturnType<typeof trainFresh>>['result']; scores: Float32Array } | undefined;
-  for (let i = 0; i < grid.length; i++) {
-    throwIfAborted(job.signal);
-    const params = grid[i]!;
-    const note = `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`;
-    const fitConfig = pointConfig(base, params);
-    const { model, result } = await trainFresh(built.model, train, val, fitConfig, job, { augment: data.augment, note });
-    let scores: Float32Array;
-    let modelData: ModelData | undefined;
-    try {
-      scores = await predictScores(model, val, fitConfig.batchSize ?? 32);
-      const metrics = binaryMetrics(val.y, scores, { threshold: 0.5 });
-      const values: Record<string, number> = { val_loss: binaryLogLoss(val.y, scores) };
-      for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
-      points.push({ point: i + 1, params, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
-      const score = values[monitor]!;
-      job.emit({ type: 'log', level: 'info', message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})` });
-      if (best === undefined || better(score, best.score, mode)) {
-        modelData = await modelToData(model);
-        best = { index: i, score, model: modelData, result, scores };
-      }
-    } finally {
-      model.dispose();
-    }
-  }
+  let best: { index: number; score: number; trial: TrialResult } | undefined;
+  trials.forEach((trial, i) => {
+    const { fit: result, scores } = trial;
+    const metrics = binaryMetrics(val.y, scores, { threshold: 0.5 });
+    const values: Record<string, number> = { val_loss: binaryLogLoss(val.y, scores) };
+    for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
+    points.push({ point: i + 1, params: grid[i]!, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
+    const score = values[monitor]!;
+    job.emit({ type: 'log', level: 'info', message: `${notes[i]} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})` });
+    if (best === undefined || better(score, best.score, mode)) best = { index: i, score, trial };
+  });
   const winner = best!;
   if (!Number.isFinite(winner.score)) {
     job.emit({ type: 'log', level: 'warn', message: `${monitor} is undefined for every grid point (one class only in the validation split?); kept the first` });
   }
   job.emit({ type: 'log', level: 'info', message: `winner: grid point ${winner.index + 1}/${grid.length} (${describeParams(grid[winner.index]!)})` });
+  const fit = winner.trial.fit;
   return {
-    model: winner.model,
-    history: winner.result.history,
-    bestEpoch: winner.result.bestEpoch,
-    stoppedEarly: winner.result.stoppedEarly,
-    restoredBest: winner.result.restoredBest,
-    epochsRun: winner.result.epochsRun,
+    model: winner.trial.model,
+    history: fit.history,
+    bestEpoch: fit.bestEpoch,
+    stoppedEarly: fit.stoppedEarly,
+    restoredBest: fit.restoredBest,
+    epochsRun: fit.epochsRun,
     backend,
     dataHash: built.dataHash,
     info: { classes: data.classes, inputShape: data.shape, preprocessing: data.preprocessing, threshold: 0.5, thresholdSource: 'default' },
@@ -132,7 +126,7 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
       mode,
       winner: winner.index + 1,
       points,
-      valPredictions: data.val.samples.map((s, j) => ({ id: s.id, label: s.label, score: winner.scores[j]! })),
+      valPredictions: data.val.samples.map((s, j) => ({ id: s.id, label: s.label, score: winner.trial.scores[j]! })),
     },
   };
 }

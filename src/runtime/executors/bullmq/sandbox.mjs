@@ -1,0 +1,10 @@
+// The sandboxed processor BullMQ forks for each concurrent job slot of `medpipe worker`: a child
+// process that registers tsx (so medpipe's TypeScript loads) and runs process-job.ts. Training
+// there keeps the worker's own event loop free to renew its job locks.
+import { register } from 'tsx/esm/api';
+
+register();
+// The worker was killed (SIGKILL leaves no time to stop us): stop too, so no orphan keeps training.
+process.on('disconnect', () => process.exit(1));
+const { processUnitJob } = await import('./process-job.ts');
+export default processUnitJob;
