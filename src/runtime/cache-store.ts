@@ -125,7 +125,12 @@ export class CacheStore {
    */
   async lookup(key: string): Promise<{ entry: CacheEntry; source: EntrySource } | undefined> {
     const local = await this.get(key);
-    if (local) return { entry: local, source: 'local' };
+    if (local) {
+      // A readwrite cache completes the remote with what it holds (a run killed mid-upload, or
+      // entries made before the remote was set up); the remote answers 'present' to the rest.
+      if (this.remote?.writable) await this.remote.upload(local, (hash) => this.getObject(hash));
+      return { entry: local, source: 'local' };
+    }
     const remote = await this.remote?.fetch(key);
     if (!remote) return undefined;
     for (const bytes of Object.values(remote.blobs)) await this.putObject(bytes);

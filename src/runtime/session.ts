@@ -88,7 +88,8 @@ export class Session {
   /** The runner of one stage's units (parent: the stage's key, once known). */
   units(stage: string, parent: string | undefined): UnitRunner {
     if (parent === undefined) return inlineUnits;
-    return this.executor.runner({ store: this.store, pipeline: this.pipeline.name, stage, parent, tfEnv: { tfjs: tfjsVersion(), backend: this.backendName } });
+    const tfEnv = async () => ({ tfjs: tfjsVersion(), backend: (await initBackend(this.forcedBackend)).name });
+    return this.executor.runner({ store: this.store, pipeline: this.pipeline.name, stage, parent, tfEnv });
   }
 
   /** Releases the executor's connections. */

@@ -98,7 +98,7 @@ function unitLine(event: Extract<RunEvent, { type: 'unit' }>): string {
     case 'running': {
       if (event.epoch === undefined) return `${head}: running${on}`;
       const metrics = Object.entries(event.logs ?? {})
-        .filter(([name]) => name.startsWith('val_'))
+        .filter(([name]) => name === 'val_loss' || name === 'val_auc' || name === 'val_accuracy')
         .map(([name, value]) => `${name}=${formatMetric(name, value)}`)
         .join(' ');
       return `${head}: epoch ${event.epoch}/${event.epochs ?? '?'}${on}${metrics ? ` ${metrics}` : ''}`;

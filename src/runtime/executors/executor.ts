@@ -14,8 +14,11 @@ export interface UnitScope {
   readonly stage: string;
   /** The stage's own cache key (unit entries name it, so `clean` keeps them with it). */
   readonly parent?: string;
-  /** The key's environment parts for units that use TensorFlow.js (tfjs version, backend). */
-  readonly tfEnv: Readonly<Record<string, string>>;
+  /**
+   * The key's environment parts for units that use TensorFlow.js: the tfjs version and the backend
+   * that really runs (a worker must use the same one).
+   */
+  readonly tfEnv: () => Promise<Readonly<Record<string, string>>>;
 }
 
 export interface Executor {

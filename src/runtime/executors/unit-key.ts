@@ -30,9 +30,9 @@ function hashOf(bytes: Uint8Array): string {
  * input's JSON part as config, its blobs' hashes as files, the environment), so `status` and miss
  * reasons read unit entries like stage entries.
  * @example
- *   const unit = await prepareUnit(trialUnit, { input, label: 'grid point 1/4' }, { tfjs: '4.22.0', backend: 'native' });
+ *   const unit = await prepareUnit(trialUnit, { input, label: 'grid point 1/4' }, async () => ({ tfjs: '4.22.0', backend: 'native' }));
  */
-export async function prepareUnit<I, R>(definition: UnitDefinition<I, R>, item: UnitItem<I>, tfEnv: Readonly<Record<string, string>>): Promise<PreparedUnit> {
+export async function prepareUnit<I, R>(definition: UnitDefinition<I, R>, item: UnitItem<I>, tfEnv: () => Promise<Readonly<Record<string, string>>>): Promise<PreparedUnit> {
   const artifact = await definition.input.encode(item.input);
   const blobs: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(artifact.blobs)) blobs[name] = hashOf(bytes);
@@ -42,7 +42,7 @@ export async function prepareUnit<I, R>(definition: UnitDefinition<I, R>, item: 
     config: canonicalConfig(artifact.meta),
     upstream: null,
     files: blobs,
-    env: definition.usesTf ? { ...tfEnv } : {},
+    env: definition.usesTf ? { ...(await tfEnv()) } : {},
   };
   return { key: stageKey(inputs), label: item.label, inputs, artifact, blobs };
 }

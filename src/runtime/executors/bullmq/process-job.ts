@@ -25,6 +25,11 @@ export interface WorkerSettings {
 
 let shared: { store: CacheStore; blobs: RedisBlobs } | undefined;
 
+/** An error BullMQ does not retry (named as BullMQ's UnrecoverableError): retrying cannot help. */
+function unrecoverable(message: string, fix: string): Error {
+  return Object.assign(new Error(`${message} Fix: ${fix}`), { name: 'UnrecoverableError' });
+}
+
 async function publish(blobs: RedisBlobs, artifact: Artifact): Promise<BlobRefs> {
   const refs: Record<string, { hash: string; size: number }> = {};
   for (const [name, bytes] of Object.entries(artifact.blobs)) {
@@ -48,9 +53,7 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
   const data = job.data;
   const definition = unitDefinition(data.kind);
   if (!definition) {
-    throw new MedpipeError('EXECUTOR', `This worker does not know units of kind '${data.kind}'.`, {
-      fix: 'Run the same medpipe version on the workers as on the coordinator.',
-    });
+    throw unrecoverable(`This worker does not know units of kind '${data.kind}'.`, 'Run the same medpipe version on the workers as on the coordinator.');
   }
   await report({ type: 'start' });
   const t0 = Date.now();
@@ -62,15 +65,23 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
   if (definition.usesTf) {
     const { initBackend, tfjsVersion } = await import('../../../backend/select.ts');
     if (env.tfjs !== tfjsVersion()) {
-      throw new MedpipeError('EXECUTOR', `This worker has TensorFlow.js ${tfjsVersion()}, the run asked for ${env.tfjs}: its result would not match the key.`, {
-        fix: 'Install the same medpipe (npm ci) on the workers.',
-      });
+      throw unrecoverable(
+        `This worker has TensorFlow.js ${tfjsVersion()}, the run asked for ${env.tfjs}: its result would not match the key.`,
+        'Install the same medpipe (npm ci) on the workers.',
+      );
     }
-    const choice = await initBackend(env.backend);
+    // The key names the backend the coordinator runs: the same one here, or the result would not match it.
+    const choice = await initBackend(env.backend).catch((error: Error) => {
+      throw unrecoverable(
+        `This worker cannot run backend ${env.backend}, which the job's key names: ${error.message}`,
+        'Give the workers the backend of the coordinator, or force one both have (--backend on the run).',
+      );
+    });
     if (choice.name !== env.backend) {
-      throw new MedpipeError('EXECUTOR', `This worker runs backend ${choice.name}, the job needs ${env.backend}.`, {
-        fix: 'Start workers for each backend in their own process, or force one backend on the coordinator (--backend).',
-      });
+      throw unrecoverable(
+        `This worker runs backend ${choice.name}, the job needs ${env.backend}.`,
+        'Start one worker process per backend, or force one backend on the coordinator (--backend).',
+      );
     }
   }
   const inputBlobs: Record<string, Uint8Array> = {};
