@@ -22,8 +22,12 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
   const entries = await store.listEntries();
   const perStage = new Map<string, number>();
   const kept = new Set<string>();
+  const droppedKeys = new Set<string>();
   let dropped = 0;
+  // Units of work (tune trials, folds) go with the stage entry they were computed for; units whose
+  // stage never finished stay, so an interrupted grid still resumes.
   for (const entry of entries) {
+    if (entry.parent !== undefined) continue;
     const id = `${entry.pipeline}/${entry.stage}`;
     const n = perStage.get(id) ?? 0;
     if (n < keep) {
@@ -31,7 +35,17 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
       for (const blob of entry.blobs) kept.add(blob);
     } else {
       await store.drop(entry.key);
+      droppedKeys.add(entry.key);
       dropped++;
+    }
+  }
+  for (const entry of entries) {
+    if (entry.parent === undefined) continue;
+    if (droppedKeys.has(entry.parent)) {
+      await store.drop(entry.key);
+      dropped++;
+    } else {
+      for (const blob of entry.blobs) kept.add(blob);
     }
   }
   const removed = await store.collectGarbage(kept);

@@ -249,7 +249,7 @@ export class CacheStore {
   }
 
   /** Every entry, newest first (for `clean --keep-last`). */
-  async listEntries(): Promise<{ key: string; createdAt: string; pipeline: string; stage: string; blobs: string[] }[]> {
+  async listEntries(): Promise<{ key: string; createdAt: string; pipeline: string; stage: string; kind: string; parent?: string; blobs: string[] }[]> {
     const dir = join(this.dir, 'entries');
     const names = await readdir(dir).catch(() => [] as string[]);
     const out = [];
@@ -262,6 +262,8 @@ export class CacheStore {
           createdAt: entry.createdAt,
           pipeline: entry.pipeline,
           stage: entry.stage,
+          kind: entry.kind,
+          parent: entry.parent,
           blobs: Object.values(entry.blobs).map((b) => b.hash),
         });
       }
