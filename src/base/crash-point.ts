@@ -5,6 +5,8 @@
  * MEDPIPE_CRASH_AFTER=count makes no crash but prints `medpipe crash points: <n>` on stderr at exit,
  * so a test can sweep every boundary. A kind before a colon counts only that kind of boundary:
  * `upload:2` dies right after the second completed upload, `upload:count` counts uploads.
+ * MEDPIPE_CRASH_PARENT=1 kills the parent process first: a `medpipe worker` whose job process
+ * crashes dies whole, as a machine losing power would.
  * Unset (always, outside tests), it costs one comparison per boundary.
  */
 export type CrashPointKind = 'write' | 'fsync' | 'rename' | 'upload';
@@ -25,6 +27,7 @@ export function crashPoint(what: CrashPointKind): void {
   passed++;
   if (passed === target) {
     process.stderr.write(`medpipe: crash point ${passed} (after a ${what}): killing the process\n`);
+    if (process.env.MEDPIPE_CRASH_PARENT === '1') process.kill(process.ppid, 'SIGKILL');
     process.kill(process.pid, 'SIGKILL');
   }
 }
