@@ -6,6 +6,7 @@ import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError
 import type { Pipeline } from '../pipeline.ts';
 import { definitionOf } from '../stages/registry.ts';
 import type { AnyPort } from '../stages/core/port.ts';
+import { canonicalConfig } from './cache-key.ts';
 import type { CacheEntry } from './cache-store.ts';
 import type { RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
@@ -175,8 +176,21 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     current = undefined;
     const files = await exportOutputs(
       outDir,
-      stages.map((stage, i) => ({ id: stage.node.id, outputHash: hashes[i]!, output: outputs[i]!, export: stage.impl.export })),
+      stages.map((stage, i) => ({
+        id: stage.node.id,
+        outputHash: hashes[i]!,
+        output: outputs[i]!,
+        export: stage.impl.export,
+        exportInputs: {
+          kind: `${stage.definition.kind}.export`,
+          version: stage.definition.version,
+          config: canonicalConfig(stage.node.config),
+          upstream: { stage: stage.node.id, outputHash: hashes[i]! },
+          env: session.env(stage.definition),
+        },
+      })),
       (id) => (current = id),
+      { store: session.store, pipeline: pipeline.name },
     );
     current = undefined;
     await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files, ms: Date.now() - started });
