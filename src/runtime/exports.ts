@@ -45,7 +45,10 @@ async function store(cache: ExportCache, key: string, stage: Exportable, outDir:
   if (names.some((name) => name.startsWith('..') || isAbsolute(name))) return;
   const blobs: Record<string, Uint8Array> = {};
   for (const name of names) blobs[name] = await readFile(join(outDir, name));
-  await cache.store.put({ key, stage: stage.id, kind: stage.exportInputs!.kind, pipeline: cache.pipeline, inputs: stage.exportInputs!, summary: `${names.length} files`, ms }, { meta: { files: names }, blobs });
+  await cache.store.put(
+    { key, stage: stage.id, kind: stage.exportInputs!.kind, pipeline: cache.pipeline, inputs: stage.exportInputs!, summary: `${names.length} files`, ms },
+    { meta: { files: names }, blobs },
+  );
 }
 
 async function readExportMarker(outDir: string): Promise<ExportMarker> {
@@ -63,7 +66,12 @@ async function readExportMarker(outDir: string): Promise<ExportMarker> {
  * version, config and environment): a clean checkout restores them without recomputing them
  * (plots, Grad-CAM), byte for byte. Returns every file the folder now holds for this run.
  */
-export async function exportOutputs(outDir: string, stages: readonly Exportable[], onStage: (id: string) => void = () => undefined, cache?: ExportCache): Promise<string[]> {
+export async function exportOutputs(
+  outDir: string,
+  stages: readonly Exportable[],
+  onStage: (id: string) => void = () => undefined,
+  cache?: ExportCache,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const marker = await readExportMarker(outDir);
   const exported: string[] = [];
