@@ -24,8 +24,9 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
   const kept = new Set<string>();
   const droppedKeys = new Set<string>();
   let dropped = 0;
-  // Units of work (tune trials, folds) go with the stage entry they were computed for; units whose
-  // stage never finished stay, so an interrupted grid still resumes.
+  let droppedWith = 0;
+  // Units of work (tune trials, folds) and cached exports go with the stage entry they were computed
+  // for; units whose stage never finished stay, so an interrupted grid still resumes.
   for (const entry of entries) {
     if (entry.parent !== undefined) continue;
     const id = `${entry.pipeline}/${entry.stage}`;
@@ -43,12 +44,12 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
     if (entry.parent === undefined) continue;
     if (droppedKeys.has(entry.parent)) {
       await store.drop(entry.key);
-      dropped++;
+      droppedWith++;
     } else {
       for (const blob of entry.blobs) kept.add(blob);
     }
   }
   const removed = await store.collectGarbage(kept);
-  process.stdout.write(`kept the last ${keep} entr${keep === 1 ? 'y' : 'ies'} per stage; dropped ${dropped} entries and ${removed} unreferenced objects\n`);
+  process.stdout.write(`kept the last ${keep} entr${keep === 1 ? 'y' : 'ies'} per stage; dropped ${dropped} entries and ${removed} unreferenced objects${droppedWith > 0 ? ` (with them ${droppedWith} trial, fold and export entries computed for them)` : ''}\n`);
   return 0;
 }

@@ -16,6 +16,8 @@ export interface Exportable {
   readonly export?: (output: any, outDir: string) => Promise<string[]>;
   /** What the exported files depend on; with a cache, they are stored (and restored) under its key. */
   readonly exportInputs?: KeyInputs;
+  /** The stage's own cache key (the export entry names it, so `clean` keeps them together). */
+  readonly key?: string;
 }
 
 /** Where exported files are cached: a run's cache (local, and the remote one when there is one). */
@@ -46,7 +48,16 @@ async function store(cache: ExportCache, key: string, stage: Exportable, outDir:
   const blobs: Record<string, Uint8Array> = {};
   for (const name of names) blobs[name] = await readFile(join(outDir, name));
   await cache.store.put(
-    { key, stage: stage.id, kind: stage.exportInputs!.kind, pipeline: cache.pipeline, inputs: stage.exportInputs!, summary: `${names.length} files`, ms },
+    {
+      key,
+      stage: stage.id,
+      kind: stage.exportInputs!.kind,
+      pipeline: cache.pipeline,
+      inputs: stage.exportInputs!,
+      summary: `${names.length} files`,
+      ms,
+      parent: stage.key,
+    },
     { meta: { files: names }, blobs },
   );
 }

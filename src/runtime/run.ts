@@ -181,6 +181,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
         outputHash: hashes[i]!,
         output: outputs[i]!,
         export: stage.impl.export,
+        key: summaries.find((s) => s.stage === stage.node.id)?.key,
         exportInputs: {
           kind: `${stage.definition.kind}.export`,
           version: stage.definition.version,

@@ -49,8 +49,8 @@ async function fromBase(ctx: Ctx, name: string, extra: Partial<RunOptions> = {})
 
 let workerCount = 0;
 
-async function twoWorkers(ctx: Ctx, options: Parameters<typeof startWorker>[2][] = [{}, {}]): Promise<WorkerProcess[]> {
-  const started = await Promise.all(options.map((o) => startWorker(ctx.redis.url, path.join(ctx.dir, `worker-cache-${++workerCount}`), o)));
+async function twoWorkers(ctx: Ctx, options: Parameters<typeof startWorker>[2][] = [{}, {}], redis = ctx.redis.url): Promise<WorkerProcess[]> {
+  const started = await Promise.all(options.map((o) => startWorker(redis, path.join(ctx.dir, `worker-cache-${++workerCount}`), o)));
   ctx.workers.push(...started);
   return started;
 }
@@ -169,30 +169,41 @@ it('a worker killed mid-upload to the remote cache: its job finishes on another 
   assert.is((await trialEntries(path.join(ctx.dir, 'upload'))).length, 4);
 });
 
-it('Redis restarted mid-run: the coordinator and the workers reconnect and the run completes', async (ctx) => {
-  await twoWorkers(ctx);
-  const { runToCompletion } = await import('../../src/runtime/run.ts');
-  let restarting: Promise<void> | undefined;
-  const events: RunEvent[] = [];
-  const done = await runToCompletion(tuned(ctx.m, 5), await fromBase(ctx, 'restart', { redis: ctx.redis.url }), (e) => {
-    events.push(e);
-    if (!restarting && e.type === 'unit' && e.state === 'running' && e.epoch === 1) {
-      restarting = (async () => {
-        await ctx.redis.stop('SIGKILL');
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        await ctx.redis.start();
-      })();
+for (const persist of [true, false]) {
+  it(`Redis restarted mid-run ${persist ? 'with its append-only file' : 'without persistence (the jobs are lost and submitted again)'}: the coordinator and the workers reconnect and the run completes`, async (ctx) => {
+    const redis = persist ? ctx.redis : await startRedis({ persist: false });
+    const epochs = persist ? 5 : 6;
+    try {
+      await twoWorkers(ctx, [{}, {}], redis.url);
+      const { runToCompletion } = await import('../../src/runtime/run.ts');
+      let restarting: Promise<void> | undefined;
+      const events: RunEvent[] = [];
+      const done = await runToCompletion(tuned(ctx.m, epochs), await fromBase(ctx, `restart-${persist}`, { redis: redis.url }), (e) => {
+        events.push(e);
+        if (!restarting && e.type === 'unit' && e.state === 'running' && e.epoch === 1) {
+          restarting = (async () => {
+            await redis.stop('SIGKILL');
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+            await redis.start();
+          })();
+        }
+      });
+      await restarting;
+      assert.ok(done.ok, JSON.stringify(done.error));
+      assert.ok(restarting, 'Redis was restarted during the run');
+      assert.is(unitEvents(events).filter((e) => e.state === 'done' || e.state === 'cached').length, 4);
+      if (!persist)
+        assert.ok(
+          events.some((e) => e.type === 'log' && /gone from Redis .*submitting it again/.test(e.message)),
+          'lost jobs were submitted again',
+        );
+      assertOk(await runCollect(tuned(ctx.m, epochs), await fromBase(ctx, `restart-local-${persist}`)));
+      assert.equal(await tuneResults(ctx, `restart-${persist}`), await tuneResults(ctx, `restart-local-${persist}`));
+    } finally {
+      if (!persist) await redis.dispose();
     }
   });
-  await restarting;
-  assert.ok(done.ok, JSON.stringify(done.error));
-  assert.ok(restarting, 'Redis was restarted during the run');
-  assert.is(unitEvents(events).filter((e) => e.state === 'done' || e.state === 'cached').length, 4);
-  assert.equal(
-    await tuneResults(ctx, 'restart'),
-    (await runCollect(tuned(ctx.m, 5), await fromBase(ctx, 'restart-local'))).done.ok ? await tuneResults(ctx, 'restart-local') : undefined,
-  );
-});
+}
 
 it('a worker that finds a trial in the remote cache returns it without training', async (ctx) => {
   const remote = `file://${path.join(ctx.dir, 'shared-remote')}`;
