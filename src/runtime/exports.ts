@@ -44,7 +44,7 @@ async function restore(cache: ExportCache, key: string, outDir: string): Promise
 /** Stores the files an export wrote (only when all of them are inside `outDir`). */
 async function store(cache: ExportCache, key: string, stage: Exportable, outDir: string, files: readonly string[], ms: number): Promise<void> {
   const names = files.map((file) => relative(outDir, file));
-  if (names.some((name) => name.startsWith('..') || isAbsolute(name))) return;
+  if (names.length === 0 || names.some((name) => name.startsWith('..') || isAbsolute(name))) return;
   const blobs: Record<string, Uint8Array> = {};
   for (const name of names) blobs[name] = await readFile(join(outDir, name));
   await cache.store.put(

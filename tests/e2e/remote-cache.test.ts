@@ -49,6 +49,7 @@ function tiny(m: Medpipe) {
     .stage(m.evaluate({ png: false, gradCam: false }));
 }
 
+const stageEntries = <E extends { kind: string }>(entries: readonly E[]) => entries.filter((e) => !e.kind.endsWith('.export'));
 const warningsOf = (events: readonly RunEvent[]) => events.flatMap((e) => (e.type === 'log' && e.level === 'warn' ? [e.message] : []));
 const remoteHits = (events: readonly RunEvent[]) => events.flatMap((e) => (e.type === 'stage-cached' && e.source === 'remote' ? [e.stage] : []));
 
@@ -94,7 +95,20 @@ Remote(
   'a readwrite run uploads every stage, blobs before entries; a clean cache then restores all of it with equal outputs and uploads nothing',
   async (ctx) => {
     const before = await listRemote(path.join(ctx.dir, 'remote'));
-    assert.equal(before.entries.map((e) => e.stage).sort(), [...STAGES].sort());
+    assert.equal(
+      stageEntries(before.entries)
+        .map((e) => e.stage)
+        .sort(),
+      [...STAGES].sort(),
+    );
+    assert.equal(
+      before.entries
+        .filter((e) => e.kind.endsWith('.export'))
+        .map((e) => e.stage)
+        .sort(),
+      ['evaluate', 'fit'],
+      'and the files they export',
+    );
     assert.equal(await danglingEntries(path.join(ctx.dir, 'remote')), []);
     const second = await runCollect(tiny(ctx.m), reader(ctx, 'b'));
     assertOk(second);
@@ -123,7 +137,7 @@ Remote('medpipe status says which stages the remote would serve, without downloa
 
 Remote('a damaged remote blob is a miss: the stage is recomputed, one warning, nothing bad reaches the local cache', async (ctx) => {
   const root = path.join(ctx.dir, 'remote');
-  const fit = (await listRemote(root)).entries.find((e) => e.stage === 'fit')!;
+  const fit = stageEntries((await listRemote(root)).entries).find((e) => e.stage === 'fit')!;
   const weights = fit.blobs['weights.bin']!;
   const file = path.join(root, 'cas', weights.hash.slice(0, 2), weights.hash);
   const good = await readFile(file);
@@ -224,7 +238,13 @@ Remote('a process killed right after any upload leaves no remote entry pointing 
     const rerun = await medpipeCli(args(String(n)));
     assert.is(rerun.code, 0, rerun.stderr);
     const { entries } = await listRemote(root);
-    assert.equal(entries.map((e) => e.stage).sort(), ['ingest', 'normalize', 'split'], `after upload ${n}, rerun`);
+    assert.equal(
+      stageEntries(entries)
+        .map((e) => e.stage)
+        .sort(),
+      ['ingest', 'normalize', 'split'],
+      `after upload ${n}, rerun`,
+    );
     assert.equal(await danglingEntries(root), []);
   }
 });
