@@ -84,6 +84,13 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
     });
   };
 
+  const withdraw = async (keys: readonly string[]) => {
+    for (const key of keys) {
+      const job = await queue.getJob(key);
+      if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState())) await job.remove();
+    }
+  };
+
   /** A finished job's result blobs from Redis; undefined when one is gone (expired, or lost with Redis). */
   const resultArtifact = async (refs: BlobRefs) => {
     const out: Record<string, Uint8Array> = {};
@@ -143,6 +150,8 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
           progress.delete(key);
           stalled.delete(key);
         }
+        // A cancelled run takes back the jobs no worker has started; started ones finish into the workers' caches.
+        if (work.signal?.aborted) await withdraw([...pending.keys()]).catch(() => undefined);
       }
       return results;
     },
