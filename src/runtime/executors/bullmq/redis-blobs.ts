@@ -28,6 +28,11 @@ export class RedisBlobs implements BlobStore {
   }
 
   async put(hash: string, bytes: Uint8Array): Promise<void> {
+    // Units of a stage share their big inputs: a blob already there is not sent again, only kept longer.
+    if ((await this.size(hash)) === bytes.byteLength) {
+      await this.redis.expire(this.prefix + hash, TTL_SECONDS);
+      return;
+    }
     const written = await this.redis.set(this.prefix + hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'EX', TTL_SECONDS, 'NX');
     if (written === null) await this.redis.expire(this.prefix + hash, TTL_SECONDS);
   }
