@@ -101,7 +101,9 @@ export function checkImports(srcDir) {
     const b = unitOf(root, to);
     // A stage implementation is loaded only by its own definition: domain code never lives there.
     if (/\.run\.tsx?$/.test(to) && !(dirname(from) === dirname(to) && to.replace(/\.run(\.tsx?)$/, '$1') === from)) {
-      problems.push(`${show(from)} imports ${show(to)}: only its definition (${show(to.replace(/\.run(\.tsx?)$/, '$1'))}) may load a .run.ts file; move shared code into a library folder`);
+      problems.push(
+        `${show(from)} imports ${show(to)}: only its definition (${show(to.replace(/\.run(\.tsx?)$/, '$1'))}) may load a .run.ts file; move shared code into a library folder`,
+      );
     }
     if (a === b) continue;
     const la = layerOf.get(a);

@@ -50,6 +50,8 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
     }
   }
   const removed = await store.collectGarbage(kept);
-  process.stdout.write(`kept the last ${keep} entr${keep === 1 ? 'y' : 'ies'} per stage; dropped ${dropped} entries and ${removed} unreferenced objects${droppedWith > 0 ? ` (with them ${droppedWith} trial, fold and export entries computed for them)` : ''}\n`);
+  process.stdout.write(
+    `kept the last ${keep} entr${keep === 1 ? 'y' : 'ies'} per stage; dropped ${dropped} entries and ${removed} unreferenced objects${droppedWith > 0 ? ` (with them ${droppedWith} trial, fold and export entries computed for them)` : ''}\n`,
+  );
   return 0;
 }

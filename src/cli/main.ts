@@ -90,7 +90,8 @@ export function remoteOptions(values: { remote?: string; 'remote-mode'?: string;
   const url = values.remote ?? env?.url;
   if (!url) {
     const stray = (['remote-mode', 'remote-key', 'remote-trust'] as const).find((flag) => values[flag] !== undefined);
-    if (stray) throw new MedpipeError('INVALID_CONFIG', `--${stray} needs a remote cache.`, { fix: 'Add --remote s3://bucket/prefix or --remote file:///shared/dir.' });
+    if (stray)
+      throw new MedpipeError('INVALID_CONFIG', `--${stray} needs a remote cache.`, { fix: 'Add --remote s3://bucket/prefix or --remote file:///shared/dir.' });
     return undefined;
   }
   return {

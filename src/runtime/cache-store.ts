@@ -91,10 +91,7 @@ export class CacheStore {
   }
 
   /** Stores an artifact and its entry; returns the entry. */
-  async put(
-    base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
-    artifact: Artifact,
-  ): Promise<CacheEntry> {
+  async put(base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>, artifact: Artifact): Promise<CacheEntry> {
     const blobs: Record<string, { hash: string; size: number }> = {};
     for (const [name, bytes] of Object.entries(artifact.blobs)) {
       blobs[name] = { hash: await this.putObject(bytes), size: bytes.byteLength };

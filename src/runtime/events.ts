@@ -39,13 +39,30 @@ export type RunEvent =
     }
   | { readonly type: 'stage-start'; readonly at: number; readonly stage: string; readonly key: string; readonly reasons: readonly MissReason[] }
   | { readonly type: 'stage-cached'; readonly at: number; readonly stage: string; readonly key: string; readonly source?: 'remote' }
-  | { readonly type: 'stage-done'; readonly at: number; readonly stage: string; readonly key: string; readonly ms: number; readonly summary?: string; readonly unchangedOutput?: boolean }
+  | {
+      readonly type: 'stage-done';
+      readonly at: number;
+      readonly stage: string;
+      readonly key: string;
+      readonly ms: number;
+      readonly summary?: string;
+      readonly unchangedOutput?: boolean;
+    }
   | { readonly type: 'stage-failed'; readonly at: number; readonly stage: string; readonly error: ErrorInfo }
   | StageWorkEvent
-  | { readonly type: 'run-done'; readonly at: number; readonly ok: boolean; readonly ms: number; readonly cacheHits: number; readonly outputDir?: string; readonly error?: ErrorInfo };
+  | {
+      readonly type: 'run-done';
+      readonly at: number;
+      readonly ok: boolean;
+      readonly ms: number;
+      readonly cacheHits: number;
+      readonly outputDir?: string;
+      readonly error?: ErrorInfo;
+    };
 
 /** What a stage reports while it works, stamped with the stage and the time. */
-export type StageWorkEvent = Stamped<Exclude<WorkEvent, { type: 'log' }>, { readonly stage: string }> | Stamped<Extract<WorkEvent, { type: 'log' }>, { readonly stage?: string }>;
+export type StageWorkEvent =
+  Stamped<Exclude<WorkEvent, { type: 'log' }>, { readonly stage: string }> | Stamped<Extract<WorkEvent, { type: 'log' }>, { readonly stage?: string }>;
 type Stamped<E, S> = E extends unknown ? E & { readonly at: number } & S : never;
 
 export type RunEventType = RunEvent['type'];

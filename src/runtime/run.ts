@@ -42,7 +42,11 @@ export function runPipeline(pipeline: Pipeline<unknown>, options: RunOptions = {
 }
 
 /** Runs a pipeline to completion; resolves with the last event (run-done). */
-export function runToCompletion(pipeline: Pipeline<unknown>, options: RunOptions = {}, onEvent?: (e: RunEvent) => void): Promise<Extract<RunEvent, { type: 'run-done' }>> {
+export function runToCompletion(
+  pipeline: Pipeline<unknown>,
+  options: RunOptions = {},
+  onEvent?: (e: RunEvent) => void,
+): Promise<Extract<RunEvent, { type: 'run-done' }>> {
   return new Promise((resolvePromise, reject) => {
     let last: RunEvent | undefined;
     runPipeline(pipeline, options).subscribe({
@@ -96,15 +100,21 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   /** A stage's context; `parent` (its key, once planned) lets its units run on the executor and be cached. */
   const ctxFor = (index: number, parent?: string) => {
     const stage = stages[index]!.node.id;
-    return session.context(stage, signal, (event) => sink(event), {
-      upstreamHash: index > 0 ? hashes[index - 1] : undefined,
-      ancestor: <P extends AnyPort>(port: P) => {
-        for (let j = index - 1; j >= 0; j--) {
-          if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;
-        }
-        return Promise.reject(new MedpipeError('INVALID_PIPELINE', `No stage before '${stage}' produces ${port.name}.`, { stage }));
+    return session.context(
+      stage,
+      signal,
+      (event) => sink(event),
+      {
+        upstreamHash: index > 0 ? hashes[index - 1] : undefined,
+        ancestor: <P extends AnyPort>(port: P) => {
+          for (let j = index - 1; j >= 0; j--) {
+            if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;
+          }
+          return Promise.reject(new MedpipeError('INVALID_PIPELINE', `No stage before '${stage}' produces ${port.name}.`, { stage }));
+        },
       },
-    }, parent);
+      parent,
+    );
   };
 
   const runStage = async (planned: Planned, input: unknown): Promise<{ value: unknown; entry: CacheEntry }> => {
@@ -194,7 +204,15 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       { store: session.store, pipeline: pipeline.name },
     );
     current = undefined;
-    await writeRunReport(outDir, { runId, pipeline: pipeline.name, seed: session.seed, backend: session.backendName, stages: summaries, files, ms: Date.now() - started });
+    await writeRunReport(outDir, {
+      runId,
+      pipeline: pipeline.name,
+      seed: session.seed,
+      backend: session.backendName,
+      stages: summaries,
+      files,
+      ms: Date.now() - started,
+    });
     await session.hasher.save();
     await session.close();
     emit({ type: 'run-done', at: Date.now(), ok: true, ms: Date.now() - started, cacheHits, outputDir: outDir });
@@ -222,10 +240,6 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       ...(session.store.remote ? { remote: `${session.store.remote.url} (${session.store.remote.mode})` } : {}),
       ...(options.redis ? { executor: session.executor.describe } : {}),
     }),
-    concat(
-      prepare,
-      defer(() => from(stages.map((_, i) => i))).pipe(concatMap(stageEvents)),
-      finish,
-    ).pipe(catchError(failed)),
+    concat(prepare, defer(() => from(stages.map((_, i) => i))).pipe(concatMap(stageEvents)), finish).pipe(catchError(failed)),
   );
 }

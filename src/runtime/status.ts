@@ -34,7 +34,14 @@ export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOp
       out.push({ stage: node.id, kind: node.kind, state: 'after-upstream', reasons: [{ kind: 'upstream', stage: stages[i - 1]!.node.id }] });
       continue;
     }
-    const planned = await planStage(session, stages, i, upstreamHash, session.context(node.id, signal, () => undefined), 'probe');
+    const planned = await planStage(
+      session,
+      stages,
+      i,
+      upstreamHash,
+      session.context(node.id, signal, () => undefined),
+      'probe',
+    );
     upstreamHash = planned.entry?.outputHash;
     if (planned.entry) out.push({ stage: node.id, kind: node.kind, state: planned.source === 'remote' ? 'remote' : 'cached', key: planned.key, reasons: [] });
     else out.push({ stage: node.id, kind: node.kind, state: 'stale', key: planned.key, reasons: await missReasons(session, planned) });

@@ -12,7 +12,17 @@ import { foldUnit } from './cv-fold.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
 export const CV_METRIC_KEYS = [
-  'auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity',
+  'auc',
+  'averagePrecision',
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'specificity',
+  'npv',
+  'f1',
+  'kappa',
+  'specificityAtSensitivity',
 ] as const;
 export type CvMetricKey = (typeof CV_METRIC_KEYS)[number];
 
@@ -59,7 +69,6 @@ function concat(a: Subset, b: Subset): Subset {
   return { samples: [...a.samples, ...b.samples], pixels };
 }
 
-
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
 /**
@@ -75,16 +84,30 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const fitConfig = config.fit ?? {};
   // The test split is deliberately never read: only train and val are pooled.
   const pool = concat(data.train, data.val);
-  const folds = assignFolds(pool.samples, k, { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true }, createRng(deriveSeed(job.seed, 'cv-folds')));
+  const folds = assignFolds(
+    pool.samples,
+    k,
+    { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true },
+    createRng(deriveSeed(job.seed, 'cv-folds')),
+  );
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
-    throw new MedpipeError('NO_SAMPLES', `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`, {
-      fix: 'Use fewer folds, or add data.',
-    });
+    throw new MedpipeError(
+      'NO_SAMPLES',
+      `Fold ${empty + 1} of ${k} is empty: the ${pool.samples.length} train + validation samples (kept together by group) do not fill ${k} folds.`,
+      {
+        fix: 'Use fewer folds, or add data.',
+      },
+    );
   }
   const classCounts = data.classes.map((_, c) => pool.samples.filter((s) => s.label === c).length);
   classCounts.forEach((count, c) => {
-    if (count < k) job.emit({ type: 'log', level: 'warn', message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined` });
+    if (count < k)
+      job.emit({
+        type: 'log',
+        level: 'warn',
+        message: `class ${data.classes[c]} has ${count} sample(s) for ${k} folds: some folds lack it and their AUC is undefined`,
+      });
   });
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
@@ -93,7 +116,10 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const items = folds.map((held, f) => {
     const trainIndices = Int32Array.from(pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f));
     job.emit({ type: 'log', level: 'info', message: `fold ${f + 1}/${k}: training on ${trainIndices.length}, holding out ${held.length}` });
-    return { label: `fold ${f + 1}/${k}`, input: { model: built.model, pool: poolData, trainIndices, heldIndices: Int32Array.from(held), config: fitConfig, augment: data.augment, seed: job.seed } };
+    return {
+      label: `fold ${f + 1}/${k}`,
+      input: { model: built.model, pool: poolData, trainIndices, heldIndices: Int32Array.from(held), config: fitConfig, augment: data.augment, seed: job.seed },
+    };
   });
   const outcomes = await (job.units ?? inlineUnits).run(foldUnit, items, job);
   const oof = new Float32Array(pool.samples.length);
@@ -101,8 +127,16 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     const heldIdx = folds[f]!;
     heldIdx.forEach((i, j) => (oof[i] = scores[j]!));
     const held = heldIdx.map((i) => pool.samples[i]!);
-    const metrics = binaryMetrics(held.map((s) => s.label), scores, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
-    job.emit({ type: 'log', level: 'info', message: `fold ${f + 1}/${k}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})` });
+    const metrics = binaryMetrics(
+      held.map((s) => s.label),
+      scores,
+      { threshold: THRESHOLD, sensitivity: SENSITIVITY },
+    );
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `fold ${f + 1}/${k}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})`,
+    });
     return {
       fold: f + 1,
       heldOut: held.map((s) => s.id),
@@ -116,7 +150,11 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     };
   });
   const summary = Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, meanStd(results.map((r) => r.metrics[key]))])) as Record<CvMetricKey, MeanStd>;
-  const pooled = binaryMetrics(pool.samples.map((s) => s.label), oof, { threshold: THRESHOLD, sensitivity: SENSITIVITY });
+  const pooled = binaryMetrics(
+    pool.samples.map((s) => s.label),
+    oof,
+    { threshold: THRESHOLD, sensitivity: SENSITIVITY },
+  );
   return {
     k,
     classes: data.classes,

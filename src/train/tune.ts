@@ -66,7 +66,6 @@ export function describeParams(params: GridParams): string {
   return parts.length ? parts.join(', ') : 'base settings';
 }
 
-
 const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a) && (!Number.isFinite(b) || (mode === 'max' ? a > b : a < b));
 
 /**
@@ -90,7 +89,10 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
   // Each point is a unit of work: cached on its own, and run wherever the run's executor sends it.
   const trials = await (job.units ?? inlineUnits).run(
     trialUnit,
-    grid.map((params, i) => ({ label: notes[i]!, input: { model: built.model, train, val, config: pointConfig(base, params), augment: data.augment, seed: job.seed } })),
+    grid.map((params, i) => ({
+      label: notes[i]!,
+      input: { model: built.model, train, val, config: pointConfig(base, params), augment: data.augment, seed: job.seed },
+    })),
     job,
   );
   const points: TunePoint[] = [];
@@ -102,7 +104,11 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
     for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
     points.push({ point: i + 1, params: grid[i]!, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
     const score = values[monitor]!;
-    job.emit({ type: 'log', level: 'info', message: `${notes[i]} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})` });
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${notes[i]} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
+    });
     if (best === undefined || better(score, best.score, mode)) best = { index: i, score, trial };
   });
   const winner = best!;

@@ -53,7 +53,9 @@ function rawLine(event: RunEvent | WatchEvent, context: FormatContext): string |
       const metrics = Object.entries(event.logs)
         .map(([name, value]) => `${name}=${formatMetric(name, value)}`)
         .join(' ');
-      const best = event.best ? ` best ${event.best.monitor}=${formatMetric(event.best.monitor, event.best.value)} (epoch ${event.best.epoch + (zeroBased ? 1 : 0)})` : '';
+      const best = event.best
+        ? ` best ${event.best.monitor}=${formatMetric(event.best.monitor, event.best.value)} (epoch ${event.best.epoch + (zeroBased ? 1 : 0)})`
+        : '';
       const patience = event.patienceLeft !== undefined ? ` patience_left=${event.patienceLeft}` : '';
       return `[${event.stage}] epoch ${event.epoch + (zeroBased ? 1 : 0)}/${event.epochs} ${metrics}${best}${patience}`;
     }
@@ -116,7 +118,9 @@ function unitLine(event: Extract<RunEvent, { type: 'unit' }>): string {
 
 /** No escape codes, no line breaks: a grep must see the whole event on one line. */
 function oneLine(text: string): string {
-  return stripControl(text).replace(/\s*[\r\n]+\s*/g, ' | ').replace(/\t/g, ' ');
+  return stripControl(text)
+    .replace(/\s*[\r\n]+\s*/g, ' | ')
+    .replace(/\t/g, ' ');
 }
 
 export interface LogPlainOptions {

@@ -32,7 +32,11 @@ function hashOf(bytes: Uint8Array): string {
  * @example
  *   const unit = await prepareUnit(trialUnit, { input, label: 'grid point 1/4' }, async () => ({ tfjs: '4.22.0', backend: 'native' }));
  */
-export async function prepareUnit<I, R>(definition: UnitDefinition<I, R>, item: UnitItem<I>, tfEnv: () => Promise<Readonly<Record<string, string>>>): Promise<PreparedUnit> {
+export async function prepareUnit<I, R>(
+  definition: UnitDefinition<I, R>,
+  item: UnitItem<I>,
+  tfEnv: () => Promise<Readonly<Record<string, string>>>,
+): Promise<PreparedUnit> {
   const artifact = await definition.input.encode(item.input);
   const blobs: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(artifact.blobs)) blobs[name] = hashOf(bytes);
