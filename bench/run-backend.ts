@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeBackend } from '../src/backend/native.ts';
 import { modelFlops, tutorialModel } from './tutorial-model.ts';
+import { kernelProfile } from './kernel-profile.ts';
 
 export interface ChildResult {
   readonly backend: string;
@@ -22,7 +23,8 @@ export interface ChildResult {
 
 async function main(): Promise<void> {
   const [backend, imagesArg, batchArg, loop, profileArg] = process.argv.slice(2);
-  const images = Number(imagesArg), batch = Number(batchArg);
+  const images = Number(imagesArg),
+    batch = Number(batchArg);
   let info: string | undefined;
   if (backend === 'native') {
     const r = await loadNativeBackend();
@@ -73,33 +75,25 @@ async function main(): Promise<void> {
   let profile: ChildResult['profile'];
   let profileStepMs: number | undefined;
   if (profileArg === 'profile') {
-    // The NaN check tf.profile does per kernel is not part of training; leave it out of the timings.
-    tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
-    const p = await tf.profile(() => step(batches[0][0], batches[0][1]));
-    const byName = new Map<string, { name: string; ms: number; calls: number }>();
-    for (const k of p.kernels) {
-      const e = byName.get(k.name) ?? { name: k.name, ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      byName.set(k.name, e);
-    }
-    profile = [...byName.values()].sort((a, b) => b.ms - a.ms);
+    profile = await kernelProfile(() => step(batches[0][0], batches[0][1]));
     profileStepMs = profile.reduce((s, k) => s + k.ms, 0);
   }
 
   const result: ChildResult = {
-    backend, info,
+    backend,
+    info,
     trainImagesPerSec: images / trainS,
     predictImagesPerSec: images / predictS,
     trainFlopsPerImage: flops.train,
     forwardFlopsPerImage: flops.forward,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    profile, profileStepMs,
+    profile,
+    profileStepMs,
   };
   console.log(JSON.stringify(result));
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

@@ -50,7 +50,9 @@ interface Row {
 function runChild(backend: string, images: number, batch: number, profile: boolean): ChildResult | { error: string } {
   const args = [tsx, `${here}run-backend.ts`, backend, String(images), String(batch), opts.loop!, profile ? 'profile' : 'noprofile'];
   const r = spawnSync(process.execPath, args, {
-    encoding: 'utf8', env: { ...process.env, MEDPIPE_THREADS: opts.threads }, maxBuffer: 16 << 20,
+    encoding: 'utf8',
+    env: { ...process.env, MEDPIPE_THREADS: opts.threads },
+    maxBuffer: 16 << 20,
   });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') };
@@ -70,8 +72,12 @@ function tensorflowAvailable(): boolean {
   return spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { stdio: 'ignore' }).status === 0;
 }
 
-const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
-const images = Number(opts.images), batch = Number(opts.batch), rounds = Math.max(1, Number(opts.rounds));
+const loadBefore = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+const images = Number(opts.images),
+  batch = Number(opts.batch),
+  rounds = Math.max(1, Number(opts.rounds));
 
 /** Best round of each measure, and the range of train img/s over the rounds. */
 interface Best {
@@ -113,12 +119,16 @@ for (let round = 1; round <= rounds; round++) {
       profileRows = r.profile;
       profileTotal = r.profileStepMs ?? 0;
     }
-    record(backend, r.trainImagesPerSec, r.predictImagesPerSec, r.peakRssMiB,
-      { flops: { train: r.trainFlopsPerImage, forward: r.forwardFlopsPerImage }, info: r.info });
+    record(backend, r.trainImagesPerSec, r.predictImagesPerSec, r.peakRssMiB, {
+      flops: { train: r.trainFlopsPerImage, forward: r.forwardFlopsPerImage },
+      info: r.info,
+    });
   }
   if (py && !errors.has(torchName)) {
     process.stderr.write(`bench: round ${round}/${rounds}: pytorch (${py})...\n`);
-    const r = spawnSync(py, [`${here}torch_reference.py`, '--images', String(images), '--batch', String(batch), '--threads', opts.threads!], { encoding: 'utf8' });
+    const r = spawnSync(py, [`${here}torch_reference.py`, '--images', String(images), '--batch', String(batch), '--threads', opts.threads!], {
+      encoding: 'utf8',
+    });
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
     if (r.status === 0 && line) {
       const t = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; predictImagesPerSec: number; peakRssMiB: number };
@@ -148,7 +158,11 @@ for (const name of [...fast, 'cpu', torchName]) {
   if (!b) continue;
   const spread = b.trains.length > 1 ? `train ${Math.min(...b.trains).toFixed(1)}-${Math.max(...b.trains).toFixed(1)} over ${b.trains.length} rounds; ` : '';
   rows.push({
-    name: label, note: `${spread}${b.info ?? ''}`, train: b.train, predict: b.predict, rssMiB: b.rss,
+    name: label,
+    note: `${spread}${b.info ?? ''}`,
+    train: b.train,
+    predict: b.predict,
+    rssMiB: b.rss,
     trainGflops: flops ? (b.train * flops.train) / 1e9 : undefined,
     predictGflops: flops ? (b.predict * flops.forward) / 1e9 : undefined,
   });
@@ -157,13 +171,30 @@ for (const name of [...fast, 'cpu', torchName]) {
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v < 0.1 ? v.toPrecision(2) : v.toFixed(digits));
 const ratio = (v: number | undefined, ref: number | undefined): string => (v && ref ? `${(v / ref).toFixed(2)}x` : '-');
 const header = ['backend', 'train img/s', 'vs torch', 'train GFLOP/s', 'predict img/s', 'vs torch', 'predict GFLOP/s', 'peak RSS MiB', 'note'];
-const table = rows.map((r) => r.error ? [r.name, `failed: ${r.error}`, '', '', '', '', '', '', ''] : [
-  r.name, fmt(r.train), ratio(r.train, torch?.train), fmt(r.trainGflops), fmt(r.predict), ratio(r.predict, torch?.predict),
-  fmt(r.predictGflops), fmt(r.rssMiB, 0), r.note,
-]);
+const table = rows.map((r) =>
+  r.error
+    ? [r.name, `failed: ${r.error}`, '', '', '', '', '', '', '']
+    : [
+        r.name,
+        fmt(r.train),
+        ratio(r.train, torch?.train),
+        fmt(r.trainGflops),
+        fmt(r.predict),
+        ratio(r.predict, torch?.predict),
+        fmt(r.predictGflops),
+        fmt(r.rssMiB, 0),
+        r.note,
+      ],
+);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-console.log(`\nTutorial CNN, 64x64x3, batch ${batch}, ${images} images (one warm-up batch not timed), ${opts.threads} threads, loop ${opts.loop}; best of ${rounds} rounds; load average before: ${loadBefore}`);
+const line = (cells: string[]): string =>
+  cells
+    .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+    .join('  ')
+    .trimEnd();
+console.log(
+  `\nTutorial CNN, 64x64x3, batch ${batch}, ${images} images (one warm-up batch not timed), ${opts.threads} threads, loop ${opts.loop}; best of ${rounds} rounds; load average before: ${loadBefore}`,
+);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 table.forEach((row) => console.log(line(row)));
@@ -174,6 +205,6 @@ if (profileRows.length > 0) {
   const w = Math.max(...top.map((k) => k.name.length));
   console.log(`${'kernel'.padEnd(w)}  ${'ms'.padStart(8)}  ${'share'.padStart(6)}  calls`);
   for (const k of top) {
-    console.log(`${k.name.padEnd(w)}  ${k.ms.toFixed(1).padStart(8)}  ${`${(100 * k.ms / profileTotal).toFixed(1)}%`.padStart(6)}  ${k.calls}`);
+    console.log(`${k.name.padEnd(w)}  ${k.ms.toFixed(1).padStart(8)}  ${`${((100 * k.ms) / profileTotal).toFixed(1)}%`.padStart(6)}  ${k.calls}`);
   }
 }

@@ -10,10 +10,22 @@ export const IMAGE_SIZE = 64;
 export function tutorialModel(size = IMAGE_SIZE, seed = 1): tf.LayersModel {
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [size, size, 3], filters: 128, kernelSize: 5, padding: 'same', activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu',
-        kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }), kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+      tf.layers.conv2d({
+        inputShape: [size, size, 3],
+        filters: 128,
+        kernelSize: 5,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      }),
+      tf.layers.conv2d({
+        filters: 64,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }),
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.batchNormalization(),
       tf.layers.flatten(),
@@ -30,7 +42,9 @@ export function tutorialModel(size = IMAGE_SIZE, seed = 1): tf.LayersModel {
  * step (forward + filter gradient + input gradient, the latter skipped for the first layer).
  */
 export function modelFlops(model: tf.LayersModel): { forward: number; train: number } {
-  let forward = 0, train = 0, first = true;
+  let forward = 0,
+    train = 0,
+    first = true;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     if (cls !== 'Conv2D' && cls !== 'Dense') continue;

@@ -3,29 +3,20 @@
 // It never fails the install: on any problem it prints one line saying why and how to fix it, records the
 // reason in native/build/status.json for the runtime message, and exits 0. MEDPIPE_SKIP_NATIVE=1 skips it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStatus } from './build-status.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
 const FIX = 'apt-get install libdnnl-dev libopenblas-dev g++ make python3, then `node native/build.mjs`';
 
-function record(status) {
-  try {
-    mkdirSync(buildDir, { recursive: true });
-    writeFileSync(join(buildDir, 'status.json'), `${JSON.stringify({ ...status, at: new Date().toISOString() })}\n`);
-  } catch {
-    // A read-only install tree: the runtime then gives the generic reason.
-  }
-}
-
-function fail(reason, log) {
-  record({ ok: false, reason, log });
-  console.log(`medpipe: native backend not built (${reason}); training will use the slower pure-JS CPU backend. To get it: ${FIX}`);
-  process.exit(0);
-}
+const { record, fail } = buildStatus(
+  buildDir,
+  (reason) => `medpipe: native backend not built (${reason}); training will use the slower pure-JS CPU backend. To get it: ${FIX}`,
+);
 
 function has(cmd, args = ['--version']) {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });

@@ -10,7 +10,17 @@
  *     .stage(fit({ epochs: 20 }))
  *     .stage(evaluate());
  */
-export { pipeline, type Pipeline, type PipelineOptions, type StageNode, type Images, type Splits, type BuiltModel, type TrainedModel, type Evaluation } from './pipeline.ts';
+export {
+  pipeline,
+  type Pipeline,
+  type PipelineOptions,
+  type StageNode,
+  type Images,
+  type Splits,
+  type BuiltModel,
+  type TrainedModel,
+  type Evaluation,
+} from './pipeline.ts';
 export { ingest, type FolderIngestConfig, type CsvIngestConfig, type NpzIngestConfig, type OnBadFile } from './stages/ingest.ts';
 export { normalize, type NormalizeConfig } from './stages/normalize.ts';
 export { augment, type AugmentPolicy } from './stages/augment.ts';

@@ -76,9 +76,6 @@ function makePipeline<Out>(name: string, options: PipelineOptions, stages: reado
 /** Type guard used when loading a user's pipeline module. */
 export function isPipeline(value: unknown): value is Pipeline<unknown> {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Pipeline<unknown>).name === 'string' &&
-    Array.isArray((value as Pipeline<unknown>).stages)
+    typeof value === 'object' && value !== null && typeof (value as Pipeline<unknown>).name === 'string' && Array.isArray((value as Pipeline<unknown>).stages)
   );
 }

@@ -22,10 +22,13 @@ export const reluGradKernels: KernelGroup = (addon) => [
   }),
 ];
 
-let installed = false;
+/** Backends that register the fused kernel (the native and the cuda backend). */
+const fusedOn = new Set<string>();
 
-/** Replaces Relu's gradient once; `backendName` is the backend on which the fused kernel is used. */
+/** Replaces Relu's gradient once; on each `backendName` passed here the fused kernel is used. */
 export function installReluGradient(backendName: string): void {
+  const installed = fusedOn.size > 0;
+  fusedOn.add(backendName);
   if (installed) return;
   const original = tf.getGradient(tf.Relu);
   if (!original) return;
@@ -35,11 +38,10 @@ export function installReluGradient(backendName: string): void {
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved;
       const d = dy as tf.Tensor;
-      if (tf.getBackend() !== backendName || x.dtype !== 'float32' || d.dtype !== 'float32') {
+      if (!fusedOn.has(tf.getBackend()) || x.dtype !== 'float32' || d.dtype !== 'float32') {
         return original.gradFunc(dy, saved, attrs);
       }
       return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: d, x }) as tf.Tensor };
     },
   });
-  installed = true;
 }

@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
+import { CUDA_ADDON_PATH, CUDA_FIX, cudaLikely } from './cuda/device.ts';
 import { ADDON_PATH, NATIVE_FIX } from './native-addon.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Backends in order of preference. `tensorflow` is what tfjs-node(-gpu) registers. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'native', 'cpu'] as const;
+/** Backends in order of preference. `tensorflow` is what tfjs-node(-gpu) registers; `cuda` is native/cuda. */
+export const BACKENDS = ['tensorflow-gpu', 'cuda', 'tensorflow', 'native', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendChoice {
@@ -22,6 +24,17 @@ function resolvable(pkg: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether tfjs-node(-gpu) is installed *with* its native binding. npm may leave the package without it (an
+ * install script that failed, or that npm did not run), and then it cannot load: it must not be predicted
+ * (cache keys would name a backend that never runs), and loading it would register half its kernels.
+ */
+function tfjsNodeUsable(pkg: string): boolean {
+  if (!resolvable(pkg)) return false;
+  const lib = join(dirname(require.resolve(`${pkg}/package.json`)), 'lib');
+  return existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
 }
 
 /** The TensorFlow.js version, read without loading TensorFlow.js (keeps cached reruns fast). */
@@ -40,8 +53,9 @@ export function tfjsVersion(): string {
  */
 export function predictBackend(forced?: string): BackendName {
   if (forced) return parseBackend(forced);
-  if (resolvable('@tensorflow/tfjs-node-gpu')) return 'tensorflow-gpu';
-  if (resolvable('@tensorflow/tfjs-node')) return 'tensorflow';
+  if (tfjsNodeUsable('@tensorflow/tfjs-node-gpu')) return 'tensorflow-gpu';
+  if (cudaLikely()) return 'cuda';
+  if (tfjsNodeUsable('@tensorflow/tfjs-node')) return 'tensorflow';
   if (existsSync(ADDON_PATH)) return 'native';
   return 'cpu';
 }
@@ -50,9 +64,11 @@ export function predictBackend(forced?: string): BackendName {
 export function forcedBackendProblem(forced: string | undefined): string | undefined {
   if (!forced) return undefined;
   if (!(BACKENDS as readonly string[]).includes(forced)) return `unknown backend '${forced}': use one of ${BACKENDS.join(', ')}`;
-  if (forced === 'tensorflow-gpu' && !resolvable('@tensorflow/tfjs-node-gpu')) return "backend 'tensorflow-gpu' needs @tensorflow/tfjs-node-gpu, which is not installed";
-  if (forced === 'tensorflow' && !resolvable('@tensorflow/tfjs-node')) return "backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed";
+  if (forced === 'tensorflow-gpu' && !tfjsNodeUsable('@tensorflow/tfjs-node-gpu')) return "backend 'tensorflow-gpu' needs @tensorflow/tfjs-node-gpu with its native binding, which is not installed";
+  if (forced === 'tensorflow' && !tfjsNodeUsable('@tensorflow/tfjs-node')) return "backend 'tensorflow' needs @tensorflow/tfjs-node with its native binding, which is not installed";
   if (forced === 'native' && !existsSync(ADDON_PATH)) return `backend 'native' is not built: ${NATIVE_FIX}`;
+  if (forced === 'cuda' && !existsSync(CUDA_ADDON_PATH)) return `backend 'cuda' is not built: ${CUDA_FIX}`;
+  if (forced === 'cuda' && !gpuDriver()) return "backend 'cuda' needs an NVIDIA GPU, and no NVIDIA driver is loaded on this machine";
   return undefined;
 }
 
@@ -87,7 +103,7 @@ async function choose(forced?: string): Promise<BackendChoice> {
       await tf.ready();
       if (result.tfName === 'cpu') {
         // The stock pure-JS weight-gradient convolution is ~95% of a training step; ours is equal to float32 rounding.
-        const { useFastCpuKernels } = await import('../train/cpu-kernels.ts');
+        const { useFastCpuKernels } = await import('./cpu-kernels.ts');
         useFastCpuKernels();
       }
       const why = missing.length > 0 ? ` (not available: ${missing.join('; ')})` : '';
@@ -99,7 +115,9 @@ async function choose(forced?: string): Promise<BackendChoice> {
       });
     }
     // tfjs-node(-gpu) being absent is the normal case here: name it; say how to fix only the native backend.
-    missing.push(name === 'native' ? `native: ${result.reason} (${result.fix})` : result.reason);
+    // A machine without an NVIDIA driver has no use for the cuda backend: nothing is said about it there.
+    if (name === 'cuda' && !gpuDriver()) continue;
+    missing.push(name === 'native' ? `native: ${result.reason} (${result.fix})` : name === 'cuda' ? `cuda: ${result.reason} (${result.fix})` : result.reason);
   }
   throw new MedpipeError('BACKEND_UNAVAILABLE', 'No TensorFlow.js backend could load.', {
     fix: 'Reinstall dependencies with `npm ci`.',
@@ -117,6 +135,9 @@ async function tryLoad(name: BackendName): Promise<LoadResult> {
       const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
       if (!resolvable(pkg)) {
         return { ok: false, reason: `${pkg} is not installed`, fix: `npm install ${pkg} (needs libtensorflow download access)` };
+      }
+      if (!tfjsNodeUsable(pkg)) {
+        return { ok: false, reason: `${pkg} is installed without its native binding`, fix: `npm rebuild ${pkg} (needs libtensorflow download access)` };
       }
       try {
         await import(pkg);
@@ -136,10 +157,23 @@ async function tryLoad(name: BackendName): Promise<LoadResult> {
         return { ok: false, reason: `native backend failed to load (${firstLine(error)})`, fix: NATIVE_FIX };
       }
     }
+    case 'cuda': {
+      try {
+        const mod = await import('./cuda/index.ts');
+        const result = mod.loadCudaBackend();
+        return result.ok ? { ok: true, tfName: result.name, info: result.info } : result;
+      } catch (error) {
+        return { ok: false, reason: `cuda backend failed to load (${firstLine(error)})`, fix: CUDA_FIX };
+      }
+    }
     case 'cpu':
       await import('@tensorflow/tfjs');
       return { ok: true, tfName: 'cpu', info: 'pure JavaScript' };
   }
+}
+
+function gpuDriver(): boolean {
+  return existsSync('/proc/driver/nvidia/version');
 }
 
 function firstLine(error: unknown): string {

@@ -65,7 +65,9 @@ function objectShapesAt(schema: unknown, path: readonly PropertyKey[], value: un
       return objectShapesAt(item, path.slice(1), (value as unknown[] | undefined)?.[Number(path[0])], depth + 1);
     }
     case 'record':
-      return path.length === 0 ? [] : objectShapesAt(def.valueType, path.slice(1), (value as Record<string, unknown> | undefined)?.[String(path[0])], depth + 1);
+      return path.length === 0
+        ? []
+        : objectShapesAt(def.valueType, path.slice(1), (value as Record<string, unknown> | undefined)?.[String(path[0])], depth + 1);
     default:
       return [];
   }
@@ -115,10 +117,23 @@ export function configIssues(schema: z.ZodType, value: unknown): ConfigIssue[] {
       // zod puts the tag itself at the end of the path.
       const at = issue.path[issue.path.length - 1] === tag ? issue.path.slice(0, -1) : issue.path;
       const path = [...keyPath(at), tag];
-      const allowed = objectShapesAt(schema, at, valueAt(value, at)).flatMap((shape) => [...((shape[tag] as { _zod?: { values?: Set<unknown> } } | undefined)?._zod?.values ?? [])]);
+      const allowed = objectShapesAt(schema, at, valueAt(value, at)).flatMap((shape) => [
+        ...((shape[tag] as { _zod?: { values?: Set<unknown> } } | undefined)?._zod?.values ?? []),
+      ]);
       const found = valueAt(value, path);
-      const suggestion = typeof found === 'string' ? didYouMean(found, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
-      out.push({ path, message: found === undefined ? `is required (${listValues(allowed)})` : `must be ${listValues(allowed)}`, ...(found !== undefined ? { value: found } : {}), ...(suggestion ? { suggestion } : {}) });
+      const suggestion =
+        typeof found === 'string'
+          ? didYouMean(
+              found,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : undefined;
+      out.push({
+        path,
+        message: found === undefined ? `is required (${listValues(allowed)})` : `must be ${listValues(allowed)}`,
+        ...(found !== undefined ? { value: found } : {}),
+        ...(suggestion ? { suggestion } : {}),
+      });
       continue;
     }
     const path = keyPath(issue.path);
@@ -127,9 +142,17 @@ export function configIssues(schema: z.ZodType, value: unknown): ConfigIssue[] {
     const present = found !== undefined || (path.length > 0 && typeof parent === 'object' && parent !== null && String(path[path.length - 1]) in parent);
     let suggestion: string | undefined;
     if (issue.code === 'invalid_value' && typeof found === 'string') {
-      suggestion = didYouMean(found, issue.values.filter((v): v is string => typeof v === 'string'));
+      suggestion = didYouMean(
+        found,
+        issue.values.filter((v): v is string => typeof v === 'string'),
+      );
     }
-    out.push({ path, message: issue.code === 'invalid_union' ? unionWording(issue, present) : wording(issue, present), ...(present ? { value: found } : {}), ...(suggestion ? { suggestion } : {}) });
+    out.push({
+      path,
+      message: issue.code === 'invalid_union' ? unionWording(issue, present) : wording(issue, present),
+      ...(present ? { value: found } : {}),
+      ...(suggestion ? { suggestion } : {}),
+    });
   }
   return out;
 }

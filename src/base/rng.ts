@@ -68,7 +68,7 @@ export function deriveSeed(seed: number, ...parts: readonly (string | number)[])
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 1) || 1;
+  return h >>> 1 || 1;
 }
 
 /** In-place Fisher–Yates shuffle. */

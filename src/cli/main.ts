@@ -7,7 +7,7 @@ import { formatCliError } from '../view/format.ts';
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
-  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--watch] [--plain]
+  medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--history DB] [--watch] [--plain]
                                       [--redis URL] [--remote URL [--remote-mode read|readwrite] [--remote-key F] [--remote-trust F,...]]
   medpipe check <pipeline.ts>         type-check and validate without running anything
   medpipe status <pipeline.ts> [--cache DIR] [--remote URL ...]
@@ -16,14 +16,19 @@ Usage:
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
   medpipe predict <model-dir> <image|folder> [--threshold T]
+  medpipe runs [pipeline] [--history DB] [--json]
+  medpipe compare <run> <run> [--history DB] [--resamples N] [--json]
+  medpipe report <run> [--history DB] [--out FILE]
 
 Options:
   --cache DIR     cache folder (default: ./cache or $MEDPIPE_CACHE)
   --seed N        seed for splitting, init, shuffling, dropout, augmentation (default: the pipeline's, else 42)
   --out DIR       output folder (default: out/<pipeline name>)
-  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, tensorflow, native, cpu
+  --backend NAME  force a TensorFlow.js backend: tensorflow-gpu, cuda, tensorflow, native, cpu
   --watch         stay up and rerun what a change to the data or the pipeline file invalidates
   --plain         plain event lines even on a terminal
+  --history DB    run history database (default: $MEDPIPE_HISTORY, else runs/history.db beside the cache;
+                  MEDPIPE_HISTORY=off turns it off). A run is named by its number, latest, or its id.
   --redis URL     send tune trials and crossValidate folds as jobs to \`medpipe worker\`s through this Redis
   --remote URL    a shared cache: s3://bucket/prefix (AWS environment: credentials, AWS_REGION, AWS_ENDPOINT_URL)
                   or file:///shared/dir (default: $MEDPIPE_REMOTE)
@@ -49,6 +54,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./init-command.ts')).initCommand(rest);
       case 'predict':
         return await (await import('./predict-command.ts')).predictCommand(rest);
+      case 'runs':
+        return await (await import('./runs-command.ts')).runsCommand(rest);
+      case 'compare':
+        return await (await import('./compare-command.ts')).compareCommand(rest);
+      case 'report':
+        return await (await import('./report-command.ts')).reportCommand(rest);
       case 'worker':
         return await (await import('./worker-command.ts')).workerCommand(rest);
       case 'keygen':
@@ -112,6 +123,7 @@ export function parseRunArgs(args: readonly string[]) {
       seed: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
+      history: { type: 'string' },
       watch: { type: 'boolean' },
       plain: { type: 'boolean' },
       redis: { type: 'string' },
@@ -138,6 +150,7 @@ export function parseRunArgs(args: readonly string[]) {
       redis: values.redis,
       remote: remoteOptions(values),
       baseDir: dirname(path),
+      history: values.history,
     },
   };
 }

@@ -57,13 +57,14 @@ async function watchCommand(file: string, options: RunOptions, useDashboard: boo
   const first = await loadPipelineFile(file);
   // The pipeline file, its sibling modules (local imports), and every input it reads.
   const dir = dirname(file);
-  const siblings = readdirSync(dir).filter((name) => /\.(m?ts|m?js)$/.test(name)).map((name) => join(dir, name));
+  const siblings = readdirSync(dir)
+    .filter((name) => /\.(m?ts|m?js)$/.test(name))
+    .map((name) => join(dir, name));
   const ignorePaths = [resolve(options.cacheDir ?? defaultCacheDir()), resolve(options.outDir ?? first.options.outDir ?? `out/${first.name}`)];
   const changes = watchFiles([...new Set([file, ...siblings, ...pipelineInputs(first, options.baseDir)])], { ignorePaths });
   const events = watchRuns(
     changes,
-    (signal) =>
-      defer(() => loadPipelineFile(file, { fresh: true })).pipe(switchMap((pipeline) => runPipeline(pipeline, { ...options, signal }))),
+    (signal) => defer(() => loadPipelineFile(file, { fresh: true })).pipe(switchMap((pipeline) => runPipeline(pipeline, { ...options, signal }))),
     { signal: controller.signal },
   );
   await present(events, useDashboard, () => controller.abort());

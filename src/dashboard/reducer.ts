@@ -44,10 +44,6 @@ export interface FitView {
   readonly lossHistory: readonly number[];
   readonly valLossHistory: readonly number[];
   readonly valAucHistory: readonly number[];
-  /** Whether the runtime counts epochs/batches from 0 (tfjs callbacks do) or 1; learnt from the first event. */
-  readonly epochBase: 0 | 1;
-  /** Undefined until the first batch event. */
-  readonly batchBase?: 0 | 1;
 }
 
 /** One unit of work of a stage (a tune trial, a fold): where it runs and how far it is. */
@@ -317,7 +313,7 @@ function progressView(event: Extract<RunEvent, { type: 'stage-progress' }>, star
   };
 }
 
-function emptyFit(epochs: number, epochBase: 0 | 1, startedAt: number): FitView {
+function emptyFit(epochs: number, startedAt: number): FitView {
   return {
     epochStartedAt: startedAt,
     epochsDone: 0,
@@ -330,7 +326,6 @@ function emptyFit(epochs: number, epochBase: 0 | 1, startedAt: number): FitView 
     lossHistory: [],
     valLossHistory: [],
     valAucHistory: [],
-    epochBase,
   };
 }
 
@@ -345,14 +340,12 @@ function fitEta(fit: FitView, at: number, startedAt: number): number | undefined
 }
 
 function fitAfterBatch(before: FitView | undefined, event: Extract<RunEvent, { type: 'batch' }>, startedAt: number): FitView {
-  const base = before ?? emptyFit(0, event.epoch === 0 ? 0 : 1, startedAt);
-  // A 0 or a batch numbered `batches` settles it; otherwise runtimes number batches like epochs.
-  const batchBase = base.batchBase ?? (event.batch === 0 ? 0 : event.batch === event.batches ? 1 : base.epochBase);
-  const epochsDone = Math.max(base.epochsDone, event.epoch - base.epochBase);
-  const batch = event.batch - batchBase + 1;
+  // Epochs and batches count from 1 (WorkEvent): a batch of epoch e means e − 1 epochs are done.
+  const base = before ?? emptyFit(0, startedAt);
+  const epochsDone = Math.max(base.epochsDone, event.epoch - 1);
+  const batch = event.batch;
   const fit: FitView = {
     ...base,
-    batchBase,
     epochsDone,
     epoch: Math.min(epochsDone + 1, base.epochs || Infinity),
     batch,
@@ -365,14 +358,14 @@ function fitAfterBatch(before: FitView | undefined, event: Extract<RunEvent, { t
 }
 
 function fitAfterEpoch(before: FitView | undefined, event: Extract<RunEvent, { type: 'epoch' }>, startedAt: number): FitView {
-  const base = before ?? emptyFit(event.epochs, event.epoch === 0 ? 0 : 1, startedAt);
+  const base = before ?? emptyFit(event.epochs, startedAt);
   const train: Record<string, number> = {};
   const val: Record<string, number> = {};
   for (const [name, value] of Object.entries(event.logs)) {
     if (name.startsWith('val_')) val[name.slice(4)] = value;
     else train[name] = value;
   }
-  const epochsDone = event.epoch - base.epochBase + 1;
+  const epochsDone = event.epoch;
   const valAuc = val.auc;
   const improved = valAuc !== undefined && !Number.isNaN(valAuc) && (!base.bestValAuc || valAuc > base.bestValAuc.value);
   const fit: FitView = {

@@ -42,7 +42,10 @@ export function groupSaltKey(): Readonly<Record<string, string>> {
 function decodeKey(fileHash: string, config: DecodeConfig): string {
   const salt = groupSalt();
   const axis = config.volume?.axis;
-  return sha256(canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis }));
+  // attributes: 1 — records made before DICOM subgroup attributes were read are decoded again.
+  return sha256(
+    canonicalJson({ fileHash, size: config.size ?? [64, 64], channels: config.channels ?? 3, decoder: DECODER_VERSION, salt: salt && sha256(salt), axis, attributes: 1 }),
+  );
 }
 
 interface DecodedFrames {
@@ -50,10 +53,12 @@ interface DecodedFrames {
   readonly ranges: [number, number][];
   readonly frames: Float32Array[];
   readonly groupKeys?: Readonly<Record<string, string>>;
+  /** Non-identifying DICOM attributes (sex, age band, manufacturer, view …) for subgroups. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 function packFrames(decoded: DecodedFrames): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ shape: decoded.shape, ranges: decoded.ranges, groupKeys: decoded.groupKeys }));
+  const header = Buffer.from(JSON.stringify({ shape: decoded.shape, ranges: decoded.ranges, groupKeys: decoded.groupKeys, attributes: decoded.attributes }));
   const size = sampleSize(decoded.shape);
   const padded = Math.ceil((4 + header.byteLength) / 4) * 4;
   const out = new Uint8Array(padded + decoded.frames.length * size * 4);
@@ -88,6 +93,7 @@ async function decodeOne(file: InputFile, hash: string, config: DecodeConfig, en
       ranges: frames.map((f) => [...(f.meta.range ?? rangeOf(f.data))] as [number, number]),
       frames: frames.map((f) => f.data),
       groupKeys: frames[0]!.meta.groupKeys,
+      attributes: frames[0]!.meta.format === 'dicom' ? await (await import('./dicom-attributes.ts')).dicomAttributes(file.abs) : undefined,
     };
     await env.records.putRecord('decoded', key, packFrames(decoded));
     return { file, decoded, fresh: true };
@@ -195,6 +201,7 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
     // Slices of one volume (or frames of one file) are one patient's: without another group key they
     // stay together in one split, or near-identical neighbours would sit in train and test.
     const group = file.group ?? decoded.groupKeys?.patient ?? (decoded.frames.length > 1 ? file.rel : undefined);
+    const attributes = decoded.attributes || file.attributes ? { ...decoded.attributes, ...file.attributes } : undefined;
     const depth = config.volume?.stack;
     if (depth !== undefined && file.slice === undefined) {
       // The whole (selected part of the) volume is one sample, its slices resampled to `depth` channels.
@@ -210,7 +217,14 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
       }
       const stacked = stackSlices(picked.map((k) => decoded.frames[k]!), depth);
       shape ??= [decoded.shape[0], decoded.shape[1], depth];
-      samples.push({ id: file.rel, file: file.rel, label, ...(file.split ? { split: file.split } : {}), ...(group !== undefined ? { group } : {}) });
+      samples.push({
+        id: file.rel,
+        file: file.rel,
+        label,
+        ...(file.split ? { split: file.split } : {}),
+        ...(group !== undefined ? { group } : {}),
+        ...(attributes ? { attributes } : {}),
+      });
       chunks.push(stacked);
       const lo = Math.min(...picked.map((k) => decoded.ranges[k]![0]));
       const hi = Math.max(...picked.map((k) => decoded.ranges[k]![1]));
@@ -226,6 +240,7 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
         label,
         ...(file.split ? { split: file.split } : {}),
         ...(group !== undefined ? { group } : {}),
+        ...(attributes ? { attributes } : {}),
       });
       chunks.push(frame);
       ranges.push(...decoded.ranges[k]!);
@@ -239,6 +254,13 @@ export async function decodeListing(listing: Listing, fileHashes: Readonly<Recor
   const size = sampleSize(shape);
   const pixels = new Float32Array(samples.length * size);
   chunks.forEach((chunk, i) => pixels.set(chunk, i * size));
+  if (listing.droppedColumns) {
+    env.emit({
+      type: 'log',
+      level: 'warn',
+      message: `CSV column(s) ${listing.droppedColumns.join(', ')} look like they identify patients: left out of the subgroup metadata`,
+    });
+  }
   if (skipped.length > 0) {
     env.emit({ type: 'log', level: 'warn', message: `skipped ${skipped.length} unreadable file(s), e.g. ${skipped[0]!.file}: ${skipped[0]!.reason}` });
   }

@@ -6,6 +6,7 @@ import { parseCsv } from '../io/csv.ts';
 import { isDicom } from '../io/dicom.ts';
 import type { CsvIngestConfig, FolderIngestConfig } from './ingest-config.ts';
 import { SPLIT_FOLDERS, type SplitName } from './types.ts';
+import { csvAttributes, sourceFolder } from './attributes.ts';
 
 /** The input files of an ingest: a folder per class (optionally inside train/val/test), or a CSV. */
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
@@ -19,11 +20,15 @@ export interface InputFile {
   readonly group?: string;
   /** One slice / frame of a multi-slice file (a CSV `slice` column): per-slice labels. */
   readonly slice?: number;
+  /** Subgroup metadata: extra CSV columns, or the source folder. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface Listing {
   readonly files: readonly InputFile[];
   readonly classes: readonly string[];
+  /** CSV columns left out of the metadata because their names look identifying. */
+  readonly droppedColumns?: readonly string[];
 }
 
 export function resolvePath(path: string, baseDir: string): string {
@@ -77,12 +82,14 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
     const folder = parts[classIndex]!;
     const className = config.labelMap?.[folder] ?? folder;
     const group = pattern ? pattern.exec(rel)?.[1] : undefined;
+    const source = sourceFolder(rel, classIndex);
     files.push({
       rel,
       abs: join(root, rel),
       className,
       split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
       group,
+      ...(source !== undefined ? { attributes: { source } } : {}),
     });
   }
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
@@ -92,6 +99,7 @@ export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise
   const csvPath = resolvePath(config.csv, baseDir);
   const rows = parseCsv(await readFile(csvPath, 'utf8'), csvPath);
   const dir = dirname(csvPath);
+  const dropped = new Set<string>();
   const files = rows.map((row, i): InputFile => {
     const path = row.path ?? row.file ?? row.filename;
     const label = row.label ?? row.class;
@@ -109,7 +117,24 @@ export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise
         fix: 'Leave slice empty to take every slice of the file, or give the index of one slice (0, 1, ...).',
       });
     }
-    return { rel: path, abs: resolvePath(path, dir), className: label, split, group: row.group || undefined, ...(slice !== undefined ? { slice } : {}) };
+    const { attributes, dropped: droppedHere } = csvAttributes(row);
+    droppedHere.forEach((column) => dropped.add(column));
+    return {
+      rel: path,
+      abs: resolvePath(path, dir),
+      className: label,
+      split,
+      group: row.group || undefined,
+      ...(slice !== undefined ? { slice } : {}),
+      ...(attributes ? { attributes } : {}),
+    };
   });
-  return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
+  return {
+    files,
+    classes: classOrder(
+      files.map((f) => f.className),
+      config.classes,
+    ),
+    ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}),
+  };
 }

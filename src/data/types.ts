@@ -20,6 +20,11 @@ export interface SampleMeta {
   readonly split?: SplitName;
   /** Group key (e.g. patient); one group never lands in two splits. */
   readonly group?: string;
+  /**
+   * Non-identifying metadata for subgroup analysis (extra CSV columns, DICOM sex / age band /
+   * manufacturer / view, the source folder); never patient names or IDs.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** A set of images of one shape in one contiguous buffer: sample i is pixels[i*size, (i+1)*size). */

@@ -1,18 +1,23 @@
 /**
- * (x − mean) / std with fitted statistics: one mean/std for all values, or one per channel of the
- * channels-last buffer. Used by split (fitting on train) and by predict (replaying the fit).
+ * Dataset-level z-score normalisation: statistics fitted on one set of images (the training split,
+ * or a cross-validation fold's training part) and applied to others.
  */
-export function applyZscore(pixels: Float32Array, channels: number, mean: readonly number[], std: readonly number[], perChannel: boolean): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let k = 0; k < pixels.length; k++) {
-    const g = perChannel ? k % channels : 0;
-    out[k] = (pixels[k]! - mean[g]!) / std[g]!;
-  }
-  return out;
+
+/** A fitted z-score: one mean/std for all values, or one per channel of a channels-last buffer. */
+export interface ZscoreFit {
+  readonly mean: number[];
+  readonly std: number[];
+  readonly perChannel: boolean;
 }
 
-/** Mean and population std (a std of 0 becomes 1) over all values, or per channel. */
-export function fitZscore(pixels: Float32Array, channels: number, perChannel: boolean): { mean: number[]; std: number[] } {
+/**
+ * Fits mean and (population) standard deviation on `pixels`; a zero std becomes 1 so constant
+ * images stay finite.
+ * @example
+ *   const fit = fitZscore(train.pixels, 3, true);
+ *   const val = applyZscore(valPixels, 3, fit.mean, fit.std, true);
+ */
+export function fitZscore(pixels: Float32Array, channels: number, perChannel: boolean): ZscoreFit {
   const groups = perChannel ? channels : 1;
   const mean = new Array<number>(groups).fill(0);
   const sq = new Array<number>(groups).fill(0);
@@ -28,5 +33,18 @@ export function fitZscore(pixels: Float32Array, channels: number, perChannel: bo
     sq[g] += (pixels[k]! - mean[g]!) ** 2;
   }
   const std = sq.map((s, g) => Math.sqrt(s / Math.max(count[g]!, 1)) || 1);
-  return { mean, std };
+  return { mean, std, perChannel };
+}
+
+/**
+ * (x − mean) / std with fitted statistics: one mean/std for all values, or one per channel of the
+ * channels-last buffer. Used by split (fitting on train) and by predict (replaying the fit).
+ */
+export function applyZscore(pixels: Float32Array, channels: number, mean: readonly number[], std: readonly number[], perChannel: boolean): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let k = 0; k < pixels.length; k++) {
+    const g = perChannel ? k % channels : 0;
+    out[k] = (pixels[k]! - mean[g]!) / std[g]!;
+  }
+  return out;
 }

@@ -62,7 +62,12 @@ export async function explainSplit(
   options: ExplainOptions = {},
 ): Promise<GradCamSet | undefined> {
   const method = options.method ?? 'gradcam';
-  const picked = pickExamples(predictions.map((p) => p.label), predictions.map((p) => p.score), threshold, count);
+  const picked = pickExamples(
+    predictions.map((p) => p.label),
+    predictions.map((p) => p.score),
+    threshold,
+    count,
+  );
   if (picked.length === 0) return undefined;
   const size = shape[0] * shape[1] * shape[2];
   const images = new Float32Array(picked.length * size);
@@ -76,7 +81,18 @@ export async function explainSplit(
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
     });
-    return { split: options.split ?? 'test', shape: [...shape] as [number, number, number], threshold, method, layer: result.layer, target: result.target, examples, images, heatmaps: result.heatmaps, peaks: Array.from(result.peaks) };
+    return {
+      split: options.split ?? 'test',
+      shape: [...shape] as [number, number, number],
+      threshold,
+      method,
+      layer: result.layer,
+      target: result.target,
+      examples,
+      images,
+      heatmaps: result.heatmaps,
+      peaks: Array.from(result.peaks),
+    };
   } finally {
     loaded.dispose();
   }

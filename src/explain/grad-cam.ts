@@ -153,15 +153,26 @@ function normalize(map: Float32Array): number {
 
 function checkModel(model: tf.LayersModel, shape: readonly [number, number, number]): void {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new MedpipeError('SHAPE_MISMATCH', `Grad-CAM needs a model with one image input and one output; this one has ${model.inputs.length} inputs and ${model.outputs.length} outputs.`, {
-      fix: 'Explain a medpipe binary classifier (one image input, one sigmoid output).',
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `Grad-CAM needs a model with one image input and one output; this one has ${model.inputs.length} inputs and ${model.outputs.length} outputs.`,
+      {
+        fix: 'Explain a medpipe binary classifier (one image input, one sigmoid output).',
+      },
+    );
   }
   const input = model.inputs[0]!.shape;
   if (input.length !== 4 || !shape.every((d, i) => input[i + 1] == null || input[i + 1] === d)) {
-    throw new MedpipeError('SHAPE_MISMATCH', `The model expects images of [${input.slice(1).map((d) => d ?? '?').join(', ')}] but Grad-CAM was given [${shape.join(', ')}].`, {
-      fix: "Pass the images the model was trained on, in the model's input shape.",
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `The model expects images of [${input
+        .slice(1)
+        .map((d) => d ?? '?')
+        .join(', ')}] but Grad-CAM was given [${shape.join(', ')}].`,
+      {
+        fix: "Pass the images the model was trained on, in the model's input shape.",
+      },
+    );
   }
 }
 
@@ -179,9 +190,15 @@ function pickLayer(layers: readonly Layer[], name: string | undefined): number {
     const index = layers.findIndex((l) => l.name === name);
     if (index >= 0 && isFeatureMap(layers[index]!)) return index;
     const candidates = layers.filter(isFeatureMap).map((l) => l.name);
-    throw new MedpipeError('INVALID_CONFIG', index < 0 ? `The model has no layer named '${name}' to explain.` : `Layer '${name}' does not output [batch, h, w, channels] feature maps, so Grad-CAM cannot explain it.`, {
-      fix: candidates.length > 0 ? `Use one of: ${candidates.join(', ')}.` : 'This model has no 2-D feature-map layer; Grad-CAM needs a CNN.',
-    });
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      index < 0
+        ? `The model has no layer named '${name}' to explain.`
+        : `Layer '${name}' does not output [batch, h, w, channels] feature maps, so Grad-CAM cannot explain it.`,
+      {
+        fix: candidates.length > 0 ? `Use one of: ${candidates.join(', ')}.` : 'This model has no 2-D feature-map layer; Grad-CAM needs a CNN.',
+      },
+    );
   }
   for (let i = layers.length - 1; i >= 0; i--) {
     if (CONV_CLASSES.has(layers[i]!.getClassName()) && isFeatureMap(layers[i]!)) return i;
@@ -252,7 +269,8 @@ function planGraph(model: tf.LayersModel, layers: readonly Layer[], layer: Layer
     featureId = (layer.output as tf.SymbolicTensor).id;
   } catch (cause) {
     throw new MedpipeError('INVALID_CONFIG', `Layer '${layer.name}' is used at several places in the model; Grad-CAM needs one output to explain.`, {
-      cause, fix: 'Name a layer that is used once.',
+      cause,
+      fix: 'Name a layer that is used once.',
     });
   }
   const output = model.outputs[0]!;
@@ -262,7 +280,7 @@ function planGraph(model: tf.LayersModel, layers: readonly Layer[], layer: Layer
     const values = new Map<number, tf.Tensor>([[inputId, x]]);
     if (at) values.set(featureId, at);
     let result: { target: tf.Tensor; score: tf.Tensor } | undefined;
-    for (let progress = true; progress && !result; ) {
+    for (let progress = true; progress && !result;) {
       progress = false;
       for (const l of layers) {
         for (const node of l.inboundNodes) {

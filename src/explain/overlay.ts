@@ -64,10 +64,20 @@ export async function writeGradCamPngs(
 ): Promise<string[]> {
   const [h, w, c] = shape;
   const count = meta.labels.length;
-  if (images.length !== count * h * w * c || heatmaps.length !== count * h * w || meta.ids.length !== count || meta.scores.length !== count || (meta.indices && meta.indices.length !== count)) {
-    throw new MedpipeError('SHAPE_MISMATCH', `Grad-CAM pictures: ${count} labels, ${meta.ids.length} ids, ${meta.scores.length} scores, ${images.length} pixel values and ${heatmaps.length} heatmap values do not fit [${shape.join(', ')}].`, {
-      fix: 'Pass one id, label and score per image, h·w·c pixels and h·w heatmap values per image.',
-    });
+  if (
+    images.length !== count * h * w * c ||
+    heatmaps.length !== count * h * w ||
+    meta.ids.length !== count ||
+    meta.scores.length !== count ||
+    (meta.indices && meta.indices.length !== count)
+  ) {
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `Grad-CAM pictures: ${count} labels, ${meta.ids.length} ids, ${meta.scores.length} scores, ${images.length} pixel values and ${heatmaps.length} heatmap values do not fit [${shape.join(', ')}].`,
+      {
+        fix: 'Pass one id, label and score per image, h·w·c pixels and h·w heatmap values per image.',
+      },
+    );
   }
   try {
     await mkdir(dir, { recursive: true });
@@ -93,7 +103,9 @@ export async function writeGradCamPngs(
     const strength = meta.peaks === undefined ? 1 : strongest > 0 ? Math.max(0, meta.peaks[i]! / strongest) : 0;
     const pixels = panels(images.subarray(i * h * w * c, (i + 1) * h * w * c), heatmaps.subarray(i * h * w, (i + 1) * h * w), shape, scale, alpha, strength);
     const caption = [
-      `#${index}`, `true: ${className}`, `score ${score.toFixed(3)}`,
+      `#${index}`,
+      `true: ${className}`,
+      `score ${score.toFixed(3)}`,
       ...(outcome ? [`${outcome} at threshold ${Number(meta.threshold!.toPrecision(3))}`] : []),
       ...(meta.method === undefined && meta.peaks === undefined ? [] : [`${meta.method ?? 'map'} strength ${strength.toFixed(2)}`]),
     ].join(' · ');
@@ -104,7 +116,18 @@ export async function writeGradCamPngs(
     const path = join(dir, name);
     await writeFileAtomic(path, png);
     written.push(path);
-    rows.push([name, index, csvField(meta.ids[i]!), label, score, meta.threshold === undefined ? '' : score >= meta.threshold ? 1 : 0, outcome, meta.peaks === undefined ? '' : strength].join(','));
+    rows.push(
+      [
+        name,
+        index,
+        csvField(meta.ids[i]!),
+        label,
+        score,
+        meta.threshold === undefined ? '' : score >= meta.threshold ? 1 : 0,
+        outcome,
+        meta.peaks === undefined ? '' : strength,
+      ].join(','),
+    );
   }
   const indexPath = join(dir, 'index.csv');
   await writeFileAtomic(indexPath, rows.join('\n') + '\n');
@@ -123,7 +146,11 @@ function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [nu
   }
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of grey) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  for (const v of grey)
+    if (Number.isFinite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   const span = hi > lo ? hi - lo : 1;
   const [ph, pw] = [h * scale, w * scale];
   // The heatmap is smooth by nature: enlarge it bilinearly; the image keeps its pixels (nearest).
@@ -148,8 +175,10 @@ function panels(image: Float32Array, heat: Float32Array, [h, w, c]: readonly [nu
 
 function captionSvg(text: string, width: number): string {
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${CAPTION}">` +
-    `<text x="6" y="${CAPTION - 7}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#ffffff">${escaped}</text></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${CAPTION}">` +
+    `<text x="6" y="${CAPTION - 7}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#ffffff">${escaped}</text></svg>`
+  );
 }
 
 /** A class name as a file-name part: letters, digits, dot and dash only. */

@@ -1,11 +1,14 @@
 import { createRequire } from 'node:module';
 
+import { decodeIjg } from './dicom-ijg.ts';
+import type { Coding } from './dicom-pixels.ts';
+
 /**
  * Decoders for encapsulated (compressed) DICOM pixel data, all from maintained npm packages:
  * libjpeg-turbo, CharLS and OpenJPEG as the WASM builds the Cornerstone project publishes, and
- * jpeg-lossless-decoder-js for JPEG Lossless (process 14). They ship CommonJS factories, hence
- * createRequire; each WASM module is instantiated once, on first use, so that reading PNGs never
- * pays for them.
+ * DCMTK's IJG (dcmjs-codecs, see dicom-ijg.ts) for 12-bit lossy and for lossless JPEG. The
+ * Cornerstone builds ship CommonJS factories, hence createRequire; each WASM module is instantiated
+ * once, on first use, so that reading PNGs never pays for them.
  */
 const require = createRequire(import.meta.url);
 
@@ -19,6 +22,8 @@ export interface CodecFrame {
   readonly planar: boolean;
   /** The codec already turned YCbCr into RGB (JPEG baseline/extended, JPEG 2000 with MCT). */
   readonly convertedToRgb: boolean;
+  /** Precision and signedness as the codestream gives them (see toValues). */
+  readonly coding?: Coding;
 }
 
 interface FrameInfo {
@@ -78,29 +83,6 @@ function samplesOf(bytes: Uint8Array, bitsPerSample: number, signed: boolean): A
   return signed ? new Int16Array(bytes.buffer, bytes.byteOffset, count) : new Uint16Array(bytes.buffer, bytes.byteOffset, count);
 }
 
-/** Precision (bits per sample) from the first SOF marker, or undefined if none is found. */
-export function jpegPrecision(encoded: Uint8Array): number | undefined {
-  let i = 2;
-  while (i + 4 < encoded.length) {
-    if (encoded[i] !== 0xff) {
-      i++;
-      continue;
-    }
-    const marker = encoded[i + 1];
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return encoded[i + 4];
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0xff) {
-      i += marker === 0xff ? 1 : 2;
-      continue;
-    }
-    const length = (encoded[i + 2] << 8) | encoded[i + 3];
-    i += 2 + length;
-  }
-  return undefined;
-}
-
 /**
  * libjpeg treats a 3-component JPEG as YCbCr unless an Adobe APP14 marker says otherwise (or the
  * components are labelled 'R','G','B'). DICOM says the Photometric Interpretation decides: RGB means
@@ -113,7 +95,8 @@ export function markRgbJpeg(encoded: Uint8Array): Uint8Array {
     const marker = encoded[i + 1];
     if (marker === 0xda) break; // start of scan: no more header markers
     const isApp0Jfif = marker === 0xe0 && String.fromCharCode(...encoded.subarray(i + 4, i + 8)) === 'JFIF';
-    const isApp14Adobe = marker === 0xee && String.fromCharCode(...encoded.subarray(i + 4, i + 9)) === 'Adobe';
+    // libjpeg honours an Adobe segment only when it has all 12 data bytes; a shorter one is ignored.
+    const isApp14Adobe = marker === 0xee && ((encoded[i + 2] << 8) | encoded[i + 3]) >= 14 && String.fromCharCode(...encoded.subarray(i + 4, i + 9)) === 'Adobe';
     if (isApp0Jfif || isApp14Adobe) return encoded;
     i += 2 + ((encoded[i + 2] << 8) | encoded[i + 3]);
   }
@@ -152,6 +135,8 @@ export async function decodeJpegLs(encoded: Uint8Array): Promise<CodecFrame> {
     // CharLS keeps interleave mode NONE (0) as separate planes.
     planar: info.componentCount > 1 && interleave === 0,
     convertedToRgb: false,
+    // JPEG-LS has no signed mode: samples are P-bit unsigned (ITU T.87), whatever the DICOM header says.
+    coding: { precision: info.bitsPerSample, signed: false },
   };
 }
 
@@ -166,30 +151,28 @@ export async function decodeJpeg2000(encoded: Uint8Array): Promise<CodecFrame> {
     planar: false,
     // OpenJPEG undoes the multi-component transform (YBR_RCT / YBR_ICT) itself.
     convertedToRgb: info.componentCount === 3,
+    // The SIZ marker's precision and sign (Ssiz) are what OpenJPEG decoded to.
+    coding: { precision: info.bitsPerSample, signed: info.isSigned === true },
   };
 }
 
-interface LosslessDecoder {
-  decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array;
-  numComp: number;
-  xDim: number;
-  yDim: number;
-}
-
-export function decodeJpegLossless(encoded: Uint8Array, bitsAllocated: number): CodecFrame {
-  const { Decoder } = require('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
-  const decoder = new Decoder();
-  const bytesPerSample = bitsAllocated <= 8 ? 1 : 2;
-  // A real copy: dicom-parser hands out Node Buffers, whose slice() is a view into the whole file.
-  const copy = new Uint8Array(encoded);
-  const samples = decoder.decode(copy.buffer, 0, copy.length, bytesPerSample);
+/**
+ * JPEG processes 2 & 4 above 8 bits and process 14 (lossless) through DCMTK's IJG, at the precision
+ * of the SOF marker: 12-bit CT stays 12-bit, nothing is squeezed through 8 bits.
+ */
+export function decodeJpegIjg(
+  encoded: Uint8Array,
+  header: { rows: number; cols: number; components: number; bitsAllocated: number; bitsStored: number; photometric: string },
+): CodecFrame {
+  const frame = decodeIjg(encoded, header);
   return {
-    samples,
-    width: decoder.xDim,
-    height: decoder.yDim,
-    components: decoder.numComp,
-    bitsPerSample: bytesPerSample * 8,
+    samples: frame.samples,
+    width: frame.width,
+    height: frame.height,
+    components: frame.components,
+    bitsPerSample: frame.precision,
     planar: false,
     convertedToRgb: false,
+    coding: { precision: frame.precision, signed: false },
   };
 }

@@ -1,7 +1,8 @@
-import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import type { MedpipeError } from '../base/errors.ts';
-import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecFrame } from './dicom-codecs.ts';
+import { decodeJpeg2000, decodeJpegBaseline, decodeJpegIjg, decodeJpegLs, type CodecFrame } from './dicom-codecs.ts';
+import { j2kSizHeader, jpegFrameHeader, type CodestreamHeader } from './dicom-codestream.ts';
+import { encapsulatedFrameBytes } from './dicom-frame-locate.ts';
 import { expandYbr422, toValues, unpackNative, type PixelModule } from './dicom-pixels.ts';
 import { decodeRleFrame } from './dicom-rle.ts';
 import { TRANSCODE_FIX, type TransferSyntax } from './dicom-syntax.ts';
@@ -17,17 +18,18 @@ export interface FrameRequest {
   readonly bad: (what: string, fix: string) => MedpipeError;
 }
 
-const REEXPORT = 'Copy or export the file again; it was cut short or written inconsistently.';
+export const REEXPORT = 'Copy or export the file again; it was cut short or written inconsistently.';
 
 /** Decodes one frame to output values (see toValues for the arithmetic). */
 export async function decodeDicomFrame(req: FrameRequest): Promise<Float32Array> {
   const { px, syntax, bad } = req;
+  if (px.floatBits) return floatFrame(req);
   if (syntax.encoding === 'native') {
     if (req.pixelData.encapsulatedPixelData) throw bad(`declares ${syntax.name} but its Pixel Data is encapsulated (compressed).`, REEXPORT);
     return nativeFrame(req);
   }
   if (!req.pixelData.encapsulatedPixelData) throw bad(`declares ${syntax.name} but its Pixel Data is not encapsulated.`, REEXPORT);
-  const encoded = encapsulatedFrame(req);
+  const encoded = encapsulatedFrameBytes(req);
   let frame: CodecFrame;
   try {
     frame = await runCodec(req, encoded);
@@ -45,7 +47,10 @@ export async function decodeDicomFrame(req: FrameRequest): Promise<Float32Array>
       REEXPORT,
     );
   }
-  return toValues(frame.samples, frame.planar, frame.convertedToRgb, px);
+  if (frame.samples.length < px.rows * px.cols * components) {
+    throw bad(`frame ${req.frame}: the decoder returned ${frame.samples.length} samples for ${px.cols}×${px.rows}×${components}.`, TRANSCODE_FIX);
+  }
+  return toValues(frame.samples, frame.planar, frame.convertedToRgb, px, frame.coding);
 }
 
 function nativeFrame(req: FrameRequest): Float32Array {
@@ -70,31 +75,56 @@ function nativeFrame(req: FrameRequest): Float32Array {
   return toValues(raw, planar, false, px);
 }
 
-function encapsulatedFrame(req: FrameRequest): Uint8Array {
-  const { dataSet, pixelData, frame, frameCount, syntax, bad } = req;
-  const fragments = pixelData.fragments ?? [];
-  if (fragments.length === 0) throw bad('has encapsulated Pixel Data with no fragments.', REEXPORT);
-  const last = fragments[fragments.length - 1];
-  if (last.position + last.length > dataSet.byteArray.length) {
-    throw bad('is truncated: the last Pixel Data fragment runs past the end of the file.', REEXPORT);
+/** Float (OF) and Double Float (OD) Pixel Data: IEEE values in the data set's byte order, taken as stored. */
+function floatFrame(req: FrameRequest): Float32Array {
+  const { px, dataSet, frame, frameCount, syntax, bad } = req;
+  const element = dataSet.elements[px.floatBits === 32 ? 'x7fe00008' : 'x7fe00009'];
+  const size = px.floatBits === 32 ? 4 : 8;
+  const perFrame = px.rows * px.cols;
+  const available = Math.min(element.length, dataSet.byteArray.length - element.dataOffset);
+  if (available < perFrame * frameCount * size) {
+    throw bad(`is truncated: its float Pixel Data holds ${available} bytes, but ${frameCount} frame(s) of ${px.rows}×${px.cols} need ${perFrame * frameCount * size}.`, REEXPORT);
   }
-  try {
-    if (frameCount === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, pixelData, 0, fragments.length);
-    if ((pixelData.basicOffsetTable ?? []).length > 0) return dicomParser.readEncapsulatedImageFrame(dataSet, pixelData, frame);
-    if (fragments.length === frameCount) return dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, pixelData, frame, 1);
-    if (syntax.encoding.startsWith('jpeg') && syntax.encoding !== 'jpeg2000' && syntax.encoding !== 'jpeg-ls') {
-      // No offset table and several fragments per frame: find frame starts by their JPEG SOI markers.
-      const table = dicomParser.createJPEGBasicOffsetTable(dataSet, pixelData);
-      return dicomParser.readEncapsulatedImageFrame(dataSet, pixelData, frame, table);
-    }
-  } catch (error) {
-    throw bad(`frame ${frame}: cannot locate its compressed data (${codecMessage(error)}).`, REEXPORT);
+  const view = new DataView(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + element.dataOffset, available);
+  const out = new Float32Array(perFrame);
+  const start = frame * perFrame * size;
+  let nonFinite = 0;
+  for (let i = 0; i < perFrame; i++) {
+    out[i] = size === 4 ? view.getFloat32(start + 4 * i, syntax.littleEndian) : view.getFloat64(start + 8 * i, syntax.littleEndian);
+    if (!Number.isFinite(out[i])) nonFinite++;
   }
-  throw bad(`has ${frameCount} frames in ${fragments.length} fragments and no Basic Offset Table, so frame ${frame} cannot be located.`, TRANSCODE_FIX);
+  // NaN or infinity is no pixel value a pipeline can use, and silently passing it on poisons every statistic.
+  if (nonFinite) throw bad(`frame ${frame}: its float Pixel Data holds ${nonFinite} NaN or infinite value(s).`, 'Replace them with a number (e.g. 0) in the tool that wrote the file, or exclude the file.');
+  return out;
+}
+
+/**
+ * The codestream's own size must be the header's before a decoder allocates for it (a damaged
+ * SIZ or SOF marker otherwise asks for gigabytes, or yields an image of the wrong shape).
+ */
+function checkCodestream(req: FrameRequest, encoded: Uint8Array): CodestreamHeader | undefined {
+  const { px, syntax, bad, frame } = req;
+  if (syntax.encoding === 'rle') return undefined;
+  const header = syntax.encoding === 'jpeg2000' ? j2kSizHeader(encoded) : jpegFrameHeader(encoded);
+  const kind = syntax.encoding === 'jpeg2000' ? 'SIZ' : 'SOF';
+  if (!header) throw bad(`frame ${frame}: its ${syntax.name} data has no ${kind} marker; the codestream is damaged.`, REEXPORT);
+  const height = header.height === 0 && syntax.encoding !== 'jpeg2000' ? px.rows : header.height; // JPEG may defer the height to a DNL marker
+  if (header.width !== px.cols || height !== px.rows || header.components !== px.samplesPerPixel) {
+    throw bad(
+      `frame ${frame}: its ${syntax.name} codestream (${kind} marker) says ${header.width}×${header.height}×${header.components}, the DICOM header ${px.cols}×${px.rows}×${px.samplesPerPixel}; the codestream is damaged.`,
+      REEXPORT,
+    );
+  }
+  if (header.precision < 1 || header.precision > 16 || header.precision > px.bitsAllocated) {
+    throw bad(`frame ${frame}: its ${syntax.name} codestream has ${header.precision}-bit samples, which do not fit BitsAllocated ${px.bitsAllocated}.`, REEXPORT);
+  }
+  return header;
 }
 
 async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFrame> {
-  const { px, syntax, syntaxUid, bad } = req;
+  const { px, syntax } = req;
+  const codestream = checkCodestream(req, encoded);
+  const header = { rows: px.rows, cols: px.cols, components: px.samplesPerPixel, bitsAllocated: px.bitsAllocated, bitsStored: px.bitsStored, photometric: px.photometric };
   switch (syntax.encoding) {
     case 'rle':
       return {
@@ -107,24 +137,18 @@ async function runCodec(req: FrameRequest, encoded: Uint8Array): Promise<CodecFr
         convertedToRgb: false,
       };
     case 'jpeg-baseline': {
-      const precision = jpegPrecision(encoded);
-      if (precision !== undefined && precision > 8) {
-        throw bad(
-          `uses ${precision}-bit JPEG (${syntaxUid}, ${syntax.name}); only 8-bit lossy JPEG is supported, and 16-bit data is never squeezed through 8 bits.`,
-          TRANSCODE_FIX,
-        );
-      }
+      // libjpeg-turbo for 8-bit samples (colour conversion as DICOM wants it), DCMTK's 12-bit IJG above.
+      if ((codestream?.precision ?? 8) > 8) return decodeJpegIjg(encoded, header);
       return decodeJpegBaseline(encoded, px.photometric);
     }
     case 'jpeg-lossless':
-      if (px.samplesPerPixel === 3 && px.bitsAllocated > 8) throw bad('uses JPEG Lossless with 16-bit colour samples, which is not supported.', TRANSCODE_FIX);
-      return decodeJpegLossless(encoded, px.bitsAllocated);
+      return decodeJpegIjg(encoded, header);
     case 'jpeg-ls':
       return decodeJpegLs(encoded);
     case 'jpeg2000':
       return decodeJpeg2000(encoded);
     default:
-      throw bad(`internal: no decoder for ${syntax.name}.`, TRANSCODE_FIX);
+      throw req.bad(`internal: no decoder for ${syntax.name}.`, TRANSCODE_FIX);
   }
 }
 
@@ -133,8 +157,8 @@ function isMedpipeError(error: unknown): error is MedpipeError {
 }
 
 /** Codec errors are strings, numbers (WASM aborts) or Errors; none of them carry patient data. */
-function codecMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
+export function codecMessage(error: unknown): string {
+  if (error instanceof Error) return error.message.replace(/^(\w+::)+/, '');
   // WASM codecs throw C++ exceptions as bare pointers: nothing readable to pass on.
   if (typeof error === 'number') return 'the decoder rejected the data';
   if (typeof error === 'object' && error && 'exception' in error) return String((error as { exception: unknown }).exception);

@@ -1,7 +1,8 @@
 /**
- * From raw DICOM samples to real numbers: the arithmetic of PS3.3 C.7.6.3 (Image Pixel module) and
- * C.11.1 (Modality LUT), kept apart from parsing so it can be read against the standard.
+ * From raw DICOM samples to real numbers: the arithmetic of PS3.3 C.7.6.3 (Image Pixel module),
+ * C.11.1 (Modality LUT) and C.8.8.3 (RT Dose), kept apart from parsing so it can be read against the standard.
  */
+import { lookup, type Lut, type Palette } from './dicom-lut.ts';
 
 /** The Image Pixel attributes that decide how samples become values. */
 export interface PixelModule {
@@ -17,6 +18,23 @@ export interface PixelModule {
   readonly planarConfiguration: number;
   readonly slope: number;
   readonly intercept: number;
+  /** Modality LUT Sequence: used instead of slope and intercept when present. */
+  readonly modalityLut?: Lut;
+  /** RT Dose Grid Scaling: the modality value times this is the dose in the file's Dose Units. */
+  readonly doseScaling?: number;
+  /** PALETTE COLOR: the red, green and blue LUTs that turn each stored index into RGB. */
+  readonly palette?: Palette;
+  /** Float (32) or Double Float (64) Pixel Data, taken as stored. */
+  readonly floatBits?: 32 | 64;
+}
+
+/**
+ * How a codec handed back its samples, when that is not simply the DICOM header's encoding:
+ * `precision` bits, two's complement when `signed` (JPEG 2000 Ssiz), else unsigned.
+ */
+export interface Coding {
+  readonly precision: number;
+  readonly signed: boolean;
 }
 
 /** Representable stored-value range for BitsStored and PixelRepresentation. */
@@ -25,12 +43,26 @@ export function storedRange(px: PixelModule): [number, number] {
   return px.pixelRepresentation === 1 && px.samplesPerPixel === 1 ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
 }
 
-/** The same range after the modality rescale, lowest first (a negative slope flips it). */
+/** Output channels: 1 for grey, 3 for colour and for palette images (RGB). */
+export function outputChannels(px: PixelModule): 1 | 3 {
+  return px.samplesPerPixel === 1 && !px.palette ? 1 : 3;
+}
+
+/**
+ * The output value range, lowest first: the stored range through the Modality LUT (the LUT's
+ * smallest and largest entry, or the rescale, whose negative slope flips it) and the dose scaling;
+ * for palette images the LUT entries' bit range.
+ */
 export function valueRange(px: PixelModule): [number, number] {
+  if (px.palette) return [0, 2 ** px.palette.red.bits - 1];
   if (px.samplesPerPixel !== 1) return storedRange(px);
   const [lo, hi] = storedRange(px);
-  const a = lo * px.slope + px.intercept;
-  const b = hi * px.slope + px.intercept;
+  let a = px.modalityLut ? px.modalityLut.min : lo * px.slope + px.intercept;
+  let b = px.modalityLut ? px.modalityLut.max : hi * px.slope + px.intercept;
+  if (px.doseScaling !== undefined) {
+    a *= px.doseScaling;
+    b *= px.doseScaling;
+  }
   return a <= b ? [a, b] : [b, a];
 }
 
@@ -100,35 +132,57 @@ export function expandYbr422(raw: ArrayLike<number>, rows: number, cols: number)
 
 /**
  * Converts raw samples to output values, channels-last.
- * - Grey: stored value masked to BitsStored, sign-extended when PixelRepresentation is 1,
- *   MONOCHROME1 inverted as `(min + max) − stored` over the representable stored range, then
- *   `× slope + intercept`. Inverting the stored value before the rescale is the same as
- *   `(rmin + rmax) − v` in rescaled units, and keeps higher = brighter for both photometrics.
+ * - Stored value: native samples are masked to BitsStored and sign-extended when PixelRepresentation
+ *   is 1. Codec output follows the codestream (`coding`): signed samples are taken as they are (a
+ *   lossy overshoot clamped to the stored range); unsigned ones with fewer bits than BitsStored in a
+ *   signed image carry their sign in bit precision − 1 (JPEG-LS has no signed mode, and encoders
+ *   store two's complement in P bits), otherwise they are masked like native samples.
+ * - Grey: MONOCHROME1 inverted as `(min + max) − stored` over the representable stored range, then
+ *   `× slope + intercept` (inverting before the rescale equals `(rmin + rmax) − v` after it and keeps
+ *   higher = brighter); with a Modality LUT Sequence the LUT entry instead, inverted over the LUT's
+ *   range; RT Dose values times Dose Grid Scaling.
+ * - Palette: each stored index through the red, green and blue LUTs.
  * - Colour: each sample masked to BitsStored; YBR_FULL turned into RGB unless the codec already did.
- *   Rescale does not apply to colour images (it is a grey-level Modality LUT).
+ *   The modality rescale does not apply to colour images (it is a grey-level Modality LUT).
  */
-export function toValues(raw: ArrayLike<number>, planar: boolean, convertedToRgb: boolean, px: PixelModule): Float32Array {
+export function toValues(raw: ArrayLike<number>, planar: boolean, convertedToRgb: boolean, px: PixelModule, coding?: Coding): Float32Array {
   const pixels = px.rows * px.cols;
-  const modulus = 2 ** px.bitsStored;
-  const half = modulus / 2;
-  const signed = px.pixelRepresentation === 1;
+  const stored = storedReader(px, coding);
+  if (px.palette) {
+    const { red, green, blue } = px.palette;
+    const out = new Float32Array(pixels * 3);
+    for (let i = 0; i < pixels; i++) {
+      const s = stored(raw[i]);
+      out[3 * i] = lookup(red, s);
+      out[3 * i + 1] = lookup(green, s);
+      out[3 * i + 2] = lookup(blue, s);
+    }
+    return out;
+  }
   if (px.samplesPerPixel === 1) {
     const out = new Float32Array(pixels);
     const invert = px.photometric === 'MONOCHROME1';
     const [lo, hi] = storedRange(px);
+    const lut = px.modalityLut;
+    const dose = px.doseScaling ?? 1;
     for (let i = 0; i < pixels; i++) {
-      // Modulo rather than `&` so 32-bit samples and negative codec output both land in [0, 2^bits).
-      let s = ((raw[i] % modulus) + modulus) % modulus;
-      if (signed && s >= half) s -= modulus;
-      if (invert) s = lo + hi - s;
-      out[i] = s * px.slope + px.intercept;
+      const s = stored(raw[i]);
+      let v: number;
+      if (lut) {
+        v = lookup(lut, s);
+        if (invert) v = lut.min + lut.max - v;
+      } else {
+        v = (invert ? lo + hi - s : s) * px.slope + px.intercept;
+      }
+      out[i] = px.doseScaling === undefined ? v : v * dose;
     }
     return out;
   }
+  const modulus = 2 ** px.bitsStored;
   const out = new Float32Array(pixels * 3);
   const ybr = !convertedToRgb && px.photometric.startsWith('YBR_FULL');
   const maxValue = modulus - 1;
-  const mid = half; // 128 for 8-bit chroma
+  const mid = modulus / 2; // 128 for 8-bit chroma
   for (let p = 0; p < pixels; p++) {
     const a = pick(raw, p, 0, pixels, planar, modulus);
     const b = pick(raw, p, 1, pixels, planar, modulus);
@@ -147,6 +201,22 @@ export function toValues(raw: ArrayLike<number>, planar: boolean, convertedToRgb
     }
   }
   return out;
+}
+
+/** Raw sample → stored value, per the rules in toValues. */
+function storedReader(px: PixelModule, coding: Coding | undefined): (raw: number) => number {
+  const [lo, hi] = storedRange(px);
+  const signed = px.pixelRepresentation === 1;
+  if (coding?.signed) return (raw) => (raw < lo ? lo : raw > hi ? hi : raw);
+  const bits = coding && signed && coding.precision < px.bitsStored ? coding.precision : px.bitsStored;
+  const modulus = 2 ** bits;
+  const half = modulus / 2;
+  return (raw) => {
+    // Modulo rather than `&` so 32-bit samples and negative codec output both land in [0, 2^bits).
+    let s = ((raw % modulus) + modulus) % modulus;
+    if (signed && s >= half) s -= modulus;
+    return s;
+  };
 }
 
 function pick(raw: ArrayLike<number>, pixel: number, sample: number, pixels: number, planar: boolean, modulus: number): number {

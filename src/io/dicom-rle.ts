@@ -24,6 +24,9 @@ export function decodeRleFrame(
     throw new RleError(`RLE header lists ${segments} segments; ${samplesPerPixel} samples of ${bitsAllocated} bits need ${expected}`);
   }
   const pixels = rows * cols;
+  // PackBits turns 2 bytes into at most 128: a frame that small cannot hold this many pixels, and
+  // allocating for them first would let a damaged Rows/Columns exhaust memory.
+  if (pixels * segments > 64 * frame.length) throw new RleError(`RLE frame of ${frame.length} bytes cannot hold ${rows}×${cols}×${segments} bytes of pixels`);
   const out = new Float64Array(pixels * samplesPerPixel);
   const plane = new Uint8Array(pixels);
   for (let s = 0; s < segments; s++) {

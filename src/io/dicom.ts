@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import dicomParser from 'dicom-parser';
-import type { DataSet } from 'dicom-parser';
 import type { DecodedImage } from './types.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { decodeDicomFrame } from './dicom-frame.ts';
 import { baseMeta, NON_IMAGE, pixelModule } from './dicom-meta.ts';
+import { outputChannels } from './dicom-pixels.ts';
+import { ParseError } from './dicom-parse-error.ts';
+import { fileLayout, parseDicomBytes, type ParsedDicom } from './dicom-parse.ts';
 import { KNOWN_UNSUPPORTED, TRANSCODE_FIX, TRANSFER_SYNTAXES } from './dicom-syntax.ts';
 import { DEFAULT_GROUP_SALT } from './privacy.ts';
 
@@ -18,33 +19,16 @@ export interface DicomReadOptions {
   readonly salt?: string;
 }
 
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
-const IMPLICIT_LE = '1.2.840.10008.1.2';
-
 /**
- * True for a DICOM Part 10 file ('DICM' at byte 128). Files without the 128-byte preamble and
- * meta header (written by old or non-conformant tools) are accepted only when they clearly start
- * with a little-endian data set: the first element is (0008,xxxx) with xxxx ≤ 0x0020 (Specific
- * Character Set, Image Type, SOP Class/Instance UID…), encoded either with a valid explicit VR or
- * an implicit length that fits the file. Anything else, e.g. a PNG or a text file, is false.
+ * True for a DICOM Part 10 file ('DICM' at byte 128). Files without the 128-byte preamble (written
+ * by old or non-conformant tools) are accepted only when they clearly start with a file meta group
+ * (0002,xxxx) in Explicit VR, or with a little-endian data set: the first element is (0008,xxxx)
+ * with xxxx ≤ 0x0020 (Specific Character Set, Image Type, SOP Class/Instance UID…), encoded either
+ * with a valid explicit VR or an implicit length that fits the file. Anything else, e.g. a PNG or a
+ * text file, is false.
  */
 export function isDicom(bytes: Uint8Array): boolean {
-  if (bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d) {
-    return true;
-  }
-  return bareDataSetSyntax(bytes) !== undefined;
-}
-
-/** For a data set without preamble: the little-endian syntax it is written in, or undefined. */
-function bareDataSetSyntax(bytes: Uint8Array): string | undefined {
-  if (bytes.length < 16) return undefined;
-  const group = bytes[0] | (bytes[1] << 8);
-  const element = bytes[2] | (bytes[3] << 8);
-  if (group !== 0x0008 || element > 0x0020) return undefined;
-  const vr = String.fromCharCode(bytes[4], bytes[5]);
-  if (/^(AE|AS|CS|DA|DS|DT|IS|LO|LT|PN|SH|ST|TM|UI|UL|US|OB|OW|SQ|UN|UT|UC|UR)$/.test(vr)) return EXPLICIT_LE;
-  const length = (bytes[4] | (bytes[5] << 8) | (bytes[6] << 16)) + bytes[7] * 2 ** 24;
-  return length > 0 && length < 1024 && 8 + length < bytes.length ? IMPLICIT_LE : undefined;
+  return fileLayout(bytes) !== undefined;
 }
 
 /**
@@ -71,20 +55,31 @@ export async function readDicom(path: string, options: DicomReadOptions = {}): P
 
 /** Same as readDicom for bytes already in memory; `file` is only used in errors and must be a path, not file content. */
 export async function decodeDicom(bytes: Uint8Array, file: string, options: DicomReadOptions = {}): Promise<DecodedImage[]> {
+  try {
+    return await decodeChecked(bytes, file, options);
+  } catch (error) {
+    // dicom-parser reports a value read past the end of its buffer as a bare string; anything else
+    // that is not a MedpipeError is a bug and stays what it is.
+    if (typeof error !== 'string') throw error;
+    throw new MedpipeError('BAD_FILE', `${file}: is damaged: ${error.replace(/^dicomParser[.:]\w+: /, '')}.`, {
+      file,
+      fix: 'Check that the file is DICOM and not damaged (e.g. `dcmdump file`), or set onBadFile: \'skip\'.',
+    });
+  }
+}
+
+async function decodeChecked(bytes: Uint8Array, file: string, options: DicomReadOptions): Promise<DecodedImage[]> {
   const bad = (what: string, fix: string): MedpipeError => new MedpipeError('BAD_FILE', `${file}: ${what}`, { file, fix });
-  const dataSet = parse(bytes, file);
-  const syntaxUid = (dataSet.string('x00020010') ?? '').replace(/\0/g, '').trim();
+  const { dataSet, syntaxUid, encodingNote } = parse(bytes, file);
   const syntax = TRANSFER_SYNTAXES[syntaxUid];
   if (!syntax) {
     const name = KNOWN_UNSUPPORTED[syntaxUid];
     throw bad(`transfer syntax ${syntaxUid || '(missing)'}${name ? ` (${name})` : ''} is not supported.`, TRANSCODE_FIX);
   }
 
-  const pixelData = dataSet.elements.x7fe00010;
+  const pixelData = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
   if (!pixelData) {
     const modality = dataSet.string('x00080060');
-    const hasFloat = dataSet.elements.x7fe00008 || dataSet.elements.x7fe00009;
-    if (hasFloat) throw bad('holds Float/Double Float Pixel Data, which is not supported.', 'Convert it to integer Pixel Data, or to NIfTI (e.g. with dcm2niix).');
     const kind = modality ? NON_IMAGE[modality.trim()] : undefined;
     throw bad(
       `has no Pixel Data (7FE0,0010)${kind ? `: it is ${kind}, not an image` : modality ? ` although its Modality is ${modality.trim()}` : ''}.`,
@@ -96,40 +91,64 @@ export async function decodeDicom(bytes: Uint8Array, file: string, options: Dico
   }
 
   const px = pixelModule(dataSet, bad);
-  const frameCount = Math.max(1, dataSet.intString('x00280008') ?? 1);
+  const frameCount = numberOfFrames(dataSet.string('x00280008'), bad);
   const wanted = selectFrames(options.frames ?? 'all', frameCount, file);
-
-  const meta = baseMeta(dataSet, px, syntaxUid, frameCount, options.salt ?? DEFAULT_GROUP_SALT);
-  const channels = px.samplesPerPixel === 1 ? 1 : 3;
-  const images: DecodedImage[] = [];
-  for (const frame of wanted) {
-    const data = await decodeDicomFrame({ dataSet, pixelData, px, syntax, syntaxUid, frame, frameCount, bad });
-    images.push({ data, shape: [px.rows, px.cols, channels], meta: Object.freeze({ ...meta, frame }) });
+  const channels = outputChannels(px);
+  if (px.rows * px.cols * channels > MAX_FRAME_VALUES) {
+    throw bad(`has frames of ${px.rows}×${px.cols}×${channels} values; medpipe reads frames of at most ${MAX_FRAME_VALUES} values (1 GiB as float32).`, 'Check Rows and Columns; crop or downsample the image with a DICOM toolkit first.');
   }
-  return images;
+
+  let meta = baseMeta(dataSet, px, syntaxUid, frameCount, options.salt ?? DEFAULT_GROUP_SALT);
+  if (encodingNote) meta = { ...meta, encodingNote };
+  const frames: Float32Array[] = [];
+  for (const frame of wanted) frames.push(await decodeDicomFrame({ dataSet, pixelData, px, syntax, syntaxUid, frame, frameCount, bad }));
+  // Float Pixel Data has no representable range; the values' own extremes stand in for it.
+  if (px.floatBits) meta = { ...meta, range: dataRange(frames) };
+  return frames.map((data, i) => ({ data, shape: [px.rows, px.cols, channels], meta: Object.freeze({ ...meta, frame: wanted[i] }) }));
 }
 
-function parse(bytes: Uint8Array, file: string): DataSet {
-  // dicom-parser inflates deflated files with Buffer#copy, so hand it a Buffer.
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const hasPreamble = buffer.length >= 132 && buffer.toString('latin1', 128, 132) === 'DICM';
-  const bare = hasPreamble ? undefined : bareDataSetSyntax(buffer);
-  if (!hasPreamble && !bare) {
+/** Number of Frames (IS): absent or empty means 1; anything but a whole number is a damaged header. */
+function numberOfFrames(text: string | undefined, bad: (what: string, fix: string) => MedpipeError): number {
+  const trimmed = text?.replace(/\0/g, '').trim() ?? '';
+  if (trimmed === '') return 1;
+  const n = Number(trimmed);
+  if (!Number.isInteger(n) || n < 0) throw bad(`has Number of Frames "${trimmed.slice(0, 16)}", which is not a whole number.`, 'The image header is damaged; re-export the file from its source.');
+  return Math.max(1, n);
+}
+
+/** Frames larger than this many values are refused before anything is allocated. */
+const MAX_FRAME_VALUES = 2 ** 28;
+
+function dataRange(frames: readonly Float32Array[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const data of frames) {
+    for (const v of data) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return Number.isFinite(lo) ? [lo, hi] : [0, 0];
+}
+
+function parse(bytes: Uint8Array, file: string): ParsedDicom {
+  const layout = fileLayout(bytes);
+  if (!layout) {
     throw new MedpipeError('BAD_FILE', `${file}: is not a DICOM file (no 'DICM' marker at byte 128 and no recognisable data set).`, {
       file,
       fix: 'Check the file type; DICOM files start with a 128-byte preamble and "DICM".',
     });
   }
   try {
-    return dicomParser.parseDicom(buffer, bare ? { TransferSyntaxUID: bare } : {});
+    return parseDicomBytes(bytes, layout);
   } catch (error) {
-    // dicom-parser throws strings or { exception, dataSet }: keep only its text. The partial data set
-    // holds patient attributes and must not travel inside `cause`.
-    const text = typeof error === 'string' ? error : error instanceof Error ? error.message : String((error as { exception?: unknown }).exception ?? 'parse error');
-    const truncated = /overrun|past (the )?end|beyond|exceed|cannot be greater than or equal to .byteArray. length/i.test(text);
+    if (!(error instanceof ParseError) && !(error instanceof RangeError)) throw error;
     // An element running past the end is what a cut-short file looks like, but a damaged length or
-    // item tag reads the same way, so the message names both.
-    throw new MedpipeError('BAD_FILE', `${file}: ${truncated ? 'is truncated or damaged (a data element runs past the end of the file)' : 'could not be parsed as DICOM'}: ${text.replace(/^dicomParser[.:]\w+: /, '')}`, {
+    // item tag reads the same way, so the message names both. RangeError: a DataView read past the
+    // end, or a nesting of sequences too deep to follow.
+    const truncated = error instanceof ParseError ? error.truncated : true;
+    const what = truncated ? `is truncated or damaged (${error.message})` : `could not be parsed as DICOM: ${error.message}`;
+    throw new MedpipeError('BAD_FILE', `${file}: ${what}`, {
       file,
       fix: truncated ? 'Copy or export the file again; it was probably cut short.' : 'Check that the file is DICOM and not damaged (e.g. `dcmdump file`).',
     });

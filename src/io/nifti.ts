@@ -128,12 +128,18 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
   const header = nifti.readHeader(buffer);
   const type = VOXEL_TYPES[header.datatypeCode];
   if (!type) {
-    throw bad(`has NIfTI datatype ${header.datatypeCode}, which is not supported (only real-valued scalar voxels).`, 'Convert it to a scalar type (e.g. float32) with nibabel or FSL.');
+    throw bad(
+      `has NIfTI datatype ${header.datatypeCode}, which is not supported (only real-valued scalar voxels).`,
+      'Convert it to a scalar type (e.g. float32) with nibabel or FSL.',
+    );
   }
   const rank = header.dims[0];
   const dims = [1, 2, 3, 4].map((d) => (d <= rank ? Math.max(1, header.dims[d]) : 1));
   if (rank < 2 || rank > 7 || header.dims.slice(5, rank + 1).some((d) => d > 1)) {
-    throw bad(`has ${rank} dimensions [${header.dims.slice(1, rank + 1).join(', ')}]; only 2D, 3D and 4D volumes are supported.`, 'Split the extra dimensions into separate files.');
+    throw bad(
+      `has ${rank} dimensions [${header.dims.slice(1, rank + 1).join(', ')}]; only 2D, 3D and 4D volumes are supported.`,
+      'Split the extra dimensions into separate files.',
+    );
   }
   const [nx, ny, nz, nt] = dims;
   const voxels = nx * ny * nz * nt;
@@ -146,7 +152,8 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
   }
 
   const axis = options.axis ?? 2;
-  if (![0, 1, 2].includes(axis)) throw new MedpipeError('INVALID_CONFIG', `${path}: axis must be 0, 1 or 2, got ${String(axis)}.`, { file: path, fix: 'Use axis 2 for axial slices.' });
+  if (![0, 1, 2].includes(axis))
+    throw new MedpipeError('INVALID_CONFIG', `${path}: axis must be 0, 1 or 2, got ${String(axis)}.`, { file: path, fix: 'Use axis 2 for axial slices.' });
   const along = dims[axis];
   const slices = selectSlices(options.slices ?? 'all', along, path);
   const volumes = selectVolumes(options.volumes ?? 'all', nt, path);
@@ -198,7 +205,10 @@ function scaledRange([lo, hi]: readonly [number, number], slope: number, inter: 
 
 function selectSlices(slices: NiftiSlices, count: number, file: string): number[] {
   const invalid = (what: string): MedpipeError =>
-    new MedpipeError('INVALID_CONFIG', `${file}: ${what}`, { file, fix: `Slices run from 0 to ${count - 1} along this axis; use 'all', { start, end } or { every: n }.` });
+    new MedpipeError('INVALID_CONFIG', `${file}: ${what}`, {
+      file,
+      fix: `Slices run from 0 to ${count - 1} along this axis; use 'all', { start, end } or { every: n }.`,
+    });
   if (slices === 'all') return range(0, count, 1);
   if ('every' in slices) {
     if (!Number.isInteger(slices.every) || slices.every < 1) throw invalid(`slices.every must be a positive integer, got ${slices.every}.`);
@@ -214,7 +224,10 @@ function selectSlices(slices: NiftiSlices, count: number, file: string): number[
 function selectVolumes(volumes: 'all' | number, count: number, file: string): number[] {
   if (volumes === 'all') return range(0, count, 1);
   if (!Number.isInteger(volumes) || volumes < 0 || volumes >= count) {
-    throw new MedpipeError('INVALID_CONFIG', `${file}: volume ${volumes} requested, but the file has ${count} volume(s).`, { file, fix: `Use 'all' or an index from 0 to ${count - 1}.` });
+    throw new MedpipeError('INVALID_CONFIG', `${file}: volume ${volumes} requested, but the file has ${count} volume(s).`, {
+      file,
+      fix: `Use 'all' or an index from 0 to ${count - 1}.`,
+    });
   }
   return [volumes];
 }

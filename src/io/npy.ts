@@ -25,13 +25,22 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   if (!descr || shapeText === undefined) {
     throw new MedpipeError('BAD_FILE', `${name}: unreadable .npy header.`, { file: name, fix: 'Re-save the array with numpy.' });
   }
-  if (fortran) throw new MedpipeError('BAD_FILE', `${name}: Fortran-order arrays are not supported.`, { file: name, fix: 'Save with numpy.ascontiguousarray(a).' });
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (fortran)
+    throw new MedpipeError('BAD_FILE', `${name}: Fortran-order arrays are not supported.`, { file: name, fix: 'Save with numpy.ascontiguousarray(a).' });
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLength;
   const body = bytes.slice(offset);
   const kind = descr.replace(/^[<|=]/, '');
-  if (descr.startsWith('>')) throw new MedpipeError('BAD_FILE', `${name}: big-endian arrays are not supported.`, { file: name, fix: 'Convert with a.astype(a.dtype.newbyteorder("<")).' });
+  if (descr.startsWith('>'))
+    throw new MedpipeError('BAD_FILE', `${name}: big-endian arrays are not supported.`, {
+      file: name,
+      fix: 'Convert with a.astype(a.dtype.newbyteorder("<")).',
+    });
   const readers: Record<string, () => ArrayLike<number>> = {
     u1: () => new Uint8Array(body.buffer, 0, count),
     i1: () => new Int8Array(body.buffer, 0, count),
@@ -48,7 +57,8 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   const read = readers[kind];
   if (!read) throw new MedpipeError('BAD_FILE', `${name}: dtype ${descr} is not supported.`, { file: name, fix: 'Convert to uint8, uint16 or float32.' });
   const needed = count * Number(kind.slice(1));
-  if (body.byteLength < needed) throw new MedpipeError('BAD_FILE', `${name}: truncated (${body.byteLength} of ${needed} bytes).`, { file: name, fix: 'Re-save the file.' });
+  if (body.byteLength < needed)
+    throw new MedpipeError('BAD_FILE', `${name}: truncated (${body.byteLength} of ${needed} bytes).`, { file: name, fix: 'Re-save the file.' });
   return { shape, dtype: descr, data: Float32Array.from(read()) };
 }
 
@@ -58,7 +68,11 @@ export function parseNpz(bytes: Uint8Array, file: string): Record<string, NpyArr
   try {
     entries = unzipSync(bytes);
   } catch (error) {
-    throw new MedpipeError('BAD_FILE', `${file} is not a readable .npz (zip) archive: ${String(error)}`, { file, fix: 'Check the file; re-save with numpy.savez.', cause: error });
+    throw new MedpipeError('BAD_FILE', `${file} is not a readable .npz (zip) archive: ${String(error)}`, {
+      file,
+      fix: 'Check the file; re-save with numpy.savez.',
+      cause: error,
+    });
   }
   const out: Record<string, NpyArray> = {};
   for (const [name, data] of Object.entries(entries)) {

@@ -19,7 +19,7 @@ export interface ReadImageOptions {
 }
 
 /** Decoder version: part of every per-file cache key, bump when decoding changes. */
-export const DECODER_VERSION = 1;
+export const DECODER_VERSION = 2;
 
 /**
  * Reads one image the way `ingest` does, with real values: 8-bit files in [0, 255], 16-bit in
@@ -106,9 +106,7 @@ async function decodeWithSharp(path: string, options: Omit<ReadImageOptions, 'fr
     if (options.size) {
       pipeline = pipeline.resize(options.size[1], options.size[0], { fit: 'fill', kernel: 'linear' });
     }
-    pipeline = channels === 1
-      ? pipeline.toColourspace(sixteen ? 'grey16' : 'b-w')
-      : pipeline.toColourspace(sixteen ? 'rgb16' : 'srgb');
+    pipeline = channels === 1 ? pipeline.toColourspace(sixteen ? 'grey16' : 'b-w') : pipeline.toColourspace(sixteen ? 'rgb16' : 'srgb');
     const { data, info: out } = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const count = out.width * out.height * out.channels;
     const values = new Float32Array(count);

@@ -63,11 +63,7 @@ export function resolveWindow(window: WindowSpec | WindowPreset, fn: WindowFunct
  * @example
  *   const lung = applyWindow(ct.data, WINDOW_PRESETS.lung);
  */
-export function applyWindow(
-  data: Float32Array,
-  window: WindowSpec | WindowPreset,
-  options: ApplyWindowOptions = {},
-): Float32Array {
+export function applyWindow(data: Float32Array, window: WindowSpec | WindowPreset, options: ApplyWindowOptions = {}): Float32Array {
   const fn = options.fn ?? 'linear-exact';
   const { center, width } = resolveWindow(window, fn);
   const out = new Float32Array(data.length);

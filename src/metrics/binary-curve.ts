@@ -27,11 +27,7 @@ export interface BinaryCurve {
  * Checks that `labels` (0/1) and `scores` (finite numbers) describe the same non-empty set of
  * samples and returns how many positives there are. Throws a MedpipeError naming the fix otherwise.
  */
-export function checkBinaryInput(
-  labels: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  what = 'scores',
-): { n: number; positives: number } {
+export function checkBinaryInput(labels: ArrayLike<number>, scores: ArrayLike<number>, what = 'scores'): { n: number; positives: number } {
   if (labels == null || scores == null || typeof labels.length !== 'number' || typeof scores.length !== 'number') {
     throw new MedpipeError('INVALID_CONFIG', `Metrics need arrays of labels and ${what}.`, {
       fix: `Pass labels (0/1) and ${what} as arrays or typed arrays of the same length.`,
@@ -60,9 +56,10 @@ export function checkBinaryInput(
     const s = scores[i];
     if (typeof s !== 'number' || !Number.isFinite(s)) {
       throw new MedpipeError('INVALID_CONFIG', `The ${what === 'scores' ? 'score' : 'prediction'} at index ${i} is ${String(s)}, not a finite number.`, {
-        fix: what === 'scores'
-          ? 'A NaN or infinite score usually means the model diverged (check the loss curve) or the input was not normalised.'
-          : 'Predictions must be 0 or 1.',
+        fix:
+          what === 'scores'
+            ? 'A NaN or infinite score usually means the model diverged (check the loss curve) or the input was not normalised.'
+            : 'Predictions must be 0 or 1.',
       });
     }
   }
@@ -96,8 +93,14 @@ export function binaryCurve(labels: ArrayLike<number>, scores: ArrayLike<number>
   while (i >= 0 || j >= 0) {
     // The next threshold is the largest score not yet consumed; -0 === 0 keeps signed zeros together.
     const t = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
-    while (i >= 0 && pos[i] === t) { tp++; i--; }
-    while (j >= 0 && neg[j] === t) { fp++; j--; }
+    while (i >= 0 && pos[i] === t) {
+      tp++;
+      i--;
+    }
+    while (j >= 0 && neg[j] === t) {
+      fp++;
+      j--;
+    }
     thresholds[k] = t === 0 ? 0 : t;
     tps[k] = tp;
     fps[k] = fp;

@@ -60,11 +60,7 @@ export interface BinaryMetricsOptions {
  *   const m = binaryMetrics(labels, scores, { threshold: 0.42 });
  *   fs.writeFileSync('metrics.json', JSON.stringify(m, null, 2));
  */
-export function binaryMetrics(
-  labels: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  options: BinaryMetricsOptions = {},
-): BinaryMetrics {
+export function binaryMetrics(labels: ArrayLike<number>, scores: ArrayLike<number>, options: BinaryMetricsOptions = {}): BinaryMetrics {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const sensitivityTarget = options.sensitivity ?? DEFAULT_SENSITIVITY;
   checkThreshold(threshold);
@@ -123,7 +119,7 @@ export function countMetrics(counts: ConfusionCounts, notes: string[] = []): Cou
   const expectedDisagreement = (predictedNegative * positives + predictedPositive * negatives) / n;
   let kappa: number;
   if (expectedDisagreement === 0) {
-    notes.push('kappa: labels and predictions are all one same class, so Cohen\'s kappa is 0/0 (scikit-learn returns NaN); reported as null.');
+    notes.push("kappa: labels and predictions are all one same class, so Cohen's kappa is 0/0 (scikit-learn returns NaN); reported as null.");
     kappa = Number.NaN;
   } else {
     kappa = 1 - (fp + fn) / expectedDisagreement;

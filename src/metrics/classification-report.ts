@@ -62,8 +62,7 @@ export function classificationReport(
   const n = tp + fp + tn + fn;
   const avg = (label: string, weight: (r: ClassificationReportRow) => number): ClassificationReportRow => {
     const total = rows.reduce((s, r) => s + weight(r), 0);
-    const mean = (pick: (r: ClassificationReportRow) => number): number =>
-      total === 0 ? 0 : rows.reduce((s, r) => s + weight(r) * pick(r), 0) / total;
+    const mean = (pick: (r: ClassificationReportRow) => number): number => (total === 0 ? 0 : rows.reduce((s, r) => s + weight(r) * pick(r), 0) / total);
     return { label, precision: mean((r) => r.precision), recall: mean((r) => r.recall), f1: mean((r) => r.f1), support: n };
   };
   const macroAvg = avg('macro avg', () => 1);

@@ -4,9 +4,7 @@ import { rocAucOf } from './roc-curve.ts';
 import { DEFAULT_SENSITIVITY, specificityAtSensitivityOf } from './specificity-at-sensitivity.ts';
 
 /** The metric names logged per epoch (before the prefix), in log order. */
-export const EPOCH_METRIC_KEYS = [
-  'tp', 'fp', 'tn', 'fn', 'accuracy', 'precision', 'recall', 'auc', 'specificity_at_sensitivity',
-] as const;
+export const EPOCH_METRIC_KEYS = ['tp', 'fp', 'tn', 'fn', 'accuracy', 'precision', 'recall', 'auc', 'specificity_at_sensitivity'] as const;
 export type EpochMetricKey = (typeof EPOCH_METRIC_KEYS)[number];
 
 /**

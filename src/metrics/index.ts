@@ -5,13 +5,7 @@
 export { binaryCurve, checkBinaryInput, type BinaryCurve } from './binary-curve.ts';
 export { confusionAt, confusionOfPredictions, DEFAULT_THRESHOLD, type ConfusionCounts } from './confusion.ts';
 export { rocCurve, rocCurveOf, rocAuc, rocAucOf, type RocCurve, type RocCurveOptions } from './roc-curve.ts';
-export {
-  precisionRecallCurve,
-  precisionRecallCurveOf,
-  averagePrecision,
-  averagePrecisionOf,
-  type PrecisionRecallCurve,
-} from './precision-recall-curve.ts';
+export { precisionRecallCurve, precisionRecallCurveOf, averagePrecision, averagePrecisionOf, type PrecisionRecallCurve } from './precision-recall-curve.ts';
 export {
   specificityAtSensitivity,
   specificityAtSensitivityOf,
@@ -19,13 +13,7 @@ export {
   thresholdForSensitivityOf,
   DEFAULT_SENSITIVITY,
 } from './specificity-at-sensitivity.ts';
-export {
-  binaryMetrics,
-  countMetrics,
-  type BinaryMetrics,
-  type BinaryMetricsOptions,
-  type CountMetrics,
-} from './binary-metrics.ts';
+export { binaryMetrics, countMetrics, type BinaryMetrics, type BinaryMetricsOptions, type CountMetrics } from './binary-metrics.ts';
 export { epochMetrics, EPOCH_METRIC_KEYS, type EpochMetricKey } from './epoch-metrics.ts';
 export {
   classificationReport,

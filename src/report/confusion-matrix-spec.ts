@@ -58,7 +58,13 @@ export function confusionMatrixSpec(
     width: 300,
     height: 300,
     encoding: {
-      x: { field: 'predicted', type: 'nominal', sort: order, title: 'Predicted label', axis: { labelAngle: 0, orient: 'bottom', grid: false, ticks: false, domain: false, labelPadding: 6 } },
+      x: {
+        field: 'predicted',
+        type: 'nominal',
+        sort: order,
+        title: 'Predicted label',
+        axis: { labelAngle: 0, orient: 'bottom', grid: false, ticks: false, domain: false, labelPadding: 6 },
+      },
       y: { field: 'actual', type: 'nominal', sort: order, title: 'Actual label', axis: { grid: false, ticks: false, domain: false, labelPadding: 6 } },
     },
     layer: [

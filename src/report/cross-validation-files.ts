@@ -11,6 +11,8 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
   const column = (stat: 'mean' | 'std') => Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, cv.summary[key][stat]]));
   const report = {
     folds: cv.k,
+    ...(cv.foldBy !== undefined ? { foldBy: cv.foldBy } : {}),
+    innerValidation: cv.innerValidation,
     positiveClass: cv.classes[1] ?? '1',
     threshold: cv.threshold,
     sensitivityTarget: cv.sensitivityTarget,
@@ -20,18 +22,34 @@ export async function writeCrossValidationFiles(cv: CrossValidated, outDir: stri
     definedIn: Object.fromEntries(CV_METRIC_KEYS.map((key) => [key, cv.summary[key].n])),
     pooledOutOfFoldAuc: cv.pooled.auc,
     pooled: cv.pooled,
-    perFold: cv.folds.map((f) => ({ fold: f.fold, heldOut: f.heldOut.length, trainCount: f.trainCount, counts: f.counts, bestEpoch: f.bestEpoch, epochsRun: f.epochsRun, stoppedEarly: f.stoppedEarly, ...f.metrics })),
+    perFold: cv.folds.map((f) => ({
+      fold: f.fold,
+      ...(f.value !== undefined ? { value: f.value } : {}),
+      heldOut: f.heldOut.length,
+      trainCount: f.trainCount,
+      innerValCount: f.innerValCount,
+      normalization: f.normalization,
+      counts: f.counts,
+      bestEpoch: f.bestEpoch,
+      epochsRun: f.epochsRun,
+      stoppedEarly: f.stoppedEarly,
+      ...f.metrics,
+    })),
     definitions: {
       mean: 'mean over the folds where the metric is defined (definedIn of them)',
       std: 'sample standard deviation (n−1) over those folds',
       pooledOutOfFoldAuc: 'ROC AUC of every out-of-fold score together',
       metrics: 'binaryMetrics of a fold’s held-out scores, predicted positive when score >= threshold',
+      training:
+        'each fold trains on the other folds minus an inner validation split (innerValidation of them, stratified, group-aware) that early stopping watches; dataset z-score statistics are refitted on that inner training part; the held-out fold is only scored',
     },
   };
   await writeFileAtomic(metricsFile, JSON.stringify(report, null, 2) + '\n');
   const cell = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? String(x) : '');
   const header = ['fold', 'held_out', 'train', ...cv.classes.map((c) => `n_${csvField(c)}`), 'best_epoch', 'epochs_run', ...CV_METRIC_KEYS];
-  const rows = cv.folds.map((f) => [f.fold, f.heldOut.length, f.trainCount, ...f.counts, f.bestEpoch, f.epochsRun, ...CV_METRIC_KEYS.map((key) => cell(f.metrics[key]))].join(','));
+  const rows = cv.folds.map((f) =>
+    [f.fold, f.heldOut.length, f.trainCount, ...f.counts, f.bestEpoch, f.epochsRun, ...CV_METRIC_KEYS.map((key) => cell(f.metrics[key]))].join(','),
+  );
   const blanks = Array.from({ length: 4 + cv.classes.length }, () => '');
   for (const stat of ['mean', 'std'] as const) rows.push([stat, ...blanks, ...CV_METRIC_KEYS.map((key) => cell(cv.summary[key][stat]))].join(','));
   await writeFileAtomic(foldsFile, [header.join(','), ...rows].join('\n') + '\n');

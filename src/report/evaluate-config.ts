@@ -2,13 +2,45 @@ import { z } from 'zod';
 
 const unitInterval = z.number().gt(0).max(1);
 
+/** A fixed threshold, or a rule applied on the validation split (see operating-point.ts). */
+const thresholdRule = z.union([
+  z.number().min(0).max(1),
+  z.literal('youden'),
+  z.strictObject({ sensitivity: unitInterval }),
+  z.strictObject({ specificity: unitInterval }),
+]);
+
 export const evaluateConfigSchema = z.strictObject({
   /**
-   * Decision threshold (predicted positive when score ≥ threshold), or `{ sensitivity }` to choose
-   * on the VALIDATION split the highest threshold reaching that sensitivity; it is frozen before the
-   * test set is scored. @default 0.5
+   * Decision threshold (predicted positive when score ≥ threshold): a fixed number, or a rule applied
+   * to the VALIDATION split and frozen before the test set is scored — 'youden' (maximum of
+   * sensitivity + specificity − 1), `{ sensitivity }` (the highest threshold reaching it) or
+   * `{ specificity }` (the lowest keeping it). @default 'youden' (0.5 when validation has one class)
    */
-  threshold: z.union([z.number().min(0).max(1), z.strictObject({ sensitivity: unitInterval })]).optional(),
+  threshold: thresholdRule.optional(),
+  /**
+   * Confidence intervals of every test metric: a stratified bootstrap (by patient group where the
+   * data has groups), seeded by the pipeline seed; percentile and BCa intervals.
+   * @default { resamples: 2000, level: 0.95 }
+   */
+  bootstrap: z.strictObject({ resamples: z.number().int().min(100).optional(), level: z.number().gt(0).lt(1).optional() }).optional(),
+  /**
+   * Calibration: bins of the reliability diagram and ECE, and an optional recalibration ('platt' or
+   * 'isotonic') fitted on the validation split and reported beside the raw scores.
+   * @default { bins: 10, strategy: 'uniform' } (no recalibration)
+   */
+  calibration: z
+    .strictObject({
+      bins: z.number().int().min(2).max(100).optional(),
+      strategy: z.enum(['uniform', 'quantile']).optional(),
+      recalibrate: z.enum(['platt', 'isotonic']).optional(),
+    })
+    .optional(),
+  /**
+   * Metadata attributes (CSV columns, DICOM sex / ageBand / manufacturer / view, source folder) to
+   * report test metrics for per value; false for none. @default every attribute with 2–20 values
+   */
+  subgroups: z.union([z.array(z.string()).readonly(), z.literal(false)]).optional(),
   /** Target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
   sensitivity: unitInterval.optional(),
   /** Also write PNG versions of the plots. @default true */

@@ -1,7 +1,10 @@
 /** What each number in metrics.json is; the names follow the textbook (and scikit-learn), not the tutorial. */
 export const DEFINITIONS = {
   predicted: 'positive when score >= threshold',
-  tp: 'true positives', fp: 'false positives', tn: 'true negatives', fn: 'false negatives',
+  tp: 'true positives',
+  fp: 'false positives',
+  tn: 'true negatives',
+  fn: 'false negatives',
   accuracy: '(TP+TN)/N',
   precision: 'positive predictive value = TP/(TP+FP)',
   recall: 'sensitivity = true positive rate = TP/(TP+FN)',
@@ -14,4 +17,3 @@ export const DEFINITIONS = {
   averagePrecision: 'sklearn average_precision_score',
   specificityAtSensitivity: 'maximum specificity over thresholds whose sensitivity >= sensitivityTarget',
 };
-

@@ -4,12 +4,14 @@ import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
 import { exportModel } from '../train/export-model.ts';
 import { DEFINITIONS } from './evaluation-definitions.ts';
+import { metricsWithIntervals, writeEvaluationFiles as writeClinicalFiles } from './evaluation-document.ts';
 import type { Evaluated } from './evaluation.ts';
 
 /**
- * Writes evaluate's files: metrics.json, validation-metrics.json, predictions.csv,
- * validation-predictions.csv, curves.json,
- * classification_report.txt, plots/ (with plots/gradcam/) and model/; returns their paths.
+ * Writes evaluate's files: metrics.json (with intervals), validation-metrics.json, predictions.csv,
+ * validation-predictions.csv, curves.json, classification_report.txt, plots/ (with bands, the
+ * reliability diagram and plots/gradcam/), calibration.json, operating-points.json, subgroups.json,
+ * evaluation.json, report.html and model/; returns their paths.
  */
 export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promise<string[]> {
   const files: string[] = [];
@@ -18,16 +20,36 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
     await writeFileAtomic(path, text);
     files.push(path);
   };
-  await write('metrics.json', JSON.stringify({ split: 'test', positiveClass: e.classes[1] ?? '1', thresholdSource: e.thresholdSource, ...e.metrics, definitions: DEFINITIONS }, null, 2) + '\n');
+  await write(
+    'metrics.json',
+    JSON.stringify(
+      metricsWithIntervals(
+        {
+          split: 'test',
+          positiveClass: e.classes[1] ?? '1',
+          thresholdSource: e.thresholdSource,
+          thresholdRule: e.thresholdRule,
+          ...e.metrics,
+          definitions: DEFINITIONS,
+        },
+        e.clinical,
+      ),
+      null,
+      2,
+    ) + '\n',
+  );
   await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
   const predictionsCsv = (predictions: Evaluated['predictions']) =>
-    ['id,file,label,score,predicted', ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(','))].join('\n') + '\n';
+    [
+      'id,file,label,score,predicted',
+      ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(',')),
+    ].join('\n') + '\n';
   await write('predictions.csv', predictionsCsv(e.predictions));
   await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));
   await write('curves.json', JSON.stringify(e.curves) + '\n');
   await write('classification_report.txt', e.report + '\n');
-  const { writePlots } = await import('./index.ts');
+  const { writePlots, reliabilityInput } = await import('./index.ts');
   files.push(
     ...(await writePlots(join(outDir, 'plots'), {
       history: e.history.map((logs, i) => ({ epoch: i + 1, ...logs })),
@@ -35,12 +57,28 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
       confusion: e.metrics,
       classNames: e.classes,
       threshold: e.metrics.threshold,
-      roc: Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })),
-      pr: Object.entries(e.curves.pr).map(([name, c]) => ({ name, precision: c.precision, recall: c.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence })),
+      roc: Object.entries(e.curves.roc).map(([name, c]) => ({
+        name,
+        fpr: c.fpr,
+        tpr: c.tpr,
+        auc: c.auc,
+        ...(name === 'test' ? { band: e.clinical.bands.roc } : {}),
+      })),
+      pr: Object.entries(e.curves.pr).map(([name, c]) => ({
+        name,
+        precision: c.precision,
+        recall: c.recall,
+        averagePrecision: c.averagePrecision,
+        prevalence: c.prevalence,
+        ...(name === 'test' ? { band: e.clinical.bands.pr } : {}),
+      })),
+      reliability: reliabilityInput(e.clinical, e.classes),
       png: e.png,
     })),
   );
-  files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));
+  const gradCamFiles = await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'));
+  files.push(...gradCamFiles);
+  files.push(...(await writeClinicalFiles(outDir, e, gradCamFiles)));
   files.push(...(await exportModel(e.model, e.info, join(outDir, 'model'))));
   return files;
 }

@@ -5,5 +5,6 @@ export { metricCurvesSpec, type MetricCurvesOptions } from './metric-curves-spec
 export { confusionMatrixSpec, type ConfusionMatrixOptions } from './confusion-matrix-spec.ts';
 export { rocCurveSpec, type RocCurveInput } from './roc-curve-spec.ts';
 export { prCurveSpec, type PrCurveInput } from './pr-curve-spec.ts';
+export { reliabilitySpec, reliabilityInput, type ReliabilityInput } from './reliability-spec.ts';
 export { renderSvg, svgToPng } from './render-svg.ts';
 export { writePlots, type PlotInput } from './write-plots.ts';

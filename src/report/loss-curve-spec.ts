@@ -19,7 +19,10 @@ export function lossCurveSpec(history: readonly EpochRecord[], options: LossCurv
   checkHistory(history);
   const values: { epoch: number; split: string; loss: number }[] = [];
   for (const row of history) {
-    for (const [key, split] of [['loss', 'train'], ['val_loss', 'validation']] as const) {
+    for (const [key, split] of [
+      ['loss', 'train'],
+      ['val_loss', 'validation'],
+    ] as const) {
       const v = row[key];
       if (typeof v === 'number' && Number.isFinite(v) && v > 0) values.push({ epoch: row.epoch, split, loss: v });
     }

@@ -33,13 +33,14 @@ export function metricCurvesSpec(history: readonly EpochRecord[], options: Metri
       if (!NOT_PLOTTED.has(base)) found.add(base);
     }
   }
-  const metrics = options.metrics
-    ? [...options.metrics]
-    : [...found].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const metrics = options.metrics ? [...options.metrics] : [...found].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const values: { epoch: number; split: string; metric: string; value: number }[] = [];
   for (const row of history) {
     for (const m of metrics) {
-      for (const [key, split] of [[m, 'train'], [`val_${m}`, 'validation']] as const) {
+      for (const [key, split] of [
+        [m, 'train'],
+        [`val_${m}`, 'validation'],
+      ] as const) {
         const v = row[key];
         if (typeof v === 'number' && Number.isFinite(v)) values.push({ epoch: row.epoch, split, metric: metricTitle(m), value: v });
       }

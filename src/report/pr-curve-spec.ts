@@ -1,4 +1,4 @@
-import { checkCurves, CURVE_COLORS } from './roc-curve-spec.ts';
+import { bandLayer, checkCurves, curveColor, type CurveBandInput } from './roc-curve-spec.ts';
 import { BASE_CONFIG, fmt, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './vega-lite-spec.ts';
 
 export interface PrCurveInput {
@@ -10,6 +10,8 @@ export interface PrCurveInput {
   readonly averagePrecision: number;
   /** Share of positives: the precision of a random classifier, drawn as a dotted line. @default undefined (not drawn) */
   readonly prevalence?: number;
+  /** A bootstrap band of interpolated precision (curveBand('pr', …)). @default undefined (none) */
+  readonly band?: CurveBandInput;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface PrCurveInput {
  */
 export function prCurveSpec(curves: readonly PrCurveInput[], options: { readonly title?: string } = {}): VegaLiteSpec {
   checkCurves(curves, 'recall', 'precision', 'precision-recall');
-  const labels = curves.map((c) => `${c.name} (AP = ${fmt(c.averagePrecision)})`);
+  const labels = curves.map((c) => `${c.name} (AP = ${fmt(c.averagePrecision)})${c.band ? `, ${Math.round(c.band.level * 100)}% band` : ''}`);
   const values = curves.flatMap((c, k) =>
     c.recall
       .map((r, i) => ({ curve: labels[k], order: i, recall: r, precision: c.precision[i] }))
@@ -32,14 +34,9 @@ export function prCurveSpec(curves: readonly PrCurveInput[], options: { readonly
   const baselines = curves.flatMap((c, k) =>
     c.prevalence !== undefined && Number.isFinite(c.prevalence) ? [{ curve: labels[k], prevalence: c.prevalence }] : [],
   );
-  const color = {
-    field: 'curve',
-    type: 'nominal',
-    title: null,
-    scale: { domain: labels, range: CURVE_COLORS.slice(0, labels.length) },
-    legend: { orient: 'bottom-left', fillColor: 'white', padding: 6, strokeColor: '#cccccc', symbolType: 'stroke' },
-  };
+  const color = curveColor(labels, 'bottom-left');
   const layer: object[] = [
+    ...bandLayer(curves, labels, 'recall', color),
     {
       data: { values },
       // recall decreases along the arrays: step-after keeps precision P_k over (R_{k-1}, R_k].

@@ -52,5 +52,7 @@ export async function svgToPng(
   if (!(scale > 0 && scale <= 8)) {
     throw new MedpipeError('INVALID_CONFIG', `PNG scale ${scale} is outside (0, 8].`, { fix: 'Use a scale such as 1 or 2.' });
   }
-  return sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
+  return sharp(Buffer.from(svg), { density: 72 * scale })
+    .png()
+    .toBuffer();
 }

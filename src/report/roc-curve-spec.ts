@@ -7,6 +7,42 @@ export interface RocCurveInput {
   readonly fpr: readonly number[];
   readonly tpr: readonly number[];
   readonly auc: number;
+  /** A bootstrap band (curveBand('roc', …)): shaded behind the curve. @default undefined (none) */
+  readonly band?: CurveBandInput;
+}
+
+/** A pointwise band around a curve: at each x, y between lower and upper. */
+export interface CurveBandInput {
+  readonly x: readonly number[];
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
+  readonly level: number;
+}
+
+/** The colour encoding shared by the curve plots: one colour per curve, legend in a corner. */
+export function curveColor(labels: readonly string[], orient: 'bottom-right' | 'bottom-left'): object {
+  return {
+    field: 'curve',
+    type: 'nominal',
+    title: null,
+    scale: { domain: labels, range: CURVE_COLORS.slice(0, labels.length) },
+    legend: { orient, fillColor: 'white', padding: 6, strokeColor: '#cccccc', symbolType: 'stroke' },
+  };
+}
+
+/** A shaded layer for the curves' bands, coloured like each curve; none when no curve has a band. */
+export function bandLayer(curves: readonly { readonly band?: CurveBandInput }[], labels: readonly string[], x: string, color: object): object[] {
+  const values = curves.flatMap((c, k) =>
+    c.band ? c.band.x.map((v, i) => ({ curve: labels[k], [x]: v, lower: c.band!.lower[i], upper: c.band!.upper[i] })) : [],
+  );
+  if (values.length === 0) return [];
+  return [
+    {
+      data: { values: values.filter((v) => Number.isFinite(v.lower) && Number.isFinite(v.upper)) },
+      mark: { type: 'area', opacity: 0.2, interpolate: 'step-after' },
+      encoding: { x: { field: x, type: 'quantitative' }, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color },
+    },
+  ];
 }
 
 /** Distinct colours per curve; test (usually second) in orange like validation elsewhere. */
@@ -24,10 +60,11 @@ export const CURVE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b
  */
 export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readonly title?: string } = {}): VegaLiteSpec {
   checkCurves(curves, 'fpr', 'tpr', 'ROC');
-  const labels = curves.map((c) => `${c.name} (AUC = ${fmt(c.auc)})`);
+  const labels = curves.map((c) => `${c.name} (AUC = ${fmt(c.auc)})${c.band ? `, ${Math.round(c.band.level * 100)}% band` : ''}`);
   const values = curves.flatMap((c, k) =>
     c.fpr.map((x, i) => ({ curve: labels[k], order: i, fpr: x, tpr: c.tpr[i] })).filter((p) => Number.isFinite(p.fpr) && Number.isFinite(p.tpr)),
   );
+  const color = curveColor(labels, 'bottom-right');
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? `ROC curve: ${curves.map((c) => c.name).join(' vs ')}`,
@@ -35,13 +72,19 @@ export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readon
     height: 360,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [5, 5], color: '#999999', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'x', type: 'quantitative' },
           y: { field: 'y', type: 'quantitative' },
         },
       },
+      ...bandLayer(curves, labels, 'fpr', color),
       {
         data: { values },
         mark: { type: 'line', strokeWidth: 2.5 },
@@ -49,13 +92,7 @@ export function rocCurveSpec(curves: readonly RocCurveInput[], options: { readon
           x: { field: 'fpr', type: 'quantitative', title: 'False positive rate (1 − specificity)', scale: { domain: [0, 1] } },
           y: { field: 'tpr', type: 'quantitative', title: 'True positive rate (sensitivity)', scale: { domain: [0, 1] } },
           order: { field: 'order', type: 'quantitative' },
-          color: {
-            field: 'curve',
-            type: 'nominal',
-            title: null,
-            scale: { domain: labels, range: CURVE_COLORS.slice(0, labels.length) },
-            legend: { orient: 'bottom-right', fillColor: 'white', padding: 6, strokeColor: '#cccccc', symbolType: 'stroke' },
-          },
+          color,
         },
       },
     ],

@@ -7,6 +7,13 @@ import type { Trained } from '../train/trained.ts';
 export async function writeTrainingFiles(t: Trained, outDir: string): Promise<string[]> {
   const files = await exportModel(t.model, t.info, join(outDir, 'model'));
   const history = join(outDir, 'history.json');
-  await writeFileAtomic(history, JSON.stringify(t.history.map((logs, i) => ({ epoch: i + 1, ...logs })), null, 2) + '\n');
+  await writeFileAtomic(
+    history,
+    JSON.stringify(
+      t.history.map((logs, i) => ({ epoch: i + 1, ...logs })),
+      null,
+      2,
+    ) + '\n',
+  );
   return [...files, history];
 }

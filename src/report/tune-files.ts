@@ -11,12 +11,21 @@ export async function writeTuneFiles(t: Tuned, outDir: string): Promise<string[]
   const { valPredictions: _scores, ...results } = t.tune;
   await writeFileAtomic(json, JSON.stringify({ split: 'validation', threshold: 0.5, ...results }, null, 2) + '\n');
   const metricKeys = TUNE_MONITORS as readonly string[];
-  const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'object' ? csvField(JSON.stringify(v)) : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v));
+  const cell = (v: unknown) =>
+    v === undefined || v === null ? '' : typeof v === 'object' ? csvField(JSON.stringify(v)) : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v);
   // Only the settings the grid varies get a column; the others are base's for every row.
   const keys = GRID_KEYS.filter((k) => t.tune.points.some((p) => k in p.params));
   const header = ['point', 'winner', ...keys, 'best_epoch', 'epochs_run', 'stopped_early', ...metricKeys];
   const rows = t.tune.points.map((p) =>
-    [p.point, p.point === t.tune.winner ? 1 : 0, ...keys.map((k) => (p.params[k] === null ? 'none' : cell(p.params[k]))), p.bestEpoch, p.epochsRun, p.stoppedEarly ? 1 : 0, ...metricKeys.map((k) => cell(p.val[k]))].join(','),
+    [
+      p.point,
+      p.point === t.tune.winner ? 1 : 0,
+      ...keys.map((k) => (p.params[k] === null ? 'none' : cell(p.params[k]))),
+      p.bestEpoch,
+      p.epochsRun,
+      p.stoppedEarly ? 1 : 0,
+      ...metricKeys.map((k) => cell(p.val[k])),
+    ].join(','),
   );
   await writeFileAtomic(csv, [header.join(','), ...rows].join('\n') + '\n');
   return [json, csv];

@@ -6,6 +6,7 @@ import { confusionMatrixSpec } from './confusion-matrix-spec.ts';
 import { lossCurveSpec } from './loss-curve-spec.ts';
 import { metricCurvesSpec } from './metric-curves-spec.ts';
 import { prCurveSpec, type PrCurveInput } from './pr-curve-spec.ts';
+import { reliabilitySpec, type ReliabilityInput } from './reliability-spec.ts';
 import { renderSvg, svgToPng } from './render-svg.ts';
 import { rocCurveSpec, type RocCurveInput } from './roc-curve-spec.ts';
 import type { EpochRecord, VegaLiteSpec } from './vega-lite-spec.ts';
@@ -22,6 +23,8 @@ export interface PlotInput {
   readonly split?: string;
   readonly roc: readonly RocCurveInput[];
   readonly pr: readonly PrCurveInput[];
+  /** The reliability diagram with its score histogram. @default undefined (not drawn) */
+  readonly reliability?: ReliabilityInput;
   /** Also write PNG versions (via sharp). @default true */
   readonly png?: boolean;
   /** PNG pixel density multiplier. @default 2 */
@@ -29,7 +32,7 @@ export interface PlotInput {
 }
 
 /**
- * Writes loss, metrics, confusion_matrix, roc and pr plots as `.svg` and `.png` into `outDir`
+ * Writes loss, metrics, confusion_matrix, roc, pr (and reliability) plots as `.svg` and `.png` into `outDir`
  * (created if missing) and returns the written paths in that order.
  *
  * @example
@@ -44,6 +47,7 @@ export async function writePlots(outDir: string, input: PlotInput): Promise<stri
   plots.push(['confusion_matrix', confusionMatrixSpec(input.confusion, input.classNames, input.threshold, { split: input.split ?? 'test' })]);
   plots.push(['roc', rocCurveSpec(input.roc)]);
   plots.push(['pr', prCurveSpec(input.pr)]);
+  if (input.reliability) plots.push(['reliability', reliabilitySpec(input.reliability)]);
   try {
     await mkdir(outDir, { recursive: true });
   } catch (cause) {

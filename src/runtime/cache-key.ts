@@ -1,5 +1,8 @@
 import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { MissReason } from './events.ts';
+import { diffPaths } from '../base/diff-paths.ts';
+
+export { diffPaths };
 
 /** Everything a stage's cache key is made of, kept so a later miss can be explained. */
 export interface KeyInputs {
@@ -59,20 +62,8 @@ export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs)
       });
     }
   }
-  const parts = [...new Set([...Object.keys(previous.env), ...Object.keys(current.env)])].filter(
-    (part) => previous.env[part] !== current.env[part],
-  );
+  const parts = [...new Set([...Object.keys(previous.env), ...Object.keys(current.env)])].filter((part) => previous.env[part] !== current.env[part]);
   if (parts.length > 0) reasons.push({ kind: 'env', parts: parts.map((p) => `${p} ${previous.env[p] ?? '-'} → ${current.env[p] ?? '-'}`) });
   if (reasons.length === 0) reasons.push({ kind: 'corrupt', detail: 'the entry was missing or failed verification' });
   return reasons;
-}
-
-function diffPaths(a: unknown, b: unknown, prefix: string): string[] {
-  if (canonicalJson(a) === canonicalJson(b)) return [];
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b) && !('$function' in a) && !('$function' in b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((key) => diffPaths(a[key], b[key], prefix ? `${prefix}.${key}` : key));
-  }
-  return [prefix || '(config)'];
 }

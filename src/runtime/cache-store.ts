@@ -111,8 +111,11 @@ export class CacheStore {
   }
 
   private async writeEntry(entry: CacheEntry): Promise<void> {
-    const body = canonicalJson(entry);
-    await writeFileAtomic(this.entryPath(entry.key), JSON.stringify({ checksum: sha256(body), entry }));
+    // The checksum is of what a reader will parse: JSON turns NaN and ±Infinity into null, and a
+    // checksum of the unparsed entry would never verify (the entry would never be served).
+    const written = JSON.stringify(entry);
+    const body = canonicalJson(JSON.parse(written));
+    await writeFileAtomic(this.entryPath(entry.key), `{"checksum":${JSON.stringify(sha256(body))},"entry":${written}}`);
   }
 
   /**

@@ -8,7 +8,7 @@ import { definitionOf } from '../stages/registry.ts';
 import type { AnyPort } from '../stages/core/port.ts';
 import { canonicalConfig } from './cache-key.ts';
 import type { CacheEntry } from './cache-store.ts';
-import type { RunEvent } from './events.ts';
+import type { ErrorInfo, RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
 import { loadStages, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
 import { writeRunReport, type RunReport } from './report.ts';
@@ -81,9 +81,12 @@ function work(body: (emit: (event: RunEvent) => void) => Promise<void>): Observa
  */
 function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: AbortSignal): Observable<RunEvent> {
   const started = Date.now();
+  const startedAt = new Date(started).toISOString();
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const session = new Session(pipeline, options);
   const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
+  // The code a run used is the code at its start (a commit during a long run must not be credited to it).
+  let git: Awaited<ReturnType<typeof import('../history/record.ts').gitState>> | undefined;
   const outputs: (() => Promise<unknown>)[] = [];
   const hashes: (string | undefined)[] = [];
   const summaries: RunReport['stages'][number][] = [];
@@ -128,7 +131,37 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     return { value, entry };
   };
 
+  // Records the run in the history and writes report.html; never throws (problems become warnings).
+  const recordRun = async (emit: (event: RunEvent) => void, ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
+    const { finishRun } = await import('../history/finish-run.ts');
+    const stageConfigs = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
+    const base = {
+      runId,
+      pipeline: pipeline.name,
+      startedAt,
+      ms: Date.now() - started,
+      ok,
+      git,
+      seed: session.seed,
+      backend: session.backendName,
+      outDir,
+      baseDir: session.baseDir,
+      cacheHits,
+      stages: stageConfigs,
+      files,
+    };
+    const done = await finishRun(error ? { ...base, error: `${error.code}: ${error.message}` } : base, {
+      history: options.history,
+      cacheDir: session.store.dir,
+    }).catch((e: Error) => ({ files: [], warnings: [e.message], number: undefined, historyPath: undefined }));
+    for (const message of done.warnings) emit({ type: 'log', at: Date.now(), level: 'warn', message });
+    if (done.number !== undefined)
+      emit({ type: 'log', at: Date.now(), level: 'info', message: `recorded as run #${done.number} in ${done.historyPath} (medpipe report ${done.number})` });
+    return [...done.files];
+  };
+
   const prepare = defer(async () => {
+    if (options.history !== false) git = (await import('../history/record.ts')).gitState(session.baseDir);
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
@@ -204,6 +237,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       { store: session.store, pipeline: pipeline.name },
     );
     current = undefined;
+    files.push(...(await recordRun(emit, true, files)));
     await writeRunReport(outDir, {
       runId,
       pipeline: pipeline.name,
@@ -225,6 +259,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       const wrapped = current ? wrapStageError(error, current) : error;
       const info = toErrorInfo(wrapped);
       if (current && !isAbortError(wrapped)) emit({ type: 'stage-failed', at: Date.now(), stage: current, error: info });
+      await recordRun(emit, false, [], info);
       emit({ type: 'run-done', at: Date.now(), ok: false, ms: Date.now() - started, cacheHits, error: info });
     });
 

@@ -22,7 +22,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** @default the pipeline's outDir, else 'out/<name>' */
   readonly outDir?: string;
-  /** Force a backend (tensorflow-gpu, tensorflow, native, cpu). */
+  /** Force a backend (tensorflow-gpu, cuda, tensorflow, native, cpu). */
   readonly backend?: string;
   /** Folder that relative paths in the pipeline resolve against. @default process.cwd() */
   readonly baseDir?: string;
@@ -36,6 +36,8 @@ export interface RunOptions {
    * run. @default none: they run in this process
    */
   readonly redis?: string;
+  /** Run history database, false for none. @default $MEDPIPE_HISTORY, else runs/history.db beside the cache folder */
+  readonly history?: string | false;
 }
 
 export function defaultCacheDir(): string {

@@ -4,10 +4,7 @@ import type { FileHasher } from './file-hash.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** Events a stage may emit itself; the runtime adds `at` and `stage`. */
-export type StageEvent = DistributiveOmit<
-  Extract<RunEvent, { type: 'stage-progress' | 'log' | 'epoch' | 'batch' }>,
-  'at' | 'stage'
->;
+export type StageEvent = DistributiveOmit<Extract<RunEvent, { type: 'stage-progress' | 'log' | 'epoch' | 'batch' }>, 'at' | 'stage'>;
 
 export interface StageContext {
   readonly stage: string;

@@ -16,7 +16,13 @@ export default {
   },
   async run(data, config, ctx) {
     await ctx.backend();
-    return buildModel(config, data.shape, { seed: ctx.seed, baseDir: ctx.baseDir, dataHash: ctx.upstreamHash ?? '' });
+    return buildModel(config, data.shape, {
+      seed: ctx.seed,
+      baseDir: ctx.baseDir,
+      dataHash: ctx.upstreamHash ?? '',
+      trainCount: data.train.samples.length,
+      log: (message) => ctx.emit({ type: 'log', level: 'info', message }),
+    });
   },
   summary: (built) => {
     const params = /Total params: ([\d,]+)/.exec(built.summary)?.[1];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConfigSchema, type CreateModel, type TutorialCnnOptions } from '../train/build-config.ts';
+import { buildConfigSchema, type BuildConfig, type CreateModel } from '../train/build-config.ts';
 import { baseModelPath } from '../train/build-model.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -32,7 +32,8 @@ export const buildStage = defineStage({
  */
 export const build = {
   /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
-  tutorialCnn: (options: TutorialCnnOptions & { readonly inputShape?: readonly number[] } = {}) => nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
+  tutorialCnn: (options: Omit<Extract<BuildConfig, { model: 'tutorial-cnn' }>, 'model'> = {}) =>
+    nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
   /** Any tf.LayersModel (Sequential or functional) with one image input and one sigmoid output. */
   custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
   /** Transfer learning from a local saved tfjs model; a new Dense(1, sigmoid) head is added when needed. */

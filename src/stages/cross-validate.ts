@@ -7,7 +7,7 @@ export type { CrossValidateConfig } from '../train/cross-validate-config.ts';
 
 export const crossValidateStage = defineStage({
   kind: 'crossValidate',
-  version: 1,
+  version: 2,
   in: ports.builtModel,
   out: ports.evaluation.as<CrossValidated>(),
   config: crossValidateConfigSchema,
@@ -18,11 +18,12 @@ export const crossValidateStage = defineStage({
 
 /**
  * k-fold cross-validation of the built model on the pooled train + validation splits (the test
- * split is never read): seeded stratified, group-aware folds; each fold trains a fresh copy of the
- * same initial weights on the other k−1 folds and is scored at threshold 0.5. Reports per-fold
- * metrics, mean ± sample standard deviation (n−1) and the pooled out-of-fold AUC
- * (cv-metrics.json, cv-folds.csv, cv-predictions.csv). Dataset-level z-score statistics come from
- * split, fitted on the training split: the held-out folds taken from it are not fully unseen by them.
+ * split is never read): seeded stratified, group-aware folds (or the values of `foldBy`); each fold
+ * trains a fresh copy of the same initial weights on the other k−1 folds, early-stopping on an inner
+ * validation split carved from them, with dataset z-score statistics refitted on the inner training
+ * part; the held-out fold is only ever scored (at threshold 0.5). Reports per-fold metrics, mean ±
+ * sample standard deviation (n−1) and the pooled out-of-fold AUC (cv-metrics.json, cv-folds.csv,
+ * cv-predictions.csv).
  * @example
  *   pipeline('xray').stage(ingest.folder({ root: 'data' })).stage(split()).stage(build.tutorialCnn())
  *     .stage(crossValidate({ folds: 5, fit: { epochs: 20 } }))

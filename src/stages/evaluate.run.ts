@@ -9,9 +9,15 @@ import { ports } from './core/ports.ts';
 export default {
   async run(trained, config, ctx) {
     await ctx.backend();
-    return evaluateModel(trained, await ctx.ancestor(ports.splits), config, ctx);
+    const built = await ctx.ancestor(ports.builtModel);
+    return evaluateModel(trained, await ctx.ancestor(ports.splits), config, ctx, { seed: ctx.seed, built });
   },
   summary: (e) =>
-    `test: auc ${fixed4(e.metrics.auc)}, accuracy ${fixed4(e.metrics.accuracy)}, recall ${fixed4(e.metrics.recall)}, specificity ${fixed4(e.metrics.specificity)} at threshold ${fixed4(e.metrics.threshold)}`,
+    `test: auc ${fixed4(e.metrics.auc)}${ciText(e.clinical.intervals.auc)}, accuracy ${fixed4(e.metrics.accuracy)}, recall ${fixed4(e.metrics.recall)}, specificity ${fixed4(e.metrics.specificity)} at threshold ${fixed4(e.metrics.threshold)}`,
   export: writeEvaluationFiles,
 } satisfies StageRun<EvaluateConfig, Trained, Evaluated>;
+
+/** " (95% CI 0.949–0.982)" from the BCa interval, or nothing when it is undefined. */
+function ciText(ci: { readonly bca: { lower: number; upper: number } | null; readonly level: number } | undefined): string {
+  return ci?.bca && Number.isFinite(ci.bca.lower) ? ` (${Math.round(ci.level * 100)}% CI ${ci.bca.lower.toFixed(3)}–${ci.bca.upper.toFixed(3)})` : '';
+}

@@ -8,7 +8,8 @@ import { writeSkippedFiles } from '../report/skipped-files.ts';
 import type { StageContext } from './core/context.ts';
 import type { StageRun } from './core/define-stage.ts';
 
-const summary = (set: ImageSet) => `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
+const summary = (set: ImageSet) =>
+  `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
 const exportSkipped = (set: ImageSet, outDir: string) => writeSkippedFiles(set.skipped, outDir);
 const fromListing = async (listing: Listing, ctx: StageContext) => ({ files: await hashListing(listing, ctx.hash), data: listing });
 const env = (ctx: StageContext) => ({ records: ctx.records, signal: ctx.signal, emit: ctx.emit });

@@ -1,7 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { groupSaltKey } from '../data/decode-files.ts';
-import { csvIngestConfigSchema, folderIngestConfigSchema, npzIngestConfigSchema, type CsvIngestConfig, type FolderIngestConfig, type NpzIngestConfig } from '../data/ingest-config.ts';
+import {
+  csvIngestConfigSchema,
+  folderIngestConfigSchema,
+  npzIngestConfigSchema,
+  type CsvIngestConfig,
+  type FolderIngestConfig,
+  type NpzIngestConfig,
+} from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 
@@ -11,7 +18,8 @@ const under = (path: string, baseDir: string) => (isAbsolute(path) ? path : reso
 
 export const ingestFolderStage = defineStage({
   kind: 'ingest.folder',
-  version: 1,
+  // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: folderIngestConfigSchema,
@@ -26,7 +34,8 @@ export const ingestFolderStage = defineStage({
 
 export const ingestCsvStage = defineStage({
   kind: 'ingest.csv',
-  version: 1,
+  // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: csvIngestConfigSchema,

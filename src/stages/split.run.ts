@@ -7,5 +7,7 @@ export default {
   run: async (input, config, ctx) => splitImageSet(input, config, ctx.seed, ctx),
   summary: (s) =>
     `train ${s.train.samples.length} / val ${s.val.samples.length} / test ${s.test.samples.length}` +
-    (s.audit.duplicateContent || s.audit.sharedGroups ? `; leak audit: ${s.audit.duplicateContent} duplicate image(s), ${s.audit.sharedGroups} shared group(s)` : ''),
+    (s.audit.duplicateContent || s.audit.sharedGroups
+      ? `; leak audit: ${s.audit.duplicateContent} duplicate image(s), ${s.audit.sharedGroups} shared group(s)`
+      : ''),
 } satisfies StageRun<SplitConfig, ImageSet, SplitSet>;

@@ -33,7 +33,15 @@ export interface ImageTransform {
 }
 
 export const IDENTITY_TRANSFORM: ImageTransform = Object.freeze({
-  rotation: 0, shear: 0, scale: 1, tx: 0, ty: 0, flipH: false, flipV: false, brightness: 0, contrast: 1,
+  rotation: 0,
+  shear: 0,
+  scale: 1,
+  tx: 0,
+  ty: 0,
+  flipH: false,
+  flipV: false,
+  brightness: 0,
+  contrast: 1,
 });
 
 /** Every problem in a policy (empty when valid), for validation before a run starts. */
@@ -60,8 +68,16 @@ export function validateAugmentPolicy(policy: AugmentPolicy): string[] {
 
 /** True when the policy can never change an image (then augmentation is skipped entirely). */
 export function isIdentityPolicy(policy: AugmentPolicy): boolean {
-  return !policy.rotation && !policy.translate && !policy.zoom && !policy.shear && !policy.brightness &&
-    !policy.contrast && !policy.horizontalFlip && !policy.verticalFlip;
+  return (
+    !policy.rotation &&
+    !policy.translate &&
+    !policy.zoom &&
+    !policy.shear &&
+    !policy.brightness &&
+    !policy.contrast &&
+    !policy.horizontalFlip &&
+    !policy.verticalFlip
+  );
 }
 
 /** Draws one image's transform. Only enabled components consume random numbers. */
@@ -109,8 +125,16 @@ export function inverseAffine(tr: ImageTransform, h: number, w: number): [number
   const oy = cy + tr.ty;
   let e = cx - (a * ox + b * oy);
   let f = cy - (c * ox + d * oy);
-  if (tr.flipH) { a = -a; b = -b; e = w - 1 - e; }
-  if (tr.flipV) { c = -c; d = -d; f = h - 1 - f; }
+  if (tr.flipH) {
+    a = -a;
+    b = -b;
+    e = w - 1 - e;
+  }
+  if (tr.flipV) {
+    c = -c;
+    d = -d;
+    f = h - 1 - f;
+  }
   return [a, b, e, c, d, f];
 }
 
@@ -134,9 +158,14 @@ function fillIndex(i: number, n: number, mode: 'nearest' | 'constant' | 'reflect
  * Exported for tests and for callers that want a fixed transform (e.g. test-time augmentation).
  */
 export function transformImage(
-  src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number,
-  shape: readonly [number, number, number], tr: ImageTransform,
-  fill: 'nearest' | 'constant' | 'reflect' = 'nearest', fillValue = 0,
+  src: Float32Array,
+  srcOffset: number,
+  dst: Float32Array,
+  dstOffset: number,
+  shape: readonly [number, number, number],
+  tr: ImageTransform,
+  fill: 'nearest' | 'constant' | 'reflect' = 'nearest',
+  fillValue = 0,
 ): void {
   const [h, w, ch] = shape;
   const size = h * w * ch;
@@ -226,14 +255,16 @@ function imageRange(src: Float32Array, offset: number, size: number): number {
  * Augments `count` images of `shape` (NHWC, contiguous) into a new buffer. Each image gets its own
  * random transform from `rng`; the same rng state gives the same output.
  */
-export function augmentBatch(
-  pixels: Float32Array, shape: readonly [number, number, number], count: number, policy: AugmentPolicy, rng: Rng,
-): Float32Array {
+export function augmentBatch(pixels: Float32Array, shape: readonly [number, number, number], count: number, policy: AugmentPolicy, rng: Rng): Float32Array {
   const size = shape[0] * shape[1] * shape[2];
   if (!(size > 0) || pixels.length < count * size) {
-    throw new MedpipeError('SHAPE_MISMATCH', `augmentBatch: ${count} images of shape [${shape.join(', ')}] need ${count * size} values, the buffer has ${pixels.length}.`, {
-      fix: 'Pass the batch shape [height, width, channels] that matches the pixel buffer.',
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `augmentBatch: ${count} images of shape [${shape.join(', ')}] need ${count * size} values, the buffer has ${pixels.length}.`,
+      {
+        fix: 'Pass the batch shape [height, width, channels] that matches the pixel buffer.',
+      },
+    );
   }
   const issues = validateAugmentPolicy(policy);
   if (issues.length > 0) {

@@ -34,6 +34,12 @@ export const buildConfigSchema = z.discriminatedUnion('model', [
     model: z.literal('tutorial-cnn'),
     /** Expected input; channels-first (3, 64, 64) is accepted and converted. @default the data's shape */
     inputShape: z.array(z.number().int().positive()).length(3).readonly().optional(),
+    /**
+     * BatchNorm momentum, or 'auto': chosen from the training split's batches per epoch (at fit's default
+     * batch size 32) so the moving statistics forget their start within one epoch (see batchNormMomentumFor).
+     * @default 0.99 (Keras, the tutorial)
+     */
+    batchNormMomentum: z.union([z.number().min(0).lt(1), z.literal('auto')]).optional(),
   }),
   z.strictObject({
     model: z.literal('custom'),

@@ -15,7 +15,11 @@ export function baseModelPath(path: string, baseDir: string): string {
  * @example
  *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash });
  */
-export async function buildModel(config: BuildConfig, dataShape: readonly [number, number, number], { seed, baseDir, dataHash }: { seed: number; baseDir: string; dataHash: string }): Promise<Built> {
+export async function buildModel(
+  config: BuildConfig,
+  dataShape: readonly [number, number, number],
+  { seed, baseDir, dataHash, trainCount, log }: { seed: number; baseDir: string; dataHash: string; trainCount: number; log?: (message: string) => void },
+): Promise<Built> {
   const tf = await import('@tensorflow/tfjs');
   const { tutorialCnn, toChannelsLast, loadBaseModel, modelSummary } = await import('./model.ts');
   const shape = [...dataShape] as [number, number, number];
@@ -29,16 +33,26 @@ export async function buildModel(config: BuildConfig, dataShape: readonly [numbe
         });
       }
     }
-    const { inputShape: _ignored, model: _kind, ...options } = config;
-    model = tutorialCnn(shape, options, seed);
+    const { inputShape: _ignored, model: _kind, batchNormMomentum, ...options } = config;
+    let momentum = batchNormMomentum;
+    if (momentum === 'auto') {
+      const { batchNormMomentumFor } = await import('./batch-norm-momentum.ts');
+      momentum = batchNormMomentumFor(trainCount);
+      log?.(`BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(trainCount / 32)} batches of 32 per epoch`);
+    }
+    model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, seed);
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {
-      throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', { fix: 'Return tf.sequential(...) or tf.model(...).' });
+      throw new MedpipeError('INVALID_CONFIG', 'build.custom: the function did not return a tf.LayersModel.', {
+        fix: 'Return tf.sequential(...) or tf.model(...).',
+      });
     }
     const out = model.outputs[0]!.shape;
     if (model.outputs.length !== 1 || out[out.length - 1] !== 1) {
-      throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, { fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' })." });
+      throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, {
+        fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' }).",
+      });
     }
   } else {
     model = await loadBaseModel(baseModelPath(config.path, baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed });

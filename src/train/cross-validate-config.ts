@@ -5,10 +5,20 @@ export const crossValidateConfigSchema = z.strictObject({
   /** Number of folds k (at least 2). @default 5 */
   folds: z.number().int().min(2).optional(),
   /**
-   * How each fold's model is trained; early stopping watches the held-out fold's `val_` metrics,
-   * as fit watches the validation split. @default fit's defaults
+   * How each fold's model is trained; early stopping watches an inner validation split carved from
+   * the fold's training part, never the held-out fold. @default fit's defaults
    */
   fit: fitConfigSchema.optional(),
+  /**
+   * Share of each fold's training part held out as its inner validation split (stratified,
+   * group-aware), for early stopping. @default 0.2
+   */
+  innerValidation: z.number().min(0.05).max(0.5).optional(),
+  /**
+   * A metadata attribute whose values are the folds (a CSV `fold` column; `site` or `source` for
+   * leave-one-site-out). @default seeded stratified, group-aware folds
+   */
+  foldBy: z.string().min(1).optional(),
   /** Keep class proportions (near) equal across folds. @default true */
   stratify: z.boolean().optional(),
   /** Keep each group (patient) in one fold. @default true */

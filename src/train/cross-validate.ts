@@ -4,26 +4,16 @@ import { assignFolds } from '../data/assign-bins.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
+import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
+import { foldUnit } from './cv-fold.ts';
+import { foldsByAttribute, withoutFittedZscores, zscoreSteps } from './fold-data.ts';
 import type { Built } from './trained.ts';
 import { toFitData, type TrainJob } from './train-fresh.ts';
-import { foldUnit } from './cv-fold.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
-export const CV_METRIC_KEYS = [
-  'auc',
-  'averagePrecision',
-  'accuracy',
-  'balancedAccuracy',
-  'precision',
-  'recall',
-  'specificity',
-  'npv',
-  'f1',
-  'kappa',
-  'specificityAtSensitivity',
-] as const;
+export const CV_METRIC_KEYS = SUMMARY_METRIC_KEYS;
 export type CvMetricKey = (typeof CV_METRIC_KEYS)[number];
 
 const THRESHOLD = 0.5;
@@ -34,8 +24,14 @@ export interface FoldResult {
   readonly fold: number;
   /** Ids of the held-out samples, in pooled order. */
   readonly heldOut: readonly string[];
-  /** Samples the fold's model was trained on (the other k−1 folds). */
+  /** Samples the fold's model was trained on (the other k−1 folds minus the inner validation split). */
   readonly trainCount: number;
+  /** Samples of the inner validation split early stopping watched (from the other folds). */
+  readonly innerValCount: number;
+  /** Dataset z-score statistics refitted on the fold's inner training part (empty without z-score). */
+  readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
+  /** The `foldBy` value of this fold. */
+  readonly value?: string;
   /** Held-out samples per class. */
   readonly counts: readonly number[];
   /** binaryMetrics of the held-out fold's scores at threshold 0.5. */
@@ -48,6 +44,8 @@ export interface FoldResult {
 
 export interface CrossValidated {
   readonly k: number;
+  readonly innerValidation: number;
+  readonly foldBy?: string;
   readonly classes: readonly string[];
   readonly threshold: number;
   readonly sensitivityTarget: number;
@@ -73,23 +71,25 @@ const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.i
 
 /**
  * k-fold cross-validation of the built model on the pooled train + validation splits (test is never
- * read): seeded stratified, group-aware folds; each fold trains a fresh copy of the same initial
- * weights on the other k−1 folds and is scored at threshold 0.5.
+ * read): seeded stratified, group-aware folds (or the values of `foldBy`); each fold trains a fresh
+ * copy of the same initial weights on the other k−1 folds, early-stopping on an inner validation split
+ * carved from them, with dataset z-score statistics refitted on the inner training part; the held-out
+ * fold is only ever scored (at threshold 0.5).
  * @example
  *   const cv = await runCrossValidation(built, splits, { folds: 5 }, { seed: 42, emit }, 'native');
  */
 export async function runCrossValidation(built: Built, data: SplitSet, config: CrossValidateConfig, job: TrainJob, backend: string): Promise<CrossValidated> {
   const { binaryMetrics } = await import('../metrics/index.ts');
-  const k = config.folds ?? 5;
   const fitConfig = config.fit ?? {};
+  const stratified = { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true };
+  const innerShare = config.innerValidation ?? 0.2;
   // The test split is deliberately never read: only train and val are pooled.
   const pool = concat(data.train, data.val);
-  const folds = assignFolds(
-    pool.samples,
-    k,
-    { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true },
-    createRng(deriveSeed(job.seed, 'cv-folds')),
-  );
+  const byAttribute = config.foldBy === undefined ? undefined : foldsByAttribute(pool.samples, config.foldBy);
+  const folds = byAttribute?.folds ?? assignFolds(pool.samples, config.folds ?? 5, stratified, createRng(deriveSeed(job.seed, 'cv-folds')));
+  const k = folds.length;
+  // Split fitted its z-scores on the whole training split, held-out folds included: undo them, each fold refits its own.
+  const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
     throw new MedpipeError(
@@ -111,20 +111,47 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   });
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
-  const poolData = toFitData(pool, data.shape);
-  // Each fold is a unit of work (cv-fold.ts): cached on its own, run wherever job.units sends it.
-  const items = folds.map((held, f) => {
-    const trainIndices = Int32Array.from(pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f));
-    job.emit({ type: 'log', level: 'info', message: `fold ${f + 1}/${k}: training on ${trainIndices.length}, holding out ${held.length}` });
+  // Each fold is a unit of work (cv-fold.ts): cached on its own, run wherever job.units sends it. The
+  // pool's pixels (without split's z-scores) travel once; a fold is three index lists.
+  const rawPool = toFitData(raw, data.shape);
+  const items = folds.map((heldIdx, f) => {
+    const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
+    // Early stopping watches an inner validation split of the other folds, never the held-out one.
+    const inner = assignFolds(
+      rest.map((i) => pool.samples[i]!),
+      Math.max(2, Math.round(1 / innerShare)),
+      stratified,
+      createRng(deriveSeed(job.seed, 'cv-inner', f)),
+    );
+    const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
+    const trainIndices = Int32Array.from(rest.filter((i) => !innerVal.has(i)));
+    const valIndices = Int32Array.from([...innerVal].sort((a, b) => a - b));
+    const label = `fold ${f + 1}/${k}`;
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${label}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${trainIndices.length}, early stopping on ${valIndices.length}, holding out ${heldIdx.length}`,
+    });
     return {
-      label: `fold ${f + 1}/${k}`,
-      input: { model: built.model, pool: poolData, trainIndices, heldIndices: Int32Array.from(held), config: fitConfig, augment: data.augment, seed: job.seed },
+      label,
+      input: {
+        model: built.model,
+        pool: rawPool,
+        trainIndices,
+        valIndices,
+        heldIndices: Int32Array.from(heldIdx),
+        zscores: zscoreSteps(data.preprocessing),
+        config: fitConfig,
+        augment: data.augment,
+        seed: job.seed,
+      },
     };
   });
   const outcomes = await (job.units ?? inlineUnits).run(foldUnit, items, job);
   const oof = new Float32Array(pool.samples.length);
-  const results: FoldResult[] = outcomes.map(({ fit: result, scores }, f) => {
+  const results: FoldResult[] = outcomes.map(({ fit: result, scores, normalization }, f) => {
     const heldIdx = folds[f]!;
+    const { trainIndices, valIndices } = items[f]!.input;
     heldIdx.forEach((i, j) => (oof[i] = scores[j]!));
     const held = heldIdx.map((i) => pool.samples[i]!);
     const metrics = binaryMetrics(
@@ -135,12 +162,15 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     job.emit({
       type: 'log',
       level: 'info',
-      message: `fold ${f + 1}/${k}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})`,
+      message: `${items[f]!.label}: auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, recall ${fmt(metrics.recall)}, specificity ${fmt(metrics.specificity)} (best epoch ${result.bestEpoch})`,
     });
     return {
       fold: f + 1,
       heldOut: held.map((s) => s.id),
-      trainCount: pool.samples.length - heldIdx.length,
+      trainCount: trainIndices.length,
+      innerValCount: valIndices.length,
+      normalization,
+      ...(byAttribute ? { value: byAttribute.values[f] } : {}),
       counts: data.classes.map((_, c) => held.filter((s) => s.label === c).length),
       metrics,
       bestEpoch: result.bestEpoch,
@@ -157,6 +187,8 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   );
   return {
     k,
+    innerValidation: innerShare,
+    ...(config.foldBy !== undefined ? { foldBy: config.foldBy } : {}),
     classes: data.classes,
     threshold: THRESHOLD,
     sensitivityTarget: SENSITIVITY,

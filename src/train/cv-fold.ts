@@ -1,7 +1,9 @@
 /**
- * One fold of `crossValidate` as a unit of work (src/base/units.ts): train a fresh copy of the built
- * model on the other folds, score the held-out fold. The pooled train + validation data travel once
- * (the folds of a run share that blob); the fold is a pair of index lists.
+ * One fold of `crossValidate` as a unit of work (src/base/units.ts): refit the dataset z-scores on the
+ * fold's inner training part, train a fresh copy of the built model on it, early-stopping on the inner
+ * validation split, and score the held-out fold (fold-data.ts says why). The pooled train +
+ * validation pixels (without split's z-scores) travel once — the folds of a run share that blob —
+ * and a fold is three index lists.
  */
 import type { Codec } from '../base/artifact.ts';
 import type { UnitDefinition } from '../base/units.ts';
@@ -9,16 +11,20 @@ import type { AugmentPolicy } from '../data/augment-policy.ts';
 import type { FitConfig } from './fit-config.ts';
 import type { FitResult } from './fit.ts';
 import { decodeWithModel, encodeWithModel, type ModelData } from './model-data.ts';
+import type { FoldData, ZscoreStep } from './fold-data.ts';
 import type { FitData } from './predict.ts';
 import { bytesOf, fitDataBlobs, fitDataOf, floatsOf, intBytes, intsOf } from './unit-codec.ts';
 
 export interface FoldInput {
   readonly model: ModelData;
-  /** Every pooled sample, in pooled order. */
+  /** Every pooled sample, in pooled order, without split's z-scores. */
   readonly pool: FitData;
-  /** Pool indices the fold trains on, and the held-out ones it is scored on (in fold order). */
+  /** Pool indices the fold trains on, early-stops on (inner validation) and is scored on (held out, in fold order). */
   readonly trainIndices: Int32Array;
+  readonly valIndices: Int32Array;
   readonly heldIndices: Int32Array;
+  /** The pipeline's dataset z-scores, refitted on the fold's training part. */
+  readonly zscores: readonly ZscoreStep[];
   readonly config: FitConfig;
   readonly augment?: AugmentPolicy;
   readonly seed: number;
@@ -28,38 +34,51 @@ export interface FoldOutcome {
   readonly fit: FitResult;
   /** Scores of the held-out samples, in `heldIndices` order. */
   readonly scores: Float32Array;
+  /** The z-score statistics fitted on the fold's training part. */
+  readonly normalization: FoldData['normalization'];
 }
 
 const inputCodec: Codec<FoldInput> = {
-  encode: ({ model, pool, trainIndices, heldIndices, ...rest }) => {
+  encode: ({ model, pool, trainIndices, valIndices, heldIndices, ...rest }) => {
     const withModel = encodeWithModel({ model, ...rest, shape: pool.shape });
     return {
       meta: withModel.meta,
-      blobs: { ...withModel.blobs, ...fitDataBlobs('pool', pool), trainIndices: intBytes(trainIndices), heldIndices: intBytes(heldIndices) },
+      blobs: {
+        ...withModel.blobs,
+        ...fitDataBlobs('pool', pool),
+        trainIndices: intBytes(trainIndices),
+        valIndices: intBytes(valIndices),
+        heldIndices: intBytes(heldIndices),
+      },
     };
   },
   decode: (artifact) => {
     const { model, shape, ...rest } = decodeWithModel<
-      { model: ModelData; shape: FitData['shape'] } & Omit<FoldInput, 'model' | 'pool' | 'trainIndices' | 'heldIndices'>
+      { model: ModelData; shape: FitData['shape'] } & Omit<FoldInput, 'model' | 'pool' | 'trainIndices' | 'valIndices' | 'heldIndices'>
     >(artifact);
     return {
       ...rest,
       model,
       pool: fitDataOf('pool', artifact.blobs, shape),
       trainIndices: intsOf(artifact.blobs.trainIndices),
+      valIndices: intsOf(artifact.blobs.valIndices),
       heldIndices: intsOf(artifact.blobs.heldIndices),
     };
   },
 };
 
 const resultCodec: Codec<FoldOutcome> = {
-  encode: ({ scores, fit }) => ({ meta: { fit }, blobs: { scores: bytesOf(scores) } }),
-  decode: (artifact) => ({ fit: (artifact.meta as { fit: FitResult }).fit, scores: floatsOf(artifact.blobs.scores) }),
+  encode: ({ scores, fit, normalization }) => ({ meta: { fit, normalization }, blobs: { scores: bytesOf(scores) } }),
+  decode: (artifact) => {
+    const { fit, normalization } = artifact.meta as Pick<FoldOutcome, 'fit' | 'normalization'>;
+    return { fit, normalization, scores: floatsOf(artifact.blobs.scores) };
+  },
 };
 
 export const foldUnit: UnitDefinition<FoldInput, FoldOutcome> = {
   kind: 'crossValidate.fold',
-  version: 1,
+  // 2: an inner validation split for early stopping and z-scores refitted per fold (was: early stopping on the held-out fold).
+  version: 2,
   usesTf: true,
   input: inputCodec,
   result: resultCodec,

@@ -70,10 +70,14 @@ export class EarlyStopping {
     this.minDelta = Math.abs(options.minDelta ?? 0);
     this.restoreBestWeights = options.restoreBestWeights ?? false;
     if (!Number.isInteger(this.patience) || this.patience < 0) {
-      throw new MedpipeError('INVALID_CONFIG', `earlyStopping.patience must be a whole number >= 0 (got ${options.patience}).`, { fix: 'Use e.g. patience: 3.' });
+      throw new MedpipeError('INVALID_CONFIG', `earlyStopping.patience must be a whole number >= 0 (got ${options.patience}).`, {
+        fix: 'Use e.g. patience: 3.',
+      });
     }
     if (!Number.isFinite(this.minDelta)) {
-      throw new MedpipeError('INVALID_CONFIG', `earlyStopping.minDelta must be a finite number (got ${options.minDelta}).`, { fix: 'Use e.g. minDelta: 0.001.' });
+      throw new MedpipeError('INVALID_CONFIG', `earlyStopping.minDelta must be a finite number (got ${options.minDelta}).`, {
+        fix: 'Use e.g. minDelta: 0.001.',
+      });
     }
     this.best = this.mode === 'max' ? -Infinity : Infinity;
   }
@@ -86,9 +90,13 @@ export class EarlyStopping {
   /** Records one epoch; returns true when training should stop. */
   update(epoch: number, logs: Readonly<Record<string, number>>, model: tf.LayersModel): boolean {
     if (!(this.monitor in logs)) {
-      throw new MedpipeError('INVALID_CONFIG', `earlyStopping monitors '${this.monitor}', which is not among the epoch logs (${Object.keys(logs).join(', ')}).`, {
-        fix: `Set earlyStopping.monitor to one of: ${Object.keys(logs).join(', ')}.`,
-      });
+      throw new MedpipeError(
+        'INVALID_CONFIG',
+        `earlyStopping monitors '${this.monitor}', which is not among the epoch logs (${Object.keys(logs).join(', ')}).`,
+        {
+          fix: `Set earlyStopping.monitor to one of: ${Object.keys(logs).join(', ')}.`,
+        },
+      );
     }
     const value = logs[this.monitor];
     if (this.improves(value)) {

@@ -29,11 +29,15 @@ export const fitConfigSchema = z.strictObject({
   /** @default 32 */
   batchSize: positiveInt.optional(),
   /** Adam. @default { learningRate: 1e-3, beta1: 0.92, beta2: 0.999 } (the tutorial's) */
-  optimizer: z.strictObject({ learningRate: z.number().positive().optional(), beta1: rate.optional(), beta2: rate.optional(), epsilon: z.number().positive().optional() }).optional(),
+  optimizer: z
+    .strictObject({ learningRate: z.number().positive().optional(), beta1: rate.optional(), beta2: rate.optional(), epsilon: z.number().positive().optional() })
+    .optional(),
   /** @default 'binaryCrossentropy' */
   loss: lossSchema.optional(),
   /** 'balanced' = n / (2 · count_c), like scikit-learn. @default none */
-  classWeight: z.union([z.literal('balanced'), z.record(z.string().regex(/^\d+$/, 'class weight keys are class indices (0, 1, ...)'), z.number().min(0)).readonly()]).optional(),
+  classWeight: z
+    .union([z.literal('balanced'), z.record(z.string().regex(/^\d+$/, 'class weight keys are class indices (0, 1, ...)'), z.number().min(0)).readonly()])
+    .optional(),
   /** Repeat minority-class images each epoch until classes are even. @default false */
   oversample: z.boolean().optional(),
   /**

@@ -18,6 +18,7 @@
  * const result = await fitModel(model, train, val, { epochs: 10, batchSize: 32, seed: 1, metrics });
  */
 import * as tf from '@tensorflow/tfjs';
+import { adam } from '../backend/fused-adam.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
@@ -54,7 +55,13 @@ export interface FitOptions {
   /** Checked between batches; a fired signal throws MedpipeError('CANCELLED'). */
   readonly signal?: AbortSignal;
   readonly onBatch?: (e: { epoch: number; batch: number; batches: number; loss: number }) => void;
-  readonly onEpoch?: (e: { epoch: number; epochs: number; logs: Record<string, number>; best?: { monitor: string; value: number; epoch: number }; patienceLeft?: number }) => void;
+  readonly onEpoch?: (e: {
+    epoch: number;
+    epochs: number;
+    logs: Record<string, number>;
+    best?: { monitor: string; value: number; epoch: number };
+    patienceLeft?: number;
+  }) => void;
   /** Yield to the event loop every n batches (UI redraws, cancellation). @default 1 */
   readonly yieldEvery?: number;
   /** How train metrics are computed (see the file comment). @default 'inference' */
@@ -95,7 +102,9 @@ export function regularizationLoss(model: tf.LayersModel): tf.Scalar | null {
 
 function positiveInteger(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, { fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.` });
+    throw new MedpipeError('INVALID_CONFIG', `fit ${name} must be a whole number >= 1 (got ${value}).`, {
+      fix: `Set ${name} to e.g. ${name === 'epochs' ? 10 : 32}.`,
+    });
   }
 }
 
@@ -170,6 +179,16 @@ function prefixed(prefix: string, values: Record<string, number>): Record<string
   return out;
 }
 
+/** A training step whose loss has not been read yet. */
+interface PendingStep {
+  readonly cost: tf.Scalar;
+  readonly scores: tf.Tensor | undefined;
+  readonly start: number;
+  readonly labels: Float32Array;
+  /** 0-based. */
+  readonly batch: number;
+}
+
 /**
  * Trains `model` in place and returns the history. With `earlyStopping.restoreBestWeights` the
  * model ends with the weights of the best epoch (also when training ran all epochs).
@@ -184,19 +203,22 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   if (train.count === 0) throw new MedpipeError('NO_SAMPLES', 'The training set is empty.', { fix: 'Check the data folder and the split fractions.' });
   if (options.augment) {
     const issues = validateAugmentPolicy(options.augment);
-    if (issues.length > 0) throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
+    if (issues.length > 0)
+      throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
   }
   const lossFn: LossFn = options.loss === undefined || options.loss === 'binaryCrossentropy' ? binaryCrossEntropy : focalLoss(options.loss.focal);
   const weights = options.classWeight === undefined ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) {
-    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', { fix: 'Use freeze: false or a number of trainable last layers.' });
+    throw new MedpipeError('INVALID_CONFIG', 'The model has no trainable weights (everything is frozen).', {
+      fix: 'Use freeze: false or a number of trainable last layers.',
+    });
   }
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const predictBatch = options.predictBatchSize ?? options.batchSize;
   const opt = options.optimizer ?? {};
-  const optimizer = tf.train.adam(opt.learningRate ?? 1e-3, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
+  const optimizer = adam(opt.learningRate ?? 1e-3, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
 
   // Dropout masks: tfjs reuses a layer's fixed seed for every call (same mask each step), so each
   // step gets its own derived seed; the original seeds are put back at the end.
@@ -207,47 +229,69 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   type Callable = { call: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[] };
   const frozenNorms = layers.filter((l) => !l.trainable && l.getClassName() === 'BatchNormalization') as unknown as Callable[];
   const originalCalls = frozenNorms.map((l) => l.call);
-  frozenNorms.forEach((l, i) => { l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false }); });
+  frozenNorms.forEach((l, i) => {
+    l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false });
+  });
 
   const [h, w, c] = train.shape;
   const history: Record<string, number>[] = [];
   let stoppedEarly = false;
   let restoredBest = false;
+  let pending: PendingStep | undefined;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
       const batches = batchList.count;
-      const running = options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
+      const running =
+        options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
       let lossSum = 0;
+      // A batch's loss is read after the next batch has been queued, so a GPU backend always has the next
+      // step in hand while the host waits for numbers (the CPU backends compute eagerly either way).
+      const settle = async (step: PendingStep): Promise<void> => {
+        const loss = (await step.cost.data())[0];
+        step.cost.dispose();
+        if (running && step.scores) {
+          running.scores.set(await step.scores.data(), step.start);
+          running.labels.set(step.labels, step.start);
+          step.scores.dispose();
+        }
+        lossSum += loss * step.labels.length;
+        options.onBatch?.({ epoch, batch: step.batch + 1, batches, loss });
+      };
       for (let b = 0; b < batches; b++) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;
         const { pixels, labels } = batchList.batch(b);
         const n = labels.length;
-        dropouts.forEach((l, i) => { l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i); });
+        dropouts.forEach((l, i) => {
+          l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i);
+        });
         let batchScores: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
           const x = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);
           const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : undefined;
-          return optimizer.minimize(() => {
-            const pred = model.apply(x, { training: true }) as tf.Tensor;
-            if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
-            const loss = lossFn(y, pred, sw);
-            const reg = regularizationLoss(model);
-            return reg ? tf.add(loss, reg) : loss;
-          }, true, variables) as tf.Scalar;
+          return optimizer.minimize(
+            () => {
+              const pred = model.apply(x, { training: true }) as tf.Tensor;
+              if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
+              const loss = lossFn(y, pred, sw);
+              const reg = regularizationLoss(model);
+              return reg ? tf.add(loss, reg) : loss;
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
         });
-        const loss = (await cost.data())[0];
-        cost.dispose();
-        if (running && batchScores) {
-          running.scores.set(await batchScores.data(), start);
-          running.labels.set(labels, start);
-          batchScores.dispose();
-        }
-        lossSum += loss * n;
-        options.onBatch?.({ epoch, batch: b + 1, batches, loss });
+        const previous = pending;
+        pending = { cost, scores: batchScores, start, labels, batch: b };
+        if (previous) await settle(previous);
+      }
+      if (pending) {
+        const last = pending;
+        pending = undefined;
+        await settle(last);
       }
       throwIfCancelled(options.signal);
 
@@ -266,8 +310,12 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       history.push(logs);
       const stop = stopper ? stopper.update(epoch, logs, model) : false;
       options.onEpoch?.({
-        epoch, epochs: options.epochs, logs,
-        ...(stopper && stopper.bestEpoch > 0 ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft } : {}),
+        epoch,
+        epochs: options.epochs,
+        logs,
+        ...(stopper && stopper.bestEpoch > 0
+          ? { best: { monitor: stopper.monitor, value: stopper.best, epoch: stopper.bestEpoch }, patienceLeft: stopper.patienceLeft }
+          : {}),
       });
       if (stop) {
         stoppedEarly = epoch < options.epochs;
@@ -287,8 +335,13 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       restoredBest,
     };
   } finally {
-    dropouts.forEach((l, i) => { l.seed = originalSeeds[i]; });
-    frozenNorms.forEach((l, i) => { l.call = originalCalls[i]; });
+    if (pending) tf.dispose([pending.cost, ...(pending.scores ? [pending.scores] : [])]);
+    dropouts.forEach((l, i) => {
+      l.seed = originalSeeds[i];
+    });
+    frozenNorms.forEach((l, i) => {
+      l.call = originalCalls[i];
+    });
     optimizer.dispose();
   }
 }

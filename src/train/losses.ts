@@ -93,7 +93,9 @@ export function classWeights(labels: ArrayLike<number>, mode: 'balanced' | Recor
   const out: Record<number, number> = {};
   for (const [key, value] of Object.entries(mode)) {
     if (!Number.isFinite(value) || value < 0) {
-      throw new MedpipeError('INVALID_CONFIG', `classWeight for class ${key} must be a number >= 0 (got ${String(value)}).`, { fix: 'Give every class a finite, non-negative weight.' });
+      throw new MedpipeError('INVALID_CONFIG', `classWeight for class ${key} must be a number >= 0 (got ${String(value)}).`, {
+        fix: 'Give every class a finite, non-negative weight.',
+      });
     }
     out[Number(key)] = value;
   }

@@ -28,9 +28,7 @@ export async function modelToData(model: tf.LayersModel): Promise<ModelData> {
 export async function modelFromData(data: ModelData): Promise<tf.LayersModel> {
   const tf = await import('@tensorflow/tfjs');
   const weights = data.weights.slice().buffer;
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: data.topology as object, weightSpecs: data.weightSpecs, weightData: weights }),
-  );
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: data.topology as object, weightSpecs: data.weightSpecs, weightData: weights }));
 }
 
 /**

@@ -61,7 +61,8 @@ export function fileLoadHandler(location: string): tf.io.IOHandler {
         text = await readFile(jsonPath, 'utf8');
       } catch (cause) {
         throw new MedpipeError('MODEL_LOAD', `No tfjs model at ${jsonPath}.`, {
-          file: jsonPath, cause,
+          file: jsonPath,
+          cause,
           fix: 'Point to a folder containing model.json and its weight files (as written by model.save or tensorflowjs_converter).',
         });
       }
@@ -69,11 +70,16 @@ export function fileLoadHandler(location: string): tf.io.IOHandler {
       try {
         json = JSON.parse(text) as tf.io.ModelJSON;
       } catch (cause) {
-        throw new MedpipeError('MODEL_LOAD', `${jsonPath} is not valid JSON.`, { file: jsonPath, cause, fix: 'Re-export the model; the file is damaged or is not a tfjs model.json.' });
+        throw new MedpipeError('MODEL_LOAD', `${jsonPath} is not valid JSON.`, {
+          file: jsonPath,
+          cause,
+          fix: 'Re-export the model; the file is damaged or is not a tfjs model.json.',
+        });
       }
       if (json === null || typeof json !== 'object' || json.modelTopology == null) {
         throw new MedpipeError('MODEL_LOAD', `${jsonPath} has no modelTopology; it is not a tfjs Layers model.`, {
-          file: jsonPath, fix: 'Export the model in the tfjs Layers format (tensorflowjs_converter --output_format tfjs_layers_model).',
+          file: jsonPath,
+          fix: 'Export the model in the tfjs Layers format (tensorflowjs_converter --output_format tfjs_layers_model).',
         });
       }
       const base = path.dirname(jsonPath);
@@ -89,7 +95,9 @@ export function fileLoadHandler(location: string): tf.io.IOHandler {
               buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
             } catch (cause) {
               throw new MedpipeError('MODEL_LOAD', `The weight file ${file} named in ${jsonPath} is missing or unreadable.`, {
-                file, cause, fix: 'Copy the model folder together with all its .bin weight files.',
+                file,
+                cause,
+                fix: 'Copy the model folder together with all its .bin weight files.',
               });
             }
           }
@@ -131,9 +139,13 @@ export async function saveModel(model: tf.LayersModel, dir: string, options: { m
     if (hadOld) await rm(old, { recursive: true, force: true });
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
-    throw error instanceof MedpipeError ? error : new MedpipeError('INTERNAL', `Could not save the model to ${target}: ${(error as Error).message}`, {
-      file: target, cause: error, fix: 'Check that the folder is writable and the disk has space.',
-    });
+    throw error instanceof MedpipeError
+      ? error
+      : new MedpipeError('INTERNAL', `Could not save the model to ${target}: ${(error as Error).message}`, {
+          file: target,
+          cause: error,
+          fix: 'Check that the folder is writable and the disk has space.',
+        });
   }
 }
 
@@ -145,7 +157,8 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   } catch (error) {
     if (error instanceof MedpipeError) throw error;
     throw new MedpipeError('MODEL_LOAD', `Could not load the tfjs model at ${jsonPath}: ${(error as Error).message}`, {
-      file: jsonPath, cause: error,
+      file: jsonPath,
+      cause: error,
       fix: 'Use a model saved by medpipe or tf.LayersModel.save / tensorflowjs_converter (tfjs_layers_model), with its weight files next to model.json.',
     });
   }

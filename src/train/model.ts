@@ -66,31 +66,42 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
   const momentum = options.batchNormMomentum ?? 0.99;
   checkPositive('filters', filters, true);
   checkPositive('kernels', kernels, true);
-  if (!Number.isFinite(l2) || l2 < 0) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn l2 must be >= 0, got ${l2}.`, { fix: 'Use e.g. 1e-3, or 0 for none.' });
+  if (!Number.isFinite(l2) || l2 < 0)
+    throw new MedpipeError('INVALID_CONFIG', `tutorialCnn l2 must be >= 0, got ${l2}.`, { fix: 'Use e.g. 1e-3, or 0 for none.' });
   if (!(rate >= 0 && rate < 1)) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn dropout must be in [0, 1), got ${rate}.`, { fix: 'Use e.g. 0.5.' });
   // Outside [0, 1) the moving statistics diverge (> 1), go NaN, or never leave their start (1): inference would silently be wrong.
-  if (!(momentum >= 0 && momentum < 1)) throw new MedpipeError('INVALID_CONFIG', `tutorialCnn batchNormMomentum must be in [0, 1), got ${momentum}.`, { fix: 'Use 0.99 (the tutorial), or 0.9 for small data sets.' });
-  if (padding !== 'same' && padding !== 'valid') throw new MedpipeError('INVALID_CONFIG', `tutorialCnn padding must be 'same' or 'valid', got ${String(padding)}.`, { fix: "Use 'same'." });
+  if (!(momentum >= 0 && momentum < 1))
+    throw new MedpipeError('INVALID_CONFIG', `tutorialCnn batchNormMomentum must be in [0, 1), got ${momentum}.`, {
+      fix: 'Use 0.99 (the tutorial), or 0.9 for small data sets.',
+    });
+  if (padding !== 'same' && padding !== 'valid')
+    throw new MedpipeError('INVALID_CONFIG', `tutorialCnn padding must be 'same' or 'valid', got ${String(padding)}.`, { fix: "Use 'same'." });
 
   // Spatial size after the two convolutions and the pooling, so an impossible shape fails here with a clear message.
   const convolved = padding === 'same' ? [h, w] : [h, w].map((d) => d - kernels[0] - kernels[1] + 2);
   if (convolved.some((d) => Math.floor(d / 2) < 1)) {
-    throw new MedpipeError('SHAPE_MISMATCH', `Images of ${h}x${w} are too small for the tutorial CNN (kernels ${kernels.join(', ')}, padding '${padding}', a 2x2 pooling).`, {
-      fix: "Resize the images to at least 2x2 (more with padding 'valid'), or use padding 'same' / smaller kernels.",
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `Images of ${h}x${w} are too small for the tutorial CNN (kernels ${kernels.join(', ')}, padding '${padding}', a 2x2 pooling).`,
+      {
+        fix: "Resize the images to at least 2x2 (more with padding 'valid'), or use padding 'same' / smaller kernels.",
+      },
+    );
   }
 
   const model = tf.sequential();
   for (let i = 0; i < 2; i++) {
-    model.add(tf.layers.conv2d({
-      ...(i === 0 ? { inputShape: [h, w, c] } : {}),
-      filters: filters[i],
-      kernelSize: kernels[i],
-      padding,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seeded(seed, 'conv', String(i)) }),
-      kernelRegularizer: l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined,
-    }));
+    model.add(
+      tf.layers.conv2d({
+        ...(i === 0 ? { inputShape: [h, w, c] } : {}),
+        filters: filters[i],
+        kernelSize: kernels[i],
+        padding,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seeded(seed, 'conv', String(i)) }),
+        kernelRegularizer: l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined,
+      }),
+    );
   }
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.batchNormalization({ momentum }));
@@ -131,16 +142,24 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
   const want = toChannelsLast(options.inputShape);
   if (base.inputs.length !== 1) {
     throw new MedpipeError('MODEL_LOAD', `The base model at ${jsonPath} has ${base.inputs.length} inputs; medpipe feeds one image input.`, {
-      file: jsonPath, fix: 'Use a base model with a single image input.',
+      file: jsonPath,
+      fix: 'Use a base model with a single image input.',
     });
   }
   const got = base.inputs[0].shape;
   const fits = got.length === 4 && want.every((d, i) => got[i + 1] == null || got[i + 1] === d);
   if (!fits) {
-    throw new MedpipeError('MODEL_LOAD', `The base model at ${jsonPath} expects input [${got.slice(1).map((d) => d ?? '?').join(', ')}] but the images are [${want.join(', ')}].`, {
-      file: jsonPath,
-      fix: `Resize the images to the base model's input (a resize stage before build), or use a base model made for [${want.join(', ')}].`,
-    });
+    throw new MedpipeError(
+      'MODEL_LOAD',
+      `The base model at ${jsonPath} expects input [${got
+        .slice(1)
+        .map((d) => d ?? '?')
+        .join(', ')}] but the images are [${want.join(', ')}].`,
+      {
+        file: jsonPath,
+        fix: `Resize the images to the base model's input (a resize stage before build), or use a base model made for [${want.join(', ')}].`,
+      },
+    );
   }
   const last = base.layers[base.layers.length - 1];
   const outShape = base.outputs[0].shape;
@@ -154,16 +173,21 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
     }
     if (features.shape.length === 4) features = tf.layers.globalAveragePooling2d({}).apply(features) as tf.SymbolicTensor;
     else if (features.shape.length > 2) features = tf.layers.flatten().apply(features) as tf.SymbolicTensor;
-    const head = tf.layers.dense({
-      units: 1, activation: 'sigmoid',
-      kernelInitializer: tf.initializers.glorotNormal({ seed: options.seed === undefined ? undefined : deriveSeed(options.seed, 'init', 'head') }),
-    }).apply(features) as tf.SymbolicTensor;
+    const head = tf.layers
+      .dense({
+        units: 1,
+        activation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: options.seed === undefined ? undefined : deriveSeed(options.seed, 'init', 'head') }),
+      })
+      .apply(features) as tf.SymbolicTensor;
     model = tf.model({ inputs: base.inputs, outputs: head });
   }
   const freeze = options.freeze ?? false;
   if (freeze !== false) {
     if (typeof freeze === 'number' && !(Number.isInteger(freeze) && freeze >= 0)) {
-      throw new MedpipeError('INVALID_CONFIG', `freeze must be true, false or a whole number of trainable last layers (got ${freeze}).`, { fix: 'Use e.g. freeze: true or freeze: 2.' });
+      throw new MedpipeError('INVALID_CONFIG', `freeze must be true, false or a whole number of trainable last layers (got ${freeze}).`, {
+        fix: 'Use e.g. freeze: true or freeze: 2.',
+      });
     }
     // n counts layers that have weights: "train the last 2 layers" means the last 2 that can learn.
     let frozen = kept.length;
@@ -173,7 +197,9 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
         if (kept[frozen].weights.length > 0 && ++seen === freeze) break;
       }
     }
-    kept.forEach((layer, i) => { layer.trainable = i >= frozen; });
+    kept.forEach((layer, i) => {
+      layer.trainable = i >= frozen;
+    });
   }
   return model;
 }
@@ -181,6 +207,8 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
 /** The model's summary table as text (what `model.summary()` prints). */
 export function modelSummary(model: tf.LayersModel): string {
   const lines: string[] = [];
-  model.summary(undefined, undefined, (...parts: unknown[]) => { lines.push(parts.map(String).join(' ')); });
+  model.summary(undefined, undefined, (...parts: unknown[]) => {
+    lines.push(parts.map(String).join(' '));
+  });
   return lines.join('\n');
 }

@@ -23,22 +23,37 @@ export function checkData(model: tf.LayersModel, data: FitData, name: string): v
   const [h, w, c] = data.shape;
   const size = h * w * c;
   if (!Number.isInteger(data.count) || data.count < 0 || data.x.length !== data.count * size || data.y.length !== data.count) {
-    throw new MedpipeError('SHAPE_MISMATCH', `The ${name} data says ${data.count} images of [${data.shape.join(', ')}] but holds ${data.x.length} pixel values and ${data.y.length} labels.`, {
-      fix: `The ${name} pixel buffer must have count·h·w·c values and one label per image.`,
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `The ${name} data says ${data.count} images of [${data.shape.join(', ')}] but holds ${data.x.length} pixel values and ${data.y.length} labels.`,
+      {
+        fix: `The ${name} pixel buffer must have count·h·w·c values and one label per image.`,
+      },
+    );
   }
   const input = model.inputs[0]?.shape ?? [];
   const fits = input.length === 4 && data.shape.every((d, i) => input[i + 1] == null || input[i + 1] === d);
   if (!fits) {
-    throw new MedpipeError('SHAPE_MISMATCH', `The model expects images of [${input.slice(1).map((d) => d ?? '?').join(', ')}] but the ${name} images are [${data.shape.join(', ')}].`, {
-      fix: 'Build the model with the data\'s shape (build stage after resize), or resize the images to the model\'s input.',
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `The model expects images of [${input
+        .slice(1)
+        .map((d) => d ?? '?')
+        .join(', ')}] but the ${name} images are [${data.shape.join(', ')}].`,
+      {
+        fix: "Build the model with the data's shape (build stage after resize), or resize the images to the model's input.",
+      },
+    );
   }
   const out = model.outputs[0]?.shape ?? [];
   if (model.outputs.length !== 1 || out[out.length - 1] !== 1) {
-    throw new MedpipeError('SHAPE_MISMATCH', `The model's output is [${out.map((d) => d ?? '?').join(', ')}]; medpipe trains binary classifiers with one sigmoid unit.`, {
-      fix: 'End the model with tf.layers.dense({ units: 1, activation: "sigmoid" }).',
-    });
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `The model's output is [${out.map((d) => d ?? '?').join(', ')}]; medpipe trains binary classifiers with one sigmoid unit.`,
+      {
+        fix: 'End the model with tf.layers.dense({ units: 1, activation: "sigmoid" }).',
+      },
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 import { fitConfigSchema, lossSchema } from './fit-config.ts';
 
 /** Grid keys in the order combinations are enumerated (the last one varies fastest). */
@@ -6,7 +7,7 @@ export const GRID_KEYS = ['learningRate', 'batchSize', 'epochs', 'classWeight', 
 export const MAX_GRID_POINTS = 64;
 
 /** The validation metrics a candidate is ranked by (binaryMetrics names, at threshold 0.5). */
-export const VAL_KEYS = ['auc', 'averagePrecision', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'specificity', 'npv', 'f1', 'kappa', 'specificityAtSensitivity'] as const;
+export const VAL_KEYS = SUMMARY_METRIC_KEYS;
 /** The monitors tune can rank by: the returned model's metrics on the validation split at threshold 0.5. */
 export const TUNE_MONITORS = ['val_loss', ...VAL_KEYS.map((k) => `val_${k}` as const)] as const;
 export type TuneMonitor = (typeof TUNE_MONITORS)[number];
@@ -15,14 +16,14 @@ const values = <T extends z.ZodType>(item: T) => z.array(item).min(1).readonly()
 
 /** The values to try; each key left out keeps `base`'s value. Every combination is trained. */
 export const tuneGridSchema = z.strictObject({
-    /** Adam learning rates. */
-    learningRate: values(z.number().positive()),
-    batchSize: values(z.number().int().positive()),
-    epochs: values(z.number().int().positive()),
-    /** `null` = no class weights. */
-    classWeight: values(z.union([z.literal('balanced'), z.null()])),
-    loss: values(lossSchema),
-  });
+  /** Adam learning rates. */
+  learningRate: values(z.number().positive()),
+  batchSize: values(z.number().int().positive()),
+  epochs: values(z.number().int().positive()),
+  /** `null` = no class weights. */
+  classWeight: values(z.union([z.literal('balanced'), z.null()])),
+  loss: values(lossSchema),
+});
 
 export type TuneGrid = z.infer<typeof tuneGridSchema>;
 
@@ -56,5 +57,7 @@ export function gridSizeProblems(grid: unknown): string[] {
   const size = lengths.reduce((n, [, length]) => n * length, 1);
   if (size <= MAX_GRID_POINTS) return [];
   const sizes = lengths.map(([key, length]) => `${length} ${key}`);
-  return [`grid has ${size} combinations (${sizes.join(' × ')}), more than ${MAX_GRID_POINTS}: drop values, or tune in rounds (coarse first, then around the best)`];
+  return [
+    `grid has ${size} combinations (${sizes.join(' × ')}), more than ${MAX_GRID_POINTS}: drop values, or tune in rounds (coarse first, then around the best)`,
+  ];
 }

@@ -7,15 +7,6 @@ import type { RunEvent } from '../runtime/events.ts';
 import type { WatchEvent } from '../runtime/watch-events.ts';
 import { describeError, describeMissReason, formatDuration, formatMetric, shortKey, stripControl } from './format.ts';
 
-export interface FormatContext {
-  /**
-   * Whether this stage's runtime numbers epochs from 0 (as tfjs callbacks do); lines always say
-   * `epoch 1/10` for the first one.
-   * @default true when the event's epoch is 0, otherwise false
-   */
-  readonly zeroBasedEpochs?: boolean;
-}
-
 /**
  * The line for one event, or undefined for events too frequent to log one by one (`batch`: the
  * epoch line carries its loss).
@@ -23,12 +14,12 @@ export interface FormatContext {
  * @example
  * formatEventLine({ type: 'stage-cached', at: 0, stage: 'ingest', key: 'ingest:9f3a…' }); // '[ingest] cached (key 9f3a…)'
  */
-export function formatEventLine(event: RunEvent | WatchEvent, context: FormatContext = {}): string | undefined {
-  const line = rawLine(event, context);
+export function formatEventLine(event: RunEvent | WatchEvent): string | undefined {
+  const line = rawLine(event);
   return line === undefined ? undefined : oneLine(line);
 }
 
-function rawLine(event: RunEvent | WatchEvent, context: FormatContext): string | undefined {
+function rawLine(event: RunEvent | WatchEvent): string | undefined {
   switch (event.type) {
     case 'run-start':
       return `run ${event.pipeline} started: ${event.stages.length} stages, backend ${event.backend ?? 'not loaded yet'}, cache ${event.cacheDir}${event.remote ? `, remote ${event.remote}` : ''}${event.executor ? `, units on ${event.executor}` : ''} (run ${event.runId})`;
@@ -49,15 +40,13 @@ function rawLine(event: RunEvent | WatchEvent, context: FormatContext): string |
     case 'stage-failed':
       return event.error.code === 'CANCELLED' ? `[${event.stage}] cancelled` : `[${event.stage}] failed: ${describeError(event.error)}`;
     case 'epoch': {
-      const zeroBased = context.zeroBasedEpochs ?? event.epoch === 0;
+      // Epochs count from 1 (WorkEvent): the event's numbers are printed as they are.
       const metrics = Object.entries(event.logs)
         .map(([name, value]) => `${name}=${formatMetric(name, value)}`)
         .join(' ');
-      const best = event.best
-        ? ` best ${event.best.monitor}=${formatMetric(event.best.monitor, event.best.value)} (epoch ${event.best.epoch + (zeroBased ? 1 : 0)})`
-        : '';
+      const best = event.best ? ` best ${event.best.monitor}=${formatMetric(event.best.monitor, event.best.value)} (epoch ${event.best.epoch})` : '';
       const patience = event.patienceLeft !== undefined ? ` patience_left=${event.patienceLeft}` : '';
-      return `[${event.stage}] epoch ${event.epoch + (zeroBased ? 1 : 0)}/${event.epochs} ${metrics}${best}${patience}`;
+      return `[${event.stage}] epoch ${event.epoch}/${event.epochs} ${metrics}${best}${patience}`;
     }
     case 'batch':
       return undefined;
@@ -145,24 +134,18 @@ export function logPlain(
 ): Subscription {
   const step = Math.max(1, options.progressStepPercent ?? 10);
   const lastStep = new Map<string, number>();
-  const zeroBased = new Map<string, boolean>();
   return events.subscribe((event) => {
     if (event.type === 'run-start') {
       lastStep.clear();
-      zeroBased.clear();
     }
     if (event.type === 'stage-start') lastStep.delete(event.stage);
-    if ((event.type === 'batch' || event.type === 'epoch') && !zeroBased.has(event.stage)) {
-      zeroBased.set(event.stage, event.epoch === 0);
-    }
     if (event.type === 'stage-progress') {
       const pct = event.total > 0 ? (event.done / event.total) * 100 : 0;
       const bucket = event.done >= event.total ? Number.POSITIVE_INFINITY : Math.floor(pct / step);
       if (lastStep.get(event.stage) === bucket) return;
       lastStep.set(event.stage, bucket);
     }
-    const context = event.type === 'epoch' ? { zeroBasedEpochs: zeroBased.get(event.stage) } : {};
-    const line = formatEventLine(event, context);
+    const line = formatEventLine(event);
     if (line !== undefined) write(line);
   });
 }

@@ -42,7 +42,10 @@ const Guide = suite<{ dir: string }>('docs/adding-a-stage.md, followed word for 
 Guide.before.each(async (ctx) => {
   ctx.dir = await tempDir('guide');
   for (const part of ['src', 'bin', 'scripts', 'package.json']) cpSync(path.join(ROOT, part), path.join(ctx.dir, part), { recursive: true });
-  writeFileSync(path.join(ctx.dir, 'tsconfig.json'), JSON.stringify({ ...JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')), include: ['src', 'pipelines'] }));
+  writeFileSync(
+    path.join(ctx.dir, 'tsconfig.json'),
+    JSON.stringify({ ...JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')), include: ['src', 'pipelines'] }),
+  );
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(ctx.dir, 'node_modules'), 'dir');
 });
 Guide.after.each(async (ctx) => removeDir(ctx.dir));
@@ -54,7 +57,14 @@ Guide('two files, one list line, one export: the new stage type-checks, runs, ca
     ['src/stages/limit.ts', 'src/stages/limit.run.ts', 'src/stages/all.ts +', 'src/index.ts +', 'pipelines/limited.ts'],
     'the guide adds two files, appends one line to the list and one export, and shows a pipeline',
   );
-  assert.is(blocks.filter((b) => b.append).map((b) => b.code.trim().split('\n').length).join(','), '1,1', 'one line each');
+  assert.is(
+    blocks
+      .filter((b) => b.append)
+      .map((b) => b.code.trim().split('\n').length)
+      .join(','),
+    '1,1',
+    'one line each',
+  );
   for (const block of blocks) {
     mkdirSync(path.dirname(path.join(dir, block.file)), { recursive: true });
     if (block.append) appendFileSync(path.join(dir, block.file), block.code);

@@ -96,7 +96,11 @@ const doneOf = (events: readonly RunEvent[], stage: string) =>
   events.find((e): e is Extract<RunEvent, { type: 'stage-done' }> => e.type === 'stage-done' && e.stage === stage);
 
 /** The cache entry file of a stage's current key (from the per-pipeline index). */
-async function entryFile(ctx: Ctx, stage: string, cache = 'cache'): Promise<{ file: string; entry: { outputHash: string; blobs: Record<string, { hash: string; size: number }> } }> {
+async function entryFile(
+  ctx: Ctx,
+  stage: string,
+  cache = 'cache',
+): Promise<{ file: string; entry: { outputHash: string; blobs: Record<string, { hash: string; size: number }> } }> {
   const index = JSON.parse(await readFile(path.join(ctx.dir, cache, 'index', 'cache-test', `${stage}.json`), 'utf8')) as { key: string };
   const file = path.join(ctx.dir, cache, 'entries', `${index.key}.json`);
   return { file, entry: (JSON.parse(await readFile(file, 'utf8')) as { entry: never }).entry };
@@ -124,17 +128,32 @@ Cache('second run: every stage served from cache, no file read, nothing decoded'
   assert.is(decodedCount(second.events), undefined, 'ingest did not run');
   assert.is(ctx.reads[1], 0, 'the stat cache answers for every unchanged file');
   const report = JSON.parse(await readFile(path.join(ctx.dir, 'out', 'run.json'), 'utf8')) as { stages: { cached: boolean }[] };
-  assert.ok(report.stages.every((s) => s.cached), 'run.json says every stage came from cache');
+  assert.ok(
+    report.stages.every((s) => s.cached),
+    'run.json says every stage came from cache',
+  );
 
   // Same keys both times, and status agrees.
   const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m), opts(ctx));
-  assert.equal(statuses.map((s) => s.state), ALL.map(() => 'cached'));
+  assert.equal(
+    statuses.map((s) => s.state),
+    ALL.map(() => 'cached'),
+  );
 });
 
 Cache('one config field changed (fit epochs): only fit reruns, and status names the field', async (ctx) => {
   await run(ctx, { epochs: 1 });
   const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, { epochs: 2 }), opts(ctx));
-  assert.equal(statuses.map((s) => [s.stage, s.state]), [['ingest', 'cached'], ['normalize', 'cached'], ['split', 'cached'], ['build', 'cached'], ['fit', 'stale']]);
+  assert.equal(
+    statuses.map((s) => [s.stage, s.state]),
+    [
+      ['ingest', 'cached'],
+      ['normalize', 'cached'],
+      ['split', 'cached'],
+      ['build', 'cached'],
+      ['fit', 'stale'],
+    ],
+  );
   assert.equal(statuses[4]!.reasons, [{ kind: 'config', fields: ['epochs'] }]);
   const { describeMissReason } = await import('../../src/view/format.ts');
   assert.is(describeMissReason(statuses[4]!.reasons[0]!), 'config changed: epochs');
@@ -150,7 +169,10 @@ Cache('split fractions changed: split and everything after it rerun; status name
   await run(ctx);
   const changed = { split: { fractions: { train: 0.5, val: 0.25, test: 0.25 } } };
   const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, changed), opts(ctx));
-  assert.equal(statuses.map((s) => s.state), ['cached', 'cached', 'stale', 'after-upstream', 'after-upstream']);
+  assert.equal(
+    statuses.map((s) => s.state),
+    ['cached', 'cached', 'stale', 'after-upstream', 'after-upstream'],
+  );
   assert.equal(statuses[2]!.reasons, [{ kind: 'config', fields: ['fractions'] }]);
   assert.equal(statuses[3]!.reasons, [{ kind: 'upstream', stage: 'split' }]);
 
@@ -199,7 +221,7 @@ Cache('early cutoff: a rerun stage whose output is byte-identical keeps downstre
   assert.is(doneOf(d.events, 'normalize')!.unchangedOutput, false);
 });
 
-Cache('stat cache: touching one file\'s bytes reads and decodes exactly that file; mtime alone decodes nothing', async (ctx) => {
+Cache("stat cache: touching one file's bytes reads and decodes exactly that file; mtime alone decodes nothing", async (ctx) => {
   await run(ctx);
   const target = ctx.files[3]!;
   const rel = path.relative(path.join(ctx.dir, 'data'), target);
@@ -285,14 +307,22 @@ Cache('torn objects: a truncated object is a miss; a same-size damaged object is
   await writeFile(object, bytes);
   const changed = { ...minmax, split: { fractions: { train: 0.5, val: 0.25, test: 0.25 } } };
   const b = await run(ctx, changed);
-  assert.ok(logsOf(b.events, 'normalize').some((m) => /failed verification; recomputing/.test(m)), 'the damaged entry is reported');
+  assert.ok(
+    logsOf(b.events, 'normalize').some((m) => /failed verification; recomputing/.test(m)),
+    'the damaged entry is reported',
+  );
   assert.equal(cachedStages(b.events).slice(0, 2), ['ingest', 'normalize']);
   // The split made from the recomputed data equals a split made in a clean cache.
   await run(ctx, changed, 'clean-cache');
   const [damaged, clean] = [await entryFile(ctx, 'split'), await entryFile(ctx, 'split', 'clean-cache')];
   assert.is(damaged.entry.outputHash, clean.entry.outputHash);
   // The damaged object was replaced by a good one.
-  assert.is(createHash('sha256').update(await readFile(object)).digest('hex'), fresh.entry.blobs.pixels!.hash);
+  assert.is(
+    createHash('sha256')
+      .update(await readFile(object))
+      .digest('hex'),
+    fresh.entry.blobs.pixels!.hash,
+  );
 });
 
 Cache('damaged per-file decode records and a damaged stat cache are re-derived, not trusted', async (ctx) => {
@@ -300,7 +330,8 @@ Cache('damaged per-file decode records and a damaged stat cache are re-derived, 
   // Damage one decode record (bit flip) and truncate another to a stub.
   const decodedDir = path.join(ctx.dir, 'cache', 'decoded');
   const records: string[] = [];
-  for (const prefix of await readdir(decodedDir)) for (const name of await readdir(path.join(decodedDir, prefix))) records.push(path.join(decodedDir, prefix, name));
+  for (const prefix of await readdir(decodedDir))
+    for (const name of await readdir(path.join(decodedDir, prefix))) records.push(path.join(decodedDir, prefix, name));
   const flipped = await readFile(records[0]!);
   flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0x01;
   await writeFile(records[0]!, flipped);
@@ -342,12 +373,26 @@ Cache('cancelling (AbortSignal) mid-fit ends the run as CANCELLED and keeps the 
   assert.ok(events.filter((e) => e.type === 'epoch').length < 50);
   assert.not.ok(events.some((e) => e.type === 'stage-done' && e.stage === 'fit'));
   const statuses = await ctx.rt.pipelineStatus(makePipeline(ctx.m, { epochs: 50 }), opts(ctx));
-  assert.equal(statuses.map((s) => s.state), ['cached', 'cached', 'cached', 'cached', 'stale']);
+  assert.equal(
+    statuses.map((s) => s.state),
+    ['cached', 'cached', 'cached', 'cached', 'stale'],
+  );
   // No half-written entries or temp files were left behind.
   const leftovers = (await readdir(path.join(ctx.dir, 'cache', 'entries'))).filter((n) => !n.endsWith('.json'));
   assert.equal(leftovers, []);
   // The stat cache is saved by a cancelled run too.
   assert.ok((await stat(path.join(ctx.dir, 'cache', 'files.json'))).size > 0);
+});
+
+Cache('an entry whose meta holds NaN or Infinity (undefined metrics) is served, not rejected as damaged', async (ctx) => {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  const store = new CacheStore(path.join(ctx.dir, 'nan-cache'));
+  await store.ensure();
+  const base = { key: 'k'.repeat(64), stage: 's', kind: 'evaluate', pipeline: 'p', inputs: {} as never, summary: 'x', ms: 1 };
+  await store.put(base, { meta: { auc: Number.NaN, slope: Number.POSITIVE_INFINITY, ok: 1 }, blobs: {} });
+  const entry = await store.get(base.key);
+  assert.ok(entry, 'the entry verifies');
+  assert.equal(entry!.meta, { auc: null, slope: null, ok: 1 }, 'as JSON stores them');
 });
 
 Cache.run();

@@ -2,6 +2,7 @@
 // init → typecheck → run → run again (cached) → status (with a reason) → clean --keep-last →
 // predict → clean, in a temp folder set up like a user's project after `npm install medpipe`.
 import { suite } from 'uvu';
+import { assertPredictMatchesPredictions } from '../helpers/predict-check.ts';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,7 +43,7 @@ Cli('no command, help, an unknown command: usage and the right exit codes', asyn
 
 Cli('run: a missing file, no file, a bad seed, a broken pipeline: clear messages, non-zero exits', async (ctx) => {
   ctx.dir = await userProject('cli-errors');
-  await writeFile(path.join(ctx.dir, 'nodefault.ts'), "export const p = 1;\n");
+  await writeFile(path.join(ctx.dir, 'nodefault.ts'), 'export const p = 1;\n');
   await writeFile(
     path.join(ctx.dir, 'broken.ts'),
     "import { pipeline, ingest, split } from 'medpipe';\nexport default pipeline('broken').stage(ingest.folder({ root: 'no-data-here' })).stage(split({ fractions: { train: 2, val: 0.1, test: 0 } }));\n",
@@ -133,9 +134,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   let source = await readFile(file, 'utf8');
   assert.match(source, /from 'medpipe'/);
   assert.match(source, /root: "\.\.\/data", classes: \["normal","pneumonia"\]/);
+  assert.match(source, /\.stage\(evaluate\(\)\);/, 'the threshold is chosen on validation (no fixed 0.5)');
   for (const [from, to] of [
     ['size: [64, 64], channels: 3', 'size: [16, 16], channels: 1'],
-    ['build.tutorialCnn()', 'build.tutorialCnn({ filters: [4, 4] })'],
+    ["build.tutorialCnn({ batchNormMomentum: 'auto' })", "build.tutorialCnn({ filters: [4, 4], batchNormMomentum: 'auto' })"],
     ['epochs: 50', 'epochs: 1'],
   ] as const) {
     assert.ok(source.includes(from), `the template has ${from}`);
@@ -162,7 +164,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   const status = await medpipeCli(['status', 'pipelines/demo.ts', '--cache', 'cache'], { cwd });
   assert.is(status.code, 0, show(status));
   assert.equal(
-    status.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+    status.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
     ['ingest cached', 'normalize cached', 'augment cached', 'split cached', 'build cached', 'fit cached', 'evaluate cached'],
   );
 
@@ -208,17 +213,7 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   assert.is(folder.stdout.trim().split('\n').length, 21, 'header + 20 images');
   // predict repeats the training preprocessing exactly: its score for every test image is the
   // score evaluate wrote for it in predictions.csv (predict prints 6 decimals).
-  const predicted = new Map(folder.stdout.trim().split('\n').slice(1).map((line) => {
-    const [f, sc] = line.split('\t');
-    return [path.relative(path.join(cwd, 'data'), f!), Number(sc)] as const;
-  }));
-  const rows = (await readFile(path.join(cwd, 'out', 'demo', 'predictions.csv'), 'utf8')).trim().split('\n').slice(1);
-  assert.ok(rows.length >= 2, 'the test split has images');
-  for (const row of rows) {
-    const [, rel, , sc] = row.split(',');
-    assert.ok(predicted.has(rel!), `predict scored ${rel}`);
-    assert.ok(Math.abs(predicted.get(rel!)! - Number(sc)) <= 1e-6, `${rel}: predict ${predicted.get(rel!)}, predictions.csv ${sc}`);
-  }
+  await assertPredictMatchesPredictions(folder.stdout, path.join(cwd, 'out', 'demo', 'predictions.csv'), path.join(cwd, 'data'));
   assert.is.not(noModel.code, 0, show(noModel));
   assert.match(noModel.stderr + noModel.stdout, /out\/nothing\/model/);
 
@@ -232,7 +227,10 @@ Cli('init writes a pipeline that typechecks and runs; status, clean --keep-last,
   // The type check: the generated pipeline is clean, the wrong orders fail with readable messages.
   const tsc = await checked;
   const errors = tsc.output.split('\n').filter((l) => /error TS/.test(l));
-  assert.ok(errors.every((l) => l.includes('pipelines/wrong.ts')), `only wrong.ts has errors:\n${tsc.output}`);
+  assert.ok(
+    errors.every((l) => l.includes('pipelines/wrong.ts')),
+    `only wrong.ts has errors:\n${tsc.output}`,
+  );
   assert.is(errors.length, 5, tsc.output);
   for (const text of [
     "'fit' needs built model but the pipeline so far produces splits: add build(...) before it",

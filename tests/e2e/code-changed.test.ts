@@ -17,7 +17,10 @@ Code.after(async (ctx) => removeDir(ctx.dir));
 
 Code('a cache from split v0: status and run say so, and split reruns', async ({ dir }) => {
   const m = await loadMedpipe();
-  const p = m.pipeline('code').stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 })).stage(m.split({ fractions: { train: 0.5, val: 0.25, test: 0.25 } }));
+  const p = m
+    .pipeline('code')
+    .stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 }))
+    .stage(m.split({ fractions: { train: 0.5, val: 0.25, test: 0.25 } }));
   const options = { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out'), baseDir: dir };
   assert.ok((await runCollect(p, options)).done.ok);
   // What an older medpipe would have left: split's last run recorded as version 0, under another key.

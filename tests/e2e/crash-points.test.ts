@@ -60,7 +60,11 @@ Crash('every boundary of ingest → normalize → split', async ({ dir }) => {
     assert.not.match(rerun.stdout, /failed verification|warning:/, `crash point ${n}: the rerun met a damaged entry:\n${rerun.stdout}`);
     assert.equal(await outputs(path.join(dir, `cache-n${n}`)), expected, `crash point ${n}: outputs differ from the uninterrupted run`);
     const rerunReport = JSON.parse(await readFile(path.join(dir, `out-n${n}`, 'run.json'), 'utf8')) as { stages: { key: string }[] };
-    assert.equal(rerunReport.stages.map((s) => s.key), expectedRun.stages.map((s) => s.key), `crash point ${n}: other keys`);
+    assert.equal(
+      rerunReport.stages.map((s) => s.key),
+      expectedRun.stages.map((s) => s.key),
+      `crash point ${n}: other keys`,
+    );
     await removeDir(path.join(dir, `cache-n${n}`));
     await removeDir(path.join(dir, `out-n${n}`));
   };

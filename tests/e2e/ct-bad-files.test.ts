@@ -89,7 +89,12 @@ Bad(`onBadFile 'skip': the run trains to the end and out/skipped-files.json list
   const { done, events } = await runCollect(p, { cacheDir: path.join(dir, 'cache'), outDir });
   assert.ok(done.ok, JSON.stringify(done.error));
   const skipped = JSON.parse(await readFile(path.join(outDir, 'skipped-files.json'), 'utf8')) as { file: string; reason: string }[];
-  assert.equal(skipped.map((s) => s.file).sort(), Object.values(BAD).map((b) => b.rel).sort());
+  assert.equal(
+    skipped.map((s) => s.file).sort(),
+    Object.values(BAD)
+      .map((b) => b.rel)
+      .sort(),
+  );
   for (const { rel, reason } of Object.values(BAD)) {
     const entry = skipped.find((s) => s.file === rel)!;
     assert.match(entry.reason, reason);
@@ -100,8 +105,11 @@ Bad(`onBadFile 'skip': the run trains to the end and out/skipped-files.json list
   assert.ok(events.some((e) => e.type === 'stage-done' && e.stage === 'evaluate'));
 });
 
-requires(Bad, sklearn())('a run that skipped bad files: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
-  for (const out of ['out-skip']) assertEvaluationMatchesSklearn(path.join(dir, out));
-});
+requires(Bad, sklearn())(
+  'a run that skipped bad files: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions',
+  async ({ dir }) => {
+    for (const out of ['out-skip']) assertEvaluationMatchesSklearn(path.join(dir, out));
+  },
+);
 
 Bad.run();

@@ -43,9 +43,24 @@ M1.before(async (ctx) => {
   // MONOCHROME1: bone stored low (white), air stored high (black). The MONOCHROME2 twin stores 4095 − v.
   const m1 = new Array<number>(PHANTOM * PHANTOM);
   for (let y = 0; y < PHANTOM; y++) for (let x = 0; x < PHANTOM; x++) m1[y * PHANTOM + x] = { air: 3900, tissue: 2400, bone: 300 }[region(x, y)];
-  const common = { sopClass: SOP_CLASS.cr, modality: 'CR', patientName: 'Phantom^Bone', patientId: 'PHANTOM-1', rows: PHANTOM, cols: PHANTOM, signed: false, bitsStored: 12 };
-  await writeFile(path.join(root, 'phantom', 'mono1.dcm'), greyImage({ ...common, ids: { study: 1, series: 1, instance: 1 }, stored: m1, photometric: 'MONOCHROME1' }));
-  await writeFile(path.join(root, 'phantom', 'mono2.dcm'), greyImage({ ...common, ids: { study: 1, series: 2, instance: 1 }, stored: m1.map((v) => 4095 - v), photometric: 'MONOCHROME2' }));
+  const common = {
+    sopClass: SOP_CLASS.cr,
+    modality: 'CR',
+    patientName: 'Phantom^Bone',
+    patientId: 'PHANTOM-1',
+    rows: PHANTOM,
+    cols: PHANTOM,
+    signed: false,
+    bitsStored: 12,
+  };
+  await writeFile(
+    path.join(root, 'phantom', 'mono1.dcm'),
+    greyImage({ ...common, ids: { study: 1, series: 1, instance: 1 }, stored: m1, photometric: 'MONOCHROME1' }),
+  );
+  await writeFile(
+    path.join(root, 'phantom', 'mono2.dcm'),
+    greyImage({ ...common, ids: { study: 1, series: 2, instance: 1 }, stored: m1.map((v) => 4095 - v), photometric: 'MONOCHROME2' }),
+  );
 
   const p = ctx.m
     .pipeline('mono1')

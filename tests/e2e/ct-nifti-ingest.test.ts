@@ -43,22 +43,35 @@ Nifti.after(async (ctx) => {
 
 const options = (dir: string, name: string) => ({ cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, `out-${name}`) });
 
-Nifti('folder per class: every slice is a sample with its volume\'s label, values as readImage gives them', async ({ dir, root, m }) => {
+Nifti("folder per class: every slice is a sample with its volume's label, values as readImage gives them", async ({ dir, root, m }) => {
   const p = m.pipeline('nifti-folder').stage(m.ingest.folder({ root, size: SIZE, channels: 1 }));
   const { done } = await runCollect(p, options(dir, 'folder'));
   assert.ok(done.ok, JSON.stringify(done.error));
   const set = await imageSetOf(path.join(dir, 'cache'), 'nifti-folder', 'ingest');
   assert.equal(set.classes, ['brain', 'other']);
-  assert.is(set.samples.length, VOLUMES.reduce((n, v) => n + v.slices, 0));
+  assert.is(
+    set.samples.length,
+    VOLUMES.reduce((n, v) => n + v.slices, 0),
+  );
   for (const volume of VOLUMES) {
     const samples = set.samples.filter((s) => s.file === volume.rel);
     const ids = volume.slices === 1 ? [volume.rel] : Array.from({ length: volume.slices }, (_, k) => `${volume.rel}#${k}`);
-    assert.equal(samples.map((s) => s.id), ids);
+    assert.equal(
+      samples.map((s) => s.id),
+      ids,
+    );
     const label = set.classes.indexOf(volume.rel.split('/')[0]!);
-    assert.ok(samples.every((s) => s.label === label), `labels of ${volume.rel}`);
+    assert.ok(
+      samples.every((s) => s.label === label),
+      `labels of ${volume.rel}`,
+    );
   }
   const size = SIZE[0] * SIZE[1];
-  for (const [rel, k] of [['brain/anatomical.nii', 12], ['other/functional.nii', 41], ['other/ct.nii.gz', 0]] as const) {
+  for (const [rel, k] of [
+    ['brain/anatomical.nii', 12],
+    ['other/functional.nii', 41],
+    ['other/ct.nii.gz', 0],
+  ] as const) {
     const at = set.samples.findIndex((s) => s.file === rel && (s.id === rel || s.id === `${rel}#${k}`));
     const expected = await m.readImage(path.join(root, rel), { frame: k, size: SIZE, channels: 1 });
     assert.equal(Array.from(set.pixels.subarray(at * size, (at + 1) * size)), Array.from(expected.data), `${rel} slice ${k}`);
@@ -88,13 +101,24 @@ Nifti('the slices of one volume stay in one split (the volume is the group when 
   for (const name of ['train', 'val', 'test'] as const) assert.ok(grouped.splits[name].samples.length > 0, `${name} is empty`);
   // Control: splitting slices one by one does spread volumes over splits.
   const loose = await splitOf(false);
-  assert.ok([...loose.where.values()].some((names) => names.size > 1), 'byGroup: false spreads some volume');
+  assert.ok(
+    [...loose.where.values()].some((names) => names.size > 1),
+    'byGroup: false spreads some volume',
+  );
 });
 
 Nifti('CSV `slice` column: labels per slice, a volume on several rows, empty slice = every slice', async ({ dir, root, m }) => {
   await writeFile(
     path.join(root, 'slices.csv'),
-    ['path,slice,label', 'brain/anatomical.nii,3,lesion', 'brain/anatomical.nii,4,lesion', 'brain/anatomical.nii,10,normal', 'other/standard.nii.gz,,normal', 'other/ct.nii.gz,0,lesion', ''].join('\n'),
+    [
+      'path,slice,label',
+      'brain/anatomical.nii,3,lesion',
+      'brain/anatomical.nii,4,lesion',
+      'brain/anatomical.nii,10,normal',
+      'other/standard.nii.gz,,normal',
+      'other/ct.nii.gz,0,lesion',
+      '',
+    ].join('\n'),
   );
   const p = m.pipeline('nifti-csv').stage(m.ingest.csv({ csv: path.join(root, 'slices.csv'), size: SIZE, channels: 1, classes: ['normal', 'lesion'] }));
   const { done } = await runCollect(p, options(dir, 'csv'));
@@ -119,7 +143,9 @@ Nifti('CSV `slice` out of range or unreadable: fail names the file and its slice
   await writeFile(path.join(root, 'bad-slice.csv'), 'path,slice,label\nbrain/anatomical.nii,99,lesion\nbrain/anatomical.nii,1,normal\n');
   const run = (onBadFile: 'fail' | 'skip') =>
     runCollect(
-      m.pipeline(`nifti-bad-${onBadFile}`).stage(m.ingest.csv({ csv: path.join(root, 'bad-slice.csv'), size: SIZE, channels: 1, classes: ['normal', 'lesion'], onBadFile })),
+      m
+        .pipeline(`nifti-bad-${onBadFile}`)
+        .stage(m.ingest.csv({ csv: path.join(root, 'bad-slice.csv'), size: SIZE, channels: 1, classes: ['normal', 'lesion'], onBadFile })),
       options(dir, `bad-${onBadFile}`),
     );
   const failed = await run('fail');
@@ -129,24 +155,44 @@ Nifti('CSV `slice` out of range or unreadable: fail names the file and its slice
   const skipped = await run('skip');
   assert.ok(skipped.done.ok, JSON.stringify(skipped.done.error));
   const set = await imageSetOf(path.join(dir, 'cache'), 'nifti-bad-skip', 'ingest');
-  assert.equal(set.samples.map((s) => s.id), ['brain/anatomical.nii#1']);
-  assert.equal(set.skipped.map((s) => s.file), ['brain/anatomical.nii#99']);
+  assert.equal(
+    set.samples.map((s) => s.id),
+    ['brain/anatomical.nii#1'],
+  );
+  assert.equal(
+    set.skipped.map((s) => s.file),
+    ['brain/anatomical.nii#99'],
+  );
 
   // An unreadable volume named on two rows: each row is skipped and listed by its slice.
   await writeFile(path.join(root, 'broken.nii.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]));
   await writeFile(path.join(root, 'broken.csv'), 'path,slice,label\nbroken.nii.gz,0,lesion\nbroken.nii.gz,1,normal\nbrain/anatomical.nii,2,normal\n');
   const broken = await runCollect(
-    m.pipeline('nifti-broken').stage(m.ingest.csv({ csv: path.join(root, 'broken.csv'), size: SIZE, channels: 1, classes: ['normal', 'lesion'], onBadFile: 'skip' })),
+    m
+      .pipeline('nifti-broken')
+      .stage(m.ingest.csv({ csv: path.join(root, 'broken.csv'), size: SIZE, channels: 1, classes: ['normal', 'lesion'], onBadFile: 'skip' })),
     options(dir, 'broken'),
   );
   assert.ok(broken.done.ok, JSON.stringify(broken.done.error));
   const brokenSet = await imageSetOf(path.join(dir, 'cache'), 'nifti-broken', 'ingest');
-  assert.equal(brokenSet.samples.map((s) => s.id), ['brain/anatomical.nii#2']);
-  assert.equal(brokenSet.skipped.map((s) => s.file), ['broken.nii.gz#0', 'broken.nii.gz#1']);
-  assert.ok(brokenSet.skipped.every((s) => s.reason.includes(path.join(root, 'broken.nii.gz'))), JSON.stringify(brokenSet.skipped));
+  assert.equal(
+    brokenSet.samples.map((s) => s.id),
+    ['brain/anatomical.nii#2'],
+  );
+  assert.equal(
+    brokenSet.skipped.map((s) => s.file),
+    ['broken.nii.gz#0', 'broken.nii.gz#1'],
+  );
+  assert.ok(
+    brokenSet.skipped.every((s) => s.reason.includes(path.join(root, 'broken.nii.gz'))),
+    JSON.stringify(brokenSet.skipped),
+  );
 
   await writeFile(path.join(root, 'bad-index.csv'), 'path,slice,label\nbrain/anatomical.nii,third,lesion\n');
-  const invalid = await runCollect(m.pipeline('nifti-bad-index').stage(m.ingest.csv({ csv: path.join(root, 'bad-index.csv'), size: SIZE })), options(dir, 'bad-index'));
+  const invalid = await runCollect(
+    m.pipeline('nifti-bad-index').stage(m.ingest.csv({ csv: path.join(root, 'bad-index.csv'), size: SIZE })),
+    options(dir, 'bad-index'),
+  );
   assert.is(invalid.done.ok, false);
   assert.is(invalid.done.error?.code, 'INVALID_CONFIG');
   assert.match(invalid.done.error!.message, /row 2: slice must be a 0-based slice index, got 'third'/);
@@ -160,12 +206,19 @@ Nifti('volume option: slices every n-th or a range keep their original index; an
     a.samples.filter((s) => s.file === 'brain/anatomical.nii').map((s) => s.id),
     [0, 5, 10, 15, 20].map((k) => `brain/anatomical.nii#${k}`),
   );
-  assert.equal(a.samples.filter((s) => s.file === 'other/ct.nii.gz').map((s) => s.id), ['other/ct.nii.gz'], 'a single-slice file is kept');
+  assert.equal(
+    a.samples.filter((s) => s.file === 'other/ct.nii.gz').map((s) => s.id),
+    ['other/ct.nii.gz'],
+    'a single-slice file is kept',
+  );
 
   const range = m.pipeline('nifti-range').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { slices: { start: 3, end: 6 } } }));
   assert.ok((await runCollect(range, options(dir, 'range'))).done.ok);
   const b = await imageSetOf(path.join(dir, 'cache'), 'nifti-range', 'ingest');
-  assert.equal(b.samples.filter((s) => s.file === 'brain/anatomical.nii').map((s) => s.id), [3, 4, 5].map((k) => `brain/anatomical.nii#${k}`));
+  assert.equal(
+    b.samples.filter((s) => s.file === 'brain/anatomical.nii').map((s) => s.id),
+    [3, 4, 5].map((k) => `brain/anatomical.nii#${k}`),
+  );
 
   const sagittal = m.pipeline('nifti-axis0').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { axis: 0 } }));
   assert.ok((await runCollect(sagittal, options(dir, 'axis0'))).done.ok);

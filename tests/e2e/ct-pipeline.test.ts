@@ -43,10 +43,12 @@ function ctPipeline(m: Medpipe, root: string, byGroup = true) {
     .stage(m.split({ byGroup }));
 }
 
-requires(CT, toolkit(['pydicom', 'numpy'], 'python3-pydicom python3-numpy'))('the generated files are DICOM that pydicom reads to the same HU and identities', async ({ data }) => {
-  // One file per scanner convention (A: slope 1 / intercept 0, B: slope 0.5 / intercept −24).
-  const files = [data.patients[0]!.files[0]!, data.patients[1]!.files[2]!];
-  const script = `
+requires(CT, toolkit(['pydicom', 'numpy'], 'python3-pydicom python3-numpy'))(
+  'the generated files are DICOM that pydicom reads to the same HU and identities',
+  async ({ data }) => {
+    // One file per scanner convention (A: slope 1 / intercept 0, B: slope 0.5 / intercept −24).
+    const files = [data.patients[0]!.files[0]!, data.patients[1]!.files[2]!];
+    const script = `
 import json, sys, pydicom, numpy as np
 out = []
 for f in sys.argv[1:]:
@@ -57,21 +59,34 @@ for f in sys.argv[1:]:
                 "hu": hu.astype(int).ravel().tolist(), "min_stored": int(d.pixel_array.min())})
 print(json.dumps(out))
 `;
-  const run = spawnSync(PYTHON, ['-c', script, ...files.map((f) => path.join(data.root, f))], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  assert.is(run.status, 0, run.stderr);
-  const read = JSON.parse(run.stdout) as { id: string; name: string; signed: number; slope: number; modality: string; syntax: string; hu: number[]; min_stored: number }[];
-  read.forEach((r, i) => {
-    const patient = data.patientOf.get(files[i]!)!;
-    assert.is(r.id, patient.id);
-    assert.is(r.name, patient.name);
-    assert.is(r.signed, 1);
-    assert.is(r.modality, 'CT');
-    assert.is(r.syntax, '1.2.840.10008.1.2.1');
-    assert.ok(r.min_stored < 0, 'signed pixels with negative stored values');
-    assert.equal(r.hu, Array.from(data.hu.get(files[i]!)!));
-  });
-  assert.equal(read.map((r) => r.slope), [1, 0.5]);
-});
+    const run = spawnSync(PYTHON, ['-c', script, ...files.map((f) => path.join(data.root, f))], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    assert.is(run.status, 0, run.stderr);
+    const read = JSON.parse(run.stdout) as {
+      id: string;
+      name: string;
+      signed: number;
+      slope: number;
+      modality: string;
+      syntax: string;
+      hu: number[];
+      min_stored: number;
+    }[];
+    read.forEach((r, i) => {
+      const patient = data.patientOf.get(files[i]!)!;
+      assert.is(r.id, patient.id);
+      assert.is(r.name, patient.name);
+      assert.is(r.signed, 1);
+      assert.is(r.modality, 'CT');
+      assert.is(r.syntax, '1.2.840.10008.1.2.1');
+      assert.ok(r.min_stored < 0, 'signed pixels with negative stored values');
+      assert.equal(r.hu, Array.from(data.hu.get(files[i]!)!));
+    });
+    assert.equal(
+      read.map((r) => r.slope),
+      [1, 0.5],
+    );
+  },
+);
 
 CT('readImage gives the HU that were written, for both rescale conventions', async ({ data, m }) => {
   for (const patient of data.patients.slice(0, 2)) {
@@ -144,14 +159,20 @@ CT('the audit is not vacuous: splitting slices without groups puts patients in s
   const cacheDir = path.join(dir, 'cache');
   const { done, events } = await runCollect(ctPipeline(m, data.root, false), { cacheDir, outDir: path.join(dir, 'out-nogroup') });
   assert.ok(done.ok, JSON.stringify(done.error));
-  assert.ok(events.some((e) => e.type === 'stage-cached' && e.stage === 'ingest'), 'ingest comes from the cache');
+  assert.ok(
+    events.some((e) => e.type === 'stage-cached' && e.stage === 'ingest'),
+    'ingest comes from the cache',
+  );
   const splits = await splitSetOf(cacheDir, 'ct-lung');
   assert.ok(splits.audit.sharedGroups > 0, `sharedGroups ${splits.audit.sharedGroups}`);
   assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && /leak audit: .*group\(s\) in more than one split/.test(e.message)));
 });
 
-requires(CT, sklearn())('CT, threshold chosen on validation for sensitivity 0.9: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
-  for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
-});
+requires(CT, sklearn())(
+  'CT, threshold chosen on validation for sensitivity 0.9: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions',
+  async ({ dir }) => {
+    for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
+  },
+);
 
 CT.run();

@@ -12,7 +12,19 @@ import type { SplitSet } from '../../src/data/image-set.ts';
 import type { CrossValidated } from '../../src/train/cross-validate.ts';
 import type { Tuned } from '../../src/train/tune.ts';
 import type { Evaluated } from '../../src/report/evaluation.ts';
-import { assertOk, loadMedpipe, loadOutput, prng, removeDir, runCollect, startedStages, tempDir, writeGreyPng, type Collected, type Medpipe } from '../helpers/core.ts';
+import {
+  assertOk,
+  loadMedpipe,
+  loadOutput,
+  prng,
+  removeDir,
+  runCollect,
+  startedStages,
+  tempDir,
+  writeGreyPng,
+  type Collected,
+  type Medpipe,
+} from '../helpers/core.ts';
 
 interface Ctx {
   dir: string;
@@ -62,14 +74,17 @@ function cvPipeline(m: Medpipe, root: string) {
 }
 
 function tunePipeline(m: Medpipe) {
-  return m
-    .pipeline('tune', { seed: 3 })
-    .stage(m.ingest.folder({ root: 'data', channels: 1, groupPattern: GROUP }))
-    .stage(m.normalize({ method: 'rescale' }))
-    .stage(m.split())
-    .stage(m.build.tutorialCnn({ filters: [2, 2] }))
-    .stage(m.tune({ grid: { learningRate: [3e-2, 1e-4], batchSize: [16, 64] }, base: { epochs: 2 } }))
-    .stage(m.evaluate({ png: false, gradCam: false }));
+  return (
+    m
+      .pipeline('tune', { seed: 3 })
+      .stage(m.ingest.folder({ root: 'data', channels: 1, groupPattern: GROUP }))
+      .stage(m.normalize({ method: 'rescale' }))
+      .stage(m.split())
+      .stage(m.build.tutorialCnn({ filters: [2, 2] }))
+      .stage(m.tune({ grid: { learningRate: [3e-2, 1e-4], batchSize: [16, 64] }, base: { epochs: 2 } }))
+      // A fixed 0.5 so evaluate's validation metrics are tune's (its default picks a threshold on validation).
+      .stage(m.evaluate({ png: false, gradCam: false, threshold: 0.5 }))
+  );
 }
 
 const opts = (dir: string, out = 'out') => ({ cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, out), baseDir: dir });
@@ -94,7 +109,11 @@ CV('assignFolds: disjoint, complete, stratified to ±1 per class, groups whole, 
   const samples = Array.from({ length: 53 }, (_, i) => ({ id: `s${i}`, file: `s${i}`, label: i % 4 === 0 ? 1 : 0 }));
   const folds = assignFolds(samples, 5, { stratify: true, byGroup: true }, createRng(9));
   assert.is(folds.length, 5);
-  assert.equal(folds.flat().sort((a, b) => a - b), samples.map((_, i) => i), 'every sample in exactly one fold');
+  assert.equal(
+    folds.flat().sort((a, b) => a - b),
+    samples.map((_, i) => i),
+    'every sample in exactly one fold',
+  );
   for (const label of [0, 1]) {
     const counts = folds.map((f) => f.filter((i) => samples[i]!.label === label).length);
     assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `class ${label} per fold: ${counts}`);
@@ -122,21 +141,33 @@ CV('crossValidate: folds are disjoint, cover train+val exactly, stratified, keep
   assert.equal([...heldOut].sort(), [...pool].sort(), 'the folds are exactly train + val');
   assert.ok(heldOut.every((id) => !test.has(id)) && cv.predictions.every((p) => !test.has(p.id)), 'no test sample anywhere');
   assert.equal(cv.pooledFrom, { train: 60, val: 20 });
-  for (const f of cv.folds) assert.is(f.trainCount + f.heldOut.length, 80, 'each model trains on the other folds');
+  for (const f of cv.folds) {
+    assert.is(f.trainCount + f.innerValCount + f.heldOut.length, 80, 'each model trains on the other folds minus its inner validation split');
+    assert.ok(f.innerValCount >= 8 && f.innerValCount <= 16, `inner validation about 20% of the other folds, got ${f.innerValCount}`);
+  }
   // Groups: each group's files sit in one fold, also the ones spanning train and val.
   const groupOf = new Map([...data.train.samples, ...data.val.samples].map((s) => [s.id, s.group!]));
   const foldsOfGroup = new Map<string, Set<number>>();
   for (const f of cv.folds) for (const id of f.heldOut) foldsOfGroup.set(groupOf.get(id)!, (foldsOfGroup.get(groupOf.get(id)!) ?? new Set()).add(f.fold));
   assert.is(foldsOfGroup.size, 24);
   for (const [g, set] of foldsOfGroup) assert.is(set.size, 1, `group ${g} is in one fold`);
-  assert.ok(pool.some((id) => id.startsWith('train/') && groupOf.get(id) === 'g08') && pool.some((id) => id.startsWith('val/') && groupOf.get(id) === 'g08'), 'fixture: g08 spans train and val');
+  assert.ok(
+    pool.some((id) => id.startsWith('train/') && groupOf.get(id) === 'g08') && pool.some((id) => id.startsWith('val/') && groupOf.get(id) === 'g08'),
+    'fixture: g08 spans train and val',
+  );
   // Stratified: 40 per class over 4 folds is 10 each; units are up to 6 files, so each is within 6.
   for (const f of cv.folds) for (const n of f.counts) assert.ok(Math.abs(n - 10) <= 6, `fold ${f.fold} class counts ${f.counts}`);
   // One epoch event per epoch run, and progress notes that name the fold.
   const epochs = ctx.cv.events.filter((e) => e.type === 'epoch' && e.stage === 'crossValidate');
-  assert.is(epochs.length, cv.folds.reduce((n, f) => n + f.epochsRun, 0));
+  assert.is(
+    epochs.length,
+    cv.folds.reduce((n, f) => n + f.epochsRun, 0),
+  );
   const notes = new Set(ctx.cv.events.flatMap((e) => (e.type === 'stage-progress' && e.stage === 'crossValidate' && e.note ? [e.note] : [])));
-  assert.equal([...notes], Array.from({ length: FOLDS }, (_, i) => `fold ${i + 1}/${FOLDS}`));
+  assert.equal(
+    [...notes],
+    Array.from({ length: FOLDS }, (_, i) => `fold ${i + 1}/${FOLDS}`),
+  );
 });
 
 CV('crossValidate: per-fold metrics are binaryMetrics of the fold, mean ± sample std, pooled OOF AUC, exported files', async (ctx) => {
@@ -145,8 +176,15 @@ CV('crossValidate: per-fold metrics are binaryMetrics of the fold, mean ± sampl
   const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
   for (const f of cv.folds) {
     const preds = cv.predictions.filter((p) => p.fold === f.fold);
-    assert.equal(preds.map((p) => p.id), f.heldOut);
-    const expected = binaryMetrics(preds.map((p) => p.label), preds.map((p) => p.score), { threshold: 0.5, sensitivity: 0.8 });
+    assert.equal(
+      preds.map((p) => p.id),
+      f.heldOut,
+    );
+    const expected = binaryMetrics(
+      preds.map((p) => p.label),
+      preds.map((p) => p.score),
+      { threshold: 0.5, sensitivity: 0.8 },
+    );
     assert.equal(json(f.metrics), json(expected), `fold ${f.fold}`);
     assert.ok(f.metrics.support.positive > 0 && f.metrics.support.negative > 0, 'both classes in every fold');
   }
@@ -158,22 +196,49 @@ CV('crossValidate: per-fold metrics are binaryMetrics of the fold, mean ± sampl
     assert.ok(Math.abs(cv.summary[key].std - std) < 1e-12, `${key} std (n−1)`);
     assert.is(cv.summary[key].n, FOLDS);
   }
-  assert.ok(new Set(cv.folds.map((f) => f.metrics.auc)).size > 1, `folds differ, so std is a real check: ${JSON.stringify(cv.folds.map((f) => [f.metrics.auc, f.metrics.accuracy, f.bestEpoch]))}`);
-  assert.is(cv.pooled.auc, rocAuc(cv.predictions.map((p) => p.label), cv.predictions.map((p) => p.score)));
+  assert.ok(
+    new Set(cv.folds.map((f) => f.metrics.auc)).size > 1,
+    `folds differ, so std is a real check: ${JSON.stringify(cv.folds.map((f) => [f.metrics.auc, f.metrics.accuracy, f.bestEpoch]))}`,
+  );
+  assert.is(
+    cv.pooled.auc,
+    rocAuc(
+      cv.predictions.map((p) => p.label),
+      cv.predictions.map((p) => p.score),
+    ),
+  );
   assert.ok(cv.pooled.auc > 0.5 && cv.pooled.auc < 1, `pooled AUC ${cv.pooled.auc}: learnt something, not trivially separable`);
 
   const out = path.join(ctx.dir, 'out-cv');
-  const report = JSON.parse(await readFile(path.join(out, 'cv-metrics.json'), 'utf8')) as { folds: number; mean: Record<string, number>; std: Record<string, number>; pooledOutOfFoldAuc: number; pooledFrom: Record<string, number> };
+  const report = JSON.parse(await readFile(path.join(out, 'cv-metrics.json'), 'utf8')) as {
+    folds: number;
+    mean: Record<string, number>;
+    std: Record<string, number>;
+    pooledOutOfFoldAuc: number;
+    pooledFrom: Record<string, number>;
+  };
   assert.is(report.folds, FOLDS);
   assert.is(report.mean.auc, cv.summary.auc.mean);
   assert.is(report.std.f1, cv.summary.f1.std);
   assert.is(report.pooledOutOfFoldAuc, cv.pooled.auc);
   assert.equal(report.pooledFrom, { train: 60, val: 20, test: 0 });
-  const rows = (await readFile(path.join(out, 'cv-folds.csv'), 'utf8')).trim().split('\n').map((r) => r.split(','));
+  const rows = (await readFile(path.join(out, 'cv-folds.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((r) => r.split(','));
   assert.is(rows.length, 1 + FOLDS + 2);
   const auc = rows[0]!.indexOf('auc');
-  assert.equal(rows.slice(1, 1 + FOLDS).map((r) => Number(r[auc])), cv.folds.map((f) => f.metrics.auc));
-  assert.equal(rows.slice(-2).map((r) => [r[0], Number(r[auc])]), [['mean', cv.summary.auc.mean], ['std', cv.summary.auc.std]]);
+  assert.equal(
+    rows.slice(1, 1 + FOLDS).map((r) => Number(r[auc])),
+    cv.folds.map((f) => f.metrics.auc),
+  );
+  assert.equal(
+    rows.slice(-2).map((r) => [r[0], Number(r[auc])]),
+    [
+      ['mean', cv.summary.auc.mean],
+      ['std', cv.summary.auc.std],
+    ],
+  );
   assert.ok(existsSync(path.join(out, 'cv-predictions.csv')));
 });
 
@@ -199,9 +264,15 @@ CV('tune: picks the argmax of val_auc, passes the winner on (evaluate scores it 
   const t = await loadOutput<Tuned>(cache, 'tune', 'tune');
   const e = await loadOutput<Evaluated>(cache, 'tune', 'evaluate');
   assert.is(t.tune.points.length, 4);
-  assert.equal(t.tune.points.map((p) => p.params), [
-    { learningRate: 3e-2, batchSize: 16 }, { learningRate: 3e-2, batchSize: 64 }, { learningRate: 1e-4, batchSize: 16 }, { learningRate: 1e-4, batchSize: 64 },
-  ]);
+  assert.equal(
+    t.tune.points.map((p) => p.params),
+    [
+      { learningRate: 3e-2, batchSize: 16 },
+      { learningRate: 3e-2, batchSize: 64 },
+      { learningRate: 1e-4, batchSize: 16 },
+      { learningRate: 1e-4, batchSize: 64 },
+    ],
+  );
   const scores = t.tune.points.map((p) => p.val.val_auc!);
   assert.ok(new Set(scores).size > 1, `grid points differ: ${scores}`);
   const argmax = scores.indexOf(Math.max(...scores)) + 1;
@@ -213,18 +284,31 @@ CV('tune: picks the argmax of val_auc, passes the winner on (evaluate scores it 
   assert.is(t.bestEpoch, w.bestEpoch);
   assert.equal(t.info.classes, ['a', 'b']);
   // Scored on val only: the stored winner scores are the val samples.
-  assert.equal(t.tune.valPredictions.map((p) => p.id), ids(data.val));
+  assert.equal(
+    t.tune.valPredictions.map((p) => p.id),
+    ids(data.val),
+  );
   // evaluate after tune scores val with the passed-on model: the same numbers as the winner's.
   for (const key of ['auc', 'accuracy', 'f1', 'specificity'] as const) assert.is(e.validation[key], w.val[`val_${key}`], `validation ${key}`);
   const { binaryMetrics } = await import('../../src/metrics/index.ts');
-  assert.is(binaryMetrics(t.tune.valPredictions.map((p) => p.label), t.tune.valPredictions.map((p) => p.score)).auc, w.val.val_auc);
+  assert.is(
+    binaryMetrics(
+      t.tune.valPredictions.map((p) => p.label),
+      t.tune.valPredictions.map((p) => p.score),
+    ).auc,
+    w.val.val_auc,
+  );
   assert.is(e.predictions.length, 20, 'evaluate scored the 20 test images');
   const out = path.join(ctx.dir, 'out-tune');
   for (const f of ['tune-results.json', 'tune-results.csv', 'history.json', 'model/model.json', 'metrics.json']) assert.ok(existsSync(path.join(out, f)), f);
   const csv = (await readFile(path.join(out, 'tune-results.csv'), 'utf8')).trim().split('\n');
   assert.is(csv.length, 5);
   assert.equal(csv[0]!.split(',').slice(0, 4), ['point', 'winner', 'learningRate', 'batchSize'], 'a column per grid setting');
-  assert.equal(csv.map((r) => r.split(',')[1]).slice(1), [1, 2, 3, 4].map((i) => (i === t.tune.winner ? '1' : '0')), 'the winner row is marked');
+  assert.equal(
+    csv.map((r) => r.split(',')[1]).slice(1),
+    [1, 2, 3, 4].map((i) => (i === t.tune.winner ? '1' : '0')),
+    'the winner row is marked',
+  );
   const results = JSON.parse(await readFile(path.join(out, 'tune-results.json'), 'utf8')) as { winner: number; split: string };
   assert.equal([results.winner, results.split], [t.tune.winner, 'validation']);
 });
@@ -251,7 +335,10 @@ CV('tune: monitor val_loss picks the argmin', async (ctx) => {
 });
 
 CV('a rerun of both pipelines is served from cache entirely', async (ctx) => {
-  for (const [p, out] of [[cvPipeline(ctx.m, 'data'), 'out-cv'], [tunePipeline(ctx.m), 'out-tune']] as const) {
+  for (const [p, out] of [
+    [cvPipeline(ctx.m, 'data'), 'out-cv'],
+    [tunePipeline(ctx.m), 'out-tune'],
+  ] as const) {
     const again = await runCollect(p, opts(ctx.dir, out));
     assertOk(again);
     assert.equal(startedStages(again.events), [], `${p.name}: nothing ran`);
@@ -261,15 +348,29 @@ CV('a rerun of both pipelines is served from cache entirely', async (ctx) => {
 
 CV('config errors: every problem listed at once, before anything runs', async (ctx) => {
   const m = ctx.m;
-  const start = m.pipeline('bad', { seed: 1 }).stage(m.ingest.folder({ root: 'data', channels: 1 })).stage(m.split()).stage(m.build.tutorialCnn({ filters: [2, 2] }));
-  const cv = await runCollect(start.stage(m.crossValidate({ folds: 1, fit: { epochs: 0, batchSize: 2.5 }, stratify: 'yes' as unknown as boolean })), opts(ctx.dir, 'out-bad'));
+  const start = m
+    .pipeline('bad', { seed: 1 })
+    .stage(m.ingest.folder({ root: 'data', channels: 1 }))
+    .stage(m.split())
+    .stage(m.build.tutorialCnn({ filters: [2, 2] }));
+  const cv = await runCollect(
+    start.stage(m.crossValidate({ folds: 1, fit: { epochs: 0, batchSize: 2.5 }, stratify: 'yes' as unknown as boolean })),
+    opts(ctx.dir, 'out-bad'),
+  );
   assert.is(cv.done.ok, false);
   assert.is(cv.done.error?.code, 'INVALID_PIPELINE');
   assert.equal(startedStages(cv.events), []);
-  for (const text of ['crossValidate.folds: must be >= 2, got 1', 'crossValidate.fit.epochs: must be > 0, got 0', 'crossValidate.fit.batchSize: must be a whole number, got 2.5', "crossValidate.stratify: must be a boolean, got 'yes'"]) {
+  for (const text of [
+    'crossValidate.folds: must be >= 2, got 1',
+    'crossValidate.fit.epochs: must be > 0, got 0',
+    'crossValidate.fit.batchSize: must be a whole number, got 2.5',
+    "crossValidate.stratify: must be a boolean, got 'yes'",
+  ]) {
     assert.ok(cv.done.error!.message.includes(text), `lists: ${text}\n${cv.done.error!.message}`);
   }
-  const grid = { learningRate: [1e-2, 1e-3, 1e-4, -1, 3e-3], batchSize: [8, 16, 32, 64, 0], epochs: [1, 2, 3], bogus: [1] } as unknown as { learningRate: number[] };
+  const grid = { learningRate: [1e-2, 1e-3, 1e-4, -1, 3e-3], batchSize: [8, 16, 32, 64, 0], epochs: [1, 2, 3], bogus: [1] } as unknown as {
+    learningRate: number[];
+  };
   const t = await runCollect(start.stage(m.tune({ grid, monitor: 'val_dice' as 'val_auc', base: { epochs: -2 } })), opts(ctx.dir, 'out-bad'));
   assert.is(t.done.ok, false);
   for (const text of [
@@ -303,7 +404,10 @@ CV('crossValidate: cancelling during fold 2 stops the run and caches nothing for
   });
   assert.is(done.ok, false);
   assert.is(done.error?.code, 'CANCELLED');
-  assert.not.ok(events.some((e) => e.type === 'stage-progress' && e.note === 'fold 3/3'), 'fold 3 never started');
+  assert.not.ok(
+    events.some((e) => e.type === 'stage-progress' && e.note === 'fold 3/3'),
+    'fold 3 never started',
+  );
   const status = await (await import('../../src/runtime/run.ts')).pipelineStatus(p, opts(ctx.dir, 'out-cancel'));
   assert.is(status.at(-1)!.state, 'stale');
 });

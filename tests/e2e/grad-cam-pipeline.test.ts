@@ -33,7 +33,12 @@ async function writeImages(root: string, perClass: number): Promise<void> {
         for (let y = oy; y < oy + 5; y++) for (let x = ox; x < ox + 5; x++) px[y * SIZE + x] = 230;
       }
       const file = path.join(root, name, `${name}_sample_${String(i).padStart(3, '0')}.png`);
-      await writeFile(file, await sharp(px, { raw: { width: SIZE, height: SIZE, channels: 1 } }).png().toBuffer());
+      await writeFile(
+        file,
+        await sharp(px, { raw: { width: SIZE, height: SIZE, channels: 1 } })
+          .png()
+          .toBuffer(),
+      );
     }
   }
 }
@@ -64,7 +69,11 @@ Pipeline('evaluate writes Grad-CAM pictures of chosen test images; cached rerun 
   assertOk(first);
   const out = path.join(dir, 'out');
   const gradcam = path.join(out, 'plots', 'gradcam');
-  const predictions = (await readFile(path.join(out, 'predictions.csv'), 'utf8')).trim().split('\n').slice(1).map((row) => row.split(','));
+  const predictions = (await readFile(path.join(out, 'predictions.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((row) => row.split(','));
   const testCount = predictions.length;
   assert.ok(testCount >= 8, `enough test images (${testCount})`);
 
@@ -88,12 +97,14 @@ Pipeline('evaluate writes Grad-CAM pictures of chosen test images; cached rerun 
     assert.ok(file!.startsWith(`${outcome}_${String(i).padStart(4, '0')}_`), file);
     assert.ok(Number(strength) >= 0 && Number(strength) <= 1, `strength ${strength} in [0, 1]`);
   }
-  // Every outcome the test split has is represented (round-robin over TP, FN, FP, TN).
-  const threshold = 0.5;
-  const present = new Set(predictions.map((p) => (p[2] === '1' ? (Number(p[3]) >= threshold ? 'TP' : 'FN') : Number(p[3]) >= threshold ? 'FP' : 'TN')));
+  // Every outcome the test split has at evaluate's threshold (predictions.csv's `predicted`) is represented (round-robin over TP, FN, FP, TN).
+  const present = new Set(predictions.map((p) => (p[2] === '1' ? (p[4] === '1' ? 'TP' : 'FN') : p[4] === '1' ? 'FP' : 'TN')));
   const shown = new Set(index.slice(1).map((row) => row.split(',')[6]));
   for (const outcome of present) assert.ok(shown.has(outcome), `${outcome} shown`);
-  assert.ok(index.slice(1).some((row) => Number(row.split(',')[7]) === 1), 'the strongest map has strength 1');
+  assert.ok(
+    index.slice(1).some((row) => Number(row.split(',')[7]) === 1),
+    'the strongest map has strength 1',
+  );
 
   const sharp = (await import('sharp')).default;
   const meta = await sharp(path.join(gradcam, pngs[0]!)).metadata();
@@ -127,8 +138,11 @@ Pipeline('gradCam must be a whole number or false; gradCamMethod hirescam or gra
   assert.match(JSON.stringify(method.done.error), /evaluate\.gradCamMethod: must be one of 'gradcam', 'hirescam', got 'cam'/);
 });
 
-requires(Pipeline, sklearn())('grad-cam pipeline: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
-  for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
-});
+requires(Pipeline, sklearn())(
+  'grad-cam pipeline: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions',
+  async ({ dir }) => {
+    for (const out of ['out']) assertEvaluationMatchesSklearn(path.join(dir, out));
+  },
+);
 
 Pipeline.run();

@@ -71,7 +71,10 @@ Graph('every problem is reported at once: a missing data folder, bad configs', a
     .stage(m.fit({ epochs: 0, batchSize: 1.5 }))
     .stage(m.evaluate({ threshold: 2 }));
   // A second normalize gets its own id instead of clashing with the first.
-  assert.equal(p.stages.map((s) => s.id).filter((id) => id.startsWith('normalize')), ['normalize', 'normalize-2']);
+  assert.equal(
+    p.stages.map((s) => s.id).filter((id) => id.startsWith('normalize')),
+    ['normalize', 'normalize-2'],
+  );
   const { done, events } = await runCollect(p, options(ctx));
   assert.is(done.ok, false);
   assert.is(done.error?.code, 'INVALID_PIPELINE');
@@ -139,26 +142,39 @@ Graph('an empty pipeline and an unknown stage kind are clear errors', async (ctx
 Graph('a valid pipeline passes validation and runs', async (ctx) => {
   const { m } = ctx;
   await makeClassFolders(path.join(ctx.dir, 'data'), 6, { size: 8 });
-  const p = m.pipeline('valid').stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 })).stage(m.normalize()).stage(m.split());
+  const p = m
+    .pipeline('valid')
+    .stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 }))
+    .stage(m.normalize())
+    .stage(m.split());
   const { done } = await runCollect(p, options(ctx));
   assert.ok(done.ok, JSON.stringify(done.error));
 });
 
 Graph('a forced backend that cannot load is reported with the other problems, before anything runs', async (ctx) => {
   const { m } = ctx;
-  const p = m.pipeline('forced').stage(m.ingest.folder({ root: 'data', size: [8, 8] })).stage(m.split()).stage(m.build.tutorialCnn()).stage(m.fit()).stage(m.evaluate());
+  const p = m
+    .pipeline('forced')
+    .stage(m.ingest.folder({ root: 'data', size: [8, 8] }))
+    .stage(m.split())
+    .stage(m.build.tutorialCnn())
+    .stage(m.fit())
+    .stage(m.evaluate());
   // Which backends cannot load depends on the machine (the tfjs-node packages are optional): test
   // one that cannot, as the runtime itself judges it, plus a name that never exists.
   const { forcedBackendProblem } = await import('../../src/backend/select.ts');
   const missing = (['tensorflow-gpu', 'tensorflow', 'native'] as const).find((b) => forcedBackendProblem(b) !== undefined);
-  const cases: (readonly [string, RegExp])[] = [['warp-drive', /unknown backend 'warp-drive': use one of tensorflow-gpu, tensorflow, native, cpu/]];
+  const cases: (readonly [string, RegExp])[] = [['warp-drive', /unknown backend 'warp-drive': use one of tensorflow-gpu, cuda, tensorflow, native, cpu/]];
   if (missing) cases.push([missing, new RegExp(`backend '${missing}' (needs|is not built)`)]);
   else console.warn('  (every optional backend loads on this machine: only the unknown-name case is checked)');
   for (const [backend, pattern] of cases) {
     const { done, events } = await runCollect(p, { ...options(ctx), backend });
     assert.is(done.error?.code, 'INVALID_PIPELINE');
     assert.match(done.error!.message, pattern);
-    assert.not.ok(events.some((e) => e.type === 'stage-start'), 'nothing ran');
+    assert.not.ok(
+      events.some((e) => e.type === 'stage-start'),
+      'nothing ran',
+    );
   }
 });
 

@@ -90,9 +90,17 @@ Ingest('folder: labels from folder names, sorted by default or in the given clas
 Ingest('folder: a class folder missing from `classes` is skipped and listed, not silently relabelled', async (ctx) => {
   const { m } = ctx;
   await makeClassFolders(path.join(ctx.dir, 'data'), 2, { classes: ['a', 'b', 'c'], size: 8 });
-  const { out } = await runAndLoad<ImageSet>(ctx, 'subset', m.pipeline('subset').stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1, classes: ['a', 'b'] })), 'ingest');
+  const { out } = await runAndLoad<ImageSet>(
+    ctx,
+    'subset',
+    m.pipeline('subset').stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1, classes: ['a', 'b'] })),
+    'ingest',
+  );
   assert.is(out.samples.length, 4);
-  assert.equal(out.skipped.map((s) => s.file), ['c/c_000.png', 'c/c_001.png']);
+  assert.equal(
+    out.skipped.map((s) => s.file),
+    ['c/c_000.png', 'c/c_001.png'],
+  );
   assert.match(out.skipped[0]!.reason, /class 'c' is not in classes \[a, b\]/);
 });
 
@@ -101,7 +109,8 @@ Ingest('folder: train/val/test folders are kept as the split; groupPattern gives
   const counts = { train: 6, val: 2, test: 3 };
   for (const [split, n] of Object.entries(counts)) {
     for (const [c, name] of ['neg', 'pos'].entries()) {
-      for (let i = 0; i < n; i++) await writeGreyPng(path.join(ctx.dir, 'data', split, name, `p${i % 3}_${split}_${i}.png`), 50 + 150 * c, c * 1000 + i + split.length * 100, 8);
+      for (let i = 0; i < n; i++)
+        await writeGreyPng(path.join(ctx.dir, 'data', split, name, `p${i % 3}_${split}_${i}.png`), 50 + 150 * c, c * 1000 + i + split.length * 100, 8);
     }
   }
   const p = m
@@ -130,7 +139,12 @@ Ingest('CSV: path,label,group,split columns; paths relative to the CSV; a row wi
     csv,
     'Path,Label,Group,Split\r\n../imgs/x/x_000.png,healthy,pat1,train\r\n"../imgs/x/x_001.png",healthy,pat2,val\r\n../imgs/y/y_000.png,sick,pat1,train\r\n../imgs/y/y_001.png,sick,pat3,test\r\n',
   );
-  const { out } = await runAndLoad<ImageSet>(ctx, 'csv', m.pipeline('csv').stage(m.ingest.csv({ csv: 'meta/labels.csv', size: [8, 8], channels: 1, classes: ['healthy', 'sick'] })), 'ingest');
+  const { out } = await runAndLoad<ImageSet>(
+    ctx,
+    'csv',
+    m.pipeline('csv').stage(m.ingest.csv({ csv: 'meta/labels.csv', size: [8, 8], channels: 1, classes: ['healthy', 'sick'] })),
+    'ingest',
+  );
   assert.equal(out.classes, ['healthy', 'sick']);
   assert.equal(
     out.samples.map((s) => [s.file, s.label, s.group, s.split]),
@@ -150,26 +164,37 @@ Ingest('CSV: path,label,group,split columns; paths relative to the CSV; a row wi
   assert.match(bad.done.error!.fix ?? '', /path,label/);
 });
 
-requires(Ingest, realData('pneumoniamnist', 'images', 'pneumoniamnist.npz'))('npz (MedMNIST layout, real PneumoniaMNIST): shapes, split sizes, 50% positive, same pixels as the PNG copy', async (ctx) => {
-  const { m } = ctx;
-  const p = m.pipeline('npz').stage(m.ingest.npz({ file: SHARED_NPZ, classes: ['normal', 'pneumonia'] })).stage(m.split());
-  const { out } = await runAndLoad<ImageSet>(ctx, 'npz', p, 'ingest');
-  assert.equal(out.shape, [28, 28, 1]);
-  assert.is(out.samples.length, 2428 + 270 + 468);
-  const splits = await loadOutput<SplitSet>(path.join(ctx.dir, 'cache'), 'npz', 'split');
-  assert.equal(splits.counts, { train: [1214, 1214], val: [135, 135], test: [234, 234] });
-  assert.is(splits.train.pixels.length, 2428 * 28 * 28);
-  // train_images[0] is images/train/pneumonia/train_0000.png
-  const first = out.samples[0]!;
-  assert.equal([first.split, first.label], ['train', 1]);
-  const { readImage } = await import('../../src/io/read-image.ts');
-  const png = await readImage(path.join(SHARED_IMAGES, 'train', 'pneumonia', 'train_0000.png'), { channels: 1 });
-  assert.equal(Array.from(out.pixels.subarray(0, 784)), Array.from(png.data));
-  // size/channels options resize and convert
-  const resized = await runAndLoad<ImageSet>(ctx, 'npz2', m.pipeline('npz2').stage(m.ingest.npz({ file: SHARED_NPZ, size: [14, 14], channels: 3 })), 'ingest');
-  assert.equal(resized.out.shape, [14, 14, 3]);
-  assert.equal(resized.out.classes, ['0', '1']);
-});
+requires(Ingest, realData('pneumoniamnist', 'images', 'pneumoniamnist.npz'))(
+  'npz (MedMNIST layout, real PneumoniaMNIST): shapes, split sizes, 50% positive, same pixels as the PNG copy',
+  async (ctx) => {
+    const { m } = ctx;
+    const p = m
+      .pipeline('npz')
+      .stage(m.ingest.npz({ file: SHARED_NPZ, classes: ['normal', 'pneumonia'] }))
+      .stage(m.split());
+    const { out } = await runAndLoad<ImageSet>(ctx, 'npz', p, 'ingest');
+    assert.equal(out.shape, [28, 28, 1]);
+    assert.is(out.samples.length, 2428 + 270 + 468);
+    const splits = await loadOutput<SplitSet>(path.join(ctx.dir, 'cache'), 'npz', 'split');
+    assert.equal(splits.counts, { train: [1214, 1214], val: [135, 135], test: [234, 234] });
+    assert.is(splits.train.pixels.length, 2428 * 28 * 28);
+    // train_images[0] is images/train/pneumonia/train_0000.png
+    const first = out.samples[0]!;
+    assert.equal([first.split, first.label], ['train', 1]);
+    const { readImage } = await import('../../src/io/read-image.ts');
+    const png = await readImage(path.join(SHARED_IMAGES, 'train', 'pneumonia', 'train_0000.png'), { channels: 1 });
+    assert.equal(Array.from(out.pixels.subarray(0, 784)), Array.from(png.data));
+    // size/channels options resize and convert
+    const resized = await runAndLoad<ImageSet>(
+      ctx,
+      'npz2',
+      m.pipeline('npz2').stage(m.ingest.npz({ file: SHARED_NPZ, size: [14, 14], channels: 3 })),
+      'ingest',
+    );
+    assert.equal(resized.out.shape, [14, 14, 3]);
+    assert.equal(resized.out.classes, ['0', '1']);
+  },
+);
 
 async function withBadFile(ctx: Ctx): Promise<string> {
   await makeClassFolders(path.join(ctx.dir, 'data'), 3, { size: 8 });
@@ -181,7 +206,13 @@ async function withBadFile(ctx: Ctx): Promise<string> {
 Ingest("onBadFile 'fail' (default): the run stops with an error naming the file, why, and the fix", async (ctx) => {
   const { m } = ctx;
   const bad = await withBadFile(ctx);
-  const { done, events } = await runCollect(m.pipeline('fail').stage(m.ingest.folder({ root: 'data', size: [8, 8] })).stage(m.normalize()), opts(ctx));
+  const { done, events } = await runCollect(
+    m
+      .pipeline('fail')
+      .stage(m.ingest.folder({ root: 'data', size: [8, 8] }))
+      .stage(m.normalize()),
+    opts(ctx),
+  );
   assert.is(done.ok, false);
   const failed = events.find((e) => e.type === 'stage-failed') as Extract<RunEvent, { type: 'stage-failed' }>;
   assert.is(failed.stage, 'ingest');
@@ -229,7 +260,12 @@ Ingest('bit depth and colour: 16-bit values are kept; grey, grey+alpha, RGB, RGB
   // RGBA with a fully transparent pixel: alpha is dropped, the colour kept (not blended).
   await writeFile(path.join(dir, 'b', 'rgba8.png'), await encodePng(4, 2, 4, 8, Array.from({ length: 8 }, (_, i) => [10, 20, 30, i === 0 ? 0 : 255]).flat()));
   const sharp = (await import('sharp')).default;
-  await writeFile(path.join(dir, 'b', 'grey.jpg'), await sharp({ create: { width: 4, height: 2, channels: 3, background: { r: 128, g: 128, b: 128 } } }).jpeg({ quality: 100 }).toBuffer());
+  await writeFile(
+    path.join(dir, 'b', 'grey.jpg'),
+    await sharp({ create: { width: 4, height: 2, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .jpeg({ quality: 100 })
+      .toBuffer(),
+  );
 
   const grey = await runAndLoad<ImageSet>(ctx, 'grey', m.pipeline('grey').stage(m.ingest.folder({ root: 'data', size: [2, 4], channels: 1 })), 'ingest');
   const byFile = (set: ImageSet, file: string) => {
@@ -253,7 +289,15 @@ Ingest('bit depth and colour: 16-bit values are kept; grey, grey+alpha, RGB, RGB
   assert.equal(byFile(rgb.out, 'a/g16.png').pixels.slice(0, 6), [0, 0, 0, 1000, 1000, 1000], '16-bit grey stays 16-bit in RGB');
 
   // normalize rescale divides by the source type's maximum: 65535 for 16-bit, 255 for 8-bit.
-  const rescaled = await runAndLoad<ImageSet>(ctx, 'rescaled', m.pipeline('rescaled').stage(m.ingest.folder({ root: 'data', size: [2, 4], channels: 1 })).stage(m.normalize({ method: 'rescale' })), 'normalize');
+  const rescaled = await runAndLoad<ImageSet>(
+    ctx,
+    'rescaled',
+    m
+      .pipeline('rescaled')
+      .stage(m.ingest.folder({ root: 'data', size: [2, 4], channels: 1 }))
+      .stage(m.normalize({ method: 'rescale' })),
+    'normalize',
+  );
   const r16 = byFile(rescaled.out, 'a/g16.png').pixels;
   sixteen.forEach((v, k) => assert.ok(Math.abs(r16[k]! - v / 65535) < 1e-6));
   assert.ok(Math.abs(byFile(rescaled.out, 'a/g8.png').pixels[1]! - 10 / 255) < 1e-6);
@@ -265,12 +309,20 @@ Ingest('EXIF orientation is applied: a landscape JPEG tagged "rotate 90° CW" co
   // 20 wide × 10 high: left half black, right half white; orientation 6 = display rotated 90° clockwise.
   const raw = Buffer.alloc(20 * 10 * 3);
   for (let y = 0; y < 10; y++) for (let x = 0; x < 20; x++) raw.fill(x < 10 ? 0 : 255, (y * 20 + x) * 3, (y * 20 + x) * 3 + 3);
-  const jpeg = await sharp(raw, { raw: { width: 20, height: 10, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+  const jpeg = await sharp(raw, { raw: { width: 20, height: 10, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
   assert.is((await sharp(jpeg).metadata()).orientation, 6);
   await mkdir(path.join(ctx.dir, 'data', 'a'), { recursive: true });
   await mkdir(path.join(ctx.dir, 'data', 'b'), { recursive: true });
   await writeFile(path.join(ctx.dir, 'data', 'a', 'rotated.jpg'), jpeg);
-  await writeFile(path.join(ctx.dir, 'data', 'b', 'plain.jpg'), await sharp(raw, { raw: { width: 20, height: 10, channels: 3 } }).jpeg({ quality: 95 }).toBuffer());
+  await writeFile(
+    path.join(ctx.dir, 'data', 'b', 'plain.jpg'),
+    await sharp(raw, { raw: { width: 20, height: 10, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer(),
+  );
 
   const { readImage } = await import('../../src/io/read-image.ts');
   const own = await readImage(path.join(ctx.dir, 'data', 'a', 'rotated.jpg'), { channels: 1 });

@@ -58,7 +58,10 @@ interface Killed {
 /** Starts `medpipe run`, SIGKILLs it as soon as `when` says so (checked on every poll and stdout chunk). */
 function runAndKill(ctx: Ctx, args: string[], when: (stdout: string) => boolean): Promise<Killed> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', ...args], { cwd: ctx.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', ...args], {
+      cwd: ctx.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let killed = false;
     const check = () => {
@@ -124,8 +127,11 @@ Kill('SIGKILL mid-ingest, then mid-fit; the third run finishes from where they s
   assert.is(await read(path.join(ctx.dir, 'out'), 'history.json'), await read(cleanOut, 'history.json'));
 });
 
-requires(Kill, sklearn())('killed and uninterrupted runs: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions', async ({ dir }) => {
-  for (const out of ['out', 'out-clean']) assertEvaluationMatchesSklearn(path.join(dir, out));
-});
+requires(Kill, sklearn())(
+  'killed and uninterrupted runs: metrics.json and validation-metrics.json recomputed by scikit-learn from the predictions',
+  async ({ dir }) => {
+    for (const out of ['out', 'out-clean']) assertEvaluationMatchesSklearn(path.join(dir, out));
+  },
+);
 
 Kill.run();

@@ -81,8 +81,14 @@ function eventTexts(events: readonly RunEvent[], label: string): Record<string, 
 Privacy('the search finds the identities where they are (the DICOM files), so a clean result means something', async ({ data, needles }) => {
   const hits = await findNeedles(needles, { dirs: [data.root] });
   for (const patient of data.patients) {
-    assert.ok(hits.some((h) => h.endsWith(`: ${patient.id}`)), `PatientID of patient ${patient.index} found in the data`);
-    assert.ok(hits.some((h) => h.endsWith(`: ${patient.name}`)), `PatientName of patient ${patient.index} found in the data`);
+    assert.ok(
+      hits.some((h) => h.endsWith(`: ${patient.id}`)),
+      `PatientID of patient ${patient.index} found in the data`,
+    );
+    assert.ok(
+      hits.some((h) => h.endsWith(`: ${patient.name}`)),
+      `PatientName of patient ${patient.index} found in the data`,
+    );
   }
   assert.ok(hits.some((h) => h.includes(TRUNCATED)) && hits.some((h) => h.includes(REPORT)), 'the bad files carry identities too');
 });
@@ -127,7 +133,10 @@ Privacy('in process: the error of a run that fails on a bad file carries no iden
       assert.is(done.ok, false);
       assert.is(done.error?.file, path.join(root, bad));
       await settled(path.join(dir, 'cache-fail'));
-      const hits = await findNeedles(needles, { dirs: [path.join(dir, 'cache-fail')], texts: { ...eventTexts(events, bad), error: JSON.stringify(done.error) } });
+      const hits = await findNeedles(needles, {
+        dirs: [path.join(dir, 'cache-fail')],
+        texts: { ...eventTexts(events, bad), error: JSON.stringify(done.error) },
+      });
       assert.equal(hits, []);
     } finally {
       await rename(hidden, other);
@@ -181,7 +190,10 @@ Privacy('the dashboard: every frame of those runs (success and failure) carries 
 
 Privacy('MEDPIPE_DEBUG=1: the stack traces printed for a failing run carry no identity', async ({ dir, needles }) => {
   await writeFile(path.join(dir, 'privacy-debug.ts'), pipelineSource('privacy-debug', 'fail'));
-  const failed = await medpipeCli(['run', 'privacy-debug.ts', '--plain', '--cache', 'debug-cache', '--out', 'debug-out'], { cwd: dir, env: { MEDPIPE_DEBUG: '1' } });
+  const failed = await medpipeCli(['run', 'privacy-debug.ts', '--plain', '--cache', 'debug-cache', '--out', 'debug-out'], {
+    cwd: dir,
+    env: { MEDPIPE_DEBUG: '1' },
+  });
   assert.is(failed.code, 1, failed.stdout + failed.stderr);
   const text = failed.stdout + failed.stderr;
   assert.match(text, /Stack: \w*Error: .* \| +at /, `the failure line carries a stack trace:\n${text}`);

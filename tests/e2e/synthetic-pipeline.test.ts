@@ -22,7 +22,10 @@ test('the demo pipeline reads where scripts/make-synthetic.ts writes, with lesio
   assert.equal(config.classes, [...SYNTHETIC_CLASSES]);
   assert.is(SYNTHETIC_CLASSES[1], 'lesion');
   const p = await loadPipelineFile(join(root, 'pipelines/synthetic.ts'));
-  assert.equal(p.stages.map((s) => s.kind), ['ingest.folder', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate']);
+  assert.equal(
+    p.stages.map((s) => s.kind),
+    ['ingest.folder', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate'],
+  );
   assert.not.ok((p.stages.find((s) => s.kind === 'augment')!.config as { horizontalFlip?: boolean }).horizontalFlip, 'no left-right flips');
 });
 
@@ -31,7 +34,8 @@ test('the pneumonia pipeline points at the shared PneumoniaMNIST folders and kee
   const dir = resolve(root, 'pipelines', config.root);
   assert.is(dir, resolve(root, '../shared/data/pneumoniamnist/images'));
   assert.equal(config.classes, ['normal', 'pneumonia']);
-  if (existsSync(dir)) for (const split of ['train', 'val', 'test']) for (const c of config.classes!) assert.ok(existsSync(join(dir, split, c)), `${split}/${c}`);
+  if (existsSync(dir))
+    for (const split of ['train', 'val', 'test']) for (const c of config.classes!) assert.ok(existsSync(join(dir, split, c)), `${split}/${c}`);
   const p = await loadPipelineFile(join(root, 'pipelines/pneumonia.ts'));
   const split = p.stages.find((s) => s.kind === 'split')!.config as { keepExisting?: boolean };
   assert.is.not(split.keepExisting, false);

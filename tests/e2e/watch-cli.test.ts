@@ -23,11 +23,15 @@ Watch.before(async (ctx) => {
 Watch.after(async (ctx) => removeDir(ctx.dir));
 
 Watch('first run, a new image reruns ingest onwards, SIGINT stops with exit 0', async ({ dir }) => {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', '--watch', '--plain', '--cache', 'cache', '--out', 'out'], {
-    cwd: dir,
-    env: { ...process.env, CI: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', '--watch', '--plain', '--cache', 'cache', '--out', 'out'],
+    {
+      cwd: dir,
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const waiters: { test: () => boolean; resolve: () => void }[] = [];
   const check = () => waiters.splice(0, waiters.length, ...waiters.filter((w) => (w.test() ? (w.resolve(), false) : true)));

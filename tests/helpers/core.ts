@@ -69,14 +69,23 @@ export async function writeGreyPng(file: string, level: number, seed: number, si
   const pixels = Buffer.alloc(size * size);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(level + (rand() - 0.5) * 60)));
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, await sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer());
+  await writeFile(
+    file,
+    await sharp(pixels, { raw: { width: size, height: size, channels: 1 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /**
  * A folder-per-class dataset: `<root>/<class>/<class>_<i>.png`, `n` per class; class `a` is dark,
  * class `b` bright. Returns the file paths.
  */
-export async function makeClassFolders(root: string, n: number, options: { classes?: readonly string[]; size?: number; seed?: number } = {}): Promise<string[]> {
+export async function makeClassFolders(
+  root: string,
+  n: number,
+  options: { classes?: readonly string[]; size?: number; seed?: number } = {},
+): Promise<string[]> {
   const classes = options.classes ?? ['a', 'b'];
   const files: string[] = [];
   for (const [c, name] of classes.entries()) {
@@ -188,7 +197,12 @@ export async function encodePng(width: number, height: number, channels: 1 | 2 |
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = depth;
   ihdr[9] = colourType;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 export interface CliResult {
@@ -227,7 +241,10 @@ export async function medpipeCli(args: readonly string[], options: { cwd?: strin
 export async function userProject(prefix: string): Promise<string> {
   const { symlink } = await import('node:fs/promises');
   const dir = await tempDir(prefix);
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module', dependencies: { medpipe: '*' } }, null, 2));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'user-project', private: true, type: 'module', dependencies: { medpipe: '*' } }, null, 2),
+  );
   await mkdir(path.join(dir, 'node_modules'));
   await symlink(ROOT, path.join(dir, 'node_modules', 'medpipe'), 'dir');
   return dir;

@@ -65,7 +65,7 @@ function encodeElement(element: DicomElement): Uint8Array {
   return concat([header, bytes]);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {

@@ -22,7 +22,9 @@ export interface ReferenceImage {
 }
 
 export function sha256OfFloat32(data: Float32Array): string {
-  return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex');
 }
 
 export function sampleOf(entry: ReferenceImage): Float32Array {
@@ -46,7 +48,8 @@ export function firstSampleDifference(data: Float32Array, entry: ReferenceImage)
  */
 export function pythonHas(modules: readonly string[], commands: readonly string[] = []): { ok: boolean; why: string } {
   const probe = spawnSync(PYTHON, ['-c', `import ${modules.join(', ')}`], { encoding: 'utf8' });
-  if (probe.status !== 0) return { ok: false, why: `${PYTHON} cannot import ${modules.join(', ')}: ${(probe.stderr ?? String(probe.error)).trim().split('\n').pop()}` };
+  if (probe.status !== 0)
+    return { ok: false, why: `${PYTHON} cannot import ${modules.join(', ')}: ${(probe.stderr ?? String(probe.error)).trim().split('\n').pop()}` };
   for (const command of commands) {
     const run = spawnSync(command, ['--version'], { encoding: 'utf8' });
     if (run.error) return { ok: false, why: `${command} is not installed` };

@@ -7,7 +7,7 @@ Explicit VR Little Endian (RLE: pydicom's own numpy decoder, see PYDICOM_DECODES
 out below from the standard, not from medpipe:
   grey:   stored = raw & (2^BitsStored - 1), sign-extended if PixelRepresentation == 1;
           MONOCHROME1: stored = (min + max) - stored over the representable stored range;
-          value = float64(stored) * RescaleSlope + RescaleIntercept, then float32.
+          value = float64(stored) * RescaleSlope + RescaleIntercept (RT Dose: times DoseGridScaling), then float32.
   colour: pydicom.pixel_data_handlers.util.convert_color_space(YBR_FULL -> RGB) when the decoded
           data are YBR; RGB as is.
 
@@ -44,7 +44,7 @@ FILES = [
     'SC_rgb_dcmtk_+eb+cy+np.dcm', 'SC_jpeg_no_color_transform.dcm', 'SC_rgb_jpeg_gdcm.dcm',
     'CT_small_jpeg_lossless_sv1.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm',
     '693_J2KI.dcm', 'GDCMJ2K_TextGBR.dcm', 'SC_ybr_full_422_uncompressed.dcm', 'ExplVR_BigEnd.dcm',
-    'rtdose.dcm', 'liver_1frame.dcm', 'CR_monochrome1.dcm',
+    'rtdose.dcm', 'liver_1frame.dcm', 'CR_monochrome1.dcm', 'JPGExtended.dcm',
 ]
 
 
@@ -83,7 +83,10 @@ def grey_values(ds, frame):
         raw = (lo + hi) - raw
     slope = float(ds.get('RescaleSlope', 1) or 1)
     intercept = float(ds.get('RescaleIntercept', 0) or 0)
-    return (raw.astype(np.float64) * slope + intercept).astype(np.float32)
+    values = raw.astype(np.float64) * slope + intercept
+    if str(ds.get('Modality', '')).strip() == 'RTDOSE' and 'DoseGridScaling' in ds:
+        values = values * float(ds.DoseGridScaling)
+    return values.astype(np.float32)
 
 
 def colour_values(ds, frame):

@@ -15,6 +15,7 @@ import os
 import sys
 
 import numpy as np
+from sklearn.metrics import roc_curve
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sklearn_check  # noqa: E402  (the reference the metric functions are checked with)
@@ -67,13 +68,30 @@ def check(out_dir):
                 problems.append(f"{name} {key}: medpipe {stored.get(key)}, scikit-learn {value}")
         if stored["support"] != {"positive": int((y == 1).sum()), "negative": int((y == 0).sum())}:
             problems.append(f"{name} support {stored['support']} does not count the rows of {csv_name}")
-    if "chosen on the validation split" in test.get("thresholdSource", ""):
-        wanted = float(test["thresholdSource"].split(">=")[1].split(",")[0])
+    rule = test.get("thresholdRule")
+    if "chosen on the validation split" in test.get("thresholdSource", "") and rule is not None:
         y, s, _ = read_predictions(os.path.join(out_dir, "validation-predictions.csv"))
-        _, chosen = reference(y, s, 0.5, wanted)
         checked += 1
+        if isinstance(rule, dict) and "sensitivity" in rule:
+            _, chosen = reference(y, s, 0.5, rule["sensitivity"])
+            what = f"the highest validation score reaching sensitivity {rule['sensitivity']}"
+        else:
+            # Every distinct validation score, high to low (roc_curve's thresholds without its first, artificial one).
+            fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
+            fpr, tpr, thr = fpr[1:], tpr[1:], thr[1:]
+            if rule == "youden":
+                chosen = float(thr[int(np.argmax(tpr - fpr))])  # argmax: the first, i.e. highest, of ties
+                what = "the validation score maximising Youden's J"
+            else:
+                ok = np.nonzero(1 - fpr >= rule["specificity"] - 1e-12)[0]
+                lowest = int(ok[-1]) if len(ok) and ok[0] == 0 else None
+                # All kept scores must be a prefix; else nothing reaches it and the threshold sits above every score.
+                chosen = float(thr[lowest]) if lowest is not None and np.all(np.diff(ok) == 1) else None
+                what = f"the lowest validation score keeping specificity {rule['specificity']}"
+                if chosen is None and t > float(np.max(s)):
+                    chosen = t
         if chosen is None or abs(chosen - t) > TOL:
-            problems.append(f"threshold {t} is not the highest validation score reaching sensitivity {wanted} (scikit-learn: {chosen})")
+            problems.append(f"threshold {t} is not {what} (scikit-learn: {chosen})")
     return {"checked": checked, "problems": problems}
 
 

@@ -28,7 +28,8 @@ export interface FitPanelProps {
 /** Epoch/batch progress, the metrics table (train vs validation), best val_auc, patience, sparklines. */
 export function FitPanel({ fit, indent, finished = false }: FitPanelProps) {
   const columns = COLUMNS.filter(([key]) => fit.train[key] !== undefined || fit.val[key] !== undefined);
-  const eta = fit.etaMs !== undefined ? `ETA ${formatDuration(fit.etaMs)}` : fit.epochEtaMs !== undefined ? `epoch ETA ${formatDuration(fit.epochEtaMs)}` : undefined;
+  const eta =
+    fit.etaMs !== undefined ? `ETA ${formatDuration(fit.etaMs)}` : fit.epochEtaMs !== undefined ? `epoch ETA ${formatDuration(fit.epochEtaMs)}` : undefined;
   const bits = [
     fit.bestValAuc ? `best val_auc ${formatMetric('auc', fit.bestValAuc.value)} (epoch ${fit.bestValAuc.epoch})` : undefined,
     fit.best && fit.best.monitor !== 'val_auc' ? `best ${fit.best.monitor} ${formatMetric(fit.best.monitor, fit.best.value)}` : undefined,
@@ -41,11 +42,11 @@ export function FitPanel({ fit, indent, finished = false }: FitPanelProps) {
           {fit.epochsDone}/{fit.epochs || '?'} epochs run{fit.loss !== undefined && ` · last batch loss ${formatMetric('loss', fit.loss)}`}
         </Text>
       ) : (
-      <Text wrap="truncate-end">
-        epoch {fit.epoch}/{fit.epochs || '?'} · batch <Text color="yellow">{progressBar(fit.batch, fit.batches, 16)}</Text> {fit.batch}/{fit.batches || '?'}
-        {fit.loss !== undefined && ` · loss ${formatMetric('loss', fit.loss)}`}
-        {eta && <Text dimColor> · {eta}</Text>}
-      </Text>
+        <Text wrap="truncate-end">
+          epoch {fit.epoch}/{fit.epochs || '?'} · batch <Text color="yellow">{progressBar(fit.batch, fit.batches, 16)}</Text> {fit.batch}/{fit.batches || '?'}
+          {fit.loss !== undefined && ` · loss ${formatMetric('loss', fit.loss)}`}
+          {eta && <Text dimColor> · {eta}</Text>}
+        </Text>
       )}
       {columns.length > 0 && (
         <Box flexDirection="column">

@@ -27,7 +27,9 @@ export function Footer({ state, canQuit }: { readonly state: RunState; readonly 
           {runError.fix && ` · fix: ${runError.fix}`}
         </Text>
       )}
-      <Text dimColor wrap="truncate-end">{bits.join(' · ')}</Text>
+      <Text dimColor wrap="truncate-end">
+        {bits.join(' · ')}
+      </Text>
     </Box>
   );
 }

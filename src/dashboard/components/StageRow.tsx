@@ -82,7 +82,12 @@ function Detail({ stage, now }: { readonly stage: StageView; readonly now?: numb
         );
       }
       const elapsed = now !== undefined && stage.startedAt !== undefined ? now - stage.startedAt : undefined;
-      return <Text>{stage.fit ? 'fitting' : 'running'}{elapsed !== undefined && elapsed > 0 ? ` ${formatDuration(elapsed)}` : ''}</Text>;
+      return (
+        <Text>
+          {stage.fit ? 'fitting' : 'running'}
+          {elapsed !== undefined && elapsed > 0 ? ` ${formatDuration(elapsed)}` : ''}
+        </Text>
+      );
     }
     case 'done':
       return (

@@ -76,8 +76,10 @@ async function compare(kernel: string, inputs: Record<string, Input>, attrs: obj
   for (let i = 0; i < want.length; i++) {
     assert.equal(got[i].shape, want[i].shape, `${label}: shape`);
     assert.is(got[i].dtype, want[i].dtype, `${label}: dtype`);
-    const w = want[i].dataSync(), g = got[i].dataSync();
-    let scale = 0, diff = 0;
+    const w = want[i].dataSync(),
+      g = got[i].dataSync();
+    let scale = 0,
+      diff = 0;
     for (let j = 0; j < w.length; j++) {
       if (Number.isNaN(w[j]) !== Number.isNaN(g[j])) assert.unreachable(`${label}: NaN mismatch at ${j}: ${g[j]} vs ${w[j]}`);
       if (Number.isNaN(w[j])) continue;
@@ -96,24 +98,45 @@ async function compare(kernel: string, inputs: Record<string, Input>, attrs: obj
 const withAddon = requires(test, nativeAddon(addonLoad));
 {
   const addon = addonLoad.ok ? addonLoad.addon : (undefined as never);
-  if (addonLoad.ok) test.after(() => {
-    const summary = [...worstByKernel].map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ');
-    console.log(`  worst normwise relative error per kernel: ${summary}`);
-  });
+  if (addonLoad.ok)
+    test.after(() => {
+      const summary = [...worstByKernel].map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ');
+      console.log(`  worst normwise relative error per kernel: ${summary}`);
+    });
 
-  if (addonLoad.ok) test.before(async () => {
-    const r = await loadNativeBackend();
-    assert.ok(r.ok, `loadNativeBackend failed: ${r.ok ? '' : r.reason}`);
-    spy(addon);
-  });
+  if (addonLoad.ok)
+    test.before(async () => {
+      const r = await loadNativeBackend();
+      assert.ok(r.ok, `loadNativeBackend failed: ${r.ok ? '' : r.reason}`);
+      spy(addon);
+    });
 
   withAddon('registers every CPU kernel and overrides the hot ones', async () => {
     const cpu = new Set(tf.getKernelsForBackend('cpu').map((k) => k.kernelName));
     const native = new Set(tf.getKernelsForBackend('native').map((k) => k.kernelName));
     for (const name of cpu) assert.ok(native.has(name), `native backend lacks CPU kernel ${name}`);
-    for (const name of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'BatchMatMul',
-      '_FusedMatMul', 'Sum', 'Mean', 'MaxPool', 'MaxPoolGrad', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step',
-      'Sigmoid', 'FusedBatchNorm', 'Tile', 'GatherV2']) {
+    for (const name of [
+      'Conv2D',
+      'Conv2DBackpropInput',
+      'Conv2DBackpropFilter',
+      'FusedConv2D',
+      'BatchMatMul',
+      '_FusedMatMul',
+      'Sum',
+      'Mean',
+      'MaxPool',
+      'MaxPoolGrad',
+      'Add',
+      'Sub',
+      'Multiply',
+      'RealDiv',
+      'Relu',
+      'Step',
+      'Sigmoid',
+      'FusedBatchNorm',
+      'Tile',
+      'GatherV2',
+    ]) {
       assert.ok(nativeKernelNames().includes(name), `${name} is not overridden`);
       assert.is.not(tf.getKernel(name, 'native')!.kernelFunc, tf.getKernel(name, 'cpu')!.kernelFunc, name);
     }
@@ -128,9 +151,12 @@ const withAddon = requires(test, nativeAddon(addonLoad));
 
   /** A random conv geometry; dilation > 1 only with stride 1 (tfjs' rule). */
   function convCase(): { x: number[]; f: number[]; strides: [number, number]; dilations: [number, number]; pad: 'same' | 'valid' | number } {
-    const k = int(1, 5), stride = int(1, 2), dil = stride === 1 ? int(1, 2) : 1;
+    const k = int(1, 5),
+      stride = int(1, 2),
+      dil = stride === 1 ? int(1, 2) : 1;
     const ext = (k - 1) * dil + 1;
-    const h = int(ext, ext + 9), w = int(ext, ext + 9);
+    const h = int(ext, ext + 9),
+      w = int(ext, ext + 9);
     return {
       x: [int(1, 3), h, w, int(1, 7)],
       f: [k, pick([k, Math.max(1, k - 1)]), 0, int(1, 9)],
@@ -141,53 +167,97 @@ const withAddon = requires(test, nativeAddon(addonLoad));
   }
 
   /** tfjs sizes a numeric-pad output with the height's stride and filter; oneDNN cannot, the CPU kernel runs. */
-  const native = (c: ReturnType<typeof convCase>): boolean => oneDnnCanRun(tf.backend_util.computeConv2DInfo(
-    c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, c.dilations, c.pad));
+  const native = (c: ReturnType<typeof convCase>): boolean =>
+    oneDnnCanRun(
+      tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, c.dilations, c.pad),
+    );
 
   withAddon('Conv2D: random shapes, strides, padding, dilation', async () => {
     for (let i = 0; i < 40; i++) {
       const c = convCase();
       if (c.dilations[0] > 1) c.strides = [1, 1];
       c.f[2] = c.x[3];
-      await compare('Conv2D', { x: uniform(c.x), filter: uniform(c.f) },
-        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations }, { native: native(c) });
+      await compare(
+        'Conv2D',
+        { x: uniform(c.x), filter: uniform(c.f) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations },
+        { native: native(c) },
+      );
     }
     // The tutorial's channel counts, on a smaller image (the pure-JS reference is slow).
-    await compare('Conv2D', { x: uniform([2, 24, 24, 3]), filter: uniform([5, 5, 3, 128]) },
-      { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 });
-    await compare('Conv2D', { x: uniform([1, 24, 24, 128], 0, 1), filter: uniform([3, 3, 128, 64]) },
-      { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 });
+    await compare('Conv2D', { x: uniform([2, 24, 24, 3]), filter: uniform([5, 5, 3, 128]) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 });
+    await compare(
+      'Conv2D',
+      { x: uniform([1, 24, 24, 128], 0, 1), filter: uniform([3, 3, 128, 64]) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 },
+    );
   });
 
   withAddon('Conv2D: explicit padding, ceil rounding, and the numeric-pad quirk', async () => {
-    await compare('Conv2D', { x: uniform([2, 12, 7, 1]), filter: uniform([4, 3, 1, 1]) },
-      { strides: [2, 1], pad: 1, dataFormat: 'NHWC', dilations: 1 }, { native: false });
-    await compare('Conv2D', { x: uniform([2, 9, 11, 3]), filter: uniform([3, 2, 3, 4]) },
-      { strides: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]], dataFormat: 'NHWC', dilations: 1 });
-    await compare('Conv2D', { x: uniform([1, 10, 10, 2]), filter: uniform([3, 3, 2, 3]) },
-      { strides: 2, pad: 1, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: 'ceil' });
+    await compare(
+      'Conv2D',
+      { x: uniform([2, 12, 7, 1]), filter: uniform([4, 3, 1, 1]) },
+      { strides: [2, 1], pad: 1, dataFormat: 'NHWC', dilations: 1 },
+      { native: false },
+    );
+    await compare(
+      'Conv2D',
+      { x: uniform([2, 9, 11, 3]), filter: uniform([3, 2, 3, 4]) },
+      {
+        strides: [2, 1],
+        pad: [
+          [0, 0],
+          [1, 2],
+          [0, 1],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dilations: 1,
+      },
+    );
+    await compare(
+      'Conv2D',
+      { x: uniform([1, 10, 10, 2]), filter: uniform([3, 3, 2, 3]) },
+      { strides: 2, pad: 1, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: 'ceil' },
+    );
   });
 
   withAddon('Conv2DBackpropInput and Conv2DBackpropFilter: random shapes', async () => {
     for (let i = 0; i < 30; i++) {
       const c = convCase();
       c.f[2] = c.x[3];
-      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number],
-        c.f as [number, number, number, number], c.strides, 1, c.pad);
+      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad);
       const dy = uniform(info.outShape);
       c.dilations = [1, 1];
-      await compare('Conv2DBackpropInput', { dy, filter: uniform(c.f) },
-        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x, dimRoundingMode: undefined }, { native: native(c) });
-      await compare('Conv2DBackpropFilter', { x: uniform(c.x), dy },
-        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f, dimRoundingMode: undefined }, { native: native(c) });
+      await compare(
+        'Conv2DBackpropInput',
+        { dy, filter: uniform(c.f) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x, dimRoundingMode: undefined },
+        { native: native(c) },
+      );
+      await compare(
+        'Conv2DBackpropFilter',
+        { x: uniform(c.x), dy },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f, dimRoundingMode: undefined },
+        { native: native(c) },
+      );
     }
     // The tutorial's gradients (128->64 data and filter, 3->128 filter), on a smaller image.
-    await compare('Conv2DBackpropInput', { dy: uniform([1, 24, 24, 64]), filter: uniform([3, 3, 128, 64]) },
-      { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 24, 24, 128] });
-    await compare('Conv2DBackpropFilter', { x: uniform([1, 24, 24, 128], 0, 1), dy: uniform([1, 24, 24, 64]) },
-      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 128, 64] });
-    await compare('Conv2DBackpropFilter', { x: uniform([2, 24, 24, 3], 0, 1), dy: uniform([2, 24, 24, 128]) },
-      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 3, 128] });
+    await compare(
+      'Conv2DBackpropInput',
+      { dy: uniform([1, 24, 24, 64]), filter: uniform([3, 3, 128, 64]) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 24, 24, 128] },
+    );
+    await compare(
+      'Conv2DBackpropFilter',
+      { x: uniform([1, 24, 24, 128], 0, 1), dy: uniform([1, 24, 24, 64]) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 128, 64] },
+    );
+    await compare(
+      'Conv2DBackpropFilter',
+      { x: uniform([2, 24, 24, 3], 0, 1), dy: uniform([2, 24, 24, 128]) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 3, 128] },
+    );
   });
 
   withAddon('FusedConv2D: bias kinds and activations', async () => {
@@ -197,24 +267,50 @@ const withAddon = requires(test, nativeAddon(addonLoad));
       if (c.dilations[0] > 1) c.strides = [1, 1];
       c.f[2] = c.x[3];
       const oc = c.f[3];
-      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number],
-        c.f as [number, number, number, number], c.strides, c.dilations, c.pad);
+      const info = tf.backend_util.computeConv2DInfo(
+        c.x as [number, number, number, number],
+        c.f as [number, number, number, number],
+        c.strides,
+        c.dilations,
+        c.pad,
+      );
       const biasShape = pick([[oc], [1], [info.outHeight, info.outWidth, oc], null] as const);
       const inputs: Record<string, Input> = { x: uniform(c.x), filter: uniform(c.f) };
       if (biasShape) inputs.bias = uniform([...biasShape]);
-      await compare('FusedConv2D', inputs, {
-        strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations,
-        activation: acts[i % acts.length], leakyreluAlpha: 0.3,
-      }, { native: native(c) });
+      await compare(
+        'FusedConv2D',
+        inputs,
+        {
+          strides: c.strides,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          dilations: c.dilations,
+          activation: acts[i % acts.length],
+          leakyreluAlpha: 0.3,
+        },
+        { native: native(c) },
+      );
     }
   });
 
   withAddon('BatchMatMul: transposes and batch broadcasting', async () => {
     for (let i = 0; i < 25; i++) {
-      const m = int(1, 40), n = int(1, 40), k = int(1, 70);
-      const ta = rand() < 0.5, tb = rand() < 0.5;
+      const m = int(1, 40),
+        n = int(1, 40),
+        k = int(1, 70);
+      const ta = rand() < 0.5,
+        tb = rand() < 0.5;
       const batch = int(1, 4);
-      const [ba, bb] = pick([[[], []], [[batch], [batch]], [[1], [batch]], [[batch], [1]], [[2, batch], [2, batch]]] as number[][][]);
+      const [ba, bb] = pick([
+        [[], []],
+        [[batch], [batch]],
+        [[1], [batch]],
+        [[batch], [1]],
+        [
+          [2, batch],
+          [2, batch],
+        ],
+      ] as number[][][]);
       const a = uniform([...ba, ...(ta ? [k, m] : [m, k])]);
       const b = uniform([...bb, ...(tb ? [n, k] : [k, n])]);
       if (a.shape.length < 3 || b.shape.length < 3) continue;
@@ -229,7 +325,9 @@ const withAddon = requires(test, nativeAddon(addonLoad));
   withAddon('_FusedMatMul: bias and activations', async () => {
     const acts = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
     for (let i = 0; i < 12; i++) {
-      const m = int(1, 20), n = int(1, 20), k = int(1, 50);
+      const m = int(1, 20),
+        n = int(1, 20),
+        k = int(1, 50);
       const inputs: Record<string, Input> = { a: uniform([1, m, k]), b: uniform([1, k, n]) };
       const bias = pick([[n], [1], [m, n], null] as const);
       if (bias) inputs.bias = uniform([...bias]);
@@ -239,9 +337,38 @@ const withAddon = requires(test, nativeAddon(addonLoad));
 
   withAddon('binary ops with broadcasting', async () => {
     const shapes: [number[], number[]][] = [
-      [[3, 5, 7], [3, 5, 7]], [[3, 5, 7], []], [[], [4, 2]], [[2, 6, 6, 5], [5]], [[2, 6, 6, 5], [1, 6, 1, 5]],
-      [[2, 1, 6, 1], [1, 4, 1, 3]], [[7], [3, 1]], [[1, 1], [1, 1]], [[4, 1, 5], [4, 3, 5]], [[32, 33, 33, 8], [8]],
-      [[40000], [40000]], [[2, 200, 300], [1]], [[5, 3], [5, 3, 1, 1].slice(0, 2)], [[6, 1, 1, 2], [6, 3, 4, 1]],
+      [
+        [3, 5, 7],
+        [3, 5, 7],
+      ],
+      [[3, 5, 7], []],
+      [[], [4, 2]],
+      [[2, 6, 6, 5], [5]],
+      [
+        [2, 6, 6, 5],
+        [1, 6, 1, 5],
+      ],
+      [
+        [2, 1, 6, 1],
+        [1, 4, 1, 3],
+      ],
+      [[7], [3, 1]],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      [
+        [4, 1, 5],
+        [4, 3, 5],
+      ],
+      [[32, 33, 33, 8], [8]],
+      [[40000], [40000]],
+      [[2, 200, 300], [1]],
+      [[5, 3], [5, 3, 1, 1].slice(0, 2)],
+      [
+        [6, 1, 1, 2],
+        [6, 3, 4, 1],
+      ],
     ];
     for (const op of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference']) {
       for (const [sa, sb] of shapes) {
@@ -250,14 +377,35 @@ const withAddon = requires(test, nativeAddon(addonLoad));
       }
     }
     // int32 stays on the CPU kernel and keeps its dtype.
-    await compare('Add', { a: { shape: [3], data: Int32Array.of(1, 2, 3), dtype: 'int32' },
-      b: { shape: [3], data: Int32Array.of(4, 5, 6), dtype: 'int32' } }, {}, { native: false });
+    await compare(
+      'Add',
+      { a: { shape: [3], data: Int32Array.of(1, 2, 3), dtype: 'int32' }, b: { shape: [3], data: Int32Array.of(4, 5, 6), dtype: 'int32' } },
+      {},
+      { native: false },
+    );
   });
 
   withAddon('unary ops', async () => {
     const positive = new Set(['Sqrt', 'Rsqrt', 'Log', 'Reciprocal']);
-    const ops = ['Relu', 'Relu6', 'Step', 'Sigmoid', 'Tanh', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Log', 'Neg', 'Abs',
-      'Elu', 'LeakyRelu', 'Reciprocal', 'Floor', 'Ceil'];
+    const ops = [
+      'Relu',
+      'Relu6',
+      'Step',
+      'Sigmoid',
+      'Tanh',
+      'Square',
+      'Sqrt',
+      'Rsqrt',
+      'Exp',
+      'Log',
+      'Neg',
+      'Abs',
+      'Elu',
+      'LeakyRelu',
+      'Reciprocal',
+      'Floor',
+      'Ceil',
+    ];
     for (const op of ops) {
       for (const shape of [[5], [3, 7, 9], [70000]]) {
         const x = positive.has(op) ? uniform(shape, 0.1, 4) : uniform(shape, -8, 8);
@@ -270,9 +418,17 @@ const withAddon = requires(test, nativeAddon(addonLoad));
 
   withAddon('reductions over contiguous axes', async () => {
     const cases: [number[], number | number[], boolean][] = [
-      [[4, 5, 6], 1, false], [[4, 5, 6], [0, 1], true], [[4, 5, 6], [1, 2], false], [[4, 5, 6], [0, 1, 2], false],
-      [[32, 16, 16, 64], [0, 1, 2], false], [[7], 0, true], [[3, 1, 4], [0, 2], false], [[200000], 0, false],
-      [[2, 70000], 1, false], [[3, 5], -1, true], [[8, 9], [0, 1], true],
+      [[4, 5, 6], 1, false],
+      [[4, 5, 6], [0, 1], true],
+      [[4, 5, 6], [1, 2], false],
+      [[4, 5, 6], [0, 1, 2], false],
+      [[32, 16, 16, 64], [0, 1, 2], false],
+      [[7], 0, true],
+      [[3, 1, 4], [0, 2], false],
+      [[200000], 0, false],
+      [[2, 70000], 1, false],
+      [[3, 5], -1, true],
+      [[8, 9], [0, 1], true],
     ];
     for (const op of ['Sum', 'Mean', 'Max', 'Min']) {
       for (const [shape, axis, keepDims] of cases) {
@@ -285,14 +441,21 @@ const withAddon = requires(test, nativeAddon(addonLoad));
 
   withAddon('MaxPool and MaxPoolGrad', async () => {
     for (let i = 0; i < 25; i++) {
-      const f = int(1, 3), s = int(1, 3), fw = pick([f, 2]);
+      const f = int(1, 3),
+        s = int(1, 3),
+        fw = pick([f, 2]);
       const x = [int(1, 3), int(f, f + 8), int(fw, fw + 8), int(1, 9)];
       const pad = pick(['same', 'valid'] as const);
       const attrs = { filterSize: [f, fw], strides: [s, pick([s, 1])], pad };
       const xIn = uniform(x);
       await compare('MaxPool', { x: xIn }, attrs);
-      const info = tf.backend_util.computePool2DInfo(x as [number, number, number, number], attrs.filterSize as [number, number],
-        attrs.strides as [number, number], 1, pad);
+      const info = tf.backend_util.computePool2DInfo(
+        x as [number, number, number, number],
+        attrs.filterSize as [number, number],
+        attrs.strides as [number, number],
+        1,
+        pad,
+      );
       await tf.setBackend('cpu');
       const y = tf.engine().runKernel('MaxPool', { x: tf.tensor(xIn.data, x) }, attrs) as tf.Tensor;
       await compare('MaxPoolGrad', { dy: uniform(info.outShape), input: xIn, output: { shape: y.shape, data: y.dataSync() as Float32Array } }, attrs);
@@ -303,20 +466,27 @@ const withAddon = requires(test, nativeAddon(addonLoad));
     await compare('MaxPool', { x }, { filterSize: 2, strides: 2, pad: 'valid' });
     await tf.setBackend('cpu');
     const y = tf.engine().runKernel('MaxPool', { x: tf.tensor(x.data, x.shape) }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
-    await compare('MaxPoolGrad', { dy: uniform([2, 32, 32, 64]), input: x, output: { shape: y.shape, data: y.dataSync() as Float32Array } },
-      { filterSize: 2, strides: 2, pad: 'valid' });
+    await compare(
+      'MaxPoolGrad',
+      { dy: uniform([2, 32, 32, 64]), input: x, output: { shape: y.shape, data: y.dataSync() as Float32Array } },
+      { filterSize: 2, strides: 2, pad: 'valid' },
+    );
     y.dispose();
   });
 
   withAddon('Relu gradient: the fused native kernel equals dy * step(x), NaN and zeros included', async () => {
     const n = 70000;
     const xs = uniform([n], -3, 3).data as Float32Array;
-    xs[0] = 0; xs[1] = -0; xs[2] = Number.NaN; xs[3] = 1e-30;
+    xs[0] = 0;
+    xs[1] = -0;
+    xs[2] = Number.NaN;
+    xs[3] = 1e-30;
     const ws = uniform([n]).data as Float32Array;
     const kernelsRun: string[] = [];
     const gradOn = async (backend: string): Promise<Float32Array> => {
       await tf.setBackend(backend);
-      const x = tf.tensor1d(xs.slice()), w = tf.tensor1d(ws.slice());
+      const x = tf.tensor1d(xs.slice()),
+        w = tf.tensor1d(ws.slice());
       let values: Float32Array = new Float32Array(0);
       const info = await tf.profile(() => {
         const g = tf.grad((t: tf.Tensor) => tf.relu(t).mul(w).sum())(x);
@@ -329,7 +499,7 @@ const withAddon = requires(test, nativeAddon(addonLoad));
     };
     const want = await gradOn('cpu');
     const got = await gradOn('native');
-    assert.ok(kernelsRun.includes('cpu:Step'), 'the CPU backend keeps tfjs\' own formula');
+    assert.ok(kernelsRun.includes('cpu:Step'), "the CPU backend keeps tfjs' own formula");
     assert.ok(kernelsRun.includes('native:MedpipeReluGrad'), 'the fused kernel did not run');
     assert.not.ok(kernelsRun.includes('native:Step'), 'native still ran Step');
     for (let i = 0; i < n; i++) {
@@ -339,16 +509,38 @@ const withAddon = requires(test, nativeAddon(addonLoad));
 
   withAddon('Tile', async () => {
     for (const [shape, reps] of [
-      [[3], [4]], [[2, 3], [1, 2]], [[1, 1, 1, 8], [4, 5, 6, 1]], [[2, 1, 3], [2, 3, 1]], [[4, 5], [1, 1]],
-      [[1, 1, 1, 64], [32, 32, 32, 1]],
+      [[3], [4]],
+      [
+        [2, 3],
+        [1, 2],
+      ],
+      [
+        [1, 1, 1, 8],
+        [4, 5, 6, 1],
+      ],
+      [
+        [2, 1, 3],
+        [2, 3, 1],
+      ],
+      [
+        [4, 5],
+        [1, 1],
+      ],
+      [
+        [1, 1, 1, 64],
+        [32, 32, 32, 1],
+      ],
     ] as [number[], number[]][]) {
       await compare('Tile', { x: uniform(shape) }, { reps });
     }
   });
 
   withAddon('GatherV2: axes, batch dims, and the out-of-range error', async () => {
-    const idx = (shape: number[], dim: number): Input =>
-      ({ shape, dtype: 'int32', data: Int32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => int(0, dim - 1)) });
+    const idx = (shape: number[], dim: number): Input => ({
+      shape,
+      dtype: 'int32',
+      data: Int32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => int(0, dim - 1)),
+    });
     await compare('GatherV2', { x: uniform([10, 4, 4, 3]), indices: idx([6], 10) }, { axis: 0, batchDims: 0 });
     await compare('GatherV2', { x: uniform([5, 7, 3]), indices: idx([2, 4], 7) }, { axis: 1, batchDims: 0 });
     await compare('GatherV2', { x: uniform([5, 7]), indices: idx([9], 7) }, { axis: -1, batchDims: 0 });
@@ -359,8 +551,11 @@ const withAddon = requires(test, nativeAddon(addonLoad));
 
   withAddon('FusedBatchNorm', async () => {
     for (const [shape, param, withOffset, withScale] of [
-      [[2, 5, 5, 8], [8], true, true], [[2, 5, 5, 8], [8], false, false], [[3, 4], [1], true, false],
-      [[32, 32, 32, 64], [64], true, true], [[2, 3, 6], [6], false, true],
+      [[2, 5, 5, 8], [8], true, true],
+      [[2, 5, 5, 8], [8], false, false],
+      [[3, 4], [1], true, false],
+      [[32, 32, 32, 64], [64], true, true],
+      [[2, 3, 6], [6], false, true],
     ] as [number[], number[], boolean, boolean][]) {
       const inputs: Record<string, Input> = { x: uniform(shape), mean: uniform(param), variance: uniform(param, 0.1, 2) };
       if (withOffset) inputs.offset = uniform(param);

@@ -37,17 +37,21 @@ test('BufferPool reuses a released buffer of the same size, not a pinned or stil
 test('BufferPool keeps at most maxFreeBytes on its free lists', () => {
   const pool = new BufferPool(N * 4);
   const xs = [pool.take(N), pool.take(N)];
-  xs.forEach((x) => { pool.retain(x); pool.release(x); });
+  xs.forEach((x) => {
+    pool.retain(x);
+    pool.release(x);
+  });
   assert.is(pool.pooledBytes, N * 4);
 });
 
 const withAddon = requires(test, nativeAddon(addonLoad));
 {
-  if (addonLoad.ok) test.before(async () => {
-    const r = await loadNativeBackend();
-    assert.ok(r.ok, r.ok ? '' : r.reason);
-    await tf.setBackend('native');
-  });
+  if (addonLoad.ok)
+    test.before(async () => {
+      const r = await loadNativeBackend();
+      assert.ok(r.ok, r.ok ? '' : r.reason);
+      await tf.setBackend('native');
+    });
 
   const pool = (): NativeBackend['pool'] => (tf.backend() as NativeBackend).pool;
 
@@ -65,7 +69,10 @@ const withAddon = requires(test, nativeAddon(addonLoad));
     const seen = y.dataSync();
     y.dispose();
     for (let i = 0; i < 4; i++) tf.tidy(() => tf.mul(x, 5));
-    assert.ok(seen.every((v) => v === 6), 'dataSync result changed after reuse');
+    assert.ok(
+      seen.every((v) => v === 6),
+      'dataSync result changed after reuse',
+    );
     x.dispose();
   });
 
@@ -73,13 +80,15 @@ const withAddon = requires(test, nativeAddon(addonLoad));
     const x = tf.fill([4, N], 1);
     const y = tf.mul(x, 7);
     const row = tf.slice(y, [1, 0], [1, N]); // the CPU Slice kernel returns a view of y's storage
-    const storage = (t: tf.Tensor): ArrayBufferLike =>
-      ((tf.backend() as NativeBackend).data.get(t.dataId).values as Float32Array).buffer;
+    const storage = (t: tf.Tensor): ArrayBufferLike => ((tf.backend() as NativeBackend).data.get(t.dataId).values as Float32Array).buffer;
     assert.is(storage(row), storage(y), 'precondition: the slice shares storage');
     y.dispose();
     for (let i = 0; i < 4; i++) tf.tidy(() => tf.mul(x, -1));
     const values = row.dataSync();
-    assert.ok(values.every((v) => v === 7), 'slice view was overwritten');
+    assert.ok(
+      values.every((v) => v === 7),
+      'slice view was overwritten',
+    );
     tf.dispose([x, row]);
   });
 }

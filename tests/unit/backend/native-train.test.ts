@@ -15,19 +15,25 @@ import { parseNpz } from '../../../src/io/npy.ts';
 import { SHARED_DATA } from '../../helpers/paths.ts';
 
 const NPZ = path.join(SHARED_DATA, 'pneumoniamnist', 'pneumoniamnist.npz');
-const TRAIN = 480, EPOCHS = 4;
+const TRAIN = 480,
+  EPOCHS = 4;
 const test = suite('native training');
 const addonLoad = loadAddon();
 
 /** Rank-based (Mann-Whitney) ROC AUC; ties count half. */
 function auc(scores: Float32Array, labels: Float32Array): number {
   const order = [...scores.keys()].sort((a, b) => scores[a] - scores[b]);
-  let rankSum = 0, pos = 0;
+  let rankSum = 0,
+    pos = 0;
   for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[order[k]] === 1) { rankSum += rank; pos++; }
+    for (let k = i; k <= j; k++)
+      if (labels[order[k]] === 1) {
+        rankSum += rank;
+        pos++;
+      }
     i = j + 1;
   }
   const neg = labels.length - pos;
@@ -41,8 +47,14 @@ function auc(scores: Float32Array, labels: Float32Array): number {
 function model(): tf.Sequential {
   const m = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [14, 14, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.conv2d({
+        inputShape: [14, 14, 1],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
       tf.layers.flatten(),
@@ -55,10 +67,12 @@ function model(): tf.Sequential {
 
 /** `n` images spread evenly over the split (the file is sorted by class), scaled to [0, 1], 14x14. */
 function slice(npz: ReturnType<typeof parseNpz>, split: 'train' | 'val', n: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  const all = npz[`${split}_images`], labels = npz[`${split}_labels`].data;
+  const all = npz[`${split}_images`],
+    labels = npz[`${split}_labels`].data;
   const total = all.shape[0];
   const pick = Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
-  const px = new Float32Array(n * 784), ys = new Float32Array(n);
+  const px = new Float32Array(n * 784),
+    ys = new Float32Array(n);
   pick.forEach((src, i) => {
     px.set(all.data.subarray(src * 784, (src + 1) * 784), i * 784);
     ys[i] = labels[src];

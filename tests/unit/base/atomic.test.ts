@@ -33,7 +33,10 @@ Atomic('a rename that fails keeps the old content and removes its temp file', as
   const target = path.join(dir, 'busy');
   await mkdir(target);
   await writeFile(path.join(target, 'inside'), 'kept');
-  const failed = await writeFileAtomic(target, 'x').then(() => false, () => true);
+  const failed = await writeFileAtomic(target, 'x').then(
+    () => false,
+    () => true,
+  );
   assert.ok(failed, 'the write over a folder fails');
   assert.equal(await readdir(dir), ['busy']);
   assert.is(await readFile(path.join(target, 'inside'), 'utf8'), 'kept');

@@ -17,7 +17,8 @@ Canonical('non-finite numbers are spelled out, so NaN, Infinity and null stay di
 });
 
 Canonical('functions by their source with whitespace collapsed; typed arrays by content hash; regexps, dates, bigints', () => {
-  assert.is(canonicalJson({ f: (x: number) =>   x + 1 }), canonicalJson({ f: (x: number) => x + 1 }));
+  // Sources built from strings, so a formatter cannot make the two spellings equal.
+  assert.is(canonicalJson({ f: new Function('x', 'return x  +\n   1;') }), canonicalJson({ f: new Function('x', 'return x + 1;') }));
   assert.is(canonicalJson({ f: (x: number) => x + 2 }) === canonicalJson({ f: (x: number) => x + 1 }), false);
   assert.is(canonicalJson(new Uint8Array([97, 98, 99])), `{"$bytes":"${sha256('abc')}"}`);
   assert.is(canonicalJson(/a+b/gi), '{"$regexp":"/a+b/gi"}');

@@ -82,17 +82,27 @@ View('ingest running: progress bar, counts, files/s and ETA; why it reruns', () 
 
 View('fit: epoch, batch bar, loss, ETA, train/val metrics, best val_auc, patience, sparklines', () => {
   const logs = (loss: number, valAuc: number) => ({
-    loss, accuracy: 0.8, precision: 0.81, recall: 0.82, auc: 0.9, specificity_at_sensitivity: 0.7,
-    val_loss: loss + 0.1, val_accuracy: 0.75, val_precision: 0.7, val_recall: 0.8, val_auc: valAuc, val_specificity_at_sensitivity: 0.6,
+    loss,
+    accuracy: 0.8,
+    precision: 0.81,
+    recall: 0.82,
+    auc: 0.9,
+    specificity_at_sensitivity: 0.7,
+    val_loss: loss + 0.1,
+    val_accuracy: 0.75,
+    val_precision: 0.7,
+    val_recall: 0.8,
+    val_auc: valAuc,
+    val_specificity_at_sensitivity: 0.6,
   });
   const frame = frameOf(
     fold([
       runStart,
       { type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [{ kind: 'config', fields: ['epochs'] }] },
-      { type: 'epoch', at: 1000, stage: 'fit', epoch: 0, epochs: 5, logs: logs(0.6, 0.9) },
-      { type: 'epoch', at: 2000, stage: 'fit', epoch: 1, epochs: 5, logs: logs(0.4, 0.95), patienceLeft: 3 },
-      { type: 'epoch', at: 3000, stage: 'fit', epoch: 2, epochs: 5, logs: logs(0.3, 0.93), patienceLeft: 2 },
-      { type: 'batch', at: 3500, stage: 'fit', epoch: 3, batch: 9, batches: 20, loss: 0.2512 },
+      { type: 'epoch', at: 1000, stage: 'fit', epoch: 1, epochs: 5, logs: logs(0.6, 0.9) },
+      { type: 'epoch', at: 2000, stage: 'fit', epoch: 2, epochs: 5, logs: logs(0.4, 0.95), patienceLeft: 3 },
+      { type: 'epoch', at: 3000, stage: 'fit', epoch: 3, epochs: 5, logs: logs(0.3, 0.93), patienceLeft: 2 },
+      { type: 'batch', at: 3500, stage: 'fit', epoch: 4, batch: 10, batches: 20, loss: 0.2512 },
     ]),
   );
   assert.match(frame, /↳ config changed: epochs/);
@@ -105,7 +115,11 @@ View('fit: epoch, batch bar, loss, ETA, train/val metrics, best val_auc, patienc
 });
 
 View('a failed stage shows the first line of the error and the fix', () => {
-  const error = { code: 'BAD_FILE', message: 'Cannot decode normal/bad.png: unsupported image format\n  at sharp…', fix: "Delete the file or set onBadFile: 'skip'." };
+  const error = {
+    code: 'BAD_FILE',
+    message: 'Cannot decode normal/bad.png: unsupported image format\n  at sharp…',
+    fix: "Delete the file or set onBadFile: 'skip'.",
+  };
   const frame = frameOf(
     fold([
       runStart,
@@ -129,7 +143,14 @@ View('a run-level error (no stage) is shown once with its fix', () => {
 View('watch mode: what changed, the cancelling state, then waiting', () => {
   const changed = fold([
     runStart,
-    { type: 'watch-change', at: 5, changes: [{ kind: 'add', path: 'data/normal/new.png' }, { kind: 'change', path: 'pipelines/xray.ts' }] },
+    {
+      type: 'watch-change',
+      at: 5,
+      changes: [
+        { kind: 'add', path: 'data/normal/new.png' },
+        { kind: 'change', path: 'pipelines/xray.ts' },
+      ],
+    },
     { type: 'watch-cancel', at: 5, runId: 'r1' },
   ]);
   const frame = frameOf(changed);
@@ -208,7 +229,7 @@ Live('renderDashboard: every event is reduced, redraws are throttled, the final 
   const ui = renderDashboard(events, { onQuit: () => {}, stdout: stdout as unknown as NodeJS.WriteStream, maxFps: 10 });
   events.next(runStart);
   events.next({ type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [] });
-  for (let b = 0; b < 2000; b++) events.next({ type: 'batch', at: b, stage: 'fit', epoch: 0, batch: b, batches: 2000, loss: 1 / (b + 1) });
+  for (let b = 1; b <= 2000; b++) events.next({ type: 'batch', at: b, stage: 'fit', epoch: 1, batch: b, batches: 2000, loss: 1 / b });
   events.next({ type: 'run-done', at: 2001, ok: true, ms: 2001, cacheHits: 0, outputDir: 'out/x' });
   events.complete();
   await ui.waitUntilExit();
@@ -240,7 +261,13 @@ Live('renderDashboard: q goes to onQuit; the run ending afterwards unmounts it',
   const events = new Subject<RunEvent>();
   const stdout = new FakeTty();
   const stdin = Object.assign(new EventEmitter(), {
-    isTTY: true, setRawMode() {}, setEncoding() {}, resume() {}, pause() {}, ref() {}, unref() {},
+    isTTY: true,
+    setRawMode() {},
+    setEncoding() {},
+    resume() {},
+    pause() {},
+    ref() {},
+    unref() {},
     read: () => pending.shift() ?? null,
   });
   const pending: string[] = [];

@@ -14,7 +14,13 @@ const stages = [
 ];
 
 const runStart = (at = 0, runId = 'r1'): RunEvent => ({
-  type: 'run-start', at, runId, pipeline: 'xray', stages, backend: 'cpu', cacheDir: 'cache',
+  type: 'run-start',
+  at,
+  runId,
+  pipeline: 'xray',
+  stages,
+  backend: 'cpu',
+  cacheDir: 'cache',
 });
 
 function fold(events: readonly (RunEvent | WatchEvent)[], from: RunState = initialRunState): RunState {
@@ -38,7 +44,10 @@ const stage = (state: RunState, id: string) => {
 Reducer('run-start lists every stage as waiting, with backend and cache dir', () => {
   const state = fold([runStart()]);
   assert.is(state.phase, 'running');
-  assert.equal(state.stages.map((s) => [s.id, s.status]), stages.map((s) => [s.id, 'waiting']));
+  assert.equal(
+    state.stages.map((s) => [s.id, s.status]),
+    stages.map((s) => [s.id, 'waiting']),
+  );
   assert.is(state.backend, 'cpu');
   assert.is(state.cacheDir, 'cache');
   assert.is(state.pipeline, 'xray');
@@ -50,7 +59,10 @@ Reducer('a fully cached run: cached keys, hit count, output dir', () => {
     ...stages.map((s, i): RunEvent => ({ type: 'stage-cached', at: i, stage: s.id, key: `${s.id}:abcdef0123456789` })),
     { type: 'run-done', at: 10, ok: true, ms: 10, cacheHits: 4, outputDir: 'out/xray' },
   ]);
-  assert.equal(state.stages.map((s) => s.status), ['cached', 'cached', 'cached', 'cached']);
+  assert.equal(
+    state.stages.map((s) => s.status),
+    ['cached', 'cached', 'cached', 'cached'],
+  );
   assert.is(stage(state, 'split').key, 'split:abcdef0123456789');
   assert.is(state.cacheHits, 4);
   assert.is(state.outputDir, 'out/xray');
@@ -84,8 +96,8 @@ Reducer('stage-done keeps its time and summary; early cutoff is kept', () => {
   assert.ok(s.unchangedOutput);
 });
 
-/** Two epochs of 4 batches, numbered as tfjs callbacks do (from 0). */
-function fitEvents(base: 0 | 1): RunEvent[] {
+/** Two epochs of 4 batches, numbered from 1 as WorkEvent says (base 0 only to show what a wrong runtime would do). */
+function fitEvents(base: 0 | 1 = 1): RunEvent[] {
   const events: RunEvent[] = [{ type: 'stage-start', at: 0, stage: 'fit', key: 'k', reasons: [{ kind: 'config', fields: ['epochs'] }] }];
   let at = 0;
   for (let e = 0; e < 2; e++) {
@@ -94,16 +106,21 @@ function fitEvents(base: 0 | 1): RunEvent[] {
       events.push({ type: 'batch', at, stage: 'fit', epoch: e + base, batch: b + base, batches: 4, loss: 1 - (e * 4 + b) / 10 });
     }
     events.push({
-      type: 'epoch', at, stage: 'fit', epoch: e + base, epochs: 4,
+      type: 'epoch',
+      at,
+      stage: 'fit',
+      epoch: e + base,
+      epochs: 4,
       logs: { loss: 0.7 - e * 0.1, accuracy: 0.6 + e * 0.1, val_loss: 0.8 - e * 0.1, val_auc: [0.81, 0.79][e], val_precision: 0.5 },
-      best: { monitor: 'val_auc', value: 0.81, epoch: 0 + base }, patienceLeft: 2 - e,
+      best: { monitor: 'val_auc', value: 0.81, epoch: base },
+      patienceLeft: 2 - e,
     });
   }
   return events;
 }
 
 Reducer('fit: epoch and batch progress, metrics split into train and val, histories, best val_auc, patience', () => {
-  const mid = fold([runStart(), ...fitEvents(0).slice(0, 4)]); // stage-start + 3 batches of epoch 1
+  const mid = fold([runStart(), ...fitEvents(1).slice(0, 4)]); // stage-start + 3 batches of epoch 1
   const during = stage(mid, 'fit').fit!;
   assert.is(during.epoch, 1);
   assert.is(during.batch, 3);
@@ -112,7 +129,7 @@ Reducer('fit: epoch and batch progress, metrics split into train and val, histor
   assert.is(during.epochEtaMs, 100, '3 batches took 300 ms: one more takes 100');
   assert.is(during.etaMs, undefined, 'the epoch count is not known before the first epoch event');
 
-  const fit = stage(fold([runStart(), ...fitEvents(0)]), 'fit').fit!;
+  const fit = stage(fold([runStart(), ...fitEvents(1)]), 'fit').fit!;
   assert.is(fit.epochsDone, 2);
   assert.is(fit.epochs, 4);
   assert.is(fit.epoch, 3, 'the epoch in progress, 1-based');
@@ -127,20 +144,16 @@ Reducer('fit: epoch and batch progress, metrics split into train and val, histor
   assert.is(fit.etaMs, 800, 'half of all batches in 800 ms: 800 ms left');
 });
 
-Reducer('fit counts come out the same whether the runtime numbers epochs and batches from 0 or from 1', () => {
-  const zero = stage(fold([runStart(), ...fitEvents(0)]), 'fit').fit!;
-  const one = stage(fold([runStart(), ...fitEvents(1)]), 'fit').fit!;
-  for (const key of ['epochsDone', 'epoch', 'batch', 'etaMs'] as const) assert.is(one[key], zero[key], key);
-  const midOne = stage(fold([runStart(), ...fitEvents(1).slice(0, 4)]), 'fit').fit!;
-  assert.is(midOne.batch, 3);
-  assert.is(midOne.epoch, 1);
+Reducer('fit: numbering is 1-based as WorkEvent says: batch 4 of epoch 1 is a full epoch in progress, epoch event 1 is one done', () => {
+  const events = fitEvents(1);
+  const lastBatchOfFirst = stage(fold([runStart(), ...events.slice(0, 5)]), 'fit').fit!;
+  assert.equal([lastBatchOfFirst.epoch, lastBatchOfFirst.batch, lastBatchOfFirst.epochsDone], [1, 4, 0]);
+  const afterFirst = stage(fold([runStart(), ...events.slice(0, 6)]), 'fit').fit!;
+  assert.equal([afterFirst.epochsDone, afterFirst.epoch, afterFirst.batch], [1, 2, 0]);
 });
 
 Reducer('a NaN val_auc (one-class validation split) is charted but never "best"', () => {
-  const state = fold([
-    runStart(),
-    { type: 'epoch', at: 1, stage: 'fit', epoch: 0, epochs: 2, logs: { loss: 1, val_auc: Number.NaN } },
-  ]);
+  const state = fold([runStart(), { type: 'epoch', at: 1, stage: 'fit', epoch: 1, epochs: 2, logs: { loss: 1, val_auc: Number.NaN } }]);
   const fit = stage(state, 'fit').fit!;
   assert.is(fit.bestValAuc, undefined);
   assert.is(fit.valAucHistory.length, 1);
@@ -203,7 +216,10 @@ Reducer('watch mode: cancelling, waiting, and an error that does not end watchin
   assert.is(fold([runStart()], s0).watch?.runs, 1);
   const s1 = fold([runStart(), { type: 'watch-change', at: 5, changes: [] }, { type: 'watch-cancel', at: 5, runId: 'r1' }]);
   assert.is(s1.watch?.status, 'cancelling');
-  const s2 = fold([{ type: 'watch-error', at: 1, error: { code: 'PIPELINE_LOAD', message: 'SyntaxError' } }, { type: 'watch-waiting', at: 2 }]);
+  const s2 = fold([
+    { type: 'watch-error', at: 1, error: { code: 'PIPELINE_LOAD', message: 'SyntaxError' } },
+    { type: 'watch-waiting', at: 2 },
+  ]);
   assert.is(s2.watch?.status, 'waiting');
   assert.is(s2.watch?.error?.code, 'PIPELINE_LOAD');
   assert.is(s2.phase, 'failed');
@@ -216,7 +232,10 @@ Reducer('watch mode: cancelling, waiting, and an error that does not end watchin
 Reducer('logs keep the last five lines', () => {
   const logs: RunEvent[] = Array.from({ length: 7 }, (_, i) => ({ type: 'log', at: i, level: 'info', message: `m${i}` }));
   const state = fold([runStart(), ...logs]);
-  assert.equal(state.logs.map((l) => l.message), ['m2', 'm3', 'm4', 'm5', 'm6']);
+  assert.equal(
+    state.logs.map((l) => l.message),
+    ['m2', 'm3', 'm4', 'm5', 'm6'],
+  );
 });
 
 Reducer('events for a stage not announced at run-start still show up', () => {
@@ -226,7 +245,7 @@ Reducer('events for a stage not announced at run-start still show up', () => {
 });
 
 Reducer('never mutates the state it is given', () => {
-  const events = [runStart(), ...fitEvents(0)];
+  const events = [runStart(), ...fitEvents(1)];
   const before = deepFreeze(fold(events.slice(0, 3)));
   const snapshot = JSON.stringify(before);
   fold(events.slice(3), before); // would throw on a write to a frozen object in strict mode

@@ -55,7 +55,15 @@ Normalize.after.each(async (ctx) => {
 });
 
 Normalize('rescale divides by the source range; minmax and per-image z-score work image by image', ({ normalizeImageSet }) => {
-  const set = imageSet([[0, 51, 255, 102], [1000, 2000, 3000, 65535], [7, 7, 7, 7]], [2, 2, 1], [{}, {}, {}]);
+  const set = imageSet(
+    [
+      [0, 51, 255, 102],
+      [1000, 2000, 3000, 65535],
+      [7, 7, 7, 7],
+    ],
+    [2, 2, 1],
+    [{}, {}, {}],
+  );
   const ranges = new Float32Array([0, 255, 0, 65535, 0, 255]);
   const rescaled = normalizeImageSet({ ...set, ranges }, { method: 'rescale' });
   imageOf(rescaled, 0, 4).forEach((v, k) => close(v, [0, 0.2, 1, 0.4][k]!));
@@ -86,7 +94,14 @@ Normalize('clip: values clipped to [low, high], then scaled to [0, 1]', ({ norma
 });
 
 Normalize('dataset z-score is deferred by normalize and fitted on the TRAINING split only', ({ normalizeImageSet }) => {
-  const set = imageSet([[1, 2], [3, 4]], [1, 2, 1], [{}, {}]);
+  const set = imageSet(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [1, 2, 1],
+    [{}, {}],
+  );
   const out = normalizeImageSet(set, { method: 'zscore' });
   assert.equal(Array.from(out.pixels), [1, 2, 3, 4], 'nothing computed before the split exists');
   assert.equal(out.deferred, [{ method: 'zscore', perChannel: false }]);
@@ -103,7 +118,11 @@ Normalize('dataset z-score end to end: train mean ~0 and std ~1, val/test use th
       await writeGreyPng(path.join(ctx.dir, 'data', split, 'pos', `${split}_p${i}.png`), hi, 500 + i + split.length * 31, 8);
     }
   }
-  const p = m.pipeline('zscore').stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 })).stage(m.normalize({ method: 'zscore' })).stage(m.split());
+  const p = m
+    .pipeline('zscore')
+    .stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 }))
+    .stage(m.normalize({ method: 'zscore' }))
+    .stage(m.split());
   const run = await runCollect(p, { cacheDir: path.join(ctx.dir, 'cache'), outDir: path.join(ctx.dir, 'out'), baseDir: ctx.dir });
   assertOk(run);
   const raw = await loadOutput<ImageSet>(path.join(ctx.dir, 'cache'), 'zscore', 'ingest');
@@ -127,7 +146,19 @@ Normalize('dataset z-score end to end: train mean ~0 and std ~1, val/test use th
 Normalize('dataset z-score per channel fits one mean/std per channel on train', async (ctx) => {
   const { splitImageSet } = await import('../../../src/data/split-set.ts');
   // 2 train images of 1x1x3 plus a test image; keepExisting splits.
-  const set = { ...imageSet([[0, 10, 100], [2, 30, 300], [1000, 1000, 1000], [1, 20, 200]], [1, 1, 3], [{ split: 'train' }, { split: 'train' }, { split: 'test' }, { split: 'val' }]), deferred: [{ method: 'zscore' as const, perChannel: true }] };
+  const set = {
+    ...imageSet(
+      [
+        [0, 10, 100],
+        [2, 30, 300],
+        [1000, 1000, 1000],
+        [1, 20, 200],
+      ],
+      [1, 1, 3],
+      [{ split: 'train' }, { split: 'train' }, { split: 'test' }, { split: 'val' }],
+    ),
+    deferred: [{ method: 'zscore' as const, perChannel: true }],
+  };
   const out = splitImageSet(set, {}, 1);
   const step = out.preprocessing.at(-1) as unknown as { mean: number[]; std: number[] };
   assert.equal(step.mean, [1, 20, 200]);
@@ -149,7 +180,11 @@ Split.before(async (ctx) => {
 /** n0 negatives then n1 positives, each with a unique 1-pixel image; optional group per sample. */
 function labelled(n0: number, n1: number, group?: (i: number) => string | undefined): ImageSet {
   const images = Array.from({ length: n0 + n1 }, (_, i) => [i]);
-  return imageSet(images, [1, 1, 1], images.map((_, i) => ({ id: `s${i}`, label: i < n0 ? 0 : 1, ...(group?.(i) ? { group: group(i) } : {}) })));
+  return imageSet(
+    images,
+    [1, 1, 1],
+    images.map((_, i) => ({ id: `s${i}`, label: i < n0 ? 0 : 1, ...(group?.(i) ? { group: group(i) } : {}) })),
+  );
 }
 
 const ids = (s: SplitSet, name: SplitName) => s[name].samples.map((x) => x.id);
@@ -193,7 +228,10 @@ Split('groups: a group (patient) never lands in two splits; the audit counts sha
     for (const name of ['train', 'val', 'test'] as const) {
       for (const s of out[name].samples) where.set(s.group!, new Set([...(where.get(s.group!) ?? []), name]));
     }
-    assert.ok([...where.values()].every((splits) => splits.size === 1), `seed ${seed}: a group is in two splits`);
+    assert.ok(
+      [...where.values()].every((splits) => splits.size === 1),
+      `seed ${seed}: a group is in two splits`,
+    );
     assert.is(out.audit.sharedGroups, 0);
     assert.ok(out.train.samples.length > out.val.samples.length && out.val.samples.length > 0 && out.test.samples.length > 0);
   }
@@ -204,12 +242,28 @@ Split('groups: a group (patient) never lands in two splits; the audit counts sha
 Split('leak audit: identical images in two splits are counted and named', ({ splitImageSet }) => {
   // Given splits; s1 (train) and s5 (test) are the same image, s2 (train) and s6 (val) too; s3 and
   // s4 are duplicates inside train only, which is no leak.
-  const images = [[0, 0], [1, 1], [2, 2], [3, 3], [3, 3], [1, 1], [2, 2], [9, 9]];
+  const images = [
+    [0, 0],
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [3, 3],
+    [1, 1],
+    [2, 2],
+    [9, 9],
+  ];
   const splits: SplitName[] = ['train', 'train', 'train', 'train', 'train', 'test', 'val', 'test'];
-  const set = imageSet(images, [1, 2, 1], images.map((_, i) => ({ split: splits[i]!, label: i % 2 })));
+  const set = imageSet(
+    images,
+    [1, 2, 1],
+    images.map((_, i) => ({ split: splits[i]!, label: i % 2 })),
+  );
   const out = splitImageSet(set, {}, 1);
   assert.is(out.audit.duplicateContent, 2);
-  assert.ok(out.audit.examples.some((e) => /s5 \(test\) has the same pixels as an image in train/.test(e)), out.audit.examples.join('; '));
+  assert.ok(
+    out.audit.examples.some((e) => /s5 \(test\) has the same pixels as an image in train/.test(e)),
+    out.audit.examples.join('; '),
+  );
   assert.ok(out.audit.examples.some((e) => /s6 \(val\)/.test(e)));
 });
 
@@ -217,7 +271,11 @@ Split('existing splits: kept by default; a missing validation set is carved from
   const n = 40;
   const images = Array.from({ length: n }, (_, i) => [i]);
   const given: SplitName[] = images.map((_, i) => (i < 30 ? 'train' : 'test'));
-  const set = imageSet(images, [1, 1, 1], images.map((_, i) => ({ split: given[i]!, label: i % 2 })));
+  const set = imageSet(
+    images,
+    [1, 1, 1],
+    images.map((_, i) => ({ split: given[i]!, label: i % 2 })),
+  );
   const kept = splitImageSet(set, { valFraction: 0.2 }, 3);
   assert.is(kept.test.samples.length, 10);
   assert.ok(kept.test.samples.every((s) => s.split === 'test'));
@@ -225,7 +283,10 @@ Split('existing splits: kept by default; a missing validation set is carved from
   assert.ok(kept.val.samples.every((s) => s.split === 'train'));
   const resplit = splitImageSet(set, { keepExisting: false, fractions: { train: 0.5, val: 0.25, test: 0.25 } }, 3);
   assert.is(resplit.test.samples.length, 10);
-  assert.ok(resplit.test.samples.some((s) => s.split === 'train'), 'the given split is ignored');
+  assert.ok(
+    resplit.test.samples.some((s) => s.split === 'train'),
+    'the given split is ignored',
+  );
 });
 
 Split('too little data for a validation set is a clear NO_SAMPLES error', ({ splitImageSet }) => {
@@ -247,17 +308,24 @@ Split('through the runtime: class counts per split and leak warnings are logged'
     // Ten copies of one image among 15 positives: train holds 9 positives, so at least one copy
     // lands in val or test.
     for (let i = 0; i < 10; i++) await writeGreyPng(path.join(dir, 'data', 'pos', `dup${i}.png`), 180, 999, 8);
-    const p = m.pipeline('split-log', { seed: 4 }).stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 })).stage(m.split({ fractions: { train: 0.6, val: 0.2, test: 0.2 } }));
+    const p = m
+      .pipeline('split-log', { seed: 4 })
+      .stage(m.ingest.folder({ root: 'data', size: [8, 8], channels: 1 }))
+      .stage(m.split({ fractions: { train: 0.6, val: 0.2, test: 0.2 } }));
     const run = await runCollect(p, { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out'), baseDir: dir });
     assertOk(run);
     const out = await loadOutput<SplitSet>(path.join(dir, 'cache'), 'split-log', 'split');
     const logs = logsOf(run.events, 'split');
-    for (const name of ['train', 'val', 'test'] as const) assert.ok(logs.includes(`${name}: neg ${out.counts[name][0]}, pos ${out.counts[name][1]}`), logs.join(' | '));
+    for (const name of ['train', 'val', 'test'] as const)
+      assert.ok(logs.includes(`${name}: neg ${out.counts[name][0]}, pos ${out.counts[name][1]}`), logs.join(' | '));
     assert.equal(out.counts, { train: [6, 9], val: [2, 3], test: [2, 3] });
     const copiesOutsideTrain = [...out.val.samples, ...out.test.samples].filter((x) => x.id.startsWith('pos/dup')).length;
     assert.ok(copiesOutsideTrain >= 1);
     assert.is(out.audit.duplicateContent, copiesOutsideTrain);
-    assert.ok(logs.some((l) => /leak audit: \d+ image\(s\) with identical pixels across splits/.test(l)), logs.join(' | '));
+    assert.ok(
+      logs.some((l) => /leak audit: \d+ image\(s\) with identical pixels across splits/.test(l)),
+      logs.join(' | '),
+    );
     const done = run.events.find((e) => e.type === 'stage-done' && e.stage === 'split') as { summary?: string };
     assert.match(done.summary ?? '', /train 15 \/ val 5 \/ test 5; leak audit: \d+ duplicate image/);
   } finally {

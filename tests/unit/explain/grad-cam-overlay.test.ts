@@ -32,15 +32,26 @@ Overlay('pickExamples: round-robin over confident TP, worst FN, worst FP, confid
   const scores = [0.9, 0.95, 0.2, 0.4, 0.1, 0.7, 0.3, 0.6, 0.9, 0.05];
   const picked = pickExamples(labels, scores, 0.5, 8);
   assert.equal(picked, [
-    { index: 1, outcome: 'TP' }, { index: 0, outcome: 'TP' }, // highest scores; tie 0.9 vs 0.9 → lower index
-    { index: 2, outcome: 'FN' }, { index: 3, outcome: 'FN' }, // lowest-scored positives
-    { index: 5, outcome: 'FP' }, { index: 7, outcome: 'FP' }, // highest-scored negatives
-    { index: 9, outcome: 'TN' }, { index: 4, outcome: 'TN' }, // lowest-scored negatives
+    { index: 1, outcome: 'TP' },
+    { index: 0, outcome: 'TP' }, // highest scores; tie 0.9 vs 0.9 → lower index
+    { index: 2, outcome: 'FN' },
+    { index: 3, outcome: 'FN' }, // lowest-scored positives
+    { index: 5, outcome: 'FP' },
+    { index: 7, outcome: 'FP' }, // highest-scored negatives
+    { index: 9, outcome: 'TN' },
+    { index: 4, outcome: 'TN' }, // lowest-scored negatives
   ]);
-  assert.equal(pickExamples(labels, scores, 0.5, 4).map((p) => p.outcome), ['TP', 'FN', 'FP', 'TN'], 'one of each first');
+  assert.equal(
+    pickExamples(labels, scores, 0.5, 4).map((p) => p.outcome),
+    ['TP', 'FN', 'FP', 'TN'],
+    'one of each first',
+  );
   // No errors at all: the places go to TP and TN.
   const clean = pickExamples([1, 1, 1, 0, 0, 0], [0.9, 0.8, 0.7, 0.1, 0.2, 0.3], 0.5, 5);
-  assert.equal(clean.map((p) => `${p.outcome}${p.index}`), ['TP0', 'TP1', 'TP2', 'TN3', 'TN4']);
+  assert.equal(
+    clean.map((p) => `${p.outcome}${p.index}`),
+    ['TP0', 'TP1', 'TP2', 'TN3', 'TN4'],
+  );
   assert.is(pickExamples(labels, scores, 0.5, 100).length, 10, 'never more than there are');
   assert.equal(pickExamples(labels, scores, 0.5, 0), []);
 });
@@ -60,7 +71,7 @@ function fixture() {
   const images = new Float32Array(2 * h * w);
   const heat = new Float32Array(2 * h * w);
   for (let p = 0; p < h * w; p++) {
-    images[p] = (p % w) / (w - 1) * 3 - 1; // a ramp in arbitrary units (e.g. z-scores)
+    images[p] = ((p % w) / (w - 1)) * 3 - 1; // a ramp in arbitrary units (e.g. z-scores)
     images[h * w + p] = 5;
     heat[p] = Math.floor(p / w) < 3 && p % w < 3 ? 1 : 0;
     heat[h * w + p] = 0.5;
@@ -72,7 +83,12 @@ Overlay('PNGs: grey image | overlay, hot = red, cold = blue; names carry outcome
   const { images, heat, shape } = fixture();
   const ids = ['patients/Doe^Jane/scan1.dcm', 'patients/Roe,Rich/scan2.dcm'];
   const files = await writeGradCamPngs(dir, images, heat, shape, {
-    ids, labels: [1, 0], scores: [0.91234, 0.7], classNames: ['normal', 'pneumonia'], indices: [12, 3], threshold: 0.5,
+    ids,
+    labels: [1, 0],
+    scores: [0.91234, 0.7],
+    classNames: ['normal', 'pneumonia'],
+    indices: [12, 3],
+    threshold: 0.5,
   });
   const names = files.map((f) => path.basename(f));
   assert.equal(names, ['TP_0012_pneumonia_0.912.png', 'FP_0003_normal_0.700.png', 'index.csv']);
@@ -115,9 +131,17 @@ Overlay('with peaks, a weak map is drawn on the common scale (cold), not stretch
   const { images, heat, shape } = fixture();
   heat.fill(1, 100); // image 1's map: 1 everywhere after its own normalisation...
   const files = await writeGradCamPngs(dir, images, heat, shape, {
-    ids: ['a', 'b'], labels: [1, 0], scores: [0.9, 0.1], classNames: ['n', 'p'], peaks: [2, 0.2], // ...but a tenth as strong
+    ids: ['a', 'b'],
+    labels: [1, 0],
+    scores: [0.9, 0.1],
+    classNames: ['n', 'p'],
+    peaks: [2, 0.2], // ...but a tenth as strong
   });
-  assert.equal(files.map((f) => path.basename(f)), ['0000_p_0.900.png', '0001_n_0.100.png', 'index.csv'], 'no threshold: no outcome');
+  assert.equal(
+    files.map((f) => path.basename(f)),
+    ['0000_p_0.900.png', '0001_n_0.100.png', 'index.csv'],
+    'no threshold: no outcome',
+  );
   const { data, info } = await sharp(files[1]!).raw().toBuffer({ resolveWithObject: true });
   const at = ((24 + 100) * info.width + info.width - 100) * info.channels;
   const [r, , b] = [data[at]!, data[at + 1]!, data[at + 2]!];
@@ -140,9 +164,16 @@ Overlay('mismatched sizes: SHAPE_MISMATCH with a fix', async ({ dir }) => {
 
 Overlay('a GradCamSet survives the cache encoding: pixel arrays as blobs, the rest as JSON', () => {
   const set: GradCamSet = {
-    split: 'test', shape: [2, 2, 1], threshold: 0.5, method: 'hirescam', layer: 'conv', target: 'logit',
+    split: 'test',
+    shape: [2, 2, 1],
+    threshold: 0.5,
+    method: 'hirescam',
+    layer: 'conv',
+    target: 'logit',
     examples: [{ index: 4, id: 'x/1.png', label: 1, score: 0.8, outcome: 'TP' }],
-    images: Float32Array.from([1, 2, 3, 4]), heatmaps: Float32Array.from([0, 0.5, 1, 0.25]), peaks: [3],
+    images: Float32Array.from([1, 2, 3, 4]),
+    heatmaps: Float32Array.from([0, 0.5, 1, 0.25]),
+    peaks: [3],
   };
   const encoded = gradCamToBlobs({ meta: { other: 1, gradCam: set }, blobs: { weights: new Uint8Array([9]) } });
   const json = JSON.parse(JSON.stringify(encoded.meta)) as { gradCam: Record<string, unknown> };
@@ -155,7 +186,7 @@ Overlay('a GradCamSet survives the cache encoding: pixel arrays as blobs, the re
     return buf.subarray(1);
   };
   const decoded = gradCamFromBlobs({ meta: json, blobs: Object.fromEntries(Object.entries(encoded.blobs).map(([k, v]) => [k, copy(v)])) });
-  const back = (decoded.meta as { gradCam: GradCamSet; other: number });
+  const back = decoded.meta as { gradCam: GradCamSet; other: number };
   assert.is(back.other, 1);
   assert.equal(Array.from(back.gradCam.images), [1, 2, 3, 4]);
   assert.equal(Array.from(back.gradCam.heatmaps), [0, 0.5, 1, 0.25]);

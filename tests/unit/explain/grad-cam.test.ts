@@ -127,7 +127,17 @@ GradCam("HiResCAM (activation × its own gradient) follows the dense layer's rea
   // Bright squares in the top-left AND the bottom-right corner; the dense layer reads A0 only in the
   // top-left quadrant. HiResCAM: relu(w(y,x)·x − 0.5·(1 − x)) with w = 1 in that quadrant, else 0.
   const image = new Float32Array(S * S).fill(0.2);
-  for (const [y, x] of [[1, 1], [1, 2], [2, 1], [2, 2], [5, 5], [5, 6], [6, 5], [6, 6]]) image[y! * S + x!] = 1;
+  for (const [y, x] of [
+    [1, 1],
+    [1, 2],
+    [2, 1],
+    [2, 2],
+    [5, 5],
+    [5, 6],
+    [6, 5],
+    [6, 6],
+  ])
+    image[y! * S + x!] = 1;
   const expected = new Float32Array(S * S);
   for (let p = 0; p < S * S; p++) {
     const w = Math.floor(p / S) < 4 && p % S < 4 ? 1 : 0;
@@ -136,7 +146,12 @@ GradCam("HiResCAM (activation × its own gradient) follows the dense layer's rea
   const max = Math.max(...expected);
   const sequential = knownSequential();
   const hires = await gradCam(sequential, image, [S, S, 1], 1, { method: 'hirescam' });
-  assertClose(hires.heatmaps, expected.map((v) => v / max), 1e-5, 'HiResCAM map');
+  assertClose(
+    hires.heatmaps,
+    expected.map((v) => v / max),
+    1e-5,
+    'HiResCAM map',
+  );
   assert.is(hires.heatmaps[5 * S + 5], 0, 'the bottom-right square, which the model does not read, stays dark');
   const grad = await gradCam(sequential, image, [S, S, 1], 1);
   assert.is(grad.heatmaps[5 * S + 5], 1, "Grad-CAM's averaged weights light up every bright square");
@@ -152,7 +167,12 @@ GradCam('a saturated sigmoid (score exactly 0 or 1) still gets its map: the logi
   const result = await gradCam(model, images, [S, S, 1], 2);
   assert.ok(result.scores[0] === 1 || result.scores[0] === 0, `score saturates in float32 (${result.scores[0]})`);
   // d sigmoid/d logit is 0 here, so a score-based Grad-CAM would be blank.
-  const grad = tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sigmoid(z))(tf.scalar(-1000 * 11)).dataSync()[0]);
+  const grad = tf.tidy(
+    () =>
+      tf
+        .grad((z: tf.Tensor) => tf.sigmoid(z))(tf.scalar(-1000 * 11))
+        .dataSync()[0],
+  );
   assert.is(grad, 0);
   assertClose(result.heatmaps, expectedMaps(images).subarray(0, 2 * S * S), 1e-5, 'same maps as the unscaled model');
   model.dispose();
@@ -218,7 +238,7 @@ GradCam('ReLU comes before upsampling: negative evidence does not dim the positi
   const coarse = new Float32Array(16);
   for (let cy = 0; cy < 4; cy++) {
     for (let cx = 0; cx < 4; cx++) {
-      const cell = [0, 1, S, S + 1].map((d) => image[(2 * cy) * S + 2 * cx + d]!);
+      const cell = [0, 1, S, S + 1].map((d) => image[2 * cy * S + 2 * cx + d]!);
       coarse[cy * 4 + cx] = Math.max(0, 0.25 * Math.max(...cell) - 0.5 * (1 - Math.min(...cell)));
     }
   }
@@ -226,12 +246,22 @@ GradCam('ReLU comes before upsampling: negative evidence does not dim the positi
   const expected = upsampleBilinear(coarse, 4, 4, S, S);
   const max = Math.max(...expected);
   const result = await gradCam(model, image, [S, S, 1], 1, { layer: 'pool' });
-  assertClose(result.heatmaps, expected.map((v) => v / max), 1e-5, 'relu → upsample → normalise');
+  assertClose(
+    result.heatmaps,
+    expected.map((v) => v / max),
+    1e-5,
+    'relu → upsample → normalise',
+  );
   model.dispose();
 });
 
 GradCam('upsampleBilinear matches tf.image.resizeBilinear with half-pixel centres', () => {
-  for (const [ih, iw, oh, ow] of [[3, 5, 7, 11], [4, 4, 8, 8], [7, 7, 28, 28], [5, 3, 5, 3]] as const) {
+  for (const [ih, iw, oh, ow] of [
+    [3, 5, 7, 11],
+    [4, 4, 8, 8],
+    [7, 7, 28, 28],
+    [5, 3, 5, 3],
+  ] as const) {
     const src = Float32Array.from({ length: ih * iw }, (_, i) => Math.sin(i * 1.7) + 1);
     const ref = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(src, [1, ih, iw, 1]), [oh, ow], false, true).dataSync());
     assertClose(upsampleBilinear(src, ih, iw, oh, ow), ref, 1e-5, `${ih}x${iw} → ${oh}x${ow}`);
@@ -242,7 +272,7 @@ GradCam('tutorial CNN (BatchNorm, dropout): shapes, [0, 1] range, scores, infere
   const model = tutorialCnn([16, 16, 1], { filters: [4, 4] }, 7);
   const count = 5;
   let seed = 1;
-  const images = Float32Array.from({ length: count * 16 * 16 }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647));
+  const images = Float32Array.from({ length: count * 16 * 16 }, () => (seed = (seed * 16807) % 2147483647) / 2147483647);
   const before = tf.memory().numTensors;
   const a = await gradCam(model, images, [16, 16, 1], count, { batchSize: 2 });
   const b = await gradCam(model, images, [16, 16, 1], count);
@@ -253,11 +283,17 @@ GradCam('tutorial CNN (BatchNorm, dropout): shapes, [0, 1] range, scores, infere
   assert.is(a.layer, model.layers[1]!.name, 'the second (last) Conv2D, at full resolution before the pooling');
   for (let i = 0; i < count; i++) {
     const map = a.heatmaps.subarray(i * 256, (i + 1) * 256);
-    assert.ok(map.every((v) => v >= 0 && v <= 1), `image ${i} in [0, 1]`);
+    assert.ok(
+      map.every((v) => v >= 0 && v <= 1),
+      `image ${i} in [0, 1]`,
+    );
     const max = Math.max(...map);
     assert.ok(max === 0 || Math.abs(max - 1) < 1e-6, `image ${i} normalised to its maximum (${max})`);
   }
-  assert.ok(a.heatmaps.some((v) => v > 0), 'some evidence somewhere');
+  assert.ok(
+    a.heatmaps.some((v) => v > 0),
+    'some evidence somewhere',
+  );
   assert.equal(Array.from(a.heatmaps), Array.from(b.heatmaps), 'dropout off: the same maps every time, any batch size');
   const predicted = tf.tidy(() => Array.from((model.predict(tf.tensor4d(images, [count, 16, 16, 1])) as tf.Tensor).dataSync()));
   assertClose(a.scores, predicted, 1e-5, 'scores');

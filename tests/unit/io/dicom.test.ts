@@ -17,7 +17,6 @@ interface Ctx {
   dir: string;
 }
 
-
 /** Replaces an ASCII string in a file's bytes with another of the same length (e.g. a UID or a code string). */
 function patch(bytes: Uint8Array, from: string, to: string): Buffer {
   assert.is(from.length, to.length, 'patch must keep lengths');
@@ -189,10 +188,14 @@ Dicom('unsupported transfer syntax → BAD_FILE naming it and how to transcode',
   assert.match(err.fix ?? '', /gdcmconv --raw/);
 });
 
-Dicom('12-bit lossy JPEG is refused, not squeezed through 8 bits', async () => {
-  const err = await failure(() => readDicom(fixture('JPGExtended.dcm')));
-  assert.is(err.code, 'BAD_FILE');
-  assert.match(err.message, /12-bit JPEG/);
+Dicom('12-bit lossy JPEG keeps its 12 bits (values past 255, none past 4095)', async () => {
+  const [image] = await readDicom(fixture('JPGExtended.dcm'));
+  assert.equal([...image.shape], [1024, 256, 1]);
+  assert.is(image.meta.bitDepth, 12);
+  let max = 0;
+  for (const v of image.data) max = Math.max(max, v);
+  // GDCM's IJG gives the same extreme (the exact values are checked in dicom-reference.test.ts).
+  assert.is(max, 264);
 });
 
 Dicom('truncated files: clear BAD_FILE, never a partial image', async (ctx) => {
@@ -226,9 +229,12 @@ Dicom('damaged compressed data → BAD_FILE, and the codecs keep working afterwa
     await writeFile(file, bytes);
     const err = await failure(() => readDicom(file));
     assert.is(err.code, 'BAD_FILE', name);
-    assert.match(err.message, /could not be decoded/, `${name}: ${err.message}`);
+    assert.match(err.message, /could not be decoded|codestream is damaged/, `${name}: ${err.message}`);
     const [ok] = await readDicom(fixture(name));
-    assert.ok(ok.data.some((v) => v !== 0), `${name} still decodes after a failure`);
+    assert.ok(
+      ok.data.some((v) => v !== 0),
+      `${name} still decodes after a failure`,
+    );
   }
 });
 

@@ -17,7 +17,6 @@ interface Ctx {
   dir: string;
 }
 
-
 const Nifti = suite<Ctx>('readNifti');
 
 Nifti.before.each(async (ctx) => {
@@ -45,13 +44,26 @@ Nifti('slices along each axis with the documented row/column order', async () =>
 
 Nifti('slice selection: range (end exclusive), every n-th, one volume', async () => {
   const range = await readNifti(fixture('anatomical.nii'), { slices: { start: 3, end: 6 } });
-  assert.equal(range.map((s) => s.meta.slice), [3, 4, 5]);
+  assert.equal(
+    range.map((s) => s.meta.slice),
+    [3, 4, 5],
+  );
   const every = await readNifti(fixture('anatomical.nii'), { slices: { every: 10 } });
-  assert.equal(every.map((s) => s.meta.slice), [0, 10, 20]);
+  assert.equal(
+    every.map((s) => s.meta.slice),
+    [0, 10, 20],
+  );
   const fourD = await readNifti(fixture('functional.nii'));
   assert.is(fourD.length, 3 * 20);
   const vol7 = await readNifti(fixture('functional.nii'), { volumes: 7 });
-  assert.equal(vol7.map((s) => [s.meta.volume, s.meta.slice]), [[7, 0], [7, 1], [7, 2]]);
+  assert.equal(
+    vol7.map((s) => [s.meta.volume, s.meta.slice]),
+    [
+      [7, 0],
+      [7, 1],
+      [7, 2],
+    ],
+  );
   assert.equal(Array.from(vol7[1].data), Array.from(fourD[7 * 3 + 1].data));
   for (const bad of [{ slices: { start: 5, end: 2 } }, { slices: { start: 0, end: 26 } }, { slices: { every: 0 } }, { volumes: 20 }] as const) {
     const err = await failure(() => readNifti(fixture('functional.nii'), bad));

@@ -16,7 +16,12 @@ Resize('2×2 → 4×4: a linear ramp stays the same ramp (cv2.resize gives the s
 });
 
 Resize('4×4 → 2×2: each output is the mean of its 2×2 block', () => {
-  const out = resizeBilinear(Float32Array.from({ length: 16 }, (_, i) => i), [4, 4, 1], 2, 2);
+  const out = resizeBilinear(
+    Float32Array.from({ length: 16 }, (_, i) => i),
+    [4, 4, 1],
+    2,
+    2,
+  );
   close(out, [2.5, 4.5, 10.5, 12.5], 'downscale');
 });
 

@@ -45,13 +45,18 @@ Window('linear: PS3.3 C.11.2.1.2.1 formula with (c − 0.5) and (w − 1)', () =
   const t = applyWindow(new Float32Array([9.4, 9.5, 9.6]), { center: 10, width: 1 }, { fn: 'linear' });
   assert.equal(Array.from(t), [0, 0, 1]);
   // The two functions really differ (not an alias).
-  const diff = applyWindow(new Float32Array([100]), { center: 40, width: 400 })[0] - applyWindow(new Float32Array([100]), { center: 40, width: 400 }, { fn: 'linear' })[0];
+  const diff =
+    applyWindow(new Float32Array([100]), { center: 40, width: 400 })[0] - applyWindow(new Float32Array([100]), { center: 40, width: 400 }, { fn: 'linear' })[0];
   assert.ok(Math.abs(diff) > 1e-4);
 });
 
 Window('NaN stays NaN; bad windows and names are config errors', () => {
   assert.ok(Number.isNaN(applyWindow(new Float32Array([NaN]), 'lung')[0]));
-  for (const bad of [{ center: 0, width: 0 }, { center: 0, width: -5 }, { center: NaN, width: 100 }]) {
+  for (const bad of [
+    { center: 0, width: 0 },
+    { center: 0, width: -5 },
+    { center: NaN, width: 100 },
+  ]) {
     try {
       applyWindow(new Float32Array(1), bad);
       assert.unreachable(`accepted ${JSON.stringify(bad)}`);

@@ -26,7 +26,6 @@ const closeAll = (actual: readonly number[], expected: readonly number[], msg: s
   actual.forEach((a, i) => close(a, expected[i], `${msg}[${i}]`));
 };
 
-
 // scikit-learn's documented example: y = [0, 0, 1, 1], scores = [0.1, 0.4, 0.35, 0.8].
 const Y = [0, 0, 1, 1];
 const S = [0.1, 0.4, 0.35, 0.8];
@@ -136,7 +135,10 @@ handCases('all predictions one class: zero division follows scikit-learn (0) wit
   close(none.npv, 0.5);
   assert.is(none.kappa, 0);
   close(none.balancedAccuracy, 0.5);
-  assert.ok(none.notes.some((n) => n.startsWith('precision:')), none.notes.join('\n'));
+  assert.ok(
+    none.notes.some((n) => n.startsWith('precision:')),
+    none.notes.join('\n'),
+  );
   const all = binaryMetrics(Y, S, { threshold: 0 });
   assert.equal([all.tp, all.fp, all.tn, all.fn], [2, 2, 0, 0]);
   assert.is(all.npv, 0);
@@ -155,7 +157,10 @@ handCases('a single class: ranking metrics are NaN, serialised as null, with a n
   assert.is(json.auc, null);
   assert.is(json.averagePrecision, null);
   assert.is(json.specificityAtSensitivity, null);
-  assert.ok(m.notes.some((n) => /auc, averagePrecision, specificityAtSensitivity: only positive/.test(n)), m.notes.join('\n'));
+  assert.ok(
+    m.notes.some((n) => /auc, averagePrecision, specificityAtSensitivity: only positive/.test(n)),
+    m.notes.join('\n'),
+  );
 
   const negatives = binaryMetrics([0, 0], [0.1, 0.2]);
   assert.ok(Number.isNaN(negatives.auc));
@@ -264,7 +269,10 @@ const epoch = suite('metrics: epochMetrics');
 
 epoch('keys are exactly the logged ones, prefixed', () => {
   const m = epochMetrics(Y, S, 'val_');
-  assert.equal(Object.keys(m), EPOCH_METRIC_KEYS.map((k) => `val_${k}`));
+  assert.equal(
+    Object.keys(m),
+    EPOCH_METRIC_KEYS.map((k) => `val_${k}`),
+  );
   assert.equal(Object.keys(epochMetrics(Y, S)), ['tp', 'fp', 'tn', 'fn', 'accuracy', 'precision', 'recall', 'auc', 'specificity_at_sensitivity']);
   const full = binaryMetrics(Y, S);
   assert.is(m.val_tp, full.tp);

@@ -22,10 +22,15 @@ import { averagePrecision, precisionRecallCurve, rocAuc, rocCurve } from '../../
 function svgTexts(svg: string): string[] {
   const texts: string[] = [];
   for (const m of svg.matchAll(/<text\b[^>]*>([\s\S]*?)<\/text>/g)) {
-    const inner = m[1].includes('<tspan')
-      ? [...m[1].matchAll(/<tspan\b[^>]*>([\s\S]*?)<\/tspan>/g)].map((t) => t[1]).join('\n')
-      : m[1];
-    texts.push(inner.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&'));
+    const inner = m[1].includes('<tspan') ? [...m[1].matchAll(/<tspan\b[^>]*>([\s\S]*?)<\/tspan>/g)].map((t) => t[1]).join('\n') : m[1];
+    texts.push(
+      inner
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&'),
+    );
   }
   return texts;
 }
@@ -83,7 +88,10 @@ plots('loss curve: log-scale y, train vs validation, titled and labelled', async
 });
 
 plots('loss curve leaves out losses a log scale cannot show', () => {
-  const spec = lossCurveSpec([{ epoch: 1, loss: 0, val_loss: Number.NaN }, { epoch: 2, loss: 0.5, val_loss: 0.4 }]) as any;
+  const spec = lossCurveSpec([
+    { epoch: 1, loss: 0, val_loss: Number.NaN },
+    { epoch: 2, loss: 0.5, val_loss: 0.4 },
+  ]) as any;
   assert.equal(spec.layer[0].data.values, [
     { epoch: 2, split: 'train', loss: 0.5 },
     { epoch: 2, split: 'validation', loss: 0.4 },
@@ -94,7 +102,16 @@ plots('metric curves: one panel per rate metric with train and validation, count
   const svg = await renderSvg(metricCurvesSpec(history));
   await parsesAsSvg(svg);
   const texts = svgTexts(svg);
-  for (const t of ['Metrics per epoch: train vs validation', 'Accuracy', 'Precision (PPV)', 'Recall (sensitivity)', 'ROC AUC', 'Specificity at sensitivity 0.8', 'train', 'validation']) {
+  for (const t of [
+    'Metrics per epoch: train vs validation',
+    'Accuracy',
+    'Precision (PPV)',
+    'Recall (sensitivity)',
+    'ROC AUC',
+    'Specificity at sensitivity 0.8',
+    'train',
+    'validation',
+  ]) {
     assert.ok(texts.includes(t), `missing "${t}"`);
   }
   assert.not.ok(texts.includes('tp'), 'counts are not plotted as a metric');
@@ -110,7 +127,10 @@ plots('confusion matrix: rows actual, columns predicted, the four counts as text
   for (const t of ['Confusion matrix on the test split', 'Predicted label', 'Actual label', 'normal', 'pneumonia']) {
     assert.ok(texts.includes(t), `missing "${t}"`);
   }
-  assert.ok(texts.some((t) => t.includes('threshold 0.42')), 'the threshold is in the subtitle');
+  assert.ok(
+    texts.some((t) => t.includes('threshold 0.42')),
+    'the threshold is in the subtitle',
+  );
   // Each count is drawn in its cell: find the cell text and its position.
   const cell = (count: number, tag: string): { x: number; y: number } => {
     const re = new RegExp(`<text[^>]*transform="translate\\(([\\d.]+),([\\d.]+)\\)"[^>]*><tspan>${count}</tspan><tspan[^>]*>${tag} `);
@@ -148,7 +168,12 @@ plots('PR: AP in the legend, recall and precision axes', async () => {
   const svg = await renderSvg(prCurveSpec(prInput));
   await parsesAsSvg(svg);
   const texts = svgTexts(svg);
-  for (const t of [`train (AP = ${prInput[0].averagePrecision.toFixed(3)})`, `test (AP = ${prInput[1].averagePrecision.toFixed(3)})`, 'Recall (sensitivity)', 'Precision (PPV)']) {
+  for (const t of [
+    `train (AP = ${prInput[0].averagePrecision.toFixed(3)})`,
+    `test (AP = ${prInput[1].averagePrecision.toFixed(3)})`,
+    'Recall (sensitivity)',
+    'Precision (PPV)',
+  ]) {
     assert.ok(texts.includes(t), `missing "${t}"`);
   }
 });
@@ -164,10 +189,22 @@ plots('bad plot input is a clear error', () => {
     }
     return 'no error';
   };
-  assert.is(code(() => lossCurveSpec([])), 'INVALID_CONFIG');
-  assert.is(code(() => confusionMatrixSpec({ tp: 1, fp: 0, tn: 1, fn: 0 }, ['a'], 0.5)), 'INVALID_CONFIG');
-  assert.is(code(() => confusionMatrixSpec({ tp: 1.5, fp: 0, tn: 1, fn: 0 }, ['a', 'b'], 0.5)), 'INVALID_CONFIG');
-  assert.is(code(() => rocCurveSpec([{ name: 'x', fpr: [0, 1], tpr: [0], auc: 1 }])), 'INVALID_CONFIG');
+  assert.is(
+    code(() => lossCurveSpec([])),
+    'INVALID_CONFIG',
+  );
+  assert.is(
+    code(() => confusionMatrixSpec({ tp: 1, fp: 0, tn: 1, fn: 0 }, ['a'], 0.5)),
+    'INVALID_CONFIG',
+  );
+  assert.is(
+    code(() => confusionMatrixSpec({ tp: 1.5, fp: 0, tn: 1, fn: 0 }, ['a', 'b'], 0.5)),
+    'INVALID_CONFIG',
+  );
+  assert.is(
+    code(() => rocCurveSpec([{ name: 'x', fpr: [0, 1], tpr: [0], auc: 1 }])),
+    'INVALID_CONFIG',
+  );
 });
 
 const png = suite('report: PNG via sharp');
@@ -194,7 +231,10 @@ png('text is really drawn in the PNG (a font is installed: Debian fonts-dejavu-c
   // With no usable font, librsvg draws nothing or identical boxes, so these two would be equal.
   const draw = async (text: string): Promise<number> => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><rect width="200" height="40" fill="white"/><text x="5" y="30" font-family="DejaVu Sans, sans-serif" font-size="28">${text}</text></svg>`;
-    const { data } = await sharp(await svgToPng(svg, 1)).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(await svgToPng(svg, 1))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     let ink = 0;
     for (const v of data) ink += 255 - v;
     return ink;
@@ -219,7 +259,10 @@ png('writePlots writes every SVG and PNG and returns the paths', async () => {
       pr: prInput,
     });
     const names = ['loss', 'metrics', 'confusion_matrix', 'roc', 'pr'].flatMap((n) => [`${n}.svg`, `${n}.png`]);
-    assert.equal(files, names.map((n) => join(out, n)));
+    assert.equal(
+      files,
+      names.map((n) => join(out, n)),
+    );
     assert.equal(readdirSync(out).sort(), [...names].sort());
     for (const f of files) {
       const meta = await sharp(f).metadata();
@@ -234,7 +277,10 @@ png('writePlots writes every SVG and PNG and returns the paths', async () => {
       pr: prInput,
       png: false,
     });
-    assert.equal(noHistory.map((f) => f.split('/').pop()), ['confusion_matrix.svg', 'roc.svg', 'pr.svg']);
+    assert.equal(
+      noHistory.map((f) => f.split('/').pop()),
+      ['confusion_matrix.svg', 'roc.svg', 'pr.svg'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -71,7 +71,10 @@ Files('a file being written in pieces is reported once, after it is complete', a
   const sentinel = path.join(ctx.dir, 'data', 'normal', 'sentinel.png');
   await writeFile(sentinel, 'x');
   await until(ctx, (s) => s.some((c) => c.path === sentinel));
-  assert.equal(ctx.seen.filter((c) => c.path === target), [{ kind: 'add', path: target }]);
+  assert.equal(
+    ctx.seen.filter((c) => c.path === target),
+    [{ kind: 'add', path: target }],
+  );
 });
 
 Files('unsubscribing closes the watcher', async (ctx) => {

@@ -1,9 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MedpipeError } from '../../../src/base/errors.ts';
-import {
-  augmentBatch, createRng, IDENTITY_TRANSFORM, transformImage, validateAugmentPolicy, type ImageTransform,
-} from '../../../src/train/augment.ts';
+import { augmentBatch, createRng, IDENTITY_TRANSFORM, transformImage, validateAugmentPolicy, type ImageTransform } from '../../../src/train/augment.ts';
 import { deriveSeed } from '../../../src/base/rng.ts';
 
 type Shape = readonly [number, number, number];
@@ -11,17 +9,22 @@ type Shape = readonly [number, number, number];
 /** Distinct values so any misplaced pixel shows. */
 function ramp(count: number, shape: Shape): Float32Array {
   const n = count * shape[0] * shape[1] * shape[2];
-  return Float32Array.from({ length: n }, (_, i) => (i * 7919) % 1000 / 10 + 1);
+  return Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 10 + 1);
 }
 /** value at (row, col, channel) of image `img` */
-const at = (px: Float32Array, shape: Shape, img: number, r: number, c: number, k: number): number =>
-  px[((img * shape[0] + r) * shape[1] + c) * shape[2] + k];
+const at = (px: Float32Array, shape: Shape, img: number, r: number, c: number, k: number): number => px[((img * shape[0] + r) * shape[1] + c) * shape[2] + k];
 function image(shape: Shape, f: (r: number, c: number, k: number) => number): Float32Array {
   const out = new Float32Array(shape[0] * shape[1] * shape[2]);
   for (let r = 0; r < shape[0]; r++) for (let c = 0; c < shape[1]; c++) for (let k = 0; k < shape[2]; k++) out[(r * shape[1] + c) * shape[2] + k] = f(r, c, k);
   return out;
 }
-function apply(src: Float32Array, shape: Shape, tr: Partial<ImageTransform>, fill: 'nearest' | 'constant' | 'reflect' = 'nearest', fillValue = 0): Float32Array {
+function apply(
+  src: Float32Array,
+  shape: Shape,
+  tr: Partial<ImageTransform>,
+  fill: 'nearest' | 'constant' | 'reflect' = 'nearest',
+  fillValue = 0,
+): Float32Array {
   const dst = new Float32Array(src.length);
   transformImage(src, 0, dst, 0, shape, { ...IDENTITY_TRANSFORM, ...tr }, fill, fillValue);
   return dst;
@@ -48,10 +51,12 @@ Augment('flips are exact mirror images', () => {
   const px = ramp(1, shape);
   const h = apply(px, shape, { flipH: true });
   const v = apply(px, shape, { flipV: true });
-  for (let r = 0; r < 4; r++) for (let c = 0; c < 5; c++) for (let k = 0; k < 2; k++) {
-    assert.is(at(h, shape, 0, r, c, k), at(px, shape, 0, r, 4 - c, k), `h(${r},${c},${k})`);
-    assert.is(at(v, shape, 0, r, c, k), at(px, shape, 0, 3 - r, c, k), `v(${r},${c},${k})`);
-  }
+  for (let r = 0; r < 4; r++)
+    for (let c = 0; c < 5; c++)
+      for (let k = 0; k < 2; k++) {
+        assert.is(at(h, shape, 0, r, c, k), at(px, shape, 0, r, 4 - c, k), `h(${r},${c},${k})`);
+        assert.is(at(v, shape, 0, r, c, k), at(px, shape, 0, 3 - r, c, k), `v(${r},${c},${k})`);
+      }
 });
 
 Augment('horizontalFlip in a batch flips about half of the images and leaves the rest untouched', () => {
@@ -84,7 +89,11 @@ Augment('rotation by +90 degrees on a square equals np.rot90 (counter-clockwise)
     const expectedCw = image(shape, (i, j, k) => at(px, shape, 0, n - 1 - j, i, k));
     closeArrays(ccw, expectedCcw, `rot90 ${n}x${n}`);
     closeArrays(cw, expectedCw, `rot-90 ${n}x${n}`);
-    closeArrays(apply(px, shape, { rotation: 180 }), image(shape, (i, j, k) => at(px, shape, 0, n - 1 - i, n - 1 - j, k)), `rot180 ${n}`);
+    closeArrays(
+      apply(px, shape, { rotation: 180 }),
+      image(shape, (i, j, k) => at(px, shape, 0, n - 1 - i, n - 1 - j, k)),
+      `rot180 ${n}`,
+    );
   }
 });
 
@@ -127,9 +136,18 @@ Augment('same seed gives the same batch; another epoch seed gives another', () =
   const b = augmentBatch(px, shape, 6, policy, createRng(deriveSeed(7, 'augment', 1)));
   const c = augmentBatch(px, shape, 6, policy, createRng(deriveSeed(7, 'augment', 2)));
   assert.equal(Array.from(a), Array.from(b));
-  assert.ok(a.some((v, i) => v !== c[i]), 'epoch 2 differs');
-  assert.ok(a.some((v, i) => v !== px[i]), 'images are changed');
-  assert.ok(px.every((v, i) => v === ramp(6, shape)[i]), 'input untouched');
+  assert.ok(
+    a.some((v, i) => v !== c[i]),
+    'epoch 2 differs',
+  );
+  assert.ok(
+    a.some((v, i) => v !== px[i]),
+    'images are changed',
+  );
+  assert.ok(
+    px.every((v, i) => v === ramp(6, shape)[i]),
+    'input untouched',
+  );
 });
 
 Augment('a 32x64x64x3 batch: every image transformed, none left as it was, the input untouched', () => {
@@ -142,10 +160,16 @@ Augment('a 32x64x64x3 batch: every image transformed, none left as it was, the i
   const size = 64 * 64 * 3;
   for (let i = 0; i < 32; i++) {
     const a = out.subarray(i * size, (i + 1) * size);
-    assert.ok(a.some((v, k) => v !== px[i * size + k]), `image ${i} was transformed`);
+    assert.ok(
+      a.some((v, k) => v !== px[i * size + k]),
+      `image ${i} was transformed`,
+    );
   }
   const original = ramp(32, shape);
-  assert.ok(px.every((v, i) => v === original[i]), 'input untouched');
+  assert.ok(
+    px.every((v, i) => v === original[i]),
+    'input untouched',
+  );
 });
 
 Augment('bad policies and buffers are clear errors', () => {
@@ -172,7 +196,10 @@ Augment('createRng is deterministic and uniform', () => {
   const a = createRng(42);
   const b = createRng(42);
   const xs = Array.from({ length: 10000 }, () => a.next());
-  assert.equal(xs.slice(0, 5), Array.from({ length: 5 }, () => b.next()));
+  assert.equal(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => b.next()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 0.02, `mean ${mean}`);

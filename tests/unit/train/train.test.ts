@@ -66,11 +66,16 @@ Train('logs hold loss, train metrics, val_loss and val_ metrics for every epoch'
   const m = small(1);
   const epochs: number[] = [];
   const batches: string[] = [];
-  const r = await fitModel(m, train, val, base({
-    epochs: 3,
-    onEpoch: (e) => epochs.push(e.epoch),
-    onBatch: (e) => batches.push(`${e.epoch}:${e.batch}/${e.batches}`),
-  }));
+  const r = await fitModel(
+    m,
+    train,
+    val,
+    base({
+      epochs: 3,
+      onEpoch: (e) => epochs.push(e.epoch),
+      onBatch: (e) => batches.push(`${e.epoch}:${e.batch}/${e.batches}`),
+    }),
+  );
   assert.is(r.epochsRun, 3);
   assert.is(r.bestEpoch, 3);
   assert.not.ok(r.stoppedEarly);
@@ -92,9 +97,18 @@ Train('the loss is BCE (class-weighted) plus the L2 penalty of the kernels', asy
   const b = small(3, { l2, dropout: 0 });
   // L2 = l2 · Σ w² over both conv kernels (layers 0 and 1: the convolutions come first, back to back).
   const reg = regularizationLoss(a) as tf.Scalar;
-  assert.equal([a.layers[0], a.layers[1]].map((l) => l.getClassName()), ['Conv2D', 'Conv2D']);
-  assert.equal([a.layers[0], a.layers[1]].map((l) => l.getWeights()[0].shape), [[5, 5, 1, 4], [3, 3, 4, 4]]);
-  const kernels = [a.layers[0], a.layers[1]].map((l) => (l.getWeights()[0].dataSync() as Float32Array));
+  assert.equal(
+    [a.layers[0], a.layers[1]].map((l) => l.getClassName()),
+    ['Conv2D', 'Conv2D'],
+  );
+  assert.equal(
+    [a.layers[0], a.layers[1]].map((l) => l.getWeights()[0].shape),
+    [
+      [5, 5, 1, 4],
+      [3, 3, 4, 4],
+    ],
+  );
+  const kernels = [a.layers[0], a.layers[1]].map((l) => l.getWeights()[0].dataSync() as Float32Array);
   const expectedReg = l2 * kernels.reduce((s, k) => s + k.reduce((t, v) => t + v * v, 0), 0);
   assert.ok(Math.abs(reg.dataSync()[0] - expectedReg) < 1e-6 * expectedReg, `reg ${reg.dataSync()[0]} vs ${expectedReg}`);
   reg.dispose();
@@ -103,10 +117,24 @@ Train('the loss is BCE (class-weighted) plus the L2 penalty of the kernels', asy
   const expected = tf.tidy(() => {
     const pred = a.apply(tf.tensor4d(train.x, [train.count, ...SHAPE]), { training: true }) as tf.Tensor;
     const sw = tf.tensor1d(sampleWeightsFor(train.y, weights));
-    return binaryCrossEntropy(tf.tensor1d(train.y), pred, sw).add(regularizationLoss(a) as tf.Scalar).dataSync()[0];
+    return binaryCrossEntropy(tf.tensor1d(train.y), pred, sw)
+      .add(regularizationLoss(a) as tf.Scalar)
+      .dataSync()[0];
   });
   let first = NaN;
-  await fitModel(b, train, val, base({ epochs: 1, batchSize: train.count, classWeight: 'balanced', onBatch: (e) => { first = e.loss; } }));
+  await fitModel(
+    b,
+    train,
+    val,
+    base({
+      epochs: 1,
+      batchSize: train.count,
+      classWeight: 'balanced',
+      onBatch: (e) => {
+        first = e.loss;
+      },
+    }),
+  );
   assert.ok(Math.abs(first - expected) < 1e-5, `batch loss ${first} vs BCE + L2 ${expected}`);
   a.dispose();
   b.dispose();
@@ -134,8 +162,16 @@ Train('training updates BatchNorm statistics, reseeds dropout every batch and re
   const dropout = m.layers[5] as tf.layers.Layer & { seed?: number };
   assert.is(dropout.getClassName(), 'Dropout');
   const seedBefore = dropout.seed;
+  // The seed each training call of the layer sees (onBatch would be too late: a batch's event comes after the
+  // next batch has been queued).
   const seen = new Set<number | undefined>();
-  await fitModel(m, train, val, base({ epochs: 1, onBatch: () => seen.add(dropout.seed) }));
+  type Call = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+  const layerCall = (dropout as unknown as { call: Call }).call.bind(dropout);
+  (dropout as unknown as { call: Call }).call = (inputs, kwargs) => {
+    if (kwargs.training === true) seen.add(dropout.seed);
+    return layerCall(inputs, kwargs);
+  };
+  await fitModel(m, train, val, base({ epochs: 1 }));
   assert.not.equal(Array.from(bn.getWeights()[2].dataSync()), movingBefore, 'moving mean moved');
   assert.is(seen.size, 5, 'one dropout seed per batch');
   assert.is(dropout.seed, seedBefore, 'original seed restored');
@@ -153,7 +189,10 @@ Train('one training step moves the BatchNorm statistics by batchNormMomentum tow
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     return [Array.from(mean.dataSync()), Array.from(variance.dataSync())];
   });
-  assert.ok(batchMean.some((v) => v > 1e-3), 'the pooled features are not all zero');
+  assert.ok(
+    batchMean.some((v) => v > 1e-3),
+    'the pooled features are not all zero',
+  );
   // One batch holding the whole set, so the step's batch statistics are those of the set.
   await fitModel(m, train, val, base({ epochs: 1, batchSize: train.count }));
   const [, , movingMean, movingVar] = bn.getWeights().map((t) => Array.from(t.dataSync()));
@@ -161,8 +200,16 @@ Train('one training step moves the BatchNorm statistics by batchNormMomentum tow
     got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i])), `${what}[${i}] ${v} vs ${want[i]}`));
   };
   // Keras/tfjs rule: moving = momentum · moving + (1 − momentum) · batch, starting from mean 0, variance 1.
-  close(movingMean, batchMean.map((v) => (1 - momentum) * v), 'moving mean');
-  close(movingVar, batchVar.map((v) => momentum + (1 - momentum) * v), 'moving variance');
+  close(
+    movingMean,
+    batchMean.map((v) => (1 - momentum) * v),
+    'moving mean',
+  );
+  close(
+    movingVar,
+    batchVar.map((v) => momentum + (1 - momentum) * v),
+    'moving variance',
+  );
   m.dispose();
 });
 
@@ -170,13 +217,26 @@ Train('no tensor leaks: the count is the same after every epoch and back to the 
   const m = small(4);
   const start = tf.memory().numTensors;
   const counts: number[] = [];
-  await fitModel(m, train, val, base({
-    epochs: 3, augment: { rotation: 5 }, oversample: true, classWeight: 'balanced', loss: { focal: { gamma: 2 } },
-    trainMetrics: 'running', earlyStopping: { monitor: 'val_auc', patience: 5, restoreBestWeights: true },
-    onEpoch: () => counts.push(tf.memory().numTensors),
-  }));
+  await fitModel(
+    m,
+    train,
+    val,
+    base({
+      epochs: 3,
+      augment: { rotation: 5 },
+      oversample: true,
+      classWeight: 'balanced',
+      loss: { focal: { gamma: 2 } },
+      trainMetrics: 'running',
+      earlyStopping: { monitor: 'val_auc', patience: 5, restoreBestWeights: true },
+      onEpoch: () => counts.push(tf.memory().numTensors),
+    }),
+  );
   assert.is(counts.length, 3);
-  assert.ok(counts.every((c) => c === counts[0]), `per-epoch counts ${counts.join(', ')}`);
+  assert.ok(
+    counts.every((c) => c === counts[0]),
+    `per-epoch counts ${counts.join(', ')}`,
+  );
   assert.is(tf.memory().numTensors, start, 'optimizer state released');
   m.dispose();
 });
@@ -224,10 +284,19 @@ Train('validation data is never augmented: val scores in the logs equal a clean 
   const valX = Float32Array.from(val.x);
   const trainX = Float32Array.from(train.x);
   let lastVal: Float32Array | undefined;
-  await fitModel(m, train, val, base({
-    epochs: 1, augment: { brightness: 0.5, contrast: 0.5, rotation: 30 },
-    metrics: (labels, scores) => { if (labels === val.y) lastVal = Float32Array.from(scores); return metrics(labels, scores); },
-  }));
+  await fitModel(
+    m,
+    train,
+    val,
+    base({
+      epochs: 1,
+      augment: { brightness: 0.5, contrast: 0.5, rotation: 30 },
+      metrics: (labels, scores) => {
+        if (labels === val.y) lastVal = Float32Array.from(scores);
+        return metrics(labels, scores);
+      },
+    }),
+  );
   assert.ok(lastVal, 'metrics saw the validation set');
   assert.equal(Array.from(lastVal as Float32Array), Array.from(await predictScores(m, val)));
   assert.equal(Array.from(val.x), Array.from(valX), 'validation pixels untouched');
@@ -235,7 +304,7 @@ Train('validation data is never augmented: val scores in the logs equal a clean 
   m.dispose();
 });
 
-Train('early stopping with restoreBestWeights leaves the best epoch\'s model, also after save/load', async () => {
+Train("early stopping with restoreBestWeights leaves the best epoch's model, also after save/load", async () => {
   // The metric function is a parameter: script val_auc so the best epoch is known (2 of 4).
   const script = [0.6, 0.9, 0.8, 0.7, 0.95];
   const valScoresByEpoch: Float32Array[] = [];
@@ -247,11 +316,21 @@ Train('early stopping with restoreBestWeights leaves the best epoch\'s model, al
   const m = small(7);
   const bests: (number | undefined)[] = [];
   const patience: (number | undefined)[] = [];
-  const r = await fitModel(m, train, val, base({
-    epochs: 5, metrics: scripted, optimizer: { learningRate: 0.01 },
-    earlyStopping: { monitor: 'val_auc', patience: 2, restoreBestWeights: true },
-    onEpoch: (e) => { bests.push(e.best?.epoch); patience.push(e.patienceLeft); },
-  }));
+  const r = await fitModel(
+    m,
+    train,
+    val,
+    base({
+      epochs: 5,
+      metrics: scripted,
+      optimizer: { learningRate: 0.01 },
+      earlyStopping: { monitor: 'val_auc', patience: 2, restoreBestWeights: true },
+      onEpoch: (e) => {
+        bests.push(e.best?.epoch);
+        patience.push(e.patienceLeft);
+      },
+    }),
+  );
   assert.is(r.epochsRun, 4);
   assert.ok(r.stoppedEarly);
   assert.is(r.bestEpoch, 2);
@@ -276,7 +355,12 @@ Train('early stopping with restoreBestWeights leaves the best epoch\'s model, al
   // Without restore the model keeps the last epoch's weights.
   valScoresByEpoch.length = 0;
   const k = small(7);
-  const r2 = await fitModel(k, train, val, base({ epochs: 5, metrics: scripted, optimizer: { learningRate: 0.01 }, earlyStopping: { monitor: 'val_auc', patience: 2 } }));
+  const r2 = await fitModel(
+    k,
+    train,
+    val,
+    base({ epochs: 5, metrics: scripted, optimizer: { learningRate: 0.01 }, earlyStopping: { monitor: 'val_auc', patience: 2 } }),
+  );
   assert.not.ok(r2.restoredBest);
   assert.equal(Array.from(await predictScores(k, val)), Array.from(valScoresByEpoch[3]));
   k.dispose();
@@ -289,7 +373,10 @@ Train('early stopping follows Keras: mode auto, patience, minDelta, NaN never im
   assert.is(resolveMode('val_loss'), 'min');
   assert.is(resolveMode('val_fp'), 'min');
   assert.is(resolveMode('val_fp', 'max'), 'max');
-  assert.throws(() => resolveMode('val_widgets'), (e: unknown) => e instanceof MedpipeError && e.code === 'INVALID_CONFIG' && /mode/.test(e.fix ?? ''));
+  assert.throws(
+    () => resolveMode('val_widgets'),
+    (e: unknown) => e instanceof MedpipeError && e.code === 'INVALID_CONFIG' && /mode/.test(e.fix ?? ''),
+  );
   const fake = { weights: [] } as unknown as tf.LayersModel;
   const run = (options: ConstructorParameters<typeof EarlyStopping>[0], values: number[]): number => {
     const s = new EarlyStopping(options);
@@ -301,7 +388,10 @@ Train('early stopping follows Keras: mode auto, patience, minDelta, NaN never im
   assert.is(run({ monitor: 'val_loss', patience: 2 }, [1, 0.9, 0.95, 0.8, 0.85, 0.7]), -1);
   assert.is(run({ monitor: 'val_auc', patience: 1, minDelta: 0.05 }, [0.5, 0.52, 0.6]), 2, 'a gain below minDelta does not count');
   assert.is(run({ monitor: 'val_auc', patience: 1 }, [0.5, NaN]), 2);
-  assert.throws(() => new EarlyStopping({ monitor: 'val_loss', patience: -1 }), (e: unknown) => e instanceof MedpipeError && e.code === 'INVALID_CONFIG');
+  assert.throws(
+    () => new EarlyStopping({ monitor: 'val_loss', patience: -1 }),
+    (e: unknown) => e instanceof MedpipeError && e.code === 'INVALID_CONFIG',
+  );
 });
 
 Train('epochLogKeys lists the keys the logs will have', async () => {
@@ -328,10 +418,19 @@ Train('cancellation stops mid-epoch, promptly, without leaking tensors', async (
   const controller = new AbortController();
   const seen: number[] = [];
   try {
-    await fitModel(m, train, val, base({
-      epochs: 3, signal: controller.signal,
-      onBatch: (e) => { seen.push(e.batch); if (e.batch === 2) controller.abort(); },
-    }));
+    await fitModel(
+      m,
+      train,
+      val,
+      base({
+        epochs: 3,
+        signal: controller.signal,
+        onBatch: (e) => {
+          seen.push(e.batch);
+          if (e.batch === 2) controller.abort();
+        },
+      }),
+    );
     assert.unreachable('should be cancelled');
   } catch (error) {
     assert.instance(error, MedpipeError);
@@ -344,7 +443,18 @@ Train('cancellation stops mid-epoch, promptly, without leaking tensors', async (
   let count = 0;
   setTimeout(() => outside.abort(), 30);
   try {
-    await fitModel(m, train, val, base({ epochs: 50, signal: outside.signal, onBatch: () => { count++; } }));
+    await fitModel(
+      m,
+      train,
+      val,
+      base({
+        epochs: 50,
+        signal: outside.signal,
+        onBatch: () => {
+          count++;
+        },
+      }),
+    );
     assert.unreachable('should be cancelled');
   } catch (error) {
     assert.is((error as MedpipeError).code, 'CANCELLED');
@@ -363,7 +473,10 @@ Train('oversampling balances each epoch, keeps every sample, and reshuffles per 
   assert.equal(Array.from(epochOrder(labels, true, 3, 1)), Array.from(e1), 'seeded');
   assert.not.equal(Array.from(e1), Array.from(e2), 'another epoch, another order');
   const plain = epochOrder(labels, false, 3, 1);
-  assert.equal(Array.from(plain).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(
+    Array.from(plain).sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
 });
 
 Train('bad inputs are clear errors', async () => {

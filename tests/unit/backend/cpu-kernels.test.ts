@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { restoreStockCpuKernels, useFastCpuKernels } from '../../../src/train/cpu-kernels.ts';
+import { restoreStockCpuKernels, useFastCpuKernels } from '../../../src/backend/cpu-kernels.ts';
 
 const Kernels = suite('cpu-kernels');
 

@@ -38,9 +38,7 @@ function conv2DBackpropFilterFast(args: KernelArgs): tf.TensorInfo | tf.TensorIn
   if (format !== 'channelsLast' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return (original as tf.KernelConfig).kernelFunc(args);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format,
-  );
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;

@@ -1,0 +1,121 @@
+/**
+ * The end of every run: record it in the run history and, when it evaluated, write report.html.
+ * Neither may fail the run or lose its results: problems come back as warnings for the log.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
+import { REPORT_FILE } from '../report/html/report-html.ts';
+import { historyPath } from './database.ts';
+import { gitState, imagesOf, type RunRecord } from './record.ts';
+
+/** What the runtime knows when a run ends; git state, version and documents are added here. */
+export type FinishedRun = Pick<
+  RunRecord,
+  'runId' | 'pipeline' | 'startedAt' | 'ms' | 'ok' | 'error' | 'seed' | 'backend' | 'cacheHits' | 'stages' | 'files' | 'git'
+> & {
+  readonly outDir: string;
+  /** The pipeline file's folder: its git commit and dirty flag are read here unless `git` is given (taken at the start). */
+  readonly baseDir: string;
+};
+
+export interface FinishOptions {
+  /** History database path, false for none. @default $MEDPIPE_HISTORY, else runs/history.db beside the cache */
+  readonly history?: string | false;
+  readonly cacheDir: string;
+}
+
+export interface Finished {
+  /** The run's number in the history (`medpipe report <number>`), when it was recorded. */
+  readonly number?: number;
+  readonly historyPath?: string;
+  /** Files written (report.html). */
+  readonly files: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * @example
+ *   const { number, files, warnings } = await finishRun(run, { cacheDir: 'cache' });
+ */
+export async function finishRun(run: FinishedRun, options: FinishOptions): Promise<Finished> {
+  const warnings: string[] = [];
+  const evaluation = run.ok ? readEvaluation(run, warnings) : undefined;
+  const reportPath = evaluation ? join(run.outDir, REPORT_FILE) : undefined;
+  const record: RunRecord = {
+    ...run,
+    // The backend that trained the model; the run's own is only a prediction when every stage was cached.
+    backend: evaluation?.context.training.backend ?? run.backend,
+    git: run.git ?? gitState(run.baseDir),
+    medpipeVersion: medpipeVersion(),
+    files: reportPath ? [...run.files, reportPath] : run.files,
+    ...(evaluation ? { evaluation, images: imagesOf(run.outDir, evaluation) } : {}),
+    ...(run.ok ? { extraMetrics: crossValidationMetrics(run) } : {}),
+  };
+  const path = historyPath(options.history, options.cacheDir);
+  let number: number | undefined;
+  if (path) {
+    try {
+      const { openHistory } = await import('./database.ts');
+      const { insertRun } = await import('./record.ts');
+      const db = await openHistory(path);
+      try {
+        number = insertRun(db, record);
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      warnings.push(
+        `the run was not recorded in the history ${path}: ${(error as Error).message}${(error as { fix?: string }).fix ? ` (${(error as { fix?: string }).fix})` : ''}`,
+      );
+    }
+  }
+  const files: string[] = [];
+  if (evaluation && reportPath) {
+    try {
+      const { writeReportHtml } = await import('../report/html/report-html.ts');
+      const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
+      files.push(await writeReportHtml(run.outDir, { run: reportRun, evaluation, images: record.images ?? {} }));
+    } catch (error) {
+      warnings.push(`report.html was not written: ${(error as Error).message}`);
+    }
+  }
+  return { ...(number !== undefined ? { number } : {}), ...(path ? { historyPath: path } : {}), files, warnings };
+}
+
+function readEvaluation(run: FinishedRun, warnings: string[]): EvaluationDocument | undefined {
+  const file = run.files.find((f) => f.endsWith(`/${EVALUATION_FILE}`) || f === EVALUATION_FILE);
+  if (!file || !existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as EvaluationDocument;
+  } catch (error) {
+    warnings.push(`${file} could not be read (${(error as Error).message}); no report.html`);
+    return undefined;
+  }
+}
+
+/** crossValidate's mean metrics (cv-metrics.json), recorded as cv_<metric>. */
+function crossValidationMetrics(run: FinishedRun): Record<string, number> {
+  const file = run.files.find((f) => f.endsWith('/cv-metrics.json'));
+  if (!file || !existsSync(file)) return {};
+  try {
+    const cv = JSON.parse(readFileSync(file, 'utf8')) as { mean?: Record<string, number | null>; pooledOutOfFoldAuc?: number };
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(cv.mean ?? {})) if (typeof v === 'number') out[`cv_${k}`] = v;
+    if (typeof cv.pooledOutOfFoldAuc === 'number') out.cv_pooledOutOfFoldAuc = cv.pooledOutOfFoldAuc;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** medpipe's own version, from its package.json. */
+export function medpipeVersion(): string | undefined {
+  try {
+    const manifest = fileURLToPath(new URL('../../package.json', import.meta.url));
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
