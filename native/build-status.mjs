@@ -1,5 +1,5 @@
-// What both addon builds (native/build.mjs, native/cuda/build.mjs) do when they stop: record the outcome in
-// <buildDir>/status.json, which the backend selector reads for its one-line reason, and on a failure print
+// What the addon builds (native/build.mjs, native/codec/build.mjs, native/cuda/build.mjs) do when they stop: record
+// the outcome in <buildDir>/status.json, which the runtime reads for its one-line reason, and on a failure print
 // one line (why, and the fix) and exit 0 — an install never fails because an optional backend cannot build.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,8 +6,10 @@ import { crashPoint } from './crash-point.ts';
 /**
  * Writes a file so that a reader sees either the old content or the complete new one, never a
  * torn write: data goes to a temp file in the same directory, is fsynced, then renamed over.
+ * `fsync: false` skips the fsync for files that can be rebuilt (a kill still never tears them;
+ * only a power cut can lose them, and then they are redone).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { readonly fsync?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -15,8 +17,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   try {
     await handle.writeFile(data);
     crashPoint('write');
-    await handle.sync();
-    crashPoint('fsync');
+    if (options.fsync !== false) {
+      await handle.sync();
+      crashPoint('fsync');
+    }
   } catch (error) {
     await handle.close();
     await rm(tmp, { force: true });

@@ -22,8 +22,16 @@ const TAGS: readonly [name: string, tag: string][] = [
  */
 export async function dicomAttributes(file: string): Promise<Record<string, string> | undefined> {
   try {
-    const bytes = await readFile(file);
-    const hasPreamble = bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM';
+    return dicomAttributesOf(await readFile(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** dicomAttributes of a file already in memory (ingest reads each file once). */
+export function dicomAttributesOf(bytes: Uint8Array): Record<string, string> | undefined {
+  try {
+    const hasPreamble = bytes.length >= 132 && Buffer.from(bytes.buffer, bytes.byteOffset + 128, 4).toString('latin1') === 'DICM';
     if (!hasPreamble) return undefined;
     const data = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
     const out: Record<string, string> = {};

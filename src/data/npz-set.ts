@@ -1,64 +1,110 @@
 import { readFile } from 'node:fs/promises';
 import { MedpipeError } from '../base/errors.ts';
 import type { Work } from '../base/work.ts';
+import { narrowest } from '../io/decode-bytes.ts';
 import { parseNpz } from '../io/npy.ts';
 import { convertChannels, resizeBilinear } from '../io/resize.ts';
-import { sampleSize, type ImageSet } from './image-set.ts';
+import type { ImageSet } from './image-set.ts';
 import type { NpzIngestConfig } from './ingest-config.ts';
-import type { ImageShape, SampleMeta, SplitName } from './types.ts';
+import { assembleImageSet, type Located } from './store/assemble-set.ts';
+import { dtypeOf } from './store/format.ts';
+import { recordMoments } from './store/record-moments.ts';
+import { MAX_SHARD_BYTES } from './store/ingest.ts';
+import { ShardWriter } from './store/shard-writer.ts';
+import type { ImageShape, SplitName } from './types.ts';
+import type { InputFile } from './file-listing.ts';
 
 const PREFIXES: Record<string, SplitName> = { train: 'train', val: 'val', test: 'test' };
 
+/** Where an npz ingest writes its records, and the file's content hash. */
+export interface NpzEnv extends Work {
+  readonly objectsDir: string;
+  readonly fileHash: string;
+}
+
 /**
  * MedMNIST-style arrays (`<split>_images` (N,H,W[,C]) and `<split>_labels` (N[,1])) as an ImageSet
- * that keeps the arrays' own train/val/test split.
+ * that keeps the arrays' own train/val/test split; the images go into the store as records in the
+ * narrowest exact type (MedMNIST's uint8 stays uint8).
  * @example
- *   const set = await readNpzSet('/data/pneumoniamnist.npz', { file: 'pneumoniamnist.npz' }, work);
+ *   const set = await readNpzSet('/data/pneumoniamnist.npz', { file: 'pneumoniamnist.npz' }, env);
  */
-export async function readNpzSet(path: string, config: NpzIngestConfig, work: Work): Promise<ImageSet> {
+export async function readNpzSet(path: string, config: NpzIngestConfig, env: NpzEnv): Promise<ImageSet> {
   const arrays = parseNpz(new Uint8Array(await readFile(path)), path);
-  const samples: SampleMeta[] = [];
-  const chunks: Float32Array[] = [];
+  const rows: InputFile[] = [];
+  const records = new Map<string, Located[]>();
   let shape: ImageShape | undefined;
   let maxLabel = 0;
-  for (const [prefix, split] of Object.entries(PREFIXES)) {
-    const images = arrays[`${prefix}_images`];
-    const labels = arrays[`${prefix}_labels`];
-    if (!images && !labels) continue;
-    if (!images || !labels) {
-      throw new MedpipeError('BAD_FILE', `${path}: has ${prefix}_${images ? 'images' : 'labels'} but not its partner.`, { file: path, fix: `Store both ${prefix}_images and ${prefix}_labels.` });
-    }
-    const n = images.shape[0]!;
-    const [h, w, c = 1] = images.shape.slice(1) as number[];
-    if (labels.data.length !== n) {
-      throw new MedpipeError('SHAPE_MISMATCH', `${path}: ${prefix}_labels has ${labels.data.length} values for ${n} images.`, { file: path, fix: 'Use one label per image (multi-label arrays are not supported).' });
-    }
-    const size = h! * w! * c;
-    for (let i = 0; i < n; i++) {
-      let data = images.data.subarray(i * size, (i + 1) * size);
-      let s: ImageShape = [h!, w!, c];
-      if (config.channels && config.channels !== c) ({ data, shape: s } = convertChannels(data, s, config.channels));
-      if (config.size) {
-        data = resizeBilinear(data, s, config.size[0], config.size[1]);
-        s = [config.size[0], config.size[1], s[2]];
+  let writer: ShardWriter | undefined;
+  const pending: { key: string; record: ReturnType<ShardWriter['add']> }[] = [];
+  const flush = async () => {
+    if (!writer) return;
+    const shard = await writer.finish();
+    for (const { key, record } of pending) records.set(key, [{ shard: { hash: shard.hash, size: shard.size }, record }]);
+    pending.length = 0;
+    writer = undefined;
+  };
+  const isByte = arrays.train_images?.dtype.endsWith('u1') ?? true;
+  try {
+    for (const [prefix, split] of Object.entries(PREFIXES)) {
+      const images = arrays[`${prefix}_images`];
+      const labels = arrays[`${prefix}_labels`];
+      if (!images && !labels) continue;
+      if (!images || !labels) {
+        throw new MedpipeError('BAD_FILE', `${path}: has ${prefix}_${images ? 'images' : 'labels'} but not its partner.`, { file: path, fix: `Store both ${prefix}_images and ${prefix}_labels.` });
       }
-      shape ??= s;
-      const label = labels.data[i]!;
-      maxLabel = Math.max(maxLabel, label);
-      samples.push({ id: `${split}/${String(i).padStart(5, '0')}`, file: `${config.file}:${prefix}_images[${i}]`, label, split });
-      chunks.push(data === images.data ? data.slice() : data);
+      const n = images.shape[0]!;
+      const [h, w, c = 1] = images.shape.slice(1) as number[];
+      if (labels.data.length !== n) {
+        throw new MedpipeError('SHAPE_MISMATCH', `${path}: ${prefix}_labels has ${labels.data.length} values for ${n} images.`, { file: path, fix: 'Use one label per image (multi-label arrays are not supported).' });
+      }
+      const size = h! * w! * c;
+      for (let i = 0; i < n; i++) {
+        let data = images.data.subarray(i * size, (i + 1) * size);
+        let s: ImageShape = [h!, w!, c];
+        if (config.channels && config.channels !== c) ({ data, shape: s } = convertChannels(data, s, config.channels));
+        if (config.size) {
+          data = resizeBilinear(data, s, config.size[0], config.size[1]);
+          s = [config.size[0], config.size[1], s[2]];
+        }
+        shape ??= s;
+        const label = labels.data[i]!;
+        maxLabel = Math.max(maxLabel, label);
+        const file = `${config.file}:${prefix}_images[${i}]`;
+        const stored = narrowest(data);
+        if (writer && writer.bytes + stored.byteLength > MAX_SHARD_BYTES) await flush();
+        writer ??= new ShardWriter(env.objectsDir);
+        const record = writer.add({ file, fileHash: env.fileHash, frames: 1, dtype: dtypeOf(stored), shape: s, range: isByte ? [0, 255] : [0, 65535], moments: recordMoments(stored, s[2]) }, stored);
+        pending.push({ key: file, record });
+        rows.push({ rel: file, abs: file, className: String(label), split });
+      }
+      env.emit({ type: 'stage-progress', done: rows.length, total: rows.length, unit: 'images' });
     }
-    work.emit({ type: 'stage-progress', done: samples.length, total: samples.length, unit: 'images' });
+    await flush();
+  } finally {
+    writer?.discard();
   }
-  if (!shape || samples.length === 0) {
+  if (!shape || rows.length === 0) {
     throw new MedpipeError('NO_SAMPLES', `${path} holds no train_/val_/test_ images.`, { file: path, fix: 'Use the MedMNIST layout: train_images, train_labels, val_images, ...' });
   }
-  const size = sampleSize(shape);
-  const pixels = new Float32Array(samples.length * size);
-  chunks.forEach((chunk, i) => pixels.set(chunk, i * size));
-  const isByte = arrays.train_images?.dtype.endsWith('u1') ?? true;
-  const ranges = new Float32Array(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) ranges.set(isByte ? [0, 255] : [0, 65535], i * 2);
-  const classes = config.classes ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
-  return { classes, shape, samples, pixels, skipped: [], ranges, deferred: [], preprocessing: [{ step: 'decode', size: [shape[0], shape[1]], channels: shape[2] }] };
+  const indexClasses = Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
+  const classes = config.classes ?? indexClasses;
+  const set = assembleImageSet({
+    listing: { files: rows, classes: indexClasses },
+    config: { root: path, size: [shape[0], shape[1]], channels: shape[2] === 1 ? 1 : 3 },
+    spec: { size: [shape[0], shape[1]], channels: shape[2] === 1 ? 1 : 3, decoder: 'npz' },
+    records,
+    problems: new Map(),
+    relOf: new Map(),
+    objectsDir: env.objectsDir,
+  });
+  // Sample ids as before: <split>/<index within the split>.
+  const counters: Record<string, number> = {};
+  const samples = set.samples.map((s) => {
+    const split = s.split!;
+    const k = (counters[split] = (counters[split] ?? -1) + 1);
+    return { ...s, id: `${split}/${String(k).padStart(5, '0')}` };
+  });
+  const { decode: _spec, ...rest } = set;
+  return { ...rest, classes, samples, preprocessing: [{ step: 'decode', size: [shape[0], shape[1]], channels: shape[2] }] };
 }

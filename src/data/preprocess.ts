@@ -1,13 +1,12 @@
 import { MedpipeError } from '../base/errors.ts';
 import { decodeFile } from '../io/read-image.ts';
-import type { ImageSet } from './image-set.ts';
-import { normalizeImageSet } from './normalize.ts';
-import { isFittedZscore, type DecodeStep, type PreprocessStep } from './preprocessing.ts';
-import { applyZscore } from './zscore.ts';
+import type { DecodeStep, PreprocessStep } from './preprocessing.ts';
+import { applySteps } from './transform.ts';
 
 /**
  * Repeats the recorded decode and normalization steps on one file, so `predict` feeds the model
- * exactly what training did (dataset z-score uses the statistics fitted on the training split).
+ * exactly what training did: the same decoder, and the same per-image transform function the
+ * training loader applied (dataset z-score uses the statistics fitted on the training split).
  * @example
  *   const x = await applyPreprocessing('scan.png', info.preprocessing, info.inputShape);
  */
@@ -18,28 +17,10 @@ export async function applyPreprocessing(file: string, steps: readonly Preproces
     channels: decode?.channels === 1 || (!decode && inputShape[2] === 1) ? 1 : 3,
   });
   if (!frame) throw new MedpipeError('BAD_FILE', `${file} holds no image.`, { file });
-  let set: ImageSet = {
-    classes: [],
-    shape: frame.shape,
-    samples: [{ id: file, file, label: 0 }],
-    pixels: frame.data,
-    skipped: [],
-    ranges: new Float32Array(frame.meta.range ?? [0, 255]),
-    deferred: [],
-    preprocessing: [],
-  };
-  for (const step of steps) {
-    if (step.step !== 'normalize') continue;
-    if (isFittedZscore(step)) {
-      set = { ...set, pixels: applyZscore(set.pixels, set.shape[2], step.mean, step.std, step.perChannel) };
-    } else if (step.method === 'zscore' && (step.scope ?? 'dataset') === 'dataset') {
-      continue; // the fitted statistics follow as their own step
-    } else {
-      set = normalizeImageSet(set, step);
-    }
+  const range = frame.meta.range ?? [0, 255];
+  const { pixels, shape } = applySteps(Float32Array.from(frame.data), frame.shape, [Math.fround(range[0]), Math.fround(range[1])], steps);
+  if (shape.join('x') !== inputShape.join('x')) {
+    throw new MedpipeError('SHAPE_MISMATCH', `${file} became ${shape.join('x')} but the model takes ${inputShape.join('x')}.`, { file, fix: 'Use images like those the model was trained on.' });
   }
-  if (set.shape.join('x') !== inputShape.join('x')) {
-    throw new MedpipeError('SHAPE_MISMATCH', `${file} became ${set.shape.join('x')} but the model takes ${inputShape.join('x')}.`, { file, fix: 'Use images like those the model was trained on.' });
-  }
-  return set.pixels;
+  return pixels;
 }

@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
 import { MedpipeError } from '../base/errors.ts';
 import { quietWork, type Work } from '../base/work.ts';
 import { createRng, type Rng } from '../base/rng.ts';
 import { assignBins } from './assign-bins.ts';
-import { sampleSize, type ImageSet, type SplitSet, type Subset } from './image-set.ts';
-import type { FittedZscoreStep } from './preprocessing.ts';
+import type { ImageSet, SplitSet, Subset } from './image-set.ts';
+import { inOrder } from './loader/image-source.ts';
+import { streamMoments } from './loader/moments.ts';
+import type { FittedZscoreStep, PreprocessStep } from './preprocessing.ts';
 import type { SplitConfig } from './split-config.ts';
+import { contentIds } from './store/content-ids.ts';
+import { selectRows } from './store/record-table.ts';
 import { SPLITS, type SplitName } from './types.ts';
-import { fitZscore, applyZscore } from './zscore.ts';
 
 const DEFAULT_FRACTIONS = { train: 0.64, val: 0.16, test: 0.2 };
 
@@ -16,43 +18,41 @@ function assign(set: ImageSet, indices: readonly number[], fractions: Record<Spl
   return { train: train!, val: val!, test: test! };
 }
 
+/** A split is an index list: its samples and their rows of the record table, never a copy of pixels. */
 function subsetOf(set: ImageSet, indices: readonly number[]): Subset {
-  const size = sampleSize(set.shape);
-  const pixels = new Float32Array(indices.length * size);
-  indices.forEach((i, k) => pixels.set(set.pixels.subarray(i * size, (i + 1) * size), k * size));
-  return { samples: indices.map((i) => set.samples[i]!), pixels };
+  return { samples: indices.map((i) => set.samples[i]!), table: selectRows(set.table, indices) };
 }
 
-/** Fits mean/std on the training subset only and applies them to every subset. */
-function applyDeferred(set: ImageSet, subsets: Record<SplitName, Subset>): { subsets: Record<SplitName, Subset>; steps: FittedZscoreStep[] } {
+/** Fits each deferred z-score on the training subset only, in one streaming pass each, and returns the fitted steps. */
+async function fitDeferred(set: ImageSet, train: Subset, work: Work): Promise<FittedZscoreStep[]> {
   const steps: FittedZscoreStep[] = [];
-  let current = subsets;
-  const channels = set.shape[2];
+  let current: readonly PreprocessStep[] = set.preprocessing;
   for (const step of set.deferred) {
-    const { mean, std } = fitZscore(current.train.pixels, channels, step.perChannel);
-    const apply = (pixels: Float32Array) => applyZscore(pixels, channels, mean, std, step.perChannel);
-    current = {
-      train: { ...current.train, pixels: apply(current.train.pixels) },
-      val: { ...current.val, pixels: apply(current.val.pixels) },
-      test: { ...current.test, pixels: apply(current.test.pixels) },
-    };
-    steps.push({ step: 'normalize', method: 'zscore', scope: 'dataset', fittedOn: 'train', mean, std, perChannel: step.perChannel });
+    const { mean, std } = await streamMoments(train.table, inOrder(train.samples.length), {
+      objectsDir: set.objectsDir,
+      recordShape: set.recordShape,
+      steps: current,
+      perChannel: step.perChannel,
+      ...(work.signal ? { signal: work.signal } : {}),
+    });
+    const fitted: FittedZscoreStep = { step: 'normalize', method: 'zscore', scope: 'dataset', fittedOn: 'train', mean, std, perChannel: step.perChannel };
+    steps.push(fitted);
+    current = [...current, fitted];
   }
-  return { subsets: current, steps };
+  return steps;
 }
 
-/** Identical pixel content and shared group keys across splits. */
+/** Identical pixel content (the same stored record) and shared group keys across splits. */
 function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['audit'] {
-  const size = sampleSize(set.shape);
-  const seen = new Map<string, SplitName>();
+  const ids = contentIds(set.table, set.objectsDir);
+  const seen = new Map<number, SplitName>();
   const groupSplit = new Map<string, SplitName>();
   let duplicateContent = 0;
   const shared = new Set<string>();
   const examples: string[] = [];
   for (const name of SPLITS) {
     for (const i of parts[name]) {
-      const view = set.pixels.subarray(i * size, (i + 1) * size);
-      const digest = createHash('sha1').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
+      const digest = ids[i]!;
       const other = seen.get(digest);
       if (other !== undefined && other !== name) {
         duplicateContent++;
@@ -70,12 +70,13 @@ function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['aud
 }
 
 /**
- * Splits into train / validation / test (seeded, stratified, group-aware), fits any deferred
- * dataset z-score on train only, and audits for leaks across splits.
+ * Splits into train / validation / test (seeded, stratified, group-aware) as index lists, fits any
+ * deferred dataset z-score on train only (one streaming pass over its records), and audits for
+ * leaks across splits.
  * @example
- *   splitImageSet(set, { fractions: { train: 0.7, val: 0.15, test: 0.15 } }, 42, work)
+ *   await splitImageSet(set, { fractions: { train: 0.7, val: 0.15, test: 0.15 } }, 42, work)
  */
-export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, work: Work = quietWork): SplitSet {
+export async function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, work: Work = quietWork): Promise<SplitSet> {
   const rng = createRng(seed ^ 0x5eed5);
   const all = set.samples.map((_, i) => i);
   const keepExisting = config.keepExisting ?? true;
@@ -99,12 +100,12 @@ export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, 
       });
     }
   }
-  const subsets0: Record<SplitName, Subset> = {
+  const subsets: Record<SplitName, Subset> = {
     train: subsetOf(set, parts.train),
     val: subsetOf(set, parts.val),
     test: subsetOf(set, parts.test),
   };
-  const { subsets, steps } = applyDeferred(set, subsets0);
+  const steps = await fitDeferred(set, subsets.train, work);
   const counts = Object.fromEntries(
     SPLITS.map((name) => [name, set.classes.map((_, c) => subsets[name].samples.filter((s) => s.label === c).length)]),
   ) as Record<SplitName, number[]>;
@@ -124,6 +125,8 @@ export function splitImageSet(set: ImageSet, config: SplitConfig, seed: number, 
   return {
     classes: set.classes,
     shape: set.shape,
+    recordShape: set.recordShape,
+    objectsDir: set.objectsDir,
     ...subsets,
     augment: set.augment,
     preprocessing: [...set.preprocessing, ...steps],

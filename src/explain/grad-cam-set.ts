@@ -9,7 +9,8 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Artifact } from '../base/artifact.ts';
-import { bytesOf, floatsOf, type Subset } from '../data/image-set.ts';
+import { bytesOf, floatsOf } from '../data/image-set.ts';
+import type { ImageSource } from '../data/loader/image-source.ts';
 import type { ModelData } from '../train/model-data.ts';
 import { pickExamples } from './pick-examples.ts';
 import type { Outcome } from './outcome.ts';
@@ -48,13 +49,13 @@ export interface ExplainOptions {
 }
 
 /**
- * Picks `count` images of `subset` with `pickExamples` (confident hits, worst misses, worst false
+ * Picks `count` images of `images` with `pickExamples` (confident hits, worst misses, worst false
  * alarms, confident negatives) and computes their Grad-CAM heatmaps. Undefined when `count` is 0
  * or the subset is empty.
  */
 export async function explainSplit(
   model: ModelData,
-  subset: Subset,
+  images: ImageSource,
   shape: readonly [number, number, number],
   predictions: readonly { readonly id: string; readonly label: number; readonly score: number }[],
   threshold: number,
@@ -69,14 +70,17 @@ export async function explainSplit(
     count,
   );
   if (picked.length === 0) return undefined;
-  const size = shape[0] * shape[1] * shape[2];
-  const images = new Float32Array(picked.length * size);
-  picked.forEach((p, i) => images.set(subset.pixels.subarray(p.index * size, (p.index + 1) * size), i * size));
+  let pixels: Float32Array = new Float32Array(0);
+  for await (const batch of images.batches(
+    picked.map((p) => p.index),
+    picked.length,
+  ))
+    pixels = batch;
   const { modelFromData } = await import('../train/model-data.ts');
   const { gradCam } = await import('./grad-cam.ts');
   const loaded = await modelFromData(model);
   try {
-    const result = await gradCam(loaded, images, shape, picked.length, { method });
+    const result = await gradCam(loaded, pixels, shape, picked.length, { method });
     const examples = picked.map((p) => {
       const { id, label, score } = predictions[p.index]!;
       return { index: p.index, id, label, score, outcome: p.outcome };
@@ -89,7 +93,7 @@ export async function explainSplit(
       layer: result.layer,
       target: result.target,
       examples,
-      images,
+      images: pixels,
       heatmaps: result.heatmaps,
       peaks: Array.from(result.peaks),
     };

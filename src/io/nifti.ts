@@ -99,7 +99,6 @@ export function isNifti(bytes: Uint8Array, path: string): boolean {
  *   const slices = await readNifti('ct.nii.gz', { axis: 2, slices: { every: 4 } });
  */
 export async function readNifti(path: string, options: NiftiReadOptions = {}): Promise<DecodedImage[]> {
-  const bad = (what: string, fix: string): MedpipeError => new MedpipeError('BAD_FILE', `${path}: ${what}`, { file: path, fix });
   let raw: Uint8Array;
   try {
     raw = await readFile(path);
@@ -110,6 +109,12 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
       fix: code === 'ENOENT' ? 'Check the path.' : 'Check that the file is readable.',
     });
   }
+  return decodeNifti(raw, path, options);
+}
+
+/** Same as readNifti for bytes already in memory (ingest reads each file once); `path` names the file in errors. */
+export async function decodeNifti(raw: Uint8Array, path: string, options: NiftiReadOptions = {}): Promise<DecodedImage[]> {
+  const bad = (what: string, fix: string): MedpipeError => new MedpipeError('BAD_FILE', `${path}: ${what}`, { file: path, fix });
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       raw = await gunzipAsync(raw);

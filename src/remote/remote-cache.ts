@@ -3,11 +3,34 @@ import { crashPoint } from '../base/crash-point.ts';
 import { keyId, verifySignature, type Signer, type TrustedKeys } from './signing.ts';
 import type { RemoteStorage } from './storage.ts';
 
-/** What the remote cache needs to know of an entry: its key, its output hash and the blobs it names. */
+/** What the remote cache needs to know of an entry: its key, its output hash and the objects it names. */
 export interface RemoteEntry {
   readonly key: string;
   readonly outputHash: string;
   readonly blobs: Readonly<Record<string, { readonly hash: string; readonly size: number }>>;
+  /** Objects the entry points at without loading them (a dataset's shards): they travel like blobs. */
+  readonly refs?: readonly { readonly hash: string; readonly size: number }[];
+}
+
+/** Every object an entry needs, by a name unique within the entry (blob names, then `ref:<hash>`). */
+function objectsOf(entry: RemoteEntry): [string, { readonly hash: string; readonly size: number }][] {
+  return [...Object.entries(entry.blobs), ...(entry.refs ?? []).map((ref) => [`ref:${ref.hash}`, ref] as [string, typeof ref])];
+}
+
+// An entry's JSON keeps non-finite numbers (a metric undefined for one class is NaN), which plain JSON
+// turns into null: the entry would no longer match its own output hash and would never be served.
+const NON_FINITE = '$medpipe-number';
+function encodeEntry(entry: unknown): string {
+  return JSON.stringify(entry, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value));
+}
+function decodeEntry<E>(text: string): E {
+  return JSON.parse(text, (_key, value) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const keys = Object.keys(value);
+      if (keys.length === 1 && keys[0] === NON_FINITE) return Number(value[NON_FINITE]);
+    }
+    return value;
+  }) as E;
 }
 
 /** `read`: download only (laptops, pull-request CI); `readwrite`: also upload (trusted CI, workers). */
@@ -125,7 +148,7 @@ export class RemoteCache<E extends RemoteEntry> {
     try {
       envelope = JSON.parse(Buffer.from(bytes).toString('utf8')) as Envelope;
       if (envelope.format !== ENVELOPE_FORMAT || typeof envelope.entry !== 'string') throw new Error('unknown format');
-      entry = JSON.parse(envelope.entry) as E;
+      entry = decodeEntry<E>(envelope.entry);
     } catch {
       this.warnOnce(`malformed:${key}`, `the remote entry ${short(key)} is not a medpipe entry (damaged?): a miss, computing locally.`);
       return undefined;
@@ -154,7 +177,7 @@ export class RemoteCache<E extends RemoteEntry> {
       const entry = await this.readEntry(key);
       if (!entry) return undefined;
       const blobs: Record<string, Uint8Array> = {};
-      for (const [name, blob] of Object.entries(entry.blobs)) {
+      for (const [name, blob] of objectsOf(entry)) {
         const bytes = await this.options.storage.cas.get(blob.hash);
         if (!bytes) {
           this.warnOnce(
@@ -182,7 +205,7 @@ export class RemoteCache<E extends RemoteEntry> {
     return this.guard('reading', undefined, async () => {
       const entry = await this.readEntry(key);
       if (!entry) return undefined;
-      for (const blob of Object.values(entry.blobs)) {
+      for (const [, blob] of objectsOf(entry)) {
         if ((await this.options.storage.cas.size(blob.hash)) !== blob.size) return undefined;
       }
       return entry;
@@ -200,7 +223,7 @@ export class RemoteCache<E extends RemoteEntry> {
       // A store that ignores If-None-Match still keeps the first entry when it was written before.
       const present = await this.options.storage.ac.get(entry.key);
       if (present) return this.compare(entry, present);
-      for (const { hash, size } of Object.values(entry.blobs)) {
+      for (const [, { hash, size }] of objectsOf(entry)) {
         if ((await this.options.storage.cas.size(hash)) === size) continue;
         const bytes = await blob(hash);
         if (!bytes) return 'skipped';
@@ -208,7 +231,7 @@ export class RemoteCache<E extends RemoteEntry> {
         this.stats.uploads++;
         crashPoint('upload');
       }
-      const body = JSON.stringify(entry);
+      const body = encodeEntry(entry);
       const envelope: Envelope = { format: ENVELOPE_FORMAT, signer: signer.publicKey, signature: signer.sign(Buffer.from(body, 'utf8')), entry: body };
       const won = await this.options.storage.ac.putIfAbsent(entry.key, Buffer.from(JSON.stringify(envelope), 'utf8'));
       if (won) {
@@ -225,7 +248,7 @@ export class RemoteCache<E extends RemoteEntry> {
     let theirs: { outputHash?: string; signer?: string } = {};
     try {
       const envelope = JSON.parse(Buffer.from(theirsBytes).toString('utf8')) as Envelope;
-      theirs = { outputHash: (JSON.parse(envelope.entry) as E).outputHash, signer: envelope.signer };
+      theirs = { outputHash: decodeEntry<E>(envelope.entry).outputHash, signer: envelope.signer };
     } catch {
       // An unreadable winner is a divergence too: say so below.
     }

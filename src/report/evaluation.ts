@@ -51,9 +51,9 @@ export interface Evaluated {
   readonly context: EvaluationContext;
 }
 
-async function scores(model: import('@tensorflow/tfjs').LayersModel, subset: Subset, shape: readonly [number, number, number]): Promise<Prediction[]> {
+async function scores(model: import('@tensorflow/tfjs').LayersModel, set: SplitSet, subset: Subset): Promise<Prediction[]> {
   const { predictScores } = await import('../train/predict.ts');
-  const data = toFitData(subset, shape);
+  const data = toFitData(set, subset);
   const out = data.count === 0 ? new Float32Array(0) : await predictScores(model, data);
   return subset.samples.map((s, i) => ({
     id: s.id,
@@ -85,11 +85,11 @@ export async function evaluateModel(
   let train: Prediction[], val: Prediction[], test: Prediction[];
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 3, unit: 'splits' });
-    train = await scores(model, data.train, data.shape);
+    train = await scores(model, data, data.train);
     work.emit({ type: 'stage-progress', done: 1, total: 3, unit: 'splits' });
-    val = await scores(model, data.val, data.shape);
+    val = await scores(model, data, data.val);
     work.emit({ type: 'stage-progress', done: 2, total: 3, unit: 'splits' });
-    test = await scores(model, data.test, data.shape);
+    test = await scores(model, data, data.test);
     work.emit({ type: 'stage-progress', done: 3, total: 3, unit: 'splits' });
   } finally {
     model.dispose();
@@ -113,7 +113,9 @@ export async function evaluateModel(
   const gradCam =
     config.gradCam === false
       ? undefined
-      : await explainSplit(trained.model, data.test, data.shape, test, threshold, config.gradCam ?? 8, { method: config.gradCamMethod ?? 'hirescam' });
+      : await explainSplit(trained.model, toFitData(data, data.test).images, data.shape, test, threshold, config.gradCam ?? 8, {
+          method: config.gradCamMethod ?? 'hirescam',
+        });
   const curves: Curves = { roc: {}, pr: {} };
   for (const [name, set] of [
     ['train', train],

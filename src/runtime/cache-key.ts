@@ -13,9 +13,17 @@ export interface KeyInputs {
   readonly upstream: { readonly stage: string; readonly outputHash: string } | null;
   /** Input files: relative path → content hash. */
   readonly files?: Readonly<Record<string, string>>;
+  /**
+   * Instead of `files` for a large listing (over LARGE_LISTING files): the cache object holding it
+   * (canonical JSON, so its hash is the listing's digest) and its size. Keeps entries and keys small.
+   */
+  readonly listing?: { readonly hash: string; readonly count: number };
   /** Environment parts that change results (tfjs version, backend, seed). */
   readonly env: Readonly<Record<string, string>>;
 }
+
+/** Listings longer than this are keyed by their digest (KeyInputs.listing). */
+export const LARGE_LISTING = 2000;
 
 export function stageKey(inputs: KeyInputs): string {
   return sha256(canonicalJson(inputs));

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { Artifact } from '../base/artifact.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
+import { objectPath, type ObjectRef } from '../base/object-store.ts';
 import type { KeyInputs } from './cache-key.ts';
 
 export type { Artifact };
@@ -19,6 +20,8 @@ export interface CacheEntry {
   readonly outputHash: string;
   readonly meta: unknown;
   readonly blobs: Readonly<Record<string, { readonly hash: string; readonly size: number }>>;
+  /** Objects the output points at without loading them (a dataset's shards): checked and kept with the entry. */
+  readonly refs?: readonly ObjectRef[];
   readonly inputs: KeyInputs;
   readonly summary?: string;
   readonly createdAt: string;
@@ -57,8 +60,13 @@ export class CacheStore {
     this.remote = remote;
   }
 
+  /** Where content-addressed objects (payloads, dataset shards) live. */
+  get objectsDir(): string {
+    return join(this.dir, 'objects');
+  }
+
   private objectPath(hash: string): string {
-    return join(this.dir, 'objects', hash.slice(0, 2), hash);
+    return objectPath(this.objectsDir, hash);
   }
 
   private entryPath(key: string): string {
@@ -73,6 +81,12 @@ export class CacheStore {
     const info = await stat(path).catch(() => undefined);
     if (!info || info.size !== bytes.byteLength) await writeFileAtomic(path, bytes);
     return hash;
+  }
+
+  /** Whether an object is here at its size (not re-hashed: reads re-hash it). */
+  async hasObject(ref: ObjectRef): Promise<boolean> {
+    const info = await stat(this.objectPath(ref.hash)).catch(() => undefined);
+    return info?.size === ref.size;
   }
 
   /** Reads an object and checks its content against its name. */
@@ -96,13 +110,20 @@ export class CacheStore {
     for (const [name, bytes] of Object.entries(artifact.blobs)) {
       blobs[name] = { hash: await this.putObject(bytes), size: bytes.byteLength };
     }
-    const outputHash = outputHashOf(artifact.meta, blobs);
+    const refs = artifact.refs ?? [];
+    // Shards a dataset points at were written by the stage itself; an entry must never name one that is not there.
+    for (const ref of refs) {
+      const info = await stat(this.objectPath(ref.hash)).catch(() => undefined);
+      if (!info || info.size !== ref.size) throw new Error(`object ${ref.hash} referenced by the output is missing`);
+    }
+    const outputHash = outputHashOf(artifact.meta, blobs, refs);
     const entry: CacheEntry = {
       format: 1,
       ...base,
       outputHash,
       meta: artifact.meta,
       blobs,
+      ...(refs.length > 0 ? { refs } : {}),
       createdAt: new Date().toISOString(),
     };
     await this.writeEntry(entry);
@@ -166,7 +187,7 @@ export class CacheStore {
       await this.drop(key);
       return undefined;
     }
-    for (const blob of Object.values(entry.blobs)) {
+    for (const blob of [...Object.values(entry.blobs), ...(entry.refs ?? [])]) {
       const info = await stat(this.objectPath(blob.hash)).catch(() => undefined);
       if (!info || info.size !== blob.size) {
         await this.drop(key);
@@ -187,7 +208,7 @@ export class CacheStore {
       }
       blobs[name] = bytes;
     }
-    return { meta: entry.meta, blobs };
+    return { meta: entry.meta, blobs, ...(entry.refs ? { refs: entry.refs } : {}), objectsDir: this.objectsDir };
   }
 
   async drop(key: string): Promise<void> {
@@ -218,13 +239,16 @@ export class CacheStore {
     return join(this.dir, space, key.slice(0, 2), key);
   }
 
-  /** A keyed binary record with an embedded checksum (used for per-file decode results). */
+  /**
+   * A keyed binary record with an embedded checksum (ingest's finished jobs). Not fsynced: a record
+   * is an index of work whose own files were fsynced; losing one to a power cut only redoes it.
+   */
   async putRecord(space: string, key: string, bytes: Uint8Array): Promise<void> {
     const digest = createHash('sha256').update(bytes).digest();
     const out = new Uint8Array(32 + bytes.byteLength);
     out.set(digest, 0);
     out.set(bytes, 32);
-    await writeFileAtomic(this.recordPath(space, key), out);
+    await writeFileAtomic(this.recordPath(space, key), out, { fsync: false });
   }
 
   async getRecord(space: string, key: string): Promise<Uint8Array | undefined> {
@@ -264,7 +288,7 @@ export class CacheStore {
           stage: entry.stage,
           kind: entry.kind,
           parent: entry.parent,
-          blobs: Object.values(entry.blobs).map((b) => b.hash),
+          blobs: [...Object.values(entry.blobs), ...(entry.refs ?? []), ...(entry.inputs.listing ? [entry.inputs.listing] : [])].map((b) => b.hash),
         });
       }
     }
@@ -287,10 +311,11 @@ export class CacheStore {
   }
 }
 
-export function outputHashOf(meta: unknown, blobs: Record<string, { hash: string }>): string {
+export function outputHashOf(meta: unknown, blobs: Record<string, { hash: string }>, refs: readonly ObjectRef[] = []): string {
   const hashes: Record<string, string> = {};
   for (const [name, blob] of Object.entries(blobs)) hashes[name] = blob.hash;
-  return sha256(canonicalJson({ meta, blobs: hashes }));
+  // Shards join the hash only when there are some, so outputs without any keep their old hashes.
+  return sha256(canonicalJson(refs.length > 0 ? { meta, blobs: hashes, refs: refs.map((r) => r.hash) } : { meta, blobs: hashes }));
 }
 
 function safeName(name: string): string {

@@ -6,7 +6,8 @@
 import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
-import { canonicalConfig, explainMiss, stageKey, type KeyInputs } from './cache-key.ts';
+import { canonicalJson } from '../base/canonical.ts';
+import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
 import type { Session } from './session.ts';
 import type { CheckedStage } from './validate.ts';
@@ -49,7 +50,7 @@ export async function planStage(
   const { node, definition, impl, config } = stage;
   const fingerprint = impl.fingerprint ? await impl.fingerprint(config, ctx) : undefined;
   const previous = index > 0 ? stages[index - 1]!.node : undefined;
-  const inputs: KeyInputs = {
+  let inputs: KeyInputs = {
     kind: definition.kind,
     version: definition.version,
     config: canonicalConfig(node.config),
@@ -57,13 +58,27 @@ export async function planStage(
     ...(fingerprint ? { files: fingerprint.files } : {}),
     env: session.env(definition),
   };
+  if (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING) {
+    const { files, ...rest } = inputs;
+    const bytes = new TextEncoder().encode(canonicalJson(files));
+    inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: Object.keys(files).length } };
+  }
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
   return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint };
 }
 
+/** Key inputs with a large listing read back from its object (undefined files when it is gone). */
+async function withFiles(session: Session, inputs: KeyInputs | undefined): Promise<KeyInputs | undefined> {
+  if (!inputs?.listing) return inputs;
+  const bytes = await session.store.getObject(inputs.listing.hash);
+  const { listing, ...rest } = inputs;
+  if (!bytes) return { ...rest, files: { [`(${listing.count} files; their list was removed from the cache)`]: listing.hash } };
+  return { ...rest, files: JSON.parse(new TextDecoder().decode(bytes)) as Record<string, string> };
+}
+
 /** Why a planned stage is not served from cache, against its last run in this cache. */
 export async function missReasons(session: Session, planned: Planned): Promise<MissReason[]> {
   const previous = await session.store.readIndex(session.pipeline.name, planned.node.id);
-  return explainMiss(previous?.inputs, planned.inputs);
+  return explainMiss(await withFiles(session, previous?.inputs), (await withFiles(session, planned.inputs))!);
 }

@@ -109,6 +109,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       (event) => sink(event),
       {
         upstreamHash: index > 0 ? hashes[index - 1] : undefined,
+        previousOutput: () => session.previousOutput(stage, stages[index]!.definition),
         ancestor: <P extends AnyPort>(port: P) => {
           for (let j = index - 1; j >= 0; j--) {
             if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;
@@ -116,6 +117,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
           return Promise.reject(new MedpipeError('INVALID_PIPELINE', `No stage before '${stage}' produces ${port.name}.`, { stage }));
         },
       },
+      'run',
       parent,
     );
   };
@@ -175,6 +177,9 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       sink = emit;
       active = stages[index]!.node.id;
       throwIfAborted(signal);
+      // A stage's time includes its fingerprint: ingest reads (and so ingests) new files there.
+      const planStarted = Date.now();
+      current = stages[index]!.node.id; // a failure while planning (ingest reads files there) is this stage's
       const planned = await planStage(session, stages, index, index > 0 ? hashes[index - 1] : undefined, ctxFor(index));
       const { node, key } = planned;
       current = node.id;
@@ -202,10 +207,9 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       const previous = await session.store.readIndex(pipeline.name, node.id);
       emit({ type: 'stage-start', at: Date.now(), stage: node.id, key, reasons: await missReasons(session, planned) });
       const input = index > 0 ? await outputs[index - 1]!() : undefined;
-      const t0 = Date.now();
       const result = await runStage(planned, input);
       hashes[index] = result.entry.outputHash;
-      const ms = Date.now() - t0;
+      const ms = Date.now() - planStarted;
       const unchangedOutput = previous !== undefined && (await session.store.get(previous.key))?.outputHash === result.entry.outputHash;
       emit({ type: 'stage-done', at: Date.now(), stage: node.id, key, ms, summary: result.entry.summary, unchangedOutput });
       summaries.push({ stage: node.id, kind: node.kind, key, cached: false, ms, summary: result.entry.summary });

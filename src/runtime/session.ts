@@ -12,7 +12,7 @@ import type { Executor } from './executors/executor.ts';
 import { lazyBullmq } from './executors/lazy-bullmq.ts';
 import { localExecutor } from './executors/local.ts';
 import type { RunEvent } from './events.ts';
-import { FileHasher } from './file-hash.ts';
+import { StatCache } from './stat-cache.ts';
 
 export interface RunOptions {
   /** @default 'cache' (or $MEDPIPE_CACHE) */
@@ -48,9 +48,10 @@ export function defaultCacheDir(): string {
 export interface StageLinks {
   readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
   readonly upstreamHash: string | undefined;
+  readonly previousOutput: () => Promise<unknown>;
 }
 
-const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined };
+const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined, previousOutput: async () => undefined };
 
 /** How the cache names an entry in remote-cache messages. */
 function describeEntry(entry: CacheEntry): string {
@@ -60,14 +61,14 @@ function describeEntry(entry: CacheEntry): string {
 /** The cache of a run: local, with the remote cache the options (or the environment) name. */
 export function openCache(cacheDir: string, remote: RemoteOptions | undefined): CacheStore {
   const options = remote ?? remoteOptionsFromEnv();
-  const check = (entry: CacheEntry) => entry.format === 1 && entry.outputHash === outputHashOf(entry.meta, entry.blobs);
+  const check = (entry: CacheEntry) => entry.format === 1 && entry.outputHash === outputHashOf(entry.meta, entry.blobs, entry.refs);
   return new CacheStore(cacheDir, options ? openRemote<CacheEntry>(options, { check, describe: describeEntry }) : undefined);
 }
 
 /** What one run (or one status check) shares: the cache, the stat cache, seed, backend and base folder. */
 export class Session {
   readonly store: CacheStore;
-  readonly hasher: FileHasher;
+  readonly hasher: StatCache;
   readonly seed: number;
   readonly baseDir: string;
   readonly backendName: string;
@@ -79,7 +80,7 @@ export class Session {
   ) {
     const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
     this.store = openCache(cacheDir, options.remote);
-    this.hasher = new FileHasher(cacheDir);
+    this.hasher = new StatCache(cacheDir);
     this.seed = options.seed ?? pipeline.options.seed ?? 42;
     this.baseDir = resolve(options.baseDir ?? process.cwd());
     const forced = this.forcedBackend;
@@ -103,16 +104,26 @@ export class Session {
     return this.options.backend ?? process.env.MEDPIPE_BACKEND;
   }
 
-  context(stage: string, signal: AbortSignal, emit: (e: RunEvent) => void, links: StageLinks = NO_LINKS, parent?: string): StageContext {
+  context(
+    stage: string,
+    signal: AbortSignal,
+    emit: (e: RunEvent) => void,
+    links: StageLinks = NO_LINKS,
+    purpose: 'run' | 'status' = 'run',
+    parent?: string,
+  ): StageContext {
     return {
       ...links,
       units: this.units(stage, parent),
       stage,
+      purpose,
       pipeline: this.pipeline.name,
       seed: this.seed,
       signal,
       baseDir: this.baseDir,
       records: this.store,
+      objectsDir: this.store.objectsDir,
+      fileIndex: this.hasher,
       hash: (path) => this.hasher.hash(path),
       emit: (event: WorkEvent) => emit({ ...event, stage, at: Date.now() } as RunEvent),
       backend: async () => {
@@ -125,6 +136,14 @@ export class Session {
         return choice.name;
       },
     };
+  }
+
+  /** A stage's output of its last run in this cache (any key), decoded; undefined when there is none or it fails verification. */
+  async previousOutput(stage: string, definition: AnyDefinition): Promise<unknown> {
+    const index = await this.store.readIndex(this.pipeline.name, stage);
+    const entry = index && (await this.store.get(index.key));
+    const artifact = entry && (await this.store.load(entry));
+    return artifact ? definition.out.codec.decode(artifact) : undefined;
   }
 
   /** The environment parts of a stage's key: its own (keyEnv), seed for seeded stages, tfjs version and backend for tf stages. */

@@ -39,7 +39,7 @@ export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOp
       stages,
       i,
       upstreamHash,
-      session.context(node.id, signal, () => undefined),
+      session.context(node.id, signal, () => undefined, undefined, 'status'),
       'probe',
     );
     upstreamHash = planned.entry?.outputHash;

@@ -11,9 +11,7 @@ export default {
   async run(built, config, ctx) {
     const backend = await ctx.backend();
     const data = await ctx.ancestor(ports.splits);
-    const { model, result } = await trainFresh(built.model, toFitData(data.train, data.shape), toFitData(data.val, data.shape), config, ctx, {
-      augment: data.augment,
-    });
+    const { model, result } = await trainFresh(built.model, toFitData(data, data.train), toFitData(data, data.val), config, ctx, { augment: data.augment });
     try {
       return {
         model: await modelToData(model),

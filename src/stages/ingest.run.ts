@@ -1,9 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
-import { decodeListing, hashListing } from '../data/decode-files.ts';
 import { listCsv, listFolder, type Listing } from '../data/file-listing.ts';
 import type { ImageSet } from '../data/image-set.ts';
-import type { CsvIngestConfig, FolderIngestConfig, NpzIngestConfig } from '../data/ingest-config.ts';
+import type { CsvIngestConfig, DecodeConfig, FolderIngestConfig, NpzIngestConfig } from '../data/ingest-config.ts';
 import { readNpzSet } from '../data/npz-set.ts';
+import { hashesOf, ingestListing, statListing } from '../data/store/ingest.ts';
+import type { IngestEnv } from '../data/store/ingest-env.ts';
 import { writeSkippedFiles } from '../report/skipped-files.ts';
 import type { StageContext } from './core/context.ts';
 import type { StageRun } from './core/define-stage.ts';
@@ -11,23 +12,54 @@ import type { StageRun } from './core/define-stage.ts';
 const summary = (set: ImageSet) =>
   `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
 const exportSkipped = (set: ImageSet, outDir: string) => writeSkippedFiles(set.skipped, outDir);
-const fromListing = async (listing: Listing, ctx: StageContext) => ({ files: await hashListing(listing, ctx.hash), data: listing });
-const env = (ctx: StageContext) => ({ records: ctx.records, signal: ctx.signal, emit: ctx.emit });
+
+const env = (ctx: StageContext): IngestEnv => ({
+  objectsDir: ctx.objectsDir,
+  fileIndex: ctx.fileIndex,
+  records: ctx.records,
+  previous: async () => (await ctx.previousOutput()) as ImageSet | undefined,
+  signal: ctx.signal,
+  emit: ctx.emit,
+});
+
+interface Found {
+  readonly listing: Listing;
+  /** Set when finding the files' hashes meant reading them: then they were ingested on the way. */
+  readonly set?: ImageSet;
+}
+
+/**
+ * The files' hashes (the key). Unchanged files come from the stat cache; the rest must be read,
+ * and a run reads each file once: it ingests them right here, so `run` finds the work done.
+ */
+async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: StageContext, extra: Record<string, string> = {}) {
+  const units = statListing(listing, ctx.fileIndex);
+  if (units.every((u) => u.hash)) return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found };
+  if (ctx.purpose === 'status') {
+    for (const unit of units) unit.hash ??= await ctx.hash(unit.abs).catch(() => 'unreadable');
+    return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found };
+  }
+  const { set, files } = await ingestListing(listing, config, env(ctx), units);
+  return { files: { ...files, ...extra }, data: { listing, set } satisfies Found };
+}
+
+async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {
+  return found.set ?? (await ingestListing(found.listing, config, env(ctx))).set;
+}
 
 export const folder = {
-  fingerprint: async (config, ctx) => fromListing(await listFolder(config, ctx.baseDir), ctx),
-  run: (_input, config, ctx, fingerprint) => decodeListing(fingerprint!.data as Listing, fingerprint!.files, config, env(ctx)),
+  fingerprint: async (config, ctx) => fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx),
+  run: (_input, config, ctx, fingerprint) => runListing(fingerprint!.data as Found, config, ctx),
   summary,
   export: exportSkipped,
 } satisfies StageRun<FolderIngestConfig, undefined, ImageSet>;
 
 export const csv = {
   async fingerprint(config, ctx) {
-    const { files, data } = await fromListing(await listCsv(config, ctx.baseDir), ctx);
     const csvHash = await ctx.hash(isAbsolute(config.csv) ? config.csv : resolve(ctx.baseDir, config.csv));
-    return { files: { ...files, [`(csv) ${config.csv}`]: csvHash }, data };
+    return fingerprintListing(await listCsv(config, ctx.baseDir), config, ctx, { [`(csv) ${config.csv}`]: csvHash });
   },
-  run: (_input, config, ctx, fingerprint) => decodeListing(fingerprint!.data as Listing, fingerprint!.files, config, env(ctx)),
+  run: (_input, config, ctx, fingerprint) => runListing(fingerprint!.data as Found, config, ctx),
   summary,
   export: exportSkipped,
 } satisfies StageRun<CsvIngestConfig, undefined, ImageSet>;
@@ -36,6 +68,12 @@ const npzPath = (config: NpzIngestConfig, baseDir: string) => (isAbsolute(config
 
 export const npz = {
   fingerprint: async (config, ctx) => ({ files: { [config.file]: await ctx.hash(npzPath(config, ctx.baseDir)) }, data: npzPath(config, ctx.baseDir) }),
-  run: (_input, config, ctx, fingerprint) => readNpzSet(fingerprint!.data as string, config, ctx),
+  run: (_input, config, ctx, fingerprint) =>
+    readNpzSet(fingerprint!.data as string, config, {
+      objectsDir: ctx.objectsDir,
+      fileHash: fingerprint!.files[config.file]!,
+      signal: ctx.signal,
+      emit: ctx.emit,
+    }),
   summary: (set) => `${set.samples.length} images ${set.shape.join('x')} from arrays, classes ${set.classes.join('/')}`,
 } satisfies StageRun<NpzIngestConfig, undefined, ImageSet>;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { groupSaltKey } from '../data/decode-files.ts';
+import { ingestKeyEnv } from '../data/store/group-salt.ts';
 import {
   csvIngestConfigSchema,
   folderIngestConfigSchema,
@@ -19,7 +19,8 @@ const under = (path: string, baseDir: string) => (isAbsolute(path) ? path : reso
 export const ingestFolderStage = defineStage({
   kind: 'ingest.folder',
   // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
-  version: 2,
+  // 3: the data set is a manifest over shards of records in their stored type (docs/data-store.md).
+  version: 3,
   in: ports.start,
   out: ports.images,
   config: folderIngestConfigSchema,
@@ -27,7 +28,7 @@ export const ingestFolderStage = defineStage({
     const root = under(config.root, baseDir);
     return existsSync(root) && statSync(root).isDirectory() ? [] : [`data folder ${root} does not exist (root: '${config.root}', resolved from ${baseDir})`];
   },
-  keyEnv: groupSaltKey,
+  keyEnv: ingestKeyEnv,
   inputs: (config) => [config.root],
   load: async () => (await import('./ingest.run.ts')).folder,
 });
@@ -35,22 +36,24 @@ export const ingestFolderStage = defineStage({
 export const ingestCsvStage = defineStage({
   kind: 'ingest.csv',
   // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
-  version: 2,
+  // 3: the data set is a manifest over shards of records in their stored type (docs/data-store.md).
+  version: 3,
   in: ports.start,
   out: ports.images,
   config: csvIngestConfigSchema,
   check: (config, { baseDir }) => (existsSync(under(config.csv, baseDir)) ? [] : [`CSV file ${under(config.csv, baseDir)} does not exist`]),
-  keyEnv: groupSaltKey,
+  keyEnv: ingestKeyEnv,
   inputs: (config) => [config.csv],
   load: async () => (await import('./ingest.run.ts')).csv,
 });
 
 export const ingestNpzStage = defineStage({
   kind: 'ingest.npz',
-  version: 1,
+  version: 2,
   in: ports.start,
   out: ports.images,
   config: npzIngestConfigSchema,
+  // 2: the data set is a manifest over shards of records in their stored type (docs/data-store.md).
   check: (config, { baseDir }) => (existsSync(under(config.file, baseDir)) ? [] : [`array file ${under(config.file, baseDir)} does not exist`]),
   inputs: (config) => [config.file],
   load: async () => (await import('./ingest.run.ts')).npz,

@@ -2,15 +2,17 @@ import { MedpipeError } from '../base/errors.ts';
 import { inlineUnits } from '../base/units.ts';
 import { assignFolds } from '../data/assign-bins.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
+import { concatTables } from '../data/store/record-table.ts';
 import type { BinaryMetrics } from '../metrics/index.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
 import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
 import { foldUnit } from './cv-fold.ts';
-import { foldsByAttribute, withoutFittedZscores, zscoreSteps } from './fold-data.ts';
+import { foldsByAttribute } from './fold-data.ts';
 import type { Built } from './trained.ts';
-import { toFitData, type TrainJob } from './train-fresh.ts';
+import type { TrainJob } from './train-fresh.ts';
+import { rowsOf } from './unit-codec.ts';
 
 /** The binaryMetrics values summarised over folds (test-style metrics at threshold 0.5). */
 export const CV_METRIC_KEYS = SUMMARY_METRIC_KEYS;
@@ -60,11 +62,9 @@ export interface CrossValidated {
   readonly backend: string;
 }
 
+/** Folds are index lists: a subset copies rows of the record table, never pixels. */
 function concat(a: Subset, b: Subset): Subset {
-  const pixels = new Float32Array(a.pixels.length + b.pixels.length);
-  pixels.set(a.pixels, 0);
-  pixels.set(b.pixels, a.pixels.length);
-  return { samples: [...a.samples, ...b.samples], pixels };
+  return { samples: [...a.samples, ...b.samples], table: concatTables(a.table, b.table) };
 }
 
 const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
@@ -88,8 +88,6 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const byAttribute = config.foldBy === undefined ? undefined : foldsByAttribute(pool.samples, config.foldBy);
   const folds = byAttribute?.folds ?? assignFolds(pool.samples, config.folds ?? 5, stratified, createRng(deriveSeed(job.seed, 'cv-folds')));
   const k = folds.length;
-  // Split fitted its z-scores on the whole training split, held-out folds included: undo them, each fold refits its own.
-  const raw = { samples: pool.samples, pixels: withoutFittedZscores(pool.pixels, data.shape[2], data.preprocessing) };
   const empty = folds.findIndex((f) => f.length === 0);
   if (empty >= 0) {
     throw new MedpipeError(
@@ -112,8 +110,8 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const foldOf = new Int32Array(pool.samples.length);
   folds.forEach((members, f) => members.forEach((i) => (foldOf[i] = f)));
   // Each fold is a unit of work (cv-fold.ts): cached on its own, run wherever job.units sends it. The
-  // pool's pixels (without split's z-scores) travel once; a fold is three index lists.
-  const rawPool = toFitData(raw, data.shape);
+  // pool's rows travel once; a fold is three index lists, and cuts and refits itself (fold-data.ts).
+  const poolRows = rowsOf(pool);
   const items = folds.map((heldIdx, f) => {
     const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
     // Early stopping watches an inner validation split of the other folds, never the held-out one.
@@ -134,13 +132,14 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     });
     return {
       label,
+      // Split fitted its z-scores on the whole training split, held-out folds included: each fold refits its own.
       input: {
         model: built.model,
-        pool: rawPool,
+        data,
+        pool: poolRows,
         trainIndices,
         valIndices,
         heldIndices: Int32Array.from(heldIdx),
-        zscores: zscoreSteps(data.preprocessing),
         config: fitConfig,
         augment: data.augment,
         seed: job.seed,

@@ -1,9 +1,9 @@
 /**
  * One fold of `crossValidate` as a unit of work (src/base/units.ts): refit the dataset z-scores on the
- * fold's inner training part, train a fresh copy of the built model on it, early-stopping on the inner
- * validation split, and score the held-out fold (fold-data.ts says why). The pooled train +
- * validation pixels (without split's z-scores) travel once — the folds of a run share that blob —
- * and a fold is three index lists.
+ * fold's inner training rows, train a fresh copy of the built model on them, early-stopping on the
+ * inner validation split, and score the held-out fold (fold-data.ts says why). The pooled train +
+ * validation rows travel once — the folds of a run share that blob and the shards — and a fold is
+ * three index lists.
  */
 import type { Codec } from '../base/artifact.ts';
 import type { UnitDefinition } from '../base/units.ts';
@@ -11,20 +11,19 @@ import type { AugmentPolicy } from '../data/augment-policy.ts';
 import type { FitConfig } from './fit-config.ts';
 import type { FitResult } from './fit.ts';
 import { decodeWithModel, encodeWithModel, type ModelData } from './model-data.ts';
-import type { FoldData, ZscoreStep } from './fold-data.ts';
-import type { FitData } from './predict.ts';
-import { bytesOf, fitDataBlobs, fitDataOf, floatsOf, intBytes, intsOf } from './unit-codec.ts';
+import type { FoldData } from './fold-data.ts';
+import { bytesOf, floatsOf, intBytes, intsOf, rowsBlobs, rowsFrom, shardsOf, storeDataOf, storeMeta, type Rows, type StoreData } from './unit-codec.ts';
 
 export interface FoldInput {
   readonly model: ModelData;
-  /** Every pooled sample, in pooled order, without split's z-scores. */
-  readonly pool: FitData;
+  /** Where the images are, and the pipeline's preprocessing (its dataset z-scores are refitted per fold). */
+  readonly data: StoreData;
+  /** Every pooled sample, in pooled order. */
+  readonly pool: Rows;
   /** Pool indices the fold trains on, early-stops on (inner validation) and is scored on (held out, in fold order). */
   readonly trainIndices: Int32Array;
   readonly valIndices: Int32Array;
   readonly heldIndices: Int32Array;
-  /** The pipeline's dataset z-scores, refitted on the fold's training part. */
-  readonly zscores: readonly ZscoreStep[];
   readonly config: FitConfig;
   readonly augment?: AugmentPolicy;
   readonly seed: number;
@@ -39,13 +38,14 @@ export interface FoldOutcome {
 }
 
 const inputCodec: Codec<FoldInput> = {
-  encode: ({ model, pool, trainIndices, valIndices, heldIndices, ...rest }) => {
-    const withModel = encodeWithModel({ model, ...rest, shape: pool.shape });
+  encode: ({ model, data, pool, trainIndices, valIndices, heldIndices, ...rest }) => {
+    const withModel = encodeWithModel({ model, ...rest, data: storeMeta(data) });
     return {
       meta: withModel.meta,
+      refs: shardsOf(pool.table),
       blobs: {
         ...withModel.blobs,
-        ...fitDataBlobs('pool', pool),
+        ...rowsBlobs('pool', pool),
         trainIndices: intBytes(trainIndices),
         valIndices: intBytes(valIndices),
         heldIndices: intBytes(heldIndices),
@@ -53,13 +53,14 @@ const inputCodec: Codec<FoldInput> = {
     };
   },
   decode: (artifact) => {
-    const { model, shape, ...rest } = decodeWithModel<
-      { model: ModelData; shape: FitData['shape'] } & Omit<FoldInput, 'model' | 'pool' | 'trainIndices' | 'valIndices' | 'heldIndices'>
+    const { model, data, ...rest } = decodeWithModel<
+      { model: ModelData; data: Omit<StoreData, 'objectsDir'> } & Omit<FoldInput, 'model' | 'data' | 'pool' | 'trainIndices' | 'valIndices' | 'heldIndices'>
     >(artifact);
     return {
       ...rest,
       model,
-      pool: fitDataOf('pool', artifact.blobs, shape),
+      data: storeDataOf(data, artifact),
+      pool: rowsFrom('pool', artifact.blobs),
       trainIndices: intsOf(artifact.blobs.trainIndices),
       valIndices: intsOf(artifact.blobs.valIndices),
       heldIndices: intsOf(artifact.blobs.heldIndices),
@@ -77,7 +78,8 @@ const resultCodec: Codec<FoldOutcome> = {
 
 export const foldUnit: UnitDefinition<FoldInput, FoldOutcome> = {
   kind: 'crossValidate.fold',
-  // 2: an inner validation split for early stopping and z-scores refitted per fold (was: early stopping on the held-out fold).
+  // 2: an inner validation split for early stopping and z-scores refitted per fold (was: early stopping
+  // on the held-out fold); the data travels as rows of the record table and the shards they name.
   version: 2,
   usesTf: true,
   input: inputCodec,

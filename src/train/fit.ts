@@ -20,10 +20,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { adam } from '../backend/fused-adam.ts';
 import { MedpipeError } from '../base/errors.ts';
-import { augmentBatch, isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from './augment.ts';
+import { isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from '../data/augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
 import { binaryCrossEntropy, classWeights, focalLoss, sampleWeightsFor, type LossFn } from './losses.ts';
-import { checkData, gatherImages, predictScores, type FitData } from './predict.ts';
+import { checkData, imagesOf, predictScores, type FitData } from './predict.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
 
 export { predictScores } from './predict.ts';
@@ -139,14 +139,14 @@ export interface EpochBatches {
   readonly order: Int32Array;
   /** Number of batches. */
   readonly count: number;
-  /** Builds batch b (0-based): copied pixels, augmented when a policy is given, and its labels. Call in order. */
-  batch(b: number): { pixels: Float32Array; labels: Float32Array };
+  /** The epoch's batches in order: pixels (augmented when a policy is given, assembled ahead by the loader) and labels. */
+  batches(): AsyncGenerator<{ pixels: Float32Array; labels: Float32Array }, void, undefined>;
 }
 
 /**
- * The training batches of one epoch: seeded order (with oversampling), pixels gathered by index and
- * augmented with the epoch's own random stream, so every epoch sees fresh transforms. The source
- * buffers are never modified. Batches must be built in order (they share the epoch's random stream).
+ * The training batches of one epoch: seeded order (with oversampling), pixels read by index and
+ * augmented with the epoch's own random stream (one transform per image, drawn in training order),
+ * so every epoch sees fresh transforms. The source images are never modified.
  */
 export function epochBatches(
   data: FitData,
@@ -156,19 +156,18 @@ export function epochBatches(
   const order = epochOrder(data.y, options.oversample ?? false, options.seed, epoch);
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const rng = createRng(deriveSeed(options.seed, 'augment', epoch));
-  const size = data.shape[0] * data.shape[1] * data.shape[2];
   return {
     order,
     count: Math.ceil(order.length / options.batchSize),
-    batch(b: number) {
-      const start = b * options.batchSize;
-      const n = Math.min(options.batchSize, order.length - start);
-      let pixels: Float32Array = new Float32Array(n * size);
-      gatherImages(data, order, start, n, pixels);
-      if (augment) pixels = augmentBatch(pixels, data.shape, n, augment, rng);
-      const labels = new Float32Array(n);
-      for (let i = 0; i < n; i++) labels[i] = data.y[order[start + i]];
-      return { pixels, labels };
+    async *batches() {
+      let start = 0;
+      for await (const pixels of imagesOf(data).batches(order, options.batchSize, augment ? { policy: augment, rng } : undefined)) {
+        const n = Math.min(options.batchSize, order.length - start);
+        const labels = new Float32Array(n);
+        for (let i = 0; i < n; i++) labels[i] = data.y[order[start + i]];
+        start += n;
+        yield { pixels, labels };
+      }
     },
   };
 }
@@ -258,11 +257,11 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         lossSum += loss * step.labels.length;
         options.onBatch?.({ epoch, batch: step.batch + 1, batches, loss });
       };
-      for (let b = 0; b < batches; b++) {
+      let b = 0;
+      for await (const { pixels, labels } of batchList.batches()) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;
-        const { pixels, labels } = batchList.batch(b);
         const n = labels.length;
         dropouts.forEach((l, i) => {
           l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i);
@@ -287,6 +286,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         const previous = pending;
         pending = { cost, scores: batchScores, start, labels, batch: b };
         if (previous) await settle(previous);
+        b++;
       }
       if (pending) {
         const last = pending;

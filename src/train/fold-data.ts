@@ -1,133 +1,97 @@
 /**
  * What one cross-validation fold trains and scores on, built so that nothing about the held-out
  * fold reaches training: an inner validation split (for early stopping) carved from the fold's
- * training part, and dataset z-score statistics refitted on the inner training part only.
+ * training part, and dataset z-score statistics refitted on the inner training part only. A fold
+ * is row lists of the record table, never a copy of pixels.
  */
-import { sampleSize, type Subset } from '../data/image-set.ts';
-import type { SampleMeta } from '../data/types.ts';
-import { applyZscore, fitZscore } from '../data/zscore.ts';
 import { MedpipeError } from '../base/errors.ts';
-
-/** A dataset-level z-score as split records it in `preprocessing`. */
-export interface ZscoreStep {
-  readonly step: 'normalize';
-  readonly method: 'zscore';
-  readonly scope: 'dataset';
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-  readonly perChannel: boolean;
-}
-
-function isZscoreStep(step: unknown): step is ZscoreStep {
-  const s = step as Partial<ZscoreStep> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    s.step === 'normalize' &&
-    s.method === 'zscore' &&
-    s.scope === 'dataset' &&
-    Array.isArray(s.mean) &&
-    Array.isArray(s.std)
-  );
-}
-
-/**
- * The pixels as they were before split's train-fitted z-scores (x·std + mean, last step first), so
- * each fold can fit its own. Returns the input unchanged when there is none.
- */
-export function withoutFittedZscores(pixels: Float32Array, channels: number, preprocessing: readonly unknown[]): Float32Array {
-  const steps = preprocessing.filter(isZscoreStep);
-  if (steps.length === 0) return pixels;
-  const out = pixels.slice();
-  for (const step of [...steps].reverse()) {
-    for (let k = 0; k < out.length; k++) {
-      const g = step.perChannel ? k % channels : 0;
-      out[k] = out[k]! * step.std[g]! + step.mean[g]!;
-    }
-  }
-  return out;
-}
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { inOrder } from '../data/loader/image-source.ts';
+import { streamMoments } from '../data/loader/moments.ts';
+import { isFittedZscore, type PreprocessStep } from '../data/preprocessing.ts';
+import { rowCount, selectRows, type RecordTable } from '../data/store/record-table.ts';
+import type { SampleMeta } from '../data/types.ts';
 
 export interface FoldData {
   readonly train: Subset;
   /** Inner validation: early stopping watches it; never the held-out fold. */
   readonly val: Subset;
   readonly heldOut: Subset;
+  /** The pipeline's preprocessing with each dataset z-score refitted on `train`. */
+  readonly preprocessing: readonly PreprocessStep[];
   /** The z-score statistics fitted on `train` (empty when the pipeline has none). */
   readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
 }
 
-/** One fold's pixels: the three parts, z-scored with statistics fitted on `train` only. */
-export interface FoldPixels {
-  readonly train: Float32Array;
-  readonly val: Float32Array;
-  readonly heldOut: Float32Array;
+/** One fold as rows of the record table, with the preprocessing refitted on its training rows. */
+export interface FoldTables {
+  readonly train: RecordTable;
+  readonly val: RecordTable;
+  readonly heldOut: RecordTable;
+  readonly preprocessing: readonly PreprocessStep[];
   readonly normalization: FoldData['normalization'];
 }
 
 /**
- * Cuts one fold's pixels out of the pool's (without split's z-scores, see withoutFittedZscores) and
- * refits the pipeline's dataset z-scores on the inner training part. The coordinator and a worker
- * running the fold as a unit (cv-fold.ts) both cut through here.
+ * Cuts one fold out of the pool's record table and refits the pipeline's dataset z-scores on the
+ * inner training rows, each over the steps before it (one streaming pass each). A fold run as a
+ * unit of work (cv-fold.ts) cuts itself here, wherever it runs.
  * @example
- *   const parts = foldPixels(rawPixels, shape, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx }, data.preprocessing);
+ *   const fold = await foldTables(data, pool.table, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx });
  */
-export function foldPixels(
-  pixels: Float32Array,
-  shape: readonly [number, number, number],
+export async function foldTables(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing'>,
+  pool: RecordTable,
   indices: { readonly train: ArrayLike<number>; readonly val: ArrayLike<number>; readonly heldOut: ArrayLike<number> },
-  preprocessing: readonly unknown[],
-): FoldPixels {
+  signal?: AbortSignal,
+): Promise<FoldTables> {
   const held = new Set(Array.from(indices.heldOut));
   if (Array.from(indices.train).some((i) => held.has(i)) || Array.from(indices.val).some((i) => held.has(i))) {
     throw new MedpipeError('INTERNAL', 'A held-out sample was about to be used for training or early stopping.', {
       fix: 'This is a bug in fold assignment; please report it.',
     });
   }
-  const size = sampleSize(shape);
-  const pick = (idx: ArrayLike<number>): Float32Array => {
-    const out = new Float32Array(idx.length * size);
-    for (let k = 0; k < idx.length; k++) out.set(pixels.subarray(idx[k]! * size, (idx[k]! + 1) * size), k * size);
-    return out;
-  };
-  let train = pick(indices.train);
-  let val = pick(indices.val);
-  let heldOut = pick(indices.heldOut);
+  const train = selectRows(pool, indices.train);
+  const preprocessing: PreprocessStep[] = [];
   const normalization: FoldData['normalization'][number][] = [];
-  const channels = shape[2];
-  for (const step of zscoreSteps(preprocessing)) {
-    const fit = fitZscore(train, channels, step.perChannel);
-    const apply = (x: Float32Array) => applyZscore(x, channels, fit.mean, fit.std, fit.perChannel);
-    [train, val, heldOut] = [apply(train), apply(val), apply(heldOut)];
-    normalization.push(fit);
+  for (const step of data.preprocessing) {
+    if (!isFittedZscore(step)) {
+      preprocessing.push(step);
+      continue;
+    }
+    const { mean, std } = await streamMoments(train, inOrder(rowCount(train)), {
+      objectsDir: data.objectsDir,
+      recordShape: data.recordShape,
+      steps: [...preprocessing],
+      perChannel: step.perChannel,
+      ...(signal ? { signal } : {}),
+    });
+    preprocessing.push({ ...step, mean, std });
+    normalization.push({ mean, std, perChannel: step.perChannel });
   }
-  return { train, val, heldOut, normalization };
-}
-
-/** The dataset z-score steps of `preprocessing`, the only steps a fold refits (the rest are in the pixels). */
-export function zscoreSteps(preprocessing: readonly unknown[]): readonly ZscoreStep[] {
-  return preprocessing.filter(isZscoreStep);
+  return { train, val: selectRows(pool, indices.val), heldOut: selectRows(pool, indices.heldOut), preprocessing, normalization };
 }
 
 /**
- * Cuts one fold out of the pool (pixels without split's z-scores, see withoutFittedZscores) and
- * refits the pipeline's dataset z-scores on the inner training part.
+ * Cuts one fold out of the pool (rows of the record table) and refits the pipeline's dataset
+ * z-scores on the inner training part (foldTables), with the samples of each part.
  * @example
- *   const fold = foldData(raw, shape, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx }, data.preprocessing);
+ *   const fold = await foldData(data, pool, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx });
  */
-export function foldData(
-  pool: { readonly samples: readonly SampleMeta[]; readonly pixels: Float32Array },
-  shape: readonly [number, number, number],
+export async function foldData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing'>,
+  pool: Subset,
   indices: { readonly train: readonly number[]; readonly val: readonly number[]; readonly heldOut: readonly number[] },
-  preprocessing: readonly unknown[],
-): FoldData {
-  const parts = foldPixels(pool.pixels, shape, indices, preprocessing);
-  const subset = (idx: readonly number[], pixels: Float32Array): Subset => ({ samples: idx.map((i) => pool.samples[i]!), pixels });
+  signal?: AbortSignal,
+): Promise<FoldData> {
+  const tables = await foldTables(data, pool.table, indices, signal);
+  const samples = (idx: readonly number[]) => idx.map((i) => pool.samples[i]!);
   return {
-    train: subset(indices.train, parts.train),
-    val: subset(indices.val, parts.val),
-    heldOut: subset(indices.heldOut, parts.heldOut),
-    normalization: parts.normalization,
+    train: { samples: samples(indices.train), table: tables.train },
+    val: { samples: samples(indices.val), table: tables.val },
+    heldOut: { samples: samples(indices.heldOut), table: tables.heldOut },
+    preprocessing: tables.preprocessing,
+    normalization: tables.normalization,
   };
 }
 

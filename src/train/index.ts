@@ -23,7 +23,7 @@ export {
   type AugmentPolicy,
   type ImageTransform,
   type Rng,
-} from './augment.ts';
+} from '../data/augment.ts';
 export {
   fitModel,
   predictScores,

@@ -1,31 +1,48 @@
 /**
- * Batched inference over a Float32Array of images, in inference mode (dropout off, BatchNorm
- * on its moving statistics), disposing every tensor it makes.
+ * Batched inference over a set of images (in memory, or read from the cache's shards by the
+ * loader), in inference mode (dropout off, BatchNorm on its moving statistics), disposing every
+ * tensor it makes.
  *
  * @example
  * const scores = await predictScores(model, { x, y, count, shape: [64, 64, 1] });
  */
 import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
+import { inOrder, memorySource, type ImageSource } from '../data/loader/image-source.ts';
 
-export interface FitData {
-  /** count · h · w · c pixels, NHWC, sample i at [i·h·w·c, (i+1)·h·w·c). */
-  readonly x: Float32Array;
+/** The images and labels a training or inference pass reads. */
+export type FitData = {
   /** count labels, 0 or 1. */
   readonly y: Float32Array;
   readonly count: number;
   /** [h, w, c] */
   readonly shape: readonly [number, number, number];
+} & (
+  | {
+      /** count · h · w · c pixels, NHWC, sample i at [i·h·w·c, (i+1)·h·w·c). */
+      readonly x: Float32Array;
+    }
+  | {
+      /** The loader over the cache's shards. */
+      readonly images: ImageSource;
+    }
+);
+
+/** The data's images as a source of batches. */
+export function imagesOf(data: FitData): ImageSource {
+  return 'images' in data ? data.images : memorySource(data.x, data.shape);
 }
 
 /** Throws SHAPE_MISMATCH when the buffers, the shape and the model's input disagree. */
 export function checkData(model: tf.LayersModel, data: FitData, name: string): void {
   const [h, w, c] = data.shape;
   const size = h * w * c;
-  if (!Number.isInteger(data.count) || data.count < 0 || data.x.length !== data.count * size || data.y.length !== data.count) {
+  const values = 'x' in data ? data.x.length : data.images.count * size;
+  const sameShape = 'x' in data || data.images.shape.every((d, i) => d === data.shape[i]);
+  if (!Number.isInteger(data.count) || data.count < 0 || values !== data.count * size || data.y.length !== data.count || !sameShape) {
     throw new MedpipeError(
       'SHAPE_MISMATCH',
-      `The ${name} data says ${data.count} images of [${data.shape.join(', ')}] but holds ${data.x.length} pixel values and ${data.y.length} labels.`,
+      `The ${name} data says ${data.count} images of [${data.shape.join(', ')}] but holds ${values} pixel values and ${data.y.length} labels.`,
       {
         fix: `The ${name} pixel buffer must have count·h·w·c values and one label per image.`,
       },
@@ -57,25 +74,17 @@ export function checkData(model: tf.LayersModel, data: FitData, name: string): v
   }
 }
 
-/** Copies images [start, start + n) of `data` (in the order of `order`, if given) into `into`. */
-export function gatherImages(data: FitData, indices: ArrayLike<number>, start: number, n: number, into: Float32Array): void {
-  const size = data.shape[0] * data.shape[1] * data.shape[2];
-  for (let i = 0; i < n; i++) {
-    const src = indices[start + i] * size;
-    into.set(data.x.subarray(src, src + size), i * size);
-  }
-}
-
 /** Scores (the sigmoid output) for every image, in order. */
 export async function predictScores(model: tf.LayersModel, data: FitData, batchSize = 32): Promise<Float32Array> {
   checkData(model, data, 'prediction');
   const [h, w, c] = data.shape;
   const size = h * w * c;
   const scores = new Float32Array(data.count);
-  for (let start = 0; start < data.count; start += batchSize) {
-    const n = Math.min(batchSize, data.count - start);
+  let start = 0;
+  for await (const pixels of imagesOf(data).batches(inOrder(data.count), batchSize)) {
+    const n = pixels.length / size;
     const out = tf.tidy(() => {
-      const x = tf.tensor4d(data.x.subarray(start * size, (start + n) * size), [n, h, w, c]);
+      const x = tf.tensor4d(pixels, [n, h, w, c]);
       return model.predict(x) as tf.Tensor;
     });
     try {
@@ -83,6 +92,7 @@ export async function predictScores(model: tf.LayersModel, data: FitData, batchS
     } finally {
       out.dispose();
     }
+    start += n;
   }
   return scores;
 }

@@ -1,8 +1,10 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { UnitRunner } from '../base/units.ts';
 import type { Work } from '../base/work.ts';
-import type { Subset } from '../data/image-set.ts';
-import type { AugmentPolicy } from './augment.ts';
+import type { SplitSet, Subset } from '../data/image-set.ts';
+import { storeSource, type ImageSource } from '../data/loader/image-source.ts';
+import type { RecordTable } from '../data/store/record-table.ts';
+import type { AugmentPolicy } from '../data/augment.ts';
 import type { FitConfig } from './fit-config.ts';
 import type { FitData, FitResult } from './fit.ts';
 import { modelFromData, type ModelData } from './model-data.ts';
@@ -16,11 +18,23 @@ export interface TrainJob extends Work {
 
 export const DEFAULT_EARLY_STOPPING = { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } as const;
 
-/** A subset as the training loop's input: pixels plus labels as float32. */
-export function toFitData(subset: Subset, shape: readonly [number, number, number]): FitData {
+/** A subset as the training loop's input: the loader over its records, plus labels as float32. */
+export function toFitData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>,
+  subset: Subset,
+): FitData & { readonly images: ImageSource } {
   const y = new Float32Array(subset.samples.length);
   subset.samples.forEach((s, i) => (y[i] = s.label));
-  return { x: subset.pixels, y, count: subset.samples.length, shape };
+  return rowsFitData(data, { table: subset.table, y });
+}
+
+/** Rows of the record table and their labels (a unit of work carries a subset so) as the training loop's input. */
+export function rowsFitData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>,
+  rows: { readonly table: RecordTable; readonly y: Float32Array },
+): FitData & { readonly images: ImageSource } {
+  const images = storeSource(rows.table, { objectsDir: data.objectsDir, recordShape: data.recordShape, steps: data.preprocessing });
+  return { images, y: rows.y, count: rows.y.length, shape: data.shape };
 }
 
 /**

@@ -10,14 +10,15 @@ import type { AugmentPolicy } from '../data/augment-policy.ts';
 import type { FitConfig } from './fit-config.ts';
 import type { FitResult } from './fit.ts';
 import { decodeWithModel, encodeWithModel, type ModelData } from './model-data.ts';
-import type { FitData } from './predict.ts';
-import { bytesOf, fitDataBlobs, fitDataOf, floatsOf } from './unit-codec.ts';
+import { bytesOf, floatsOf, rowsBlobs, rowsFrom, shardsOf, storeDataOf, storeMeta, type Rows, type StoreData } from './unit-codec.ts';
 
 export interface TrialInput {
   /** The initial weights every point starts from. */
   readonly model: ModelData;
-  readonly train: FitData;
-  readonly val: FitData;
+  /** Where the images are (the cache's shards) and the preprocessing the loader applies. */
+  readonly data: StoreData;
+  readonly train: Rows;
+  readonly val: Rows;
   readonly config: FitConfig;
   readonly augment?: AugmentPolicy;
   readonly seed: number;
@@ -32,13 +33,19 @@ export interface TrialResult {
 }
 
 const inputCodec: Codec<TrialInput> = {
-  encode: ({ model, train, val, ...rest }) => {
-    const withModel = encodeWithModel({ model, ...rest, shape: train.shape });
-    return { meta: withModel.meta, blobs: { ...withModel.blobs, ...fitDataBlobs('train', train), ...fitDataBlobs('val', val) } };
+  encode: ({ model, data, train, val, ...rest }) => {
+    const withModel = encodeWithModel({ model, ...rest, data: storeMeta(data) });
+    return {
+      meta: withModel.meta,
+      blobs: { ...withModel.blobs, ...rowsBlobs('train', train), ...rowsBlobs('val', val) },
+      refs: shardsOf(train.table, val.table),
+    };
   },
   decode: (artifact) => {
-    const { model, shape, ...rest } = decodeWithModel<{ model: ModelData; shape: FitData['shape'] } & Omit<TrialInput, 'model' | 'train' | 'val'>>(artifact);
-    return { ...rest, model, train: fitDataOf('train', artifact.blobs, shape), val: fitDataOf('val', artifact.blobs, shape) };
+    const { model, data, ...rest } = decodeWithModel<
+      { model: ModelData; data: Omit<StoreData, 'objectsDir'> } & Omit<TrialInput, 'model' | 'data' | 'train' | 'val'>
+    >(artifact);
+    return { ...rest, model, data: storeDataOf(data, artifact), train: rowsFrom('train', artifact.blobs), val: rowsFrom('val', artifact.blobs) };
   },
 };
 
@@ -52,7 +59,8 @@ const resultCodec: Codec<TrialResult> = {
 
 export const trialUnit: UnitDefinition<TrialInput, TrialResult> = {
   kind: 'tune.trial',
-  version: 1,
+  // 2: the data travels as rows of the record table and the shards they name (was: pixels).
+  version: 2,
   usesTf: true,
   input: inputCodec,
   result: resultCodec,

@@ -3,7 +3,8 @@ import type { SplitSet } from '../data/image-set.ts';
 import { binaryLogLoss } from '../metrics/log-loss.ts';
 import type { FitConfig } from './fit-config.ts';
 import type { Built, Trained } from './trained.ts';
-import { toFitData, type TrainJob } from './train-fresh.ts';
+import type { TrainJob } from './train-fresh.ts';
+import { rowsOf } from './unit-codec.ts';
 import { trialUnit, type TrialResult } from './tune-trial.ts';
 import { GRID_KEYS, VAL_KEYS, type TuneConfig, type TuneGrid, type TuneMonitor } from './tune-config.ts';
 
@@ -83,15 +84,15 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
   const base = config.base ?? {};
   const grid = gridPoints(config.grid);
   // Candidates learn on train and are ranked on val; the test split is never read here.
-  const train = toFitData(data.train, data.shape);
-  const val = toFitData(data.val, data.shape);
+  const train = rowsOf(data.train);
+  const val = rowsOf(data.val);
   const notes = grid.map((params, i) => `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`);
   // Each point is a unit of work: cached on its own, and run wherever the run's executor sends it.
   const trials = await (job.units ?? inlineUnits).run(
     trialUnit,
     grid.map((params, i) => ({
       label: notes[i]!,
-      input: { model: built.model, train, val, config: pointConfig(base, params), augment: data.augment, seed: job.seed },
+      input: { model: built.model, data, train, val, config: pointConfig(base, params), augment: data.augment, seed: job.seed },
     })),
     job,
   );

@@ -1,8 +1,59 @@
-/** Helpers for the codecs of training units: float and int arrays as blobs, read back aligned. */
-import { bytesOf, floatsOf } from '../data/image-set.ts';
-import type { FitData } from './predict.ts';
+/**
+ * Helpers for the codecs of training units. A unit carries its images as rows of the record table
+ * (which name the shards, by content hash) and labels, never as pixels: the shards travel as
+ * content-addressed objects (`refs`), so a worker that has them already (its cache, an earlier unit
+ * of the same stage) fetches nothing, and no sample metadata (ids, file names) leaves the coordinator.
+ */
+import { MedpipeError } from '../base/errors.ts';
+import type { Artifact } from '../base/artifact.ts';
+import type { ObjectRef } from '../base/object-store.ts';
+import { bytesOf, floatsOf, type SplitSet, type Subset } from '../data/image-set.ts';
+import { decodeTable, encodeTable, type RecordTable } from '../data/store/record-table.ts';
 
 export { bytesOf, floatsOf };
+
+/** Where a unit's images are and how their records become the model's input. */
+export type StoreData = Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>;
+
+/** A subset as a unit carries it: its rows of the record table and its labels. */
+export interface Rows {
+  readonly table: RecordTable;
+  readonly y: Float32Array;
+}
+
+export function rowsOf(subset: Subset): Rows {
+  const y = new Float32Array(subset.samples.length);
+  subset.samples.forEach((s, i) => (y[i] = s.label));
+  return { table: subset.table, y };
+}
+
+/** The data's JSON part (the objects folder is this machine's: it is not sent, the decoder's cache supplies it). */
+export function storeMeta(data: StoreData): Omit<StoreData, 'objectsDir'> {
+  return { recordShape: data.recordShape, preprocessing: data.preprocessing, shape: data.shape };
+}
+
+export function storeDataOf(meta: Omit<StoreData, 'objectsDir'>, artifact: Artifact): StoreData {
+  if (!artifact.objectsDir) {
+    throw new MedpipeError('INTERNAL', "A unit's input was decoded without the cache its shards are in.", {
+      fix: 'Decode unit inputs with objectsDir set (the worker sets its cache).',
+    });
+  }
+  return { ...meta, objectsDir: artifact.objectsDir };
+}
+
+/** Rows as two blobs named `<name>.table` and `<name>.y`. */
+export function rowsBlobs(name: string, rows: Rows): Record<string, Uint8Array> {
+  return { [`${name}.table`]: encodeTable(rows.table), [`${name}.y`]: bytesOf(rows.y) };
+}
+
+export function rowsFrom(name: string, blobs: Readonly<Record<string, Uint8Array>>): Rows {
+  return { table: decodeTable(blobs[`${name}.table`]!), y: floatsOf(blobs[`${name}.y`]) };
+}
+
+/** The shards the tables name, each once. */
+export function shardsOf(...tables: RecordTable[]): ObjectRef[] {
+  return [...new Map(tables.flatMap((t) => t.shards.map((s) => [s.hash, s] as const))).values()];
+}
 
 export function intBytes(array: Int32Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
@@ -12,14 +63,4 @@ export function intsOf(bytes: Uint8Array | undefined): Int32Array {
   if (!bytes) return new Int32Array(0);
   if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   return new Int32Array(bytes.slice().buffer);
-}
-
-/** A FitData's pixels and labels as two blobs named `<name>X` and `<name>Y`. */
-export function fitDataBlobs(name: string, data: FitData): Record<string, Uint8Array> {
-  return { [`${name}X`]: bytesOf(data.x), [`${name}Y`]: bytesOf(data.y) };
-}
-
-export function fitDataOf(name: string, blobs: Readonly<Record<string, Uint8Array>>, shape: readonly [number, number, number]): FitData {
-  const y = floatsOf(blobs[`${name}Y`]);
-  return { x: floatsOf(blobs[`${name}X`]), y, count: y.length, shape };
 }

@@ -1,38 +1,47 @@
 /** What the training units do (loaded lazily by tune-trial.ts and cv-fold.ts, in a run or on a worker). */
 import type { Work } from '../base/work.ts';
 import type { FoldInput, FoldOutcome } from './cv-fold.ts';
-import { foldPixels } from './fold-data.ts';
+import { foldTables } from './fold-data.ts';
 import { modelToData } from './model-data.ts';
-import { predictScores, type FitData } from './predict.ts';
-import { trainFresh } from './train-fresh.ts';
+import { predictScores } from './predict.ts';
+import { rowsFitData, trainFresh } from './train-fresh.ts';
 import type { TrialInput, TrialResult } from './tune-trial.ts';
 
 /** One tune grid point: train on train, score val with the final weights. */
 export async function runTrial(input: TrialInput, work: Work): Promise<TrialResult> {
-  const { model, result } = await trainFresh(input.model, input.train, input.val, input.config, { ...work, seed: input.seed }, { augment: input.augment });
+  const val = rowsFitData(input.data, input.val);
+  const { model, result } = await trainFresh(
+    input.model,
+    rowsFitData(input.data, input.train),
+    val,
+    input.config,
+    { ...work, seed: input.seed },
+    { augment: input.augment },
+  );
   try {
-    const scores = await predictScores(model, input.val, input.config.batchSize ?? 32);
+    const scores = await predictScores(model, val, input.config.batchSize ?? 32);
     return { model: await modelToData(model), fit: result, scores };
   } finally {
     model.dispose();
   }
 }
 
-/** The labels at `indices` of `pool`, in that order, with their (already cut) pixels. */
-function part(pool: FitData, indices: Int32Array, x: Float32Array): FitData {
-  const y = new Float32Array(indices.length);
-  indices.forEach((i, k) => (y[k] = pool.y[i]!));
-  return { x, y, count: indices.length, shape: pool.shape };
+/** The labels at `indices` of `y`, in that order. */
+function labelsAt(y: Float32Array, indices: Int32Array): Float32Array {
+  const out = new Float32Array(indices.length);
+  indices.forEach((i, k) => (out[k] = y[i]!));
+  return out;
 }
 
-/** One cross-validation fold: z-scores refitted on its training part, early stopping on its inner validation split, the held-out part scored. */
+/** One cross-validation fold: z-scores refitted on its training rows, early stopping on its inner validation split, the held-out part scored. */
 export async function runFold(input: FoldInput, work: Work): Promise<FoldOutcome> {
-  const cut = foldPixels(input.pool.x, input.pool.shape, { train: input.trainIndices, val: input.valIndices, heldOut: input.heldIndices }, input.zscores);
-  const held = part(input.pool, input.heldIndices, cut.heldOut);
+  const cut = await foldTables(input.data, input.pool.table, { train: input.trainIndices, val: input.valIndices, heldOut: input.heldIndices }, work.signal);
+  const data = { ...input.data, preprocessing: cut.preprocessing };
+  const held = rowsFitData(data, { table: cut.heldOut, y: labelsAt(input.pool.y, input.heldIndices) });
   const { model, result } = await trainFresh(
     input.model,
-    part(input.pool, input.trainIndices, cut.train),
-    part(input.pool, input.valIndices, cut.val),
+    rowsFitData(data, { table: cut.train, y: labelsAt(input.pool.y, input.trainIndices) }),
+    rowsFitData(data, { table: cut.val, y: labelsAt(input.pool.y, input.valIndices) }),
     input.config,
     { ...work, seed: input.seed },
     { augment: input.augment },

@@ -2,7 +2,7 @@
 // torn writes, the stat cache (no re-reading unchanged files) and per-file decode records.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,7 +30,7 @@ interface Ctx {
   m: Medpipe;
   rt: Runtime;
   files: string[];
-  /** FileHasher.reads of each finished run, in order (captured when the runtime saves the stat cache). */
+  /** StatCache.reads of each finished run, in order (captured when the runtime saves the stat cache). */
   reads: number[];
 }
 
@@ -42,10 +42,10 @@ const HOUR_AGO = new Date(Date.now() - 3600_000);
 Cache.before(async (ctx) => {
   ctx.m = await loadMedpipe();
   ctx.rt = await loadRuntime();
-  // Count the files the runtime's stat cache actually reads, per run: FileHasher.save runs at the end of every run.
-  const { FileHasher } = await import('../../src/runtime/file-hash.ts');
-  const save = FileHasher.prototype.save;
-  FileHasher.prototype.save = function (this: InstanceType<typeof FileHasher>) {
+  // Count the files the runtime actually reads to hash them, per run: StatCache.save runs at the end of every run.
+  const { StatCache } = await import('../../src/runtime/stat-cache.ts');
+  const save = StatCache.prototype.save;
+  StatCache.prototype.save = function (this: InstanceType<typeof StatCache>) {
     ctx.reads.push(this.reads);
     return save.call(this);
   };
@@ -119,7 +119,7 @@ Cache('second run: every stage served from cache, no file read, nothing decoded'
   assert.equal(startedStages(first.events), ALL);
   assert.is(decodedCount(first.events), 24);
   assert.is(ctx.reads[0], 24, 'first run reads each file once');
-  assert.is(countFiles(path.join(ctx.dir, 'cache', 'decoded')), 24, 'one decode record per file');
+  assert.is(countFiles(path.join(ctx.dir, 'cache', 'ingest-jobs')), 1, 'one finished shard job for 24 small files');
 
   const second = await run(ctx);
   assert.equal(cachedStages(second.events), ALL);
@@ -207,8 +207,8 @@ Cache('early cutoff: a rerun stage whose output is byte-identical keeps downstre
   assert.is(doneOf(b.events, 'split')!.unchangedOutput, true);
   assert.equal(cachedStages(b.events), ['ingest', 'normalize', 'build', 'fit']);
 
-  // An ingest rerun (concurrency changes the key, not the result): served by the per-file records,
-  // zero decodes, identical output, everything downstream cached.
+  // An ingest rerun (concurrency changes the key, not the result): served by its finished shard
+  // jobs, zero decodes, identical output, everything downstream cached.
   const c = await run(ctx, { normalize: { method: 'zscore', scope: 'dataset' }, split: { stratify: true }, concurrency: 2 });
   assert.equal(startedStages(c.events), ['ingest']);
   assert.is(decodedCount(c.events), 0);
@@ -231,6 +231,7 @@ Cache("stat cache: touching one file's bytes reads and decodes exactly that file
   await utimes(target, later, later);
   const touched = await run(ctx);
   assert.is(ctx.reads[1], 1);
+  assert.is(decodedCount(touched.events), 0, 'read and found unchanged: its old record is copied');
   assert.equal(cachedStages(touched.events), ALL);
 
   // New bytes: status names the file, the run decodes only it.
@@ -242,7 +243,7 @@ Cache("stat cache: touching one file's bytes reads and decodes exactly that file
   assert.equal(startedStages(changed.events)[0], 'ingest');
   assert.is(decodedCount(changed.events), 1, 'exactly one decode');
   assert.is(ctx.reads.at(-1), 1, 'exactly one file read');
-  assert.is(countFiles(path.join(ctx.dir, 'cache', 'decoded')), 25);
+  assert.match(logsOf(changed.events, 'ingest').join('\n'), /23 files copied from earlier shards/, 'the rest of its shard is copied, not decoded');
 });
 
 Cache('adding one image decodes one; removing one decodes none', async (ctx) => {
@@ -284,63 +285,55 @@ Cache('torn writes: a truncated or tampered entry is a miss, recomputed, no cras
   assert.equal(cachedStages(c.events), ALL);
 });
 
-Cache('torn objects: a truncated object is a miss; a same-size damaged object is caught on load and recomputed', async (ctx) => {
-  // minmax: normalize's pixels differ from ingest's (with a deferred z-score they would be the
-  // same content-addressed object, and damaging it would hit both entries).
-  const minmax = { normalize: { method: 'minmax' } } as const;
-  await run(ctx, minmax);
-  const fresh = await entryFile(ctx, 'normalize');
+Cache('torn shards: a truncated shard is a miss and re-ingested; a same-size damaged one fails the read, is removed, and the next run heals', async (ctx) => {
+  await run(ctx);
+  const ingest = await entryFile(ctx, 'ingest');
+  const shards = (ingest.entry as unknown as { refs: { hash: string; size: number }[] }).refs;
+  assert.ok(shards.length >= 1, 'the dataset points at its shards');
 
-  // Truncated pixels of normalize: the entry fails its size check, normalize reruns (same output).
-  await truncate(objectFile(ctx, fresh.entry.blobs.pixels!.hash), 10);
-  const a = await run(ctx, minmax);
-  assert.equal(startedStages(a.events), ['normalize']);
-  assert.is(doneOf(a.events, 'normalize')!.unchangedOutput, true);
-  // The damaged object was replaced: the next run is all cached (it used to rerun normalize forever).
-  assert.equal(startedStages((await run(ctx, minmax)).events), []);
+  // Truncated: the ingest entry fails its size check, the job is redone (its files decoded again).
+  await truncate(objectFile(ctx, shards[0]!.hash), 10);
+  const a = await run(ctx);
+  assert.equal(startedStages(a.events), ['ingest']);
+  assert.ok((decodedCount(a.events) ?? 0) > 0);
+  assert.is(doneOf(a.events, 'ingest')!.unchangedOutput, true, 'the same records again');
+  assert.equal(startedStages((await run(ctx)).events), [], 'repaired: the next run is all cached');
 
-  // Same size, flipped bytes: the entry looks fine until a later stage loads it; the runtime
-  // notices, recomputes normalize and carries on with correct data.
-  const object = objectFile(ctx, fresh.entry.blobs.pixels!.hash);
+  // Same size, flipped bytes: nothing notices until a record is read; that read fails with
+  // CACHE_CORRUPT naming the shard and removes it, so the next run re-ingests and carries on.
+  const object = objectFile(ctx, shards[0]!.hash);
   const bytes = await readFile(object);
   bytes[100] = bytes[100]! ^ 0xff;
   await writeFile(object, bytes);
-  const changed = { ...minmax, split: { fractions: { train: 0.5, val: 0.25, test: 0.25 } } };
+  const changed = { split: { fractions: { train: 0.5, val: 0.25, test: 0.25 } } };
+  const failed = await runCollect(makePipeline(ctx.m, changed), opts(ctx));
+  assert.is(failed.done.ok, false);
+  assert.is(failed.done.error?.code, 'CACHE_CORRUPT');
+  assert.match(failed.done.error!.message, /shard .* is damaged: the record at byte \d+ does not match its CRC-32/, failed.done.error!.message);
+  assert.not.ok(existsSync(object), 'the damaged shard is gone');
   const b = await run(ctx, changed);
-  assert.ok(
-    logsOf(b.events, 'normalize').some((m) => /failed verification; recomputing/.test(m)),
-    'the damaged entry is reported',
-  );
-  assert.equal(cachedStages(b.events).slice(0, 2), ['ingest', 'normalize']);
-  // The split made from the recomputed data equals a split made in a clean cache.
+  assert.equal(startedStages(b.events)[0], 'ingest');
+  assert.is(doneOf(b.events, 'ingest')!.unchangedOutput, true);
+  // The split made from the re-ingested data equals a split made in a clean cache.
   await run(ctx, changed, 'clean-cache');
-  const [damaged, clean] = [await entryFile(ctx, 'split'), await entryFile(ctx, 'split', 'clean-cache')];
-  assert.is(damaged.entry.outputHash, clean.entry.outputHash);
-  // The damaged object was replaced by a good one.
+  const [healed, clean] = [await entryFile(ctx, 'split'), await entryFile(ctx, 'split', 'clean-cache')];
+  assert.is(healed.entry.outputHash, clean.entry.outputHash);
   assert.is(
     createHash('sha256')
       .update(await readFile(object))
       .digest('hex'),
-    fresh.entry.blobs.pixels!.hash,
+    shards[0]!.hash,
+    'the shard was rewritten, bit for bit',
   );
 });
 
-Cache('damaged per-file decode records and a damaged stat cache are re-derived, not trusted', async (ctx) => {
+Cache('a damaged stat cache is rebuilt, not trusted; records of an earlier shard are copied, not decoded', async (ctx) => {
   await run(ctx);
-  // Damage one decode record (bit flip) and truncate another to a stub.
-  const decodedDir = path.join(ctx.dir, 'cache', 'decoded');
-  const records: string[] = [];
-  for (const prefix of await readdir(decodedDir))
-    for (const name of await readdir(path.join(decodedDir, prefix))) records.push(path.join(decodedDir, prefix, name));
-  const flipped = await readFile(records[0]!);
-  flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0x01;
-  await writeFile(records[0]!, flipped);
-  await truncate(records[1]!, 8);
-  // The stat cache becomes garbage: every file is hashed again, nothing else changes.
-  await writeFile(path.join(ctx.dir, 'cache', 'files.json'), '{"not": "rows"');
-  const a = await run(ctx, { concurrency: 2 }); // concurrency: a new ingest key, so ingest reads its records
+  // The stat cache becomes garbage: every file is hashed again, nothing is decoded, nothing else changes.
+  await writeFile(path.join(ctx.dir, 'cache', 'stat.sqlite'), 'not a database');
+  const a = await run(ctx, { concurrency: 2 }); // concurrency: a new ingest key, so ingest runs
   assert.is(ctx.reads.at(-1), 24, 'stat cache rebuilt from scratch');
-  assert.is(decodedCount(a.events), 2, 'only the two damaged records are decoded again');
+  assert.is(decodedCount(a.events), 0, 'the files were read, found unchanged and their records reused');
   assert.is(doneOf(a.events, 'ingest')!.unchangedOutput, true);
   const b = await run(ctx, { concurrency: 2 });
   assert.is(ctx.reads.at(-1), 0, 'and the stat cache is whole again');
@@ -380,8 +373,8 @@ Cache('cancelling (AbortSignal) mid-fit ends the run as CANCELLED and keeps the 
   // No half-written entries or temp files were left behind.
   const leftovers = (await readdir(path.join(ctx.dir, 'cache', 'entries'))).filter((n) => !n.endsWith('.json'));
   assert.equal(leftovers, []);
-  // The stat cache is saved by a cancelled run too.
-  assert.ok((await stat(path.join(ctx.dir, 'cache', 'files.json'))).size > 0);
+  // The stat cache keeps what the cancelled run learned (rows are written as each job finishes).
+  assert.ok((await stat(path.join(ctx.dir, 'cache', 'stat.sqlite'))).size > 0);
 });
 
 Cache('an entry whose meta holds NaN or Infinity (undefined metrics) is served, not rejected as damaged', async (ctx) => {

@@ -46,7 +46,7 @@ Crash('every boundary of ingest → normalize → split', async ({ dir }) => {
   const reference = await run(dir, 'ref', { MEDPIPE_CRASH_AFTER: 'count' });
   assert.is(reference.code, 0, reference.stdout + reference.stderr);
   const count = Number(/medpipe crash points: (\d+)/.exec(reference.stderr)?.[1]);
-  // 6 decode records, 3 stage outputs with their entries and indexes, the stat cache, run.json...
+  // the shard (written, fsynced, renamed) and its job record, 3 stage outputs with their entries and indexes, run.json...
   assert.ok(count >= 40, `only ${count} crash points counted:\n${reference.stderr}`);
   const expected = await outputs(path.join(dir, 'cache-ref'));
   assert.ok(Object.values(expected).every(Boolean), JSON.stringify(expected));

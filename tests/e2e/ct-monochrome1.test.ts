@@ -2,6 +2,7 @@
 // LOW stored value is displayed WHITE, so after ingest the brightest pixels must be where the file
 // stored the lowest values. Checked on a real CR file (pydicom's CR_monochrome1.dcm, read straight
 // from its bytes) and on a phantom whose bone is stored low, against its MONOCHROME2 twin.
+import { pixelsOf } from '../helpers/core.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -72,8 +73,8 @@ M1.before(async (ctx) => {
   const ingested = await imageSetOf(cacheDir, 'mono1', 'ingest');
   const normalized = await imageSetOf(cacheDir, 'mono1', 'normalize');
   ctx.index = new Map(ingested.samples.map((s, i) => [s.file, i]));
-  ctx.ingested = ingested.pixels;
-  ctx.normalized = normalized.pixels;
+  ctx.ingested = await pixelsOf(ingested);
+  ctx.normalized = await pixelsOf(normalized);
 });
 
 M1.after(async (ctx) => {

@@ -1,6 +1,7 @@
 // NIfTI volumes through ingest (issue 6, item 3): every slice of a volume becomes a sample
 // (`file#k`), labelled per volume by its class folder or per slice from a CSV `slice` column; the
 // slices of one volume stay in one split. Real volumes from nibabel's test data (tests/fixtures/nifti).
+import { pixelsOf } from '../helpers/core.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -67,6 +68,7 @@ Nifti("folder per class: every slice is a sample with its volume's label, values
     );
   }
   const size = SIZE[0] * SIZE[1];
+  const pixels = await pixelsOf(set);
   for (const [rel, k] of [
     ['brain/anatomical.nii', 12],
     ['other/functional.nii', 41],
@@ -74,7 +76,7 @@ Nifti("folder per class: every slice is a sample with its volume's label, values
   ] as const) {
     const at = set.samples.findIndex((s) => s.file === rel && (s.id === rel || s.id === `${rel}#${k}`));
     const expected = await m.readImage(path.join(root, rel), { frame: k, size: SIZE, channels: 1 });
-    assert.equal(Array.from(set.pixels.subarray(at * size, (at + 1) * size)), Array.from(expected.data), `${rel} slice ${k}`);
+    assert.equal(Array.from(pixels.subarray(at * size, (at + 1) * size)), Array.from(expected.data), `${rel} slice ${k}`);
   }
 });
 
@@ -135,7 +137,7 @@ Nifti('CSV `slice` column: labels per slice, a volume on several rows, empty sli
   // The selected slice's own pixels, and the volume as the group of its slices.
   const size = SIZE[0] * SIZE[1];
   const expected = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 10, size: SIZE, channels: 1 });
-  assert.equal(Array.from(set.pixels.subarray(2 * size, 3 * size)), Array.from(expected.data));
+  assert.equal(Array.from((await pixelsOf(set)).subarray(2 * size, 3 * size)), Array.from(expected.data));
   assert.equal([...new Set(set.samples.slice(0, 3).map((s) => s.group))], ['brain/anatomical.nii']);
 });
 
@@ -226,7 +228,7 @@ Nifti('volume option: slices every n-th or a range keep their original index; an
   const expected = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 0, size: SIZE, channels: 1, axis: 0 });
   const at = c.samples.findIndex((s) => s.id === 'brain/anatomical.nii#0');
   const size = SIZE[0] * SIZE[1];
-  assert.equal(Array.from(c.pixels.subarray(at * size, (at + 1) * size)), Array.from(expected.data));
+  assert.equal(Array.from((await pixelsOf(c)).subarray(at * size, (at + 1) * size)), Array.from(expected.data));
   assert.not.equal(c.samples.filter((s) => s.file === 'brain/anatomical.nii').length, 25, 'axis 0 has another slice count than axis 2');
 
   const bad = m.pipeline('nifti-bad').stage(m.ingest.folder({ root, size: SIZE, channels: 1, volume: { slices: { every: 0 } } }));
@@ -244,7 +246,7 @@ Nifti('volume.stack: a whole volume is one sample, its slices resampled to n cha
   assert.equal(set.samples.map((s) => s.id).sort(), VOLUMES.map((v) => v.rel).sort(), 'one sample per file');
   const at = set.samples.findIndex((s) => s.id === 'brain/anatomical.nii');
   const n = SIZE[0] * SIZE[1];
-  const sample = set.pixels.subarray(at * n * 5, (at + 1) * n * 5);
+  const sample = (await pixelsOf(set)).subarray(at * n * 5, (at + 1) * n * 5);
   const first = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 0, size: SIZE, channels: 1 });
   const last = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 24, size: SIZE, channels: 1 });
   const middle = await m.readImage(path.join(root, 'brain/anatomical.nii'), { frame: 12, size: SIZE, channels: 1 });

@@ -2,6 +2,7 @@
 // written as real DICOM at test time (8 patients × 4 slices, signed pixels, two rescale
 // conventions), ingest.folder → normalize(window: lung, mediastinum, bone) → split by the patient
 // key from the DICOM header → tiny CNN → fit → evaluate.
+import { pixelsOf } from '../helpers/core.ts';
 import { suite } from 'uvu';
 import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import { requires, sklearn, toolkit } from '../helpers/requires.ts';
@@ -117,13 +118,15 @@ CT('trains end to end: 3 window channels, no patient in two splits, leak audit c
   assert.equal(windowed.shape, [32, 32, 3]);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of ingested.pixels) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const ingestedPixels = await pixelsOf(ingested);
+  const windowedPixels = await pixelsOf(windowed);
+  for (const v of ingestedPixels) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   assert.ok(lo < -950 && lo > -1100 && hi > 600 && hi < 900, `HU range ${lo}..${hi}`);
   const presets = WINDOWS.map((w) => m.WINDOW_PRESETS[w]);
   for (const k of [0, 1000, 31 * 1024 + 517]) {
     presets.forEach(({ center, width }, c) => {
-      const expected = Math.min(1, Math.max(0, (ingested.pixels[k]! - center) / width + 0.5));
-      assert.ok(Math.abs(windowed.pixels[k * 3 + c]! - expected) < 1e-5, `value ${k}, channel ${c}: ${windowed.pixels[k * 3 + c]} vs ${expected}`);
+      const expected = Math.min(1, Math.max(0, (ingestedPixels[k]! - center) / width + 0.5));
+      assert.ok(Math.abs(windowedPixels[k * 3 + c]! - expected) < 1e-5, `value ${k}, channel ${c}: ${windowedPixels[k * 3 + c]} vs ${expected}`);
     });
   }
 

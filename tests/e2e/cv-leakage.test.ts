@@ -8,34 +8,41 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CrossValidated } from '../../src/train/cross-validate.ts';
-import { fitZscore } from '../../src/data/zscore.ts';
-import { foldData, foldsByAttribute, withoutFittedZscores } from '../../src/train/fold-data.ts';
-import { assertOk, loadMedpipe, loadOutput, prng, removeDir, runCollect, tempDir, writeGreyPng } from '../helpers/core.ts';
-import { throwsCode } from '../helpers/expect-error.ts';
+import { imageSetFromArrays } from '../../src/data/store/from-arrays.ts';
+import { foldData, foldsByAttribute } from '../../src/train/fold-data.ts';
+import { assertOk, loadMedpipe, loadOutput, pixelsOf, prng, removeDir, runCollect, tempDir, writeGreyPng } from '../helpers/core.ts';
+import { failure, throwsCode } from '../helpers/expect-error.ts';
 
 const F = suite('fold data');
 
-F('split z-scores are undone exactly enough, refitted on the inner training part, applied to all three', () => {
-  const rand = prng(3);
-  const raw = Float32Array.from({ length: 6 * 4 }, () => 50 + rand() * 100);
-  const fit = fitZscore(raw.subarray(0, 12), 1, false);
-  const z = raw.map((x) => (x - fit.mean[0]!) / fit.std[0]!);
-  const preprocessing = [
-    { step: 'decode' },
-    { step: 'normalize', method: 'zscore', scope: 'dataset', fittedOn: 'train', mean: fit.mean, std: fit.std, perChannel: false },
-  ];
-  const back = withoutFittedZscores(z, 1, preprocessing);
-  for (let i = 0; i < raw.length; i++) assert.ok(Math.abs(back[i]! - raw[i]!) < 1e-4, `pixel ${i}`);
-  const samples = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, file: `s${i}`, label: i % 2 }));
-  const fold = foldData({ samples, pixels: back }, [2, 2, 1], { train: [0, 1, 2], val: [3], heldOut: [4, 5] }, preprocessing);
-  const inner = fitZscore(back.subarray(0, 12), 1, false);
-  assert.ok(Math.abs(fold.normalization[0]!.mean[0]! - inner.mean[0]!) < 1e-9, 'fitted on the inner training part only');
-  assert.ok(Math.abs(fold.heldOut.pixels[0]! - (back[16]! - inner.mean[0]!) / inner.std[0]!) < 1e-5, 'held-out normalised with the fold statistics');
-  assert.equal(
-    fold.heldOut.samples.map((s) => s.id),
-    ['s4', 's5'],
-  );
-  throwsCode(() => foldData({ samples, pixels: back }, [2, 2, 1], { train: [0, 4], val: [3], heldOut: [4, 5] }, preprocessing), 'INTERNAL', /held-out sample/);
+F("each fold refits the dataset z-score on its inner training part (not on split's statistics) and applies it to all three parts", async () => {
+  const dir = await tempDir('fold-data');
+  try {
+    const rand = prng(3);
+    const raw = Float32Array.from({ length: 6 * 4 }, () => 50 + Math.round(rand() * 100));
+    const samples = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, file: `s${i}`, label: i % 2 }));
+    // split's statistics, deliberately not those of any fold's training part.
+    const splitFit = { step: 'normalize', method: 'zscore', scope: 'dataset', fittedOn: 'train', mean: [10], std: [3], perChannel: false } as const;
+    const set = await imageSetFromArrays(path.join(dir, 'objects'), { classes: ['a', 'b'], shape: [2, 2, 1], samples, pixels: raw, preprocessing: [splitFit] });
+    const pool = { samples: set.samples, table: set.table };
+    const fold = await foldData(set, pool, { train: [0, 1, 2], val: [3], heldOut: [4, 5] });
+    const train = Array.from(raw.subarray(0, 12));
+    const mean = train.reduce((a, b) => a + b, 0) / train.length;
+    const std = Math.sqrt(train.reduce((a, b) => a + (b - mean) ** 2, 0) / train.length);
+    assert.ok(Math.abs(fold.normalization[0]!.mean[0]! - mean) < 1e-9, 'mean fitted on the inner training part only');
+    assert.ok(Math.abs(fold.normalization[0]!.std[0]! - std) < 1e-9, 'population std of the inner training part');
+    const held = await pixelsOf({ ...set, preprocessing: fold.preprocessing }, fold.heldOut.table);
+    held.forEach((v, k) => assert.ok(Math.abs(v - (raw[16 + k]! - mean) / std) < 1e-5, `held-out pixel ${k} normalised with the fold statistics`));
+    assert.equal(
+      fold.heldOut.samples.map((s) => s.id),
+      ['s4', 's5'],
+    );
+    const error = await failure(() => foldData(set, pool, { train: [0, 4], val: [3], heldOut: [4, 5] }));
+    assert.is(error.code, 'INTERNAL');
+    assert.match(error.message, /held-out sample/);
+  } finally {
+    await removeDir(dir);
+  }
 });
 
 F('foldBy: one fold per value; a missing value is an error with the fix', () => {

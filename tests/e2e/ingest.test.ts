@@ -23,6 +23,7 @@ import {
   type Medpipe,
 } from '../helpers/core.ts';
 import { realData, requires } from '../helpers/requires.ts';
+import { pixelsOf } from '../helpers/core.ts';
 
 interface Ctx {
   dir: string;
@@ -65,7 +66,7 @@ Ingest('folder: labels from folder names, sorted by default or in the given clas
   assert.is(labelsOf(sorted.out)['NORMAL/NORMAL_000.png'], 0);
   assert.is(labelsOf(sorted.out)['PNEUMONIA/PNEUMONIA_002.png'], 1);
   assert.equal(sorted.out.shape, [8, 8, 1]);
-  assert.is(sorted.out.pixels.length, 6 * 64);
+  assert.is((await pixelsOf(sorted.out)).length, 6 * 64);
 
   const given = await runAndLoad<ImageSet>(
     ctx,
@@ -177,13 +178,13 @@ requires(Ingest, realData('pneumoniamnist', 'images', 'pneumoniamnist.npz'))(
     assert.is(out.samples.length, 2428 + 270 + 468);
     const splits = await loadOutput<SplitSet>(path.join(ctx.dir, 'cache'), 'npz', 'split');
     assert.equal(splits.counts, { train: [1214, 1214], val: [135, 135], test: [234, 234] });
-    assert.is(splits.train.pixels.length, 2428 * 28 * 28);
+    assert.is((await pixelsOf(splits, splits.train.table)).length, 2428 * 28 * 28);
     // train_images[0] is images/train/pneumonia/train_0000.png
     const first = out.samples[0]!;
     assert.equal([first.split, first.label], ['train', 1]);
     const { readImage } = await import('../../src/io/read-image.ts');
     const png = await readImage(path.join(SHARED_IMAGES, 'train', 'pneumonia', 'train_0000.png'), { channels: 1 });
-    assert.equal(Array.from(out.pixels.subarray(0, 784)), Array.from(png.data));
+    assert.equal(Array.from((await pixelsOf(out)).subarray(0, 784)), Array.from(png.data));
     // size/channels options resize and convert
     const resized = await runAndLoad<ImageSet>(
       ctx,
@@ -268,10 +269,12 @@ Ingest('bit depth and colour: 16-bit values are kept; grey, grey+alpha, RGB, RGB
   );
 
   const grey = await runAndLoad<ImageSet>(ctx, 'grey', m.pipeline('grey').stage(m.ingest.folder({ root: 'data', size: [2, 4], channels: 1 })), 'ingest');
+  const all = new Map<ImageSet, Float32Array>();
+  for (const set of [grey.out]) all.set(set, await pixelsOf(set));
   const byFile = (set: ImageSet, file: string) => {
     const i = set.samples.findIndex((s) => s.file === file);
     const n = set.shape[0] * set.shape[1] * set.shape[2];
-    return { pixels: Array.from(set.pixels.subarray(i * n, (i + 1) * n)), range: Array.from(set.ranges.subarray(i * 2, i * 2 + 2)) };
+    return { pixels: Array.from(all.get(set)!.subarray(i * n, (i + 1) * n)), range: Array.from(set.table.ranges.subarray(i * 2, i * 2 + 2)) };
   };
   assert.equal(grey.out.shape, [2, 4, 1]);
   assert.equal(byFile(grey.out, 'a/g16.png'), { pixels: sixteen, range: [0, 65535] });
@@ -283,6 +286,7 @@ Ingest('bit depth and colour: 16-bit values are kept; grey, grey+alpha, RGB, RGB
 
   const rgb = await runAndLoad<ImageSet>(ctx, 'rgb', m.pipeline('rgb').stage(m.ingest.folder({ root: 'data', size: [2, 4], channels: 3 })), 'ingest');
   assert.equal(rgb.out.shape, [2, 4, 3]);
+  all.set(rgb.out, await pixelsOf(rgb.out));
   assert.equal(byFile(rgb.out, 'b/rgb8.png').pixels.slice(0, 6), [200, 100, 50, 200, 100, 50]);
   assert.equal(byFile(rgb.out, 'b/rgba8.png').pixels.slice(0, 6), [10, 20, 30, 10, 20, 30]);
   assert.equal(byFile(rgb.out, 'a/g8.png').pixels.slice(0, 6), [0, 0, 0, 10, 10, 10], 'grey is replicated into RGB');
@@ -298,6 +302,7 @@ Ingest('bit depth and colour: 16-bit values are kept; grey, grey+alpha, RGB, RGB
       .stage(m.normalize({ method: 'rescale' })),
     'normalize',
   );
+  all.set(rescaled.out, await pixelsOf(rescaled.out));
   const r16 = byFile(rescaled.out, 'a/g16.png').pixels;
   sixteen.forEach((v, k) => assert.ok(Math.abs(r16[k]! - v / 65535) < 1e-6));
   assert.ok(Math.abs(byFile(rescaled.out, 'a/g8.png').pixels[1]! - 10 / 255) < 1e-6);
@@ -331,7 +336,7 @@ Ingest('EXIF orientation is applied: a landscape JPEG tagged "rotate 90° CW" co
   // Through ingest at the rotated size: top rows dark, bottom rows bright.
   const { out } = await runAndLoad<ImageSet>(ctx, 'exif', m.pipeline('exif').stage(m.ingest.folder({ root: 'data', size: [20, 10], channels: 1 })), 'ingest');
   const i = out.samples.findIndex((s) => s.file === 'a/rotated.jpg');
-  const img = out.pixels.subarray(i * 200, (i + 1) * 200);
+  const img = (await pixelsOf(out)).subarray(i * 200, (i + 1) * 200);
   const rowMean = (y: number) => img.subarray(y * 10, y * 10 + 10).reduce((a, b) => a + b, 0) / 10;
   assert.ok(rowMean(1) < 40 && rowMean(18) > 215, `rows: top ${rowMean(1)}, bottom ${rowMean(18)}`);
 });

@@ -1,6 +1,6 @@
 // kill -9: the CLI is SIGKILLed during ingest, then again during fit; the next run exits 0,
-// reuses every finished piece of work (per-file decodes, finished stages), and produces exactly the
-// metrics of an uninterrupted run with the same seed.
+// reuses every finished piece of work (finished shard jobs, finished stages), and produces exactly
+// the metrics of an uninterrupted run with the same seed.
 import { suite } from 'uvu';
 import { requires, sklearn } from '../helpers/requires.ts';
 import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
@@ -22,12 +22,12 @@ Kill.before(async (ctx) => {
   ctx.dir = await tempDir('kill');
   await makeClassFolders(path.join(ctx.dir, 'data'), IMAGES_PER_CLASS, { classes: ['normal', 'pneumonia'], size: 24 });
   await writeFile(path.join(ctx.dir, 'package.json'), '{ "type": "module" }\n');
-  // concurrency 1 keeps ingest slow enough to be caught in the middle.
+  // Shard jobs of 8 files (MEDPIPE_SHARD_FILES below): ingest is caught between jobs.
   await writeFile(
     path.join(ctx.dir, 'pipeline.ts'),
     `import { pipeline, ingest, normalize, augment, split, build, fit, evaluate } from '${ENTRY_URL}';
 export default pipeline('kill', { seed: 3 })
-  .stage(ingest.folder({ root: 'data', size: [24, 24], channels: 1, concurrency: 1 }))
+  .stage(ingest.folder({ root: 'data', size: [24, 24], channels: 1 }))
   .stage(normalize({ method: 'zscore' }))
   .stage(augment({ rotation: 5 }))
   .stage(split())
@@ -41,9 +41,9 @@ Kill.after(async (ctx) => {
   await removeDir(ctx.dir);
 });
 
-/** Decode records written so far (complete ones; a write cut short stays a .tmp-* file). */
-function decodeRecords(cache: string): number {
-  const root = path.join(cache, 'decoded');
+/** Shard jobs recorded as finished so far (a record cut short stays a .tmp-* file). */
+function finishedJobs(cache: string): number {
+  const root = path.join(cache, 'ingest-jobs');
   if (!existsSync(root)) return 0;
   let n = 0;
   for (const prefix of readdirSync(root)) n += readdirSync(path.join(root, prefix)).filter((f) => !f.startsWith('.tmp-')).length;
@@ -61,6 +61,7 @@ function runAndKill(ctx: Ctx, args: string[], when: (stdout: string) => boolean)
     const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'medpipe.js'), 'run', 'pipeline.ts', ...args], {
       cwd: ctx.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...SMALL_JOBS },
     });
     let stdout = '';
     let killed = false;
@@ -88,29 +89,35 @@ function runAndKill(ctx: Ctx, args: string[], when: (stdout: string) => boolean)
 
 const show = (r: CliResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 const total = 2 * IMAGES_PER_CLASS;
+/** Many small jobs, and one at a time (no worker threads): the kill lands between two of them. */
+const SMALL_JOBS = { MEDPIPE_SHARD_FILES: '8', MEDPIPE_WORKERS: '0' };
 
 Kill('SIGKILL mid-ingest, then mid-fit; the third run finishes from where they stopped and matches an uninterrupted run', async (ctx) => {
   const cache = path.join(ctx.dir, 'cache');
   const args = ['--cache', cache, '--out', path.join(ctx.dir, 'out')];
 
-  // 1. Killed during ingest, once some files are decoded.
-  const first = await runAndKill(ctx, args, () => decodeRecords(cache) >= 20);
+  // 1. Killed during ingest, once a few shard jobs have finished.
+  const first = await runAndKill(ctx, args, () => finishedJobs(cache) >= 3);
   assert.is(first.signal, 'SIGKILL', first.stdout);
-  const kept = decodeRecords(cache);
-  assert.ok(kept >= 20 && kept < total, `killed mid-ingest: ${kept} of ${total} decoded`);
+  const kept = finishedJobs(cache);
   assert.not.ok(existsSync(path.join(cache, 'index', 'kill', 'ingest.json')), 'ingest had not finished');
 
-  // 2. Decodes only what is left, then killed during fit (after its first epoch line).
+  // 2. Redoes only the jobs that had not finished, then killed during fit (after its first epoch line).
   const second = await runAndKill(ctx, args, (out) => /\[fit\] epoch 1\/6/.test(out));
   assert.is(second.signal, 'SIGKILL', second.stdout);
-  const decoded = /\[ingest\] \d+ files: (\d+) decoded, (\d+) from the per-file cache/.exec(second.stdout);
-  assert.ok(decoded, second.stdout);
-  assert.is(Number(decoded![1]), total - kept, 'every complete decode record was reused, none trusted wrongly');
-  assert.is(Number(decoded![2]), kept);
+  const log = /\[ingest\] (\d+) files: (\d+) decoded, (\d+) from the cache \((\d+) of (\d+) shard jobs reused whole with (\d+) files/.exec(second.stdout);
+  assert.ok(log, second.stdout);
+  const [files, decoded, , reused, jobs, reusedFiles] = log!.slice(1).map(Number) as number[];
+  assert.is(files, total);
+  assert.ok(
+    reused! >= kept - 1 && reused! < jobs!,
+    `${reused} of ${jobs} jobs reused after ${kept} had finished (at most the one in flight when killed is redone)`,
+  );
+  assert.is(decoded! + reusedFiles!, total, 'every file of a finished job was reused, every other one decoded once');
   assert.not.match(second.stdout, /\[fit\] done/);
 
   // 3. Runs to the end: exit 0, the stages before fit come from cache, fit and evaluate run.
-  const third = await medpipeCli(['run', 'pipeline.ts', ...args], { cwd: ctx.dir });
+  const third = await medpipeCli(['run', 'pipeline.ts', ...args], { cwd: ctx.dir, env: SMALL_JOBS });
   assert.is(third.code, 0, show(third));
   for (const stage of ['ingest', 'normalize', 'augment', 'split', 'build']) assert.match(third.stdout, new RegExp(`\\[${stage}\\] cached`), third.stdout);
   assert.match(third.stdout, /\[fit\] running/);

@@ -152,6 +152,15 @@ export async function loadOutput<T>(cacheDir: string, pipelineName: string, stag
   return (await definition.out.codec.decode(artifact)) as T;
 }
 
+/** A stored set's (or subset's) images as the loader delivers them, in one float32 array (small test sets only). */
+export async function pixelsOf(
+  set: import('../../src/data/image-set.ts').ImageSet | import('../../src/data/image-set.ts').SplitSet,
+  table?: import('../../src/data/store/record-table.ts').RecordTable,
+): Promise<Float32Array> {
+  const { readAllPixels } = await import('../../src/data/loader/read-all.ts');
+  return readAllPixels(set, table ?? (set as import('../../src/data/image-set.ts').ImageSet).table);
+}
+
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;

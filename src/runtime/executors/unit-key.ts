@@ -1,4 +1,5 @@
 import type { Artifact } from '../../base/artifact.ts';
+import type { ObjectRef } from '../../base/object-store.ts';
 import { sha256 } from '../../base/canonical.ts';
 import type { UnitDefinition, UnitItem } from '../../base/units.ts';
 import { canonicalConfig, stageKey, type KeyInputs } from '../cache-key.ts';
@@ -11,6 +12,8 @@ export interface PreparedUnit {
   readonly artifact: Artifact;
   /** Input blob name → sha256. */
   readonly blobs: Readonly<Record<string, string>>;
+  /** Objects the input points at (a data set's shards), already in the cache: they travel by hash. */
+  readonly refs: readonly ObjectRef[];
 }
 
 // Units of one stage share big inputs (the training pixels): hash each view of a buffer once.
@@ -40,13 +43,16 @@ export async function prepareUnit<I, R>(
   const artifact = await definition.input.encode(item.input);
   const blobs: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(artifact.blobs)) blobs[name] = hashOf(bytes);
+  const refs = artifact.refs ?? [];
+  const files: Record<string, string> = { ...blobs };
+  for (const ref of refs) files[`ref:${ref.hash}`] = ref.hash;
   const inputs: KeyInputs = {
     kind: definition.kind,
     version: definition.version,
     config: canonicalConfig(artifact.meta),
     upstream: null,
-    files: blobs,
+    files,
     env: definition.usesTf ? { ...(await tfEnv()) } : {},
   };
-  return { key: stageKey(inputs), label: item.label, inputs, artifact, blobs };
+  return { key: stageKey(inputs), label: item.label, inputs, artifact, blobs, refs };
 }

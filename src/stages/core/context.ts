@@ -1,6 +1,6 @@
 import type { UnitRunner } from '../../base/units.ts';
 import type { Work, WorkEvent } from '../../base/work.ts';
-import type { RecordStore } from '../../data/decode-files.ts';
+import type { FileIndex, RecordStore } from '../../data/store/ingest-env.ts';
 import type { AnyPort, DataOf } from './port.ts';
 
 /** What a stage implementation gets from the runtime while it runs. */
@@ -12,10 +12,18 @@ export interface StageContext extends Work {
   readonly signal: AbortSignal;
   /** Relative paths in configs resolve against this (the pipeline file's folder). */
   readonly baseDir: string;
-  /** Keyed records that outlive a run (per-file decode results). */
+  /** Why the stage is being planned: to run it, or only to report its status (then it must not do the work). */
+  readonly purpose: 'run' | 'status';
+  /** Keyed records that outlive a run (ingest's finished jobs). */
   readonly records: RecordStore;
+  /** The cache's content-addressed objects folder (dataset shards are written there). */
+  readonly objectsDir: string;
   /** Content hash of an input file (sha256), from a stat cache when the file is unchanged. */
   readonly hash: (absPath: string) => Promise<string>;
+  /** The stat cache itself, for stages that stat many files and hash them while reading them anyway. */
+  readonly fileIndex: FileIndex;
+  /** This stage's output of its last run in this cache (whatever its key), for incremental work; undefined when none. */
+  readonly previousOutput: () => Promise<unknown>;
   /** Reports progress, logs, epochs and batches; the runtime adds the stage and the time. */
   readonly emit: (event: WorkEvent) => void;
   /** Makes sure a TensorFlow.js backend is ready and returns its name. */

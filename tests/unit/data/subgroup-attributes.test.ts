@@ -1,13 +1,14 @@
 // Subgroup metadata: which CSV columns become attributes (identifying-looking ones never), the
 // source folder, DICOM sex / age band / manufacturer / view against pydicom's reading of the
 // fixtures, and a CSV pipeline whose metrics.json-side subgroups.json has them with counts.
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { csvAttributes, sourceFolder } from '../../../src/data/attributes.ts';
 import { ageBand, dicomAttributes } from '../../../src/data/dicom-attributes.ts';
-import { assertOk, loadMedpipe, logsOf, prng, removeDir, runCollect, tempDir, writeGreyPng } from '../../helpers/core.ts';
+import type { ImageSet } from '../../../src/data/image-set.ts';
+import { assertOk, loadMedpipe, loadOutput, logsOf, prng, removeDir, runCollect, tempDir, writeGreyPng } from '../../helpers/core.ts';
 import { FIXTURES } from '../../helpers/paths.ts';
 
 const DICOM_FIXTURES = path.join(FIXTURES, 'dicom');
@@ -113,6 +114,25 @@ P('CSV columns reach subgroups.json with counts and a small-subgroup warning; na
   );
   for (const text of everything) assert.not.match(text, /Person \d/, 'the name column never reaches an output');
   assert.match(everything[3]!, /site/);
+});
+
+P('DICOM attributes travel with the records: ingest.folder samples carry what the headers say', async (ctx) => {
+  const m = await loadMedpipe();
+  const root = path.join(ctx.dir, 'dicom');
+  for (const [cls, name] of [
+    ['a', 'CR_monochrome1.dcm'],
+    ['b', 'MR_small.dcm'],
+  ] as const) {
+    await mkdir(path.join(root, cls), { recursive: true });
+    await copyFile(path.join(DICOM_FIXTURES, name), path.join(root, cls, name));
+  }
+  const p = m.pipeline('dicom-sub', { seed: 1 }).stage(m.ingest.folder({ root: 'dicom', size: [8, 8], channels: 1 }));
+  const cacheDir = path.join(ctx.dir, 'cache-dicom');
+  assertOk(await runCollect(p, { cacheDir, outDir: path.join(ctx.dir, 'out-dicom'), baseDir: ctx.dir }));
+  const set = await loadOutput<ImageSet>(cacheDir, 'dicom-sub', 'ingest');
+  const byFile = Object.fromEntries(set.samples.map((s) => [path.basename(s.file), s.attributes]));
+  assert.equal(byFile['CR_monochrome1.dcm'], await dicomAttributes(path.join(DICOM_FIXTURES, 'CR_monochrome1.dcm')));
+  assert.equal(byFile['MR_small.dcm'], { sex: 'F', manufacturer: 'TOSHIBA_MEC', modality: 'MR' });
 });
 
 A.run();

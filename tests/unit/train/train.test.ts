@@ -13,7 +13,7 @@ import { EarlyStopping, resolveMode } from '../../../src/train/early-stopping.ts
 const SHAPE = [8, 8, 1] as const;
 
 /** Tiny synthetic set: positives carry a bright 3x3 blob at a random place. */
-function makeData(count: number, seed: number, positiveRate = 0.4): FitData {
+function makeData(count: number, seed: number, positiveRate = 0.4): FitData & { x: Float32Array } {
   let s = seed;
   const rand = (): number => {
     s = (s * 1103515245 + 12345) % 2147483648;
@@ -241,18 +241,17 @@ Train('no tensor leaks: the count is the same after every epoch and back to the 
   m.dispose();
 });
 
-Train('training batches: every sample each epoch, fresh augmentation per epoch, seeded, sources untouched', () => {
+Train('training batches: every sample each epoch, fresh augmentation per epoch, seeded, sources untouched', async () => {
   const size = 64;
   const policy = { rotation: 20, translate: 0.1, brightness: 0.1 };
   const opts = { batchSize: 8, seed: 4, augment: policy };
   const trainX = Float32Array.from(train.x);
   /** pixels of each sample as the epoch delivered them */
-  const delivered = (epoch: number, o: typeof opts | Omit<typeof opts, 'augment'> = opts): Map<number, Float32Array> => {
+  const delivered = async (epoch: number, o: typeof opts | Omit<typeof opts, 'augment'> = opts): Promise<Map<number, Float32Array>> => {
     const batches = epochBatches(train, o, epoch);
     const out = new Map<number, Float32Array>();
     let k = 0;
-    for (let b = 0; b < batches.count; b++) {
-      const { pixels, labels } = batches.batch(b);
+    for await (const { pixels, labels } of batches.batches()) {
       for (let i = 0; i < labels.length; i++, k++) {
         const sample = batches.order[k];
         assert.is(labels[i], train.y[sample], 'label follows its image');
@@ -262,10 +261,10 @@ Train('training batches: every sample each epoch, fresh augmentation per epoch, 
     assert.is(k, train.count);
     return out;
   };
-  const e1 = delivered(1);
-  const again = delivered(1);
-  const e2 = delivered(2);
-  const clean = delivered(1, { batchSize: 8, seed: 4 });
+  const e1 = await delivered(1);
+  const again = await delivered(1);
+  const e2 = await delivered(2);
+  const clean = await delivered(1, { batchSize: 8, seed: 4 });
   assert.is(e1.size, train.count, 'every sample once');
   let changedByEpoch = 0;
   for (let s = 0; s < train.count; s++) {

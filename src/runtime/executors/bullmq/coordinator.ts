@@ -57,6 +57,20 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
 
   const submit = async (definition: UnitDefinition<unknown, unknown>, scope: UnitScope, unit: PreparedUnit): Promise<void> => {
     for (const [blob, bytes] of Object.entries(unit.artifact.blobs)) await blobs.put(unit.blobs[blob]!, bytes);
+    // The shards a data set names go once per run of Redis's TTL (units of a stage share them).
+    for (const ref of unit.refs) {
+      if ((await blobs.size(ref.hash)) === ref.size) {
+        await blobs.touch(ref.hash);
+        continue;
+      }
+      const bytes = await scope.store.getObject(ref.hash);
+      if (!bytes) {
+        throw new MedpipeError('CACHE_CORRUPT', `${unit.label}: a shard of its data (${ref.hash.slice(0, 10)}) is gone from the cache ${scope.store.dir}.`, {
+          fix: 'Run the pipeline again: the stages whose shards are missing are recomputed.',
+        });
+      }
+      await blobs.put(ref.hash, bytes);
+    }
     const existing = (await queue.getJob(unit.key)) as AnyJob | undefined;
     if (existing) {
       // A finished failure would answer at once: clear it and try again. Anything else is the same work, under way or done.
@@ -71,6 +85,7 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
       inputs: unit.inputs,
       meta: unit.artifact.meta,
       blobs: refs,
+      ...(unit.refs.length > 0 ? { refs: unit.refs } : {}),
       label: unit.label,
       pipeline: scope.pipeline,
       stage: scope.stage,

@@ -18,6 +18,8 @@ export interface UnitJobData {
   readonly inputs: KeyInputs;
   readonly meta: unknown;
   readonly blobs: BlobRefs;
+  /** Objects the input points at (a data set's shards): in Redis by hash unless the worker's cache has them. */
+  readonly refs?: readonly { readonly hash: string; readonly size: number }[];
   readonly label: string;
   readonly pipeline: string;
   readonly stage: string;

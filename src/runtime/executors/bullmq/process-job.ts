@@ -98,7 +98,21 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
     }
     inputBlobs[name] = bytes;
   }
-  const input = await definition.input.decode({ meta: data.meta, blobs: inputBlobs });
+  // The shards a data set names: this worker's cache may have them (an earlier unit of the stage); else from Redis.
+  for (const ref of data.refs ?? []) {
+    if (await store.hasObject(ref)) continue;
+    const bytes = await blobs.get(ref.hash);
+    if (!bytes || bytes.byteLength !== ref.size)
+      throw new MedpipeError(
+        'EXECUTOR',
+        `A shard of the data of ${data.label} (${ref.hash.slice(0, 10)}) is missing from Redis (expired, or Redis lost its data).`,
+        {
+          fix: 'Run the pipeline again: the coordinator uploads its inputs anew.',
+        },
+      );
+    await store.putObject(bytes);
+  }
+  const input = await definition.input.decode({ meta: data.meta, blobs: inputBlobs, refs: data.refs ?? [], objectsDir: store.objectsDir });
   const run = await definition.load();
   const result = await run(input, {
     signal,

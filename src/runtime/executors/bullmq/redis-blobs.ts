@@ -27,6 +27,11 @@ export class RedisBlobs implements BlobStore {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /** Keeps a blob that is there for another TTL (a shard a later unit names again). */
+  async touch(hash: string): Promise<void> {
+    await this.redis.expire(this.prefix + hash, TTL_SECONDS);
+  }
+
   async put(hash: string, bytes: Uint8Array): Promise<void> {
     // Units of a stage share their big inputs: a blob already there is not sent again, only kept longer.
     if ((await this.size(hash)) === bytes.byteLength) {

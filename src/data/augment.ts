@@ -10,12 +10,12 @@
  */
 import { MedpipeError } from '../base/errors.ts';
 import type { Rng } from '../base/rng.ts';
-import type { AugmentPolicy } from '../data/augment-policy.ts';
+import type { AugmentPolicy } from './augment-policy.ts';
 
 export { createRng, deriveSeed } from '../base/rng.ts';
 export type { Rng } from '../base/rng.ts';
 
-export type { AugmentPolicy } from '../data/augment-policy.ts';
+export type { AugmentPolicy } from './augment-policy.ts';
 
 /** The random draw for one image. Angles in degrees, shifts in pixels. */
 export interface ImageTransform {
@@ -240,7 +240,7 @@ export function transformImage(
   }
 }
 
-function imageRange(src: Float32Array, offset: number, size: number): number {
+export function imageRange(src: Float32Array, offset: number, size: number): number {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = offset; i < offset + size; i++) {

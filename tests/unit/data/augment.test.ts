@@ -1,7 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MedpipeError } from '../../../src/base/errors.ts';
-import { augmentBatch, createRng, IDENTITY_TRANSFORM, transformImage, validateAugmentPolicy, type ImageTransform } from '../../../src/train/augment.ts';
+import {
+  augmentBatch, createRng, IDENTITY_TRANSFORM, transformImage, validateAugmentPolicy, type ImageTransform,
+} from '../../../src/data/augment.ts';
 import { deriveSeed } from '../../../src/base/rng.ts';
 
 type Shape = readonly [number, number, number];

@@ -1,0 +1,122 @@
+// medpipe's image codec addon: PNG (libspng) and JPEG (libjpeg-turbo) straight to the pixels a
+// record stores (8-bit stays 8-bit, 16-bit stays 16-bit), with EXIF orientation, channel
+// conversion and PIL-exact bilinear resizing. Synchronous by design: ingest calls it from its own
+// worker threads, one file at a time per thread.
+#include <napi.h>
+
+#include <cstring>
+
+#include "image.h"
+
+namespace {
+bool is_png(const uint8_t* b, size_t n) { return n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0; }
+bool is_jpeg(const uint8_t* b, size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
+
+// Per channel [n, sum, M2] of the samples, in the order and arithmetic of medpipe's recordMoments
+// (src/data/store/record-moments.ts): sum in pixel order, then M2 as the sum of d * d with
+// d = v - sum / n (built with -ffp-contract=off, so no fused multiply-add changes a rounding).
+template <typename T>
+Napi::Array MomentsOf(Napi::Env env, const T* data, size_t pixels, int channels) {
+  Napi::Array out = Napi::Array::New(env, channels * 3);
+  for (int c = 0; c < channels; c++) {
+    double sum = 0;
+    for (size_t k = 0; k < pixels; k++) sum += data[k * channels + c];
+    const double mean = sum / static_cast<double>(pixels);
+    double m2 = 0;
+    for (size_t k = 0; k < pixels; k++) {
+      const double d = data[k * channels + c] - mean;
+      m2 += d * d;
+    }
+    out.Set(c * 3, static_cast<double>(pixels));
+    out.Set(c * 3 + 1, sum);
+    out.Set(c * 3 + 2, m2);
+  }
+  return out;
+}
+
+Napi::Array Moments(Napi::Env env, const Image& image) {
+  const size_t pixels = static_cast<size_t>(image.width) * image.height;
+  if (image.depth == 16) return MomentsOf(env, image.u16(), pixels, image.channels);
+  return MomentsOf(env, image.data.data(), pixels, image.channels);
+}
+
+// decode(bytes: Uint8Array, channels: 0 | 1 | 3, height: number, width: number)
+//   → { data: Buffer, width, height, channels, depth, format, sourceChannels, moments } or null when the
+//   bytes are neither PNG nor JPEG (the caller then uses its general decoder). Throws on damage.
+Napi::Value Decode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "decode(bytes, channels, height, width)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array input = info[0].As<Napi::Uint8Array>();
+  const int channels = info[1].As<Napi::Number>().Int32Value();
+  const int height = info[2].As<Napi::Number>().Int32Value();
+  const int width = info[3].As<Napi::Number>().Int32Value();
+  const uint8_t* bytes = input.Data();
+  const size_t length = input.ByteLength();
+  Image image;
+  std::string error;
+  const char* format;
+  int orientation = 1;
+  if (is_png(bytes, length)) {
+    format = "png";
+    if (!decode_png(bytes, length, image, error)) {
+      Napi::Error::New(env, "PNG: " + error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  } else if (is_jpeg(bytes, length)) {
+    format = "jpeg";
+    if (!decode_jpeg(bytes, length, channels, image, error)) {
+      if (error == "CMYK JPEG") return env.Null();  // the general decoder converts CMYK
+      Napi::Error::New(env, "JPEG: " + error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    orientation = jpeg_orientation(bytes, length);
+  } else {
+    return env.Null();
+  }
+  const int source_channels = image.channels;
+  apply_orientation(image, orientation);
+  convert_channels(image, channels);
+  resample_bilinear(image, height, width);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("moments", Moments(env, image));
+  out.Set("data", Napi::Buffer<uint8_t>::Copy(env, image.data.data(), image.data.size()));
+  out.Set("width", image.width);
+  out.Set("height", image.height);
+  out.Set("channels", image.channels);
+  out.Set("depth", image.depth);
+  out.Set("format", format);
+  out.Set("sourceChannels", source_channels);
+  return out;
+}
+
+// resample(data: Uint8Array | Uint16Array, height, width, channels, outHeight, outWidth) → same type:
+// the bilinear resize alone, for pixels decoded elsewhere (sharp), so every path resizes alike.
+Napi::Value Resample(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::TypedArray input = info[0].As<Napi::TypedArray>();
+  Image image;
+  image.height = info[1].As<Napi::Number>().Int32Value();
+  image.width = info[2].As<Napi::Number>().Int32Value();
+  image.channels = info[3].As<Napi::Number>().Int32Value();
+  image.depth = input.TypedArrayType() == napi_uint16_array ? 16 : 8;
+  const uint8_t* base = static_cast<const uint8_t*>(input.ArrayBuffer().Data()) + input.ByteOffset();
+  image.data.assign(base, base + input.ByteLength());
+  resample_bilinear(image, info[4].As<Napi::Number>().Int32Value(), info[5].As<Napi::Number>().Int32Value());
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, image.data.size());
+  std::memcpy(buffer.Data(), image.data.data(), image.data.size());
+  if (image.depth == 16) return Napi::Uint16Array::New(env, image.data.size() / 2, buffer, 0);
+  return Napi::Uint8Array::New(env, image.data.size(), buffer, 0);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("decode", Napi::Function::New(env, Decode));
+  exports.Set("resample", Napi::Function::New(env, Resample));
+  exports.Set("version", Napi::Number::New(env, 1));
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(medpipe_codec, Init)

@@ -1,0 +1,39 @@
+/** What ingest needs from its surroundings (the runtime supplies it from the cache). */
+import type { Work } from '../../base/work.ts';
+import type { TaskPool } from '../workers/pool.ts';
+import type { ImageSet } from '../image-set.ts';
+
+/** What identifies a file's version without reading it (as git's index does). */
+export interface FileStat {
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+}
+
+/** The stat cache: content hashes of files seen before, by path and stat. */
+export interface FileIndex {
+  /** Loads every remembered row under a folder at once (one query instead of one per file). */
+  prime?(folder: string): void;
+  /** The hash remembered for this path with exactly this stat, or undefined (then the file must be read). */
+  known(absPath: string, stat: FileStat): string | undefined;
+  /** Remembers hashes just computed (a file modified in the last 2 s is not remembered: mtime granularity). */
+  remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void;
+}
+
+/** Keyed binary records that outlive a run (ingest's finished jobs). */
+export interface RecordStore {
+  getRecord(space: string, key: string): Promise<Uint8Array | undefined>;
+  putRecord(space: string, key: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface IngestEnv extends Work {
+  /** The cache's objects folder: shards are written there. */
+  readonly objectsDir: string;
+  readonly fileIndex: FileIndex;
+  readonly records: RecordStore;
+  /** This stage's output of its last run, if any: files unchanged since are copied from its shards. */
+  readonly previous?: () => Promise<ImageSet | undefined>;
+  /** Where jobs run. @default the shared worker pool (inline for small listings) */
+  readonly pool?: TaskPool;
+}

@@ -1,0 +1,194 @@
+/**
+ * Ingest's unit of work: one job = a run of consecutive input files, turned into one or more
+ * shards. Every file is read once (hashed while in memory, then decoded); a file whose records the
+ * last run already stored is copied from its old shard instead of decoded. Runs anywhere a cache's
+ * objects folder is reachable: on the main thread, in medpipe's worker threads, or in a queue
+ * worker on another machine (the job is plain data, the result too).
+ * @example
+ *   const result = await runIngestJob({ files, decode: { size: [224, 224], channels: 1, decoder: decoderKey() }, maxShardBytes: 64 << 20 }, objectsDir);
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
+import { compactFrame, decodeBytes, toFloat32, type RasterFrame, type Samples } from '../../io/decode-bytes.ts';
+import { decoderKey } from '../../io/decoder-version.ts';
+import { dicomAttributesOf } from '../dicom-attributes.ts';
+import { sliceSelected, stackSlices } from '../stack-slices.ts';
+import { dtypeOf, type FileProblem, type ShardRecord } from './format.ts';
+import { recordMoments } from './record-moments.ts';
+import { ShardFiles } from './shard-reader.ts';
+import { ShardWriter, type WrittenShard } from './shard-writer.ts';
+
+/** How files become records; equal specs give equal records (part of every job key). */
+export interface DecodeSpec {
+  readonly size: readonly [number, number];
+  readonly channels: 1 | 3;
+  /** NIfTI slicing axis. */
+  readonly axis?: 0 | 1 | 2;
+  /** Which slices of a multi-slice file become records (whole-file rows). */
+  readonly slices?: 'all' | { readonly start: number; readonly end: number } | { readonly every: number };
+  /** Stack the selected slices of a volume into this many channels: one record per file. */
+  readonly stack?: number;
+  /** decoderKey() of whoever planned the job; a worker with another decoder refuses the job. */
+  readonly decoder: string;
+  /** A hash of the group-key salt (never the salt: workers read MEDPIPE_GROUP_SALT themselves). */
+  readonly saltKey?: string;
+}
+
+/** What a listing row asks of a file: all its (selected) slices, and/or particular ones. */
+export interface FileWant {
+  readonly whole: boolean;
+  readonly frames?: readonly number[];
+}
+
+export interface JobFile {
+  readonly rel: string;
+  readonly abs: string;
+  readonly want: FileWant;
+  /** The content hash when the stat cache knows it (then the file is not even read if `reuse` matches it). */
+  readonly hash?: string;
+  /**
+   * The file's records in an earlier shard (same path, same decode spec): copied instead of decoded
+   * when the file's content hash equals theirs (a file merely touched is read, not decoded).
+   */
+  readonly reuse?: { readonly shard: string; readonly records: readonly ShardRecord[] };
+}
+
+export interface IngestJob {
+  readonly files: readonly JobFile[];
+  readonly decode: DecodeSpec;
+  /** A shard is closed before it would pass this size (a single record may exceed it). */
+  readonly maxShardBytes: number;
+}
+
+export interface IngestJobResult {
+  readonly shards: readonly WrittenShard[];
+  /** Files that gave no record (unreadable, undecodable), with the error. */
+  readonly problems: readonly FileProblem[];
+  /** rel → sha256 of every file read (for the stat cache). */
+  readonly hashes: Readonly<Record<string, string>>;
+  readonly decoded: number;
+  readonly copied: number;
+}
+
+type Pending = { readonly meta: Omit<ShardRecord, 'offset' | 'length' | 'crc'>; readonly data: Samples };
+
+function problemOf(rel: string, error: unknown, fileHash?: string): FileProblem {
+  const e = error instanceof MedpipeError ? error : new MedpipeError('BAD_FILE', `${rel}: ${String(error)}`, { file: rel });
+  return { file: rel, ...(e.file ? { path: e.file } : {}), ...(fileHash ? { fileHash } : {}), code: e.code, message: e.message, ...(e.fix ? { fix: e.fix } : {}) };
+}
+
+/** The records a decoded file contributes, as its listing rows ask. */
+function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec: DecodeSpec, bytes: Uint8Array): Pending[] {
+  const count = frames.length;
+  if (count === 0) throw new MedpipeError('BAD_FILE', `${file.abs} holds no image.`, { file: file.abs });
+  const groupKeys = frames[0]!.meta.groupKeys;
+  const attributes = frames[0]!.meta.format === 'dicom' ? dicomAttributesOf(bytes) : undefined;
+  const base = { file: file.rel, fileHash, frames: count, ...(groupKeys ? { groupKeys } : {}), ...(attributes ? { attributes } : {}) };
+  const out: Pending[] = [];
+  const picked = new Set<number>(file.want.frames ?? []);
+  if (file.want.whole && spec.stack !== undefined) {
+    const chosen = frames.map((_, k) => k).filter((k) => sliceSelected(k, spec.slices));
+    if (frames[0]!.shape[2] !== 1 || chosen.length === 0) {
+      throw new MedpipeError('BAD_FILE', `${file.abs}: volume stacking needs single-channel slices, got ${chosen.length} slice(s) of ${frames[0]!.shape[2]} channel(s).`, {
+        file: file.abs,
+        fix: "Set channels: 1 on ingest, check volume.slices, or set onBadFile: 'skip'.",
+      });
+    }
+    const stacked = stackSlices(chosen.map((k) => toFloat32(frames[k]!.data)), spec.stack);
+    const [h, w] = frames[0]!.shape;
+    const lo = Math.min(...chosen.map((k) => frames[k]!.range[0]));
+    const hi = Math.max(...chosen.map((k) => frames[k]!.range[1]));
+    const compact = compactFrame({ data: stacked, shape: [h, w, spec.stack], meta: { format: 'other', range: [lo, hi] } });
+    out.push({ meta: { ...base, stack: spec.stack, dtype: dtypeOf(compact.data), shape: compact.shape, range: [lo, hi], moments: recordMoments(compact.data, spec.stack) }, data: compact.data });
+  } else if (file.want.whole) {
+    frames.forEach((_, k) => {
+      if (count === 1 || sliceSelected(k, spec.slices)) picked.add(k);
+    });
+  }
+  for (const k of [...picked].sort((a, b) => a - b)) {
+    const frame = frames[k];
+    if (!frame) continue; // a CSV row asking for a slice the file lacks: reported when the dataset is assembled
+    const moments = frame.moments ?? recordMoments(frame.data, frame.shape[2]);
+    out.push({ meta: { ...base, ...(count > 1 ? { frame: k } : {}), dtype: dtypeOf(frame.data), shape: frame.shape, range: [frame.range[0], frame.range[1]], moments }, data: frame.data });
+  }
+  return out;
+}
+
+/**
+ * Runs one job: writes its shards into `objectsDir` and returns them with every record's entry.
+ * A bad file becomes a problem in the result, never a thrown error (the caller decides: fail or skip).
+ */
+export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: AbortSignal): Promise<IngestJobResult> {
+  if (job.decode.decoder !== decoderKey()) {
+    throw new MedpipeError('INTERNAL', `This worker decodes with ${decoderKey()}, the job was planned for ${job.decode.decoder}.`, {
+      fix: 'Build the image codec addon (node native/codec/build.mjs) on every machine that runs ingest jobs, or on none.',
+    });
+  }
+  const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
+  const options = { size: job.decode.size, channels: job.decode.channels, ...(salt ? { salt } : {}), ...(job.decode.axis !== undefined ? { axis: job.decode.axis } : {}) };
+  const shards: WrittenShard[] = [];
+  const problems: FileProblem[] = [];
+  const hashes: Record<string, string> = {};
+  let decoded = 0;
+  let copied = 0;
+  let writer: ShardWriter | undefined;
+  // Full shards are published (fsync, rename) in the background while decoding goes on.
+  const publishing: Promise<WrittenShard>[] = [];
+  const old = new ShardFiles(objectsDir, 8);
+  const put = (meta: Pending['meta'], data: Samples | Uint8Array) => {
+    if (writer && writer.count > 0 && writer.bytes + data.byteLength > job.maxShardBytes) {
+      publishing.push(writer.finish());
+      writer = undefined;
+    }
+    writer ??= new ShardWriter(objectsDir);
+    writer.add(meta, data);
+  };
+  try {
+    for (const file of job.files) {
+      throwIfAborted(signal);
+      const copy = (reuse: NonNullable<JobFile['reuse']>): boolean => {
+        try {
+          const copies = reuse.records.map((record) => ({ record, bytes: old.read(reuse.shard, record.offset, record.length, record.crc) }));
+          for (const { record, bytes } of copies) {
+            const { offset: _o, length: _l, crc: _c, ...meta } = record;
+            put(meta, bytes);
+          }
+          copied++;
+          return true;
+        } catch {
+          return false; // the old shard is gone or damaged: decode the file like a new one
+        }
+      };
+      const reusedHash = file.reuse?.records[0]?.fileHash;
+      if (file.reuse && file.hash !== undefined && file.hash === reusedHash && copy(file.reuse)) continue;
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(file.abs);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        problems.push(problemOf(file.rel, new MedpipeError(code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'BAD_FILE', `${file.abs} cannot be opened (${code ?? 'error'}).`, { file: file.abs, fix: 'Check that the file exists and is readable.' })));
+        continue;
+      }
+      const fileHash = createHash('sha256').update(bytes).digest('hex');
+      hashes[file.rel] = fileHash;
+      if (file.reuse && fileHash === reusedHash && copy(file.reuse)) continue;
+      try {
+        const records = recordsOf(file, fileHash, await decodeBytes(bytes, file.abs, options), job.decode, bytes);
+        decoded++;
+        for (const { meta, data } of records) put(meta, data);
+      } catch (error) {
+        problems.push(problemOf(file.rel, error, fileHash));
+      }
+    }
+    if (writer && writer.count > 0) publishing.push(writer.finish());
+    else writer?.discard();
+    writer = undefined;
+    shards.push(...(await Promise.all(publishing)));
+    return { shards, problems, hashes, decoded, copied };
+  } finally {
+    writer?.discard();
+    old.close();
+    await Promise.allSettled(publishing);
+  }
+}

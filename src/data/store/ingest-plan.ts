@@ -1,0 +1,85 @@
+/**
+ * How a listing becomes ingest jobs. Files are cut into runs at content-defined boundaries: a file
+ * ends a job when a hash of its relative path falls below a threshold (about one in `mean` files),
+ * or when the job has reached 4 × `mean` files. Boundaries depend on names only, so a changed file
+ * touches one job, and an added or removed file touches one job (two when it is itself a boundary),
+ * while every other job — and its shards — stays exactly as it was.
+ */
+import { canonicalJson, sha256 } from '../../base/canonical.ts';
+import type { Listing } from '../file-listing.ts';
+import { SHARD_FORMAT } from './format.ts';
+import type { FileStat } from './ingest-env.ts';
+import type { DecodeSpec, FileWant } from './ingest-job.ts';
+
+/** One input file of an ingest (a CSV may name a file on several rows: it is one unit). */
+export interface Unit {
+  readonly rel: string;
+  readonly abs: string;
+  want: FileWant;
+  stat?: FileStat;
+  /** Content hash: from the stat cache, or once the file has been read. */
+  hash?: string;
+}
+
+/** The listing's files, each once, in the order they first appear, with what their rows ask for. */
+export function unitsOf(listing: Listing): Unit[] {
+  const byAbs = new Map<string, Unit>();
+  for (const file of listing.files) {
+    let unit = byAbs.get(file.abs);
+    if (!unit) {
+      unit = { rel: file.rel, abs: file.abs, want: { whole: false } };
+      byAbs.set(file.abs, unit);
+    }
+    unit.want =
+      file.slice === undefined
+        ? { ...unit.want, whole: true }
+        : { ...unit.want, frames: [...new Set([...(unit.want.frames ?? []), file.slice])].sort((a, b) => a - b) };
+  }
+  return [...byAbs.values()];
+}
+
+/** FNV-1a of a string, as an unsigned 32-bit number. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Files per job on average: about 16 MiB of records per job, between 16 and 256 files
+ * (MEDPIPE_SHARD_FILES=n sets it: smaller jobs mean finer-grained reuse and resumption).
+ */
+export function meanFilesPerJob(recordBytes: number): number {
+  const setting = Number(process.env.MEDPIPE_SHARD_FILES);
+  if (Number.isInteger(setting) && setting >= 1) return setting;
+  return Math.max(16, Math.min(256, Math.round((16 << 20) / Math.max(recordBytes, 1))));
+}
+
+/**
+ * Cuts `units` (in order) into jobs at content-defined boundaries.
+ * @example
+ *   const jobs = planJobs(units, meanFilesPerJob(224 * 224));
+ */
+export function planJobs<T extends { readonly rel: string }>(units: readonly T[], mean: number): T[][] {
+  const threshold = Math.floor(2 ** 32 / mean);
+  const jobs: T[][] = [];
+  let current: T[] = [];
+  for (const unit of units) {
+    current.push(unit);
+    if (fnv1a(unit.rel) < threshold || current.length >= 4 * mean) {
+      jobs.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) jobs.push(current);
+  return jobs;
+}
+
+/** A job's identity: the decode spec and each file's path, content hash and what is wanted of it. */
+export function jobKey(spec: DecodeSpec, units: readonly Unit[]): string | undefined {
+  if (units.some((u) => u.hash === undefined)) return undefined;
+  return sha256(canonicalJson({ format: SHARD_FORMAT, decode: spec, files: units.map((u) => [u.rel, u.hash, u.want]) }));
+}

@@ -1,0 +1,303 @@
+/**
+ * Ingest into the store: list → stat (the stat cache names unchanged files without reading them)
+ * → cut into jobs → per job, reuse its finished result when every file is known and unchanged,
+ * else run it (in a worker: read each file once, hash, decode or copy, write shards) → assemble
+ * the manifest. Jobs stream through an RxJS pipeline with bounded concurrency, so memory holds the
+ * jobs in flight, never the data set; each finished job is recorded at once, so a run killed
+ * anywhere redoes at most the jobs that had not finished.
+ */
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
+import { canonicalJson, sha256 } from '../../base/canonical.ts';
+import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
+import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
+import { decoderKey } from '../../io/decoder-version.ts';
+import type { Listing } from '../file-listing.ts';
+import type { ImageSet } from '../image-set.ts';
+import type { DecodeConfig } from '../ingest-config.ts';
+import { inlinePool, sharedPool, type TaskPool } from '../workers/pool.ts';
+import { assembleImageSet, type Located } from './assemble-set.ts';
+import type { FileProblem, ShardRecord } from './format.ts';
+import type { FileStat, IngestEnv } from './ingest-env.ts';
+import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
+import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
+import { readShardFooter } from './shard-reader.ts';
+
+/**
+ * Decoding is worth worker threads (which take a few hundred ms to start) only when it takes longer
+ * than that: about 50 µs a file plus 8 ns a record byte on one core.
+ */
+const WORKER_MIN_SECONDS = 1;
+const estimatedSeconds = (files: number, recordBytes: number) => files * (50e-6 + recordBytes * 8e-9);
+
+/** A shard is closed before it passes 64 MiB. */
+export const MAX_SHARD_BYTES = 64 << 20;
+const JOBS = 'ingest-jobs';
+
+export interface IngestOutcome {
+  readonly set: ImageSet;
+  /** Relative path → content hash of every listed file (the ingest's part of its cache key). */
+  readonly files: Record<string, string>;
+}
+
+/** What a finished job left: its shards and the files that gave no record. */
+interface JobRecord {
+  readonly shards: readonly ObjectRef[];
+  readonly problems: readonly FileProblem[];
+}
+
+/** How files become records for this config (equal specs give equal records). */
+export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
+  const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
+  return {
+    size: config.size ?? [64, 64],
+    channels: config.channels ?? 3,
+    ...(config.volume?.axis !== undefined ? { axis: config.volume.axis } : {}),
+    ...(config.volume?.slices !== undefined ? { slices: config.volume.slices } : {}),
+    ...(config.volume?.stack !== undefined ? { stack: config.volume.stack } : {}),
+    decoder: decoderKey(),
+    ...(salt ? { saltKey: sha256(sha256(salt)).slice(0, 16) } : {}),
+  };
+}
+
+/** The longest folder prefix (ending in '/') that every path shares. */
+function commonFolder(paths: readonly string[]): string {
+  let prefix = paths[0] ?? '';
+  for (const path of paths) while (!path.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
+}
+
+function statOf(abs: string): FileStat | undefined {
+  const info = statSync(abs, { bigint: true, throwIfNoEntry: false });
+  return info ? { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino } : undefined;
+}
+
+/**
+ * The listing's files with their stat and, where the stat cache knows them, their content hash.
+ * @example
+ *   const units = statListing(listing, env.fileIndex); // units.filter((u) => !u.hash): must be read
+ */
+export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex']): Unit[] {
+  const units = unitsOf(listing);
+  if (units.length > 64) fileIndex.prime?.(commonFolder(units.map((u) => u.abs)));
+  for (const unit of units) {
+    const stat = statOf(unit.abs);
+    if (!stat) continue;
+    unit.stat = stat;
+    unit.hash = fileIndex.known(unit.abs, stat);
+  }
+  return units;
+}
+
+/** Every file's hash by relative path (files not read yet are absent). */
+export function hashesOf(units: readonly Unit[]): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const unit of units) if (unit.hash) files[unit.rel] = unit.hash;
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const jsonBytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
+
+/** The records of a finished job, read back from its shards' footers (their presence and size checked). */
+function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Located[] | undefined {
+  const out: Located[] = [];
+  for (const shard of shards) {
+    const path = objectPath(objectsDir, shard.hash);
+    if (statSync(path, { throwIfNoEntry: false })?.size !== shard.size) return undefined;
+    try {
+      for (const record of readShardFooter(path).records) out.push({ shard, record });
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/** Where the last run stored each file's records (by path), for copying instead of decoding. */
+class Locator {
+  private byFile?: Map<string, string>;
+  private readonly footers = new Map<string, readonly ShardRecord[] | undefined>();
+
+  constructor(
+    private readonly previous: ImageSet | undefined,
+    private readonly spec: DecodeSpec,
+    private readonly objectsDir: string,
+  ) {}
+
+  reuse(unit: Unit): JobFile['reuse'] {
+    const prev = this.previous;
+    if (!prev || canonicalJson(prev.decode ?? null) !== canonicalJson(this.spec)) return undefined;
+    if (!this.byFile) {
+      this.byFile = new Map();
+      const { table, samples } = prev;
+      for (let i = 0; i < samples.length; i++) this.byFile.set(samples[i]!.file, table.shards[table.shard[i]!]!.hash);
+    }
+    const shard = this.byFile.get(unit.rel);
+    if (!shard) return undefined;
+    if (!this.footers.has(shard)) {
+      try {
+        this.footers.set(shard, readShardFooter(objectPath(this.objectsDir, shard)).records);
+      } catch {
+        this.footers.set(shard, undefined);
+      }
+    }
+    const records = this.footers.get(shard)?.filter((r) => r.file === unit.rel);
+    if (!records || records.length === 0) return undefined;
+    // Only when the old records cover what the rows ask for now.
+    const frames = new Set(records.filter((r) => r.stack === undefined).map((r) => r.frame ?? 0));
+    if (unit.want.frames?.some((k) => !frames.has(k))) return undefined;
+    if (unit.want.whole && !records.some((r) => (this.spec.stack === undefined) === (r.stack === undefined))) return undefined;
+    return { shard, records };
+  }
+}
+
+/** Half-written shards of processes that were killed (their pid is gone): never referenced, removed. */
+function removeAbandonedShards(objectsDir: string): void {
+  const dir = objectTempDir(objectsDir);
+  for (const name of safeList(dir)) {
+    const pid = Number(/^shard-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Ingests a listing into the store and returns its manifest and the files' hashes.
+ * `statted`: the listing's units from statListing, when the caller has them already.
+ * @example
+ *   const { set, files } = await ingestListing(await listFolder(config, baseDir), config, env);
+ */
+export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv, statted?: Unit[]): Promise<IngestOutcome> {
+  const spec = decodeSpecOf(config);
+  removeAbandonedShards(env.objectsDir);
+  const units = statted ?? statListing(listing, env.fileIndex);
+  const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
+  const jobs = planJobs(units, meanFilesPerJob(recordBytes));
+  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
+  const total = units.length;
+  const onBadFile = config.onBadFile ?? 'fail';
+  let previous: Promise<ImageSet | undefined> | undefined;
+  let locator: Locator | undefined;
+  const locatorOf = async () => (locator ??= new Locator(await (previous ??= env.previous?.() ?? Promise.resolve(undefined)), spec, env.objectsDir));
+  let done = 0;
+  let decoded = 0;
+  let copied = 0;
+  let reusedJobs = 0;
+  let reusedFiles = 0;
+  let lastEmit = 0;
+  let firstProblem: FileProblem | undefined;
+  const progress = () => {
+    const now = Date.now();
+    if (now - lastEmit >= 100 || done === total) {
+      lastEmit = now;
+      env.emit({ type: 'stage-progress', done, total, unit: 'files', note: `${decoded} decoded` });
+    }
+  };
+
+  const runJob = async (job: Unit[]): Promise<{ located: Located[]; problems: readonly FileProblem[] }> => {
+    const known = jobKey(spec, job);
+    if (known) {
+      const bytes = await env.records.getRecord(JOBS, known);
+      if (bytes) {
+        const record = JSON.parse(Buffer.from(bytes).toString('utf8')) as JobRecord;
+        const located = recordsOfShards(env.objectsDir, record.shards);
+        if (located) {
+          reusedJobs++;
+          reusedFiles += job.length;
+          done += job.length;
+          progress();
+          return { located, problems: record.problems };
+        }
+      }
+    }
+    const where = await locatorOf();
+    const files: JobFile[] = job.map((u) => {
+      const reuse = where.reuse(u);
+      return { rel: u.rel, abs: u.abs, want: u.want, ...(u.hash ? { hash: u.hash } : {}), ...(reuse ? { reuse } : {}) };
+    });
+    const result: IngestJobResult = await pool.run('ingest', { job: { files, decode: spec, maxShardBytes: MAX_SHARD_BYTES }, objectsDir: env.objectsDir });
+    const learned: { absPath: string; stat: FileStat; hash: string }[] = [];
+    for (const unit of job) {
+      const hash = result.hashes[unit.rel];
+      if (hash && hash !== unit.hash) {
+        unit.hash = hash;
+        if (unit.stat) learned.push({ absPath: unit.abs, stat: unit.stat, hash });
+      }
+    }
+    decoded += result.decoded;
+    copied += result.copied;
+    done += job.length;
+    // The job's record goes after its shards (written and fsynced by the job) and before the stat
+    // cache learns its hashes: whatever a kill leaves, the next run finds either the whole job or
+    // redoes it.
+    const key = jobKey(spec, job);
+    if (key) await env.records.putRecord(JOBS, key, jsonBytes({ shards: result.shards.map(({ hash, size }) => ({ hash, size })), problems: result.problems } satisfies JobRecord));
+    env.fileIndex.remember(learned);
+    progress();
+    return { located: result.shards.flatMap((shard) => shard.records.map((record) => ({ shard: { hash: shard.hash, size: shard.size }, record }))), problems: result.problems };
+  };
+
+  const results = await lastValueFrom(
+    from(jobs.map((job, index) => ({ job, index }))).pipe(
+      mergeMap(async ({ job, index }): Promise<{ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined> => {
+        // With onBadFile 'fail' the first bad file stops new jobs; those in flight finish (and are
+        // recorded) before the stage fails, so nothing writes to the cache after the run has ended.
+        if (firstProblem && onBadFile === 'fail') return undefined;
+        throwIfAborted(env.signal);
+        const outcome = await runJob(job);
+        if (onBadFile === 'fail') firstProblem ??= outcome.problems[0];
+        return { index, ...outcome };
+      }, Math.max(2, 2 * pool.size)),
+      toArray(),
+    ),
+    { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },
+  );
+  const byRel = new Map<string, Located[]>();
+  const problems = new Map<string, FileProblem>();
+  const finished = results.filter((r): r is NonNullable<typeof r> => r !== undefined).sort((a, b) => a.index - b.index);
+  for (const result of finished) {
+    for (const l of result.located) {
+      const list = byRel.get(l.record.file);
+      if (list) list.push(l);
+      else byRel.set(l.record.file, [l]);
+    }
+    for (const p of result.problems) problems.set(p.file, p);
+  }
+  if (firstProblem && onBadFile === 'fail') problems.set(firstProblem.file, firstProblem);
+  for (const list of byRel.values()) list.sort((a, b) => (a.record.frame ?? -1) - (b.record.frame ?? -1));
+  const relOf = new Map(units.map((u) => [u.abs, u.rel]));
+  const set = assembleImageSet({ listing, config, spec, records: byRel, problems, relOf, objectsDir: env.objectsDir });
+  if (listing.droppedColumns) {
+    env.emit({
+      type: 'log',
+      level: 'warn',
+      message: `CSV column(s) ${listing.droppedColumns.join(', ')} look like they identify patients: left out of the subgroup metadata`,
+    });
+  }
+  if (set.skipped.length > 0) {
+    env.emit({ type: 'log', level: 'warn', message: `skipped ${set.skipped.length} unreadable file(s), e.g. ${set.skipped[0]!.file}: ${set.skipped[0]!.reason}` });
+  }
+  const failed = [...problems.keys()].length;
+  env.emit({
+    type: 'log',
+    level: 'info',
+    message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole with ${reusedFiles} files, ${copied} files copied from earlier shards)`,
+  });
+  const files = hashesOf(units);
+  for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
+  if (Object.keys(files).length !== units.length) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
+  return { set, files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+}

@@ -1,0 +1,138 @@
+import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { MedpipeError } from '../../base/errors.ts';
+import { objectPath } from '../../base/object-store.ts';
+import { decodeFooter, SHARD_FORMAT, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardFooter } from './format.ts';
+
+const damaged = (path: string, what: string) =>
+  new MedpipeError('CACHE_CORRUPT', `Dataset shard ${path} is damaged: ${what}.`, {
+    file: path,
+    fix: 'Run again: the stage that wrote it re-ingests the files of that shard (or delete the cache folder).',
+  });
+
+function readExactly(fd: number, into: Uint8Array, position: number, path: string): void {
+  let done = 0;
+  while (done < into.byteLength) {
+    const n = readSync(fd, into, done, into.byteLength - done, position + done);
+    if (n === 0) throw damaged(path, `it ends at byte ${position + done}, before the ${into.byteLength} bytes wanted at ${position}`);
+    done += n;
+  }
+}
+
+/** Reads and checks a shard's footer (magic, trailer, JSON); throws CACHE_CORRUPT when anything is off. */
+export function readShardFooter(path: string): ShardFooter {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new MedpipeError('CACHE_CORRUPT', `Dataset shard ${path} is missing (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { file: path, fix: 'Run again: the ingest stage rewrites it.', cause: error });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < SHARD_MAGIC.length + TRAILER_BYTES) throw damaged(path, `only ${size} bytes`);
+    const head = Buffer.alloc(SHARD_MAGIC.length);
+    readExactly(fd, head, 0, path);
+    if (head.toString('latin1') !== SHARD_MAGIC) throw damaged(path, 'no shard header');
+    const trailer = Buffer.alloc(TRAILER_BYTES);
+    readExactly(fd, trailer, size - TRAILER_BYTES, path);
+    if (trailer.toString('latin1', 12, 16) !== TRAILER_MAGIC) throw damaged(path, 'no trailer');
+    const at = trailer.readUInt32LE(0) + trailer.readUInt32LE(4) * 2 ** 32;
+    const length = trailer.readUInt32LE(8);
+    if (at + length + TRAILER_BYTES !== size) throw damaged(path, 'the trailer points outside the file');
+    const json = Buffer.alloc(length);
+    readExactly(fd, json, at, path);
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw damaged(path, 'its footer is not valid JSON');
+    }
+    if (raw.format !== SHARD_FORMAT || typeof raw.count !== 'number') throw damaged(path, `unknown format ${String(raw.format)}`);
+    return decodeFooter(raw);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Open shard files of one reader (a loader worker, an ingest job copying records), least recently
+ * used closed first, so a pass over hundreds of shards never holds hundreds of descriptors.
+ * @example
+ *   const files = new ShardFiles(objectsDir);
+ *   const bytes = files.read(hash, offset, length, crc);
+ */
+export class ShardFiles {
+  private readonly open = new Map<string, number>();
+  /** When each open file was last checked for having been replaced. */
+  private readonly checked = new Map<string, number>();
+
+  constructor(
+    private readonly objectsDir: string,
+    private readonly limit = 64,
+  ) {}
+
+  private fd(hash: string): number {
+    let fd = this.open.get(hash);
+    if (fd !== undefined) {
+      this.open.delete(hash);
+      // A shard repaired since it was opened was renamed over: the old file has no name left. (Checked
+      // at most every 200 ms: a repair happens in ingest, before anything reads the new shard.)
+      const now = performance.now();
+      if (now - (this.checked.get(hash) ?? 0) < 200 || fstatSync(fd).nlink > 0) {
+        this.checked.set(hash, now);
+        this.open.set(hash, fd); // most recently used last
+        return fd;
+      }
+      closeSync(fd);
+    }
+    const path = objectPath(this.objectsDir, hash);
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw new MedpipeError('CACHE_CORRUPT', `Dataset shard ${path} is missing (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
+        file: path,
+        fix: 'Run again: the ingest stage rewrites missing shards (or `medpipe clean` removed it while a run used it).',
+        cause: error,
+      });
+    }
+    if (this.open.size >= this.limit) {
+      const [oldest, oldFd] = this.open.entries().next().value as [string, number];
+      closeSync(oldFd);
+      this.open.delete(oldest);
+      this.checked.delete(oldest);
+    }
+    this.open.set(hash, fd);
+    this.checked.set(hash, performance.now());
+    return fd;
+  }
+
+  /** Reads one record into `into` (or a new buffer) and checks its CRC. */
+  read(hash: string, offset: number, length: number, crc: number, into?: Uint8Array): Uint8Array {
+    const out = into ?? new Uint8Array(length);
+    const view = out.byteLength === length ? out : out.subarray(0, length);
+    const path = objectPath(this.objectsDir, hash);
+    readExactly(this.fd(hash), view, offset, path);
+    if (crc32(view) !== crc) {
+      // Out of the way with it: the entries that name it then fail verification, and the next run
+      // re-ingests the files of this shard instead of meeting the same damage again.
+      this.forget(hash);
+      rmSync(path, { force: true });
+      throw new MedpipeError('CACHE_CORRUPT', `Dataset shard ${path} is damaged: the record at byte ${offset} does not match its CRC-32. The shard was removed.`, {
+        file: path,
+        fix: 'Run again: the ingest stage re-ingests the files of that shard (check the disk if this repeats).',
+      });
+    }
+    return view;
+  }
+
+  private forget(hash: string): void {
+    const fd = this.open.get(hash);
+    if (fd !== undefined) closeSync(fd);
+    this.open.delete(hash);
+  }
+
+  close(): void {
+    for (const fd of this.open.values()) closeSync(fd);
+    this.open.clear();
+  }
+}

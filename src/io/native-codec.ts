@@ -1,0 +1,69 @@
+/**
+ * medpipe's image codec addon (native/codec: PNG via libspng, JPEG via libjpeg-turbo, PIL-exact
+ * bilinear resizing), loaded once when present. Without it ingest decodes with sharp and resizes in
+ * JavaScript — the same pixels for PNG, several times slower; `codecStatus()` says why it is missing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeDecoded {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly depth: 8 | 16;
+  readonly format: 'png' | 'jpeg';
+  readonly sourceChannels: number;
+  /** Per channel [n, sum, M2] of the output samples (see recordMoments). */
+  readonly moments: readonly number[];
+}
+
+export interface NativeCodec {
+  /** Null when the bytes are neither PNG nor JPEG; throws on a damaged file. */
+  decode(bytes: Uint8Array, channels: 0 | 1 | 3, height: number, width: number): NativeDecoded | null;
+  resample<T extends Uint8Array | Uint16Array>(data: T, height: number, width: number, channels: number, outHeight: number, outWidth: number): T;
+  readonly version: number;
+}
+
+const ADDON = fileURLToPath(new URL('../../native/codec/build/Release/medpipe_codec.node', import.meta.url));
+const STATUS = fileURLToPath(new URL('../../native/codec/build/status.json', import.meta.url));
+
+let loaded: { codec?: NativeCodec; reason?: string } | undefined;
+
+function load(): { codec?: NativeCodec; reason?: string } {
+  if (loaded) return loaded;
+  if (process.env.MEDPIPE_NATIVE_CODEC === '0') return (loaded = { reason: 'turned off by MEDPIPE_NATIVE_CODEC=0' });
+  if (!existsSync(ADDON)) {
+    let reason = 'not built';
+    try {
+      reason = (JSON.parse(readFileSync(STATUS, 'utf8')) as { reason?: string }).reason ?? reason;
+    } catch {
+      // No status file: the build never ran (e.g. npm install --ignore-scripts).
+    }
+    return (loaded = { reason });
+  }
+  try {
+    return (loaded = { codec: createRequire(import.meta.url)(ADDON) as NativeCodec });
+  } catch (error) {
+    return (loaded = { reason: `cannot load: ${(error as Error).message.split('\n')[0]}` });
+  }
+}
+
+/** The addon, or undefined when it is not built (see codecStatus). */
+export function nativeCodec(): NativeCodec | undefined {
+  return load().codec;
+}
+
+/** Which decoder ingest uses, for cache keys and the one-line notice: 'native-1' or 'sharp'. */
+export function codecName(): string {
+  const codec = load().codec;
+  return codec ? `native-${codec.version}` : 'sharp';
+}
+
+/** Undefined when the addon is loaded; otherwise one line saying why not and how to get it. */
+export function codecStatus(): string | undefined {
+  const { codec, reason } = load();
+  if (codec) return undefined;
+  return `image codec addon unavailable (${reason}): PNG/JPEG decode with sharp, several times slower. To get it: apt-get install libspng-dev libjpeg62-turbo-dev g++ make python3, then node native/codec/build.mjs`;
+}

@@ -1,0 +1,119 @@
+/**
+ * The stat cache: content hashes of input files, remembered with each file's size, mtime, ctime and
+ * inode (like git's index), in SQLite (`<cache>/stat.sqlite`, WAL): looked up one file at a time
+ * and updated one finished ingest job at a time, so it scales to millions of files and a run killed
+ * at any moment loses at most the rows of the job in flight. A file modified within the last 2 s is
+ * hashed but not remembered (a second write in the same mtime tick would go unseen: git's "racy" case).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { FileIndex, FileStat } from '../data/store/ingest-env.ts';
+
+type Row = { size: bigint; mtime: bigint; ino: bigint; ctime: bigint; hash: Buffer };
+
+const RACY_MS = 2000n;
+
+export class StatCache implements FileIndex {
+  private db?: BetterSqlite3.Database;
+  private lookup?: BetterSqlite3.Statement<[string], Row>;
+  private range?: BetterSqlite3.Statement<[string, string], Row & { path: string }>;
+  /** Rows loaded by prime(), and the folders they cover. */
+  private readonly primed = new Map<string, Row>();
+  private readonly primedFolders: string[] = [];
+  private upsert?: BetterSqlite3.Statement<[string, bigint, bigint, bigint, bigint, Buffer]>;
+  /** How many files were read to be hashed on this run (every hash learned is one read; tests assert on it). */
+  reads = 0;
+
+  constructor(private readonly cacheDir: string) {}
+
+  private open(): BetterSqlite3.Database {
+    if (this.db) return this.db;
+    mkdirSync(this.cacheDir, { recursive: true });
+    const path = join(this.cacheDir, 'stat.sqlite');
+    try {
+      return this.connect(path);
+    } catch {
+      // Not a database any more (damaged, overwritten): it only remembers hashes, start it afresh.
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+      return this.connect(path);
+    }
+  }
+
+  private connect(path: string): BetterSqlite3.Database {
+    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    const db = new Database(path, { timeout: 10_000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes: ~130 bytes a file.
+    db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
+    this.lookup = db.prepare<[string], Row>('SELECT size, mtime, ino, ctime, hash FROM stat WHERE path = ?').safeIntegers(true);
+    this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
+    this.range = db
+      .prepare<[string, string], Row & { path: string }>('SELECT path, size, mtime, ino, ctime, hash FROM stat WHERE path >= ? AND path < ?')
+      .safeIntegers(true);
+    this.db = db;
+    return db;
+  }
+
+  /** Opens the database (kept for the session's API; the first lookup opens it anyway). */
+  async load(): Promise<void> {
+    this.open();
+  }
+
+  prime(folder: string): void {
+    this.open();
+    if (this.primedFolders.some((f) => folder.startsWith(f))) return;
+    // Paths under `folder` sort between it and the same string with its last character bumped.
+    const end = folder.slice(0, -1) + String.fromCharCode(folder.charCodeAt(folder.length - 1) + 1);
+    for (const row of this.range!.iterate(folder, end)) this.primed.set(row.path, row);
+    this.primedFolders.push(folder);
+  }
+
+  known(absPath: string, s: FileStat): string | undefined {
+    this.open();
+    const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
+    if (!row) return undefined;
+    return row.size === s.size && row.mtime === s.mtimeNs && row.ino === BigInt.asIntN(64, s.ino) && row.ctime === s.ctimeNs
+      ? row.hash.toString('hex')
+      : undefined;
+  }
+
+  remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void {
+    if (rows.length === 0) return;
+    const db = this.open();
+    const now = BigInt(Date.now());
+    this.reads += rows.length;
+    db.transaction(() => {
+      for (const { absPath, stat: s, hash } of rows) {
+        if (now - s.mtimeNs / 1_000_000n <= RACY_MS) continue;
+        const row: Row = { size: s.size, mtime: s.mtimeNs, ino: BigInt.asIntN(64, s.ino), ctime: s.ctimeNs, hash: Buffer.from(hash, 'hex') };
+        if (this.primed.size > 0 || this.primedFolders.length > 0) this.primed.set(absPath, row);
+        this.upsert!.run(absPath, row.size, row.mtime, row.ino, row.ctime, row.hash);
+      }
+    })();
+  }
+
+  /** A file's content hash: from the cache when its stat is unchanged, else read, hashed and remembered. */
+  async hash(absPath: string): Promise<string> {
+    const info = await stat(absPath, { bigint: true });
+    const s: FileStat = { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino };
+    const cached = this.known(absPath, s);
+    if (cached) return cached;
+    const bytes = await readFile(absPath);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    this.remember([{ absPath, stat: s, hash }]);
+    return hash;
+  }
+
+  /** Rows are written as they come; this closes the database at the end of a run. */
+  async save(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+    this.primed.clear();
+    this.primedFolders.length = 0;
+  }
+}

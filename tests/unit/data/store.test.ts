@@ -1,0 +1,143 @@
+// The store: shards round-trip their records and footer, every read checks the CRC, a damaged
+// record is refused and its shard removed; jobs are cut at content-defined boundaries that a change
+// elsewhere does not move; the record table round-trips and subsets by rows.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { objectPath } from '../../../src/base/object-store.ts';
+import { meanFilesPerJob, planJobs } from '../../../src/data/store/ingest-plan.ts';
+import { recordMoments } from '../../../src/data/store/record-moments.ts';
+import { concatTables, decodeTable, emptyTable, encodeTable, selectRows } from '../../../src/data/store/record-table.ts';
+import { readShardFooter, ShardFiles } from '../../../src/data/store/shard-reader.ts';
+import { ShardWriter } from '../../../src/data/store/shard-writer.ts';
+import { removeDir, tempDir } from '../../helpers/core.ts';
+
+const Store = suite<{ dir: string }>('store: shards, CRC checks, content-defined jobs, record tables');
+
+Store.before.each(async (ctx) => {
+  ctx.dir = await tempDir('store');
+});
+Store.after.each(async (ctx) => removeDir(ctx.dir));
+
+const meta = (file: string, data: Uint8Array | Uint16Array | Int16Array | Float32Array, dtype: 'u8' | 'u16' | 'i16' | 'f32') => ({
+  file,
+  fileHash: 'ab'.repeat(32),
+  frames: 1,
+  dtype,
+  shape: [1, data.length, 1] as const,
+  range: [0, 255] as const,
+  moments: recordMoments(data, 1),
+});
+
+Store('a shard holds each record in its stored type, named by the sha256 of its bytes; the footer says where', async ({ dir }) => {
+  const writer = new ShardWriter(dir);
+  const u8 = new Uint8Array([0, 1, 2, 255, 7]);
+  const u16 = new Uint16Array([0, 1000, 65535]);
+  const i16 = new Int16Array([-1024, 0, 3071]);
+  const f32 = new Float32Array([-0.5, 1.25]);
+  writer.add(meta('a.png', u8, 'u8'), u8);
+  writer.add(meta('b.png', u16, 'u16'), u16);
+  writer.add(meta('c.dcm', i16, 'i16'), i16);
+  writer.add(meta('d.nii', f32, 'f32'), f32);
+  const shard = await writer.finish();
+  const path_ = objectPath(dir, shard.hash);
+  const bytes = await readFile(path_);
+  assert.is(bytes.length, shard.size);
+  const { createHash } = await import('node:crypto');
+  assert.is(createHash('sha256').update(bytes).digest('hex'), shard.hash, 'content-addressed');
+  const footer = readShardFooter(path_);
+  assert.equal(footer.records, shard.records, 'the footer is what the writer returned');
+  assert.equal(footer.records.map((r) => [r.file, r.dtype, r.length]), [['a.png', 'u8', 5], ['b.png', 'u16', 6], ['c.dcm', 'i16', 6], ['d.nii', 'f32', 8]]);
+  assert.ok(footer.records.every((r) => r.offset % 8 === 0), 'records are 8-byte aligned');
+  const files = new ShardFiles(dir);
+  const [a, b, c, d] = footer.records.map((r) => files.read(shard.hash, r.offset, r.length, r.crc));
+  assert.equal(Array.from(a!), Array.from(u8));
+  assert.equal(Array.from(new Uint16Array(b!.slice().buffer)), Array.from(u16));
+  assert.equal(Array.from(new Int16Array(c!.slice().buffer)), Array.from(i16));
+  assert.equal(Array.from(new Float32Array(d!.slice().buffer)), Array.from(f32));
+  files.close();
+  // Writing the same records again gives the same object (and leaves no temp file behind).
+  const again = new ShardWriter(dir);
+  for (const [m, data] of [[meta('a.png', u8, 'u8'), u8], [meta('b.png', u16, 'u16'), u16], [meta('c.dcm', i16, 'i16'), i16], [meta('d.nii', f32, 'f32'), f32]] as const) again.add(m, data);
+  assert.is((await again.finish()).hash, shard.hash);
+});
+
+Store('a record whose bytes changed fails its CRC: the read throws CACHE_CORRUPT and the shard is removed', async ({ dir }) => {
+  const writer = new ShardWriter(dir);
+  const data = new Uint8Array(64).map((_, i) => i);
+  const record = writer.add(meta('x.png', data, 'u8'), data);
+  const shard = await writer.finish();
+  const file = objectPath(dir, shard.hash);
+  const bytes = await readFile(file);
+  bytes[record.offset + 10] ^= 0xff;
+  await writeFile(file, bytes);
+  try {
+    new ShardFiles(dir).read(shard.hash, record.offset, record.length, record.crc);
+    assert.unreachable();
+  } catch (error) {
+    assert.is((error as { code?: string }).code, 'CACHE_CORRUPT');
+    assert.match((error as Error).message, /does not match its CRC-32\. The shard was removed/);
+  }
+  assert.not.ok(existsSync(file));
+});
+
+Store('a truncated or foreign file is not a shard', async ({ dir }) => {
+  const bad = path.join(dir, 'bad');
+  await writeFile(bad, 'MPSHARD1 and nothing else');
+  assert.throws(() => readShardFooter(bad), /is damaged: no trailer|is damaged/);
+  await writeFile(bad, 'x');
+  assert.throws(() => readShardFooter(bad), /only 1 bytes/);
+});
+
+Store('jobs: content-defined boundaries; a changed, added or removed file moves at most its own job boundaries', () => {
+  const names = Array.from({ length: 3000 }, (_, i) => ({ rel: `class${i % 2}/img_${String(i).padStart(5, '0')}.png` })).sort((a, b) => (a.rel < b.rel ? -1 : 1));
+  const mean = 64;
+  const jobs = planJobs(names, mean);
+  assert.is(jobs.flat().length, names.length, 'every file in exactly one job');
+  assert.ok(jobs.length > 3000 / (4 * mean) && jobs.length < (3000 / mean) * 2, `${jobs.length} jobs for a mean of ${mean}`);
+  assert.ok(jobs.every((j) => j.length <= 4 * mean), 'bounded');
+  const key = (js: { rel: string }[][]) => js.map((j) => j.map((u) => u.rel).join('|'));
+  // Add one file: every job but one (or two, when the new file is itself a boundary) is unchanged.
+  const added = [...names, { rel: 'class0/img_01000a.png' }].sort((a, b) => (a.rel < b.rel ? -1 : 1));
+  const before = new Set(key(jobs));
+  const after = key(planJobs(added, mean));
+  assert.ok(after.filter((j) => !before.has(j)).length <= 2, 'adding one file touches at most two jobs');
+  // Remove one file: the same.
+  const removed = names.filter((_, i) => i !== 1234);
+  assert.ok(key(planJobs(removed, mean)).filter((j) => !before.has(j)).length <= 2, 'removing one file touches at most two jobs');
+  // Small records make more files per job, large ones fewer, within [16, 256].
+  assert.is(meanFilesPerJob(28 * 28), 256);
+  assert.is(meanFilesPerJob(224 * 224), 256);
+  assert.is(meanFilesPerJob(512 * 512 * 3), 21);
+  assert.is(meanFilesPerJob(4096 * 4096), 16);
+});
+
+Store('record tables round-trip through their blob, and subsets copy rows (moments included)', () => {
+  const shards = [{ hash: 'a'.repeat(64), size: 100 }, { hash: 'b'.repeat(64), size: 200 }];
+  const table = emptyTable(4, shards, 3);
+  for (let i = 0; i < 4; i++) {
+    table.shard[i] = i % 2;
+    table.offset[i] = 8 + i * 16;
+    table.length[i] = 16;
+    table.crc[i] = 1000 + i;
+    table.dtype[i] = i % 4;
+    table.ranges.set([0, 255 + i], i * 2);
+    table.fileHash.fill(i, i * 32, i * 32 + 32);
+    table.moments!.set([16, i, i / 2], i * 3);
+  }
+  const back = decodeTable(encodeTable(table));
+  assert.equal(back, table);
+  const picked = selectRows(table, [3, 1]);
+  assert.equal(Array.from(picked.crc), [1003, 1001]);
+  assert.equal(Array.from(picked.moments!), [16, 3, 1.5, 16, 1, 0.5]);
+  const other = { ...emptyTable(1, [{ hash: 'c'.repeat(64), size: 1 }], 3) };
+  other.crc[0] = 7;
+  const joined = concatTables(picked, other);
+  assert.equal(Array.from(joined.crc), [1003, 1001, 7]);
+  assert.equal(joined.shards.map((s) => s.hash[0]), ['a', 'b', 'c']);
+  assert.is(joined.shard[2], 2, 'rows of the second table point at its shard in the merged list');
+});
+
+Store.run();
