@@ -9,7 +9,7 @@
  * 2. The whole pneumonia pipeline (pipelines/pneumonia.ts) run in one clean clone with a readwrite
  *    remote cache (file://), then restored in a second clean clone pointed at the same remote: the
  *    second run's wall time (process start to exit), the stages it trained (none), and whether its
- *    out/pneumonia/ files equal the first clone's byte for byte (run.json, which holds times, aside).
+ *    out/pneumonia/ files equal the first clone's byte for byte (run.json, which holds times, and the export marker, which holds this checkout's paths, aside).
  *
  * Each run is a child process (`node bin/medpipe.js ...`); Redis is Debian's redis-server on a free
  * loopback port. The machine may be shared: the load average is printed before and after.
@@ -182,9 +182,11 @@ function clones(): void {
   const fromRemote = [...second.out.matchAll(/^\[(\w+)\] cached \(key \w+…?, from the remote cache\)/gm)].map((m) => m[1]);
   const outA = path.join(a, 'out', 'pneumonia');
   const outB = path.join(b, 'out', 'pneumonia');
-  const files = filesUnder(outA).filter((f) => f !== 'run.json');
+  // run.json holds times; .medpipe-exports.json is the folder's bookkeeping (absolute paths of this checkout).
+  const compared = (f: string) => f !== 'run.json' && f !== '.medpipe-exports.json';
+  const files = filesUnder(outA).filter(compared);
   const differ = files.filter((f) => !existsSync(path.join(outB, f)) || !readFileSync(path.join(outA, f)).equals(readFileSync(path.join(outB, f))));
-  const missing = filesUnder(outB).filter((f) => f !== 'run.json' && !files.includes(f));
+  const missing = filesUnder(outB).filter((f) => compared(f) && !files.includes(f));
   console.log('| clone | what it did | wall time |');
   console.log('| --- | --- | ---: |');
   console.log(`| first (readwrite) | trained and uploaded every stage | ${(first.ms / 1000).toFixed(1)} s |`);
@@ -192,7 +194,7 @@ function clones(): void {
     `| second (read, clean) | ${fromRemote.length} stages from the remote (${fromRemote.join(', ')}), ${trained.length} run${trained.length ? `: ${trained.join(', ')}` : ''} | ${(second.ms / 1000).toFixed(2)} s |`,
   );
   console.log(
-    `outputs: ${files.length} files in out/pneumonia/ (run.json aside): ${differ.length === 0 && missing.length === 0 ? 'all byte-identical' : `DIFFERENT: ${[...differ, ...missing].join(', ')}`} (load after: ${load()})`,
+    `outputs: ${files.length} files in out/pneumonia/ (run.json and the export marker aside): ${differ.length === 0 && missing.length === 0 ? 'all byte-identical' : `DIFFERENT: ${[...differ, ...missing].join(', ')}`} (load after: ${load()})`,
   );
 }
 
