@@ -164,31 +164,34 @@ for (const backend of backends) {
     assert.is(storage.writes, 3, 'and nothing written');
   });
 
-  Contract(`${backend.name}: an entry's refs (a data set's shards) go up and come back with its blobs; a damaged one is a miss; NaN and -Infinity survive the signed entry`, async (ctx) => {
-    const storage = await fresh();
-    const shard = randomBytes(5000);
-    const { sha256 } = ctx.cache as unknown as { sha256: (b: Uint8Array) => string };
-    const ref = { hash: sha256(shard), size: shard.byteLength };
-    const made = entryOf(ctx, { table: randomBytes(300) }, 'refs');
-    const entry: Entry = { ...made.entry, refs: [ref], score: Number.NaN, worst: -Infinity };
-    made.bytes.set(ref.hash, shard);
-    const writer = open(ctx, storage, 'readwrite', ctx.keys.a);
-    assert.is(await writer.upload(entry, async (h) => made.bytes.get(h)), 'uploaded');
-    assert.is(storage.writes, 3, 'the blob, the shard, then the entry');
-    const reader = open(ctx, storage, 'read', undefined, [ctx.keys.aPub]);
-    const hit = await reader.fetch(entry.key);
-    assert.ok(hit);
-    assert.ok(Number.isNaN(hit.entry.score), 'NaN comes back as NaN, not null');
-    assert.is(hit.entry.worst, -Infinity);
-    assert.equal(hit.entry.refs, [ref]);
-    assert.equal(Buffer.from(hit.blobs[`ref:${ref.hash}`]!), shard);
-    await storage.cas.put(ref.hash, shard.subarray(0, 4000));
-    const warnings: string[] = [];
-    const later = open(ctx, storage, 'read', undefined, [ctx.keys.aPub], warnings);
-    assert.is(await later.probe(entry.key), undefined, 'probe sees the shard at the wrong size');
-    assert.is(await later.fetch(entry.key), undefined, 'a truncated shard is a miss');
-    assert.is(warnings.length, 1, warnings.join(' | '));
-  });
+  Contract(
+    `${backend.name}: an entry's refs (a data set's shards) go up and come back with its blobs; a damaged one is a miss; NaN and -Infinity survive the signed entry`,
+    async (ctx) => {
+      const storage = await fresh();
+      const shard = randomBytes(5000);
+      const { sha256 } = ctx.cache as unknown as { sha256: (b: Uint8Array) => string };
+      const ref = { hash: sha256(shard), size: shard.byteLength };
+      const made = entryOf(ctx, { table: randomBytes(300) }, 'refs');
+      const entry: Entry = { ...made.entry, refs: [ref], score: Number.NaN, worst: -Infinity };
+      made.bytes.set(ref.hash, shard);
+      const writer = open(ctx, storage, 'readwrite', ctx.keys.a);
+      assert.is(await writer.upload(entry, async (h) => made.bytes.get(h)), 'uploaded');
+      assert.is(storage.writes, 3, 'the blob, the shard, then the entry');
+      const reader = open(ctx, storage, 'read', undefined, [ctx.keys.aPub]);
+      const hit = await reader.fetch(entry.key);
+      assert.ok(hit);
+      assert.ok(Number.isNaN(hit.entry.score), 'NaN comes back as NaN, not null');
+      assert.is(hit.entry.worst, -Infinity);
+      assert.equal(hit.entry.refs, [ref]);
+      assert.equal(Buffer.from(hit.blobs[`ref:${ref.hash}`]!), shard);
+      await storage.cas.put(ref.hash, shard.subarray(0, 4000));
+      const warnings: string[] = [];
+      const later = open(ctx, storage, 'read', undefined, [ctx.keys.aPub], warnings);
+      assert.is(await later.probe(entry.key), undefined, 'probe sees the shard at the wrong size');
+      assert.is(await later.fetch(entry.key), undefined, 'a truncated shard is a miss');
+      assert.is(warnings.length, 1, warnings.join(' | '));
+    },
+  );
 
   Contract(`${backend.name}: mode read never uploads`, async (ctx) => {
     const storage = await fresh();
