@@ -6,11 +6,10 @@
  */
 import { MedpipeError } from '../base/errors.ts';
 import type { Artifact } from '../base/artifact.ts';
-import type { ObjectRef } from '../base/object-store.ts';
-import { bytesOf, floatsOf, type SplitSet, type Subset } from '../data/image-set.ts';
+import { bytesOf, floatsOf, uniqueShards, type SplitSet, type Subset } from '../data/image-set.ts';
 import { decodeTable, encodeTable, type RecordTable } from '../data/store/record-table.ts';
 
-export { bytesOf, floatsOf };
+export { bytesOf, floatsOf, uniqueShards as shardsOf };
 
 /** Where a unit's images are and how their records become the model's input. */
 export type StoreData = Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>;
@@ -48,11 +47,6 @@ export function rowsBlobs(name: string, rows: Rows): Record<string, Uint8Array> 
 
 export function rowsFrom(name: string, blobs: Readonly<Record<string, Uint8Array>>): Rows {
   return { table: decodeTable(blobs[`${name}.table`]!), y: floatsOf(blobs[`${name}.y`]) };
-}
-
-/** The shards the tables name, each once. */
-export function shardsOf(...tables: RecordTable[]): ObjectRef[] {
-  return [...new Map(tables.flatMap((t) => t.shards.map((s) => [s.hash, s] as const))).values()];
 }
 
 export function intBytes(array: Int32Array): Uint8Array {

@@ -10,10 +10,11 @@ import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunEvent } from '../../src/runtime/events.ts';
 import type { RunOptions } from '../../src/runtime/run.ts';
-import { assertOk, loadMedpipe, makeClassFolders, removeDir, runCollect, tempDir, type Medpipe } from '../helpers/core.ts';
+import { assertOk, loadMedpipe, removeDir, runCollect, tempDir, type Medpipe } from '../helpers/core.ts';
 import { redisServer, startRedis, type RedisInstance } from '../helpers/redis.ts';
 import { danglingEntries, makeKeys, type Keys } from '../helpers/remote.ts';
 import { requires } from '../helpers/requires.ts';
+import { makeUnitData, unitBase, unitEvents, UNIT_GRID } from '../helpers/unit-pipelines.ts';
 import { startWorker, type WorkerProcess } from '../helpers/workers.ts';
 
 interface Ctx {
@@ -27,19 +28,9 @@ interface Ctx {
 const Mq = suite<Ctx>('BullMQ executor and workers');
 const it = requires(Mq, redisServer());
 
-function base(m: Medpipe) {
-  return m
-    .pipeline('mq', { seed: 11 })
-    .stage(m.ingest.folder({ root: 'data', channels: 1, size: [8, 8] }))
-    .stage(m.normalize({ method: 'rescale' }))
-    .stage(m.split())
-    .stage(m.build.tutorialCnn({ filters: [2, 2] }));
-}
-const tuned = (m: Medpipe, epochs = 2) => base(m).stage(m.tune({ grid: { learningRate: [3e-2, 1e-3], batchSize: [8, 16] }, base: { epochs } }));
+const base = (m: Medpipe) => unitBase(m, 'mq', 11);
+const tuned = (m: Medpipe, epochs = 2) => base(m).stage(m.tune({ grid: UNIT_GRID, base: { epochs } }));
 const crossValidated = (m: Medpipe) => base(m).stage(m.crossValidate({ folds: 3, fit: { epochs: 2, batchSize: 8 } }));
-
-type UnitEvent = Extract<RunEvent, { type: 'unit' }>;
-const unitEvents = (events: readonly RunEvent[]) => events.filter((e): e is UnitEvent => e.type === 'unit');
 
 /** A cache that starts with the same built model as every other (building again in this process would draw other weights). */
 async function fromBase(ctx: Ctx, name: string, extra: Partial<RunOptions> = {}): Promise<RunOptions> {
@@ -73,12 +64,7 @@ Mq.before(async (ctx) => {
   ctx.m = await loadMedpipe();
   ctx.dir = await tempDir('bullmq');
   ctx.keys = await makeKeys(ctx.dir);
-  for (const [split, n] of [
-    ['train', 12],
-    ['val', 6],
-    ['test', 6],
-  ] as const)
-    await makeClassFolders(path.join(ctx.dir, 'data', split), n, { size: 8, seed: n });
+  await makeUnitData(ctx.dir);
   assertOk(await runCollect(base(ctx.m), { cacheDir: path.join(ctx.dir, 'base'), outDir: path.join(ctx.dir, 'out-base'), baseDir: ctx.dir }));
   ctx.redis = await startRedis();
 });

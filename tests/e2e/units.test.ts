@@ -5,8 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunEvent } from '../../src/runtime/events.ts';
-import { assertOk, loadMedpipe, makeClassFolders, medpipeCli, removeDir, runCollect, tempDir, type Medpipe } from '../helpers/core.ts';
+import { assertOk, loadMedpipe, medpipeCli, removeDir, runCollect, tempDir, type Medpipe } from '../helpers/core.ts';
+import { makeUnitData, unitBase, unitEvents, UNIT_GRID } from '../helpers/unit-pipelines.ts';
 
 interface Ctx {
   dir: string;
@@ -14,21 +14,10 @@ interface Ctx {
 }
 
 const Units = suite<Ctx>('units of work, local executor');
-const GRID = { learningRate: [3e-2, 1e-3], batchSize: [8, 16] };
 
-function base(m: Medpipe) {
-  return m
-    .pipeline('units', { seed: 9 })
-    .stage(m.ingest.folder({ root: 'data', channels: 1, size: [8, 8] }))
-    .stage(m.normalize({ method: 'rescale' }))
-    .stage(m.split())
-    .stage(m.build.tutorialCnn({ filters: [2, 2] }));
-}
-const tuned = (m: Medpipe) => base(m).stage(m.tune({ grid: GRID, base: { epochs: 2 } }));
+const base = (m: Medpipe) => unitBase(m, 'units', 9);
+const tuned = (m: Medpipe) => base(m).stage(m.tune({ grid: UNIT_GRID, base: { epochs: 2 } }));
 const crossValidated = (m: Medpipe) => base(m).stage(m.crossValidate({ folds: 3, fit: { epochs: 2, batchSize: 8 } }));
-
-type UnitEvent = Extract<RunEvent, { type: 'unit' }>;
-const unitEvents = (events: readonly RunEvent[]) => events.filter((e): e is UnitEvent => e.type === 'unit');
 const opts = (ctx: Ctx, cache: string) => ({ cacheDir: path.join(ctx.dir, cache), outDir: path.join(ctx.dir, `out-${cache}`), baseDir: ctx.dir });
 
 async function entriesOf(cacheDir: string) {
@@ -39,12 +28,7 @@ async function entriesOf(cacheDir: string) {
 Units.before(async (ctx) => {
   ctx.m = await loadMedpipe();
   ctx.dir = await tempDir('units');
-  for (const [split, n] of [
-    ['train', 12],
-    ['val', 6],
-    ['test', 6],
-  ] as const)
-    await makeClassFolders(path.join(ctx.dir, 'data', split), n, { size: 8, seed: n });
+  await makeUnitData(ctx.dir);
   // Every run below starts from the same built model (building again in this process would draw other initial weights).
   assertOk(await runCollect(base(ctx.m), opts(ctx, 'base')));
 });
