@@ -97,6 +97,12 @@ it('trials and folds run on two workers with the results of this process; progre
   assertOk(cv);
   const cvFile = async (name: string) => readFile(path.join(ctx.dir, `out-${name}`, 'cv-metrics.json'), 'utf8');
   assert.is(await cvFile('mq-cv'), await cvFile('local-cv'), 'the same folds and metrics');
+  const perFold = (JSON.parse(await cvFile('mq-cv')) as { perFold: { normalization: { mean: number[] }[] }[] }).perFold;
+  assert.ok(
+    perFold.every((f) => f.normalization.length === 1 && Number.isFinite(f.normalization[0]!.mean[0])),
+    'each fold refitted the z-score on its worker',
+  );
+  assert.is(new Set(perFold.map((f) => f.normalization[0]!.mean[0])).size, 3, 'on its own rows');
   // The same grid from a third, clean coordinator: the finished jobs answer, no worker trains again.
   const started = (w: WorkerProcess) => (w.log().match(/: started/g) ?? []).length;
   const before = [started(a!), started(b!)];

@@ -1,5 +1,6 @@
 // The small pipelines the units-of-work tests share (local executor and BullMQ): a built model on
-// 8x8 synthetic images, then a 4-point tune grid or a 3-fold crossValidate on it.
+// 8x8 synthetic images, then a 4-point tune grid or a 3-fold crossValidate on it. The dataset z-score
+// makes each fold refit its statistics (wherever it runs) on its inner training rows.
 import path from 'node:path';
 import type { RunEvent } from '../../src/runtime/events.ts';
 import { makeClassFolders, type Medpipe } from './core.ts';
@@ -10,7 +11,7 @@ export function unitBase(m: Medpipe, name: string, seed: number) {
   return m
     .pipeline(name, { seed })
     .stage(m.ingest.folder({ root: 'data', channels: 1, size: [8, 8] }))
-    .stage(m.normalize({ method: 'rescale' }))
+    .stage(m.normalize({ method: 'zscore', scope: 'dataset' }))
     .stage(m.split())
     .stage(m.build.tutorialCnn({ filters: [2, 2] }));
 }
