@@ -3,14 +3,23 @@
  * nodes. `.stage()` only accepts a stage whose input is what the pipeline produces so far — wiring
  * `fit` before `build` does not compile, and the error text says what to add.
  */
-import { HINTS, type AnyStage, type FlowName, type Start, type StageNode } from './stages/core/stage-node.ts';
+import { HINTS, type AnyStage, type FlowName, type Start, type StageNode, type TaskKind, type TaskRule } from './stages/core/stage-node.ts';
 
-export type { AnyStage, StageNode, Flow, Start, Images, Splits, BuiltModel, TrainedModel, Evaluation } from './stages/core/stage-node.ts';
+export type { AnyStage, StageNode, Flow, Start, Images, Splits, BuiltModel, TrainedModel, Evaluation, TaskKind, TaskRule } from './stages/core/stage-node.ts';
 export { hintFor } from './stages/core/stage-node.ts';
 
-type InputOf<S> = S extends StageNode<infer I, unknown, string, unknown> ? I : never;
-type OutputOf<S> = S extends StageNode<never, infer O, string, unknown> ? O : never;
-type KindOf<S> = S extends StageNode<never, unknown, infer K, unknown> ? K : string;
+type InputOf<S> = S extends StageNode<infer I, unknown, string, unknown, TaskRule> ? I : never;
+type OutputOf<S> = S extends StageNode<never, infer O, string, unknown, TaskRule> ? O : never;
+type KindOf<S> = S extends StageNode<never, unknown, infer K, unknown, TaskRule> ? K : string;
+type RuleOf<S> = S extends { readonly __task?: infer R } ? Extract<R, TaskRule> : TaskRule;
+type AcceptsOf<S> = RuleOf<S>['accepts'];
+type SetsOf<S> = RuleOf<S>['sets'];
+
+/** The pipeline's task after `S`: the one `S` states, else the one so far. */
+type NextTask<S, T extends TaskKind> = [SetsOf<S>] extends [never] ? T : SetsOf<S>;
+
+/** Names a task for a message; the full union means the pipeline has not stated one. */
+type TaskName<T extends TaskKind> = [TaskKind] extends [T] ? 'unstated' : T;
 
 /** The message a user sees when a stage is wired in an impossible order. */
 export interface StageOrderError<Message extends string> {
@@ -20,8 +29,14 @@ export interface StageOrderError<Message extends string> {
 type Hints = typeof HINTS;
 type Hint<P> = FlowName<P> extends keyof Hints ? Hints[FlowName<P>] : 'check the stage order';
 
-type Checked<S, Out> = [Out] extends [InputOf<S>]
-  ? S
+/**
+ * `S` when it can follow: its input is what the pipeline produces, and its options fit the task
+ * stated so far (an unstated task fits everything: then the options are checked at run time).
+ */
+type Checked<S, Out, T extends TaskKind> = [Out] extends [InputOf<S>]
+  ? [Extract<T, AcceptsOf<S>>] extends [never]
+    ? StageOrderError<`'${KindOf<S>}' does not fit this ${TaskName<T>} pipeline: ${RuleOf<S>['why']}`>
+    : S
   : StageOrderError<`'${KindOf<S>}' needs ${FlowName<InputOf<S>>} but the pipeline so far produces ${FlowName<Out>}: ${Hint<InputOf<S>>}`>;
 
 export interface PipelineOptions {
@@ -31,7 +46,11 @@ export interface PipelineOptions {
   readonly outDir?: string;
 }
 
-export interface Pipeline<Out> {
+/**
+ * A pipeline that produces `Out` so far, for a `Task` (stated by its ingest's `task:` option; the
+ * union of all tasks while none is stated).
+ */
+export interface Pipeline<Out, Task extends TaskKind = TaskKind> {
   readonly name: string;
   readonly options: PipelineOptions;
   readonly stages: readonly AnyStage[];
@@ -42,7 +61,7 @@ export interface Pipeline<Out> {
    * a pipeline with a `then` method would be a thenable, and `await` would try to call it.)
    * @example pipeline('xray').stage(ingest.folder({ root: 'data' })).stage(split())
    */
-  readonly stage: <S extends AnyStage>(stage: Checked<S, Out>) => Pipeline<OutputOf<S>>;
+  readonly stage: <S extends AnyStage>(stage: Checked<S, Out, Task>) => Pipeline<OutputOf<S>, NextTask<S, Task>>;
 }
 
 /**
@@ -54,8 +73,8 @@ export function pipeline(name: string, options: PipelineOptions = {}): Pipeline<
   return makePipeline<Start>(name, Object.freeze({ ...options }), Object.freeze([]));
 }
 
-function makePipeline<Out>(name: string, options: PipelineOptions, stages: readonly AnyStage[]): Pipeline<Out> {
-  const value: Pipeline<Out> = {
+function makePipeline<Out, Task extends TaskKind = TaskKind>(name: string, options: PipelineOptions, stages: readonly AnyStage[]): Pipeline<Out, Task> {
+  const value: Pipeline<Out, Task> = {
     name,
     options,
     stages,
@@ -67,7 +86,7 @@ function makePipeline<Out>(name: string, options: PipelineOptions, stages: reado
         while (stages.some((s) => s.id === `${node.id}-${n}`)) n++;
         node = Object.freeze({ ...node, id: `${node.id}-${n}` });
       }
-      return makePipeline(name, options, Object.freeze([...stages, node]));
+      return makePipeline(name, options, Object.freeze([...stages, node])) as never;
     },
   };
   return Object.freeze(value);

@@ -4,9 +4,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MedpipeError } from '../base/errors.ts';
 import { applyPreprocessing } from '../data/preprocess.ts';
+import { argmax } from '../metrics/confusion-matrix.ts';
 import type { ModelInfo } from '../train/trained.ts';
 
-/** `medpipe predict <model-dir> <image|folder>`: scores images with the decode and normalization the model was trained with. */
+/**
+ * `medpipe predict <model-dir> <image|folder>`: scores images with the decode and normalization the
+ * model was trained with. Binary: the positive class's score and the label at the threshold;
+ * K classes: every class's probability and the predicted (most probable) class; findings: each
+ * finding's score and those at or above their thresholds.
+ */
 export async function predictCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -25,24 +31,57 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
       fix: 'Use the model folder a medpipe run exported (out/<pipeline>/model).',
     });
   }
+  const task = meta.task ?? 'binary';
+  const k = meta.classes.length;
+  if (values.threshold !== undefined && (task === 'multiclass' || task === 'ordinal')) {
+    throw new MedpipeError('INVALID_CONFIG', `--threshold is for binary and multi-label models; this one is ${task} and predicts its most probable class.`, {
+      fix: 'Drop --threshold.',
+    });
+  }
   const threshold = values.threshold !== undefined ? Number(values.threshold) : meta.threshold;
   if (!(threshold >= 0 && threshold <= 1))
     throw new MedpipeError('INVALID_CONFIG', `--threshold must be in [0, 1], got '${values.threshold}'.`, { fix: '--threshold 0.5' });
+  const thresholds = values.threshold !== undefined ? meta.classes.map(() => threshold) : (meta.thresholds ?? meta.classes.map(() => 0.5));
   const path = resolve(target);
   const files = statSync(path).isDirectory()
     ? (await fg('**/*.{png,jpg,jpeg,tif,tiff,bmp,webp,dcm,nii,nii.gz}', { cwd: path, caseSensitiveMatch: false })).sort().map((f) => join(path, f))
     : [path];
   const model = await loadModel(modelDir);
-  const { predictScores } = await import('../train/predict.ts');
+  const { predictTta } = await import('../train/tta.ts');
   const [h, w, c] = meta.inputShape;
-  process.stdout.write('file\tscore\tlabel\n');
+  const fitShape = {
+    y: new Float32Array(task === 'multilabel' ? k : 1),
+    count: 1,
+    shape: [h, w, c] as [number, number, number],
+    ...(task === 'binary' ? {} : { task, classes: k }),
+  };
+  // Binary: the score of the positive class (1 − output when evaluate named the first class positive).
+  const positive = meta.positiveClass ?? meta.classes[1] ?? '1';
+  const negative = meta.classes.find((name) => name !== positive) ?? '0';
+  const flipped = meta.positiveClass !== undefined && meta.positiveClass === meta.classes[0];
+  const header =
+    task === 'binary'
+      ? ['file', 'score', 'label']
+      : task === 'multilabel'
+        ? ['file', ...meta.classes.map((name) => `p_${name}`), 'findings']
+        : ['file', ...meta.classes.map((name) => `p_${name}`), 'predicted'];
+  process.stdout.write(header.join('\t') + '\n');
   let failed = 0;
   for (const file of files) {
     try {
       const x = await applyPreprocessing(file, meta.preprocessing, meta.inputShape);
-      const [score] = await predictScores(model, { x, y: new Float32Array(1), count: 1, shape: [h, w, c] });
-      const label = score! >= threshold ? (meta.classes[1] ?? '1') : (meta.classes[0] ?? '0');
-      process.stdout.write(`${file}\t${score!.toFixed(6)}\t${label}\n`);
+      const out = await predictTta(model, { x, ...fitShape }, meta.tta);
+      let row: string[];
+      if (task === 'binary') {
+        const score = flipped ? 1 - out[0]! : out[0]!;
+        row = [score.toFixed(6), score >= threshold ? positive : negative];
+      } else if (task === 'multilabel') {
+        const found = meta.classes.filter((_, j) => out[j]! >= thresholds[j]!);
+        row = [...Array.from(out, (p) => p.toFixed(6)), found.join('|') || '(none)'];
+      } else {
+        row = [...Array.from(out, (p) => p.toFixed(6)), meta.classes[argmax(out)]!];
+      }
+      process.stdout.write(`${[file, ...row].join('\t')}\n`);
     } catch (error) {
       failed++;
       process.stderr.write(`${file}: ${error instanceof Error ? error.message : String(error)}\n`);

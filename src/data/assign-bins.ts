@@ -1,4 +1,5 @@
 import type { Rng } from '../base/rng.ts';
+import { iterativeStratification, type LabelUnit } from './iterative-stratification.ts';
 import type { SplitConfig } from './split-config.ts';
 import type { SampleMeta } from './types.ts';
 
@@ -39,11 +40,31 @@ function unitsOf(set: Samples, indices: readonly number[], byGroup: boolean): Un
   return units;
 }
 
+/** Multi-label units: one per group (or ungrouped sample), with positives per finding. */
+function labelUnitsOf(set: Samples, indices: readonly number[], byGroup: boolean): LabelUnit[] {
+  const byKey = new Map<string, number[]>();
+  const units: number[][] = [];
+  for (const i of indices) {
+    const group = byGroup ? set.samples[i]!.group : undefined;
+    if (group === undefined) units.push([i]);
+    else byKey.set(group, [...(byKey.get(group) ?? []), i]);
+  }
+  units.push(...byKey.values());
+  units.sort((a, b) => a[0]! - b[0]!);
+  return units.map((members) => ({
+    indices: members,
+    counts: set.samples[members[0]!]!.labels!.map((_, j) => members.reduce((n, i) => n + set.samples[i]!.labels![j]!, 0)),
+  }));
+}
+
 /**
  * Assigns units to bins (splits or folds) so that each class (when stratified) gets close to the
  * target weights: units are shuffled, then each goes to the bin with the largest remaining shortfall.
+ * Multi-label samples (with `labels`) are stratified iteratively over their findings.
  */
 export function assignBins(set: Samples, indices: readonly number[], weights: readonly number[], config: Pick<SplitConfig, 'stratify' | 'byGroup'>, rng: Rng): number[][] {
+  const multiLabel = indices.length > 0 && set.samples[indices[0]!]!.labels !== undefined;
+  if (multiLabel && (config.stratify ?? true)) return iterativeStratification(labelUnitsOf(set, indices, config.byGroup ?? true), weights, rng);
   const out: number[][] = weights.map(() => []);
   const units = unitsOf(set, indices, config.byGroup ?? true);
   // Sort for determinism before the seeded shuffle (Map order depends on input order only, but be explicit).

@@ -5,7 +5,7 @@
  */
 
 /** CSV columns ingest reads itself (path, label, group, split, slice and their synonyms). */
-const CSV_COLUMNS = new Set(['path', 'file', 'filename', 'label', 'class', 'group', 'split', 'slice']);
+export const CSV_COLUMNS = new Set(['path', 'file', 'filename', 'label', 'class', 'group', 'split', 'slice']);
 
 /** Column names that may identify a person (names, IDs, dates of birth, contact details). */
 const IDENTIFYING = /name|patient|subject|mrn|record|birth|dob|address|street|zip|postcode|phone|mail|accession|ssn|social|insurance|identifier|^id$|[_ -]id$|^id[_ -]|uid$/i;

@@ -2,11 +2,12 @@ import fg from 'fast-glob';
 import { open, readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
-import { parseCsv } from '../io/csv.ts';
+import { parseCsvTable } from '../io/csv.ts';
 import { isDicom } from '../io/dicom.ts';
 import type { CsvIngestConfig, FolderIngestConfig } from './ingest-config.ts';
+import { orderClasses } from './task.ts';
 import { SPLIT_FOLDERS, type SplitName } from './types.ts';
-import { csvAttributes, sourceFolder } from './attributes.ts';
+import { CSV_COLUMNS, csvAttributes, sourceFolder } from './attributes.ts';
 
 /** The input files of an ingest: a folder per class (optionally inside train/val/test), or a CSV. */
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
@@ -16,6 +17,8 @@ export interface InputFile {
   readonly rel: string;
   readonly abs: string;
   readonly className: string;
+  /** Multi-label listings: the findings of this file (className is then their `|` list). */
+  readonly findings?: readonly string[];
   readonly split?: SplitName;
   readonly group?: string;
   /** One slice / frame of a multi-slice file (a CSV `slice` column): per-slice labels. */
@@ -27,6 +30,8 @@ export interface InputFile {
 export interface Listing {
   readonly files: readonly InputFile[];
   readonly classes: readonly string[];
+  /** Each file has a set of findings (possibly empty) rather than one class. */
+  readonly multiLabel?: boolean;
   /** CSV columns left out of the metadata because their names look identifying. */
   readonly droppedColumns?: readonly string[];
 }
@@ -53,11 +58,12 @@ async function looksLikeDicom(path: string): Promise<boolean> {
   }
 }
 
+/** The given class order, else the names found, sorted (numbered grades by their number). */
 function classOrder(found: Iterable<string>, given: readonly string[] | undefined): string[] {
-  const names = [...new Set(found)].sort();
-  if (!given) return names;
-  return [...given];
+  if (given) return [...given];
+  return orderClasses([...new Set(found)].sort());
 }
+
 
 export async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<Listing> {
   const root = resolvePath(config.root, baseDir);
@@ -101,44 +107,83 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
 
 export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listing> {
   const csvPath = resolvePath(config.csv, baseDir);
-  const rows = parseCsv(await readFile(csvPath, 'utf8'), csvPath);
+  const { header, rows } = parseCsvTable(await readFile(csvPath, 'utf8'), csvPath);
   const dir = dirname(csvPath);
+  const findingColumns = config.findings ?? (header.some((h) => ['label', 'class'].includes(h.toLowerCase())) ? undefined : binaryColumns(header, rows));
+  if (findingColumns) {
+    const missing = findingColumns.filter((f) => !header.some((h) => h.toLowerCase() === f.toLowerCase()));
+    if (missing.length > 0) {
+      throw new MedpipeError('INVALID_CONFIG', `${csvPath}: no column ${missing.map((m) => `'${m}'`).join(', ')} for the findings.`, {
+        file: csvPath,
+        fix: `Name the 0/1 finding columns of the header (${header.join(', ')}).`,
+      });
+    }
+  }
+  const multiLabel = findingColumns !== undefined || config.task === 'multilabel' || rows.some((row) => (row.label ?? row.class ?? '').includes('|'));
+  // Finding columns are labels, not subgroup attributes.
+  const labelColumns = new Set((findingColumns ?? []).map((f) => f.toLowerCase()));
   const dropped = new Set<string>();
   const files = rows.map((row, i): InputFile => {
     const path = row.path ?? row.file ?? row.filename;
     const label = row.label ?? row.class;
-    if (!path || label === undefined || label === '') {
-      throw new MedpipeError('INVALID_CONFIG', `${csvPath}, row ${i + 2}: needs a 'path' and a 'label' column.`, {
+    const where = `${csvPath}, row ${i + 2}`;
+    if (!path || (!findingColumns && (label === undefined || (label === '' && !multiLabel)))) {
+      throw new MedpipeError('INVALID_CONFIG', `${where}: needs a 'path' and a 'label' column.`, {
         file: csvPath,
-        fix: 'Use a header line `path,label[,group][,split]`.',
+        fix: 'Use a header line `path,label[,group][,split]` (multi-label: findings separated by | in label, or one 0/1 column per finding).',
       });
     }
     const split = row.split ? SPLIT_FOLDERS[row.split.toLowerCase()] : undefined;
     const slice = row.slice ? Number(row.slice) : undefined;
     if (slice !== undefined && !(Number.isInteger(slice) && slice >= 0)) {
-      throw new MedpipeError('INVALID_CONFIG', `${csvPath}, row ${i + 2}: slice must be a 0-based slice index, got '${row.slice}'.`, {
+      throw new MedpipeError('INVALID_CONFIG', `${where}: slice must be a 0-based slice index, got '${row.slice}'.`, {
         file: csvPath,
         fix: 'Leave slice empty to take every slice of the file, or give the index of one slice (0, 1, ...).',
       });
     }
-    const { attributes, dropped: droppedHere } = csvAttributes(row);
+    const findings = findingColumns
+      ? findingsOf(row, findingColumns, where)
+      : multiLabel
+        ? label!
+            .split('|')
+            .map((f) => f.trim())
+            .filter((f) => f !== '')
+        : undefined;
+    const { attributes, dropped: droppedHere } = csvAttributes(Object.fromEntries(Object.entries(row).filter(([column]) => !labelColumns.has(column))));
     droppedHere.forEach((column) => dropped.add(column));
     return {
       rel: path,
       abs: resolvePath(path, dir),
-      className: label,
+      className: findings ? findings.join('|') : label!,
+      ...(findings ? { findings } : {}),
       split,
       group: row.group || undefined,
       ...(slice !== undefined ? { slice } : {}),
       ...(attributes ? { attributes } : {}),
     };
   });
-  return {
-    files,
-    classes: classOrder(
-      files.map((f) => f.className),
-      config.classes,
-    ),
-    ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}),
-  };
+  const found = multiLabel ? (findingColumns ?? files.flatMap((f) => f.findings ?? [])) : files.map((f) => f.className);
+  // Finding columns keep their order in the header (or in `findings`); other names are sorted.
+  const classes = config.classes ? [...config.classes] : findingColumns ? [...findingColumns] : classOrder(found, undefined);
+  return { files, classes, ...(multiLabel ? { multiLabel } : {}), ...(dropped.size > 0 ? { droppedColumns: [...dropped].sort() } : {}) };
+}
+
+/** Columns (besides path, label, group, split, slice) whose every value is 0 or 1: one finding each. */
+function binaryColumns(header: readonly string[], rows: readonly Record<string, string>[]): string[] | undefined {
+  const columns = header.filter(
+    (h) => !CSV_COLUMNS.has(h.toLowerCase()) && rows.length > 0 && rows.every((row) => row[h.toLowerCase()] === '0' || row[h.toLowerCase()] === '1'),
+  );
+  return columns.length > 0 ? columns : undefined;
+}
+
+function findingsOf(row: Record<string, string>, columns: readonly string[], where: string): string[] {
+  return columns.filter((column) => {
+    const value = row[column.toLowerCase()];
+    if (value !== '0' && value !== '1') {
+      throw new MedpipeError('INVALID_CONFIG', `${where}: finding '${column}' is '${value ?? ''}', not 0 or 1.`, {
+        fix: 'Write 1 where the finding is present and 0 where it is not.',
+      });
+    }
+    return value === '1';
+  });
 }

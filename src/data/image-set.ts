@@ -3,6 +3,7 @@ import { MedpipeError } from '../base/errors.ts';
 import type { ObjectRef } from '../base/object-store.ts';
 import type { AugmentPolicy } from './augment-policy.ts';
 import type { PreprocessStep } from './preprocessing.ts';
+import type { Labelled } from './task.ts';
 import type { DecodeSpec } from './store/ingest-job.ts';
 import { decodeTable, encodeTable, type RecordTable } from './store/record-table.ts';
 import type { ImageShape, SampleMeta, SkippedFile, SplitName } from './types.ts';
@@ -14,9 +15,9 @@ export type DeferredNormalization = { readonly method: 'zscore'; readonly perCha
  * What ingest, normalize and augment pass on: labelled images of one shape, as a manifest. The
  * pixels stay in the cache's shards, in their stored type; `table` says where each sample's record
  * is, `preprocessing` which steps the loader applies when it reads them. Normalize and augment add
- * steps and policies, never copies.
+ * steps and policies, never copies. `task` is absent for binary data.
  */
-export interface ImageSet {
+export interface ImageSet extends Labelled {
   readonly classes: readonly string[];
   /** The shape the model sees (after the preprocessing steps). */
   readonly shape: ImageShape;
@@ -42,7 +43,7 @@ export interface Subset {
 }
 
 /** What `split` passes on: the three subsets plus everything fit/evaluate/predict need to know. */
-export interface SplitSet {
+export interface SplitSet extends Labelled {
   readonly classes: readonly string[];
   readonly shape: ImageShape;
   readonly recordShape: ImageShape;
@@ -52,6 +53,7 @@ export interface SplitSet {
   readonly test: Subset;
   readonly augment?: AugmentPolicy;
   readonly preprocessing: readonly PreprocessStep[];
+  /** Samples per class in each split (multi-label: samples with each finding). */
   readonly counts: Readonly<Record<SplitName, readonly number[]>>;
   readonly audit: { readonly duplicateContent: number; readonly sharedGroups: number; readonly examples: readonly string[] };
 }

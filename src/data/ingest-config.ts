@@ -2,6 +2,16 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * What a label means: 'binary' (two classes, one sigmoid), 'multiclass' (K exclusive classes,
+ * softmax), 'ordinal' (K ordered grades: trained as multi-class, ordinal metrics reported) or
+ * 'multilabel' (K independent findings, K sigmoids). Stating it lets the types reject options of
+ * another task (a positiveClass on a multi-class pipeline does not compile).
+ * @default inferred from the data: two classes binary, three or more multiclass, numbered grade
+ * folders ("0".."4", "grade_1"..) ordinal, |-separated or 0/1 finding columns multilabel (the log says which)
+ */
+const task = z.enum(['binary', 'multiclass', 'ordinal', 'multilabel']).optional();
+
 /** How files become samples; shared by ingest.folder and ingest.csv. */
 const decodeOptions = {
   /** Resize every image to [height, width]. @default [64, 64] (the tutorial's input) */
@@ -42,8 +52,9 @@ export const folderIngestConfigSchema = z
   .strictObject({
     /** Data folder: `<class>/...` or `<train|val|test>/<class>/...`. Relative paths resolve against the pipeline file's folder. */
     root: z.string(),
-    /** Class names in label order (binary: [negative, positive]). @default the folder names, sorted */
+    /** Class names in label order (binary: [negative, positive]; ordinal: lowest grade first). @default the folder names, sorted (grades by number) */
     classes: z.array(z.string()).readonly().optional(),
+    task,
     /** Extra folder-name → class mapping, e.g. { NORMAL: 'normal', PNEUMONIA: 'pneumonia' }. */
     labelMap: z.record(z.string(), z.string()).readonly().optional(),
     /** File extensions to read. @default png, jpg, jpeg, tif, tiff, bmp, webp, dcm, nii, nii.gz and extension-less DICOM */
@@ -63,9 +74,15 @@ export const csvIngestConfigSchema = z
      * CSV with a header: path,label[,group][,split][,slice]; paths relative to the CSV's folder.
      * `slice` (0-based) labels one slice of a multi-slice file (NIfTI volume, multi-frame DICOM); a
      * file may appear on several rows with different slices. Without it, every slice gets the row's label.
+     * Multi-label: a label of findings separated by `|` ("effusion|nodule", empty for none), or no
+     * label column and one 0/1 column per finding.
      */
     csv: z.string(),
+    /** Class (or finding) names in label order. @default the labels found, sorted */
     classes: z.array(z.string()).readonly().optional(),
+    task,
+    /** Multi-label: the 0/1 columns, one per finding. @default every column other than path, group, split and slice whose values are all 0 or 1, when there is no label column */
+    findings: z.array(z.string()).min(1).readonly().optional(),
     ...decodeOptions,
   })
   .refine(stackNeedsGrey, stackNeedsGreyError);
@@ -79,6 +96,8 @@ export const npzIngestConfigSchema = z.strictObject({
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   /** Class names by label value. @default ['0', '1', ...] */
   classes: z.array(z.string()).readonly().optional(),
+  /** @default binary for two label values, multiclass for more (numbers in arrays say nothing about order: set 'ordinal' for grades), multilabel for (N, K) label arrays */
+  task,
 });
 
 export type FolderIngestConfig = z.infer<typeof folderIngestConfigSchema>;

@@ -9,7 +9,8 @@ import type { FittedZscoreStep, PreprocessStep } from './preprocessing.ts';
 import type { SplitConfig } from './split-config.ts';
 import { contentIds } from './store/content-ids.ts';
 import { selectRows } from './store/record-table.ts';
-import { SPLITS, type SplitName } from './types.ts';
+import { SPLITS, type SampleMeta, type SplitName } from './types.ts';
+import { taskField, taskOf } from './task.ts';
 
 const DEFAULT_FRACTIONS = { train: 0.64, val: 0.16, test: 0.2 };
 
@@ -42,20 +43,27 @@ async function fitDeferred(set: ImageSet, train: Subset, work: Work): Promise<Fi
   return steps;
 }
 
-/** Identical pixel content (the same stored record) and shared group keys across splits. */
-function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['audit'] {
+/**
+ * Identical pixel content (the same stored record) and shared group keys across splits; `pairs`
+ * counts the duplicates by the split that has the image first and the one that repeats it
+ * ("train→test": test images whose pixels are a training image's). Only the counts and examples are
+ * stored (as before); the pairs go to the log.
+ */
+function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['audit'] & { pairs: Record<string, number> } {
   const ids = contentIds(set.table, set.objectsDir);
   const seen = new Map<number, SplitName>();
   const groupSplit = new Map<string, SplitName>();
   let duplicateContent = 0;
   const shared = new Set<string>();
   const examples: string[] = [];
+  const pairs: Record<string, number> = {};
   for (const name of SPLITS) {
     for (const i of parts[name]) {
       const digest = ids[i]!;
       const other = seen.get(digest);
       if (other !== undefined && other !== name) {
         duplicateContent++;
+        pairs[`${other}→${name}`] = (pairs[`${other}→${name}`] ?? 0) + 1;
         if (examples.length < 3) examples.push(`${set.samples[i]!.id} (${name}) has the same pixels as an image in ${other}`);
       } else if (other === undefined) seen.set(digest, name);
       const group = set.samples[i]!.group;
@@ -66,7 +74,7 @@ function audit(set: ImageSet, parts: Record<SplitName, number[]>): SplitSet['aud
       }
     }
   }
-  return { duplicateContent, sharedGroups: shared.size, examples };
+  return { duplicateContent, sharedGroups: shared.size, examples, pairs };
 }
 
 /**
@@ -106,10 +114,13 @@ export async function splitImageSet(set: ImageSet, config: SplitConfig, seed: nu
     test: subsetOf(set, parts.test),
   };
   const steps = await fitDeferred(set, subsets.train, work);
-  const counts = Object.fromEntries(
-    SPLITS.map((name) => [name, set.classes.map((_, c) => subsets[name].samples.filter((s) => s.label === c).length)]),
-  ) as Record<SplitName, number[]>;
-  const leaks = audit(set, parts);
+  const task = taskOf(set);
+  const has = (s: SampleMeta, c: number) => (task === 'multilabel' ? s.labels?.[c] === 1 : s.label === c);
+  const counts = Object.fromEntries(SPLITS.map((name) => [name, set.classes.map((_, c) => subsets[name].samples.filter((s) => has(s, c)).length)])) as Record<
+    SplitName,
+    number[]
+  >;
+  const { pairs, ...leaks } = audit(set, parts);
   {
     for (const name of SPLITS) {
       work.emit({ type: 'log', level: 'info', message: `${name}: ${set.classes.map((c, k) => `${c} ${counts[name][k]}`).join(', ')}` });
@@ -118,12 +129,16 @@ export async function splitImageSet(set: ImageSet, config: SplitConfig, seed: nu
       work.emit({
         type: 'log',
         level: 'warn',
-        message: `leak audit: ${leaks.duplicateContent} image(s) with identical pixels across splits, ${leaks.sharedGroups} group(s) in more than one split${leaks.examples.length ? ` (e.g. ${leaks.examples[0]})` : ''}`,
+        message:
+          `leak audit: ${leaks.duplicateContent} image(s) with identical pixels across splits` +
+          (leaks.duplicateContent ? ` (${Object.entries(pairs).map(([pair, n]) => `${pair} ${n}`).join(', ')})` : '') +
+          `, ${leaks.sharedGroups} group(s) in more than one split${leaks.examples.length ? ` (e.g. ${leaks.examples[0]})` : ''}`,
       });
     }
   }
   return {
     classes: set.classes,
+    ...taskField(task),
     shape: set.shape,
     recordShape: set.recordShape,
     objectsDir: set.objectsDir,

@@ -14,8 +14,10 @@ export interface SampleMeta {
   readonly id: string;
   /** The path the user gave plus the file's relative path; never anything from inside the file. */
   readonly file: string;
-  /** Class index into `classes`. */
+  /** Class index into `classes`; -1 in a multi-label set (see `labels`). */
   readonly label: number;
+  /** Multi-label sets only: 0/1 per finding of `classes` (a multi-hot vector). */
+  readonly labels?: readonly number[];
   /** Split given by the data's own layout (train/val/test folders or arrays), if any. */
   readonly split?: SplitName;
   /** Group key (e.g. patient); one group never lands in two splits. */

@@ -18,6 +18,10 @@
  * the normalised maps are the same. The logit is read from a final Dense(sigmoid) or
  * Activation('sigmoid') layer; any other head falls back to the output itself (`target: 'probability'`).
  *
+ * K-unit heads (a K-way softmax, or K sigmoids for multi-label findings): `targets` names the unit
+ * explained for each image (its predicted class, or a class of interest), and z is that unit's logit —
+ * the softmax input, so the map shows evidence for that class over the others' common share.
+ *
  * The model runs in inference mode (dropout off, BatchNorm on its moving statistics), as in predict.
  *
  * @example
@@ -43,12 +47,16 @@ export interface GradCamOptions {
    * the logit, where Grad-CAM's averaged weights are the same for every image. @default 'gradcam'
    */
   readonly method?: 'gradcam' | 'hirescam';
+  /** K-unit heads: the unit (class or finding index) explained for each image. @default 0 for every image (one-unit heads: the positive class) */
+  readonly targets?: ArrayLike<number>;
+  /** One-unit heads: explain the first class instead (the negated logit; scores become 1 − score). @default false */
+  readonly negate?: boolean;
 }
 
 export interface GradCamResult {
   /** count · h · w values in [0, 1], image i at [i·h·w, (i+1)·h·w); all 0 where nothing speaks for the positive class. */
   readonly heatmaps: Float32Array;
-  /** The model's score (sigmoid output) of each image. */
+  /** The model's score (sigmoid output, or the explained unit's probability) of each image. */
   readonly scores: Float32Array;
   /**
    * Each map's maximum before normalisation (first-order logit contribution, same units for every
@@ -66,7 +74,7 @@ const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D']);
 
 type Layer = tf.layers.Layer;
 /** Runs the model on x; with `at`, the explained layer's output is replaced by `at` (the gradient's input). */
-type Forward = (x: tf.Tensor, at?: tf.Tensor) => { features: tf.Tensor; target: tf.Tensor; score: tf.Tensor };
+type Forward = (x: tf.Tensor, at?: tf.Tensor, mask?: tf.Tensor) => { features: tf.Tensor; target: tf.Tensor; score: tf.Tensor };
 
 /**
  * Grad-CAM heatmaps of the first `count` images of `images` (NHWC, `shape` = [h, w, c]).
@@ -96,15 +104,27 @@ export async function gradCam(
     throw new MedpipeError('INVALID_CONFIG', `Unknown Grad-CAM method '${String(method)}'.`, { fix: "Use 'gradcam' or 'hirescam'." });
   }
   const plan = planModel(model, options.layer);
+  const units = model.outputs[0]!.shape[model.outputs[0]!.shape.length - 1] ?? 1;
   const heatmaps = new Float32Array(count * h * w);
   const scores = new Float32Array(count);
   const peaks = new Float32Array(count);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const x = tf.tensor4d(images.subarray(start * size, (start + n) * size), [n, h, w, c]);
+    // Which unit each image's map explains: a one-hot mask over the K outputs (none for one unit).
+    const mask =
+      units > 1
+        ? tf.oneHot(
+            tf.tensor1d(
+              Array.from({ length: n }, (_, i) => options.targets?.[start + i] ?? 0),
+              'int32',
+            ),
+            units,
+          )
+        : undefined;
     try {
       const first = tf.tidy(() => {
-        const { features, score } = plan.forward(x);
+        const { features, score } = plan.forward(x, undefined, mask);
         return { features, score };
       });
       let cam: tf.Tensor | undefined;
@@ -112,11 +132,12 @@ export async function gradCam(
         cam = tf.tidy(() => {
           // Each image's logit depends only on its own activations (inference mode), so the gradient
           // of the batch sum is every image's own gradient.
-          const grads = tf.grad((a: tf.Tensor) => tf.sum(plan.forward(x, a).target))(first.features);
+          const grads = tf.grad((a: tf.Tensor) => tf.mul(tf.sum(plan.forward(x, a, mask).target), options.negate ? -1 : 1))(first.features);
           const weights = method === 'hirescam' ? grads : tf.mean(grads, [1, 2], true);
           return tf.relu(tf.sum(tf.mul(first.features, weights), -1));
         });
-        scores.set(await first.score.data(), start);
+        const got = await first.score.data();
+        scores.set(options.negate ? got.map((s) => 1 - s) : got, start);
         const maps = await cam.data();
         const [fh, fw] = cam.shape.slice(1) as [number, number];
         for (let i = 0; i < n; i++) {
@@ -131,6 +152,7 @@ export async function gradCam(
       }
     } finally {
       x.dispose();
+      mask?.dispose();
     }
   }
   return { heatmaps, scores, peaks, layer: plan.layer.name, target: plan.target };
@@ -208,28 +230,35 @@ function pickLayer(layers: readonly Layer[], name: string | undefined): number {
   });
 }
 
-/** The positive-class target of a head layer applied to `input`: its pre-sigmoid logit when it has one. */
-function headTarget(head: Layer): { target: 'logit' | 'probability'; apply: (input: tf.Tensor) => { target: tf.Tensor; score: tf.Tensor } } {
+type HeadApply = (input: tf.Tensor, mask?: tf.Tensor) => { target: tf.Tensor; score: tf.Tensor };
+
+/**
+ * The target of a head layer applied to `input`: its pre-activation logit when it ends in a sigmoid
+ * or softmax, else its output; with a K-unit `mask`, the masked unit's value per image.
+ */
+function headTarget(head: Layer): { target: 'logit' | 'probability'; apply: HeadApply } {
   const config = head.getConfig() as { activation?: unknown; useBias?: boolean };
   const className = head.getClassName();
-  const plain = (input: tf.Tensor) => {
-    const score = head.apply(input, { training: false }) as tf.Tensor;
+  const pick = (t: tf.Tensor, mask?: tf.Tensor) => (mask ? tf.sum(tf.mul(t, mask), -1) : t);
+  const plain: HeadApply = (input, mask) => {
+    const score = pick(head.apply(input, { training: false }) as tf.Tensor, mask);
     return { target: score, score };
   };
-  if (config.activation !== 'sigmoid') return { target: 'probability', apply: plain };
+  const activation = config.activation === 'softmax' ? tf.softmax : config.activation === 'sigmoid' ? tf.sigmoid : undefined;
+  if (!activation) return { target: 'probability', apply: plain };
   if (className === 'Activation') {
-    return { target: 'logit', apply: (input) => ({ target: input, score: tf.sigmoid(input) }) };
+    return { target: 'logit', apply: (input, mask) => ({ target: pick(input, mask), score: pick(activation(input), mask) }) };
   }
   if (className === 'Dense') {
     return {
       target: 'logit',
-      apply: (input) => {
-        if (input.rank !== 2) return plain(input);
-        // The Dense layer's own matmul + bias, without its sigmoid. read() gives the live variable: not disposed here.
+      apply: (input, mask) => {
+        if (input.rank !== 2) return plain(input, mask);
+        // The Dense layer's own matmul + bias, without its activation. read() gives the live variable: not disposed here.
         const [kernel, bias] = head.weights;
         let z = tf.matMul(input, kernel!.read());
         if (config.useBias !== false && bias) z = tf.add(z, bias.read());
-        return { target: z, score: tf.sigmoid(z) };
+        return { target: pick(z, mask), score: pick(activation(z), mask) };
       },
     };
   }
@@ -243,11 +272,11 @@ function planModel(model: tf.LayersModel, name: string | undefined): { layer: La
   if (model.getClassName() === 'Sequential') {
     // Layers in order: the explained layer's output feeds the rest.
     const head = headTarget(layers[layers.length - 1]!);
-    const forward: Forward = (x, at) => {
+    const forward: Forward = (x, at, mask) => {
       let cur = at ?? x;
       let features = at;
       for (let i = at ? k + 1 : 0; i < layers.length; i++) {
-        if (i === layers.length - 1) return { features: features!, ...head.apply(cur) };
+        if (i === layers.length - 1) return { features: features!, ...head.apply(cur, mask) };
         cur = layers[i]!.apply(cur, { training: false }) as tf.Tensor;
         if (i === k) features = cur;
       }
@@ -276,7 +305,7 @@ function planGraph(model: tf.LayersModel, layers: readonly Layer[], layer: Layer
   const output = model.outputs[0]!;
   const head = headTarget(output.sourceLayer as Layer);
   const inputId = model.inputs[0]!.id;
-  const forward: Forward = (x, at) => {
+  const forward: Forward = (x, at, mask) => {
     const values = new Map<number, tf.Tensor>([[inputId, x]]);
     if (at) values.set(featureId, at);
     let result: { target: tf.Tensor; score: tf.Tensor } | undefined;
@@ -290,7 +319,7 @@ function planGraph(model: tf.LayersModel, layers: readonly Layer[], layer: Layer
           if (ins.some((t) => t === undefined)) continue;
           const args = ins.length === 1 ? ins[0]! : (ins as tf.Tensor[]);
           if (outs.some((t) => t.id === output.id)) {
-            result = head.apply(args as tf.Tensor);
+            result = head.apply(args as tf.Tensor, mask);
             values.set(output.id, result.target);
           } else {
             const got = l.apply(args, { ...(node.callArgs ?? {}), training: false }) as tf.Tensor | tf.Tensor[];

@@ -43,6 +43,13 @@ export interface GradCamPngMeta {
   readonly peaks?: ArrayLike<number>;
   /** Name of the method for the caption, e.g. 'Grad-CAM'. @default undefined (not shown) */
   readonly method?: string;
+  /**
+   * K-class tasks: the predicted class of each image, and the class each map explains; `scores` are
+   * then the explained class's probabilities, and pictures are marked correct / misclassified.
+   * @default undefined (binary: scores are P(class 1))
+   */
+  readonly predicted?: readonly number[];
+  readonly explained?: readonly number[];
 }
 
 /** Each panel is drawn at least this many pixels on its longer side (small images are enlarged). */
@@ -91,22 +98,34 @@ export async function writeGradCamPngs(
   const [ph, pw] = [h * scale, w * scale];
   const width = 2 * pw + GAP;
   const written: string[] = [];
-  const rows = ['file,index,id,label,score,predicted,outcome,strength'];
+  const classes = meta.predicted !== undefined;
+  const rows = [classes ? 'file,index,id,label,predicted,explained,probability,outcome,strength' : 'file,index,id,label,score,predicted,outcome,strength'];
+  const nameOf = (c: number) => meta.classNames[c] ?? String(c);
   for (let i = 0; i < count; i++) {
     const index = meta.indices?.[i] ?? i;
     const label = meta.labels[i]!;
     const score = meta.scores[i]!;
-    const className = meta.classNames[label] ?? String(label);
-    const outcome = meta.threshold === undefined ? '' : outcomeOf(label, score, meta.threshold);
+    const className = nameOf(label);
+    const predicted = meta.predicted?.[i];
+    const explained = meta.explained?.[i] ?? predicted;
+    const outcome =
+      predicted !== undefined
+        ? predicted === label
+          ? 'correct'
+          : 'misclassified'
+        : meta.threshold === undefined
+          ? ''
+          : outcomeOf(label, score, meta.threshold);
     // The outcome first, so a file browser groups the misses together.
-    const name = `${outcome ? `${outcome}_` : ''}${String(index).padStart(4, '0')}_${safe(className)}_${score.toFixed(3)}.png`;
+    const name = `${outcome ? `${outcome}_` : ''}${String(index).padStart(4, '0')}_${safe(className)}${predicted !== undefined ? `_as_${safe(nameOf(predicted))}` : ''}_${score.toFixed(3)}.png`;
     const strength = meta.peaks === undefined ? 1 : strongest > 0 ? Math.max(0, meta.peaks[i]! / strongest) : 0;
     const pixels = panels(images.subarray(i * h * w * c, (i + 1) * h * w * c), heatmaps.subarray(i * h * w, (i + 1) * h * w), shape, scale, alpha, strength);
     const caption = [
       `#${index}`,
       `true: ${className}`,
-      `score ${score.toFixed(3)}`,
-      ...(outcome ? [`${outcome} at threshold ${Number(meta.threshold!.toPrecision(3))}`] : []),
+      ...(predicted !== undefined
+        ? [`predicted: ${nameOf(predicted)}`, `map of ${nameOf(explained!)} (p ${score.toFixed(3)})`]
+        : [`score ${score.toFixed(3)}`, ...(outcome ? [`${outcome} at threshold ${Number(meta.threshold!.toPrecision(3))}`] : [])]),
       ...(meta.method === undefined && meta.peaks === undefined ? [] : [`${meta.method ?? 'map'} strength ${strength.toFixed(2)}`]),
     ].join(' · ');
     const png = await sharp(pixels, { raw: { width, height: ph + CAPTION, channels: 3 } })
@@ -116,17 +135,12 @@ export async function writeGradCamPngs(
     const path = join(dir, name);
     await writeFileAtomic(path, png);
     written.push(path);
+    const strengthCell = meta.peaks === undefined ? '' : strength;
     rows.push(
-      [
-        name,
-        index,
-        csvField(meta.ids[i]!),
-        label,
-        score,
-        meta.threshold === undefined ? '' : score >= meta.threshold ? 1 : 0,
-        outcome,
-        meta.peaks === undefined ? '' : strength,
-      ].join(','),
+      (classes
+        ? [name, index, csvField(meta.ids[i]!), label, predicted, explained, score, outcome, strengthCell]
+        : [name, index, csvField(meta.ids[i]!), label, score, meta.threshold === undefined ? '' : score >= meta.threshold ? 1 : 0, outcome, strengthCell]
+      ).join(','),
     );
   }
   const indexPath = join(dir, 'index.csv');

@@ -1,5 +1,5 @@
 import { outcomeOf } from './outcome.ts';
-import type { Outcome } from './outcome.ts';
+import type { ClassOutcome, Outcome } from './outcome.ts';
 
 export interface Example {
   /** Index of the image in its split (its row in predictions.csv, from 0). */
@@ -41,4 +41,43 @@ export function pickExamples(labels: readonly number[], scores: ArrayLike<number
     }
   }
   return order.flatMap((outcome) => groups[outcome].slice(0, taken[outcome]).map((index) => ({ index, outcome })));
+}
+
+/**
+ * Which images of a K-class task to explain: for each true class in turn, its most confident correct
+ * prediction, then its most confident mistake (the images a reviewer would open first), round-robin
+ * over the classes until `count`. Ties go to the lower index.
+ * @example
+ *   pickClassExamples([0, 1, 1], [0, 1, 0], [0.9, 0.8, 0.7], 2, 3)
+ *   // → #0 correct, #1 correct, #2 misclassified
+ */
+export function pickClassExamples(
+  labels: readonly number[],
+  predicted: readonly number[],
+  confidence: readonly number[],
+  k: number,
+  count: number,
+): { index: number; outcome: ClassOutcome }[] {
+  const queues: { index: number; outcome: ClassOutcome }[][] = [];
+  for (let c = 0; c < k; c++) {
+    const of = (correct: boolean) =>
+      labels
+        .map((label, i) => i)
+        .filter((i) => labels[i] === c && (predicted[i] === c) === correct)
+        .sort((a, b) => confidence[b]! - confidence[a]! || a - b);
+    const right = of(true);
+    const wrong = of(false);
+    const queue: { index: number; outcome: ClassOutcome }[] = [];
+    for (let r = 0; r < Math.max(right.length, wrong.length); r++) {
+      if (r < right.length) queue.push({ index: right[r]!, outcome: 'correct' });
+      if (r < wrong.length) queue.push({ index: wrong[r]!, outcome: 'misclassified' });
+    }
+    queues.push(queue);
+  }
+  const want = Math.max(0, Math.min(Math.floor(count), labels.length));
+  const out: { index: number; outcome: ClassOutcome }[] = [];
+  for (let r = 0; out.length < want; r++) {
+    for (const queue of queues) if (out.length < want && r < queue.length) out.push(queue[r]!);
+  }
+  return out;
 }

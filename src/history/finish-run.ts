@@ -51,7 +51,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
     ...(evaluation ? { evaluation, images: imagesOf(run.outDir, evaluation) } : {}),
-    ...(run.ok ? { extraMetrics: crossValidationMetrics(run) } : {}),
+    ...(run.ok ? { extraMetrics: { ...classMetrics(run), ...crossValidationMetrics(run) } } : {}),
   };
   const path = historyPath(options.history, options.cacheDir);
   let number: number | undefined;
@@ -92,6 +92,23 @@ function readEvaluation(run: FinishedRun, warnings: string[]): EvaluationDocumen
   } catch (error) {
     warnings.push(`${file} could not be read (${(error as Error).message}); no report.html`);
     return undefined;
+  }
+}
+
+/**
+ * A multi-class, ordinal or multi-label evaluation's single numbers (metrics.json with a `task`:
+ * accuracy, macro auc, kappa, …; no intervals), recorded under their metrics.json names so `runs`
+ * and `compare` show them. Binary runs are recorded from evaluation.json instead.
+ */
+function classMetrics(run: FinishedRun): Record<string, number> {
+  const file = run.files.find((f) => f.endsWith('/metrics.json') && !f.endsWith('/cv-metrics.json') && !f.endsWith('/validation-metrics.json'));
+  if (!file || !existsSync(file)) return {};
+  try {
+    const metrics = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (typeof metrics.task !== 'string') return {};
+    return Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => entry[0] !== 'n' && typeof entry[1] === 'number'));
+  } catch {
+    return {};
   }
 }
 

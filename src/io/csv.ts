@@ -2,6 +2,11 @@ import { MedpipeError } from '../base/errors.ts';
 
 /** Parses a small CSV with a header row (RFC 4180 quoting); keys are lower-cased header names. */
 export function parseCsv(text: string, file: string): Record<string, string>[] {
+  return parseCsvTable(text, file).rows;
+}
+
+/** parseCsv plus the header's names as written (trimmed, case kept). */
+export function parseCsvTable(text: string, file: string): { header: string[]; rows: Record<string, string>[] } {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
@@ -32,7 +37,7 @@ export function parseCsv(text: string, file: string): Record<string, string>[] {
   const [header, ...body] = rows;
   if (!header) throw new MedpipeError('INVALID_CONFIG', `${file} is empty.`, { file, fix: 'Add a header line path,label.' });
   const keys = header.map((h) => h.trim().toLowerCase());
-  return body.map((cells) => Object.fromEntries(keys.map((k, i) => [k, (cells[i] ?? '').trim()])));
+  return { header: header.map((h) => h.trim()), rows: body.map((cells) => Object.fromEntries(keys.map((k, i) => [k, (cells[i] ?? '').trim()]))) };
 }
 
 /** One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break. */

@@ -62,11 +62,11 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   return { shape, dtype: descr, data: Float32Array.from(read()) };
 }
 
-/** Reads every array of a `.npz` archive (stored or deflated). */
-export function parseNpz(bytes: Uint8Array, file: string): Record<string, NpyArray> {
+/** Reads every array of a `.npz` archive (stored or deflated), or those whose name `only` accepts. */
+export function parseNpz(bytes: Uint8Array, file: string, only?: (array: string) => boolean): Record<string, NpyArray> {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, only ? { filter: (entry) => only(entry.name.replace(/\.npy$/, '')) } : undefined);
   } catch (error) {
     throw new MedpipeError('BAD_FILE', `${file} is not a readable .npz (zip) archive: ${String(error)}`, {
       file,

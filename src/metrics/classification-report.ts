@@ -1,5 +1,6 @@
 import { MedpipeError } from '../base/errors.ts';
-import { confusionOfPredictions } from './confusion.ts';
+import { averageRates, classRates, microRates } from './class-rates.ts';
+import { confusionMatrix, oneVsRestCounts } from './confusion-matrix.ts';
 
 export interface ClassificationReportRow {
   /** Class name, `accuracy`, `macro avg` or `weighted avg`. */
@@ -26,9 +27,10 @@ export interface ClassificationReportOptions {
 }
 
 /**
- * scikit-learn's `classification_report(labels, predicted, labels=[0, 1], target_names=classNames)`:
- * per-class precision, recall, F1 and support, then accuracy, macro and support-weighted averages.
- * 0/0 ratios are 0 (scikit-learn's zero_division default).
+ * scikit-learn's `classification_report(labels, predicted, labels=range(K), target_names=classNames)`
+ * for K >= 2 classes: per-class precision, recall, F1 and support, then accuracy (or, when some class
+ * occurs neither in the labels nor in the predictions, scikit-learn's "micro avg" row), macro and
+ * support-weighted averages. 0/0 ratios are 0 (scikit-learn's zero_division default).
  *
  * @example
  *   console.log(classificationReport([0, 1, 1], [0, 1, 0], ['normal', 'pneumonia']).text);
@@ -39,10 +41,93 @@ export function classificationReport(
   classNames: readonly string[],
   options: ClassificationReportOptions = {},
 ): ClassificationReport {
+  const digits = checkOptions(classNames, options);
+  const k = classNames.length;
+  if (labels.length !== predicted.length || labels.length === 0) {
+    throw new MedpipeError('SHAPE_MISMATCH', `classificationReport got ${labels.length} labels and ${predicted.length} predictions.`, {
+      fix: 'Pass one prediction per label (and at least one).',
+    });
+  }
+  for (const [what, values] of [
+    ['Label', labels],
+    ['Prediction', predicted],
+  ] as const) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isInteger(values[i]) || values[i]! < 0 || values[i]! >= k) {
+        throw new MedpipeError('INVALID_CONFIG', `${what} ${String(values[i])} at index ${i} is not a class index 0..${k - 1}.`, {
+          fix: `Pass class indices into the ${k} class names.`,
+        });
+      }
+    }
+  }
+  const counts = oneVsRestCounts(confusionMatrix(labels, predicted, k));
+  const rows = counts.map((c, j) => ({ label: classNames[j]!, ...pick(classRates(c)) }));
+  const n = labels.length;
+  const accuracy = counts.reduce((s, c) => s + c.tp, 0) / n;
+  const macroAvg = { label: 'macro avg', ...pick(averageRates(counts.map(classRates), 'macro')), support: n };
+  const weightedAvg = { label: 'weighted avg', ...pick(averageRates(counts.map(classRates), 'weighted')), support: n };
+  const micro = { label: 'micro avg', ...pick(microRates(counts)), support: n };
+  // scikit-learn heads the micro row "accuracy" only when every class occurs in the labels or the predictions.
+  const everyClassSeen = counts.every((c) => c.tp + c.fp + c.fn > 0);
+  const table = new ReportTable(classNames, digits);
+  let text = table.header() + rows.map((r) => table.line(r)).join('') + '\n';
+  text += everyClassSeen ? table.accuracyLine(micro.f1, n) : table.line(micro);
+  text += table.line(macroAvg) + table.line(weightedAvg);
+  return { text, rows, accuracy, macroAvg, weightedAvg };
+}
+
+/**
+ * scikit-learn's `classification_report` of a multi-label problem (n×K 0/1 matrices): one row per
+ * finding, then micro, macro, weighted and samples averages.
+ * @example
+ *   multilabelReport([[1, 0], [0, 1]], [[1, 1], [0, 1]], ['effusion', 'nodule']).text;
+ */
+export function multilabelReport(
+  labels: readonly ArrayLike<number>[],
+  predicted: readonly ArrayLike<number>[],
+  classNames: readonly string[],
+  options: ClassificationReportOptions = {},
+): { text: string; rows: ClassificationReportRow[] } {
+  const digits = checkOptions(classNames, options);
+  const counts = classNames.map((_, j) => {
+    const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
+    labels.forEach((row, i) => {
+      const p = predicted[i]![j] === 1;
+      if (row[j] === 1) p ? c.tp++ : c.fn++;
+      else p ? c.fp++ : c.tn++;
+    });
+    return c;
+  });
+  const rates = counts.map(classRates);
+  const rows = rates.map((r, j) => ({ label: classNames[j]!, ...pick(r) }));
+  const support = rates.reduce((s, r) => s + r.support, 0);
+  const samples = labels.map((row, i) => {
+    const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
+    for (let j = 0; j < classNames.length; j++) {
+      const p = predicted[i]![j] === 1;
+      if (row[j] === 1) p ? c.tp++ : c.fn++;
+      else p ? c.fp++ : c.tn++;
+    }
+    return classRates(c);
+  });
+  const n = labels.length;
+  const mean = (key: 'precision' | 'recall' | 'f1') => samples.reduce((s, r) => s + r[key], 0) / n;
+  const averages = [
+    { label: 'micro avg', ...pick(microRates(counts)), support },
+    { label: 'macro avg', ...pick(averageRates(rates, 'macro')), support },
+    { label: 'weighted avg', ...pick(averageRates(rates, 'weighted')), support },
+    { label: 'samples avg', precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), support },
+  ];
+  const table = new ReportTable(classNames, digits);
+  const text = table.header() + rows.map((r) => table.line(r)).join('') + '\n' + averages.map((r) => table.line(r)).join('');
+  return { text, rows: [...rows, ...averages] };
+}
+
+function checkOptions(classNames: readonly string[], options: ClassificationReportOptions): number {
   const digits = options.digits ?? 2;
-  if (!Array.isArray(classNames) || classNames.length !== 2 || classNames.some((c) => typeof c !== 'string')) {
-    throw new MedpipeError('INVALID_CONFIG', `classificationReport needs two class names, got ${JSON.stringify(classNames)}.`, {
-      fix: 'Pass the names of class 0 and class 1 in that order, e.g. ["normal", "pneumonia"].',
+  if (!Array.isArray(classNames) || classNames.length < 2 || classNames.some((c) => typeof c !== 'string')) {
+    throw new MedpipeError('INVALID_CONFIG', `classificationReport needs at least two class names, got ${JSON.stringify(classNames)}.`, {
+      fix: 'Pass the class names in label order, e.g. ["normal", "pneumonia"].',
     });
   }
   if (!Number.isInteger(digits) || digits < 0 || digits > 15) {
@@ -50,41 +135,41 @@ export function classificationReport(
       fix: 'Use digits: 2 (the default) or 4.',
     });
   }
-  const { tp, fp, tn, fn } = confusionOfPredictions(labels, predicted);
-  const div = (a: number, b: number): number => (b === 0 ? 0 : a / b);
-  const f1 = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
-  const row = (label: string, correct: number, predictedAs: number, support: number): ClassificationReportRow => {
-    const precision = div(correct, predictedAs);
-    const recall = div(correct, support);
-    return { label, precision, recall, f1: f1(precision, recall), support };
-  };
-  const rows = [row(classNames[0], tn, tn + fn, tn + fp), row(classNames[1], tp, tp + fp, tp + fn)];
-  const n = tp + fp + tn + fn;
-  const avg = (label: string, weight: (r: ClassificationReportRow) => number): ClassificationReportRow => {
-    const total = rows.reduce((s, r) => s + weight(r), 0);
-    const mean = (pick: (r: ClassificationReportRow) => number): number => (total === 0 ? 0 : rows.reduce((s, r) => s + weight(r) * pick(r), 0) / total);
-    return { label, precision: mean((r) => r.precision), recall: mean((r) => r.recall), f1: mean((r) => r.f1), support: n };
-  };
-  const macroAvg = avg('macro avg', () => 1);
-  const weightedAvg = avg('weighted avg', (r) => r.support);
-  const accuracy = (tp + tn) / n;
+  return digits;
+}
 
-  // Layout copied from scikit-learn's format strings: names right-aligned to the widest heading,
-  // then columns of width 9 separated by one extra space.
-  const width = Math.max(...classNames.map((c) => c.length), 'weighted avg'.length, digits);
-  const pad = (s: string, w: number): string => s.padStart(w);
-  const num = (x: number): string => pad(pyFixed(x, digits), 9);
-  const line = (r: ClassificationReportRow): string =>
-    `${pad(r.label, width)} ${[num(r.precision), num(r.recall), num(r.f1), pad(String(r.support), 9)].map((c) => ` ${c}`).join('')}\n`;
-  let text = `${pad('', width)} ${['precision', 'recall', 'f1-score', 'support'].map((h) => ` ${pad(h, 9)}`).join('')}\n\n`;
-  for (const r of rows) text += line(r);
-  text += '\n';
-  // scikit-learn prints the accuracy row's value as the micro F1 2PR/(P+R) with P = R = accuracy,
-  // which can differ from accuracy in the last bit and so flip a rounding (0.385 → 0.38).
-  text += `${pad('accuracy', width)} ${[pad('', 9), pad('', 9), num(f1(accuracy, accuracy)), pad(String(n), 9)].map((c) => ` ${c}`).join('')}\n`;
-  text += line(macroAvg);
-  text += line(weightedAvg);
-  return { text, rows, accuracy, macroAvg, weightedAvg };
+const pick = (r: { precision: number; recall: number; f1: number; support?: number }) => ({
+  precision: r.precision,
+  recall: r.recall,
+  f1: r.f1,
+  support: r.support ?? 0,
+});
+
+/** Layout copied from scikit-learn's format strings: names right-aligned to the widest heading, then columns of width 9 separated by one extra space. */
+class ReportTable {
+  private readonly width: number;
+  constructor(
+    classNames: readonly string[],
+    private readonly digits: number,
+  ) {
+    this.width = Math.max(...classNames.map((c) => c.length), 'weighted avg'.length, digits);
+  }
+  private cells(label: string, cells: string[]): string {
+    return `${label.padStart(this.width)} ${cells.map((c) => ` ${c.padStart(9)}`).join('')}\n`;
+  }
+  private num(x: number): string {
+    return pyFixed(x, this.digits);
+  }
+  header(): string {
+    return this.cells('', ['precision', 'recall', 'f1-score', 'support']) + '\n';
+  }
+  line(r: ClassificationReportRow): string {
+    return this.cells(r.label, [this.num(r.precision), this.num(r.recall), this.num(r.f1), String(r.support)]);
+  }
+  /** scikit-learn prints the micro F1 2PR/(P+R) with P = R = accuracy, which can differ from accuracy in the last bit and so flip a rounding (0.385 → 0.38). */
+  accuracyLine(microF1: number, n: number): string {
+    return this.cells('accuracy', ['', '', this.num(microF1), String(n)]);
+  }
 }
 
 /**

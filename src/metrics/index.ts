@@ -22,3 +22,14 @@ export {
   type ClassificationReportOptions,
   type ClassificationReportRow,
 } from './classification-report.ts';
+export { multiclassMetrics, type MulticlassMetrics, type MulticlassMetricsOptions, type ClassMetrics, type Averages } from './multiclass-metrics.ts';
+export { multilabelMetrics, thresholdForMaxF1, type MultilabelMetrics, type LabelMetrics } from './multilabel-metrics.ts';
+export { multilabelReport } from './classification-report.ts';
+export { argmax, confusionMatrix, oneVsRestCounts, type ClassCounts } from './confusion-matrix.ts';
+export { cohenKappa } from './kappa.ts';
+export { oneVsRest, type OneVsRest } from './one-vs-rest.ts';
+export { topKAccuracy } from './top-k.ts';
+export { binaryLogLoss, multiclassLogLoss } from './log-loss.ts';
+export { checkClassInput, column, rowsOf, type ProbabilityRows } from './class-input.ts';
+export { classRates, averageRates, microRates, type ClassRates, type AveragedRates } from './class-rates.ts';
+export { classEpochMetrics, labelEpochMetrics, CLASS_EPOCH_METRIC_KEYS, ORDINAL_EPOCH_METRIC_KEYS, LABEL_EPOCH_METRIC_KEYS } from './class-epoch-metrics.ts';

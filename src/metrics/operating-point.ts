@@ -4,14 +4,15 @@
  */
 import { MedpipeError } from '../base/errors.ts';
 import { binaryCurve, type BinaryCurve } from './binary-curve.ts';
+import { thresholdForMaxF1 } from './multilabel-metrics.ts';
 import { thresholdForSensitivityOf } from './specificity-at-sensitivity.ts';
 
 /**
  * How the threshold is chosen: a fixed number; 'youden' (maximum of sensitivity + specificity − 1,
- * Youden's J); or the highest threshold reaching a target sensitivity, or the lowest keeping a
- * target specificity.
+ * Youden's J); the highest threshold reaching a target sensitivity, or the lowest keeping a target
+ * specificity; or 'maxF1' (the highest F1, among equal F1 the highest threshold).
  */
-export type ThresholdRule = number | 'youden' | { readonly sensitivity: number } | { readonly specificity: number };
+export type ThresholdRule = number | 'youden' | 'maxF1' | { readonly sensitivity: number } | { readonly specificity: number };
 
 export interface ChosenThreshold {
   readonly threshold: number;
@@ -42,6 +43,9 @@ export function chooseThreshold(labels: ArrayLike<number>, scores: ArrayLike<num
   if (rule === 'youden') {
     threshold = curve.thresholds[youdenIndex(curve)]!;
     words = "maximising Youden's J (sensitivity + specificity − 1)";
+  } else if (rule === 'maxF1') {
+    threshold = thresholdForMaxF1(labels, scores);
+    words = 'the highest F1';
   } else if ('sensitivity' in rule) {
     threshold = thresholdForSensitivityOf(curve, rule.sensitivity);
     words = `the highest threshold with sensitivity >= ${rule.sensitivity}`;
@@ -108,19 +112,21 @@ function nextUp(x: number): number {
 
 export function checkRule(rule: ThresholdRule): void {
   const bad = (what: string) =>
-    new MedpipeError('INVALID_CONFIG', `threshold ${what}.`, { fix: "Use a number in [0, 1], 'youden', { sensitivity: 0.9 } or { specificity: 0.9 }." });
+    new MedpipeError('INVALID_CONFIG', `threshold ${what}.`, {
+      fix: "Use a number in [0, 1], 'youden', 'maxF1', { sensitivity: 0.9 } or { specificity: 0.9 }.",
+    });
   if (typeof rule === 'number') {
     if (!(rule >= 0 && rule <= 1)) throw bad(`must be in [0, 1], got ${rule}`);
     return;
   }
-  if (rule === 'youden') return;
+  if (rule === 'youden' || rule === 'maxF1') return;
   if (typeof rule === 'object' && rule !== null) {
     const target = 'sensitivity' in rule ? rule.sensitivity : 'specificity' in rule ? rule.specificity : undefined;
     const name = 'sensitivity' in rule ? 'sensitivity' : 'specificity';
     if (target !== undefined && target > 0 && target <= 1) return;
     throw bad(`.${name} must be in (0, 1], got ${String(target)}`);
   }
-  throw bad(`must be a number, 'youden', { sensitivity } or { specificity }, got ${JSON.stringify(rule)}`);
+  throw bad(`must be a number, 'youden', 'maxF1', { sensitivity } or { specificity }, got ${JSON.stringify(rule)}`);
 }
 
 /** The decision rule when evaluate is given none: Youden's J on validation. */

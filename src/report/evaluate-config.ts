@@ -8,14 +8,18 @@ const thresholdRule = z.union([
   z.literal('youden'),
   z.strictObject({ sensitivity: unitInterval }),
   z.strictObject({ specificity: unitInterval }),
+  z.literal('maxF1'),
 ]);
 
 export const evaluateConfigSchema = z.strictObject({
   /**
-   * Decision threshold (predicted positive when score ≥ threshold): a fixed number, or a rule applied
-   * to the VALIDATION split and frozen before the test set is scored — 'youden' (maximum of
-   * sensitivity + specificity − 1), `{ sensitivity }` (the highest threshold reaching it) or
-   * `{ specificity }` (the lowest keeping it). @default 'youden' (0.5 when validation has one class)
+   * Binary and multi-label tasks (multi-label: per finding): the decision threshold (predicted
+   * positive when score ≥ threshold): a fixed number, or a rule applied to the VALIDATION split and
+   * frozen before the test set is scored — 'youden' (maximum of sensitivity + specificity − 1),
+   * `{ sensitivity }` (the highest threshold reaching it), `{ specificity }` (the lowest keeping it)
+   * or 'maxF1' (the highest F1). Multi-class and ordinal tasks predict the most probable class and take
+   * no threshold. @default 'youden' (binary; 0.5 when validation has one class), 'maxF1' per finding
+   * (multi-label)
    */
   threshold: thresholdRule.optional(),
   /**
@@ -41,8 +45,25 @@ export const evaluateConfigSchema = z.strictObject({
    * report test metrics for per value; false for none. @default every attribute with 2–20 values
    */
   subgroups: z.union([z.array(z.string()).readonly(), z.literal(false)]).optional(),
-  /** Target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
+  /** Binary and multi-label tasks: target of "specificity at sensitivity". @default 0.8 (the tutorial's) */
   sensitivity: unitInterval.optional(),
+  /**
+   * Binary tasks: the class whose score, recall and precision are reported (the model's output is the
+   * probability of the second class; naming the first reports 1 − score for it). @default the second class
+   */
+  positiveClass: z.string().optional(),
+  /**
+   * Multi-class, ordinal and multi-label tasks: explain this class (finding) in every Grad-CAM
+   * picture instead of each image's predicted class. @default the predicted class
+   */
+  gradCamClass: z.string().optional(),
+  /**
+   * Test-time augmentation: score each validation and test image as the mean of the model's outputs
+   * over the image and its mirrored copies (all four combinations when both are on). Only for images
+   * whose mirror is a plausible image of the same class (fundus, skin, histology: yes; chest X-ray:
+   * no). `predict` repeats it. Grad-CAM explains the unmirrored image. @default no mirroring
+   */
+  testTimeAugmentation: z.strictObject({ horizontalFlip: z.boolean().optional(), verticalFlip: z.boolean().optional() }).optional(),
   /** Also write PNG versions of the plots. @default true */
   png: z.boolean().optional(),
   /**

@@ -3,9 +3,11 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
 import { exportModel } from '../train/export-model.ts';
+import { ttaDescription } from '../train/tta.ts';
 import { DEFINITIONS } from './evaluation-definitions.ts';
+import { writeClassEvaluationFiles } from './class-evaluation-files.ts';
 import { metricsWithIntervals, writeEvaluationFiles as writeClinicalFiles } from './evaluation-document.ts';
-import type { Evaluated } from './evaluation.ts';
+import type { BinaryEvaluated, Evaluated } from './evaluation.ts';
 
 /**
  * Writes evaluate's files: metrics.json (with intervals), validation-metrics.json, predictions.csv,
@@ -14,21 +16,28 @@ import type { Evaluated } from './evaluation.ts';
  * evaluation.json, report.html and model/; returns their paths.
  */
 export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promise<string[]> {
+  return e.task === undefined ? writeBinaryEvaluationFiles(e, outDir) : writeClassEvaluationFiles(e, outDir);
+}
+
+async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): Promise<string[]> {
   const files: string[] = [];
   const write = async (name: string, text: string) => {
     const path = join(outDir, name);
     await writeFileAtomic(path, text);
     files.push(path);
   };
+  const tta = ttaDescription(e.info.tta);
+  const scores = tta ? { testTimeAugmentation: tta } : {};
   await write(
     'metrics.json',
     JSON.stringify(
       metricsWithIntervals(
         {
           split: 'test',
-          positiveClass: e.classes[1] ?? '1',
+          positiveClass: e.positiveClass ?? e.classes[1] ?? '1',
           thresholdSource: e.thresholdSource,
           thresholdRule: e.thresholdRule,
+          ...scores,
           ...e.metrics,
           definitions: DEFINITIONS,
         },
@@ -38,9 +47,9 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
       2,
     ) + '\n',
   );
-  await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...e.validation }, null, 2) + '\n');
+  await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...scores, ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
-  const predictionsCsv = (predictions: Evaluated['predictions']) =>
+  const predictionsCsv = (predictions: BinaryEvaluated['predictions']) =>
     [
       'id,file,label,score,predicted',
       ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(',')),

@@ -9,7 +9,11 @@ import { modelFromData, type ModelData } from '../train/model-data.ts';
 import type { ModelInfo, Trained } from '../train/trained.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
+import { evaluateClasses, type ClassEvaluated } from './evaluation-classes.ts';
 import type { EvaluationContext } from './evaluation-context.ts';
+import { evaluateLabels, type LabelEvaluated } from './evaluation-labels.ts';
+import { checkTaskOptions } from './task-options.ts';
+import { taskOf } from '../data/task.ts';
 
 export interface Prediction {
   readonly id: string;
@@ -25,15 +29,8 @@ export interface Curves {
   readonly pr: Record<string, { precision: number[]; recall: number[]; thresholds: number[]; averagePrecision: number; prevalence: number }>;
 }
 
-export interface Evaluated {
-  readonly metrics: BinaryMetrics;
-  readonly validation: BinaryMetrics;
-  readonly thresholdSource: string;
-  /** The rule the threshold came from ('youden', { sensitivity }, { specificity }, or the number itself). */
-  readonly thresholdRule: ThresholdRule;
-  readonly predictions: readonly Prediction[];
-  /** The validation split's scores (the threshold may have been chosen on them). */
-  readonly validationPredictions: readonly Prediction[];
+/** What evaluate returns for every task: the test curves, the report, training history, the model and how to export it. */
+export interface EvaluatedCommon {
   readonly curves: Curves;
   readonly report: string;
   readonly history: readonly Record<string, number>[];
@@ -45,16 +42,39 @@ export interface Evaluated {
   readonly png: boolean;
   /** Grad-CAM of a few test images (config.gradCam); absent when turned off. */
   readonly gradCam?: GradCamSet;
+}
+
+/** evaluate's result for a binary task. */
+export interface BinaryEvaluated extends EvaluatedCommon {
+  readonly task?: undefined;
+  readonly metrics: BinaryMetrics;
+  readonly validation: BinaryMetrics;
+  readonly thresholdSource: string;
+  /** The rule the threshold came from ('youden', { sensitivity }, { specificity }, or the number itself). */
+  readonly thresholdRule: ThresholdRule;
+  readonly predictions: readonly Prediction[];
+  /** The validation split's scores (the threshold may have been chosen on them). */
+  readonly validationPredictions: readonly Prediction[];
+  /** The class the scores are the probability of, when it is not the second (evaluate's positiveClass). */
+  readonly positiveClass?: string;
   /** Intervals, calibration, operating points, subgroups and curve bands of the test split. */
   readonly clinical: ClinicalEvaluation;
   /** Data, model and training summary for the report. */
   readonly context: EvaluationContext;
 }
 
-async function scores(model: import('@tensorflow/tfjs').LayersModel, set: SplitSet, subset: Subset): Promise<Prediction[]> {
-  const { predictScores } = await import('../train/predict.ts');
+/** evaluate's result: binary (as before task kinds), K classes, or K findings. */
+export type Evaluated = BinaryEvaluated | ClassEvaluated | LabelEvaluated;
+
+async function scores(
+  model: import('@tensorflow/tfjs').LayersModel,
+  set: SplitSet,
+  subset: Subset,
+  tta?: EvaluateConfig['testTimeAugmentation'],
+): Promise<Prediction[]> {
+  const { predictTta } = await import('../train/tta.ts');
   const data = toFitData(set, subset);
-  const out = data.count === 0 ? new Float32Array(0) : await predictScores(model, data);
+  const out = data.count === 0 ? new Float32Array(0) : await predictTta(model, data, tta);
   return subset.samples.map((s, i) => ({
     id: s.id,
     file: s.file,
@@ -65,35 +85,57 @@ async function scores(model: import('@tensorflow/tfjs').LayersModel, set: SplitS
   }));
 }
 
+/** What evaluate needs besides the model, the data and its config: the bootstrap's seed and the built model's summary. */
+export interface EvaluationRun {
+  readonly seed: number;
+  readonly built?: { readonly summary?: string };
+}
+
+/**
+ * Evaluates a trained model on the task of its data: binary (a threshold on one score), multi-class
+ * and ordinal (the most probable class) or multi-label (a threshold per finding). Options of another
+ * task are an error that names them.
+ * @example
+ *   const e = await evaluateModel(trained, splits, { threshold: { sensitivity: 0.9 } }, work, { seed: 42, built });
+ */
+export async function evaluateModel(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, run: EvaluationRun): Promise<Evaluated> {
+  const task = taskOf(data);
+  checkTaskOptions(config, task);
+  if (task === 'multiclass' || task === 'ordinal') return evaluateClasses(trained, data, config, work);
+  if (task === 'multilabel') return evaluateLabels(trained, data, config, work);
+  return evaluateBinary(trained, data, config, work, run);
+}
+
 /**
  * Scores train, validation and test with the trained model, picks the threshold (configured, or
  * chosen on validation by a rule and frozen before test is scored), and computes the test and
  * validation metrics, curves, classification report, Grad-CAM examples and the clinical evaluation
  * (intervals, calibration, operating points, subgroups; `seed` seeds the bootstrap).
- * @example
- *   const e = await evaluateModel(trained, splits, { threshold: { sensitivity: 0.9 } }, work, { seed: 42, built });
  */
-export async function evaluateModel(
-  trained: Trained,
-  data: SplitSet,
-  config: EvaluateConfig,
-  work: Work,
-  { seed, built }: { readonly seed: number; readonly built?: { readonly summary?: string } },
-): Promise<Evaluated> {
+async function evaluateBinary(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, { seed, built }: EvaluationRun): Promise<BinaryEvaluated> {
   const m = await import('../metrics/index.ts');
   const model = await modelFromData(trained.model);
   let train: Prediction[], val: Prediction[], test: Prediction[];
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 3, unit: 'splits' });
-    train = await scores(model, data, data.train);
+    train = await scores(model, data, data.train, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 1, total: 3, unit: 'splits' });
-    val = await scores(model, data, data.val);
+    val = await scores(model, data, data.val, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 2, total: 3, unit: 'splits' });
-    test = await scores(model, data, data.test);
+    test = await scores(model, data, data.test, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 3, total: 3, unit: 'splits' });
   } finally {
     model.dispose();
   }
+  // positiveClass naming the first class: report its probability, 1 − score, with the labels swapped.
+  const positive = config.positiveClass === undefined ? 1 : data.classes.indexOf(config.positiveClass);
+  if (positive < 0) {
+    throw new MedpipeError('INVALID_CONFIG', `evaluate.positiveClass '${config.positiveClass}' is not one of the classes (${data.classes.join(', ')}).`, {
+      fix: `Use '${data.classes[1]}' (the default) or '${data.classes[0]}'.`,
+    });
+  }
+  const classes = positive === 1 ? data.classes : [data.classes[1]!, data.classes[0]!];
+  if (positive === 0) [train, val, test] = [train, val, test].map((set) => set.map((p) => ({ ...p, label: 1 - p.label, score: 1 - p.score })));
   const labels = (p: Prediction[]) => p.map((x) => x.label);
   const values = (p: Prediction[]) => p.map((x) => x.score);
   const sensitivity = config.sensitivity ?? 0.8;
@@ -109,12 +151,13 @@ export async function evaluateModel(
   const metrics = m.binaryMetrics(labels(test), values(test), { threshold, sensitivity });
   const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
   const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
-  const report = m.classificationReport(labels(test), predicted, data.classes.length === 2 ? data.classes : ['0', '1'], { digits: 4 });
+  const report = m.classificationReport(labels(test), predicted, classes.length === 2 ? classes : ['0', '1'], { digits: 4 });
   const gradCam =
     config.gradCam === false
       ? undefined
       : await explainSplit(trained.model, toFitData(data, data.test).images, data.shape, test, threshold, config.gradCam ?? 8, {
           method: config.gradCamMethod ?? 'hirescam',
+          ...(positive === 0 ? { negate: true } : {}),
         });
   const curves: Curves = { roc: {}, pr: {} };
   for (const [name, set] of [
@@ -154,10 +197,17 @@ export async function evaluateModel(
     report: report.text,
     history: trained.history,
     bestEpoch: trained.bestEpoch,
-    classes: data.classes,
+    classes,
     model: trained.model,
-    info: { ...trained.info, threshold, thresholdSource },
+    info: {
+      ...trained.info,
+      threshold,
+      thresholdSource,
+      ...(positive === 0 ? { positiveClass: classes[1] } : {}),
+      ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
+    },
     png: config.png ?? true,
     ...(gradCam ? { gradCam } : {}),
+    ...(positive === 0 ? { positiveClass: classes[1] } : {}),
   };
 }

@@ -45,8 +45,29 @@ export function bandLayer(curves: readonly { readonly band?: CurveBandInput }[],
   ];
 }
 
-/** Distinct colours per curve; test (usually second) in orange like validation elsewhere. */
-export const CURVE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2'];
+/** Distinct colours per curve (Tableau 20 order, first six as before); test (usually second) in orange like validation elsewhere. */
+export const CURVE_COLORS = [
+  '#4c78a8',
+  '#f58518',
+  '#54a24b',
+  '#e45756',
+  '#72b7b2',
+  '#b279a2',
+  '#eeca3b',
+  '#ff9da6',
+  '#9d755d',
+  '#bab0ac',
+  '#9ecae9',
+  '#ffbf79',
+  '#88d27a',
+  '#ff9d98',
+  '#83bcb6',
+  '#d6a5c9',
+  '#f2cf5b',
+  '#fcbfd2',
+  '#bcbddc',
+  '#79706e',
+];
 
 /**
  * ROC curves (e.g. train and test), each labelled "name (AUC = 0.973)" in the legend, with the

@@ -10,7 +10,8 @@ export async function writeTuneFiles(t: Tuned, outDir: string): Promise<string[]
   const csv = join(outDir, 'tune-results.csv');
   const { valPredictions: _scores, ...results } = t.tune;
   await writeFileAtomic(json, JSON.stringify({ split: 'validation', threshold: 0.5, ...results }, null, 2) + '\n');
-  const metricKeys = TUNE_MONITORS as readonly string[];
+  // The monitors this task computed, in TUNE_MONITORS order (binary: as before task kinds).
+  const metricKeys = (TUNE_MONITORS as readonly string[]).filter((k) => t.tune.points.some((p) => k in p.val));
   const cell = (v: unknown) =>
     v === undefined || v === null ? '' : typeof v === 'object' ? csvField(JSON.stringify(v)) : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v);
   // Only the settings the grid varies get a column; the others are base's for every row.

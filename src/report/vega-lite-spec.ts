@@ -42,6 +42,11 @@ export const METRIC_TITLES: Readonly<Record<string, string>> = {
   balanced_accuracy: 'Balanced accuracy',
   kappa: "Cohen's kappa",
   average_precision: 'Average precision',
+  qwk: 'Quadratic-weighted kappa',
+  mae: 'Mean absolute grade error',
+  micro_auc: 'Micro ROC AUC',
+  hamming_loss: 'Hamming loss',
+  subset_accuracy: 'Subset accuracy',
 };
 
 export function metricTitle(key: string): string {

@@ -48,6 +48,19 @@ export async function writePlots(outDir: string, input: PlotInput): Promise<stri
   plots.push(['roc', rocCurveSpec(input.roc)]);
   plots.push(['pr', prCurveSpec(input.pr)]);
   if (input.reliability) plots.push(['reliability', reliabilitySpec(input.reliability)]);
+  return writeSpecs(outDir, plots, input);
+}
+
+/**
+ * Renders named Vega-Lite specs into `outDir` as `<name>.svg` (and `.png`), in order; returns the paths.
+ * @example
+ *   await writeSpecs(dir, [['roc', rocCurveSpec(curves)]], { png: true });
+ */
+export async function writeSpecs(
+  outDir: string,
+  plots: readonly (readonly [string, VegaLiteSpec])[],
+  input: { readonly png?: boolean; readonly pngScale?: number },
+): Promise<string[]> {
   try {
     await mkdir(outDir, { recursive: true });
   } catch (cause) {

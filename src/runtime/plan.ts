@@ -56,7 +56,7 @@ export async function planStage(
     config: canonicalConfig(node.config),
     upstream: previous ? { stage: previous.id, outputHash: upstreamHash ?? 'pending' } : null,
     ...(fingerprint ? { files: fingerprint.files } : {}),
-    env: session.env(definition),
+    env: { ...session.env(definition), ...fingerprint?.env },
   };
   if (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING) {
     const { files, ...rest } = inputs;

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SplitSet } from '../data/image-set.ts';
 import type { BuildConfig } from '../train/build-config.ts';
+import { taskOf } from '../data/task.ts';
 import { baseModelPath, buildModel } from '../train/build-model.ts';
 import type { Built } from '../train/trained.ts';
 import type { StageRun } from './core/define-stage.ts';
@@ -20,6 +21,8 @@ export default {
       seed: ctx.seed,
       baseDir: ctx.baseDir,
       dataHash: ctx.upstreamHash ?? '',
+      task: taskOf(data),
+      classes: data.classes.length,
       trainCount: data.train.samples.length,
       log: (message) => ctx.emit({ type: 'log', level: 'info', message }),
     });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConfigSchema, type BuildConfig, type CreateModel } from '../train/build-config.ts';
+import { buildConfigSchema, type BuildConfig, type CompactCnnOptions, type CreateModel } from '../train/build-config.ts';
 import { baseModelPath } from '../train/build-model.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -27,15 +27,21 @@ export const buildStage = defineStage({
 /**
  * Makes the model to train.
  * @example
- *   build.tutorialCnn()                       // Conv2D(128,5x5) → Conv2D(64,3x3) … Dense(1, sigmoid)
+ *   build.tutorialCnn()                       // Conv2D(128,5x5) → Conv2D(64,3x3) … Dense(1, sigmoid) (Dense(K, softmax) for K classes)
+ *   build.compactCnn({ filters: [16, 32, 64] })
  *   build.pretrained({ path: 'models/base', freeze: true })
  */
 export const build = {
   /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
   tutorialCnn: (options: Omit<Extract<BuildConfig, { model: 'tutorial-cnn' }>, 'model'> = {}) =>
     nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
-  /** Any tf.LayersModel (Sequential or functional) with one image input and one sigmoid output. */
+  /**
+   * A compact CNN for small images on a CPU: 3x3 conv + 2x2 max-pool blocks (16, 32, 64 filters) →
+   * Flatten → Dropout 0.5 → the task's head; a quarter of the tutorial CNN's work at 64x64.
+   */
+  compactCnn: (options: CompactCnnOptions = {}) => nodeOf(buildStage, { model: 'compact-cnn' as const, ...options }),
+  /** Any tf.LayersModel (Sequential or functional) with one image input and the task's head: Dense(1, sigmoid); Dense(K, softmax); Dense(K, sigmoid). */
   custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
-  /** Transfer learning from a local saved tfjs model; a new Dense(1, sigmoid) head is added when needed. */
+  /** Transfer learning from a local saved tfjs model; a new head for the task (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)) is added when needed. */
   pretrained: (options: { readonly path: string; readonly freeze?: boolean | number }) => nodeOf(buildStage, { model: 'pretrained' as const, ...options }),
 };

@@ -11,7 +11,10 @@ export default {
     const backend = await ctx.backend();
     return runCrossValidation(built, await ctx.ancestor(ports.splits), config, ctx, backend);
   },
-  summary: (cv) =>
-    `${cv.k}-fold CV: auc ${fixed4(cv.summary.auc.mean)} ± ${fixed4(cv.summary.auc.std)}, accuracy ${fixed4(cv.summary.accuracy.mean)} ± ${fixed4(cv.summary.accuracy.std)}; pooled out-of-fold auc ${fixed4(cv.pooled.auc)}`,
+  summary: (cv) => {
+    const accuracy = cv.summary.accuracy ? 'accuracy' : 'subsetAccuracy';
+    const auc = cv.task ? 'macro auc' : 'auc';
+    return `${cv.k}-fold CV: ${auc} ${fixed4(cv.summary.auc?.mean)} ± ${fixed4(cv.summary.auc?.std)}, ${accuracy} ${fixed4(cv.summary[accuracy]?.mean)} ± ${fixed4(cv.summary[accuracy]?.std)}; pooled out-of-fold ${auc} ${fixed4(cv.pooled.auc)}`;
+  },
   export: writeCrossValidationFiles,
 } satisfies StageRun<CrossValidateConfig, Built, CrossValidated>;

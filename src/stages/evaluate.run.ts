@@ -13,7 +13,11 @@ export default {
     return evaluateModel(trained, await ctx.ancestor(ports.splits), config, ctx, { seed: ctx.seed, built });
   },
   summary: (e) =>
-    `test: auc ${fixed4(e.metrics.auc)}${ciText(e.clinical.intervals.auc)}, accuracy ${fixed4(e.metrics.accuracy)}, recall ${fixed4(e.metrics.recall)}, specificity ${fixed4(e.metrics.specificity)} at threshold ${fixed4(e.metrics.threshold)}`,
+    e.task === undefined
+      ? `test: auc ${fixed4(e.metrics.auc)}${ciText(e.clinical.intervals.auc)}, accuracy ${fixed4(e.metrics.accuracy)}, recall ${fixed4(e.metrics.recall)}, specificity ${fixed4(e.metrics.specificity)} at threshold ${fixed4(e.metrics.threshold)}`
+      : e.task === 'multilabel'
+        ? `test: macro auc ${fixed4(e.metrics.auc)}, micro auc ${fixed4(e.metrics.microAuc)}, hamming loss ${fixed4(e.metrics.hammingLoss)}, subset accuracy ${fixed4(e.metrics.subsetAccuracy)}`
+        : `test: accuracy ${fixed4(e.metrics.accuracy)}, macro auc ${fixed4(e.metrics.auc)}, balanced accuracy ${fixed4(e.metrics.balancedAccuracy)}${e.task === 'ordinal' ? `, quadratic-weighted kappa ${fixed4(e.metrics.quadraticWeightedKappa)}` : `, kappa ${fixed4(e.metrics.kappa)}`}`,
   export: writeEvaluationFiles,
 } satisfies StageRun<EvaluateConfig, Trained, Evaluated>;
 

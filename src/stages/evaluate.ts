@@ -1,7 +1,9 @@
 import { evaluateConfigSchema, type EvaluateConfig } from '../report/evaluate-config.ts';
+import { taskOptionProblems } from '../report/task-options.ts';
 import type { Evaluated } from '../report/evaluation.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { withTask, type Restricted, type TaskKind, type TaskRule } from './core/stage-node.ts';
 
 export type { EvaluateConfig } from '../report/evaluate-config.ts';
 
@@ -16,16 +18,55 @@ export const evaluateStage = defineStage({
   // The bootstrap is seeded by the pipeline seed.
   seeded: true,
   usesTf: true,
+  taskProblems: taskOptionProblems,
   load: async () => (await import('./evaluate.run.ts')).default,
 });
+
+type Without<K extends keyof EvaluateConfig> = { readonly [P in K]?: undefined };
+type Thresholds = 'threshold' | 'sensitivity';
+/** The clinical evaluation's options, for binary pipelines only (`subgroups: false` asks for nothing and fits any). */
+type WithoutClinical = { readonly bootstrap?: undefined; readonly calibration?: undefined; readonly subgroups?: false };
 
 /**
  * Scores the test split: metrics.json with intervals, predictions.csv, curves, calibration, operating
  * points, subgroups, classification report, plots and report.html; the threshold is chosen on validation
- * (Youden's J by default) and frozen before test.
+ * (Youden's J by default) and frozen before test. Options that belong to some tasks restrict the
+ * pipelines it fits (checked by the types when the ingest states its task): threshold and sensitivity
+ * (binary, multi-label), positiveClass (binary), gradCamClass (multi-class, ordinal, multi-label).
  * @example
  *   evaluate({ threshold: { sensitivity: 0.9 } })
+ *   evaluate({ gradCamClass: 'meningioma' })
  */
-export function evaluate(config: EvaluateConfig = {}) {
-  return nodeOf(evaluateStage, config);
+export function evaluate(config?: EvaluateConfig & Without<Thresholds | 'positiveClass' | 'gradCamClass'> & WithoutClinical): ReturnType<typeof anyTask>;
+export function evaluate(config: EvaluateConfig & { readonly positiveClass: string } & Without<'gradCamClass'>): ReturnType<typeof binaryOnly>;
+export function evaluate(config: EvaluateConfig & Without<'positiveClass' | 'gradCamClass'> & WithoutClinical): ReturnType<typeof thresholded>;
+export function evaluate(
+  config: EvaluateConfig & { readonly gradCamClass: string } & Without<Thresholds | 'positiveClass'> & WithoutClinical,
+): ReturnType<typeof classExplained>;
+export function evaluate(
+  config: EvaluateConfig & { readonly gradCamClass: string } & Without<'positiveClass'> & WithoutClinical,
+): ReturnType<typeof labelsOnly>;
+export function evaluate(config: EvaluateConfig & Without<'gradCamClass'>): ReturnType<typeof clinical>;
+export function evaluate(config: EvaluateConfig = {}): Restricted<ReturnType<typeof anyTask>, TaskRule> {
+  return anyTask(config);
 }
+
+const anyTask = (config: EvaluateConfig) => withTask<TaskKind>()(nodeOf(evaluateStage, config));
+const binaryOnly = (config: EvaluateConfig) =>
+  withTask<'binary', never, 'positiveClass is for binary pipelines (two classes)'>()(nodeOf(evaluateStage, config));
+const thresholded = (config: EvaluateConfig) =>
+  withTask<
+    'binary' | 'multilabel',
+    never,
+    'threshold and sensitivity are for binary and multi-label pipelines (a multi-class model predicts its most probable class)'
+  >()(nodeOf(evaluateStage, config));
+const classExplained = (config: EvaluateConfig) =>
+  withTask<
+    'multiclass' | 'ordinal' | 'multilabel',
+    never,
+    'gradCamClass is for multi-class and multi-label pipelines (a binary model explains its positive class)'
+  >()(nodeOf(evaluateStage, config));
+const clinical = (config: EvaluateConfig) =>
+  withTask<'binary', never, 'bootstrap, calibration and subgroups are for binary pipelines (one score per image)'>()(nodeOf(evaluateStage, config));
+const labelsOnly = (config: EvaluateConfig) =>
+  withTask<'multilabel', never, 'threshold with gradCamClass is for multi-label pipelines'>()(nodeOf(evaluateStage, config));

@@ -2,7 +2,7 @@ import { writeTrainingFiles } from '../report/training-files.ts';
 import { describeTraining } from '../report/summaries.ts';
 import type { FitConfig } from '../train/fit-config.ts';
 import { modelToData } from '../train/model-data.ts';
-import type { Built, Trained } from '../train/trained.ts';
+import { modelInfo, type Built, type Trained } from '../train/trained.ts';
 import { toFitData, trainFresh } from '../train/train-fresh.ts';
 import type { StageRun } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
@@ -22,7 +22,7 @@ export default {
         epochsRun: result.epochsRun,
         backend,
         dataHash: built.dataHash,
-        info: { classes: data.classes, inputShape: data.shape, preprocessing: data.preprocessing, threshold: 0.5, thresholdSource: 'default' },
+        info: modelInfo(data),
       };
     } finally {
       model.dispose();

@@ -1,6 +1,8 @@
-import { fitConfigSchema, type FitConfig } from '../train/fit-config.ts';
+import { fitTaskProblems } from '../train/fit-task.ts';
+import { fitConfigSchema, type BinaryMonitor, type ClassMonitor, type FitConfig, type LabelMonitor, type Monitor } from '../train/fit-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { withTask, type TaskKind, type TaskWords } from './core/stage-node.ts';
 
 export type { FitConfig } from '../train/fit-config.ts';
 
@@ -12,14 +14,45 @@ export const fitStage = defineStage({
   config: fitConfigSchema,
   seeded: true,
   usesTf: true,
+  taskProblems: (config, task) => fitTaskProblems(config, task),
   load: async () => (await import('./fit.run.ts')).default,
 });
 
+type Loss = NonNullable<FitConfig['loss']>;
+type EarlyStopping = Exclude<NonNullable<FitConfig['earlyStopping']>, false>;
+type ClassOnlyMonitor = Exclude<ClassMonitor, 'loss' | 'val_loss' | 'qwk' | 'val_qwk' | 'mae' | 'val_mae'>;
+
+/** The tasks a loss fits. */
+type LossTasks<L> = [L] extends [never]
+  ? TaskKind
+  : L extends 'binaryCrossentropy'
+    ? 'binary' | 'multilabel'
+    : L extends 'categoricalCrossentropy'
+      ? 'multiclass' | 'ordinal'
+      : L extends { readonly softOrdinal: unknown }
+        ? 'ordinal'
+        : TaskKind;
+/** The tasks that log an early-stopping monitor. */
+type MonitorTasks<M> = [M] extends [never]
+  ? TaskKind
+  : | (M extends BinaryMonitor ? 'binary' : never)
+    | (M extends ClassOnlyMonitor ? 'multiclass' | 'ordinal' : M extends ClassMonitor ? 'ordinal' : never)
+    | (M extends LabelMonitor ? 'multilabel' : never);
+type OversampleTasks<O> = [O] extends [never] ? TaskKind : [O] extends [true] ? Exclude<TaskKind, 'multilabel'> : TaskKind;
+type Part<P> = [P] extends [never] ? '' : P;
+type Strip<S> = S extends `; ${infer R}` ? R : S;
+type Why<L, M, O> =
+  Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}`>;
+
 /**
- * Trains the model; applies the augmentation policy to training batches only.
+ * Trains the model; applies the augmentation policy to training batches only. A loss, monitor or
+ * oversampling of some tasks restricts the pipelines it fits (checked by the types when the ingest
+ * states its task).
  * @example
  *   fit({ epochs: 30, classWeight: 'balanced' })
  */
-export function fit(config: FitConfig = {}) {
-  return nodeOf(fitStage, config);
+export function fit<const L extends Loss = never, const M extends Monitor = never, const O extends boolean = never>(
+  config: FitConfig & { readonly loss?: L; readonly oversample?: O; readonly earlyStopping?: false | (EarlyStopping & { readonly monitor?: M }) } = {},
+) {
+  return withTask<LossTasks<L> & MonitorTasks<M> & OversampleTasks<O>, never, Why<L, M, O>>()(nodeOf(fitStage, config as FitConfig));
 }

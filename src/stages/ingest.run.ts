@@ -2,7 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { listCsv, listFolder, type Listing } from '../data/file-listing.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import type { CsvIngestConfig, DecodeConfig, FolderIngestConfig, NpzIngestConfig } from '../data/ingest-config.ts';
-import { readNpzSet } from '../data/npz-set.ts';
+import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
+import { npzTask, readNpzSet } from '../data/npz-set.ts';
 import { hashesOf, ingestListing, statListing } from '../data/store/ingest.ts';
 import type { IngestEnv } from '../data/store/ingest-env.ts';
 import { writeSkippedFiles } from '../report/skipped-files.ts';
@@ -33,14 +34,16 @@ interface Found {
  * and a run reads each file once: it ingests them right here, so `run` finds the work done.
  */
 async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: StageContext, extra: Record<string, string> = {}) {
+  // How labels are read joins the key (nothing for binary data: keys as before task kinds).
+  const labels = taskKeyEnv(listingTask(listing, config.task).task);
   const units = statListing(listing, ctx.fileIndex);
-  if (units.every((u) => u.hash)) return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found };
+  if (units.every((u) => u.hash)) return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found, env: labels };
   if (ctx.purpose === 'status') {
     for (const unit of units) unit.hash ??= await ctx.hash(unit.abs).catch(() => 'unreadable');
-    return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found };
+    return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found, env: labels };
   }
   const { set, files } = await ingestListing(listing, config, env(ctx), units);
-  return { files: { ...files, ...extra }, data: { listing, set } satisfies Found };
+  return { files: { ...files, ...extra }, data: { listing, set } satisfies Found, env: labels };
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {
@@ -67,7 +70,11 @@ export const csv = {
 const npzPath = (config: NpzIngestConfig, baseDir: string) => (isAbsolute(config.file) ? config.file : resolve(baseDir, config.file));
 
 export const npz = {
-  fingerprint: async (config, ctx) => ({ files: { [config.file]: await ctx.hash(npzPath(config, ctx.baseDir)) }, data: npzPath(config, ctx.baseDir) }),
+  fingerprint: async (config, ctx) => ({
+    files: { [config.file]: await ctx.hash(npzPath(config, ctx.baseDir)) },
+    data: npzPath(config, ctx.baseDir),
+    env: taskKeyEnv((await npzTask(npzPath(config, ctx.baseDir), config)).task),
+  }),
   run: (_input, config, ctx, fingerprint) =>
     readNpzSet(fingerprint!.data as string, config, {
       objectsDir: ctx.objectsDir,

@@ -11,6 +11,7 @@ import {
 } from '../data/ingest-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { withTask, type TaskKind } from './core/stage-node.ts';
 
 export type { CsvIngestConfig, FolderIngestConfig, NpzIngestConfig, OnBadFile } from '../data/ingest-config.ts';
 
@@ -60,12 +61,16 @@ export const ingestNpzStage = defineStage({
 });
 
 /**
- * Reads a labelled image folder, a CSV of files, or MedMNIST-style arrays.
+ * Reads a labelled image folder, a CSV of files, or MedMNIST-style arrays. A stated `task` is
+ * carried by the pipeline's type: later options of another task (a positiveClass on a multi-class
+ * pipeline) do not compile.
  * @example
  *   ingest.folder({ root: '../shared/data/pneumoniamnist/images', size: [64, 64], channels: 3 })
+ *   ingest.folder({ root: '../shared/data/brain-tumor-mri', task: 'multiclass' })
  */
 export const ingest = {
-  folder: (config: FolderIngestConfig) => nodeOf(ingestFolderStage, config),
-  csv: (config: CsvIngestConfig) => nodeOf(ingestCsvStage, config),
-  npz: (config: NpzIngestConfig) => nodeOf(ingestNpzStage, config),
+  folder: <const T extends TaskKind = never>(config: FolderIngestConfig & { readonly task?: T }) =>
+    withTask<TaskKind, T, ''>()(nodeOf(ingestFolderStage, config)),
+  csv: <const T extends TaskKind = never>(config: CsvIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestCsvStage, config)),
+  npz: <const T extends TaskKind = never>(config: NpzIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestNpzStage, config)),
 };

@@ -26,6 +26,16 @@ export const tutorialCnnOptionsSchema = z.strictObject({
 
 export type TutorialCnnOptions = z.infer<typeof tutorialCnnOptionsSchema>;
 
+/** The compact CNN's knobs (see `compactCnn`). */
+export const compactCnnOptionsSchema = z.strictObject({
+  /** Filters of each 3x3 conv + 2x2 max-pool block, in order. @default [16, 32, 64] */
+  filters: z.array(z.number().int().positive()).min(1).max(6).readonly().optional(),
+  /** Dropout rate before the output layer. @default 0.5 */
+  dropout: z.number().min(0).lt(1).optional(),
+});
+
+export type CompactCnnOptions = z.infer<typeof compactCnnOptionsSchema>;
+
 /** Makes a model for the data's [height, width, channels]. */
 export type CreateModel = (inputShape: [number, number, number], tf: typeof import('@tensorflow/tfjs')) => LayersModel;
 
@@ -41,6 +51,7 @@ export const buildConfigSchema = z.discriminatedUnion('model', [
      */
     batchNormMomentum: z.union([z.number().min(0).lt(1), z.literal('auto')]).optional(),
   }),
+  compactCnnOptionsSchema.extend({ model: z.literal('compact-cnn') }),
   z.strictObject({
     model: z.literal('custom'),
     create: z.custom<CreateModel>((v) => typeof v === 'function', { error: 'build.custom needs a function (inputShape, tf) => tf.LayersModel' }),

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
+import { outputUnits, type TaskKind } from '../data/task.ts';
 import type { BuildConfig } from './build-config.ts';
 import { modelToData } from './model-data.ts';
 import type { Built } from './trained.ts';
@@ -9,19 +10,34 @@ export function baseModelPath(path: string, baseDir: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
+/** The output layer of a task with `classes` classes (or findings). */
+export function headFor(task: TaskKind, classes: number): { units: number; activation: 'sigmoid' | 'softmax' } {
+  return { units: outputUnits(task, classes), activation: task === 'multiclass' || task === 'ordinal' ? 'softmax' : 'sigmoid' };
+}
+
 /**
- * Makes the model to train for data of `dataShape`, as plain data (topology + initial weights).
+ * Makes the model to train for data of `dataShape`, as plain data (topology + initial weights),
+ * with the head the task needs (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)).
  * `dataHash` (the split's output hash) is kept with it so keys chain through the model stages.
  * @example
- *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash });
+ *   const built = await buildModel({ model: 'tutorial-cnn' }, [64, 64, 3], { seed: 42, baseDir: '.', dataHash, trainCount: 800, task: 'multiclass', classes: 4 });
  */
 export async function buildModel(
   config: BuildConfig,
   dataShape: readonly [number, number, number],
-  { seed, baseDir, dataHash, trainCount, log }: { seed: number; baseDir: string; dataHash: string; trainCount: number; log?: (message: string) => void },
+  {
+    seed,
+    baseDir,
+    dataHash,
+    trainCount,
+    log,
+    task = 'binary',
+    classes = 2,
+  }: { seed: number; baseDir: string; dataHash: string; trainCount: number; log?: (message: string) => void; task?: TaskKind; classes?: number },
 ): Promise<Built> {
   const tf = await import('@tensorflow/tfjs');
   const { tutorialCnn, toChannelsLast, loadBaseModel, modelSummary } = await import('./model.ts');
+  const head = headFor(task, classes);
   const shape = [...dataShape] as [number, number, number];
   let model;
   if (config.model === 'tutorial-cnn') {
@@ -40,7 +56,11 @@ export async function buildModel(
       momentum = batchNormMomentumFor(trainCount);
       log?.(`BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(trainCount / 32)} batches of 32 per epoch`);
     }
-    model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, seed);
+    model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, seed, head);
+  } else if (config.model === 'compact-cnn') {
+    const { compactCnn } = await import('./compact-cnn.ts');
+    const { model: _kind, ...options } = config;
+    model = compactCnn(shape, options, seed, head);
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {
@@ -48,17 +68,37 @@ export async function buildModel(
         fix: 'Return tf.sequential(...) or tf.model(...).',
       });
     }
-    const out = model.outputs[0]!.shape;
-    if (model.outputs.length !== 1 || out[out.length - 1] !== 1) {
-      throw new MedpipeError('SHAPE_MISMATCH', `build.custom: the model's output is [${out.join(', ')}]; binary classification needs one sigmoid unit.`, {
-        fix: "End the model with tf.layers.dense({ units: 1, activation: 'sigmoid' }).",
-      });
-    }
+    checkCustomHead(model, task, head);
   } else {
-    model = await loadBaseModel(baseModelPath(config.path, baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed });
+    model = await loadBaseModel(baseModelPath(config.path, baseDir), { inputShape: shape, freeze: config.freeze ?? true, seed, head });
   }
   const summary = modelSummary(model);
   const result: Built = { model: await modelToData(model), summary, inputShape: shape, dataHash };
   model.dispose();
   return result;
+}
+
+/** A custom model must end in the task's head: the right number of units and activation. */
+function checkCustomHead(model: import('@tensorflow/tfjs').LayersModel, task: TaskKind, head: { units: number; activation: string }): void {
+  const out = model.outputs[0]!.shape;
+  const last = model.layers[model.layers.length - 1]!;
+  const activation = (last.getConfig() as { activation?: unknown }).activation;
+  const want = `Dense(${head.units}, ${head.activation})`;
+  const code = `tf.layers.dense({ units: ${head.units}, activation: '${head.activation}' })`;
+  if (model.outputs.length !== 1 || out.length !== 2 || out[1] !== head.units) {
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `build.custom: the model's output is [${out.join(', ')}]; this ${task} task needs ${head.units} unit(s): ${want}.`,
+      { fix: `End the model with ${code}.` },
+    );
+  }
+  if (activation !== undefined && activation !== head.activation) {
+    throw new MedpipeError(
+      'SHAPE_MISMATCH',
+      `build.custom: the model ends in '${String(activation)}'; this ${task} task needs ${want} (the metrics read its output as ${head.activation === 'softmax' ? 'class probabilities that sum to 1' : 'independent probabilities'}).`,
+      {
+        fix: `End the model with ${code}.`,
+      },
+    );
+  }
 }

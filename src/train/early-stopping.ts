@@ -23,7 +23,7 @@ export interface EarlyStoppingOptions {
 }
 
 const MIN_KEYS = new Set(['fp', 'fn', 'error', 'mse', 'mae', 'brier']);
-const MAX_PATTERN = /(auc|acc|precision|recall|specificity|sensitivity|f1|fmeasure|kappa|npv|ppv|^tp$|^tn$|mcc|dice|iou)/;
+const MAX_PATTERN = /(auc|acc|qwk|precision|recall|specificity|sensitivity|f1|fmeasure|kappa|npv|ppv|^tp$|^tn$|mcc|dice|iou)/;
 
 /** The direction for a log key under mode 'auto'; throws when the key does not say. */
 export function resolveMode(monitor: string, mode: 'min' | 'max' | 'auto' = 'auto'): 'min' | 'max' {

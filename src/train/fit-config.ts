@@ -1,17 +1,51 @@
 import { z } from 'zod';
+import { CLASS_EPOCH_METRIC_KEYS, LABEL_EPOCH_METRIC_KEYS, ORDINAL_EPOCH_METRIC_KEYS } from '../metrics/class-epoch-metrics.ts';
 import { EPOCH_METRIC_KEYS } from '../metrics/epoch-metrics.ts';
 import { epochLogKeys } from './epoch-log-keys.ts';
 
 const positiveInt = z.number().int().positive();
 const rate = z.number().min(0).lt(1);
 
-type Key = (typeof EPOCH_METRIC_KEYS)[number];
-/** The log keys early stopping can watch: loss and the epoch metrics, on train and validation. */
-export type Monitor = 'loss' | Key | 'val_loss' | `val_${Key}`;
-export const MONITORS = epochLogKeys(EPOCH_METRIC_KEYS) as [Monitor, ...Monitor[]];
+type BinaryKey = (typeof EPOCH_METRIC_KEYS)[number];
+type ClassKey = (typeof ORDINAL_EPOCH_METRIC_KEYS)[number];
+type LabelKey = (typeof LABEL_EPOCH_METRIC_KEYS)[number];
+type Monitored<Key extends string> = 'loss' | Key | 'val_loss' | `val_${Key}`;
+/** The log keys early stopping can watch on a binary task: loss and the epoch metrics, on train and validation. */
+export type BinaryMonitor = Monitored<BinaryKey>;
+/** … on a multi-class task (qwk and mae: ordinal tasks only). */
+export type ClassMonitor = Monitored<ClassKey>;
+/** … on a multi-label task. */
+export type LabelMonitor = Monitored<LabelKey>;
+export type Monitor = BinaryMonitor | ClassMonitor | LabelMonitor;
+export const MONITORS = [
+  ...new Set([...epochLogKeys(EPOCH_METRIC_KEYS), ...epochLogKeys(ORDINAL_EPOCH_METRIC_KEYS), ...epochLogKeys(LABEL_EPOCH_METRIC_KEYS)]),
+] as [Monitor, ...Monitor[]];
 
+/** The epoch metric names logged for a task. */
+export function epochMetricKeys(task: 'binary' | 'multiclass' | 'ordinal' | 'multilabel'): readonly string[] {
+  return task === 'binary'
+    ? EPOCH_METRIC_KEYS
+    : task === 'multilabel'
+      ? LABEL_EPOCH_METRIC_KEYS
+      : task === 'ordinal'
+        ? ORDINAL_EPOCH_METRIC_KEYS
+        : CLASS_EPOCH_METRIC_KEYS;
+}
+
+/**
+ * binaryCrossentropy: binary, and multi-label (per finding); categoricalCrossentropy: multi-class and
+ * ordinal; softOrdinal: ordinal grades (cross-entropy against targets spread over the neighbouring
+ * grades, q_c ∝ exp(−scale·(c − t)²), SORD); focal: any task.
+ */
 export const lossSchema = z.union([
   z.literal('binaryCrossentropy'),
+  z.literal('categoricalCrossentropy'),
+  z.strictObject({
+    softOrdinal: z.strictObject({
+      /** How fast the target falls off with the distance in grades; larger is closer to one-hot. @default 1 */
+      scale: z.number().positive().optional(),
+    }),
+  }),
   z.strictObject({
     focal: z.strictObject({
       /** @default 2 */
@@ -32,16 +66,20 @@ export const fitConfigSchema = z.strictObject({
   optimizer: z
     .strictObject({ learningRate: z.number().positive().optional(), beta1: rate.optional(), beta2: rate.optional(), epsilon: z.number().positive().optional() })
     .optional(),
-  /** @default 'binaryCrossentropy' */
+  /** @default 'binaryCrossentropy' (binary; multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
   loss: lossSchema.optional(),
-  /** 'balanced' = n / (2 · count_c), like scikit-learn. @default none */
+  /**
+   * 'balanced' = n / (K · count_c) over the classes present, scikit-learn's compute_class_weight
+   * (multi-label: per finding, n / (2 · count) for its positives and its negatives). @default none
+   */
   classWeight: z
     .union([z.literal('balanced'), z.record(z.string().regex(/^\d+$/, 'class weight keys are class indices (0, 1, ...)'), z.number().min(0)).readonly()])
     .optional(),
-  /** Repeat minority-class images each epoch until classes are even. @default false */
+  /** Repeat images of the smaller classes each epoch until every class is as frequent as the largest (single-label tasks). @default false */
   oversample: z.boolean().optional(),
   /**
-   * Keras-style early stopping; `false` turns it off.
+   * Keras-style early stopping; `false` turns it off. `val_auc` is the ROC AUC on binary tasks and
+   * the macro one-vs-rest ROC AUC on multi-class, ordinal and multi-label tasks.
    * @default { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } (the tutorial's)
    */
   earlyStopping: z

@@ -1,5 +1,6 @@
 /**
- * The training loop: Adam on BCE or focal loss plus the model's regularisation (L2) losses,
+ * The training loop: Adam on the task's loss (binary / categorical / per-label cross-entropy or
+ * focal) plus the model's regularisation (L2) losses,
  * seeded shuffling / oversampling / augmentation / dropout, early stopping with
  * restoreBestWeights, cancellation between batches, and no tensor leaks.
  *
@@ -22,8 +23,9 @@ import { adam } from '../backend/fused-adam.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from '../data/augment.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
-import { binaryCrossEntropy, classWeights, focalLoss, sampleWeightsFor, type LossFn } from './losses.ts';
-import { checkData, imagesOf, predictScores, type FitData } from './predict.ts';
+import { lossFor, type LossConfig } from './loss-for.ts';
+import { classWeights, labelWeights, sampleWeightsFor } from './losses.ts';
+import { checkData, imagesOf, labelWidth, predictScores, unitsOf, type FitData } from './predict.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
 
 export { predictScores } from './predict.ts';
@@ -38,14 +40,15 @@ export interface FitOptions {
   readonly seed: number;
   /** Adam. @default { learningRate: 1e-3, beta1: 0.92, beta2: 0.999, epsilon: 1e-7 } */
   readonly optimizer?: { readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
-  /** @default 'binaryCrossentropy' */
-  readonly loss?: 'binaryCrossentropy' | { readonly focal: { readonly gamma?: number; readonly alpha?: number } };
+  /** @default 'binaryCrossentropy' (binary, multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
+  readonly loss?: LossConfig;
   /**
    * Per-class loss weights for training batches; 'balanced' = n / (classes · count_c) from the
-   * training labels. Combined with `oversample` it compensates twice: usually pick one. @default none
+   * training labels (multi-label: per finding, for its positives and negatives). Combined with
+   * `oversample` it compensates twice: usually pick one. @default none
    */
   readonly classWeight?: 'balanced' | Readonly<Record<number, number>>;
-  /** Adds random repeats of the minority class each epoch until both classes are equally frequent. @default false */
+  /** Adds random repeats of every smaller class each epoch until all classes are as frequent as the largest. @default false */
   readonly oversample?: boolean;
   /** Applied to training batches only, with fresh random transforms each epoch. @default none */
   readonly augment?: AugmentPolicy;
@@ -114,18 +117,22 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new MedpipeError('CANCELLED', 'Training was cancelled.', { cause: signal.reason });
 }
 
-/** Indices of one epoch: every sample once (plus minority repeats when oversampling), shuffled. */
+/**
+ * Indices of one epoch: every sample once (plus, when oversampling, random repeats of each smaller
+ * class up to the largest class's count), shuffled. `labels` are class indices (0/1 for binary).
+ */
 export function epochOrder(labels: Float32Array, oversample: boolean, seed: number, epoch: number): Int32Array {
   const n = labels.length;
   let extra: number[] = [];
   if (oversample) {
-    const pos: number[] = [];
-    const neg: number[] = [];
-    for (let i = 0; i < n; i++) (labels[i] >= 0.5 ? pos : neg).push(i);
-    const [minority, majority] = pos.length < neg.length ? [pos, neg] : [neg, pos];
-    if (minority.length > 0) {
-      const rng = createRng(deriveSeed(seed, 'oversample', epoch));
-      extra = Array.from({ length: majority.length - minority.length }, () => minority[rng.int(minority.length)]);
+    const members: number[][] = [];
+    for (let i = 0; i < n; i++) (members[labels[i] >= 0.5 ? Math.round(labels[i]) : 0] ??= []).push(i);
+    const largest = Math.max(...members.map((m) => m?.length ?? 0));
+    const rng = createRng(deriveSeed(seed, 'oversample', epoch));
+    // Classes in index order, one random stream: for two classes exactly the minority repeats of before.
+    for (const minority of members) {
+      if (!minority || minority.length === largest) continue;
+      extra.push(...Array.from({ length: largest - minority.length }, () => minority[rng.int(minority.length)]!));
     }
   }
   const order = new Int32Array(n + extra.length);
@@ -153,9 +160,19 @@ export function epochBatches(
   options: { readonly batchSize: number; readonly seed: number; readonly oversample?: boolean; readonly augment?: AugmentPolicy },
   epoch: number,
 ): EpochBatches {
-  const order = epochOrder(data.y, options.oversample ?? false, options.seed, epoch);
+  if (options.oversample && data.task === 'multilabel') {
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      'oversample repeats images of the smaller classes, which a multi-label set does not have (an image carries several findings).',
+      {
+        fix: "Use classWeight: 'balanced' (per finding) instead of oversample.",
+      },
+    );
+  }
+  const order = epochOrder(data.task === 'multilabel' ? new Float32Array(data.count) : data.y, options.oversample ?? false, options.seed, epoch);
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const rng = createRng(deriveSeed(options.seed, 'augment', epoch));
+  const width = labelWidth(data);
   return {
     order,
     count: Math.ceil(order.length / options.batchSize),
@@ -163,8 +180,8 @@ export function epochBatches(
       let start = 0;
       for await (const pixels of imagesOf(data).batches(order, options.batchSize, augment ? { policy: augment, rng } : undefined)) {
         const n = Math.min(options.batchSize, order.length - start);
-        const labels = new Float32Array(n);
-        for (let i = 0; i < n; i++) labels[i] = data.y[order[start + i]];
+        const labels = new Float32Array(n * width);
+        for (let i = 0; i < n; i++) labels.set(data.y.subarray(order[start + i]! * width, (order[start + i]! + 1) * width), i * width);
         start += n;
         yield { pixels, labels };
       }
@@ -205,8 +222,21 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     if (issues.length > 0)
       throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
   }
-  const lossFn: LossFn = options.loss === undefined || options.loss === 'binaryCrossentropy' ? binaryCrossEntropy : focalLoss(options.loss.focal);
-  const weights = options.classWeight === undefined ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
+  const lossFn = lossFor(options.loss, train);
+  const multiLabel = train.task === 'multilabel';
+  const k = train.classes ?? 2;
+  if (multiLabel && options.classWeight !== undefined && options.classWeight !== 'balanced') {
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      'classWeight as a record of class indices is for single-label tasks; a multi-label set weighs each finding on its own.',
+      { fix: "Use classWeight: 'balanced'." },
+    );
+  }
+  const weights =
+    options.classWeight === undefined || multiLabel ? undefined : classWeights(train.y, options.classWeight as 'balanced' | Record<number, number>);
+  const findingWeights = multiLabel && options.classWeight === 'balanced' ? labelWeights(train.y, k) : undefined;
+  const units = unitsOf(train);
+  const width = labelWidth(train);
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : undefined;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) {
@@ -242,7 +272,9 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
       const batchList = epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample, augment }, epoch);
       const batches = batchList.count;
       const running =
-        options.trainMetrics === 'running' ? { labels: new Float32Array(batchList.order.length), scores: new Float32Array(batchList.order.length) } : undefined;
+        options.trainMetrics === 'running'
+          ? { labels: new Float32Array(batchList.order.length * width), scores: new Float32Array(batchList.order.length * units) }
+          : undefined;
       let lossSum = 0;
       // A batch's loss is read after the next batch has been queued, so a GPU backend always has the next
       // step in hand while the host waits for numbers (the CPU backends compute eagerly either way).
@@ -250,11 +282,11 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         const loss = (await step.cost.data())[0];
         step.cost.dispose();
         if (running && step.scores) {
-          running.scores.set(await step.scores.data(), step.start);
-          running.labels.set(step.labels, step.start);
+          running.scores.set(await step.scores.data(), step.start * units);
+          running.labels.set(step.labels, step.start * width);
           step.scores.dispose();
         }
-        lossSum += loss * step.labels.length;
+        lossSum += loss * (step.labels.length / width);
         options.onBatch?.({ epoch, batch: step.batch + 1, batches, loss });
       };
       let b = 0;
@@ -262,7 +294,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;
-        const n = labels.length;
+        const n = labels.length / width;
         dropouts.forEach((l, i) => {
           l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i);
         });
@@ -270,7 +302,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         const cost = tf.tidy(() => {
           const x = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);
-          const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : undefined;
+          const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : findingWeights ? tf.tensor1d(findingWeights(labels)) : undefined;
           return optimizer.minimize(
             () => {
               const pred = model.apply(x, { training: true }) as tf.Tensor;

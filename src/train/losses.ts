@@ -1,5 +1,6 @@
 /**
- * Binary losses for a one-unit sigmoid output, and class weights. Both losses clip predictions
+ * Losses and class weights. Binary: BCE and focal on a one-unit sigmoid; multi-class: categorical
+ * cross-entropy and categorical focal on a K-way softmax; multi-label: either binary loss per finding. Both losses clip predictions
  * to [eps, 1 - eps] with Keras' epsilon (1e-7) and reduce like Keras' SUM_OVER_BATCH_SIZE:
  * mean over the batch of `weight_i * loss_i` (the divisor is the batch size, not the weight sum).
  *
@@ -114,4 +115,112 @@ export function sampleWeightsFor(labels: ArrayLike<number>, weights: Record<numb
   const out = new Float32Array(labels.length);
   for (let i = 0; i < labels.length; i++) out[i] = weights[Math.round(labels[i])] ?? 1;
   return out;
+}
+
+/**
+ * Categorical cross-entropy for a K-way softmax, like `keras.losses.categorical_crossentropy` on
+ * probabilities: each row renormalised to sum 1 and clipped to [eps, 1 − eps], then −log p(true
+ * class). `yTrue` holds class indices (one per sample); `yPred` is [n, K].
+ */
+export function categoricalCrossEntropy(k: number): LossFn {
+  return (yTrue, yPred, sampleWeight) =>
+    tf.tidy(() => {
+      const { y, p } = oneHotAndProbabilities(yTrue, yPred, k);
+      return reduce(tf.neg(tf.sum(tf.mul(y, tf.log(p)), -1)) as tf.Tensor1D, sampleWeight);
+    });
+}
+
+/**
+ * Categorical focal loss (Lin et al. 2017, as Keras' `CategoricalFocalCrossentropy`):
+ * −Σ_c α (1 − p_c)^γ y_c log p_c, a scalar α for every class. γ = 0, α = 1 is the cross-entropy.
+ */
+export function categoricalFocalLoss(k: number, options: FocalLossOptions = {}): LossFn {
+  const gamma = options.gamma ?? 2;
+  const alpha = options.alpha ?? 0.25;
+  checkFocal(gamma, alpha);
+  return (yTrue, yPred, sampleWeight) =>
+    tf.tidy(() => {
+      const { y, p } = oneHotAndProbabilities(yTrue, yPred, k);
+      const modulator = gamma === 0 ? tf.onesLike(p) : tf.pow(tf.sub(1, p), gamma);
+      const perSample = tf.neg(tf.sum(tf.mul(tf.mul(tf.mul(y, modulator), alpha), tf.log(p)), -1));
+      return reduce(perSample as tf.Tensor1D, sampleWeight);
+    });
+}
+
+function oneHotAndProbabilities(yTrue: tf.Tensor, yPred: tf.Tensor, k: number): { y: tf.Tensor; p: tf.Tensor } {
+  const y = tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), k);
+  const raw = tf.reshape(yPred, [-1, k]);
+  const p = tf.clipByValue(tf.div(raw, tf.sum(raw, -1, true)), EPSILON, 1 - EPSILON);
+  return { y, p };
+}
+
+/**
+ * A binary loss applied to each of K findings (multi-label, K sigmoids): the mean over every
+ * (sample, finding) pair, as Keras averages `binary_crossentropy` over the last axis and then the
+ * batch. `sampleWeight` may be per element ([n, K], per-label class weights) or per sample.
+ */
+export function perLabel(binary: LossFn, k: number): LossFn {
+  return (yTrue, yPred, sampleWeight) =>
+    tf.tidy(() => {
+      const y = tf.reshape(yTrue, [-1]);
+      const p = tf.reshape(yPred, [-1]);
+      if (sampleWeight === undefined) return binary(y, p);
+      const w = sampleWeight.size === y.size ? tf.reshape(sampleWeight, [-1]) : tf.reshape(tf.tile(tf.reshape(sampleWeight, [-1, 1]), [1, k]), [-1]);
+      return binary(y, p, w);
+    });
+}
+
+function checkFocal(gamma: number, alpha: number): void {
+  if (!Number.isFinite(gamma) || gamma < 0) {
+    throw new MedpipeError('INVALID_CONFIG', `focal loss gamma must be >= 0 (got ${gamma}).`, { fix: 'Use gamma >= 0, e.g. 2.' });
+  }
+  if (!Number.isFinite(alpha) || alpha < 0 || alpha > 1) {
+    throw new MedpipeError('INVALID_CONFIG', `focal loss alpha must be in [0, 1] (got ${alpha}).`, { fix: 'Use alpha in [0, 1], e.g. 0.25.' });
+  }
+}
+
+/**
+ * Per-element weights for multi-label training: scikit-learn's 'balanced' applied to each finding's
+ * 0/1 column on its own, n / (2 · count) for its positives and its negatives (1 for a finding that is
+ * always or never present). Returns count·K weights in the layout of `labels`.
+ * @example
+ *   labelWeights(new Float32Array([1, 0, 0, 0]), 2); // finding 0: 1 positive of 2 → [1, 1, 1, 1]·…
+ */
+export function labelWeights(labels: ArrayLike<number>, k: number): (batch: ArrayLike<number>) => Float32Array {
+  const n = labels.length / k;
+  const positives = Array.from({ length: k }, (_, j) => {
+    let p = 0;
+    for (let i = 0; i < n; i++) p += labels[i * k + j]!;
+    return p;
+  });
+  const weight = positives.map((p) => (p === 0 || p === n ? [1, 1] : [n / (2 * (n - p)), n / (2 * p)]));
+  return (batch) => Float32Array.from(batch, (y, e) => weight[e % k]![y >= 0.5 ? 1 : 0]!);
+}
+
+/**
+ * Soft ordinal labels (SORD: Díaz & Marathe 2019, "Soft Labels for Ordinal Regression"): the
+ * cross-entropy against a target spread over the grades by their distance to the true one,
+ * q_c ∝ exp(−scale · (c − t)²), so predicting a neighbouring grade costs less than a far one. A large
+ * scale approaches the one-hot cross-entropy. `yTrue` holds grade indices; `yPred` is [n, K].
+ */
+export function softOrdinalLoss(k: number, options: { readonly scale?: number } = {}): LossFn {
+  const scale = options.scale ?? 1;
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new MedpipeError('INVALID_CONFIG', `softOrdinal scale must be > 0 (got ${scale}).`, {
+      fix: 'Use e.g. scale: 1 (larger: closer to plain cross-entropy).',
+    });
+  }
+  // The K×K table of soft targets: row t is the target for true grade t.
+  const table = Array.from({ length: k }, (_, t) => {
+    const w = Array.from({ length: k }, (_, c) => Math.exp(-scale * (c - t) ** 2));
+    const sum = w.reduce((a, b) => a + b, 0);
+    return w.map((v) => v / sum);
+  });
+  return (yTrue, yPred, sampleWeight) =>
+    tf.tidy(() => {
+      const targets = tf.gather(tf.tensor2d(table), tf.cast(tf.reshape(yTrue, [-1]), 'int32'));
+      const raw = tf.reshape(yPred, [-1, k]);
+      const p = tf.clipByValue(tf.div(raw, tf.sum(raw, -1, true)), EPSILON, 1 - EPSILON);
+      return reduce(tf.neg(tf.sum(tf.mul(targets, tf.log(p)), -1)) as tf.Tensor1D, sampleWeight);
+    });
 }

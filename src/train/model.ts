@@ -19,6 +19,14 @@ export type { TutorialCnnOptions } from './build-config.ts';
 
 const CHANNEL_COUNTS = new Set([1, 3, 4]);
 
+/** The output layer a task needs: Dense(1, sigmoid) binary, Dense(K, softmax) multi-class and ordinal, Dense(K, sigmoid) multi-label. */
+export interface Head {
+  readonly units: number;
+  readonly activation: 'sigmoid' | 'softmax';
+}
+
+export const BINARY_HEAD: Head = { units: 1, activation: 'sigmoid' };
+
 /**
  * Converts a channels-first shape [c, h, w] (the tutorial's `(3, 64, 64)`) to tfjs' channels-last
  * [h, w, c]. Rule: a 3-element shape whose FIRST dim is 1, 3 or 4 and whose LAST dim is not one of
@@ -51,12 +59,17 @@ function checkPositive(name: string, values: readonly number[], integer: boolean
 
 /**
  * The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (both relu, L2, 'same') → MaxPool 2x2 →
- * BatchNorm → Flatten → Dropout → Dense(1, sigmoid, GlorotNormal). Both convolutions run at full
- * resolution (one pooling, after them), as in the tutorial. Convolutions use Keras' default
- * GlorotUniform, seeded.
+ * BatchNorm → Flatten → Dropout → Dense(1, sigmoid, GlorotNormal) — or the task's `head`, e.g.
+ * Dense(K, softmax). Both convolutions run at full resolution (one pooling, after them), as in the
+ * tutorial. Convolutions use Keras' default GlorotUniform, seeded.
  * Without `seed`, initial weights are random (tfjs' unseeded initializers).
  */
-export function tutorialCnn(inputShape: readonly [number, number, number], options: TutorialCnnOptions = {}, seed?: number): tf.Sequential {
+export function tutorialCnn(
+  inputShape: readonly [number, number, number],
+  options: TutorialCnnOptions = {},
+  seed?: number,
+  head: Head = BINARY_HEAD,
+): tf.Sequential {
   const [h, w, c] = toChannelsLast(inputShape);
   const filters = options.filters ?? [128, 64];
   const kernels = options.kernels ?? [5, 3];
@@ -107,7 +120,9 @@ export function tutorialCnn(inputShape: readonly [number, number, number], optio
   model.add(tf.layers.batchNormalization({ momentum }));
   model.add(tf.layers.flatten());
   if (rate > 0) model.add(tf.layers.dropout({ rate, seed: seeded(seed, 'dropout') }));
-  model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotNormal({ seed: seeded(seed, 'head') }) }));
+  model.add(
+    tf.layers.dense({ units: head.units, activation: head.activation, kernelInitializer: tf.initializers.glorotNormal({ seed: seeded(seed, 'head') }) }),
+  );
   return model;
 }
 
@@ -122,18 +137,20 @@ export interface LoadBaseModelOptions {
   readonly inputShape: readonly [number, number, number];
   /** Seed of the new head's GlorotNormal initializer. */
   readonly seed?: number;
+  /** The output the task needs. @default one sigmoid unit (binary) */
+  readonly head?: Head;
 }
 
-function isBinaryHead(layer: tf.layers.Layer, outputShape: readonly (number | null)[]): boolean {
+function isHead(layer: tf.layers.Layer, outputShape: readonly (number | null)[], head: Head): boolean {
   const config = layer.getConfig() as { activation?: unknown };
-  return outputShape.length === 2 && outputShape[1] === 1 && config.activation === 'sigmoid';
+  return outputShape.length === 2 && outputShape[1] === head.units && config.activation === head.activation;
 }
 
 /**
- * A saved tfjs Layers model as a transfer-learning base. If its output is already one sigmoid unit
- * it is used as is; otherwise a final Dense classifier (if any) is dropped and a new head is put on
- * the features: GlobalAveragePooling2D for feature maps, Flatten for other ranks > 2, then
- * Dense(1, sigmoid, GlorotNormal). Frozen BatchNorm layers run in inference mode during `fitModel`
+ * A saved tfjs Layers model as a transfer-learning base. If its output is already the task's head
+ * (one sigmoid unit; K softmax units; K sigmoids) it is used as is; otherwise a final Dense
+ * classifier (if any) is dropped and a new head is put on the features: GlobalAveragePooling2D for
+ * feature maps, Flatten for other ranks > 2, then Dense(units, activation, GlorotNormal). Frozen BatchNorm layers run in inference mode during `fitModel`
  * (Keras' rule for fine-tuning).
  */
 export async function loadBaseModel(dir: string, options: LoadBaseModelOptions): Promise<tf.LayersModel> {
@@ -165,7 +182,8 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
   const outShape = base.outputs[0].shape;
   let kept = base.layers;
   let model: tf.LayersModel = base;
-  if (base.outputs.length !== 1 || !isBinaryHead(last, outShape)) {
+  const head = options.head ?? BINARY_HEAD;
+  if (base.outputs.length !== 1 || !isHead(last, outShape, head)) {
     let features = base.outputs[0];
     if (last.getClassName() === 'Dense' && base.outputs.length === 1) {
       features = last.input as tf.SymbolicTensor;
@@ -173,14 +191,14 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions):
     }
     if (features.shape.length === 4) features = tf.layers.globalAveragePooling2d({}).apply(features) as tf.SymbolicTensor;
     else if (features.shape.length > 2) features = tf.layers.flatten().apply(features) as tf.SymbolicTensor;
-    const head = tf.layers
+    const output = tf.layers
       .dense({
-        units: 1,
-        activation: 'sigmoid',
+        units: head.units,
+        activation: head.activation,
         kernelInitializer: tf.initializers.glorotNormal({ seed: options.seed === undefined ? undefined : deriveSeed(options.seed, 'init', 'head') }),
       })
       .apply(features) as tf.SymbolicTensor;
-    model = tf.model({ inputs: base.inputs, outputs: head });
+    model = tf.model({ inputs: base.inputs, outputs: output });
   }
   const freeze = options.freeze ?? false;
   if (freeze !== false) {

@@ -1,16 +1,26 @@
 import { z } from 'zod';
-import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 import { fitConfigSchema, lossSchema } from './fit-config.ts';
+import { BINARY_SCORE_KEYS, LABEL_SCORE_KEYS, ORDINAL_SCORE_KEYS } from './task-scores.ts';
 
 /** Grid keys in the order combinations are enumerated (the last one varies fastest). */
 export const GRID_KEYS = ['learningRate', 'batchSize', 'epochs', 'classWeight', 'loss'] as const;
 export const MAX_GRID_POINTS = 64;
 
-/** The validation metrics a candidate is ranked by (binaryMetrics names, at threshold 0.5). */
-export const VAL_KEYS = SUMMARY_METRIC_KEYS;
-/** The monitors tune can rank by: the returned model's metrics on the validation split at threshold 0.5. */
-export const TUNE_MONITORS = ['val_loss', ...VAL_KEYS.map((k) => `val_${k}` as const)] as const;
-export type TuneMonitor = (typeof TUNE_MONITORS)[number];
+/** The validation metrics a candidate is ranked by on a binary task (binaryMetrics names, at threshold 0.5). */
+export const VAL_KEYS = BINARY_SCORE_KEYS;
+type ValKey = (typeof BINARY_SCORE_KEYS | typeof ORDINAL_SCORE_KEYS | typeof LABEL_SCORE_KEYS)[number];
+/**
+ * The monitors tune can rank by: the returned model's metrics on the validation split (threshold 0.5
+ * where one is needed): binaryMetrics names on binary tasks; auc (macro one-vs-rest), accuracy,
+ * balancedAccuracy, kappa, macroF1, weightedF1, logLoss (and quadraticWeightedKappa, meanAbsoluteError
+ * for ordinal grades) on K classes; auc, microAuc, averagePrecision, macroF1, microF1, hammingLoss,
+ * subsetAccuracy on findings.
+ */
+export const TUNE_MONITORS = [
+  'val_loss',
+  ...[...new Set<ValKey>([...BINARY_SCORE_KEYS, ...ORDINAL_SCORE_KEYS, ...LABEL_SCORE_KEYS])].map((k) => `val_${k}` as const),
+] as ['val_loss', ...`val_${ValKey}`[]];
+export type TuneMonitor = 'val_loss' | `val_${ValKey}`;
 
 const values = <T extends z.ZodType>(item: T) => z.array(item).min(1).readonly().optional();
 
@@ -32,9 +42,10 @@ export const tuneConfigSchema = z.strictObject({
   grid: tuneGridSchema,
   /**
    * What picks the winner, measured on the validation split (never test) with each candidate's
-   * final (best-restored) weights; `val_loss` is plain binary cross-entropy, so candidates trained
-   * with different losses compare fairly. Higher wins, except for val_loss. Ties go to the earlier
-   * grid point. @default 'val_auc'
+   * final (best-restored) weights; `val_loss` is the plain cross-entropy of the task (binary,
+   * categorical, or per finding), so candidates trained with different losses compare fairly. Higher
+   * wins, except for val_loss, val_logLoss, val_meanAbsoluteError and val_hammingLoss. Ties go to the
+   * earlier grid point. @default 'val_auc' (macro one-vs-rest for K classes)
    */
   monitor: z.enum(TUNE_MONITORS).optional(),
   /** Settings shared by every grid point (as fit's config). @default fit's defaults */

@@ -1,12 +1,14 @@
 import { inlineUnits } from '../base/units.ts';
 import type { SplitSet } from '../data/image-set.ts';
-import { binaryLogLoss } from '../metrics/log-loss.ts';
+import { taskOf } from '../data/task.ts';
 import type { FitConfig } from './fit-config.ts';
-import type { Built, Trained } from './trained.ts';
-import type { TrainJob } from './train-fresh.ts';
-import { rowsOf } from './unit-codec.ts';
+import { modelInfo, type Built, type Trained } from './trained.ts';
+import { toFitData, type TrainJob } from './train-fresh.ts';
 import { trialUnit, type TrialResult } from './tune-trial.ts';
-import { GRID_KEYS, VAL_KEYS, type TuneConfig, type TuneGrid, type TuneMonitor } from './tune-config.ts';
+import { rowsOf } from './unit-codec.ts';
+import { GRID_KEYS, type TuneConfig, type TuneGrid, type TuneMonitor } from './tune-config.ts';
+import { LOWER_IS_BETTER, plainLoss, scoreKeys, taskScores } from './task-scores.ts';
+import { MedpipeError } from '../base/errors.ts';
 
 type GridKey = (typeof GRID_KEYS)[number];
 
@@ -30,8 +32,11 @@ export interface TuneResults {
   /** 1-based grid point of the winner. */
   readonly winner: number;
   readonly points: readonly TunePoint[];
-  /** The winner's validation scores (by sample id), so its model can be checked against them. */
-  readonly valPredictions: readonly { readonly id: string; readonly label: number; readonly score: number }[];
+  /**
+   * The winner's validation scores (by sample id), so its model can be checked against them: binary,
+   * `score` = P(class 1); K classes or findings, `scores` = the K outputs and `score` the highest of them.
+   */
+  readonly valPredictions: readonly { readonly id: string; readonly label: number; readonly score: number; readonly scores?: readonly number[] }[];
 }
 
 /** What tune passes on: exactly fit's output (the winner) plus the grid results. */
@@ -78,31 +83,46 @@ const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a)
  *   const tuned = await runTune(built, splits, { grid: { learningRate: [1e-3, 3e-4] } }, { seed: 42, emit }, 'native');
  */
 export async function runTune(built: Built, data: SplitSet, config: TuneConfig, job: TrainJob, backend: string): Promise<Tuned> {
-  const { binaryMetrics } = await import('../metrics/index.ts');
+  const { unitsOf } = await import('./predict.ts');
+  const task = taskOf(data);
   const monitor = config.monitor ?? 'val_auc';
-  const mode = monitor === 'val_loss' ? 'min' : 'max';
+  const keys = scoreKeys(task);
+  if (monitor !== 'val_loss' && !keys.includes(monitor.slice(4))) {
+    throw new MedpipeError('INVALID_CONFIG', `tune monitors '${monitor}', which a ${task} task does not compute.`, {
+      fix: `Use val_loss or one of: ${keys.map((k) => `val_${k}`).join(', ')}.`,
+    });
+  }
+  const mode = LOWER_IS_BETTER.has(monitor.slice(4)) ? 'min' : 'max';
   const base = config.base ?? {};
   const grid = gridPoints(config.grid);
   // Candidates learn on train and are ranked on val; the test split is never read here.
-  const train = rowsOf(data.train);
-  const val = rowsOf(data.val);
+  const val = toFitData(data, data.val);
+  const units = unitsOf(val);
   const notes = grid.map((params, i) => `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`);
   // Each point is a unit of work: cached on its own, and run wherever the run's executor sends it.
   const trials = await (job.units ?? inlineUnits).run(
     trialUnit,
     grid.map((params, i) => ({
       label: notes[i]!,
-      input: { model: built.model, data, train, val, config: pointConfig(base, params), augment: data.augment, seed: job.seed },
+      input: {
+        model: built.model,
+        data,
+        train: rowsOf(data, data.train),
+        val: rowsOf(data, data.val),
+        config: pointConfig(base, params),
+        augment: data.augment,
+        seed: job.seed,
+      },
     })),
     job,
   );
   const points: TunePoint[] = [];
   let best: { index: number; score: number; trial: TrialResult } | undefined;
-  trials.forEach((trial, i) => {
+  for (const [i, trial] of trials.entries()) {
     const { fit: result, scores } = trial;
-    const metrics = binaryMetrics(val.y, scores, { threshold: 0.5 });
-    const values: Record<string, number> = { val_loss: binaryLogLoss(val.y, scores) };
-    for (const key of VAL_KEYS) values[`val_${key}`] = metrics[key];
+    const metrics = (await taskScores(task, val.y, scores, data.classes)).values;
+    const values: Record<string, number> = { val_loss: await plainLoss(task, val.y, scores, data.classes.length) };
+    for (const key of keys) values[`val_${key}`] = metrics[key]!;
     points.push({ point: i + 1, params: grid[i]!, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
     const score = values[monitor]!;
     job.emit({
@@ -111,7 +131,7 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
       message: `${notes[i]} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
     });
     if (best === undefined || better(score, best.score, mode)) best = { index: i, score, trial };
-  });
+  }
   const winner = best!;
   if (!Number.isFinite(winner.score)) {
     job.emit({ type: 'log', level: 'warn', message: `${monitor} is undefined for every grid point (one class only in the validation split?); kept the first` });
@@ -127,13 +147,17 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
     epochsRun: fit.epochsRun,
     backend,
     dataHash: built.dataHash,
-    info: { classes: data.classes, inputShape: data.shape, preprocessing: data.preprocessing, threshold: 0.5, thresholdSource: 'default' },
+    info: modelInfo(data),
     tune: {
       monitor,
       mode,
       winner: winner.index + 1,
       points,
-      valPredictions: data.val.samples.map((s, j) => ({ id: s.id, label: s.label, score: winner.trial.scores[j]! })),
+      valPredictions: data.val.samples.map((s, j) => {
+        if (units === 1) return { id: s.id, label: s.label, score: winner.trial.scores[j]! };
+        const scores = Array.from(winner.trial.scores.subarray(j * units, (j + 1) * units));
+        return { id: s.id, label: s.label, score: Math.max(...scores), scores };
+      }),
     },
   };
 }

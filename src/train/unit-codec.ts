@@ -8,11 +8,12 @@ import { MedpipeError } from '../base/errors.ts';
 import type { Artifact } from '../base/artifact.ts';
 import { bytesOf, floatsOf, uniqueShards, type SplitSet, type Subset } from '../data/image-set.ts';
 import { decodeTable, encodeTable, type RecordTable } from '../data/store/record-table.ts';
+import { labelsOf } from './train-fresh.ts';
 
 export { bytesOf, floatsOf, uniqueShards as shardsOf };
 
 /** Where a unit's images are and how their records become the model's input. */
-export type StoreData = Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape'>;
+export type StoreData = Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape' | 'classes' | 'task'>;
 
 /** A subset as a unit carries it: its rows of the record table and its labels. */
 export interface Rows {
@@ -20,15 +21,26 @@ export interface Rows {
   readonly y: Float32Array;
 }
 
-export function rowsOf(subset: Subset): Rows {
-  const y = new Float32Array(subset.samples.length);
-  subset.samples.forEach((s, i) => (y[i] = s.label));
-  return { table: subset.table, y };
+export function rowsOf(data: Pick<SplitSet, 'classes' | 'task'>, subset: Subset): Rows {
+  return { table: subset.table, y: labelsOf(data, subset) };
+}
+
+/** The labels of the samples at `indices`, in that order (`width` values a sample: K for multi-label, else 1). */
+export function labelsAt(y: Float32Array, indices: Int32Array, width: number): Float32Array {
+  const out = new Float32Array(indices.length * width);
+  indices.forEach((i, k) => out.set(y.subarray(i * width, (i + 1) * width), k * width));
+  return out;
 }
 
 /** The data's JSON part (the objects folder is this machine's: it is not sent, the decoder's cache supplies it). */
 export function storeMeta(data: StoreData): Omit<StoreData, 'objectsDir'> {
-  return { recordShape: data.recordShape, preprocessing: data.preprocessing, shape: data.shape };
+  return {
+    recordShape: data.recordShape,
+    preprocessing: data.preprocessing,
+    shape: data.shape,
+    classes: data.classes,
+    ...(data.task !== undefined ? { task: data.task } : {}),
+  };
 }
 
 export function storeDataOf(meta: Omit<StoreData, 'objectsDir'>, artifact: Artifact): StoreData {

@@ -3,9 +3,10 @@ import type { Work } from '../base/work.ts';
 import type { FoldInput, FoldOutcome } from './cv-fold.ts';
 import { foldTables } from './fold-data.ts';
 import { modelToData } from './model-data.ts';
-import { predictScores } from './predict.ts';
+import { labelWidth, predictScores } from './predict.ts';
 import { rowsFitData, trainFresh } from './train-fresh.ts';
 import type { TrialInput, TrialResult } from './tune-trial.ts';
+import { labelsAt as labelsAtRows } from './unit-codec.ts';
 
 /** One tune grid point: train on train, score val with the final weights. */
 export async function runTrial(input: TrialInput, work: Work): Promise<TrialResult> {
@@ -26,22 +27,17 @@ export async function runTrial(input: TrialInput, work: Work): Promise<TrialResu
   }
 }
 
-/** The labels at `indices` of `y`, in that order. */
-function labelsAt(y: Float32Array, indices: Int32Array): Float32Array {
-  const out = new Float32Array(indices.length);
-  indices.forEach((i, k) => (out[k] = y[i]!));
-  return out;
-}
-
 /** One cross-validation fold: z-scores refitted on its training rows, early stopping on its inner validation split, the held-out part scored. */
 export async function runFold(input: FoldInput, work: Work): Promise<FoldOutcome> {
   const cut = await foldTables(input.data, input.pool.table, { train: input.trainIndices, val: input.valIndices, heldOut: input.heldIndices }, work.signal);
   const data = { ...input.data, preprocessing: cut.preprocessing };
-  const held = rowsFitData(data, { table: cut.heldOut, y: labelsAt(input.pool.y, input.heldIndices) });
+  const width = labelWidth(rowsFitData(input.data, input.pool));
+  const labelsAt = (indices: Int32Array) => labelsAtRows(input.pool.y, indices, width);
+  const held = rowsFitData(data, { table: cut.heldOut, y: labelsAt(input.heldIndices) });
   const { model, result } = await trainFresh(
     input.model,
-    rowsFitData(data, { table: cut.train, y: labelsAt(input.pool.y, input.trainIndices) }),
-    rowsFitData(data, { table: cut.val, y: labelsAt(input.pool.y, input.valIndices) }),
+    rowsFitData(data, { table: cut.train, y: labelsAt(input.trainIndices) }),
+    rowsFitData(data, { table: cut.val, y: labelsAt(input.valIndices) }),
     input.config,
     { ...work, seed: input.seed },
     { augment: input.augment },

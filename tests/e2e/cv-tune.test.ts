@@ -10,8 +10,9 @@ import path from 'node:path';
 import type { RunEvent } from '../../src/runtime/events.ts';
 import type { SplitSet } from '../../src/data/image-set.ts';
 import type { CrossValidated } from '../../src/train/cross-validate.ts';
+import type { BinaryMetrics } from '../../src/metrics/index.ts';
 import type { Tuned } from '../../src/train/tune.ts';
-import type { Evaluated } from '../../src/report/evaluation.ts';
+import type { BinaryEvaluated } from '../../src/report/evaluation.ts';
 import {
   assertOk,
   loadMedpipe,
@@ -130,7 +131,7 @@ CV('assignFolds: disjoint, complete, stratified to ±1 per class, groups whole, 
 
 CV('crossValidate: folds are disjoint, cover train+val exactly, stratified, keep groups, never see test', async (ctx) => {
   const data = await loadOutput<SplitSet>(path.join(ctx.dir, 'cache'), 'cv', 'split');
-  const cv = await loadOutput<CrossValidated>(path.join(ctx.dir, 'cache'), 'cv', 'crossValidate');
+  const cv = await loadOutput<CrossValidated<BinaryMetrics>>(path.join(ctx.dir, 'cache'), 'cv', 'crossValidate');
   const pool = [...ids(data.train), ...ids(data.val)];
   const test = new Set(ids(data.test));
   assert.is(pool.length, 80);
@@ -172,7 +173,7 @@ CV('crossValidate: folds are disjoint, cover train+val exactly, stratified, keep
 
 CV('crossValidate: per-fold metrics are binaryMetrics of the fold, mean ± sample std, pooled OOF AUC, exported files', async (ctx) => {
   const { binaryMetrics, rocAuc } = await import('../../src/metrics/index.ts');
-  const cv = await loadOutput<CrossValidated>(path.join(ctx.dir, 'cache'), 'cv', 'crossValidate');
+  const cv = await loadOutput<CrossValidated<BinaryMetrics>>(path.join(ctx.dir, 'cache'), 'cv', 'crossValidate');
   const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
   for (const f of cv.folds) {
     const preds = cv.predictions.filter((p) => p.fold === f.fold);
@@ -251,7 +252,7 @@ CV('crossValidate: changing every test image leaves the results unchanged (test 
   const run = await runCollect(cvPipeline(ctx.m, 'data2'), opts(ctx.dir, 'out-cv2'));
   assertOk(run);
   assert.ok(startedStages(run.events).includes('crossValidate'), 'the split changed (new test pixels), so CV really ran again');
-  const a = await loadOutput<CrossValidated>(path.join(ctx.dir, 'cache'), 'cv', 'crossValidate');
+  const a = await loadOutput<CrossValidated<BinaryMetrics>>(path.join(ctx.dir, 'cache'), 'cv', 'crossValidate');
   const first = JSON.parse(await readFile(path.join(ctx.dir, 'out-cv', 'cv-metrics.json'), 'utf8')) as unknown;
   const second = JSON.parse(await readFile(path.join(ctx.dir, 'out-cv2', 'cv-metrics.json'), 'utf8')) as unknown;
   assert.equal(second, first);
@@ -262,7 +263,7 @@ CV('tune: picks the argmax of val_auc, passes the winner on (evaluate scores it 
   const cache = path.join(ctx.dir, 'cache');
   const data = await loadOutput<SplitSet>(cache, 'tune', 'split');
   const t = await loadOutput<Tuned>(cache, 'tune', 'tune');
-  const e = await loadOutput<Evaluated>(cache, 'tune', 'evaluate');
+  const e = await loadOutput<BinaryEvaluated>(cache, 'tune', 'evaluate');
   assert.is(t.tune.points.length, 4);
   assert.equal(
     t.tune.points.map((p) => p.params),

@@ -2,11 +2,14 @@
 """Recomputes an evaluate stage's metrics from its own predictions with scikit-learn.
 
 Usage: /usr/bin/python3 tests/reference/evaluation_check.py <out-dir>
-Reads predictions.csv and validation-predictions.csv (id, file, label, score, predicted) and checks, to
-1e-9, every number of metrics.json and validation-metrics.json against scikit-learn at the threshold
+Binary: reads predictions.csv and validation-predictions.csv (id, file, label, score, predicted) and checks,
+to 1e-9, every number of metrics.json and validation-metrics.json against scikit-learn at the threshold
 the files state; that `predicted` is score >= threshold on every row; and, when the threshold was
 chosen on the validation split for a target sensitivity, that it is the highest validation score
-whose sensitivity reaches the target. Prints {"checked": n, "problems": [...]} as JSON.
+whose sensitivity reaches the target.
+Multi-class, ordinal and multi-label (metrics.json has "task"): see class_check.py; every number of the
+metrics files must have its scikit-learn twin.
+Prints {"checked": n, "problems": [...]} as JSON.
 """
 import csv
 import json
@@ -19,6 +22,8 @@ from sklearn.metrics import roc_curve
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sklearn_check  # noqa: E402  (the reference the metric functions are checked with)
+import class_check  # noqa: E402
+import sklearn_multiclass  # noqa: E402
 
 TOL = 1e-9
 
@@ -48,6 +53,8 @@ def same(a, b):
 
 
 def check(out_dir):
+    if "task" in json.load(open(os.path.join(out_dir, "metrics.json"))):
+        return class_check.check(out_dir)
     problems = []
     checked = 0
     test = json.load(open(os.path.join(out_dir, "metrics.json")))
@@ -79,7 +86,10 @@ def check(out_dir):
             # Every distinct validation score, high to low (roc_curve's thresholds without its first, artificial one).
             fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
             fpr, tpr, thr = fpr[1:], tpr[1:], thr[1:]
-            if rule == "youden":
+            if rule == "maxF1":
+                chosen = sklearn_multiclass.max_f1_threshold(y, s)
+                what = "the validation score with the highest F1"
+            elif rule == "youden":
                 chosen = float(thr[int(np.argmax(tpr - fpr))])  # argmax: the first, i.e. highest, of ties
                 what = "the validation score maximising Youden's J"
             else:

@@ -3,7 +3,8 @@
 
 Usage: /usr/bin/python3 tests/reference/sklearn_check.py cases.json > reference.json
 Input: {"cases": [{"labels": [0/1...], "scores": [...], "threshold": t, "sensitivity": s,
-                   "classNames": ["a", "b"], "digits": d}, ...]}
+                   "classNames": ["a", "b"], "digits": d}, ...]}; a case with "task" multiclass, ordinal or
+       multilabel goes to sklearn_multiclass.py (its docstring has the layout).
 Output: one object per case; NaN/inf are written as null (strict JSON) and single-class AUC as null.
 """
 import json
@@ -14,6 +15,8 @@ import warnings
 import numpy as np
 import sklearn
 from sklearn import metrics as M
+
+import sklearn_multiclass
 
 warnings.simplefilter("ignore")  # zero-division and single-class warnings are expected here
 
@@ -32,6 +35,11 @@ def clean(x):
 
 
 def one(case):
+    task = case.get("task", "binary")
+    if task in ("multiclass", "ordinal"):
+        return clean(sklearn_multiclass.multiclass(case))
+    if task == "multilabel":
+        return clean(sklearn_multiclass.multilabel(case))
     y = np.asarray(case["labels"], dtype=int)
     s = np.asarray(case["scores"], dtype=float)
     t = case["threshold"]

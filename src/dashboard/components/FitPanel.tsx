@@ -6,14 +6,24 @@ import type { FitView } from '../reducer.ts';
 import { formatDuration, formatMetric, progressBar } from '../../view/format.ts';
 import { sparkline } from '../sparkline.ts';
 
-/** The tutorial's per-epoch metrics, in the order a reader expects; others are not shown here. */
+/**
+ * The per-epoch metrics, in the order a reader expects; only those a task logs are shown (binary:
+ * the tutorial's; K classes: balanced accuracy, macro auc, kappa, qwk; findings: micro auc, hamming
+ * loss, subset accuracy); others are not shown here.
+ */
 const COLUMNS = [
   ['loss', 'loss'],
   ['accuracy', 'accuracy'],
+  ['balanced_accuracy', 'bal acc'],
   ['precision', 'precision'],
   ['recall', 'recall'],
   ['auc', 'auc'],
+  ['micro_auc', 'micro auc'],
   ['specificity_at_sensitivity', 'spec@sens'],
+  ['kappa', 'kappa'],
+  ['qwk', 'qwk'],
+  ['hamming_loss', 'hamming'],
+  ['subset_accuracy', 'subset acc'],
 ] as const;
 const CELL = 10;
 

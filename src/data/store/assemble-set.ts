@@ -8,6 +8,7 @@ import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
 import type { DecodeConfig } from '../ingest-config.ts';
 import { sliceSelected } from '../stack-slices.ts';
+import { taskField, type TaskKind } from '../task.ts';
 import type { ImageShape, SampleMeta, SkippedFile } from '../types.ts';
 import { DTYPES, type FileProblem, type ShardRecord } from './format.ts';
 import type { DecodeSpec } from './ingest-job.ts';
@@ -30,6 +31,8 @@ export interface AssembleInput {
   /** Absolute path → the relative path records and problems are filed under (CSV rows may spell a file differently). */
   readonly relOf: ReadonlyMap<string, string>;
   readonly objectsDir: string;
+  /** The listing's task (listingTask): absent or binary for one class per file. */
+  readonly task?: TaskKind;
 }
 
 function withSkipHint(problem: FileProblem): MedpipeError {
@@ -72,11 +75,15 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
       continue;
     }
     const located = records.get(key) ?? [];
-    const label = classIndex.get(file.className);
-    if (label === undefined) {
-      skipped.push({ file: file.rel, reason: `class '${file.className}' is not in classes [${listing.classes.join(', ')}]` });
+    const unknown = file.findings ? file.findings.filter((f) => !classIndex.has(f)) : classIndex.has(file.className) ? [] : [file.className];
+    if (unknown.length > 0) {
+      skipped.push({ file: file.rel, reason: `${file.findings ? 'finding' : 'class'} '${unknown.join("', '")}' is not in classes [${listing.classes.join(', ')}]` });
       continue;
     }
+    // Multi-label samples have no single class: label -1 and a 0/1 vector over the findings (in the
+    // samples blob, not the records: relabelling never re-ingests).
+    const label = file.findings ? -1 : classIndex.get(file.className)!;
+    const labels = file.findings ? { labels: listing.classes.map((c) => (file.findings!.includes(c) ? 1 : 0)) } : {};
     const first = located[0]?.record;
     if (!first) continue;
     const frames = first.frames;
@@ -88,6 +95,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
       id,
       file: file.rel,
       label,
+      ...labels,
       ...(file.split ? { split: file.split } : {}),
       ...(group !== undefined ? { group } : {}),
       ...(attributes ? { attributes } : {}),
@@ -147,6 +155,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
   });
   return {
     classes: listing.classes,
+    ...taskField(input.task ?? 'binary'),
     shape: recordShape,
     recordShape,
     samples,

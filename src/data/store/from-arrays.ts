@@ -24,6 +24,8 @@ export interface ArrayImages {
   /** Per sample [lo, hi] (rescale divides by it). @default [0, 255] each */
   readonly ranges?: Float32Array;
   readonly preprocessing?: readonly PreprocessStep[];
+  /** @default inferred from the classes (binary for two) */
+  readonly task?: ImageSet['task'];
 }
 
 export async function imageSetFromArrays(objectsDir: string, images: ArrayImages): Promise<ImageSet> {
@@ -46,13 +48,29 @@ export async function imageSetFromArrays(objectsDir: string, images: ArrayImages
   const shard = await writer.finish();
   const records = new Map<string, Located[]>(located.map(({ file, record }) => [file, [{ shard: { hash: shard.hash, size: shard.size }, record }]]));
   const set = assembleImageSet({
-    listing: { files: images.samples.map((s) => ({ rel: s.id, abs: s.id, className: images.classes[s.label] ?? String(s.label), ...(s.split ? { split: s.split } : {}), ...(s.group !== undefined ? { group: s.group } : {}) })), classes: images.classes },
+    listing: {
+      files: images.samples.map((s) => {
+        // A multi-label sample names its findings (its 0/1 labels), not one class.
+        const findings = s.labels ? images.classes.filter((_, j) => s.labels![j] === 1) : undefined;
+        return {
+          rel: s.id,
+          abs: s.id,
+          className: findings ? findings.join('|') : (images.classes[s.label] ?? String(s.label)),
+          ...(findings ? { findings } : {}),
+          ...(s.split ? { split: s.split } : {}),
+          ...(s.group !== undefined ? { group: s.group } : {}),
+        };
+      }),
+      classes: images.classes,
+      ...(images.task === 'multilabel' ? { multiLabel: true } : {}),
+    },
     config: { root: '', size: [h, w], channels: c === 1 ? 1 : 3 },
     spec: { size: [h, w], channels: c === 1 ? 1 : 3, decoder: 'arrays' },
     records,
     problems: new Map(),
     relOf: new Map(),
     objectsDir,
+    ...(images.task ? { task: images.task } : {}),
   });
   const { decode: _spec, ...rest } = set;
   const preprocessing = images.preprocessing ?? [];

@@ -23,6 +23,7 @@ import type { FileStat, IngestEnv } from './ingest-env.ts';
 import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
 import { readShardFooter } from './shard-reader.ts';
+import { listingTask } from '../listing-task.ts';
 
 /**
  * Decoding is worth worker threads (which take a few hundred ms to start) only when it takes longer
@@ -182,6 +183,8 @@ function safeList(dir: string): string[] {
  */
 export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv, statted?: Unit[]): Promise<IngestOutcome> {
   const spec = decodeSpecOf(config);
+  // The task is known from the listing before anything is decoded (it joins the stage's key).
+  const { task, reason } = listingTask(listing, config.task);
   removeAbandonedShards(env.objectsDir);
   const units = statted ?? statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
@@ -279,7 +282,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   if (firstProblem && onBadFile === 'fail') problems.set(firstProblem.file, firstProblem);
   for (const list of byRel.values()) list.sort((a, b) => (a.record.frame ?? -1) - (b.record.frame ?? -1));
   const relOf = new Map(units.map((u) => [u.abs, u.rel]));
-  const set = assembleImageSet({ listing, config, spec, records: byRel, problems, relOf, objectsDir: env.objectsDir });
+  const set = assembleImageSet({ listing, config, spec, records: byRel, problems, relOf, objectsDir: env.objectsDir, task });
   if (listing.droppedColumns) {
     env.emit({
       type: 'log',
@@ -296,6 +299,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     level: 'info',
     message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole with ${reusedFiles} files, ${copied} files copied from earlier shards)`,
   });
+  env.emit({ type: 'log', level: 'info', message: reason });
   const files = hashesOf(units);
   for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
   if (Object.keys(files).length !== units.length) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');

@@ -50,6 +50,8 @@ export interface Fingerprint<Data = unknown> {
   readonly files: Readonly<Record<string, string>>;
   /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */
   readonly data?: Data;
+  /** Key parts the stage reads from its inputs (how it reads labels); joined to the key's environment, named by `status`. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** What checks before a run may look at (no cache, no data loaded). */

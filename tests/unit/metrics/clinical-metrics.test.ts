@@ -181,7 +181,7 @@ D('variance, interval and paired test equal the definition (with ties)', () => {
 
 const O = suite('operating points');
 
-O("Youden's J, target sensitivity and target specificity on a known curve", () => {
+O("Youden's J, target sensitivity, target specificity and the highest F1 on a known curve", () => {
   const labels = [0, 0, 0, 0, 1, 0, 1, 1, 1, 1];
   const scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
   // J at 0.7: 4/5 − 0/5 = 0.8; at 0.5: 5/5 − 1/5 = 0.8 (tie: the higher threshold wins).
@@ -189,6 +189,9 @@ O("Youden's J, target sensitivity and target specificity on a known curve", () =
   assert.is(chooseThreshold(labels, scores, { sensitivity: 1 }).threshold, 0.5);
   assert.is(chooseThreshold(labels, scores, { specificity: 0.8 }).threshold, 0.5);
   assert.is(chooseThreshold(labels, scores, { specificity: 1 }).threshold, 0.7);
+  // F1 at 0.7: 2·4/(2·4 + 0 + 1) = 0.889; at 0.5: 2·5/(2·5 + 1 + 0) = 0.909; at 0.4: 10/12.
+  assert.is(chooseThreshold(labels, scores, 'maxF1').threshold, 0.5);
+  assert.match(chooseThreshold(labels, scores, 'maxF1').source, /by the highest F1/);
   const high = chooseThreshold([1, 0], [0.2, 0.9], { specificity: 1 });
   assert.ok(high.threshold > 0.9, 'nothing positive when the top score is a negative');
   assert.equal(chooseThreshold(labels, scores, 'youden').onChoiceSplit, { sensitivity: 0.8, specificity: 1 });
