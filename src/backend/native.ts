@@ -18,6 +18,7 @@ import { matmulKernels } from './native-matmul.ts';
 import { poolKernels } from './native-pool.ts';
 import { reduceKernels } from './native-reduce.ts';
 import { installReluGradient, reluGradKernels } from './native-relu-grad.ts';
+import { splitKernels } from './native-split.ts';
 
 export type NativeLoadResult =
   | { readonly ok: true; readonly name: 'native'; readonly info: string }
@@ -29,7 +30,7 @@ export const NATIVE_BACKEND = 'native';
 const PRIORITY = 2;
 
 const GROUPS: readonly KernelGroup[] = [
-  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels, reluGradKernels,
+  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels, reluGradKernels, splitKernels,
 ];
 
 let loading: Promise<NativeLoadResult> | undefined;

@@ -143,7 +143,7 @@ function isGeometricIdentity(tr: ImageTransform): boolean {
 }
 
 /** Maps an integer index outside [0, n) to the one the fill mode uses; -1 = use the fill value. */
-function fillIndex(i: number, n: number, mode: 'nearest' | 'constant' | 'reflect'): number {
+export function fillIndex(i: number, n: number, mode: 'nearest' | 'constant' | 'reflect'): number {
   if (i >= 0 && i < n) return i;
   if (mode === 'nearest') return i < 0 ? 0 : n - 1;
   if (mode === 'constant') return -1;

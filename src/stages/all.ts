@@ -5,10 +5,15 @@
  */
 export { augmentStage } from './augment.ts';
 export { buildStage } from './build.ts';
+export { buildUnetStage } from './build-unet.ts';
 export { crossValidateStage } from './cross-validate.ts';
 export { evaluateStage } from './evaluate.ts';
+export { evaluateSegmentationStage } from './evaluate-segmentation.ts';
 export { fitStage } from './fit.ts';
+export { fitSegmentationStage } from './fit-segmentation.ts';
 export { ingestCsvStage, ingestFolderStage, ingestNpzStage } from './ingest.ts';
+export { ingestSegmentationStage } from './ingest-segmentation.ts';
 export { normalizeStage } from './normalize.ts';
 export { splitStage } from './split.ts';
+export { splitSegmentationStage } from './split-segmentation.ts';
 export { tuneStage } from './tune.ts';

@@ -4,6 +4,7 @@ import { buildConfigSchema, type BuildConfig, type CompactCnnOptions, type Creat
 import { baseModelPath } from '../train/build-model.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { buildUnetStage, type UnetBuildConfig } from './build-unet.ts';
 
 export type { BuildConfig } from '../train/build-config.ts';
 
@@ -44,4 +45,6 @@ export const build = {
   custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
   /** Transfer learning from a local saved tfjs model; a new head for the task (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)) is added when needed. */
   pretrained: (options: { readonly path: string; readonly freeze?: boolean | number }) => nodeOf(buildStage, { model: 'pretrained' as const, ...options }),
+  /** A 2D U-Net for segmentation splits: `depth` poolings, `baseFilters` doubling per level, BatchNorm, sigmoid (binary) or softmax head. */
+  unet: (options: UnetBuildConfig = {}) => nodeOf(buildUnetStage, options),
 };

@@ -3,6 +3,7 @@ import { taskOptionProblems } from '../report/task-options.ts';
 import type { Evaluated } from '../report/evaluation.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { evaluateSegmentationStage, type SegmentationEvaluateConfig } from './evaluate-segmentation.ts';
 import { withTask, type Restricted, type TaskKind, type TaskRule } from './core/stage-node.ts';
 
 export type { EvaluateConfig } from '../report/evaluate-config.ts';
@@ -70,3 +71,6 @@ const clinical = (config: EvaluateConfig) =>
   withTask<'binary', never, 'bootstrap, calibration and subgroups are for binary pipelines (one score per image)'>()(nodeOf(evaluateStage, config));
 const labelsOnly = (config: EvaluateConfig) =>
   withTask<'multilabel', never, 'threshold with gradCamClass is for multi-label pipelines'>()(nodeOf(evaluateStage, config));
+
+/** Dice, IoU, HD95, ASSD, NSD per image and aggregated, mask PNGs and overlays. @example evaluate.segmentation({ tolerance: 2 }) */
+evaluate.segmentation = (config: SegmentationEvaluateConfig = {}) => nodeOf(evaluateSegmentationStage, config);

@@ -2,6 +2,7 @@ import { fitTaskProblems } from '../train/fit-task.ts';
 import { fitConfigSchema, type BinaryMonitor, type ClassMonitor, type FitConfig, type LabelMonitor, type Monitor } from '../train/fit-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { fitSegmentationStage, type SegmentationFitConfig } from './fit-segmentation.ts';
 import { withTask, type TaskKind, type TaskWords } from './core/stage-node.ts';
 
 export type { FitConfig } from '../train/fit-config.ts';
@@ -56,3 +57,6 @@ export function fit<const L extends Loss = never, const M extends Monitor = neve
 ) {
   return withTask<LossTasks<L> & MonitorTasks<M> & OversampleTasks<O>, never, Why<L, M, O>>()(nodeOf(fitStage, config as FitConfig));
 }
+
+/** Trains a U-Net on random patches inside the ROI, early stopping on validation Dice. @example fit.segmentation({ epochs: 20, steps: 20 }) */
+fit.segmentation = (config: SegmentationFitConfig = {}) => nodeOf(fitSegmentationStage, config);

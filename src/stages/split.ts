@@ -1,6 +1,7 @@
 import { splitConfigSchema, type SplitConfig } from '../data/split-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
+import { splitSegmentationStage, type SegmentationSplitConfig } from './split-segmentation.ts';
 
 export type { SplitConfig } from '../data/split-config.ts';
 
@@ -23,3 +24,6 @@ export const splitStage = defineStage({
 export function split(config: SplitConfig = {}) {
   return nodeOf(splitStage, config);
 }
+
+/** Splits segmentation images by whole image (the data's own split first). @example split.segmentation({ valFromTrain: 0.2 }) */
+split.segmentation = (config: SegmentationSplitConfig = {}) => nodeOf(splitSegmentationStage, config);

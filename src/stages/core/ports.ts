@@ -6,6 +6,10 @@ import { imageSetCodec, splitSetCodec, type ImageSet, type SplitSet } from '../.
 import { evaluationCodec } from '../../report/evaluation-codec.ts';
 import { modelCodec } from '../../train/model-data.ts';
 import type { Built, Trained } from '../../train/trained.ts';
+import type { SegmentationSet } from '../../data/segmentation-set.ts';
+import { segmentationSetCodec } from '../../data/segmentation-set.ts';
+import { segmentationEvaluationCodec } from '../../report/segmentation-files.ts';
+import type { SegmentationBuilt, SegmentationTrained } from '../../train/segmentation-model.ts';
 import { definePort } from './port.ts';
 
 export const ports = {
@@ -21,4 +25,14 @@ export const ports = {
   trainedModel: definePort<'trained model', Trained>('trained model', modelCodec<Trained>()),
   /** Metrics, predictions, curves and reports. */
   evaluation: definePort('evaluation', evaluationCodec),
+  /** Images with their masks (and ROIs) in the record store (ingest.segmentation). */
+  segImages: definePort<'segmentation images', SegmentationSet>('segmentation images', segmentationSetCodec),
+  /** The same, split by whole images (split.segmentation). */
+  segSplits: definePort<'segmentation splits', SegmentationSet>('segmentation splits', segmentationSetCodec),
+  /** An untrained U-Net (build.unet). */
+  segModel: definePort<'segmentation model', SegmentationBuilt>('segmentation model', modelCodec<SegmentationBuilt>()),
+  /** A trained segmentation model (fit.segmentation). */
+  segTrained: definePort<'trained segmentation model', SegmentationTrained>('trained segmentation model', modelCodec<SegmentationTrained>()),
+  /** Segmentation metrics, predicted masks and overlays (evaluate.segmentation). */
+  segEvaluation: definePort('segmentation evaluation', segmentationEvaluationCodec),
 } as const;

@@ -136,6 +136,7 @@ const withAddon = requires(test, nativeAddon(addonLoad));
       'FusedBatchNorm',
       'Tile',
       'GatherV2',
+      'SplitV',
     ]) {
       assert.ok(nativeKernelNames().includes(name), `${name} is not overridden`);
       assert.is.not(tf.getKernel(name, 'native')!.kernelFunc, tf.getKernel(name, 'cpu')!.kernelFunc, name);
@@ -532,6 +533,19 @@ const withAddon = requires(test, nativeAddon(addonLoad));
       ],
     ] as [number[], number[]][]) {
       await compare('Tile', { x: uniform(shape) }, { reps });
+    }
+  });
+
+  withAddon('SplitV (the U-Net concat gradient): block copies equal to the CPU kernel on every axis', async () => {
+    for (const [shape, numOrSizeSplits, axis] of [
+      [[2, 4, 4, 24], [8, 16], -1],
+      [[2, 4, 4, 24], [8, -1, 4], 3],
+      [[6, 5], 3, 0],
+      [[3, 6, 2], [1, 5], 1],
+      [[16, 12, 12, 64], [32, 32], 3],
+    ] as [number[], number | number[], number][]) {
+      const worst = await compare('SplitV', { x: uniform(shape) }, { numOrSizeSplits, axis }, { native: false });
+      assert.is(worst, 0, `SplitV ${JSON.stringify(shape)} ${JSON.stringify(numOrSizeSplits)} axis ${axis}`);
     }
   });
 

@@ -1,0 +1,21 @@
+/**
+ * What segmentation stages pass around in memory: an image with its label map and optional region
+ * of interest, all of one height and width. Pixels are float32 channels-last; masks hold class
+ * indices (0 = background); the ROI is 1 inside (e.g. DRIVE's field of view) and 0 outside.
+ */
+import type { SplitName } from './types.ts';
+
+export interface SegmentationSample {
+  /** Stable id: the image path relative to its folder. */
+  readonly id: string;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly pixels: Float32Array;
+  readonly mask: Uint8Array;
+  readonly roi?: Uint8Array;
+  /** A second observer's label map of the same image, when the data has one. */
+  readonly observer?: Uint8Array;
+  /** Split given by the data (DRIVE's training/ and test/ folders), if any. */
+  readonly split?: SplitName;
+}

@@ -1,0 +1,69 @@
+/**
+ * The files evaluate.segmentation writes: metrics.json (definitions, aggregates, per-image rows),
+ * per-image.csv, predictions/<name>.png (label masks: 0/255 for binary, class indices otherwise),
+ * overlays/<name>.png and report.html.
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import sharp from 'sharp';
+import type { Codec } from '../base/artifact.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { csvField } from '../io/csv.ts';
+import { SCORED_KEYS } from '../metrics/segmentation-metrics.ts';
+import type { SegmentationMetricsDocument } from '../train/evaluate-segmentation.ts';
+import { segmentationReportHtml } from './html/segmentation-report.ts';
+
+export interface SegmentationEvaluation {
+  readonly document: SegmentationMetricsDocument;
+  /** Relative path → PNG bytes (predictions/…, overlays/…). */
+  readonly files: Readonly<Record<string, Uint8Array>>;
+}
+
+export const segmentationEvaluationCodec: Codec<SegmentationEvaluation> = {
+  encode: (value) => ({ meta: value.document, blobs: value.files }),
+  decode: (artifact) => ({ document: artifact.meta as SegmentationMetricsDocument, files: artifact.blobs }),
+};
+
+/** A unique PNG name per image id ("test/images/01_test.tif" → "01_test.png"). */
+export function pngNames(ids: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return ids.map((id) => {
+    const stem = basename(id, extname(id));
+    const n = seen.get(stem) ?? 0;
+    seen.set(stem, n + 1);
+    return `${n === 0 ? stem : `${stem}-${n + 1}`}.png`;
+  });
+}
+
+export function encodePng(data: Uint8Array, height: number, width: number, channels: 1 | 3): Promise<Uint8Array> {
+  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
+    .png({ compressionLevel: 6 })
+    .toBuffer()
+    .then((b) => new Uint8Array(b));
+}
+
+export function perImageCsv(document: SegmentationMetricsDocument): string {
+  const classes = document.classes.slice(1);
+  const header = ['image', ...classes.flatMap((c) => SCORED_KEYS.map((k) => `${c}_${k}`))];
+  const rows = document.perImage.map((im) => [csvField(im.id), ...classes.flatMap((c) => SCORED_KEYS.map((k) => String(im.classes[c][k] ?? '')))].join(','));
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+export async function writeSegmentationFiles(value: SegmentationEvaluation, outDir: string): Promise<string[]> {
+  const written: string[] = [];
+  const put = async (rel: string, data: string | Uint8Array) => {
+    const path = join(outDir, rel);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, data);
+    written.push(path);
+  };
+  await put('metrics.json', `${JSON.stringify(value.document, null, 2)}\n`);
+  await put('per-image.csv', perImageCsv(value.document));
+  for (const [rel, bytes] of Object.entries(value.files)) await put(rel, bytes);
+  const names = pngNames(value.document.perImage.map((im) => im.id));
+  const overlays = new Map(
+    value.document.perImage.flatMap((im, i) => (value.files[`overlays/${names[i]}`] ? [[im.id, value.files[`overlays/${names[i]}`]!] as const] : [])),
+  );
+  await put('report.html', segmentationReportHtml(value.document, basename(outDir), overlays));
+  return written;
+}

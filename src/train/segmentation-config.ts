@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { augmentPolicySchema } from '../data/augment-policy.ts';
+import { unetOptionsSchema } from './unet-config.ts';
+
+/** build.unet's options: the U-Net's knobs and the patch side it is built for. */
+export const unetBuildSchema = unetOptionsSchema.extend({
+  /** Side of the square training patch (= the model's input; whole images are predicted by sliding windows). Must divide by 2^depth. @default the largest multiple of 2^depth ≤ min(64, image side) */
+  patch: z.number().int().min(8).optional(),
+});
+export type UnetBuildConfig = z.infer<typeof unetBuildSchema>;
+
+/** fit.segmentation's options. */
+export const segmentationFitSchema = z.strictObject({
+  /** @default 20 */
+  epochs: z.number().int().positive().optional(),
+  /** Optimizer steps (batches of random patches) per epoch. @default 20 */
+  steps: z.number().int().positive().optional(),
+  /** Patches per batch. @default 16 */
+  batchSize: z.number().int().positive().optional(),
+  /** 'dice' (soft Dice), 'ce' (cross-entropy), 'dice+ce' (their sum) or 'tversky' (α 0.3 on FP, β 0.7 on FN), all inside the ROI. @default 'dice+ce' */
+  loss: z.enum(['dice', 'ce', 'dice+ce', 'tversky']).optional(),
+  /** Adam's learning rate. @default 1e-3 */
+  learningRate: z.number().positive().optional(),
+  /** Relative weights of foreground- and background-centred patches (MONAI RandCropByPosNegLabel). @default [1, 1] */
+  posNeg: z
+    .tuple([z.number().min(0), z.number().min(0)])
+    .readonly()
+    .optional(),
+  /** Geometric transforms go to image, mask and ROI alike (nearest for masks); intensity ones to the image only. @default none */
+  augment: augmentPolicySchema.optional(),
+  /** Early stopping on the validation Dice (whole images, sliding windows), best weights restored. @default { patience: 5 } */
+  earlyStopping: z.strictObject({ patience: z.number().int().min(0).optional(), minDelta: z.number().min(0).optional() }).optional(),
+  /** Sliding-window overlap for validation and evaluation. @default 0.5 */
+  overlap: z.number().min(0).lt(1).optional(),
+});
+export type SegmentationFitConfig = z.infer<typeof segmentationFitSchema>;
+
+/** evaluate.segmentation's options. */
+export const segmentationEvaluateSchema = z.strictObject({
+  /** Decision threshold on the foreground probability (binary masks): a number, or 'validation' = the one maximising mean validation Dice on a 0.05 grid. @default 'validation' */
+  threshold: z.union([z.number().gt(0).lt(1), z.literal('validation')]).optional(),
+  /** Normalized surface Dice tolerance in the spacing's unit. @default 2 */
+  tolerance: z.number().positive().optional(),
+  /** Sliding-window overlap. @default the fit's */
+  overlap: z.number().min(0).lt(1).optional(),
+});
+export type SegmentationEvaluateConfig = z.infer<typeof segmentationEvaluateSchema>;
