@@ -18,7 +18,11 @@
  *
  * Options: --gen N (100000) --procs N (2: medpipe's workers, PIL's processes, DataLoader workers)
  *          --sections ingest,loader,scale,train --sets gen,pneumonia,brain --rounds N (1; best of N)
- *          --scale 10000,30000,100000 --loader-images N (4096)
+ *          --scale 10000,30000,100000 --loader-images N (4096) --ingest-gen N (the ingest section's
+ *          generated set: its first N files; default all --gen of them)
+ *
+ * Page cache: this machine pages out file pages idle for about a minute (DAMON), so every timed
+ * ingest is preceded by two reads of its files (the second one fast), whichever side it times.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -40,6 +44,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '1' },
     scale: { type: 'string', default: '10000,30000,100000' },
     'loader-images': { type: 'string', default: '4096' },
+    'ingest-gen': { type: 'string' },
   },
 });
 
@@ -58,6 +63,22 @@ interface DataSet {
   readonly count: number;
   readonly size: readonly [number, number];
   readonly channels: 1 | 3;
+}
+
+/**
+ * CPU seconds (user + system) of every child this process has waited for, and their children:
+ * on a shared machine wall time depends on the other jobs, CPU time much less.
+ */
+function childCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime (fields 16, 17) in USER_HZ = 100
+}
+
+/** The CPU seconds `run` spent in children (see childCpuSeconds). */
+function cpuOf<T>(run: () => T): { value: T; cpu: number } {
+  const before = childCpuSeconds();
+  const value = run();
+  return { value, cpu: childCpuSeconds() - before };
 }
 
 function child(args: readonly string[], env: NodeJS.ProcessEnv = {}): unknown {
@@ -94,13 +115,19 @@ async function generatedSet(count: number): Promise<DataSet> {
   return { name: `generated ${count} PNG ${SIZE}x${SIZE} grey`, root: dir, count, size: [SIZE, SIZE], channels: 1 };
 }
 
-/** Reads every file once so both sides start from a warm page cache. */
-async function warm(dir: string): Promise<number> {
+/** Reads every image twice, right before a timed run, so each side starts from a warm page cache. */
+async function warm(dir: string, any = false): Promise<number> {
+  await readAll(dir, any);
+  return readAll(dir, any);
+}
+
+/** Reads every image (every file with `any`) under `dir` once; returns how many. */
+async function readAll(dir: string, any = false): Promise<number> {
   let n = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) n += await warm(path);
-    else if (entry.isFile() && /\.(png|jpe?g)$/i.test(entry.name)) {
+    if (entry.isDirectory()) n += await readAll(path, any);
+    else if (entry.isFile() && (any || /\.(png|jpe?g)$/i.test(entry.name))) {
       await readFile(path);
       n++;
     }
@@ -123,37 +150,49 @@ interface IngestResult {
   seconds: number;
   maxRssMiB: number;
   cacheBytes: number;
+  /** The ingest stage's own time (the run minus its fixed costs: git state, history, report). */
+  stageSeconds?: number;
+  /** CPU seconds of the whole child process (its worker threads included). */
+  cpu: number;
 }
 
 async function ingestSection(sets: readonly DataSet[]): Promise<string> {
   const rows: string[][] = [];
   for (const set of sets) {
-    const files = await warm(set.root);
+    const files = await readAll(set.root);
     const [h, w] = set.size;
-    const pil = (p: number) => {
-      let best: { files_per_s: number; bytes: number } | undefined;
+    const pil = async (p: number) => {
+      let best: { files_per_s: number; bytes: number; cpu: number } | undefined;
       for (let r = 0; r < rounds; r++) {
-        const out = child([PY, join(ROOT, 'bench/data/pil_ingest.py'), set.root, String(h), String(w), String(set.channels), String(p)]) as {
-          files_per_s: number;
-          bytes: number;
-        };
-        if (!best || out.files_per_s > best.files_per_s) best = out;
+        await warm(set.root);
+        const { value, cpu } = cpuOf(
+          () =>
+            child([PY, join(ROOT, 'bench/data/pil_ingest.py'), set.root, String(h), String(w), String(set.channels), String(p)]) as {
+              files_per_s: number;
+              bytes: number;
+            },
+        );
+        if (!best || value.files_per_s > best.files_per_s) best = { ...value, cpu };
       }
       return best!;
     };
-    const pil1 = pil(1);
-    const pilN = pil(procs);
+    const pil1 = await pil(1);
+    const pilN = await pil(procs);
     let ours: IngestResult | undefined;
     let error: string | undefined;
     for (let r = 0; r < rounds; r++) {
       const cacheDir = join(tmpdir(), `medpipe-bench-ingest-${process.pid}`);
       await rm(cacheDir, { recursive: true, force: true });
       await mkdir(cacheDir, { recursive: true });
+      await warm(set.root);
       try {
-        const out = child([process.execPath, TSX, join(ROOT, 'bench/data/ingest-child.ts'), set.root, String(h), String(w), String(set.channels), cacheDir], {
-          MEDPIPE_WORKERS: String(procs),
-        }) as IngestResult;
-        if (!ours || out.seconds < ours.seconds) ours = out;
+        const { value: out, cpu } = cpuOf(
+          () =>
+            child([process.execPath, TSX, join(ROOT, 'bench/data/ingest-child.ts'), set.root, String(h), String(w), String(set.channels), cacheDir], {
+              MEDPIPE_WORKERS: String(procs),
+            }) as IngestResult,
+        );
+        if (!ours || out.seconds < ours.seconds) ours = { ...out, cpu };
       } catch (e) {
         error = (e as Error).message.slice(0, 120);
       } finally {
@@ -169,10 +208,12 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
       fmt(pilN.files_per_s),
       ours ? fmt(oursRate) : `failed: ${error}`,
       ratio(oursRate, pilN.files_per_s),
+      ours?.stageSeconds ? `${fmt(ours.files / ours.stageSeconds)} (${ratio(ours.files / ours.stageSeconds, pilN.files_per_s)})` : 'n/a',
       ours ? `${fmt(ours.maxRssMiB)} MiB` : 'n/a',
       ours ? `${fmt(ours.cacheBytes / 2 ** 20, 1)} MiB` : 'n/a',
       `${fmt(records / 2 ** 20, 1)} MiB`,
       ours ? ratio(ours.cacheBytes, records) : 'n/a',
+      `${fmt(pilN.cpu, 1)} / ${ours ? fmt(ours.cpu, 1) : 'n/a'}`,
     ]);
   }
   return table(
@@ -183,10 +224,12 @@ async function ingestSection(sets: readonly DataSet[]): Promise<string> {
       `PIL ${procs} procs files/s`,
       `medpipe (${procs} workers) files/s`,
       `vs PIL ${procs} procs (≥ 1.0x)`,
+      'ingest stage alone files/s (vs PIL)',
       'medpipe peak RSS',
       'cache on disk',
       'records (uint8)',
       'cache / records (≤ 1.1x)',
+      `CPU s, PIL ${procs} procs / medpipe (whole processes, start included)`,
     ],
     rows,
   );
@@ -251,6 +294,7 @@ async function scaleSection(full: DataSet): Promise<string> {
     if (n === Math.max(...sizes) && r.ok) {
       // Cached no-op rerun through the CLI, as a user types it: Node start included.
       const t = performance.now();
+      const cpuBefore = childCpuSeconds();
       const cli = spawnSync(
         process.execPath,
         [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')],
@@ -260,6 +304,7 @@ async function scaleSection(full: DataSet): Promise<string> {
         },
       );
       const noop = (performance.now() - t) / 1000;
+      const noopCpu = childCpuSeconds() - cpuBefore;
       const allCached = /run done in .*: 6 cached/.test(cli.stdout);
       // One file changed (a new PNG in place of the first one): time to the end of ingest, Node start included.
       const { rel } = generatedFile(0);
@@ -267,16 +312,16 @@ async function scaleSection(full: DataSet): Promise<string> {
       const png = readFileSync(target);
       unlinkSync(target); // the subset holds a hard link: replace it, never write through it
       writeFileSync(target, await reencoded(png));
-      const one = runPipeline(root, cacheDir, 'ingest');
+      const { value: one, cpu: oneCpu } = cpuOf(() => runPipeline(root, cacheDir, 'ingest'));
       extra =
         `
-At ${fmt(n)} images: cached no-op rerun \`medpipe run\` ${fmt(noop, 2)} s wall, Node start included (target ≤ 2 s; all 6 stages cached: ${
+At ${fmt(n)} images (load average ${load()}): cached no-op rerun \`medpipe run\` ${fmt(noop, 2)} s wall, ${fmt(noopCpu, 2)} s CPU, Node start included (target ≤ 2 s; all 6 stages cached: ${
           allCached
             ? 'yes'
             : `NO
 ${cli.stdout.slice(-400)}`
         }). ` +
-        `One file replaced: ${fmt(one.ingestSeconds, 2)} s from Node start to the end of ingest (target ≤ 3 s), ${one.decoded} decode(s) (target: exactly 1).`;
+        `One file replaced: ${fmt(one.ingestSeconds, 2)} s from Node start to the end of ingest (target ≤ 3 s; the process used ${fmt(oneCpu, 2)} s CPU in all), ${one.decoded} decode(s) (target: exactly 1).`;
     }
     await rm(cacheDir, { recursive: true, force: true });
   }
@@ -307,6 +352,7 @@ async function loaderSection(full: DataSet): Promise<string> {
     let ours: { imagesPerSecond: number } | undefined;
     let theirs: { images_per_s: number } | undefined;
     for (let r = 0; r < rounds; r++) {
+      await warm(join(cacheDir, 'objects'), true); // the shards, for each side alike
       const o = child(
         [
           process.execPath,
@@ -323,6 +369,7 @@ async function loaderSection(full: DataSet): Promise<string> {
       ) as { imagesPerSecond: number };
       if (!ours || o.imagesPerSecond > ours.imagesPerSecond) ours = o;
       try {
+        await warm(join(cacheDir, 'objects'), true);
         const t = child([PY, join(ROOT, 'bench/data/torch_loader.py'), records, String(procs), '64', ...(augment ? ['--augment'] : [])]) as {
           images_per_s: number;
         };
@@ -372,19 +419,31 @@ const load = () =>
 const loadBefore = load();
 const sets: DataSet[] = [];
 for (const name of opts.sets!.split(',')) {
-  if (name === 'gen') sets.push(await generatedSet(Number(opts.gen)));
+  if (name === 'gen') {
+    const full = await generatedSet(Number(opts.gen));
+    const n = Number(opts['ingest-gen'] ?? full.count);
+    sets.push(
+      n < full.count ? { ...full, name: `generated ${n} PNG ${SIZE}x${SIZE} grey (the first ${n} of ${full.count})`, root: subset(full, n), count: n } : full,
+    );
+  }
   if (name === 'pneumonia')
     sets.push({ name: 'PneumoniaMNIST PNG 28x28 grey', root: join(SHARED, 'pneumoniamnist/images'), count: 3166, size: [28, 28], channels: 1 });
   if (name === 'brain')
     sets.push({ name: 'brain-tumor MRI JPEG → 224x224x1', root: join(SHARED, 'brain-tumor-mri/Training'), count: 5708, size: [224, 224], channels: 1 });
 }
 const out: string[] = [];
-if (sections.has('ingest')) out.push(`### Cold ingest (empty medpipe cache, warm page cache; best of ${rounds})\n\n${await ingestSection(sets)}`);
-const generated = sets.find((s) => s.root.includes('synthetic-')) ?? (await generatedSet(Number(opts.gen)));
-if (sections.has('loader')) out.push(`### Loader alone (best of ${rounds})\n\n${await loaderSection(generated)}`);
+/** A section's table with the load average before and after it (other jobs on a shared machine). */
+const timed = async (title: string, body: () => Promise<string>) => {
+  const before = load();
+  const text = await body();
+  out.push(`### ${title}\n\n${text}\n\n(load average before ${before}, after ${load()})`);
+};
+if (sections.has('ingest')) await timed(`Cold ingest (empty medpipe cache, warm page cache; best of ${rounds})`, () => ingestSection(sets));
+const generated = await generatedSet(Number(opts.gen));
+if (sections.has('loader')) await timed(`Loader alone (best of ${rounds})`, () => loaderSection(generated));
 if (sections.has('scale'))
-  out.push(`### The scale pipeline: ingest → normalize → split → small CNN → fit (1 epoch) → evaluate, ${procs} workers\n\n${await scaleSection(generated)}`);
-if (sections.has('train')) out.push(`### Training throughput\n\n${await trainSection()}`);
+  await timed(`The scale pipeline: ingest → normalize → split → small CNN → fit (1 epoch) → evaluate, ${procs} workers`, () => scaleSection(generated));
+if (sections.has('train')) await timed('Training throughput', trainSection);
 const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?';
 console.log(
   `\n${out.join('\n\n')}\n\nmachine: ${cpu}, load average before ${loadBefore}, after ${load()} (a shared machine: compare ratios, which come from the same run)`,

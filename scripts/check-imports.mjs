@@ -15,7 +15,7 @@ import ts from 'typescript';
  */
 export const LAYERS = [
   { name: 'base', folders: ['base'] },
-  { name: 'library', folders: ['io', 'data', 'metrics', 'train', 'report', 'explain', 'backend', 'history'] },
+  { name: 'library', folders: ['io', 'data', 'metrics', 'train', 'report', 'explain', 'backend', 'history', 'remote'] },
   { name: 'stages', folders: ['stages', 'pipeline.ts'] },
   { name: 'runtime', folders: ['runtime'] },
   { name: 'view', folders: ['view', 'dashboard'] },

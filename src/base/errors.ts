@@ -14,6 +14,8 @@ export type MedpipeErrorCode =
   | 'CANCELLED'
   | 'CACHE_CORRUPT'
   | 'PIPELINE_LOAD'
+  | 'REMOTE_CACHE'
+  | 'EXECUTOR'
   | 'INTERNAL';
 
 export interface MedpipeErrorOptions {

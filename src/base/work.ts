@@ -25,7 +25,31 @@ export type WorkEvent =
       readonly batch: number;
       readonly batches: number;
       readonly loss: number;
-    };
+    }
+  | UnitEvent;
+
+/**
+ * Where one unit of work (a tune trial, a cross-validation fold; see units.ts) stands: queued for a
+ * worker, running (with its epoch and last metrics when a worker reports them), served from a cache,
+ * retried after its worker was lost, done or failed. `worker` names the process that has it.
+ */
+export interface UnitEvent {
+  readonly type: 'unit';
+  /** What a person reads, e.g. 'grid point 3/8: learningRate 0.001'. */
+  readonly unit: string;
+  /** The unit's content hash (its cache key and job id). */
+  readonly key: string;
+  readonly state: 'queued' | 'running' | 'cached' | 'retrying' | 'done' | 'failed';
+  /** For 'cached': which cache had it (a worker's counts as 'worker'). */
+  readonly source?: 'local' | 'remote' | 'worker';
+  readonly worker?: string;
+  /** 1-based: the epoch that just finished, of `epochs`. */
+  readonly epoch?: number;
+  readonly epochs?: number;
+  readonly logs?: Readonly<Record<string, number>>;
+  readonly ms?: number;
+  readonly message?: string;
+}
 
 /** Cancellation and reporting for a long library call. */
 export interface Work {

@@ -22,8 +22,13 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
   const entries = await store.listEntries();
   const perStage = new Map<string, number>();
   const kept = new Set<string>();
+  const droppedKeys = new Set<string>();
   let dropped = 0;
+  let droppedWith = 0;
+  // Units of work (tune trials, folds) and cached exports go with the stage entry they were computed
+  // for; units whose stage never finished stay, so an interrupted grid still resumes.
   for (const entry of entries) {
+    if (entry.parent !== undefined) continue;
     const id = `${entry.pipeline}/${entry.stage}`;
     const n = perStage.get(id) ?? 0;
     if (n < keep) {
@@ -31,10 +36,22 @@ export async function cleanCommand(args: readonly string[]): Promise<number> {
       for (const blob of entry.blobs) kept.add(blob);
     } else {
       await store.drop(entry.key);
+      droppedKeys.add(entry.key);
       dropped++;
     }
   }
+  for (const entry of entries) {
+    if (entry.parent === undefined) continue;
+    if (droppedKeys.has(entry.parent)) {
+      await store.drop(entry.key);
+      droppedWith++;
+    } else {
+      for (const blob of entry.blobs) kept.add(blob);
+    }
+  }
   const removed = await store.collectGarbage(kept);
-  process.stdout.write(`kept the last ${keep} entr${keep === 1 ? 'y' : 'ies'} per stage; dropped ${dropped} entries and ${removed} unreferenced objects\n`);
+  process.stdout.write(
+    `kept the last ${keep} entr${keep === 1 ? 'y' : 'ies'} per stage; dropped ${dropped} entries and ${removed} unreferenced objects${droppedWith > 0 ? ` (with them ${droppedWith} trial, fold and export entries computed for them)` : ''}\n`,
+  );
   return 0;
 }

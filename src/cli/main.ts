@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
+import { remoteOptionsFromEnv, type RemoteOptions } from '../remote/open-remote.ts';
 import { formatCliError } from '../view/format.ts';
 
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
   medpipe run <pipeline.ts> [--cache DIR] [--seed N] [--out DIR] [--backend NAME] [--history DB] [--watch] [--plain]
+                                      [--redis URL] [--remote URL [--remote-mode read|readwrite] [--remote-key F] [--remote-trust F,...]]
   medpipe check <pipeline.ts>         type-check and validate without running anything
-  medpipe status <pipeline.ts> [--cache DIR]
+  medpipe status <pipeline.ts> [--cache DIR] [--remote URL ...]
+  medpipe worker --redis URL [--concurrency N] [--cache DIR] [--remote URL ...] [--queue NAME]
+  medpipe keygen <name>               write <name>.key and <name>.pub, an Ed25519 key pair for the remote cache
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
   medpipe predict <model-dir> <image|folder> [--threshold T]
@@ -25,6 +29,12 @@ Options:
   --plain         plain event lines even on a terminal
   --history DB    run history database (default: $MEDPIPE_HISTORY, else runs/history.db beside the cache;
                   MEDPIPE_HISTORY=off turns it off). A run is named by its number, latest, or its id.
+  --redis URL     send tune trials and crossValidate folds as jobs to \`medpipe worker\`s through this Redis
+  --remote URL    a shared cache: s3://bucket/prefix (AWS environment: credentials, AWS_REGION, AWS_ENDPOINT_URL)
+                  or file:///shared/dir (default: $MEDPIPE_REMOTE)
+  --remote-mode   read (default: download only) or readwrite (also upload; for trusted CI and workers)
+  --remote-key F  Ed25519 private key that signs uploads (readwrite), from \`medpipe keygen\` ($MEDPIPE_REMOTE_KEY)
+  --remote-trust  public keys whose remote entries are trusted, comma-separated ($MEDPIPE_REMOTE_TRUST)
 `;
 
 /** The CLI; returns the process exit code. */
@@ -50,6 +60,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./compare-command.ts')).compareCommand(rest);
       case 'report':
         return await (await import('./report-command.ts')).reportCommand(rest);
+      case 'worker':
+        return await (await import('./worker-command.ts')).workerCommand(rest);
+      case 'keygen':
+        return await (await import('./keygen-command.ts')).keygenCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -73,6 +87,32 @@ export function formatError(error: unknown): string {
   return formatCliError(error);
 }
 
+/** The remote cache flags shared by run, status and worker. */
+export const REMOTE_FLAGS = {
+  remote: { type: 'string' },
+  'remote-mode': { type: 'string' },
+  'remote-key': { type: 'string' },
+  'remote-trust': { type: 'string' },
+} as const;
+
+/** The remote cache the flags name, else the one MEDPIPE_REMOTE* names (undefined: none). */
+export function remoteOptions(values: { remote?: string; 'remote-mode'?: string; 'remote-key'?: string; 'remote-trust'?: string }): RemoteOptions | undefined {
+  const env = remoteOptionsFromEnv();
+  const url = values.remote ?? env?.url;
+  if (!url) {
+    const stray = (['remote-mode', 'remote-key', 'remote-trust'] as const).find((flag) => values[flag] !== undefined);
+    if (stray)
+      throw new MedpipeError('INVALID_CONFIG', `--${stray} needs a remote cache.`, { fix: 'Add --remote s3://bucket/prefix or --remote file:///shared/dir.' });
+    return undefined;
+  }
+  return {
+    url,
+    mode: (values['remote-mode'] ?? env?.mode) as RemoteOptions['mode'],
+    key: values['remote-key'] ?? env?.key,
+    trust: values['remote-trust'] !== undefined ? values['remote-trust'].split(',').filter(Boolean) : env?.trust,
+  };
+}
+
 /** Parses the options shared by run and status. */
 export function parseRunArgs(args: readonly string[]) {
   const { values, positionals } = parseArgs({
@@ -86,6 +126,8 @@ export function parseRunArgs(args: readonly string[]) {
       history: { type: 'string' },
       watch: { type: 'boolean' },
       plain: { type: 'boolean' },
+      redis: { type: 'string' },
+      ...REMOTE_FLAGS,
     },
   });
   const file = positionals[0];
@@ -105,6 +147,8 @@ export function parseRunArgs(args: readonly string[]) {
       seed,
       outDir: values.out,
       backend: values.backend,
+      redis: values.redis,
+      remote: remoteOptions(values),
       baseDir: dirname(path),
       history: values.history,
     },

@@ -46,6 +46,22 @@ export interface FitView {
   readonly valAucHistory: readonly number[];
 }
 
+/** One unit of work of a stage (a tune trial, a fold): where it runs and how far it is. */
+export interface UnitView {
+  readonly key: string;
+  readonly label: string;
+  readonly state: 'queued' | 'running' | 'cached' | 'retrying' | 'done' | 'failed';
+  readonly worker?: string;
+  readonly source?: 'local' | 'remote' | 'worker';
+  /** 1-based epoch last finished, of `epochs`. */
+  readonly epoch?: number;
+  readonly epochs?: number;
+  /** The last epoch's validation metrics, without `val_`. */
+  readonly val: Readonly<Record<string, number>>;
+  readonly ms?: number;
+  readonly message?: string;
+}
+
 export interface StageView {
   readonly id: string;
   readonly kind: string;
@@ -63,6 +79,8 @@ export interface StageView {
   /** The error message's first line, for the one-row view. */
   readonly errorLine?: string;
   readonly fit?: FitView;
+  /** The stage's units of work, in the order they were first reported. */
+  readonly units?: readonly UnitView[];
 }
 
 export interface LogLine {
@@ -91,6 +109,10 @@ export interface RunState {
   readonly ms?: number;
   readonly backend?: string;
   readonly cacheDir?: string;
+  /** The remote cache and its mode, when the run has one. */
+  readonly remote?: string;
+  /** Where units of work run, when not in this process. */
+  readonly executor?: string;
   readonly outputDir?: string;
   readonly cacheHits: number;
   readonly stages: readonly StageView[];
@@ -129,6 +151,8 @@ export function reduceRunEvent(state: RunState, event: RunEvent | WatchEvent): R
         now,
         backend: event.backend ?? state.backend,
         cacheDir: event.cacheDir,
+        remote: event.remote,
+        executor: event.executor,
         stages: event.stages.map(waitingStage),
         watch: state.watch && { ...state.watch, status: 'running', runs: state.watch.runs + 1, error: undefined },
       };
@@ -190,6 +214,12 @@ export function reduceRunEvent(state: RunState, event: RunEvent | WatchEvent): R
         startedAt: s.startedAt ?? event.at,
         fit: fitAfterEpoch(s.fit, event, s.startedAt ?? event.at),
       }));
+    case 'unit':
+      return updateStage({ ...state, now }, event.stage, (s) => ({
+        ...s,
+        status: s.status === 'waiting' ? 'running' : s.status,
+        units: unitsAfter(s.units ?? [], event),
+      }));
     case 'log':
       return {
         ...state,
@@ -227,6 +257,29 @@ export function reduceRunEvent(state: RunState, event: RunEvent | WatchEvent): R
     case 'watch-error':
       return { ...state, now, phase: 'failed', error: event.error, watch: { ...watchOf(state), status: 'error', error: event.error } };
   }
+}
+
+/** The units after one unit event: the unit updated in place, or appended when new. */
+function unitsAfter(units: readonly UnitView[], event: Extract<RunEvent, { type: 'unit' }>): readonly UnitView[] {
+  const index = units.findIndex((u) => u.key === event.key);
+  const before: UnitView = index >= 0 ? units[index]! : { key: event.key, label: event.unit, state: 'queued', val: {} };
+  const val: Record<string, number> = { ...before.val };
+  for (const [name, value] of Object.entries(event.logs ?? {})) if (name.startsWith('val_')) val[name.slice(4)] = value;
+  const unit: UnitView = {
+    ...before,
+    state: event.state,
+    worker: event.worker ?? before.worker,
+    source: event.source ?? before.source,
+    epoch: event.epoch ?? before.epoch,
+    epochs: event.epochs ?? before.epochs,
+    val,
+    ms: event.ms ?? before.ms,
+    message: event.message,
+  };
+  if (index < 0) return [...units, unit];
+  const next = units.slice();
+  next[index] = unit;
+  return next;
 }
 
 function watchOf(state: RunState): WatchView {

@@ -83,7 +83,8 @@ function objectsOf(artifact: Artifact): string {
   return artifact.objectsDir;
 }
 
-const uniqueShards = (...tables: RecordTable[]): ObjectRef[] => [...new Map(tables.flatMap((t) => t.shards.map((s) => [s.hash, s] as const))).values()];
+/** The shards the tables name, each once. */
+export const uniqueShards = (...tables: RecordTable[]): ObjectRef[] => [...new Map(tables.flatMap((t) => t.shards.map((s) => [s.hash, s] as const))).values()];
 
 export function encodeImageSet(set: ImageSet): Artifact {
   const { samples, table, objectsDir: _where, ...meta } = set;

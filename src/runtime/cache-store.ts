@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { Artifact } from '../base/artifact.ts';
+import type { RemoteCache } from '../remote/remote-cache.ts';
 import { objectPath, type ObjectRef } from '../base/object-store.ts';
 import type { KeyInputs } from './cache-key.ts';
 
@@ -25,7 +26,12 @@ export interface CacheEntry {
   readonly summary?: string;
   readonly createdAt: string;
   readonly ms: number;
+  /** For a unit of work (a tune trial, a fold): the key of the stage it was computed for (`clean` keeps them together). */
+  readonly parent?: string;
 }
+
+/** Where a lookup found an entry. */
+export type EntrySource = 'local' | 'remote';
 
 /** Where a pipeline's stage last pointed, to explain the next miss. */
 export interface IndexRecord {
@@ -40,12 +46,18 @@ export interface IndexRecord {
  * atomically (temp + fsync + rename), objects before the entry that names them, so a run killed at
  * any moment leaves either a complete entry or none; reads verify checksums and hashes and treat
  * anything that does not verify as absent.
+ *
+ * With a remote cache (src/remote), a local miss is looked up there: a verified remote entry is
+ * copied in (objects first, then the entry) and served; what this store computes is uploaded when
+ * the remote is writable.
  */
 export class CacheStore {
   readonly dir: string;
+  readonly remote: RemoteCache<CacheEntry> | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, remote?: RemoteCache<CacheEntry>) {
     this.dir = dir;
+    this.remote = remote;
   }
 
   /** Where content-addressed objects (payloads, dataset shards) live. */
@@ -69,6 +81,12 @@ export class CacheStore {
     const info = await stat(path).catch(() => undefined);
     if (!info || info.size !== bytes.byteLength) await writeFileAtomic(path, bytes);
     return hash;
+  }
+
+  /** Whether an object is here at its size (not re-hashed: reads re-hash it). */
+  async hasObject(ref: ObjectRef): Promise<boolean> {
+    const info = await stat(this.objectPath(ref.hash)).catch(() => undefined);
+    return info?.size === ref.size;
   }
 
   /** Reads an object and checks its content against its name. */
@@ -108,12 +126,45 @@ export class CacheStore {
       ...(refs.length > 0 ? { refs } : {}),
       createdAt: new Date().toISOString(),
     };
+    await this.writeEntry(entry);
+    if (this.remote?.writable) await this.remote.upload(entry, (hash) => this.getObject(hash));
+    return entry;
+  }
+
+  private async writeEntry(entry: CacheEntry): Promise<void> {
     // The checksum is of what a reader will parse: JSON turns NaN and ±Infinity into null, and a
     // checksum of the unparsed entry would never verify (the entry would never be served).
     const written = JSON.stringify(entry);
     const body = canonicalJson(JSON.parse(written));
     await writeFileAtomic(this.entryPath(entry.key), `{"checksum":${JSON.stringify(sha256(body))},"entry":${written}}`);
-    return entry;
+  }
+
+  /**
+   * The verified entry for a key, local first, then from the remote cache: a remote entry is
+   * downloaded whole and verified before anything is written here, so a bad remote never leaves
+   * a local trace.
+   */
+  async lookup(key: string): Promise<{ entry: CacheEntry; source: EntrySource } | undefined> {
+    const local = await this.get(key);
+    if (local) {
+      // A readwrite cache completes the remote with what it holds (a run killed mid-upload, or
+      // entries made before the remote was set up); the remote answers 'present' to the rest.
+      if (this.remote?.writable) await this.remote.upload(local, (hash) => this.getObject(hash));
+      return { entry: local, source: 'local' };
+    }
+    const remote = await this.remote?.fetch(key);
+    if (!remote) return undefined;
+    for (const bytes of Object.values(remote.blobs)) await this.putObject(bytes);
+    await this.writeEntry(remote.entry);
+    return { entry: remote.entry, source: 'remote' };
+  }
+
+  /** Like lookup, but only asks whether the remote would serve the key (for `status`): nothing is downloaded. */
+  async probe(key: string): Promise<{ entry: CacheEntry; source: EntrySource } | undefined> {
+    const local = await this.get(key);
+    if (local) return { entry: local, source: 'local' };
+    const remote = await this.remote?.probe(key);
+    return remote ? { entry: remote, source: 'remote' } : undefined;
   }
 
   /** The entry for a key, if it is complete and verified; its objects are checked for presence and size. */
@@ -222,7 +273,7 @@ export class CacheStore {
   }
 
   /** Every entry, newest first (for `clean --keep-last`). */
-  async listEntries(): Promise<{ key: string; createdAt: string; pipeline: string; stage: string; blobs: string[] }[]> {
+  async listEntries(): Promise<{ key: string; createdAt: string; pipeline: string; stage: string; kind: string; parent?: string; blobs: string[] }[]> {
     const dir = join(this.dir, 'entries');
     const names = await readdir(dir).catch(() => [] as string[]);
     const out = [];
@@ -235,6 +286,8 @@ export class CacheStore {
           createdAt: entry.createdAt,
           pipeline: entry.pipeline,
           stage: entry.stage,
+          kind: entry.kind,
+          parent: entry.parent,
           blobs: [...Object.values(entry.blobs), ...(entry.refs ?? []), ...(entry.inputs.listing ? [entry.inputs.listing] : [])].map((b) => b.hash),
         });
       }

@@ -32,9 +32,13 @@ export type RunEvent =
       readonly stages: readonly StageInfo[];
       readonly backend?: string;
       readonly cacheDir: string;
+      /** The remote cache and its mode, when there is one. */
+      readonly remote?: string;
+      /** Where units of work run, when not in this process. */
+      readonly executor?: string;
     }
   | { readonly type: 'stage-start'; readonly at: number; readonly stage: string; readonly key: string; readonly reasons: readonly MissReason[] }
-  | { readonly type: 'stage-cached'; readonly at: number; readonly stage: string; readonly key: string }
+  | { readonly type: 'stage-cached'; readonly at: number; readonly stage: string; readonly key: string; readonly source?: 'remote' }
   | {
       readonly type: 'stage-done';
       readonly at: number;

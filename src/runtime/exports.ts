@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
+import { stageKey, type KeyInputs } from './cache-key.ts';
+import type { CacheStore } from './cache-store.ts';
 
 const EXPORT_MARKER = '.medpipe-exports.json';
 
@@ -12,6 +14,52 @@ export interface Exportable {
   readonly outputHash: string;
   readonly output: () => Promise<unknown>;
   readonly export?: (output: any, outDir: string) => Promise<string[]>;
+  /** What the exported files depend on; with a cache, they are stored (and restored) under its key. */
+  readonly exportInputs?: KeyInputs;
+  /** The stage's own cache key (the export entry names it, so `clean` keeps them together). */
+  readonly key?: string;
+}
+
+/** Where exported files are cached: a run's cache (local, and the remote one when there is one). */
+export interface ExportCache {
+  readonly store: CacheStore;
+  readonly pipeline: string;
+}
+
+/** Writes the files of a cached export into `outDir`; undefined when there is none. */
+async function restore(cache: ExportCache, key: string, outDir: string): Promise<string[] | undefined> {
+  const hit = await cache.store.lookup(key);
+  const artifact = hit && (await cache.store.load(hit.entry));
+  if (!artifact) return undefined;
+  const files: string[] = [];
+  for (const name of (artifact.meta as { files: string[] }).files) {
+    const bytes = artifact.blobs[name];
+    if (!bytes) return undefined;
+    await writeFileAtomic(join(outDir, name), bytes);
+    files.push(join(outDir, name));
+  }
+  return files;
+}
+
+/** Stores the files an export wrote (only when all of them are inside `outDir`). */
+async function store(cache: ExportCache, key: string, stage: Exportable, outDir: string, files: readonly string[], ms: number): Promise<void> {
+  const names = files.map((file) => relative(outDir, file));
+  if (names.length === 0 || names.some((name) => name.startsWith('..') || isAbsolute(name))) return;
+  const blobs: Record<string, Uint8Array> = {};
+  for (const name of names) blobs[name] = await readFile(join(outDir, name));
+  await cache.store.put(
+    {
+      key,
+      stage: stage.id,
+      kind: stage.exportInputs!.kind,
+      pipeline: cache.pipeline,
+      inputs: stage.exportInputs!,
+      summary: `${names.length} files`,
+      ms,
+      parent: stage.key,
+    },
+    { meta: { files: names }, blobs },
+  );
 }
 
 async function readExportMarker(outDir: string): Promise<ExportMarker> {
@@ -25,9 +73,16 @@ async function readExportMarker(outDir: string): Promise<ExportMarker> {
 /**
  * Writes the user-facing files (reports, the model) of every stage that has some; a stage whose
  * output is what the folder already holds (same output hash, files present) is not rewritten.
- * Returns every file the folder now holds for this run.
+ * With a cache, the files are cached like a stage's output (keyed by the stage's output hash, kind,
+ * version, config and environment): a clean checkout restores them without recomputing them
+ * (plots, Grad-CAM), byte for byte. Returns every file the folder now holds for this run.
  */
-export async function exportOutputs(outDir: string, stages: readonly Exportable[], onStage: (id: string) => void = () => undefined): Promise<string[]> {
+export async function exportOutputs(
+  outDir: string,
+  stages: readonly Exportable[],
+  onStage: (id: string) => void = () => undefined,
+  cache?: ExportCache,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const marker = await readExportMarker(outDir);
   const exported: string[] = [];
@@ -39,7 +94,13 @@ export async function exportOutputs(outDir: string, stages: readonly Exportable[
       exported.push(...previous.files);
       continue;
     }
-    const files = await stage.export(await stage.output(), outDir);
+    const key = cache && stage.exportInputs ? stageKey(stage.exportInputs) : undefined;
+    let files = key ? await restore(cache!, key, outDir) : undefined;
+    if (!files) {
+      const t0 = Date.now();
+      files = await stage.export(await stage.output(), outDir);
+      if (key) await store(cache!, key, stage, outDir, files, Date.now() - t0);
+    }
     marker[stage.id] = { outputHash: stage.outputHash, files };
     await writeFileAtomic(join(outDir, EXPORT_MARKER), JSON.stringify(marker, null, 2));
     exported.push(...files);

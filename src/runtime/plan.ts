@@ -5,7 +5,7 @@
  */
 import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
-import type { CacheEntry } from './cache-store.ts';
+import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalJson } from '../base/canonical.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
@@ -23,6 +23,8 @@ export interface Planned extends LoadedStage {
   readonly inputs: KeyInputs;
   readonly key: string;
   readonly entry: CacheEntry | undefined;
+  /** Where the entry is: this cache, or the remote one (downloaded by a run, only probed by `status`). */
+  readonly source: EntrySource | undefined;
   readonly fingerprint: Fingerprint | undefined;
 }
 
@@ -33,7 +35,8 @@ export async function loadStages(stages: readonly CheckedStage[]): Promise<Loade
 
 /**
  * Plans stage `index`, given the output hash of the stage before it (undefined when that one has not
- * produced an output yet: then no entry can match and `entry` is undefined).
+ * produced an output yet: then no entry can match and `entry` is undefined). A run downloads a
+ * remote hit (`lookup`); `status` only asks whether the remote would serve it (`probe`).
  */
 export async function planStage(
   session: Session,
@@ -41,6 +44,7 @@ export async function planStage(
   index: number,
   upstreamHash: string | undefined,
   ctx: StageContext,
+  find: 'lookup' | 'probe' = 'lookup',
 ): Promise<Planned> {
   const stage = stages[index]!;
   const { node, definition, impl, config } = stage;
@@ -60,8 +64,8 @@ export async function planStage(
     inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: Object.keys(files).length } };
   }
   const key = stageKey(inputs);
-  const entry = upstreamHash === undefined && index > 0 ? undefined : await session.store.get(key);
-  return { ...stage, index, inputs, key, entry, fingerprint };
+  const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
+  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint };
 }
 
 /** Key inputs with a large listing read back from its object (undefined files when it is gone). */

@@ -96,24 +96,36 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   // Events of the stage in progress (and of a cached stage recomputed for it) go to its stream.
   let sink: (event: RunEvent) => void = () => undefined;
 
-  const ctxFor = (index: number) => {
+  // The stage being planned or run, for warnings of the remote cache.
+  let active: string | undefined;
+  session.store.remote?.onWarning((message) => sink({ type: 'log', at: Date.now(), stage: active, level: 'warn', message }));
+
+  /** A stage's context; `parent` (its key, once planned) lets its units run on the executor and be cached. */
+  const ctxFor = (index: number, parent?: string) => {
     const stage = stages[index]!.node.id;
-    return session.context(stage, signal, (event) => sink(event), {
-      upstreamHash: index > 0 ? hashes[index - 1] : undefined,
-      previousOutput: () => session.previousOutput(stage, stages[index]!.definition),
-      ancestor: <P extends AnyPort>(port: P) => {
-        for (let j = index - 1; j >= 0; j--) {
-          if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;
-        }
-        return Promise.reject(new MedpipeError('INVALID_PIPELINE', `No stage before '${stage}' produces ${port.name}.`, { stage }));
+    return session.context(
+      stage,
+      signal,
+      (event) => sink(event),
+      {
+        upstreamHash: index > 0 ? hashes[index - 1] : undefined,
+        previousOutput: () => session.previousOutput(stage, stages[index]!.definition),
+        ancestor: <P extends AnyPort>(port: P) => {
+          for (let j = index - 1; j >= 0; j--) {
+            if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;
+          }
+          return Promise.reject(new MedpipeError('INVALID_PIPELINE', `No stage before '${stage}' produces ${port.name}.`, { stage }));
+        },
       },
-    });
+      'run',
+      parent,
+    );
   };
 
   const runStage = async (planned: Planned, input: unknown): Promise<{ value: unknown; entry: CacheEntry }> => {
     const { node, definition, impl, config, key, inputs, fingerprint } = planned;
     const t0 = Date.now();
-    const value = await impl.run(input, config, ctxFor(planned.index), fingerprint);
+    const value = await impl.run(input, config, ctxFor(planned.index, key), fingerprint);
     throwIfAborted(signal, node.id);
     const artifact = await definition.out.codec.encode(value);
     const summary = impl.summary?.(value);
@@ -163,6 +175,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   const stageEvents = (index: number): Observable<RunEvent> =>
     work(async (emit) => {
       sink = emit;
+      active = stages[index]!.node.id;
       throwIfAborted(signal);
       // A stage's time includes its fingerprint: ingest reads (and so ingests) new files there.
       const planStarted = Date.now();
@@ -174,7 +187,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
         const entry = planned.entry;
         cacheHits++;
         hashes[index] = entry.outputHash;
-        emit({ type: 'stage-cached', at: Date.now(), stage: node.id, key });
+        emit({ type: 'stage-cached', at: Date.now(), stage: node.id, key, ...(planned.source === 'remote' ? { source: 'remote' as const } : {}) });
         summaries.push({ stage: node.id, kind: node.kind, key, cached: true, ms: 0, summary: entry.summary });
         if ((await session.store.readIndex(pipeline.name, node.id))?.key !== key) {
           await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
@@ -210,8 +223,22 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     current = undefined;
     const files = await exportOutputs(
       outDir,
-      stages.map((stage, i) => ({ id: stage.node.id, outputHash: hashes[i]!, output: outputs[i]!, export: stage.impl.export })),
+      stages.map((stage, i) => ({
+        id: stage.node.id,
+        outputHash: hashes[i]!,
+        output: outputs[i]!,
+        export: stage.impl.export,
+        key: summaries.find((s) => s.stage === stage.node.id)?.key,
+        exportInputs: {
+          kind: `${stage.definition.kind}.export`,
+          version: stage.definition.version,
+          config: canonicalConfig(stage.node.config),
+          upstream: { stage: stage.node.id, outputHash: hashes[i]! },
+          env: session.env(stage.definition),
+        },
+      })),
       (id) => (current = id),
+      { store: session.store, pipeline: pipeline.name },
     );
     current = undefined;
     files.push(...(await recordRun(emit, true, files)));
@@ -225,12 +252,14 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       ms: Date.now() - started,
     });
     await session.hasher.save();
+    await session.close();
     emit({ type: 'run-done', at: Date.now(), ok: true, ms: Date.now() - started, cacheHits, outputDir: outDir });
   });
 
   const failed = (error: unknown): Observable<RunEvent> =>
     work(async (emit) => {
       await session.hasher.save().catch(() => undefined);
+      await session.close().catch(() => undefined);
       const wrapped = current ? wrapStageError(error, current) : error;
       const info = toErrorInfo(wrapped);
       if (current && !isAbortError(wrapped)) emit({ type: 'stage-failed', at: Date.now(), stage: current, error: info });
@@ -247,6 +276,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       stages: pipeline.stages.map((s) => ({ id: s.id, kind: s.kind })),
       backend: session.backendName,
       cacheDir: session.store.dir,
+      ...(session.store.remote ? { remote: `${session.store.remote.url} (${session.store.remote.mode})` } : {}),
+      ...(options.redis ? { executor: session.executor.describe } : {}),
     }),
     concat(prepare, defer(() => from(stages.map((_, i) => i))).pipe(concatMap(stageEvents)), finish).pipe(catchError(failed)),
   );

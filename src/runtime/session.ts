@@ -1,11 +1,16 @@
 import { resolve } from 'node:path';
 import type { Pipeline } from '../pipeline.ts';
 import { initBackend, predictBackend, forcedBackendProblem, tfjsVersion } from '../backend/select.ts';
+import { inlineUnits, type UnitRunner } from '../base/units.ts';
 import type { WorkEvent } from '../base/work.ts';
+import { openRemote, remoteOptionsFromEnv, type RemoteOptions } from '../remote/open-remote.ts';
 import type { AnyPort, DataOf } from '../stages/core/port.ts';
 import type { StageContext } from '../stages/core/context.ts';
 import type { AnyDefinition } from '../stages/core/define-stage.ts';
-import { CacheStore } from './cache-store.ts';
+import { CacheStore, outputHashOf, type CacheEntry } from './cache-store.ts';
+import type { Executor } from './executors/executor.ts';
+import { lazyBullmq } from './executors/lazy-bullmq.ts';
+import { localExecutor } from './executors/local.ts';
 import type { RunEvent } from './events.ts';
 import { StatCache } from './stat-cache.ts';
 
@@ -21,6 +26,16 @@ export interface RunOptions {
   readonly backend?: string;
   /** Folder that relative paths in the pipeline resolve against. @default process.cwd() */
   readonly baseDir?: string;
+  /**
+   * A shared cache (s3://bucket/prefix or file:///dir): local misses are looked up there, and in
+   * readwrite mode what this run computes is uploaded. @default $MEDPIPE_REMOTE*, else none
+   */
+  readonly remote?: RemoteOptions;
+  /**
+   * A Redis URL: tune trials and crossValidate folds become BullMQ jobs that `medpipe worker`s
+   * run. @default none: they run in this process
+   */
+  readonly redis?: string;
   /** Run history database, false for none. @default $MEDPIPE_HISTORY, else runs/history.db beside the cache folder */
   readonly history?: string | false;
 }
@@ -38,6 +53,18 @@ export interface StageLinks {
 
 const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined, previousOutput: async () => undefined };
 
+/** How the cache names an entry in remote-cache messages. */
+function describeEntry(entry: CacheEntry): string {
+  return `'${entry.stage}' (${entry.kind}${entry.summary && entry.parent ? `, ${entry.summary}` : ''}, key ${entry.key.slice(0, 10)})`;
+}
+
+/** The cache of a run: local, with the remote cache the options (or the environment) name. */
+export function openCache(cacheDir: string, remote: RemoteOptions | undefined): CacheStore {
+  const options = remote ?? remoteOptionsFromEnv();
+  const check = (entry: CacheEntry) => entry.format === 1 && entry.outputHash === outputHashOf(entry.meta, entry.blobs, entry.refs);
+  return new CacheStore(cacheDir, options ? openRemote<CacheEntry>(options, { check, describe: describeEntry }) : undefined);
+}
+
 /** What one run (or one status check) shares: the cache, the stat cache, seed, backend and base folder. */
 export class Session {
   readonly store: CacheStore;
@@ -45,27 +72,49 @@ export class Session {
   readonly seed: number;
   readonly baseDir: string;
   readonly backendName: string;
+  readonly executor: Executor;
   private backendAnnounced = false;
   constructor(
     readonly pipeline: Pipeline<unknown>,
     readonly options: RunOptions,
   ) {
     const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
-    this.store = new CacheStore(cacheDir);
+    this.store = openCache(cacheDir, options.remote);
     this.hasher = new StatCache(cacheDir);
     this.seed = options.seed ?? pipeline.options.seed ?? 42;
     this.baseDir = resolve(options.baseDir ?? process.cwd());
     const forced = this.forcedBackend;
     this.backendName = forcedBackendProblem(forced)?.startsWith('unknown') ? String(forced) : predictBackend(forced);
+    this.executor = options.redis ? lazyBullmq(options.redis) : localExecutor;
+  }
+
+  /** The runner of one stage's units (parent: the stage's key, once known). */
+  units(stage: string, parent: string | undefined): UnitRunner {
+    if (parent === undefined) return inlineUnits;
+    const tfEnv = async () => ({ tfjs: tfjsVersion(), backend: (await initBackend(this.forcedBackend)).name });
+    return this.executor.runner({ store: this.store, pipeline: this.pipeline.name, stage, parent, tfEnv });
+  }
+
+  /** Releases the executor's connections. */
+  async close(): Promise<void> {
+    await this.executor.close();
   }
 
   get forcedBackend(): string | undefined {
     return this.options.backend ?? process.env.MEDPIPE_BACKEND;
   }
 
-  context(stage: string, signal: AbortSignal, emit: (e: RunEvent) => void, links: StageLinks = NO_LINKS, purpose: 'run' | 'status' = 'run'): StageContext {
+  context(
+    stage: string,
+    signal: AbortSignal,
+    emit: (e: RunEvent) => void,
+    links: StageLinks = NO_LINKS,
+    purpose: 'run' | 'status' = 'run',
+    parent?: string,
+  ): StageContext {
     return {
       ...links,
+      units: this.units(stage, parent),
       stage,
       purpose,
       pipeline: this.pipeline.name,

@@ -7,8 +7,8 @@ import { validatePipeline } from './validate.ts';
 export interface StageStatus {
   readonly stage: string;
   readonly kind: string;
-  /** cached: a verified entry exists; stale: will run; after-upstream: runs if its upstream's output changes. */
-  readonly state: 'cached' | 'stale' | 'after-upstream';
+  /** cached: a verified entry exists; remote: the remote cache would serve it; stale: will run; after-upstream: runs if its upstream's output changes. */
+  readonly state: 'cached' | 'remote' | 'stale' | 'after-upstream';
   readonly key?: string;
   readonly reasons: readonly MissReason[];
 }
@@ -16,7 +16,8 @@ export interface StageStatus {
 /**
  * What `run` would do now, without running anything: per stage, cached or stale and why. It walks
  * the plan exactly as `run` does (src/runtime/plan.ts) and stops computing keys at the first stale
- * stage, whose output is not known before it runs.
+ * stage, whose output is not known before it runs. With a remote cache, a stage the remote would
+ * serve is 'remote' (checked: signature, blobs present; nothing downloaded).
  * @example
  *   for (const s of await pipelineStatus(p)) console.log(s.stage, s.state);
  */
@@ -39,9 +40,10 @@ export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOp
       i,
       upstreamHash,
       session.context(node.id, signal, () => undefined, undefined, 'status'),
+      'probe',
     );
     upstreamHash = planned.entry?.outputHash;
-    if (planned.entry) out.push({ stage: node.id, kind: node.kind, state: 'cached', key: planned.key, reasons: [] });
+    if (planned.entry) out.push({ stage: node.id, kind: node.kind, state: planned.source === 'remote' ? 'remote' : 'cached', key: planned.key, reasons: [] });
     else out.push({ stage: node.id, kind: node.kind, state: 'stale', key: planned.key, reasons: await missReasons(session, planned) });
   }
   await session.hasher.save();

@@ -1,4 +1,5 @@
-import { MedpipeError, throwIfAborted } from '../base/errors.ts';
+import { MedpipeError } from '../base/errors.ts';
+import { inlineUnits } from '../base/units.ts';
 import { assignFolds } from '../data/assign-bins.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { taskField, taskOf, type TaskKind } from '../data/task.ts';
@@ -7,9 +8,11 @@ import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
 import { BINARY_SCORE_KEYS, scoreKeys, taskScores, valuesOf, type TaskMetrics } from './task-scores.ts';
 import type { CrossValidateConfig } from './cross-validate-config.ts';
 import { createRng, deriveSeed } from '../base/rng.ts';
-import { foldData, foldsByAttribute } from './fold-data.ts';
+import { foldUnit } from './cv-fold.ts';
+import { foldsByAttribute } from './fold-data.ts';
 import type { Built } from './trained.ts';
-import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
+import { toFitData, type TrainJob } from './train-fresh.ts';
+import { labelsAt } from './unit-codec.ts';
 
 /** The binaryMetrics values summarised over folds on a binary task (test-style metrics at threshold 0.5); other tasks: scoreKeys(task). */
 export const CV_METRIC_KEYS = BINARY_SCORE_KEYS;
@@ -88,7 +91,7 @@ const fmt = (x: number | null | undefined) => (typeof x === 'number' && Number.i
  *   const cv = await runCrossValidation(built, splits, { folds: 5 }, { seed: 42, emit }, 'native');
  */
 export async function runCrossValidation(built: Built, data: SplitSet, config: CrossValidateConfig, job: TrainJob, backend: string): Promise<CrossValidated> {
-  const { predictScores, unitsOf, labelWidth } = await import('./predict.ts');
+  const { unitsOf, labelWidth } = await import('./predict.ts');
   const task = taskOf(data);
   const fitConfig = config.fit ?? {};
   const stratified = { stratify: config.stratify ?? true, byGroup: config.byGroup ?? true };
@@ -124,10 +127,10 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
   const units = unitsOf(poolData);
   const width = labelWidth(poolData);
   const oof = new Float32Array(pool.samples.length * units);
-  const results: FoldResult[] = [];
-  for (let f = 0; f < k; f++) {
-    throwIfAborted(job.signal);
-    const heldIdx = folds[f]!;
+  // Each fold is a unit of work (cv-fold.ts): cached on its own, run wherever job.units sends it. The
+  // pool's rows travel once; a fold is three index lists, and cuts and refits itself (fold-data.ts).
+  const poolRows = { table: pool.table, y: poolData.y };
+  const items = folds.map((heldIdx, f) => {
     const rest = pool.samples.map((_, i) => i).filter((i) => foldOf[i] !== f);
     // Early stopping watches an inner validation split of the other folds, never the held-out one.
     const inner = assignFolds(
@@ -137,42 +140,46 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
       createRng(deriveSeed(job.seed, 'cv-inner', f)),
     );
     const innerVal = new Set(inner[0]!.map((j) => rest[j]!));
-    // Split fitted its z-scores on the whole training split, held-out folds included: each fold refits its own.
-    const fold = await foldData(
-      data,
-      pool,
-      { train: rest.filter((i) => !innerVal.has(i)), val: [...innerVal].sort((a, b) => a - b), heldOut: heldIdx },
-      job.signal,
-    );
-    const foldSet = { ...data, preprocessing: fold.preprocessing };
-    const held = fold.heldOut;
-    const note = `fold ${f + 1}/${k}`;
+    const trainIndices = Int32Array.from(rest.filter((i) => !innerVal.has(i)));
+    const valIndices = Int32Array.from([...innerVal].sort((a, b) => a - b));
+    const label = `fold ${f + 1}/${k}`;
     job.emit({
       type: 'log',
       level: 'info',
-      message: `${note}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${fold.train.samples.length}, early stopping on ${fold.val.samples.length}, holding out ${heldIdx.length}`,
+      message: `${label}${byAttribute ? ` (${config.foldBy} = ${byAttribute.values[f]})` : ''}: training on ${trainIndices.length}, early stopping on ${valIndices.length}, holding out ${heldIdx.length}`,
     });
-    const heldData = toFitData(foldSet, held);
-    const { model, result } = await trainFresh(built.model, toFitData(foldSet, fold.train), toFitData(foldSet, fold.val), fitConfig, job, {
-      augment: data.augment,
-      note,
-    });
-    let scores: Float32Array;
-    try {
-      scores = await predictScores(model, heldData, fitConfig.batchSize ?? 32);
-    } finally {
-      model.dispose();
-    }
+    return {
+      label,
+      // Split fitted its z-scores on the whole training split, held-out folds included: each fold refits its own.
+      input: {
+        model: built.model,
+        data,
+        pool: poolRows,
+        trainIndices,
+        valIndices,
+        heldIndices: Int32Array.from(heldIdx),
+        config: fitConfig,
+        augment: data.augment,
+        seed: job.seed,
+      },
+    };
+  });
+  const outcomes = await (job.units ?? inlineUnits).run(foldUnit, items, job);
+  const results: FoldResult[] = [];
+  for (const [f, { fit: result, scores, normalization }] of outcomes.entries()) {
+    const heldIdx = folds[f]!;
+    const { trainIndices, valIndices, heldIndices } = items[f]!.input;
+    const held = heldIdx.map((i) => pool.samples[i]!);
     heldIdx.forEach((i, j) => oof.set(scores.subarray(j * units, (j + 1) * units), i * units));
-    const { metrics, values } = await taskScores(task, heldData.y, scores, data.classes);
+    const { metrics, values } = await taskScores(task, labelsAt(poolData.y, heldIndices, width), scores, data.classes);
     results.push({
       fold: f + 1,
-      heldOut: held.samples.map((s) => s.id),
-      trainCount: fold.train.samples.length,
-      innerValCount: fold.val.samples.length,
-      normalization: fold.normalization,
+      heldOut: held.map((s) => s.id),
+      trainCount: trainIndices.length,
+      innerValCount: valIndices.length,
+      normalization,
       ...(byAttribute ? { value: byAttribute.values[f] } : {}),
-      counts: data.classes.map((_, c) => held.samples.filter((s) => has(s, c)).length),
+      counts: data.classes.map((_, c) => held.filter((s) => has(s, c)).length),
       metrics,
       bestEpoch: result.bestEpoch,
       epochsRun: result.epochsRun,
@@ -183,7 +190,7 @@ export async function runCrossValidation(built: Built, data: SplitSet, config: C
     job.emit({
       type: 'log',
       level: 'info',
-      message: `${note}: ${shown.map((key) => `${key} ${fmt(values[key])}`).join(', ')} (best epoch ${result.bestEpoch})`,
+      message: `${items[f]!.label}: ${shown.map((key) => `${key} ${fmt(values[key])}`).join(', ')} (best epoch ${result.bestEpoch})`,
     });
   }
   const summary = Object.fromEntries(scoreKeys(task).map((key) => [key, meanStd(results.map((r) => valuesOf(r.metrics)[key] ?? NaN))]));

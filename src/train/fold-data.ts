@@ -9,7 +9,7 @@ import type { SplitSet, Subset } from '../data/image-set.ts';
 import { inOrder } from '../data/loader/image-source.ts';
 import { streamMoments } from '../data/loader/moments.ts';
 import { isFittedZscore, type PreprocessStep } from '../data/preprocessing.ts';
-import { selectRows } from '../data/store/record-table.ts';
+import { rowCount, selectRows, type RecordTable } from '../data/store/record-table.ts';
 import type { SampleMeta } from '../data/types.ts';
 
 export interface FoldData {
@@ -23,26 +23,35 @@ export interface FoldData {
   readonly normalization: readonly { readonly mean: number[]; readonly std: number[]; readonly perChannel: boolean }[];
 }
 
+/** One fold as rows of the record table, with the preprocessing refitted on its training rows. */
+export interface FoldTables {
+  readonly train: RecordTable;
+  readonly val: RecordTable;
+  readonly heldOut: RecordTable;
+  readonly preprocessing: readonly PreprocessStep[];
+  readonly normalization: FoldData['normalization'];
+}
+
 /**
- * Cuts one fold out of the pool (rows of the record table) and refits the pipeline's dataset
- * z-scores on the inner training part, each over the steps before it (one streaming pass each).
+ * Cuts one fold out of the pool's record table and refits the pipeline's dataset z-scores on the
+ * inner training rows, each over the steps before it (one streaming pass each). A fold run as a
+ * unit of work (cv-fold.ts) cuts itself here, wherever it runs.
  * @example
- *   const fold = await foldData(data, pool, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx });
+ *   const fold = await foldTables(data, pool.table, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx });
  */
-export async function foldData(
+export async function foldTables(
   data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing'>,
-  pool: Subset,
-  indices: { readonly train: readonly number[]; readonly val: readonly number[]; readonly heldOut: readonly number[] },
+  pool: RecordTable,
+  indices: { readonly train: ArrayLike<number>; readonly val: ArrayLike<number>; readonly heldOut: ArrayLike<number> },
   signal?: AbortSignal,
-): Promise<FoldData> {
-  const held = new Set(indices.heldOut);
-  if (indices.train.some((i) => held.has(i)) || indices.val.some((i) => held.has(i))) {
+): Promise<FoldTables> {
+  const held = new Set(Array.from(indices.heldOut));
+  if (Array.from(indices.train).some((i) => held.has(i)) || Array.from(indices.val).some((i) => held.has(i))) {
     throw new MedpipeError('INTERNAL', 'A held-out sample was about to be used for training or early stopping.', {
       fix: 'This is a bug in fold assignment; please report it.',
     });
   }
-  const pick = (idx: readonly number[]): Subset => ({ samples: idx.map((i) => pool.samples[i]!), table: selectRows(pool.table, idx) });
-  const train = pick(indices.train);
+  const train = selectRows(pool, indices.train);
   const preprocessing: PreprocessStep[] = [];
   const normalization: FoldData['normalization'][number][] = [];
   for (const step of data.preprocessing) {
@@ -50,7 +59,7 @@ export async function foldData(
       preprocessing.push(step);
       continue;
     }
-    const { mean, std } = await streamMoments(train.table, inOrder(train.samples.length), {
+    const { mean, std } = await streamMoments(train, inOrder(rowCount(train)), {
       objectsDir: data.objectsDir,
       recordShape: data.recordShape,
       steps: [...preprocessing],
@@ -60,7 +69,30 @@ export async function foldData(
     preprocessing.push({ ...step, mean, std });
     normalization.push({ mean, std, perChannel: step.perChannel });
   }
-  return { train, val: pick(indices.val), heldOut: pick(indices.heldOut), preprocessing, normalization };
+  return { train, val: selectRows(pool, indices.val), heldOut: selectRows(pool, indices.heldOut), preprocessing, normalization };
+}
+
+/**
+ * Cuts one fold out of the pool (rows of the record table) and refits the pipeline's dataset
+ * z-scores on the inner training part (foldTables), with the samples of each part.
+ * @example
+ *   const fold = await foldData(data, pool, { train: innerTrainIdx, val: innerValIdx, heldOut: foldIdx });
+ */
+export async function foldData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing'>,
+  pool: Subset,
+  indices: { readonly train: readonly number[]; readonly val: readonly number[]; readonly heldOut: readonly number[] },
+  signal?: AbortSignal,
+): Promise<FoldData> {
+  const tables = await foldTables(data, pool.table, indices, signal);
+  const samples = (idx: readonly number[]) => idx.map((i) => pool.samples[i]!);
+  return {
+    train: { samples: samples(indices.train), table: tables.train },
+    val: { samples: samples(indices.val), table: tables.val },
+    heldOut: { samples: samples(indices.heldOut), table: tables.heldOut },
+    preprocessing: tables.preprocessing,
+    normalization: tables.normalization,
+  };
 }
 
 /**

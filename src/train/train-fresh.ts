@@ -1,8 +1,10 @@
 import type { LayersModel } from '@tensorflow/tfjs';
+import type { UnitRunner } from '../base/units.ts';
 import type { Work } from '../base/work.ts';
 import { MedpipeError } from '../base/errors.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { storeSource, type ImageSource } from '../data/loader/image-source.ts';
+import { rowCount, type RecordTable } from '../data/store/record-table.ts';
 import { taskOf } from '../data/task.ts';
 import type { AugmentPolicy } from '../data/augment.ts';
 import type { FitConfig } from './fit-config.ts';
@@ -13,6 +15,8 @@ import { modelFromData, type ModelData } from './model-data.ts';
 /** A training call's seed, cancellation and event sink. */
 export interface TrainJob extends Work {
   readonly seed: number;
+  /** Where tune's trials and crossValidate's folds run (a run's executor); @default one after another here, uncached */
+  readonly units?: UnitRunner;
 }
 
 export const DEFAULT_EARLY_STOPPING = { monitor: 'val_auc', mode: 'max', patience: 10, minDelta: 0, restoreBestWeights: true } as const;
@@ -26,17 +30,33 @@ export function toFitData(
   data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape' | 'classes' | 'task'>,
   subset: Subset,
 ): FitData & { readonly images: ImageSource } {
-  const task = taskOf(data);
-  const k = data.classes.length;
+  return rowsFitData(data, { table: subset.table, y: labelsOf(data, subset) });
+}
+
+/** The labels of a subset as float32: the class index of each sample, or for a multi-label set its K 0/1 findings. */
+export function labelsOf(data: Pick<SplitSet, 'classes' | 'task'>, subset: Subset): Float32Array {
   const count = subset.samples.length;
-  const images = storeSource(subset.table, { objectsDir: data.objectsDir, recordShape: data.recordShape, steps: data.preprocessing });
-  if (task === 'multilabel') {
+  if (taskOf(data) === 'multilabel') {
+    const k = data.classes.length;
     const y = new Float32Array(count * k);
     subset.samples.forEach((s, i) => y.set(s.labels ?? [], i * k));
-    return { images, y, count, shape: data.shape, task, classes: k };
+    return y;
   }
   const y = new Float32Array(count);
   subset.samples.forEach((s, i) => (y[i] = s.label));
+  return y;
+}
+
+/** Rows of the record table and their labels (labelsOf; a unit of work carries a subset so) as the training loop's input. */
+export function rowsFitData(
+  data: Pick<SplitSet, 'objectsDir' | 'recordShape' | 'preprocessing' | 'shape' | 'classes' | 'task'>,
+  rows: { readonly table: RecordTable; readonly y: Float32Array },
+): FitData & { readonly images: ImageSource } {
+  const task = taskOf(data);
+  const k = data.classes.length;
+  const count = rowCount(rows.table);
+  const images = storeSource(rows.table, { objectsDir: data.objectsDir, recordShape: data.recordShape, steps: data.preprocessing });
+  const { y } = rows;
   return task === 'binary' ? { images, y, count, shape: data.shape } : { images, y, count, shape: data.shape, task, classes: k };
 }
 

@@ -1,10 +1,11 @@
-import { throwIfAborted } from '../base/errors.ts';
+import { inlineUnits } from '../base/units.ts';
 import type { SplitSet } from '../data/image-set.ts';
 import { taskOf } from '../data/task.ts';
 import type { FitConfig } from './fit-config.ts';
-import { type ModelData, modelToData } from './model-data.ts';
 import { modelInfo, type Built, type Trained } from './trained.ts';
-import { toFitData, trainFresh, type TrainJob } from './train-fresh.ts';
+import { toFitData, type TrainJob } from './train-fresh.ts';
+import { trialUnit, type TrialResult } from './tune-trial.ts';
+import { rowsOf } from './unit-codec.ts';
 import { GRID_KEYS, type TuneConfig, type TuneGrid, type TuneMonitor } from './tune-config.ts';
 import { LOWER_IS_BETTER, plainLoss, scoreKeys, taskScores } from './task-scores.ts';
 import { MedpipeError } from '../base/errors.ts';
@@ -76,12 +77,13 @@ const better = (a: number, b: number, mode: 'min' | 'max') => Number.isFinite(a)
 /**
  * Grid search: trains one model per combination on the training split (from the same initial
  * weights, with the same seed), scores each on the validation split (never test) and returns the
- * winner as fit would, plus every point's results.
+ * winner as fit would, plus every point's results. Each point is a unit of work (tune-trial.ts)
+ * that `job.units` runs: here, on workers, or from the cache.
  * @example
  *   const tuned = await runTune(built, splits, { grid: { learningRate: [1e-3, 3e-4] } }, { seed: 42, emit }, 'native');
  */
 export async function runTune(built: Built, data: SplitSet, config: TuneConfig, job: TrainJob, backend: string): Promise<Tuned> {
-  const { predictScores, unitsOf } = await import('./predict.ts');
+  const { unitsOf } = await import('./predict.ts');
   const task = taskOf(data);
   const monitor = config.monitor ?? 'val_auc';
   const keys = scoreKeys(task);
@@ -94,51 +96,55 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
   const base = config.base ?? {};
   const grid = gridPoints(config.grid);
   // Candidates learn on train and are ranked on val; the test split is never read here.
-  const train = toFitData(data, data.train);
   const val = toFitData(data, data.val);
   const units = unitsOf(val);
+  const notes = grid.map((params, i) => `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`);
+  // Each point is a unit of work: cached on its own, and run wherever the run's executor sends it.
+  const trials = await (job.units ?? inlineUnits).run(
+    trialUnit,
+    grid.map((params, i) => ({
+      label: notes[i]!,
+      input: {
+        model: built.model,
+        data,
+        train: rowsOf(data, data.train),
+        val: rowsOf(data, data.val),
+        config: pointConfig(base, params),
+        augment: data.augment,
+        seed: job.seed,
+      },
+    })),
+    job,
+  );
   const points: TunePoint[] = [];
-  let best: { index: number; score: number; model: ModelData; result: Awaited<ReturnType<typeof trainFresh>>['result']; scores: Float32Array } | undefined;
-  for (let i = 0; i < grid.length; i++) {
-    throwIfAborted(job.signal);
-    const params = grid[i]!;
-    const note = `grid point ${i + 1}/${grid.length}: ${describeParams(params)}`;
-    const fitConfig = pointConfig(base, params);
-    const { model, result } = await trainFresh(built.model, train, val, fitConfig, job, { augment: data.augment, note });
-    let scores: Float32Array;
-    let modelData: ModelData | undefined;
-    try {
-      scores = await predictScores(model, val, fitConfig.batchSize ?? 32);
-      const metrics = (await taskScores(task, val.y, scores, data.classes)).values;
-      const values: Record<string, number> = { val_loss: await plainLoss(task, val.y, scores, data.classes.length) };
-      for (const key of keys) values[`val_${key}`] = metrics[key]!;
-      points.push({ point: i + 1, params, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
-      const score = values[monitor]!;
-      job.emit({
-        type: 'log',
-        level: 'info',
-        message: `${note} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
-      });
-      if (best === undefined || better(score, best.score, mode)) {
-        modelData = await modelToData(model);
-        best = { index: i, score, model: modelData, result, scores };
-      }
-    } finally {
-      model.dispose();
-    }
+  let best: { index: number; score: number; trial: TrialResult } | undefined;
+  for (const [i, trial] of trials.entries()) {
+    const { fit: result, scores } = trial;
+    const metrics = (await taskScores(task, val.y, scores, data.classes)).values;
+    const values: Record<string, number> = { val_loss: await plainLoss(task, val.y, scores, data.classes.length) };
+    for (const key of keys) values[`val_${key}`] = metrics[key]!;
+    points.push({ point: i + 1, params: grid[i]!, val: values, bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly });
+    const score = values[monitor]!;
+    job.emit({
+      type: 'log',
+      level: 'info',
+      message: `${notes[i]} → ${monitor} ${Number.isFinite(score) ? score.toFixed(4) : 'n/a'} (best epoch ${result.bestEpoch})`,
+    });
+    if (best === undefined || better(score, best.score, mode)) best = { index: i, score, trial };
   }
   const winner = best!;
   if (!Number.isFinite(winner.score)) {
     job.emit({ type: 'log', level: 'warn', message: `${monitor} is undefined for every grid point (one class only in the validation split?); kept the first` });
   }
   job.emit({ type: 'log', level: 'info', message: `winner: grid point ${winner.index + 1}/${grid.length} (${describeParams(grid[winner.index]!)})` });
+  const fit = winner.trial.fit;
   return {
-    model: winner.model,
-    history: winner.result.history,
-    bestEpoch: winner.result.bestEpoch,
-    stoppedEarly: winner.result.stoppedEarly,
-    restoredBest: winner.result.restoredBest,
-    epochsRun: winner.result.epochsRun,
+    model: winner.trial.model,
+    history: fit.history,
+    bestEpoch: fit.bestEpoch,
+    stoppedEarly: fit.stoppedEarly,
+    restoredBest: fit.restoredBest,
+    epochsRun: fit.epochsRun,
     backend,
     dataHash: built.dataHash,
     info: modelInfo(data),
@@ -148,8 +154,8 @@ export async function runTune(built: Built, data: SplitSet, config: TuneConfig, 
       winner: winner.index + 1,
       points,
       valPredictions: data.val.samples.map((s, j) => {
-        if (units === 1) return { id: s.id, label: s.label, score: winner.scores[j]! };
-        const scores = Array.from(winner.scores.subarray(j * units, (j + 1) * units));
+        if (units === 1) return { id: s.id, label: s.label, score: winner.trial.scores[j]! };
+        const scores = Array.from(winner.trial.scores.subarray(j * units, (j + 1) * units));
         return { id: s.id, label: s.label, score: Math.max(...scores), scores };
       }),
     },

@@ -22,13 +22,13 @@ export function formatEventLine(event: RunEvent | WatchEvent): string | undefine
 function rawLine(event: RunEvent | WatchEvent): string | undefined {
   switch (event.type) {
     case 'run-start':
-      return `run ${event.pipeline} started: ${event.stages.length} stages, backend ${event.backend ?? 'not loaded yet'}, cache ${event.cacheDir} (run ${event.runId})`;
+      return `run ${event.pipeline} started: ${event.stages.length} stages, backend ${event.backend ?? 'not loaded yet'}, cache ${event.cacheDir}${event.remote ? `, remote ${event.remote}` : ''}${event.executor ? `, units on ${event.executor}` : ''} (run ${event.runId})`;
     case 'stage-start': {
       const why = event.reasons.map(describeMissReason).join('; ');
       return `[${event.stage}] running (key ${shortKey(event.key)})${why ? `: ${why}` : ''}`;
     }
     case 'stage-cached':
-      return `[${event.stage}] cached (key ${shortKey(event.key)})`;
+      return `[${event.stage}] cached (key ${shortKey(event.key)}${event.source === 'remote' ? ', from the remote cache' : ''})`;
     case 'stage-progress': {
       const pct = event.total > 0 ? ` (${Math.floor((event.done / event.total) * 100)}%)` : '';
       return `[${event.stage}] ${event.done}/${event.total} ${event.unit}${pct}${event.note ? `: ${event.note}` : ''}`;
@@ -50,6 +50,8 @@ function rawLine(event: RunEvent | WatchEvent): string | undefined {
     }
     case 'batch':
       return undefined;
+    case 'unit':
+      return unitLine(event);
     case 'log':
       return `${event.stage ? `[${event.stage}] ` : ''}${event.level === 'warn' ? 'warning: ' : ''}${event.message}`;
     case 'run-done': {
@@ -74,6 +76,32 @@ function rawLine(event: RunEvent | WatchEvent): string | undefined {
       return '[watch] stopped';
     case 'watch-error':
       return `[watch] the run could not start: ${describeError(event.error)}`;
+  }
+}
+
+/** A unit of work's line: `[tune] grid point 2/8 …: epoch 3/5 on host:123 val_auc=0.91`. */
+function unitLine(event: Extract<RunEvent, { type: 'unit' }>): string {
+  const on = event.worker && event.worker !== 'local' ? ` on ${event.worker}` : '';
+  const head = `[${event.stage}] ${event.unit}`;
+  switch (event.state) {
+    case 'queued':
+      return `${head}: queued (key ${shortKey(event.key)})`;
+    case 'running': {
+      if (event.epoch === undefined) return `${head}: running${on}`;
+      const metrics = Object.entries(event.logs ?? {})
+        .filter(([name]) => name === 'val_loss' || name === 'val_auc' || name === 'val_accuracy')
+        .map(([name, value]) => `${name}=${formatMetric(name, value)}`)
+        .join(' ');
+      return `${head}: epoch ${event.epoch}/${event.epochs ?? '?'}${on}${metrics ? ` ${metrics}` : ''}`;
+    }
+    case 'cached':
+      return `${head}: cached (${event.source === 'worker' ? `${event.message ?? "from a worker's cache"}${on}` : event.source === 'remote' ? 'from the remote cache' : 'from this cache'})`;
+    case 'retrying':
+      return `${head}: retrying${event.message ? `: ${event.message}` : ''}`;
+    case 'done':
+      return `${head}: done${on}${event.ms !== undefined ? ` in ${formatDuration(event.ms)}` : ''}`;
+    case 'failed':
+      return `${head}: failed${on}${event.message ? `: ${event.message}` : ''}`;
   }
 }
 

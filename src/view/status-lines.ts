@@ -10,7 +10,8 @@ export function statusLines(statuses: readonly StageStatus[]): string[] {
   const width = Math.max(0, ...statuses.map((s) => s.stage.length));
   return statuses.flatMap((s) => {
     const key = s.key ? ` ${s.key.slice(0, 10)}` : '';
-    const state = s.state === 'after-upstream' ? 'stale (after upstream)' : s.state;
+    const state =
+      s.state === 'after-upstream' ? 'stale (after upstream)' : s.state === 'remote' ? 'remote (the remote cache has it: a run downloads it)' : s.state;
     return [`${s.stage.padEnd(width)}  ${state}${key}`, ...s.reasons.map((reason) => `${' '.repeat(width)}    ${describeMissReason(reason)}`)];
   });
 }

@@ -100,7 +100,7 @@ async function entryFile(
   ctx: Ctx,
   stage: string,
   cache = 'cache',
-): Promise<{ file: string; entry: { outputHash: string; blobs: Record<string, { hash: string; size: number }> } }> {
+): Promise<{ file: string; entry: { outputHash: string; blobs: Record<string, { hash: string; size: number }>; refs?: { hash: string; size: number }[] } }> {
   const index = JSON.parse(await readFile(path.join(ctx.dir, cache, 'index', 'cache-test', `${stage}.json`), 'utf8')) as { key: string };
   const file = path.join(ctx.dir, cache, 'entries', `${index.key}.json`);
   return { file, entry: (JSON.parse(await readFile(file, 'utf8')) as { entry: never }).entry };
@@ -246,6 +246,29 @@ Cache("stat cache: touching one file's bytes reads and decodes exactly that file
   assert.match(logsOf(changed.events, 'ingest').join('\n'), /23 files copied from earlier shards/, 'the rest of its shard is copied, not decoded');
 });
 
+Cache("one changed file rewrites only its job's shard: every other shard of the data set is kept as it was", async (ctx) => {
+  // Jobs of about 4 files (24 files: several jobs), so "only the shard it touches" can be told apart from "all of them".
+  process.env.MEDPIPE_SHARD_FILES = '4';
+  try {
+    await run(ctx);
+    const refsOf = async () => new Set((await entryFile(ctx, 'ingest')).entry.refs!.map((r) => r.hash));
+    const before = await refsOf();
+    assert.ok(before.size >= 3, `${before.size} shards: the data set spans several jobs`);
+    await writeGreyPng(ctx.files[7]!, 33, 5151, 16);
+    const changed = await run(ctx);
+    assert.is(decodedCount(changed.events), 1, 'exactly one decode');
+    const after = await refsOf();
+    const added = [...after].filter((h) => !before.has(h));
+    const dropped = [...before].filter((h) => !after.has(h));
+    assert.is(added.length, 1, 'one new shard: the touched job rewritten');
+    assert.is(dropped.length, 1, 'one shard replaced');
+    assert.is(after.size, before.size, 'every other shard is referenced unchanged');
+    assert.match(logsOf(changed.events, 'ingest').join('\n'), new RegExp(`\\(${before.size - 1} of ${before.size} shard jobs reused whole`));
+  } finally {
+    delete process.env.MEDPIPE_SHARD_FILES;
+  }
+});
+
 Cache('adding one image decodes one; removing one decodes none', async (ctx) => {
   await run(ctx);
   await writeGreyPng(path.join(ctx.dir, 'data', 'b', 'b_new.png'), 190, 777, 16);
@@ -288,7 +311,7 @@ Cache('torn writes: a truncated or tampered entry is a miss, recomputed, no cras
 Cache('torn shards: a truncated shard is a miss and re-ingested; a same-size damaged one fails the read, is removed, and the next run heals', async (ctx) => {
   await run(ctx);
   const ingest = await entryFile(ctx, 'ingest');
-  const shards = (ingest.entry as unknown as { refs: { hash: string; size: number }[] }).refs;
+  const shards = ingest.entry.refs!;
   assert.ok(shards.length >= 1, 'the dataset points at its shards');
 
   // Truncated: the ingest entry fails its size check, the job is redone (its files decoded again).

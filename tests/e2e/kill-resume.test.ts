@@ -7,7 +7,7 @@ import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ENTRY_URL, ROOT, makeClassFolders, medpipeCli, removeDir, tempDir, type CliResult } from '../helpers/core.ts';
 
@@ -20,7 +20,11 @@ const IMAGES_PER_CLASS = 120;
 
 Kill.before(async (ctx) => {
   ctx.dir = await tempDir('kill');
-  await makeClassFolders(path.join(ctx.dir, 'data'), IMAGES_PER_CLASS, { classes: ['normal', 'pneumonia'], size: 24 });
+  const files = await makeClassFolders(path.join(ctx.dir, 'data'), IMAGES_PER_CLASS, { classes: ['normal', 'pneumonia'], size: 24 });
+  // Older than the stat cache's 2 s "racy" window, as real data is: a job that finished within 2 s of
+  // the files being written does not remember their hashes, and the next run could reuse no job.
+  const hourAgo = new Date(Date.now() - 3600_000);
+  for (const file of files) await utimes(file, hourAgo, hourAgo);
   await writeFile(path.join(ctx.dir, 'package.json'), '{ "type": "module" }\n');
   // Shard jobs of 8 files (MEDPIPE_SHARD_FILES below): ingest is caught between jobs.
   await writeFile(

@@ -6,6 +6,7 @@ import type { RunState } from '../reducer.ts';
 import { Header } from './Header.tsx';
 import { StageRow } from './StageRow.tsx';
 import { FitPanel } from './FitPanel.tsx';
+import { UnitsPanel } from './UnitsPanel.tsx';
 import { ChangesPanel } from './ChangesPanel.tsx';
 import { Footer } from './Footer.tsx';
 
@@ -35,6 +36,7 @@ export function DashboardView({ state, quitting = false, canQuit = true }: Dashb
             {stage.fit && (stage.status === 'running' || stage.status === 'done' || stage.status === 'cancelled') && (
               <FitPanel fit={stage.fit} indent={idWidth + 3} finished={stage.status !== 'running'} />
             )}
+            {stage.units && stage.units.length > 0 && stage.status === 'running' && <UnitsPanel units={stage.units} indent={idWidth + 3} />}
           </Box>
         ))}
       </Box>

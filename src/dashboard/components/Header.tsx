@@ -23,6 +23,8 @@ export function Header({ state, quitting }: { readonly state: RunState; readonly
       <Text> · {state.pipeline ?? '…'}</Text>
       <Text dimColor> · backend </Text>
       <Text>{state.backend ?? '…'}</Text>
+      {state.executor && <Text dimColor> · units on {state.executor}</Text>}
+      {state.remote && <Text dimColor> · remote {state.remote}</Text>}
       <Text> · </Text>
       <Text color={phase.color}>{quitting && state.phase === 'running' ? 'stopping…' : phase.label}</Text>
       {elapsed !== undefined && <Text dimColor> {formatDuration(elapsed)}</Text>}

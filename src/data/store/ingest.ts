@@ -93,9 +93,11 @@ export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex'])
 
 /** Every file's hash by relative path (files not read yet are absent). */
 export function hashesOf(units: readonly Unit[]): Record<string, string> {
+  // Sorted units, then one object built in that order (no entries/fromEntries round trip: 10^5 files).
+  const sorted = units.filter((u) => u.hash).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const files: Record<string, string> = {};
-  for (const unit of units) if (unit.hash) files[unit.rel] = unit.hash;
-  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const unit of sorted) files[unit.rel] = unit.hash!;
+  return files;
 }
 
 const jsonBytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));

@@ -1,3 +1,4 @@
+import type { UnitRunner } from '../../base/units.ts';
 import type { Work, WorkEvent } from '../../base/work.ts';
 import type { FileIndex, RecordStore } from '../../data/store/ingest-env.ts';
 import type { AnyPort, DataOf } from './port.ts';
@@ -36,6 +37,11 @@ export interface StageContext extends Work {
   readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
   /** Output hash of the stage before this one (goes into outputs that refer to upstream data). */
   readonly upstreamHash: string | undefined;
+  /**
+   * Runs the stage's independent units of work (tune trials, folds, ingest shards: src/base/units.ts)
+   * on the run's executor — here, or as jobs for workers — each cached on its own.
+   */
+  readonly units: UnitRunner;
 }
 
 /** The input files of a stage, found before its key is computed. */

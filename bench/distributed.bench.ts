@@ -1,0 +1,207 @@
+/**
+ * `npx tsx bench/distributed.bench.ts`: the two numbers of the distributed executor and the remote cache.
+ *
+ * 1. A tune grid of 8 points on PneumoniaMNIST (../shared/data/pneumoniamnist, 28x28, the data's own
+ *    splits), from one built model: in this process's way (the local executor), then as BullMQ jobs
+ *    for 1 worker and for 2 workers (processes of MEDPIPE_THREADS=1 each; the coordinator and the local
+ *    run use 1 thread too, so results are bit-identical). Prints the tune stage's time of each, the
+ *    speed-up of 2 workers over 1, and whether the winner and every point's metrics equal the local run's.
+ * 2. The whole pneumonia pipeline (pipelines/pneumonia.ts) run in one clean clone with a readwrite
+ *    remote cache (file://), then restored in a second clean clone pointed at the same remote: the
+ *    second run's wall time (process start to exit), the stages it trained (none), and whether its
+ *    out/pneumonia/ files equal the first clone's byte for byte (run.json, which holds times, and the export marker, which holds this checkout's paths, aside).
+ *
+ * Each run is a child process (`node bin/medpipe.js ...`); Redis is Debian's redis-server on a free
+ * loopback port. The machine may be shared: the load average is printed before and after.
+ * Options: --epochs N (4) --skip-grid --skip-clone --keep (leave the temp folder)
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '4' },
+    'skip-grid': { type: 'boolean', default: false },
+    'skip-clone': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DATA = path.resolve(ROOT, '..', 'shared', 'data', 'pneumoniamnist', 'images');
+const BIN = path.join(ROOT, 'bin', 'medpipe.js');
+const work = mkdtempSync(path.join(tmpdir(), 'medpipe-bench-dist-'));
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+function medpipe(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ms: number; out: string } {
+  const t0 = performance.now();
+  const result = spawnSync(process.execPath, [options.cwd ? path.join(options.cwd, 'bin', 'medpipe.js') : BIN, ...args], {
+    cwd: options.cwd ?? work,
+    env: { ...process.env, MEDPIPE_THREADS: '1', ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const ms = performance.now() - t0;
+  if (result.status !== 0) throw new Error(`medpipe ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return { ms, out: result.stdout + result.stderr };
+}
+
+function pipelineFile(name: string, withTune: boolean): string {
+  const file = path.join(work, `${name}.mts`);
+  const entry = JSON.stringify(path.join(ROOT, 'src', 'index.ts'));
+  writeFileSync(
+    file,
+    `import { pipeline, ingest, normalize, augment, split, build, tune } from ${entry};
+const base = pipeline('bench-grid', { seed: 42 })
+  .stage(ingest.folder({ root: ${JSON.stringify(DATA)}, classes: ['normal', 'pneumonia'], size: [28, 28], channels: 1 }))
+  .stage(normalize({ method: 'zscore', scope: 'dataset' }))
+  .stage(augment({ rotation: 10, translate: 0.08, zoom: 0.1 }))
+  .stage(split())
+  .stage(build.tutorialCnn({ filters: [32, 32] }));
+export default ${withTune ? `base.stage(tune({ grid: { learningRate: [1e-3, 3e-4], batchSize: [32, 64], classWeight: ['balanced', null] }, base: { epochs: ${Number(opts.epochs)}, earlyStopping: false } }))` : 'base'};
+`,
+  );
+  return file;
+}
+
+function tuneMs(outDir: string): number {
+  const run = JSON.parse(readFileSync(path.join(outDir, 'run.json'), 'utf8')) as { stages: { stage: string; ms: number }[] };
+  return run.stages.find((s) => s.stage === 'tune')!.ms;
+}
+
+async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => proc.stdout!.on('data', (d) => String(d).includes('Ready to accept') && resolve()));
+  return { url: `redis://127.0.0.1:${port}`, proc };
+}
+
+async function startWorkers(n: number, redis: string, tag: string): Promise<ChildProcess[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--cache', path.join(work, `wcache-${tag}-${i}`)], {
+        cwd: work,
+        env: { ...process.env, MEDPIPE_THREADS: '1' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => proc.stdout!.on('data', (d) => String(d).includes('ready:') && resolve()));
+      return proc;
+    }),
+  );
+}
+
+async function stop(procs: ChildProcess[]): Promise<void> {
+  await Promise.all(procs.map((p) => new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : (p.once('exit', () => resolve()), p.kill('SIGTERM'))))));
+}
+
+async function grid(): Promise<void> {
+  console.log(`\n## tune grid: 8 points on PneumoniaMNIST, ${opts.epochs} epochs each, 1 thread per process (load before: ${load()})`);
+  const base = path.join(work, 'base-cache');
+  medpipe(['run', pipelineFile('prepare', false), '--plain', '--cache', base, '--out', path.join(work, 'out-prepare')]);
+  const file = pipelineFile('grid', true);
+  const copy = (name: string) => (cpSync(base, path.join(work, name), { recursive: true }), path.join(work, name));
+  const rows: { how: string; ms: number; results: string }[] = [];
+  const local = medpipe(['run', file, '--plain', '--cache', copy('cache-local'), '--out', path.join(work, 'out-local')]);
+  void local;
+  rows.push({
+    how: 'local executor (in the run, one after another)',
+    ms: tuneMs(path.join(work, 'out-local')),
+    results: readFileSync(path.join(work, 'out-local', 'tune-results.json'), 'utf8'),
+  });
+  for (const n of [1, 2]) {
+    const redis = await startRedis();
+    const workers = await startWorkers(n, redis.url, String(n));
+    try {
+      const out = path.join(work, `out-w${n}`);
+      medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${n}`), '--out', out]);
+      rows.push({
+        how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread`,
+        ms: tuneMs(out),
+        results: readFileSync(path.join(out, 'tune-results.json'), 'utf8'),
+      });
+    } finally {
+      await stop(workers);
+      redis.proc.kill('SIGTERM');
+    }
+  }
+  const reference = rows[0]!.results;
+  const winner = (json: string) => (JSON.parse(json) as { winner: number }).winner;
+  console.log('| executor | tune stage | winner | per-point metrics = local |');
+  console.log('| --- | ---: | ---: | --- |');
+  for (const row of rows)
+    console.log(
+      `| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${row.results === reference ? 'yes (byte-identical tune-results.json)' : 'NO'} |`,
+    );
+  console.log(`speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x (load after: ${load()})`);
+}
+
+function cloneInto(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const target = path.join(dir, 'medpipe');
+  execFileSync('git', ['clone', '-q', ROOT, target]);
+  // Installed dependencies and the built native addon, as `npm ci` would leave them.
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(target, 'node_modules'));
+  if (existsSync(path.join(ROOT, 'native', 'build'))) symlinkSync(path.join(ROOT, 'native', 'build'), path.join(target, 'native', 'build'));
+  // pipelines/pneumonia.ts reads ../../shared/data: the shared data beside the clone, read in place.
+  symlinkSync(path.resolve(ROOT, '..', 'shared'), path.join(dir, 'shared'));
+  return target;
+}
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
+function clones(): void {
+  console.log(`\n## a second, clean clone restores pipelines/pneumonia.ts from the remote cache (load before: ${load()})`);
+  const keys = path.join(work, 'keys', 'ci');
+  medpipe(['keygen', keys]);
+  const remote = `file://${path.join(work, 'remote')}`;
+  const a = cloneInto(path.join(work, 'clone-a'));
+  const b = cloneInto(path.join(work, 'clone-b'));
+  const first = medpipe(['run', 'pipelines/pneumonia.ts', '--plain', '--remote', remote, '--remote-mode', 'readwrite', '--remote-key', `${keys}.key`], {
+    cwd: a,
+  });
+  const second = medpipe(['run', 'pipelines/pneumonia.ts', '--plain', '--remote', remote, '--remote-trust', `${keys}.pub`], { cwd: b });
+  const trained = [...second.out.matchAll(/^\[(\w+)\] running/gm)].map((m) => m[1]);
+  const fromRemote = [...second.out.matchAll(/^\[(\w+)\] cached \(key \w+…?, from the remote cache\)/gm)].map((m) => m[1]);
+  const outA = path.join(a, 'out', 'pneumonia');
+  const outB = path.join(b, 'out', 'pneumonia');
+  // run.json holds times; .medpipe-exports.json is the folder's bookkeeping (absolute paths of this checkout).
+  const compared = (f: string) => f !== 'run.json' && f !== '.medpipe-exports.json';
+  const files = filesUnder(outA).filter(compared);
+  const differ = files.filter((f) => !existsSync(path.join(outB, f)) || !readFileSync(path.join(outA, f)).equals(readFileSync(path.join(outB, f))));
+  const missing = filesUnder(outB).filter((f) => compared(f) && !files.includes(f));
+  console.log('| clone | what it did | wall time |');
+  console.log('| --- | --- | ---: |');
+  console.log(`| first (readwrite) | trained and uploaded every stage | ${(first.ms / 1000).toFixed(1)} s |`);
+  console.log(
+    `| second (read, clean) | ${fromRemote.length} stages from the remote (${fromRemote.join(', ')}), ${trained.length} run${trained.length ? `: ${trained.join(', ')}` : ''} | ${(second.ms / 1000).toFixed(2)} s |`,
+  );
+  console.log(
+    `outputs: ${files.length} files in out/pneumonia/ (run.json and the export marker aside): ${differ.length === 0 && missing.length === 0 ? 'all byte-identical' : `DIFFERENT: ${[...differ, ...missing].join(', ')}`} (load after: ${load()})`,
+  );
+}
+
+try {
+  if (!opts['skip-grid']) await grid();
+  if (!opts['skip-clone']) clones();
+} finally {
+  if (opts.keep) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'bullmq';
+import type { RemoteOptions } from '../../../remote/open-remote.ts';
+import { openCache } from '../../session.ts';
+import { redactUrl } from '../lazy-bullmq.ts';
+import { connectionOptions, DEFAULT_QUEUE, type UnitJobData, type UnitJobResult } from './jobs.ts';
+import type { WorkerSettings } from './process-job.ts';
+
+export interface WorkerOptions {
+  readonly redis: string;
+  /** Jobs at once, each in its own sandboxed process. @default 1 */
+  readonly concurrency?: number;
+  /** The worker's own cache. @default $MEDPIPE_CACHE, else ./cache */
+  readonly cacheDir?: string;
+  readonly remote?: RemoteOptions;
+  /** @default $MEDPIPE_QUEUE, else 'medpipe-units' */
+  readonly queue?: string;
+  /**
+   * How long a job's lock lasts without renewal; a worker silent this long is taken for dead and
+   * its job goes back to the queue. @default $MEDPIPE_WORKER_LOCK_MS, else 30000
+   */
+  readonly lockMs?: number;
+}
+
+/**
+ * `medpipe worker`: takes units off the queue and runs each in a sandboxed child process (BullMQ's
+ * sandboxed processors), so training never blocks the event loop that renews the job's lock.
+ * @example
+ *   const worker = await startWorker({ redis: 'redis://10.0.0.5:6379', concurrency: 2 }, console.log);
+ */
+export async function startWorker(options: WorkerOptions, log: (line: string) => void): Promise<{ readonly name: string; close(): Promise<void> }> {
+  const name = `${hostname()}:${process.pid}`;
+  const cacheDir = resolve(options.cacheDir ?? process.env.MEDPIPE_CACHE ?? 'cache');
+  // Checks the remote settings (keys, mode) here, where an error can stop the worker before any job.
+  openCache(cacheDir, options.remote);
+  const settings: WorkerSettings = { redis: options.redis, cacheDir, remote: options.remote };
+  // The sandboxed children inherit the environment at fork time.
+  process.env.MEDPIPE_WORKER_NAME = name;
+  process.env.MEDPIPE_WORKER_SETTINGS = JSON.stringify(settings);
+  const lockDuration = options.lockMs ?? (Number(process.env.MEDPIPE_WORKER_LOCK_MS) || 30_000);
+  const queue = options.queue ?? process.env.MEDPIPE_QUEUE ?? DEFAULT_QUEUE;
+  const worker = new Worker<UnitJobData, UnitJobResult>(queue, fileURLToPath(new URL('./sandbox.mjs', import.meta.url)), {
+    connection: connectionOptions(options.redis),
+    concurrency: options.concurrency ?? 1,
+    useWorkerThreads: false,
+    lockDuration,
+    stalledInterval: Math.max(1000, Math.round(lockDuration / 2)),
+    // A job whose worker died goes back to the queue; a job that kills every worker it meets fails.
+    maxStalledCount: 2,
+  });
+  const what = (data: UnitJobData) => `${data.label} (${data.pipeline}/${data.stage}, key ${data.key.slice(0, 10)})`;
+  worker.on('active', (job) => log(`${what(job.data)}: started`));
+  worker.on('completed', (job, result) =>
+    log(`${what(job.data)}: ${result.cached ? `served from the ${result.cached} cache` : `done in ${(result.ms / 1000).toFixed(1)} s`}`),
+  );
+  worker.on('failed', (job, error) => job && log(`${what(job.data)}: failed (attempt ${job.attemptsMade}): ${error.message.split('\n')[0]}`));
+  let lastError = '';
+  worker.on('error', (error) => {
+    if (error.message !== lastError) log(`redis: ${(lastError = error.message)} (reconnecting)`);
+  });
+  await worker.waitUntilReady();
+  log(
+    `worker ${name} ready: ${redactUrl(options.redis)}, queue ${queue}, ${options.concurrency ?? 1} job(s) at once, cache ${cacheDir}${options.remote ? `, remote ${options.remote.url} (${options.remote.mode ?? 'read'})` : ''}`,
+  );
+  return { name, close: () => worker.close() };
+}

@@ -1,0 +1,217 @@
+// The BullMQ executor on a Redis of its own (loopback) with `medpipe worker` processes: tune trials
+// and crossValidate folds run on the workers with the same results as in this process, every
+// worker's progress reaches the run's events, the same work submitted again is one job, and the
+// faults: a worker SIGKILLed mid-trial (its job is retried on another, one entry per trial), a worker
+// killed mid-upload (no remote entry points at a missing blob), Redis restarted mid-run (the run
+// completes), a worker that finds a trial in the remote cache returns it without training.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunEvent } from '../../src/runtime/events.ts';
+import type { RunOptions } from '../../src/runtime/run.ts';
+import { assertOk, loadMedpipe, removeDir, runCollect, tempDir, type Medpipe } from '../helpers/core.ts';
+import { redisServer, startRedis, type RedisInstance } from '../helpers/redis.ts';
+import { danglingEntries, makeKeys, type Keys } from '../helpers/remote.ts';
+import { requires } from '../helpers/requires.ts';
+import { makeUnitData, unitBase, unitEvents, UNIT_GRID } from '../helpers/unit-pipelines.ts';
+import { startWorker, type WorkerProcess } from '../helpers/workers.ts';
+
+interface Ctx {
+  dir: string;
+  m: Medpipe;
+  redis: RedisInstance;
+  keys: Keys;
+  workers: WorkerProcess[];
+}
+
+const Mq = suite<Ctx>('BullMQ executor and workers');
+const it = requires(Mq, redisServer());
+
+const base = (m: Medpipe) => unitBase(m, 'mq', 11);
+const tuned = (m: Medpipe, epochs = 2) => base(m).stage(m.tune({ grid: UNIT_GRID, base: { epochs } }));
+const crossValidated = (m: Medpipe) => base(m).stage(m.crossValidate({ folds: 3, fit: { epochs: 2, batchSize: 8 } }));
+
+/** A cache that starts with the same built model as every other (building again in this process would draw other weights). */
+async function fromBase(ctx: Ctx, name: string, extra: Partial<RunOptions> = {}): Promise<RunOptions> {
+  await cp(path.join(ctx.dir, 'base'), path.join(ctx.dir, name), { recursive: true });
+  return { cacheDir: path.join(ctx.dir, name), outDir: path.join(ctx.dir, `out-${name}`), baseDir: ctx.dir, ...extra };
+}
+
+let workerCount = 0;
+
+async function twoWorkers(ctx: Ctx, options: Parameters<typeof startWorker>[2][] = [{}, {}], redis = ctx.redis.url): Promise<WorkerProcess[]> {
+  const started = await Promise.all(options.map((o) => startWorker(redis, path.join(ctx.dir, `worker-cache-${++workerCount}`), o)));
+  ctx.workers.push(...started);
+  return started;
+}
+
+async function stopAll(ctx: Ctx): Promise<void> {
+  await Promise.all(ctx.workers.map((w) => w.stop('SIGKILL')));
+  ctx.workers = [];
+}
+
+async function trialEntries(cacheDir: string) {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  return (await new CacheStore(cacheDir).listEntries()).filter((e) => e.kind === 'tune.trial');
+}
+
+const tuneResults = async (ctx: Ctx, name: string) => JSON.parse(await readFile(path.join(ctx.dir, `out-${name}`, 'tune-results.json'), 'utf8'));
+
+Mq.before(async (ctx) => {
+  ctx.workers = [];
+  if (!redisServer().ok) return;
+  ctx.m = await loadMedpipe();
+  ctx.dir = await tempDir('bullmq');
+  ctx.keys = await makeKeys(ctx.dir);
+  await makeUnitData(ctx.dir);
+  assertOk(await runCollect(base(ctx.m), { cacheDir: path.join(ctx.dir, 'base'), outDir: path.join(ctx.dir, 'out-base'), baseDir: ctx.dir }));
+  ctx.redis = await startRedis();
+});
+Mq.after.each(async (ctx) => {
+  await stopAll(ctx);
+});
+Mq.after(async (ctx) => {
+  await ctx.redis?.dispose();
+  await removeDir(ctx.dir);
+});
+
+it('trials and folds run on two workers with the results of this process; progress names each worker; the same work again is one job', async (ctx) => {
+  const local = await runCollect(tuned(ctx.m), await fromBase(ctx, 'local'));
+  assertOk(local);
+  const localCv = await runCollect(crossValidated(ctx.m), await fromBase(ctx, 'local-cv'));
+  assertOk(localCv);
+  const [a, b] = await twoWorkers(ctx);
+  const remote = await runCollect(tuned(ctx.m), await fromBase(ctx, 'mq', { redis: ctx.redis.url }));
+  assertOk(remote);
+  assert.equal(await tuneResults(ctx, 'mq'), await tuneResults(ctx, 'local'), 'same winner, same per-point metrics');
+  const events = unitEvents(remote.events);
+  const workers = new Set(events.filter((e) => e.state === 'done').map((e) => e.worker));
+  assert.equal(workers, new Set([a!.name, b!.name]), 'both workers took trials');
+  assert.ok(
+    events.some((e) => e.state === 'running' && e.epoch === 1 && e.logs && 'val_auc' in e.logs),
+    'live epochs with metrics',
+  );
+  assert.ok(events.filter((e) => e.state === 'queued').length === 4);
+  const cv = await runCollect(crossValidated(ctx.m), await fromBase(ctx, 'mq-cv', { redis: ctx.redis.url }));
+  assertOk(cv);
+  const cvFile = async (name: string) => readFile(path.join(ctx.dir, `out-${name}`, 'cv-metrics.json'), 'utf8');
+  assert.is(await cvFile('mq-cv'), await cvFile('local-cv'), 'the same folds and metrics');
+  const perFold = (JSON.parse(await cvFile('mq-cv')) as { perFold: { normalization: { mean: number[] }[] }[] }).perFold;
+  assert.ok(
+    perFold.every((f) => f.normalization.length === 1 && Number.isFinite(f.normalization[0]!.mean[0])),
+    'each fold refitted the z-score on its worker',
+  );
+  assert.is(new Set(perFold.map((f) => f.normalization[0]!.mean[0])).size, 3, 'on its own rows');
+  // The same grid from a third, clean coordinator: the finished jobs answer, no worker trains again.
+  const started = (w: WorkerProcess) => (w.log().match(/: started/g) ?? []).length;
+  const before = [started(a!), started(b!)];
+  const again = await runCollect(tuned(ctx.m), await fromBase(ctx, 'mq-again', { redis: ctx.redis.url }));
+  assertOk(again);
+  assert.equal([started(a!), started(b!)], before, 'no new job started');
+  assert.equal(await tuneResults(ctx, 'mq-again'), await tuneResults(ctx, 'local'));
+});
+
+it('a worker SIGKILLed mid-trial: the job is retried on another worker, the run completes, one entry per trial', async (ctx) => {
+  const [a, b] = await twoWorkers(ctx);
+  const byName = new Map([a!, b!].map((w) => [w.name, w]));
+  const { runToCompletion } = await import('../../src/runtime/run.ts');
+  const events: RunEvent[] = [];
+  let victim: WorkerProcess | undefined;
+  const options = await fromBase(ctx, 'kill', { redis: ctx.redis.url });
+  const done = await runToCompletion(tuned(ctx.m, 4), options, (e) => {
+    events.push(e);
+    if (!victim && e.type === 'unit' && e.state === 'running' && e.epoch === 1 && byName.has(e.worker!)) {
+      victim = byName.get(e.worker!)!;
+      process.kill(victim.pid, 'SIGKILL');
+    }
+  });
+  assert.ok(done.ok, JSON.stringify(done.error));
+  assert.ok(victim, 'a worker was killed mid-trial');
+  const units = unitEvents(events);
+  const survivor = [a!, b!].find((w) => w !== victim)!;
+  assert.ok(
+    units.some((e) => e.state === 'retrying'),
+    'the lost job was noticed',
+  );
+  const finishers = units.filter((e) => e.state === 'done');
+  assert.is(finishers.length, 4);
+  assert.ok(finishers.every((e) => e.worker === survivor.name || e.worker === victim!.name));
+  const trials = await trialEntries(options.cacheDir!);
+  assert.is(trials.length, 4, 'one entry per trial');
+  assert.is(new Set(trials.map((t) => t.key)).size, 4);
+  assert.equal(
+    await tuneResults(ctx, 'kill'),
+    (await runCollect(tuned(ctx.m, 4), await fromBase(ctx, 'kill-local'))).done.ok ? await tuneResults(ctx, 'kill-local') : undefined,
+  );
+});
+
+it('a worker killed mid-upload to the remote cache: its job finishes on another worker, no remote entry points at a missing blob', async (ctx) => {
+  const remote = `file://${path.join(ctx.dir, 'upload-remote')}`;
+  const flags = ['--remote', remote, '--remote-mode', 'readwrite', '--remote-key', ctx.keys.a];
+  const [crashing] = await twoWorkers(ctx, [{ args: flags, env: { MEDPIPE_CRASH_AFTER: 'upload:2', MEDPIPE_CRASH_PARENT: '1' } }, { args: flags }]);
+  const run = await runCollect(tuned(ctx.m, 3), await fromBase(ctx, 'upload', { redis: ctx.redis.url }));
+  assertOk(run);
+  // Its job process died after its second upload and took the worker with it (its last words may not
+  // make it through the dead worker's pipe): the job it had was finished by the other worker.
+  assert.is(crashing!.proc.signalCode, 'SIGKILL', 'the whole worker died');
+  assert.match(crashing!.log(), /: started/);
+  assert.not.match(crashing!.log(), /done in/);
+  assert.equal(await danglingEntries(path.join(ctx.dir, 'upload-remote')), []);
+  assert.is((await trialEntries(path.join(ctx.dir, 'upload'))).length, 4);
+});
+
+for (const persist of [true, false]) {
+  it(`Redis restarted mid-run ${persist ? 'with its append-only file' : 'without persistence (the jobs are lost and submitted again)'}: the coordinator and the workers reconnect and the run completes`, async (ctx) => {
+    const redis = persist ? ctx.redis : await startRedis({ persist: false });
+    const epochs = persist ? 5 : 6;
+    try {
+      await twoWorkers(ctx, [{}, {}], redis.url);
+      const { runToCompletion } = await import('../../src/runtime/run.ts');
+      let restarting: Promise<void> | undefined;
+      const events: RunEvent[] = [];
+      const done = await runToCompletion(tuned(ctx.m, epochs), await fromBase(ctx, `restart-${persist}`, { redis: redis.url }), (e) => {
+        events.push(e);
+        if (!restarting && e.type === 'unit' && e.state === 'running' && e.epoch === 1) {
+          restarting = (async () => {
+            await redis.stop('SIGKILL');
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+            await redis.start();
+          })();
+        }
+      });
+      await restarting;
+      assert.ok(done.ok, JSON.stringify(done.error));
+      assert.ok(restarting, 'Redis was restarted during the run');
+      assert.is(unitEvents(events).filter((e) => e.state === 'done' || e.state === 'cached').length, 4);
+      if (!persist)
+        assert.ok(
+          events.some((e) => e.type === 'log' && /gone from Redis .*submitting it again/.test(e.message)),
+          'lost jobs were submitted again',
+        );
+      assertOk(await runCollect(tuned(ctx.m, epochs), await fromBase(ctx, `restart-local-${persist}`)));
+      assert.equal(await tuneResults(ctx, `restart-${persist}`), await tuneResults(ctx, `restart-local-${persist}`));
+    } finally {
+      if (!persist) await redis.dispose();
+    }
+  });
+}
+
+it('a worker that finds a trial in the remote cache returns it without training', async (ctx) => {
+  const remote = `file://${path.join(ctx.dir, 'shared-remote')}`;
+  // Trusted CI filled the remote (here: a plain run in readwrite mode).
+  // (One epoch: a grid no earlier test queued, so no finished job in Redis answers for it.)
+  assertOk(await runCollect(tuned(ctx.m, 1), await fromBase(ctx, 'ci', { remote: { url: remote, mode: 'readwrite', key: ctx.keys.a } })));
+  await twoWorkers(ctx, [{ args: ['--remote', remote, '--remote-trust', ctx.keys.aPub] }]);
+  const run = await runCollect(tuned(ctx.m, 1), await fromBase(ctx, 'from-remote', { redis: ctx.redis.url }));
+  assertOk(run);
+  const finished = unitEvents(run.events).filter((e) => e.state === 'cached' || e.state === 'done');
+  assert.equal(
+    finished.map((e) => [e.state, e.source, e.message]),
+    Array(4).fill(['cached', 'worker', "from the worker's remote cache"]),
+  );
+  assert.not.match(ctx.workers[0]!.log(), /done in/, 'no trial trained');
+  assert.equal(await tuneResults(ctx, 'from-remote'), await tuneResults(ctx, 'ci'));
+});
+
+Mq.run();
