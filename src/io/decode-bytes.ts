@@ -90,8 +90,12 @@ async function decodeWithSharp(bytes: Uint8Array, path: string, options: DecodeO
     const input = sharp(bytes, { failOn: 'error', limitInputPixels: 1e9 });
     const info = await input.metadata();
     const sixteen = info.depth === 'ushort' || info.depth === 'short';
+    // Without an explicit colourspace sharp hands grey images back as 3-channel sRGB (and 16-bit grey
+    // as 8-bit values in 16-bit samples): keep grey as grey and the file's bit depth.
+    const grey = (info.channels ?? 1) - (info.hasAlpha ? 1 : 0) < 3;
     const { data, info: out } = await input
       .rotate()
+      .toColourspace(grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb')
       .raw({ depth: sixteen ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     let samples: Uint8Array | Uint16Array = sixteen
