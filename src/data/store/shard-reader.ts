@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { MedpipeError } from '../../base/errors.ts';
 import { objectPath } from '../../base/object-store.ts';
@@ -111,7 +111,14 @@ export class ShardFiles {
     const out = into ?? new Uint8Array(length);
     const view = out.byteLength === length ? out : out.subarray(0, length);
     const path = objectPath(this.objectsDir, hash);
-    readExactly(this.fd(hash), view, offset, path);
+    try {
+      readExactly(this.fd(hash), view, offset, path);
+    } catch (error) {
+      // A descriptor opened before a repair (inside fd()'s 200 ms window) reads the replaced file.
+      if (!this.reopenIfReplaced(hash, path)) throw error;
+      readExactly(this.fd(hash), view, offset, path);
+    }
+    if (crc32(view) !== crc && this.reopenIfReplaced(hash, path)) readExactly(this.fd(hash), view, offset, path);
     if (crc32(view) !== crc) {
       // Out of the way with it: the entries that name it then fail verification, and the next run
       // re-ingests the files of this shard instead of meeting the same damage again.
@@ -123,6 +130,20 @@ export class ShardFiles {
       });
     }
     return view;
+  }
+
+  /** True (and the descriptor closed) when `hash`'s open descriptor is not the file now at `path`. */
+  private reopenIfReplaced(hash: string, path: string): boolean {
+    const fd = this.open.get(hash);
+    if (fd === undefined) return false;
+    try {
+      const [now, held] = [statSync(path), fstatSync(fd)];
+      if (now.ino === held.ino && now.dev === held.dev) return false;
+    } catch {
+      // Gone from its path: reopening reports it missing.
+    }
+    this.forget(hash);
+    return true;
   }
 
   private forget(hash: string): void {
