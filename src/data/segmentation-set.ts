@@ -9,17 +9,16 @@
  *   const samples = readSegmentationSamples(set, [0, 1, 2], 'zscore');
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { Artifact, Codec } from '../base/artifact.ts';
 import { MedpipeError } from '../base/errors.ts';
-import type { ObjectRef } from '../base/object-store.ts';
-import { decodeBytes, toFloat32 } from '../io/decode-bytes.ts';
+import { toFloat32 } from '../io/decode-bytes.ts';
 import { checkMaskMatches, readMask, resizeNearest } from '../io/read-mask.ts';
 import type { SegmentationIngestConfig } from './segmentation-config.ts';
+import { decodeSegmentationImage } from './segmentation-decode.ts';
 import type { SegmentationPair } from './segmentation-listing.ts';
 import type { SegmentationSample } from './segmentation-types.ts';
 import { DTYPES, dtypeOf, type ShardRecord } from './store/format.ts';
-import { decodeTable, emptyTable, encodeTable, type RecordTable } from './store/record-table.ts';
+import { decodeTable, encodeTable, tableOf, type RecordTable } from './store/record-table.ts';
 import { ShardFiles } from './store/shard-reader.ts';
 import { ShardWriter } from './store/shard-writer.ts';
 import type { SplitName } from './types.ts';
@@ -33,6 +32,18 @@ export interface SegmentationMeta {
   readonly group?: string;
   /** Row of its second observer's mask in `observers`, when there is one. */
   readonly observerRow?: number;
+  /** Set when ingest resized the sample: its files' own size and pixel spacing, and rows of its masks at that size in `originals`. */
+  readonly original?: OriginalRows;
+}
+
+export interface OriginalRows {
+  readonly height: number;
+  readonly width: number;
+  /** [dy, dx] of one original pixel: the configured spacing scaled back, or [1, 1] (pixels) when none was given. */
+  readonly spacing: readonly [number, number];
+  readonly mask: number;
+  readonly roi?: number;
+  readonly observer?: number;
 }
 
 export interface SegmentationSet {
@@ -40,6 +51,8 @@ export interface SegmentationSet {
   /** [height, width, channels] of every stored image (and [height, width] of its masks). */
   readonly shape: readonly [number, number, number];
   readonly spacing: readonly [number, number];
+  /** How ingest decoded the images (predict repeats it): the resize, if any, and the channels kept. */
+  readonly input: { readonly size?: readonly [number, number]; readonly channels: 1 | 3 | 'green' };
   readonly samples: readonly SegmentationMeta[];
   readonly images: RecordTable;
   readonly masks: RecordTable;
@@ -47,28 +60,13 @@ export interface SegmentationSet {
   readonly rois?: RecordTable;
   /** Second observers' masks (only the samples that have one; see `observerRow`). */
   readonly observers?: RecordTable;
+  /** Label maps (mask, ROI, observer) at the files' own size, for samples that ingest resized (see `original`). */
+  readonly originals?: RecordTable;
   readonly objectsDir: string;
   /** Set by split.segmentation: sample indices per split. */
   readonly splits?: Readonly<Record<SplitName, readonly number[]>>;
   /** Set by split.segmentation. @default 'rescale' */
   readonly intensity?: 'rescale' | 'zscore';
-}
-
-type Located = { readonly shard: number; readonly record: ShardRecord };
-
-function tableOf(rows: readonly Located[], shards: readonly ObjectRef[]): RecordTable {
-  const table = emptyTable(rows.length, shards);
-  rows.forEach(({ shard, record }, i) => {
-    table.shard[i] = shard;
-    table.offset[i] = record.offset;
-    table.length[i] = record.length;
-    table.crc[i] = record.crc;
-    table.dtype[i] = DTYPES.indexOf(record.dtype);
-    table.ranges[i * 2] = record.range[0];
-    table.ranges[i * 2 + 1] = record.range[1];
-    table.fileHash.set(Buffer.from(record.fileHash, 'hex'), i * 32);
-  });
-  return table;
 }
 
 export interface IngestSegmentationEnv {
@@ -88,31 +86,19 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
       fix: "Give two names (background first), or use maskKind: 'labels' for label maps with values 0..K.",
     });
   }
-  const channelsWanted = config.channels ?? 3;
+  const input = { ...(config.size ? { size: config.size } : {}), channels: config.channels ?? 3 };
   const writer = new ShardWriter(env.objectsDir);
-  const rows = { images: [] as ShardRecord[], masks: [] as ShardRecord[], rois: [] as ShardRecord[], observers: [] as ShardRecord[] };
+  const rows = { images: [] as ShardRecord[], masks: [] as ShardRecord[], rois: [] as ShardRecord[], observers: [] as ShardRecord[], originals: [] as ShardRecord[] };
   const observerRows: (number | undefined)[] = [];
+  const originalRows: (OriginalRows | undefined)[] = [];
   let shape: [number, number, number] | undefined;
   const hasRoi = pairs.some((p) => p.roi);
   try {
     for (const [i, pair] of pairs.entries()) {
       if (env.signal?.aborted) throw new MedpipeError('CANCELLED', 'Ingest was cancelled.');
-      const bytes = await readFile(pair.image);
-      const meta = await sharp(bytes).metadata().catch((error: unknown) => {
-        throw new MedpipeError('BAD_FILE', `${pair.image} cannot be decoded as an image: ${(error as Error).message}`, { file: pair.image, fix: 'Remove or replace the file.', cause: error });
-      });
-      const own = { height: meta.height ?? 0, width: meta.width ?? 0 };
-      const size = config.size ?? ([own.height, own.width] as const);
-      const [frame] = await decodeBytes(bytes, pair.image, { size, channels: channelsWanted === 1 ? 1 : 3 });
-      let data = frame!.data;
-      let c = frame!.shape[2];
-      if (channelsWanted === 'green') {
-        const green = new (data.constructor as Uint8ArrayConstructor)(data.length / 3);
-        for (let p = 0; p < green.length; p++) green[p] = data[p * 3 + 1]!;
-        data = green;
-        c = 1;
-      }
-      const here: [number, number, number] = [frame!.shape[0], frame!.shape[1], c];
+      const decoded = await decodeSegmentationImage(await readFile(pair.image), pair.image, input);
+      const { data, own } = decoded;
+      const here = decoded.shape;
       if (shape && here.join('x') !== shape.join('x')) {
         throw new MedpipeError('SHAPE_MISMATCH', `${pair.image} is ${here[1]}x${here[0]}, the other images ${shape[1]}x${shape[0]}.`, {
           file: pair.image,
@@ -120,23 +106,33 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
         });
       }
       shape = here;
-      const readOne = async (file: string, what: 'labels' | 'binary') => {
+      // A resized sample keeps its masks at the files' own size too: evaluate scores it there.
+      const resized = own.height !== here[0] || own.width !== here[1];
+      const keep = (file: string, fileHash: string, data: Uint8Array, range: readonly [number, number]) => {
+        rows.originals.push(writer.add({ file: pair.id, fileHash, frames: 1, dtype: 'u8', shape: [own.height, own.width, 1], range: [range[0], range[1]] }, data));
+        return rows.originals.length - 1;
+      };
+      const originalAt: { mask?: number; roi?: number; observer?: number } = {};
+      const readOne = async (file: string, what: 'labels' | 'binary', role: 'mask' | 'roi' | 'observer') => {
         const mask = await readMask(file, { kind: what, classes: classes.length });
         checkMaskMatches(mask, file, own, pair.image);
+        if (resized) originalAt[role] = keep(file, await env.hash(file), mask.data, [0, what === 'binary' ? 1 : classes.length - 1]);
         return resizeNearest(mask, here[0], here[1]).data;
       };
-      const mask = await readOne(pair.mask, kind);
+      const mask = await readOne(pair.mask, kind, 'mask');
       const imageHash = await env.hash(pair.image);
-      rows.images.push(writer.add({ file: pair.id, fileHash: imageHash, frames: 1, dtype: dtypeOf(data), shape: here, range: frame!.range as [number, number] }, data));
+      rows.images.push(writer.add({ file: pair.id, fileHash: imageHash, frames: 1, dtype: dtypeOf(data), shape: here, range: [decoded.range[0], decoded.range[1]] }, data));
       rows.masks.push(writer.add({ file: pair.id, fileHash: await env.hash(pair.mask), frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, classes.length - 1] }, mask));
       if (hasRoi) {
-        const roi = pair.roi ? await readOne(pair.roi, 'binary') : new Uint8Array(here[0] * here[1]).fill(1);
+        const roi = pair.roi ? await readOne(pair.roi, 'binary', 'roi') : new Uint8Array(here[0] * here[1]).fill(1);
         rows.rois.push(writer.add({ file: pair.id, fileHash: pair.roi ? await env.hash(pair.roi) : imageHash, frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, 1] }, roi));
       }
       if (pair.observer) {
+        const observer = await readOne(pair.observer, kind, 'observer');
         observerRows.push(rows.observers.length);
-        rows.observers.push(writer.add({ file: pair.id, fileHash: await env.hash(pair.observer), frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, classes.length - 1] }, await readOne(pair.observer, kind)));
+        rows.observers.push(writer.add({ file: pair.id, fileHash: await env.hash(pair.observer), frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, classes.length - 1] }, observer));
       } else observerRows.push(undefined);
+      originalRows.push(resized ? { height: own.height, width: own.width, spacing: originalSpacing(config.spacing, own, here), ...(originalAt as { mask: number }) } : undefined);
       env.progress?.(i + 1, pairs.length);
     }
   } catch (error) {
@@ -144,19 +140,32 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
     throw error;
   }
   const shard = await writer.finish();
-  const shards = [{ hash: shard.hash, size: shard.size }];
-  const located = (records: ShardRecord[]) => tableOf(records.map((record) => ({ shard: 0, record })), shards);
+  const located = (records: ShardRecord[]) => tableOf(records, { hash: shard.hash, size: shard.size });
   return {
     classes,
     shape: shape!,
     spacing: config.spacing ?? [1, 1],
-    samples: pairs.map((p, i) => ({ id: p.id, ...(p.split ? { split: p.split } : {}), ...(p.group !== undefined ? { group: p.group } : {}), ...(observerRows[i] !== undefined ? { observerRow: observerRows[i] } : {}) })),
+    input,
+    samples: pairs.map((p, i) => ({
+      id: p.id,
+      ...(p.split ? { split: p.split } : {}),
+      ...(p.group !== undefined ? { group: p.group } : {}),
+      ...(observerRows[i] !== undefined ? { observerRow: observerRows[i] } : {}),
+      ...(originalRows[i] ? { original: originalRows[i] } : {}),
+    })),
     images: located(rows.images),
     masks: located(rows.masks),
     ...(hasRoi ? { rois: located(rows.rois) } : {}),
     ...(rows.observers.length > 0 ? { observers: located(rows.observers) } : {}),
+    ...(rows.originals.length > 0 ? { originals: located(rows.originals) } : {}),
     objectsDir: env.objectsDir,
   };
+}
+
+/** One original pixel's size: the stored pixel's (`spacing`, after resizing) scaled back; [1, 1] (original pixels) when no spacing was given. */
+function originalSpacing(spacing: readonly [number, number] | undefined, own: { height: number; width: number }, stored: readonly number[]): [number, number] {
+  if (!spacing) return [1, 1];
+  return [(spacing[0] * stored[0]!) / own.height, (spacing[1] * stored[1]!) / own.width];
 }
 
 /** Scales an image: 'rescale' by its source range to [0, 1]; 'zscore' by its own mean and std inside the ROI (per channel). */
@@ -206,6 +215,11 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
       const pixels = scaleIntensity(toFloat32(raw), c, range, roi, set.intensity ?? 'rescale');
       const meta = set.samples[row]!;
       const observer = set.observers && meta.observerRow !== undefined ? read(set.observers, meta.observerRow).slice() : undefined;
+      const o = set.originals && meta.original;
+      const atOwnSize = (r: number | undefined) => (o && r !== undefined ? read(set.originals!, r).slice() : undefined);
+      const original = o
+        ? { height: o.height, width: o.width, spacing: o.spacing, mask: atOwnSize(o.mask)!, ...(o.roi !== undefined ? { roi: atOwnSize(o.roi)! } : {}), ...(o.observer !== undefined ? { observer: atOwnSize(o.observer)! } : {}) }
+        : undefined;
       return {
         id: meta.id,
         height: h,
@@ -216,6 +230,7 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
         ...(roi ? { roi } : {}),
         ...(observer ? { observer } : {}),
         ...(meta.split ? { split: meta.split } : {}),
+        ...(original ? { original } : {}),
       };
     });
   } finally {
@@ -227,10 +242,10 @@ const json = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value
 
 export const segmentationSetCodec: Codec<SegmentationSet> = {
   encode: (set): Artifact => {
-    const { images, masks, rois, observers, samples, objectsDir: _where, ...meta } = set;
+    const { images, masks, rois, observers, originals, samples, objectsDir: _where, ...meta } = set;
     return {
       meta,
-      blobs: { samples: json(samples), images: encodeTable(images), masks: encodeTable(masks), ...(rois ? { rois: encodeTable(rois) } : {}), ...(observers ? { observers: encodeTable(observers) } : {}) },
+      blobs: { samples: json(samples), images: encodeTable(images), masks: encodeTable(masks), ...(rois ? { rois: encodeTable(rois) } : {}), ...(observers ? { observers: encodeTable(observers) } : {}), ...(originals ? { originals: encodeTable(originals) } : {}) },
       refs: images.shards,
     };
   },
@@ -238,12 +253,13 @@ export const segmentationSetCodec: Codec<SegmentationSet> = {
     if (!artifact.objectsDir) throw new MedpipeError('INTERNAL', 'A segmentation set was decoded without the cache it lives in.', { fix: 'Load it through the cache.' });
     const b = artifact.blobs;
     return {
-      ...(artifact.meta as Omit<SegmentationSet, 'images' | 'masks' | 'rois' | 'observers' | 'samples' | 'objectsDir'>),
+      ...(artifact.meta as Omit<SegmentationSet, 'images' | 'masks' | 'rois' | 'observers' | 'originals' | 'samples' | 'objectsDir'>),
       samples: JSON.parse(Buffer.from(b.samples!).toString('utf8')),
       images: decodeTable(b.images!),
       masks: decodeTable(b.masks!),
       ...(b.rois ? { rois: decodeTable(b.rois) } : {}),
       ...(b.observers ? { observers: decodeTable(b.observers) } : {}),
+      ...(b.originals ? { originals: decodeTable(b.originals) } : {}),
       objectsDir: artifact.objectsDir,
     };
   },

@@ -18,4 +18,16 @@ export interface SegmentationSample {
   readonly observer?: Uint8Array;
   /** Split given by the data (DRIVE's training/ and test/ folders), if any. */
   readonly split?: SplitName;
+  /** The label maps at the files' own size, when ingest resized the sample (evaluate scores there). */
+  readonly original?: OriginalLabels;
+}
+
+/** A resized sample's label maps as its files drew them (never interpolated), and one original pixel's size. */
+export interface OriginalLabels {
+  readonly height: number;
+  readonly width: number;
+  readonly spacing: readonly [number, number];
+  readonly mask: Uint8Array;
+  readonly roi?: Uint8Array;
+  readonly observer?: Uint8Array;
 }

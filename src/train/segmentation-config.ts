@@ -43,5 +43,10 @@ export const segmentationEvaluateSchema = z.strictObject({
   tolerance: z.number().positive().optional(),
   /** Sliding-window overlap. @default the fit's */
   overlap: z.number().min(0).lt(1).optional(),
+  /**
+   * Where images that ingest resized are scored: 'original' = at their files' own size (probabilities
+   * resized bilinearly, then thresholded; masks as drawn); 'ingested' = at the stored size. @default 'original'
+   */
+  resolution: z.enum(['original', 'ingested']).optional(),
 });
 export type SegmentationEvaluateConfig = z.infer<typeof segmentationEvaluateSchema>;
