@@ -12,9 +12,10 @@ import { readFile } from 'node:fs/promises';
 import type { Artifact, Codec } from '../base/artifact.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { toFloat32 } from '../io/decode-bytes.ts';
-import { checkMaskMatches, readMask, resizeNearest } from '../io/read-mask.ts';
+import { checkMaskMatches, readMask, resizeNearest, type Mask } from '../io/read-mask.ts';
 import type { SegmentationIngestConfig } from './segmentation-config.ts';
-import { decodeSegmentationImage } from './segmentation-decode.ts';
+import { decodeSegmentationImage, type DecodedSegmentationImage } from './segmentation-decode.ts';
+import { isVolumeFile, readVolumePair } from './segmentation-volume.ts';
 import type { SegmentationPair } from './segmentation-listing.ts';
 import type { SegmentationSample } from './segmentation-types.ts';
 import { DTYPES, dtypeOf, type ShardRecord } from './store/format.ts';
@@ -32,6 +33,8 @@ export interface SegmentationMeta {
   readonly group?: string;
   /** Row of its second observer's mask in `observers`, when there is one. */
   readonly observerRow?: number;
+  /** [dy, dx] of a stored pixel when it is the sample's own (a volume slice: from the NIfTI header); else the set's `spacing`. */
+  readonly spacing?: readonly [number, number];
   /** Set when ingest resized the sample: its files' own size and pixel spacing, and rows of its masks at that size in `originals`. */
   readonly original?: OriginalRows;
 }
@@ -89,50 +92,74 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
   const input = { ...(config.size ? { size: config.size } : {}), channels: config.channels ?? 3 };
   const writer = new ShardWriter(env.objectsDir);
   const rows = { images: [] as ShardRecord[], masks: [] as ShardRecord[], rois: [] as ShardRecord[], observers: [] as ShardRecord[], originals: [] as ShardRecord[] };
-  const observerRows: (number | undefined)[] = [];
-  const originalRows: (OriginalRows | undefined)[] = [];
+  const samples: SegmentationMeta[] = [];
   let shape: [number, number, number] | undefined;
   const hasRoi = pairs.some((p) => p.roi);
+  const kinds = { mask: kind, roi: 'binary', observer: kind } as const;
+  /** Stores one 2D sample: its image, and its label maps (at the file's own size) resized by nearest neighbour. */
+  const store = (item: SegmentationItem, pair: SegmentationPair, hashes: Readonly<Record<string, string>>) => {
+    const { image, id } = item;
+    const here = image.shape;
+    const own = image.own;
+    if (shape && here.join('x') !== shape.join('x')) {
+      throw new MedpipeError('SHAPE_MISMATCH', `${pair.image}${item.slice !== undefined ? ` slice ${item.slice}` : ''} is ${here[1]}x${here[0]}, the other images ${shape[1]}x${shape[0]}.`, {
+        file: pair.image,
+        fix: 'Set size: [height, width] on ingest.segmentation to resize every image (masks by nearest neighbour).',
+      });
+    }
+    shape = here;
+    // A resized sample keeps its label maps at the files' own size too: evaluate scores it there.
+    const resized = own.height !== here[0] || own.width !== here[1];
+    const originalAt: Record<string, number> = {};
+    const labelRecord = (role: 'mask' | 'roi' | 'observer', map: Mask, fromFile = true) => {
+      const top = role === 'roi' ? 1 : classes.length - 1;
+      if (resized && fromFile) {
+        originalAt[role] = rows.originals.length;
+        rows.originals.push(writer.add({ file: id, fileHash: hashes[role]!, frames: 1, dtype: 'u8', shape: [own.height, own.width, 1], range: [0, top] }, map.data));
+      }
+      return writer.add({ file: id, fileHash: hashes[role]!, frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, top] }, resizeNearest(map, here[0], here[1]).data);
+    };
+    rows.images.push(writer.add({ file: id, fileHash: hashes.image!, frames: 1, dtype: dtypeOf(image.data), shape: here, range: [image.range[0], image.range[1]] }, image.data));
+    rows.masks.push(labelRecord('mask', item.labels.mask!));
+    if (hasRoi) {
+      const roi = item.labels.roi ?? { height: own.height, width: own.width, data: new Uint8Array(own.height * own.width).fill(1) };
+      rows.rois.push(labelRecord('roi', roi, item.labels.roi !== undefined));
+    }
+    const observerRow = item.labels.observer ? rows.observers.push(labelRecord('observer', item.labels.observer)) - 1 : undefined;
+    // A volume's voxel size is in its header; a 2D image's is the configured one (after resizing), else pixels.
+    const storedSpacing = item.spacing ? scaledSpacing(item.spacing, own, here) : undefined;
+    const ownSpacing = item.spacing ?? originalSpacing(config.spacing, own, here);
+    const group = pair.group ?? (item.slice !== undefined ? pair.id : undefined);
+    samples.push({
+      id,
+      ...(pair.split ? { split: pair.split } : {}),
+      ...(group !== undefined ? { group } : {}),
+      ...(observerRow !== undefined ? { observerRow } : {}),
+      ...(storedSpacing ? { spacing: storedSpacing } : {}),
+      ...(resized ? { original: { height: own.height, width: own.width, spacing: ownSpacing, ...(originalAt as { mask: number }) } } : {}),
+    });
+  };
   try {
     for (const [i, pair] of pairs.entries()) {
       if (env.signal?.aborted) throw new MedpipeError('CANCELLED', 'Ingest was cancelled.');
-      const decoded = await decodeSegmentationImage(await readFile(pair.image), pair.image, input);
-      const { data, own } = decoded;
-      const here = decoded.shape;
-      if (shape && here.join('x') !== shape.join('x')) {
-        throw new MedpipeError('SHAPE_MISMATCH', `${pair.image} is ${here[1]}x${here[0]}, the other images ${shape[1]}x${shape[0]}.`, {
-          file: pair.image,
-          fix: 'Set size: [height, width] on ingest.segmentation to resize every image (masks by nearest neighbour).',
-        });
+      const files = { image: pair.image, mask: pair.mask, ...(pair.roi ? { roi: pair.roi } : {}), ...(pair.observer ? { observer: pair.observer } : {}) };
+      const hashes: Record<string, string> = {};
+      for (const [role, file] of Object.entries(files)) hashes[role] = await env.hash(file);
+      if (isVolumeFile(pair.image)) {
+        for (const slice of await readVolumePair(files, input, classes.length, kinds)) {
+          store({ id: `${pair.id}#${slice.k}`, slice: slice.k, image: slice.image, labels: slice.labels, spacing: slice.spacing }, pair, hashes);
+        }
+      } else {
+        const image = await decodeSegmentationImage(await readFile(pair.image), pair.image, input);
+        const labels: Record<string, Mask> = {};
+        for (const role of ['mask', 'roi', 'observer'] as const) {
+          const file = files[role as keyof typeof files];
+          if (!file) continue;
+          labels[role] = await readMask(file, { kind: kinds[role], classes: classes.length });
+          checkMaskMatches(labels[role], file, image.own, pair.image);
+        }
+        store({ id: pair.id, image, labels }, pair, hashes);
       }
-      shape = here;
-      // A resized sample keeps its masks at the files' own size too: evaluate scores it there.
-      const resized = own.height !== here[0] || own.width !== here[1];
-      const keep = (file: string, fileHash: string, data: Uint8Array, range: readonly [number, number]) => {
-        rows.originals.push(writer.add({ file: pair.id, fileHash, frames: 1, dtype: 'u8', shape: [own.height, own.width, 1], range: [range[0], range[1]] }, data));
-        return rows.originals.length - 1;
-      };
-      const originalAt: { mask?: number; roi?: number; observer?: number } = {};
-      const readOne = async (file: string, what: 'labels' | 'binary', role: 'mask' | 'roi' | 'observer') => {
-        const mask = await readMask(file, { kind: what, classes: classes.length });
-        checkMaskMatches(mask, file, own, pair.image);
-        if (resized) originalAt[role] = keep(file, await env.hash(file), mask.data, [0, what === 'binary' ? 1 : classes.length - 1]);
-        return resizeNearest(mask, here[0], here[1]).data;
-      };
-      const mask = await readOne(pair.mask, kind, 'mask');
-      const imageHash = await env.hash(pair.image);
-      rows.images.push(writer.add({ file: pair.id, fileHash: imageHash, frames: 1, dtype: dtypeOf(data), shape: here, range: [decoded.range[0], decoded.range[1]] }, data));
-      rows.masks.push(writer.add({ file: pair.id, fileHash: await env.hash(pair.mask), frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, classes.length - 1] }, mask));
-      if (hasRoi) {
-        const roi = pair.roi ? await readOne(pair.roi, 'binary', 'roi') : new Uint8Array(here[0] * here[1]).fill(1);
-        rows.rois.push(writer.add({ file: pair.id, fileHash: pair.roi ? await env.hash(pair.roi) : imageHash, frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, 1] }, roi));
-      }
-      if (pair.observer) {
-        const observer = await readOne(pair.observer, kind, 'observer');
-        observerRows.push(rows.observers.length);
-        rows.observers.push(writer.add({ file: pair.id, fileHash: await env.hash(pair.observer), frames: 1, dtype: 'u8', shape: [here[0], here[1], 1], range: [0, classes.length - 1] }, observer));
-      } else observerRows.push(undefined);
-      originalRows.push(resized ? { height: own.height, width: own.width, spacing: originalSpacing(config.spacing, own, here), ...(originalAt as { mask: number }) } : undefined);
       env.progress?.(i + 1, pairs.length);
     }
   } catch (error) {
@@ -146,13 +173,7 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
     shape: shape!,
     spacing: config.spacing ?? [1, 1],
     input,
-    samples: pairs.map((p, i) => ({
-      id: p.id,
-      ...(p.split ? { split: p.split } : {}),
-      ...(p.group !== undefined ? { group: p.group } : {}),
-      ...(observerRows[i] !== undefined ? { observerRow: observerRows[i] } : {}),
-      ...(originalRows[i] ? { original: originalRows[i] } : {}),
-    })),
+    samples,
     images: located(rows.images),
     masks: located(rows.masks),
     ...(hasRoi ? { rois: located(rows.rois) } : {}),
@@ -160,6 +181,22 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
     ...(rows.originals.length > 0 ? { originals: located(rows.originals) } : {}),
     objectsDir: env.objectsDir,
   };
+}
+
+/** One 2D sample before it is stored: its image (stored size) and label maps (the file's own size). */
+interface SegmentationItem {
+  readonly id: string;
+  /** The slice index of a volume's slice. */
+  readonly slice?: number;
+  readonly image: DecodedSegmentationImage;
+  readonly labels: Readonly<Record<string, Mask>>;
+  /** [dy, dx] of one pixel at the file's own size, when the file says (NIfTI). */
+  readonly spacing?: readonly [number, number];
+}
+
+/** The size of a stored pixel from an original one's. */
+function scaledSpacing(spacing: readonly [number, number], own: { height: number; width: number }, stored: readonly number[]): [number, number] {
+  return [(spacing[0] * own.height) / stored[0]!, (spacing[1] * own.width) / stored[1]!];
 }
 
 /** One original pixel's size: the stored pixel's (`spacing`, after resizing) scaled back; [1, 1] (original pixels) when no spacing was given. */
@@ -230,6 +267,7 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
         ...(roi ? { roi } : {}),
         ...(observer ? { observer } : {}),
         ...(meta.split ? { split: meta.split } : {}),
+        ...(meta.spacing ? { spacing: meta.spacing } : {}),
         ...(original ? { original } : {}),
       };
     });

@@ -4,7 +4,7 @@
  * overlays/<name>.png and report.html.
  */
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { Codec } from '../base/artifact.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
@@ -41,11 +41,12 @@ export const segmentationEvaluationCodec: Codec<SegmentationEvaluation> = {
   },
 };
 
-/** A unique PNG name per image id ("test/images/01_test.tif" → "01_test.png"). */
+/** A unique PNG name per image id ("test/images/01_test.tif" → "01_test.png", a volume's slice "ct/case1.nii.gz#7" → "case1_z7.png"). */
 export function pngNames(ids: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return ids.map((id) => {
-    const stem = basename(id, extname(id));
+    const [file, slice] = id.split('#') as [string, string | undefined];
+    const stem = `${basename(file).replace(/(\.nii\.gz|\.[^.]*)$/i, '')}${slice !== undefined ? `_z${slice}` : ''}`;
     const n = seen.get(stem) ?? 0;
     seen.set(stem, n + 1);
     return `${n === 0 ? stem : `${stem}-${n + 1}`}.png`;

@@ -71,11 +71,8 @@ async function probabilities(
   for (const s of samples) {
     if (options.signal?.aborted) throw new MedpipeError('CANCELLED', 'Evaluation was cancelled.', { cause: options.signal.reason });
     const probs = await slidingWindowPredict(model, s.pixels, [s.height, s.width, s.channels], { size: options.patch, overlap: options.overlap });
-    out.push(
-      (options.resolution ?? 'original') === 'original'
-        ? atOriginalSize(s, probs, outChannels, options.spacing)
-        : { sample: s, probs, spacing: options.spacing },
-    );
+    const spacing = s.spacing ?? options.spacing;
+    out.push((options.resolution ?? 'original') === 'original' ? atOriginalSize(s, probs, outChannels, spacing) : { sample: s, probs, spacing });
     onDone?.();
   }
   return out;
@@ -123,6 +120,7 @@ export async function evaluateSegmentation(
   } else if (classes === 2) thresholdRule = typeof options.threshold === 'number' ? 'fixed in the config' : '0.5';
   const testImages = await probabilities(model, test, options, outChannels, tick);
   const resized = testImages.some((im, i) => im.sample !== test[i]);
+  const ownSpacing = testImages.some((im) => im.sample.spacing);
   const perImage: SegmentationMetricsDocument['perImage'][number][] = [];
   const predictions: PredictedMask[] = [];
   const pooledLabels: number[] = [];
@@ -136,7 +134,7 @@ export async function evaluateSegmentation(
       spacing,
       tolerance: options.tolerance,
     });
-    perImage.push(resized ? { ...scores, size: [s.height, s.width], spacing } : scores);
+    perImage.push(resized || ownSpacing ? { ...scores, size: [s.height, s.width], spacing } : scores);
     if (classes === 2) {
       for (let p = 0; p < mask.length; p++) {
         if (s.roi && s.roi[p] === 0) continue;
