@@ -61,6 +61,16 @@ export async function predictSegmentation(
           process.stdout.write(`${[file, written.mask, ...written.fractions.map((f) => f.toFixed(6))].join('\t')}\n`);
           continue;
         }
+        if (info.slices) {
+          throw new MedpipeError(
+            'INVALID_CONFIG',
+            `${file}: this is a 2.5D model (${info.slices} adjacent slices as channels); it segments NIfTI volumes, not single images.`,
+            {
+              file,
+              fix: 'Give the .nii / .nii.gz volume.',
+            },
+          );
+        }
         const roi = await roiFor(file, options, roiIsDir);
         const result = await segmentImage(model, info, await readFile(file), file, {
           ...(roi ? { roi } : {}),

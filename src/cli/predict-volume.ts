@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
+import { stackNeighbours } from '../data/neighbour-slices.ts';
 import { scaleIntensity } from '../data/segmentation-set.ts';
 import { decodeBytes, toFloat32 } from '../io/decode-bytes.ts';
 import { labelVolumeLike, niftiGeometry } from '../io/nifti-header.ts';
@@ -30,10 +31,13 @@ export async function predictVolume(
   const [cols, rows, slices] = dims; // slices across k: rows = j, columns = i (readNifti)
   const frames = await decodeBytes(raw, file, { ...(info.input.size ? { size: info.input.size } : {}), channels: info.input.channels });
   const labels = new Uint8Array(rows * cols * slices);
+  const scaled = frames.slice(0, slices).map((f) => scaleIntensity(toFloat32(f.data), f.shape[2], f.range, undefined, info.intensity));
+  const count = info.slices ?? 1;
   for (let k = 0; k < slices; k++) {
-    const f = frames[k]!;
-    const pixels = scaleIntensity(toFloat32(f.data), f.shape[2], f.range, undefined, info.intensity);
-    const result = await segmentPixels(model, info, pixels, f.shape, { height: rows, width: cols }, options.threshold);
+    const [h, w, c] = frames[k]!.shape;
+    // 2.5D: the slice with its neighbours as channels, edges replicated (as fit and evaluate saw them).
+    const pixels = count > 1 ? stackNeighbours((j) => scaled[j]!, k, slices, count, c, h * w) : scaled[k]!;
+    const result = await segmentPixels(model, info, pixels, [h, w, c * count], { height: rows, width: cols }, options.threshold);
     labels.set(result.mask, k * rows * cols);
   }
   const name = `${basename(file).replace(/\.nii(\.gz)?$/i, '')}_seg.nii.gz`;

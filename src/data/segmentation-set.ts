@@ -14,6 +14,7 @@ import { MedpipeError } from '../base/errors.ts';
 import { toFloat32 } from '../io/decode-bytes.ts';
 import { checkMaskMatches, readMask, resizeNearest, type Mask } from '../io/read-mask.ts';
 import type { SegmentationIngestConfig } from './segmentation-config.ts';
+import { stackNeighbours } from './neighbour-slices.ts';
 import { decodeSegmentationImage, type DecodedSegmentationImage } from './segmentation-decode.ts';
 import { isVolumeFile, readVolumePair } from './segmentation-volume.ts';
 import type { SegmentationPair } from './segmentation-listing.ts';
@@ -33,6 +34,9 @@ export interface SegmentationMeta {
   readonly group?: string;
   /** Row of its second observer's mask in `observers`, when there is one. */
   readonly observerRow?: number;
+  /** A volume's slice: the volume (its image's id) and the slice index across k; 2.5D models stack neighbours by them. */
+  readonly volume?: string;
+  readonly slice?: number;
   /** [dy, dx] of a stored pixel when it is the sample's own (a volume slice: from the NIfTI header); else the set's `spacing`. */
   readonly spacing?: readonly [number, number];
   /** Set when ingest resized the sample: its files' own size and pixel spacing, and rows of its masks at that size in `originals`. */
@@ -134,6 +138,7 @@ export async function ingestSegmentation(pairs: readonly SegmentationPair[], con
       id,
       ...(pair.split ? { split: pair.split } : {}),
       ...(group !== undefined ? { group } : {}),
+      ...(item.slice !== undefined ? { volume: pair.id, slice: item.slice } : {}),
       ...(observerRow !== undefined ? { observerRow } : {}),
       ...(storedSpacing ? { spacing: storedSpacing } : {}),
       ...(resized ? { original: { height: own.height, width: own.width, spacing: ownSpacing, ...(originalAt as { mask: number }) } } : {}),
@@ -230,27 +235,46 @@ export function scaleIntensity(pixels: Float32Array, channels: number, range: re
   return out;
 }
 
-/** Reads samples `rows` from the shards (CRC-checked), scaled as the set says. */
-export function readSegmentationSamples(set: SegmentationSet, rows: readonly number[]): SegmentationSample[] {
+/**
+ * Reads samples `rows` from the shards (CRC-checked), scaled as the set says. `slices` > 1 (a 2.5D
+ * model): each sample's pixels are its slice with the neighbouring slices of its volume as channels
+ * (edges replicated; neighbour-slices.ts), each slice scaled on its own.
+ */
+export function readSegmentationSamples(set: SegmentationSet, rows: readonly number[], options: { readonly slices?: number } = {}): SegmentationSample[] {
   const files = new ShardFiles(set.objectsDir);
   const read = (table: RecordTable, row: number) => files.read(table.shards[table.shard[row]]!.hash, table.offset[row]!, table.length[row]!, table.crc[row]!);
   const [h, w, c] = set.shape;
+  const count = options.slices ?? 1;
+  const volumes = count > 1 ? volumeRows(set) : undefined;
+  const scaled = (row: number, roi = set.rois ? read(set.rois, row).slice() : undefined) => {
+    const bytes = read(set.images, row);
+    const dtype = DTYPES[set.images.dtype[row]!];
+    const raw =
+      dtype === 'u8'
+        ? bytes.slice()
+        : dtype === 'u16'
+          ? new Uint16Array(bytes.slice().buffer)
+          : dtype === 'i16'
+            ? new Int16Array(bytes.slice().buffer)
+            : new Float32Array(bytes.slice().buffer);
+    const range = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
+    return scaleIntensity(toFloat32(raw), c, range, roi, set.intensity ?? 'rescale');
+  };
   try {
     return rows.map((row) => {
-      const bytes = read(set.images, row);
-      const dtype = DTYPES[set.images.dtype[row]!];
-      const raw =
-        dtype === 'u8'
-          ? bytes.slice()
-          : dtype === 'u16'
-            ? new Uint16Array(bytes.slice().buffer)
-            : dtype === 'i16'
-              ? new Int16Array(bytes.slice().buffer)
-              : new Float32Array(bytes.slice().buffer);
-      const roi = set.rois ? read(set.rois, row).slice() : undefined;
-      const range = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
-      const pixels = scaleIntensity(toFloat32(raw), c, range, roi, set.intensity ?? 'rescale');
       const meta = set.samples[row]!;
+      const roi = set.rois ? read(set.rois, row).slice() : undefined;
+      let pixels = scaled(row, roi);
+      if (volumes) {
+        const slices = volumes.get(meta.volume ?? '');
+        if (!slices || meta.slice === undefined) {
+          throw new MedpipeError('INVALID_CONFIG', `${meta.id} is not a slice of a volume: a 2.5D U-Net (build.unet slices: ${count}) stacks neighbouring slices of NIfTI volumes.`, {
+            fix: 'Ingest NIfTI image and label volumes, or drop slices from build.unet.',
+          });
+        }
+        const centre = pixels;
+        pixels = stackNeighbours((k) => (k === meta.slice ? centre : scaled(slices[k]!)), meta.slice, slices.length, count, c, h * w);
+      }
       const observer = set.observers && meta.observerRow !== undefined ? read(set.observers, meta.observerRow).slice() : undefined;
       const o = set.originals && meta.original;
       const atOwnSize = (r: number | undefined) => (o && r !== undefined ? read(set.originals!, r).slice() : undefined);
@@ -261,7 +285,7 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
         id: meta.id,
         height: h,
         width: w,
-        channels: c,
+        channels: c * count,
         pixels,
         mask: read(set.masks, row).slice(),
         ...(roi ? { roi } : {}),
@@ -274,6 +298,18 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
   } finally {
     files.close();
   }
+}
+
+/** Each volume's rows by slice index (a volume's slices are ingested in order, all of them). */
+function volumeRows(set: SegmentationSet): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  set.samples.forEach((s, row) => {
+    if (s.volume === undefined || s.slice === undefined) return;
+    const rows = out.get(s.volume) ?? [];
+    rows[s.slice] = row;
+    out.set(s.volume, rows);
+  });
+  return out;
 }
 
 const json = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));

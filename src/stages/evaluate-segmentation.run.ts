@@ -12,8 +12,8 @@ export default {
   async run(trained, config, ctx) {
     await ctx.backend();
     const data = await ctx.ancestor(ports.segSplits);
-    const test = readSegmentationSamples(data, data.splits!.test);
-    const val = readSegmentationSamples(data, data.splits!.val);
+    const test = readSegmentationSamples(data, data.splits!.test, trained);
+    const val = readSegmentationSamples(data, data.splits!.val, trained);
     const model = await modelFromData(trained.model);
     try {
       const { document, predictions } = await evaluateSegmentation(model, test, val, {
@@ -43,6 +43,7 @@ export default {
         overlap: config.overlap ?? trained.overlap,
         threshold: document.threshold,
         thresholdSource: document.thresholdRule,
+        ...(trained.slices ? { slices: trained.slices } : {}),
       };
       return { document, files, model: trained.model, info };
     } finally {

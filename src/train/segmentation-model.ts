@@ -8,6 +8,8 @@ export interface SegmentationBuilt {
   readonly inputShape: readonly [number, number, number];
   readonly classes: readonly string[];
   readonly dataHash: string;
+  /** 2.5D: adjacent slices stacked as channels (the input has channels × slices); absent for 2D. */
+  readonly slices?: number;
 }
 
 export interface SegmentationTrained extends SegmentationBuilt {
@@ -33,4 +35,6 @@ export interface SegmentationModelInfo {
   /** Binary: foreground where the probability ≥ it. */
   readonly threshold: number;
   readonly thresholdSource: string;
+  /** 2.5D: adjacent slices stacked as channels (volumes only). */
+  readonly slices?: number;
 }

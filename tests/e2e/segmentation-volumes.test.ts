@@ -26,6 +26,30 @@ const SIZE = 32;
 const SLICES = 3;
 const VOXEL = [0.9, 0.7, 2] as const; // i, j, k: dx = 0.9, dy = 0.7
 
+/** `medpipe predict` on the test volume: a label volume on its geometry whose slices equal evaluate's masks. */
+async function assertPredictRepeatsEvaluate(input: string, out: string, predicted: string): Promise<void> {
+  const cli = await medpipeCli(['predict', path.join(out, 'model'), input, '--out', predicted]);
+  assert.is(cli.code, 0, cli.stderr);
+  const name = path.basename(input).replace(/\.nii(\.gz)?$/, '');
+  const written = readFileSync(path.join(predicted, `${name}_seg.nii.gz`));
+  const [source, result] = [await niftiGeometry(readFileSync(input), input), await niftiGeometry(written, 'seg')];
+  assert.equal(result.dims, source.dims);
+  assert.is(affineDifference(result.affine, source.affine), 0);
+  const slices = await decodeNifti(written, 'seg');
+  assert.is(slices.length, SLICES);
+  for (const [k, slice] of slices.entries()) {
+    const png = await sharp(path.join(out, 'predictions', `${name}_z${k}.png`))
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    assert.equal(
+      Array.from(slice.data),
+      Array.from(png, (v) => (v === 255 ? 1 : 0)),
+      `slice ${k}: predict's labels equal evaluate's mask`,
+    );
+  }
+}
+
 const S = suite<Ctx>('segmentation of NIfTI volumes');
 S.before(async (ctx) => {
   ctx.m = await loadMedpipe();
@@ -98,29 +122,37 @@ requires(S, segmentationToolkit())(
     }
     runSegmentationReference(cases).forEach((r, k) => assertMatchesReference(doc.perImage[k]!.classes.shape as never, r.classes['1']!, doc.perImage[k]!.id));
 
-    const input = path.join(dir, volume);
-    const predicted = path.join(dir, 'predicted');
-    const cli = await medpipeCli(['predict', path.join(out, 'model'), input, '--out', predicted]);
-    assert.is(cli.code, 0, cli.stderr);
-    const name = path.basename(input).replace(/\.nii(\.gz)?$/, '');
-    const written = readFileSync(path.join(predicted, `${name}_seg.nii.gz`));
-    const [source, result] = [await niftiGeometry(readFileSync(input), input), await niftiGeometry(written, 'seg')];
-    assert.equal(result.dims, source.dims);
-    assert.is(affineDifference(result.affine, source.affine), 0);
-    const slices = await decodeNifti(written, 'seg');
-    assert.is(slices.length, SLICES);
-    for (const [k, slice] of slices.entries()) {
-      const png = await sharp(path.join(out, 'predictions', `${name}_z${k}.png`))
-        .extractChannel(0)
-        .raw()
-        .toBuffer();
-      assert.equal(
-        Array.from(slice.data),
-        Array.from(png, (v) => (v === 255 ? 1 : 0)),
-        `slice ${k}: predict's labels equal evaluate's mask`,
-      );
-    }
+    await assertPredictRepeatsEvaluate(path.join(dir, volume), out, path.join(dir, 'predicted'));
   },
 );
+
+S('2.5D: three adjacent slices in, the centre mask out; predict stacks the same neighbours', async ({ m, dir }) => {
+  const p = m
+    .pipeline('volumes-2.5d', { seed: 3 })
+    .stage(m.ingest.segmentation({ sources: [{ images: 'vol/images', masks: 'vol/labels' }], channels: 1, classes: ['background', 'shape'] }))
+    .stage(m.split.segmentation({ fractions: { train: 0.66, val: 0.17, test: 0.17 } }))
+    .stage(m.build.unet({ depth: 2, baseFilters: 8, patch: 16, slices: 3 }))
+    .stage(m.fit.segmentation({ epochs: 4, steps: 10, batchSize: 8, learningRate: 3e-3 }))
+    .stage(m.evaluate.segmentation({ tolerance: 1 }));
+  const out = path.join(dir, 'out-25d');
+  const run = await runCollect(p, { cacheDir: path.join(dir, 'cache-25d'), outDir: out, baseDir: dir });
+  assertOk(run);
+  assert.ok(
+    run.events.some(
+      (e) => e.type === 'stage-done' && /2\.5D U-Net \(3 slices as channels\) for 16x16x3 patches/.test(String((e as { summary?: string }).summary)),
+    ),
+  );
+  const doc = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as SegmentationMetricsDocument;
+  assert.is(doc.images, SLICES);
+  // Neighbouring slices of these volumes are unrelated pictures: the centre channel carries the mask.
+  assert.ok(doc.summary.shape.perImage.dice.mean! > 0.6, `Dice ${doc.summary.shape.perImage.dice.mean}`);
+  await assertPredictRepeatsEvaluate(path.join(dir, doc.perImage[0]!.id.split('#')[0]!), out, path.join(dir, 'predicted-25d'));
+  await sharp(Buffer.alloc(SIZE * SIZE), { raw: { width: SIZE, height: SIZE, channels: 1 } })
+    .png()
+    .toFile(path.join(dir, 'some.png'));
+  const flat = await medpipeCli(['predict', path.join(out, 'model'), path.join(dir, 'some.png'), '--out', path.join(dir, 'predicted-25d')]);
+  assert.is(flat.code, 1);
+  assert.match(flat.stderr, /2\.5D model \(3 adjacent slices as channels\); it segments NIfTI volumes/);
+});
 
 S.run();

@@ -72,6 +72,20 @@ S('slices with their label slices, voxel size in mm, one group per volume; gzip 
   }
 });
 
+S('2.5D: a slice with its neighbours as channels, the volume edges replicated', async ({ dir }) => {
+  writeNifti(path.join(dir, 'im', 'v.nii.gz'), volume(image(2), 'int16', { dims: [NX, NY, 3], voxels: image(2).concat(image(3).slice(0, NX * NY)) }));
+  writeNifti(path.join(dir, 'lb', 'v.nii.gz'), volume(labels.map((v) => Math.min(v, 1)), 'uint8', { dims: [NX, NY, 3], voxels: labels.concat(labels.slice(0, NX * NY)).map((v) => Math.min(v, 1)) }));
+  const set = { ...(await ingestSegmentation(pairSegmentationFiles([{ images: 'im', masks: 'lb' }], dir), { sources: [], channels: 1 }, env(dir))), intensity: 'rescale' as const };
+  const flat = readSegmentationSamples(set, [0, 1, 2]).map((s) => Array.from(s.pixels));
+  const stacked = readSegmentationSamples(set, [0, 1, 2], { slices: 3 });
+  const channel = (s: (typeof stacked)[number], j: number) => Array.from({ length: NX * NY }, (_, p) => s.pixels[p * 3 + j]!);
+  assert.is(stacked[0]!.channels, 3);
+  assert.equal([channel(stacked[0]!, 0), channel(stacked[0]!, 1), channel(stacked[0]!, 2)], [flat[0], flat[0], flat[1]], 'first slice: its own copy below');
+  assert.equal([channel(stacked[1]!, 0), channel(stacked[1]!, 1), channel(stacked[1]!, 2)], [flat[0], flat[1], flat[2]]);
+  assert.equal([channel(stacked[2]!, 0), channel(stacked[2]!, 1), channel(stacked[2]!, 2)], [flat[1], flat[2], flat[2]], 'last slice: its own copy above');
+  assert.equal(Array.from(stacked[1]!.mask), Array.from(readSegmentationSamples(set, [1])[0]!.mask), "the centre slice's mask");
+});
+
 S('resized slices keep their labels at the file size; spacing scales with the resize', async ({ dir }) => {
   writeNifti(path.join(dir, 'im', 'v.nii.gz'), volume(image(1), 'int16'));
   writeNifti(path.join(dir, 'lb', 'v.nii.gz'), volume(labels.map((v) => (v === 1 ? 1 : 0)), 'uint8'));
