@@ -15,8 +15,9 @@ export default pipeline('retinamnist', { seed: 42 })
   .stage(augment({ rotation: 15, zoom: 0.1, horizontalFlip: true, verticalFlip: true }))
   .stage(split()) // keeps MedMNIST's train / val / test
   .stage(build.tutorialCnn({ filters: [32, 64] }))
-  // Soft ordinal targets: a neighbouring grade costs less than a distant one. Early stopping on the
-  // macro one-vs-rest AUC on validation.
-  .stage(fit({ epochs: 60, batchSize: 32, loss: { softOrdinal: { scale: 1 } }, earlyStopping: { monitor: 'val_auc', patience: 12, restoreBestWeights: true } }))
+  // Cross-entropy (the ordinal default; soft ordinal targets scored lower on validation), early stopping on
+  // the macro one-vs-rest AUC on validation, and an ensemble of 5 members averaged (each trained with its own
+  // seed). Chosen on the validation split only: see the table in the comment at the top.
+  .stage(fit({ epochs: 60, batchSize: 32, ensemble: 5, earlyStopping: { monitor: 'val_auc', patience: 12, restoreBestWeights: true } }))
   // The same mirrors at test time: each score is the mean over the four copies.
   .stage(evaluate({ testTimeAugmentation: { horizontalFlip: true, verticalFlip: true } }));
