@@ -21,7 +21,10 @@ export default {
         const seed = memberSeed(ctx.seed, m);
         const note = count > 1 ? { note: `member ${m + 1}/${count}` } : {};
         const initial = count > 1 ? prefixLayerNames(built.model, `m${m + 1}_`) : built.model;
-        members.push({ ...(await trainFresh(initial, toFitData(data, data.train), toFitData(data, data.val), config, { ...ctx, seed }, { augment: data.augment, ...note })), seed });
+        members.push({
+          ...(await trainFresh(initial, toFitData(data, data.train), toFitData(data, data.val), config, { ...ctx, seed }, { augment: data.augment, ...note })),
+          seed,
+        });
       }
       const { result } = members[0]!;
       const model = count > 1 ? await averageModels(members.map((x) => x.model)) : members[0]!.model;
@@ -33,7 +36,9 @@ export default {
                 seed: x.seed,
                 bestEpoch: x.result.bestEpoch,
                 epochsRun: x.result.epochsRun,
-                ...(monitor && x.result.history[x.result.bestEpoch - 1]?.[monitor] !== undefined ? { best: x.result.history[x.result.bestEpoch - 1]![monitor] } : {}),
+                ...(monitor && x.result.history[x.result.bestEpoch - 1]?.[monitor] !== undefined
+                  ? { best: x.result.history[x.result.bestEpoch - 1]![monitor] }
+                  : {}),
               })),
             }
           : {}),

@@ -58,12 +58,17 @@ P('members renamed apart (functional and sequential) save and load as one ensemb
   const conv = tf.layers.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }).apply(input) as tf.SymbolicTensor;
   const bn = tf.layers.batchNormalization().apply(conv) as tf.SymbolicTensor;
   const flat = tf.layers.flatten().apply(bn) as tf.SymbolicTensor;
-  const head = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }).apply(flat) as tf.SymbolicTensor;
+  const head = tf.layers
+    .dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) })
+    .apply(flat) as tf.SymbolicTensor;
   for (const built of [await modelToData(tf.model({ inputs: input, outputs: head })), await modelToData(member(9))]) {
     const members = await Promise.all([1, 2].map((m) => modelFromData(prefixLayerNames(built, `m${m}_`))));
     // Train-like change: member 2's weights differ from member 1's.
     members[1]!.setWeights(members[1]!.getWeights().map((w) => w.mul(1.5)));
-    assert.ok(members[1]!.layers.every((l) => l.name.startsWith('m2_')), members[1]!.layers.map((l) => l.name).join());
+    assert.ok(
+      members[1]!.layers.every((l) => l.name.startsWith('m2_')),
+      members[1]!.layers.map((l) => l.name).join(),
+    );
     const x = tf.randomNormal([4, 6, 6, 1], 0, 1, 'float32', 3);
     const each = members.map((m) => (m.predict(x) as tf.Tensor).arraySync() as number[][]);
     const back = await modelFromData(await modelToData(await averageModels(members)));
