@@ -41,7 +41,13 @@ export function prefixLayerNames(data: ModelData, prefix: string): ModelData {
   };
   return {
     topology: rename(data.topology),
-    weightSpecs: data.weightSpecs.map((spec) => ({ ...spec, name: spec.name.split('/').map((part) => (names.has(part) ? prefix + part : part)).join('/') })),
+    weightSpecs: data.weightSpecs.map((spec) => ({
+      ...spec,
+      name: spec.name
+        .split('/')
+        .map((part) => (names.has(part) ? prefix + part : part))
+        .join('/'),
+    })),
     weights: data.weights,
   };
 }
