@@ -22,6 +22,7 @@ import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './earl
 import { indexPixels, samplePatches } from './patch-sampler.ts';
 import { segmentationLoss, type SegmentationLossName } from './segmentation-losses.ts';
 import { labelsOf, slidingWindowPredict } from './sliding-window.ts';
+import { frozenNormsInInferenceMode } from './frozen-norms.ts';
 
 export interface SegmentationFitOptions {
   readonly epochs: number;
@@ -82,6 +83,7 @@ export async function fitSegmentation(
   const lossFn = segmentationLoss(options.loss ?? 'dice+ce');
   const optimizer = adam(options.learningRate ?? 1e-3, 0.9, 0.999, 1e-7);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const restoreNorms = frozenNormsInInferenceMode(model.layers); // a frozen transferred encoder keeps its statistics
   const stopper = val.length > 0 ? new EarlyStopping(options.earlyStopping ?? { monitor: 'val_dice', patience: 5, restoreBestWeights: true }) : undefined;
   const index = indexPixels(train);
   const { patch, batchSize, classes } = options;
@@ -123,6 +125,7 @@ export async function fitSegmentation(
     }
   }
   if (stopper?.restoreBestWeights && stopper.bestWeights && stopper.bestEpoch !== history.length) restoreWeights(model, stopper.bestWeights);
+  restoreNorms();
   optimizer.dispose();
   return { history, bestEpoch: stopper && stopper.bestEpoch > 0 ? stopper.bestEpoch : history.length, epochsRun: history.length, stoppedEarly };
 }
