@@ -15,6 +15,7 @@ import { MedpipeError } from '../base/errors.ts';
 import type { ObjectRef } from '../base/object-store.ts';
 import { decodeBytes, toFloat32 } from '../io/decode-bytes.ts';
 import { checkMaskMatches, readMask, resizeNearest } from '../io/read-mask.ts';
+import { enhance, type EnhanceOptions } from './enhance.ts';
 import type { SegmentationIngestConfig } from './segmentation-config.ts';
 import type { SegmentationPair } from './segmentation-listing.ts';
 import type { SegmentationSample } from './segmentation-types.ts';
@@ -52,6 +53,8 @@ export interface SegmentationSet {
   readonly splits?: Readonly<Record<SplitName, readonly number[]>>;
   /** Set by split.segmentation. @default 'rescale' */
   readonly intensity?: 'rescale' | 'zscore';
+  /** Set by split.segmentation: contrast enhancement applied before the intensity scaling. */
+  readonly enhance?: EnhanceOptions;
 }
 
 type Located = { readonly shard: number; readonly record: ShardRecord };
@@ -202,8 +205,9 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
               ? new Int16Array(bytes.slice().buffer)
               : new Float32Array(bytes.slice().buffer);
       const roi = set.rois ? read(set.rois, row).slice() : undefined;
-      const range = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
-      const pixels = scaleIntensity(toFloat32(raw), c, range, roi, set.intensity ?? 'rescale');
+      const stored = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
+      const enhanced = set.enhance ? enhance(toFloat32(raw), h, w, c, stored, set.enhance) : { pixels: toFloat32(raw), range: stored };
+      const pixels = scaleIntensity(enhanced.pixels, c, enhanced.range, roi, set.intensity ?? 'rescale');
       const meta = set.samples[row]!;
       const observer = set.observers && meta.observerRow !== undefined ? read(set.observers, meta.observerRow).slice() : undefined;
       return {
