@@ -7,7 +7,7 @@ import { createRng } from '../../../src/base/rng.ts';
 import { syntheticShapes } from '../../../src/data/synthetic-shapes.ts';
 import { fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
 import { indexPixels, samplePatches } from '../../../src/train/patch-sampler.ts';
-import { crossEntropyLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
+import { crossEntropyLoss, focalLoss, segmentationLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
 import { gaussianMap, slidingWindowPredict, windowStarts } from '../../../src/train/sliding-window.ts';
 import { unet } from '../../../src/train/unet.ts';
 import { throwsCode } from '../../helpers/expect-error.ts';
@@ -46,6 +46,47 @@ S('losses: soft Dice ≈ 0 for a perfect prediction, ≈ 1 for a disjoint one; t
   const p = tf.tensor4d([1, 0.5, 0.5, 0], [1, 2, 2, 1]);
   assert.ok(Math.abs(tverskyLoss()(y, p).dataSync()[0] - (1 - 1.5 / 2)) < 1e-5);
   assert.ok(Math.abs(tverskyLoss(0.5, 0.5)(y, p).dataSync()[0] - softDiceLoss(y, p).dataSync()[0]) < 1e-6);
+});
+
+S('focal loss: equals NumPy on a binary mask inside an ROI and on a 3-class softmax; γ = 0 is cross-entropy; easy pixels weigh less', () => {
+  // Reference values from /usr/bin/python3 with NumPy:
+  //   y=[1,0,1,0]; p=[.9,.2,.4,.7]; w=[1,1,1,0]; fl=-(y*(1-p)**2*log(p)+(1-y)*p**2*log(1-p)); (fl*w).sum()/w.sum()
+  //   Y=eye(3)[[0,2,1,2]]; P=[[.7,.2,.1],[.1,.3,.6],[.25,.5,.25],[.05,.05,.9]]; (-(Y*(1-P)**2*log(P)).sum(-1)).mean()
+  const y = tf.tensor4d([1, 0, 1, 0], [1, 2, 2, 1]);
+  const p = tf.tensor4d([0.9, 0.2, 0.4, 0.7], [1, 2, 2, 1]);
+  const roi = tf.tensor4d([1, 1, 1, 0], [1, 2, 2, 1]);
+  assert.ok(Math.abs(focalLoss()(y, p, roi).dataSync()[0] - 0.11328133689461416) < 1e-6);
+  const Y = tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3).reshape([1, 2, 2, 3]) as tf.Tensor4D;
+  const P = tf.tensor4d([0.7, 0.2, 0.1, 0.1, 0.3, 0.6, 0.25, 0.5, 0.25, 0.05, 0.05, 0.9], [1, 2, 2, 3]);
+  assert.ok(Math.abs(segmentationLoss('focal')(Y, P).dataSync()[0] - 0.07204331126340227) < 1e-6);
+  // The same by hand, pixel by pixel, for a random batch with an ROI: −Σ y(1−p)² log p (binary: both terms).
+  const rng = createRng(7);
+  const n = 2 * 5 * 5;
+  const truth = Float32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+  const prob = Float32Array.from({ length: n }, () => 0.02 + 0.96 * rng.next());
+  const weight = Float32Array.from({ length: n }, () => (rng.next() < 0.8 ? 1 : 0));
+  let sum = 0;
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const q = prob[i];
+    const term = truth[i] === 1 ? -((1 - q) ** 2) * Math.log(q) : -(q ** 2) * Math.log(1 - q);
+    sum += weight[i] * term;
+    kept += weight[i];
+  }
+  const t = (a: Float32Array) => tf.tensor4d(a, [2, 5, 5, 1]);
+  assert.ok(Math.abs(focalLoss()(t(truth), t(prob), t(weight)).dataSync()[0] - sum / kept) < 1e-6);
+  assert.ok(Math.abs(focalLoss(0)(t(truth), t(prob), t(weight)).dataSync()[0] - crossEntropyLoss(t(truth), t(prob), t(weight)).dataSync()[0]) < 1e-6);
+  // A confident correct pixel costs far less than under CE; a confident wrong one nearly as much.
+  const one = (v: number) => tf.tensor4d([v], [1, 1, 1, 1]);
+  assert.ok(focalLoss()(one(1), one(0.95)).dataSync()[0] < 0.01 * crossEntropyLoss(one(1), one(0.95)).dataSync()[0]);
+  assert.ok(focalLoss()(one(1), one(0.05)).dataSync()[0] > 0.9 * crossEntropyLoss(one(1), one(0.05)).dataSync()[0]);
+  // Dice + focal is the sum; gradients flow.
+  const sumLoss = segmentationLoss('dice+focal')(y, p, roi).dataSync()[0];
+  assert.ok(Math.abs(sumLoss - softDiceLoss(y, p, roi).dataSync()[0] - 0.11328133689461416) < 1e-6);
+  const grad = tf
+    .grad((q: tf.Tensor) => focalLoss()(y, q as tf.Tensor4D, roi))(p)
+    .dataSync();
+  assert.ok(grad[0] < 0 && grad[1] > 0 && grad[3] === 0, `gradient ${Array.from(grad)}`);
 });
 
 S('sliding window: covers every pixel; a per-pixel model gives the same output whole or windowed', async () => {
