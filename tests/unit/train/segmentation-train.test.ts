@@ -6,7 +6,7 @@ import { initBackend } from '../../../src/backend/select.ts';
 import { createRng } from '../../../src/base/rng.ts';
 import { syntheticShapes } from '../../../src/data/synthetic-shapes.ts';
 import { fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
-import { indexPixels, samplePatches } from '../../../src/train/patch-sampler.ts';
+import { indexPixels, samplePatches } from '../../../src/data/loader/patch-sampler.ts';
 import { crossEntropyLoss, focalLoss, segmentationLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
 import { gaussianMap, slidingWindowPredict, windowStarts } from '../../../src/train/sliding-window.ts';
 import { unet } from '../../../src/train/unet.ts';
