@@ -39,6 +39,8 @@ export interface SegmentationFitOptions {
   readonly loss?: SegmentationLossName;
   /** @default 1e-3 */
   readonly learningRate?: number;
+  /** 'cosine': the rate falls from `learningRate` to 0 over all planned steps (SGDR without restarts). @default 'constant' */
+  readonly schedule?: 'constant' | 'cosine';
   /** Foreground:background patch centres. @default [1, 1] */
   readonly posNeg?: readonly [number, number];
   readonly augment?: AugmentPolicy;
@@ -74,6 +76,11 @@ export async function meanDice(model: tf.LayersModel, samples: readonly Segmenta
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The cosine-annealed rate before step `step` (0-based) of `total`: lr · ½(1 + cos(π · step / total)). */
+export function cosineRate(learningRate: number, step: number, total: number): number {
+  return 0.5 * learningRate * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
+}
+
 export async function fitSegmentation(
   model: tf.LayersModel,
   train: readonly SegmentationSample[],
@@ -82,7 +89,12 @@ export async function fitSegmentation(
 ): Promise<SegmentationFitResult> {
   if (train.length === 0) throw new MedpipeError('NO_SAMPLES', 'The training split has no images.', { fix: 'Check the data folders and the split fractions.' });
   const lossFn = segmentationLoss(options.loss ?? 'dice+ce');
-  const optimizer = adam(options.learningRate ?? 1e-3, 0.9, 0.999, 1e-7);
+  const rate = options.learningRate ?? 1e-3;
+  const optimizer = adam(rate, 0.9, 0.999, 1e-7);
+  // FusedAdam reads its rate at every step.
+  const setRate = (step: number) => {
+    if (options.schedule === 'cosine') (optimizer as unknown as { learningRate: number }).learningRate = cosineRate(rate, step, options.epochs * options.steps);
+  };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const stopper = val.length > 0 ? new EarlyStopping(options.earlyStopping ?? { monitor: 'val_dice', patience: 5, restoreBestWeights: true }) : undefined;
   const { patch, batchSize, classes } = options;
@@ -99,6 +111,7 @@ export async function fitSegmentation(
     let b = 0;
     for await (const batch of source.batches(options.steps, () => drawPatches(train, index, patchOptions, rng, options.augment))) {
       if (options.signal?.aborted) throw new MedpipeError('CANCELLED', 'Training was cancelled.', { cause: options.signal.reason });
+      setRate((epoch - 1) * options.steps + b);
       const cost = tf.tidy(() => {
         const x = tf.tensor4d(batch.x, [batchSize, patch, patch, batch.channels]);
         const labels = tf.tensor3d(batch.mask, [batchSize, patch, patch], 'int32');

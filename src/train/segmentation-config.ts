@@ -21,6 +21,8 @@ export const segmentationFitSchema = z.strictObject({
   loss: z.enum(['dice', 'ce', 'dice+ce', 'tversky', 'focal', 'dice+focal']).optional(),
   /** Adam's learning rate. @default 1e-3 */
   learningRate: z.number().positive().optional(),
+  /** 'cosine' anneals the rate from learningRate to 0 over epochs × steps (early stopping may end sooner). @default 'constant' */
+  schedule: z.enum(['constant', 'cosine']).optional(),
   /** Relative weights of foreground- and background-centred patches (MONAI RandCropByPosNegLabel). @default [1, 1] */
   posNeg: z
     .tuple([z.number().min(0), z.number().min(0)])

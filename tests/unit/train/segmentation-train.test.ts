@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { initBackend } from '../../../src/backend/select.ts';
 import { createRng } from '../../../src/base/rng.ts';
 import { syntheticShapes } from '../../../src/data/synthetic-shapes.ts';
-import { fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
+import { cosineRate, fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
 import { indexPixels, samplePatches } from '../../../src/data/loader/patch-sampler.ts';
 import { crossEntropyLoss, focalLoss, segmentationLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
 import { gaussianMap, slidingWindowPredict, windowStarts } from '../../../src/train/sliding-window.ts';
@@ -122,12 +122,28 @@ S('patches: foreground-centred ones contain foreground; image, mask and ROI stay
   assert.ok(agree / aug.mask.length > 0.93, `intensity and mask agree on ${agree / aug.mask.length}`);
 });
 
+S('cosine schedule: from the rate down to 0 over the planned steps, half-way at the middle', () => {
+  assert.is(cosineRate(1e-3, 0, 10), 1e-3);
+  assert.ok(Math.abs(cosineRate(1e-3, 5, 10) - 5e-4) < 1e-12);
+  assert.ok(Math.abs(cosineRate(1e-3, 10, 10)) < 1e-12);
+  assert.ok(cosineRate(1e-3, 2, 10) > cosineRate(1e-3, 3, 10));
+});
+
 S('a small U-Net learns synthetic shapes: validation Dice well above the untrained model and above 0.85', async () => {
   const train = syntheticShapes(12, 32, { seed: 1, roi: true });
   const val = syntheticShapes(4, 32, { seed: 99, roi: true });
   const model = unet([16, 16, 1], 2, { depth: 2, baseFilters: 8 }, 3);
   const before = await meanDice(model, val, 16, 2);
-  const result = await fitSegmentation(model, train, val, { epochs: 5, steps: 10, batchSize: 8, patch: 16, classes: 2, seed: 5, learningRate: 3e-3 });
+  const result = await fitSegmentation(model, train, val, {
+    epochs: 5,
+    steps: 10,
+    batchSize: 8,
+    patch: 16,
+    classes: 2,
+    seed: 5,
+    learningRate: 3e-3,
+    schedule: 'cosine',
+  });
   const after = await meanDice(model, val, 16, 2);
   assert.ok(after > 0.85 && after > before + 0.2, `Dice ${before.toFixed(3)} → ${after.toFixed(3)}`);
   assert.is(result.history[result.bestEpoch - 1].val_dice, after, 'best weights restored');
