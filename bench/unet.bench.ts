@@ -46,7 +46,12 @@ async function measure(upsampling: 'transpose' | 'nearest', n: number) {
 }
 
 const rows = [];
-for (const [upsampling, n] of [['transpose', 16], ['nearest', 16], ['transpose', 32]] as const) rows.push({ upsampling, n, ...(await measure(upsampling, n)) });
+for (const [upsampling, n] of [
+  ['transpose', 16],
+  ['nearest', 16],
+  ['transpose', 32],
+] as const)
+  rows.push({ upsampling, n, ...(await measure(upsampling, n)) });
 console.log('\n| decoder upsampling | batch (48x48 patches) | ms / step | patches / s |\n| --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.upsampling} | ${r.n} | ${r.median.toFixed(0)} | ${((1000 * r.n) / r.median).toFixed(0)} |`);
 const total = rows[0]!.profile.reduce((a, k) => a + k.ms, 0);
