@@ -11,6 +11,8 @@
  *   cross-entropy + balanced class weights:  0.533 / 0.826 (seed 42)
  *   cross-entropy, ensemble of 5:            0.583 / 0.831
  * Rule: the highest validation macro AUC averaged over seeds (one seed's number on 120 images is noise).
+ * Not a blind choice: this rule was fixed after the test numbers of these runs had been printed. The single
+ * best validation run (cross-entropy, seed 42) scores test accuracy 0.5175 / macro AUC 0.7409 instead.
  */
 import { pipeline, ingest, normalize, augment, split, build, fit, evaluate } from 'medpipe';
 
@@ -25,7 +27,7 @@ export default pipeline('retinamnist', { seed: 42 })
   .stage(build.tutorialCnn({ filters: [32, 64] }))
   // Cross-entropy (the ordinal default; soft ordinal targets scored lower on validation), early stopping on
   // the macro one-vs-rest AUC on validation, and an ensemble of 5 members averaged (each trained with its own
-  // seed). Chosen on the validation split only: see the table in the comment at the top.
+  // seed). Compared on the validation split: see the table and its caveat in the comment at the top.
   .stage(fit({ epochs: 60, batchSize: 32, ensemble: 5, earlyStopping: { monitor: 'val_auc', patience: 12, restoreBestWeights: true } }))
   // The same mirrors at test time: each score is the mean over the four copies.
   .stage(evaluate({ testTimeAugmentation: { horizontalFlip: true, verticalFlip: true } }));
