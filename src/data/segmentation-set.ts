@@ -13,6 +13,7 @@ import type { Artifact, Codec } from '../base/artifact.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { toFloat32 } from '../io/decode-bytes.ts';
 import { checkMaskMatches, readMask, resizeNearest, type Mask } from '../io/read-mask.ts';
+import { enhance, type EnhanceOptions } from './enhance.ts';
 import type { SegmentationIngestConfig } from './segmentation-config.ts';
 import { stackNeighbours } from './neighbour-slices.ts';
 import { decodeSegmentationImage, type DecodedSegmentationImage } from './segmentation-decode.ts';
@@ -74,6 +75,8 @@ export interface SegmentationSet {
   readonly splits?: Readonly<Record<SplitName, readonly number[]>>;
   /** Set by split.segmentation. @default 'rescale' */
   readonly intensity?: 'rescale' | 'zscore';
+  /** Set by split.segmentation: contrast enhancement applied before the intensity scaling. */
+  readonly enhance?: EnhanceOptions;
 }
 
 export interface IngestSegmentationEnv {
@@ -257,8 +260,9 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
           : dtype === 'i16'
             ? new Int16Array(bytes.slice().buffer)
             : new Float32Array(bytes.slice().buffer);
-    const range = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
-    return scaleIntensity(toFloat32(raw), c, range, roi, set.intensity ?? 'rescale');
+    const stored = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
+    const enhanced = set.enhance ? enhance(toFloat32(raw), h, w, c, stored, set.enhance) : { pixels: toFloat32(raw), range: stored };
+    return scaleIntensity(enhanced.pixels, c, enhanced.range, roi, set.intensity ?? 'rescale');
   };
   try {
     return rows.map((row) => {

@@ -24,6 +24,7 @@ export default {
         seed: ctx.seed,
         loss: config.loss,
         learningRate: config.learningRate,
+        schedule: config.schedule,
         posNeg: config.posNeg,
         augment: config.augment,
         earlyStopping: {

@@ -33,10 +33,12 @@ export const segmentationFitSchema = z.strictObject({
   steps: z.number().int().positive().optional(),
   /** Patches per batch. @default 16 */
   batchSize: z.number().int().positive().optional(),
-  /** 'dice' (soft Dice), 'ce' (cross-entropy), 'dice+ce' (their sum) or 'tversky' (α 0.3 on FP, β 0.7 on FN), all inside the ROI. @default 'dice+ce' */
-  loss: z.enum(['dice', 'ce', 'dice+ce', 'tversky']).optional(),
+  /** 'dice' (soft Dice), 'ce' (cross-entropy), 'dice+ce' (their sum), 'tversky' (α 0.3 on FP, β 0.7 on FN), 'focal' (γ 2) or 'dice+focal', all inside the ROI. @default 'dice+ce' */
+  loss: z.enum(['dice', 'ce', 'dice+ce', 'tversky', 'focal', 'dice+focal']).optional(),
   /** Adam's learning rate. @default 1e-3 */
   learningRate: z.number().positive().optional(),
+  /** 'cosine' anneals the rate from learningRate to 0 over epochs × steps (early stopping may end sooner). @default 'constant' */
+  schedule: z.enum(['constant', 'cosine']).optional(),
   /** Relative weights of foreground- and background-centred patches (MONAI RandCropByPosNegLabel). @default [1, 1] */
   posNeg: z
     .tuple([z.number().min(0), z.number().min(0)])
