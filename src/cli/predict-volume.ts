@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
 import { stackNeighbours } from '../data/neighbour-slices.ts';
-import { scaleIntensity } from '../data/segmentation-set.ts';
+import { prepareIntensity } from '../data/segmentation-set.ts';
 import { decodeBytes, toFloat32 } from '../io/decode-bytes.ts';
 import { labelVolumeLike, niftiGeometry } from '../io/nifti-header.ts';
 import { segmentPixels } from '../train/segment-image.ts';
@@ -31,7 +31,7 @@ export async function predictVolume(
   const [cols, rows, slices] = dims; // slices across k: rows = j, columns = i (readNifti)
   const frames = await decodeBytes(raw, file, { ...(info.input.size ? { size: info.input.size } : {}), channels: info.input.channels });
   const labels = new Uint8Array(rows * cols * slices);
-  const scaled = frames.slice(0, slices).map((f) => scaleIntensity(toFloat32(f.data), f.shape[2], f.range, undefined, info.intensity));
+  const scaled = frames.slice(0, slices).map((f) => prepareIntensity(toFloat32(f.data), f.shape, f.range, undefined, info.intensity, info.enhance));
   const count = info.slices ?? 1;
   for (let k = 0; k < slices; k++) {
     const [h, w, c] = frames[k]!.shape;

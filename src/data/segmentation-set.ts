@@ -213,6 +213,23 @@ function originalSpacing(spacing: readonly [number, number] | undefined, own: { 
   return [(spacing[0] * stored[0]!) / own.height, (spacing[1] * stored[1]!) / own.width];
 }
 
+/**
+ * What every reader of segmentation images does before the model sees them — fit and evaluate (through
+ * readSegmentationSamples) and `medpipe predict`: split.segmentation's contrast enhancement, when set, then
+ * its intensity scaling. One function, so a predicted image is prepared exactly as the trained ones were.
+ */
+export function prepareIntensity(
+  pixels: Float32Array,
+  [h, w, c]: readonly [number, number, number],
+  range: readonly [number, number],
+  roi: Uint8Array | undefined,
+  mode: 'rescale' | 'zscore',
+  enhancement?: EnhanceOptions,
+): Float32Array {
+  const enhanced = enhancement ? enhance(pixels, h, w, c, range, enhancement) : { pixels, range };
+  return scaleIntensity(enhanced.pixels, c, enhanced.range, roi, mode);
+}
+
 /** Scales an image: 'rescale' by its source range to [0, 1]; 'zscore' by its own mean and std inside the ROI (per channel). */
 export function scaleIntensity(pixels: Float32Array, channels: number, range: readonly [number, number], roi: Uint8Array | undefined, mode: 'rescale' | 'zscore'): Float32Array {
   if (mode === 'rescale') {
@@ -261,8 +278,7 @@ export function readSegmentationSamples(set: SegmentationSet, rows: readonly num
             ? new Int16Array(bytes.slice().buffer)
             : new Float32Array(bytes.slice().buffer);
     const stored = [set.images.ranges[row * 2]!, set.images.ranges[row * 2 + 1]!] as const;
-    const enhanced = set.enhance ? enhance(toFloat32(raw), h, w, c, stored, set.enhance) : { pixels: toFloat32(raw), range: stored };
-    return scaleIntensity(enhanced.pixels, c, enhanced.range, roi, set.intensity ?? 'rescale');
+    return prepareIntensity(toFloat32(raw), [h, w, c], stored, roi, set.intensity ?? 'rescale', set.enhance);
   };
   try {
     return rows.map((row) => {

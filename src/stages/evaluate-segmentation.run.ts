@@ -40,6 +40,7 @@ export default {
         inputShape: trained.inputShape,
         input: data.input ?? { channels: trained.inputShape[2] === 1 ? 1 : 3 },
         intensity: data.intensity ?? 'rescale',
+        ...(data.enhance ? { enhance: data.enhance } : {}),
         overlap: config.overlap ?? trained.overlap,
         threshold: document.threshold,
         thresholdSource: document.thresholdRule,

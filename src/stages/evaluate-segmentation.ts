@@ -7,7 +7,7 @@ export type { SegmentationEvaluateConfig } from '../train/segmentation-config.ts
 export const evaluateSegmentationStage = defineStage({
   kind: 'evaluate.segmentation',
   // 2: images that ingest resized are scored at their own size (resolution: 'original'); the model is exported for predict.
-  version: 2,
+  version: 3,
   in: ports.segTrained,
   out: ports.segEvaluation,
   config: segmentationEvaluateSchema,

@@ -9,7 +9,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { decodeSegmentationImage } from '../data/segmentation-decode.ts';
-import { scaleIntensity } from '../data/segmentation-set.ts';
+import { prepareIntensity } from '../data/segmentation-set.ts';
 import { toFloat32 } from '../io/decode-bytes.ts';
 import { resizeNearest, type Mask } from '../io/read-mask.ts';
 import { resizeProbabilities } from './original-size.ts';
@@ -36,7 +36,7 @@ export async function segmentImage(
   const image = await decodeSegmentationImage(bytes, file, info.input);
   const [h, w, c] = image.shape;
   const roi = options.roi ? resizeNearest(options.roi, h, w).data : undefined;
-  const pixels = scaleIntensity(toFloat32(image.data), c, image.range, roi, info.intensity);
+  const pixels = prepareIntensity(toFloat32(image.data), [h, w, c], image.range, roi, info.intensity, info.enhance);
   return segmentPixels(model, info, pixels, [h, w, c], image.own, options.threshold);
 }
 

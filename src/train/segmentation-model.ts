@@ -1,4 +1,5 @@
 /** What the segmentation model stages pass on. */
+import type { EnhanceOptions } from '../data/enhance.ts';
 import type { ModelData } from './model-data.ts';
 
 export interface SegmentationBuilt {
@@ -31,6 +32,8 @@ export interface SegmentationModelInfo {
   readonly input: { readonly size?: readonly [number, number]; readonly channels: 1 | 3 | 'green' };
   /** Intensity scaling of split.segmentation ('zscore': per image, inside the ROI when one is given). */
   readonly intensity: 'rescale' | 'zscore';
+  /** split.segmentation's contrast enhancement (CLAHE, gamma), applied before the intensity scaling. */
+  readonly enhance?: EnhanceOptions;
   readonly overlap: number;
   /** Binary: foreground where the probability ≥ it. */
   readonly threshold: number;

@@ -37,7 +37,7 @@ requires(S, segmentationToolkit())('resized on ingest, scored and predicted at 4
     .stage(
       m.ingest.segmentation({ sources: [{ images: 'data/images', masks: 'data/masks', roi: 'data/roi' }], channels: 1, size: [32, 32], spacing: [0.5, 0.5] }),
     )
-    .stage(m.split.segmentation({ fractions: { train: 0.5, val: 0.25, test: 0.25 } }))
+    .stage(m.split.segmentation({ fractions: { train: 0.5, val: 0.25, test: 0.25 }, enhance: { clahe: { tiles: [2, 2] }, gamma: 1.2 } }))
     .stage(m.build.unet({ depth: 2, baseFilters: 8, patch: 16 }))
     .stage(m.fit.segmentation({ epochs: 4, steps: 10, batchSize: 8, learningRate: 3e-3 }))
     .stage(m.evaluate.segmentation({ tolerance: 1 }));
