@@ -41,6 +41,8 @@ export interface NativeCodec {
     fill: 0 | 1 | 2,
     fillValue: number,
   ) => void;
+  /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */
+  readonly statMany?: (paths: readonly string[]) => BigInt64Array;
   readonly version: number;
 }
 

@@ -7,7 +7,7 @@ import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
 import { npzTask, readNpzSet } from '../data/npz-set.ts';
 import { commonFolder, hashesOf, ingestListing, knownHashes } from '../data/store/ingest.ts';
 import { unitsOf, type Unit } from '../data/store/ingest-plan.ts';
-import { listingDigest, settled, statUnits } from '../data/store/listing-digest.ts';
+import { attachStats, listingDigest, settled, statAll } from '../data/store/listing-digest.ts';
 import { objectPath } from '../base/object-store.ts';
 import type { IngestEnv } from '../data/store/ingest-env.ts';
 import { writeSkippedFiles } from '../report/skipped-files.ts';
@@ -41,7 +41,8 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   // How labels are read joins the key (nothing for binary data: keys as before task kinds).
   const labels = taskKeyEnv(listingTask(listing, config.task).task);
   const units = unitsOf(listing);
-  const digest = listingDigest(units, statUnits(units), extra);
+  const stats = statAll(units);
+  const digest = listingDigest(units, stats, extra);
   const root = commonFolder(units.map((u) => u.abs));
   // A large listing whose paths and stats are all as when it was last keyed: that key's listing
   // object stands for its files (when it is still in the cache).
@@ -49,6 +50,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   if (known && existsSync(objectPath(ctx.objectsDir, known.hash))) return { files: {}, listing: known, data: { listing } satisfies Found, env: labels };
   const onListing = (at: readonly Unit[]) =>
     settled(at) && ctx.fileIndex.rememberListing ? (l: { hash: string; count: number }) => ctx.fileIndex.rememberListing!(root, digest, l) : undefined;
+  attachStats(units, stats);
   knownHashes(units, ctx.fileIndex);
   // Object.assign, not a spread: a copy of a 10^5-key object costs a second on a no-op rerun.
   if (units.every((u) => u.hash))

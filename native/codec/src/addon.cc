@@ -8,6 +8,7 @@
 
 #include "image.h"
 #include "loader.h"
+#include "stat_many.h"
 
 namespace {
 bool is_png(const uint8_t* b, size_t n) { return n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0; }
@@ -177,6 +178,7 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lookupU8", Napi::Function::New(env, LookupU8));
   exports.Set("affine", Napi::Function::New(env, Affine));
+  exports.Set("statMany", Napi::Function::New(env, StatMany));
   exports.Set("decode", Napi::Function::New(env, Decode));
   exports.Set("resample", Napi::Function::New(env, Resample));
   exports.Set("version", Napi::Number::New(env, 1));

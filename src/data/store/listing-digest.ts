@@ -12,31 +12,40 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { canonicalJson } from '../../base/canonical.ts';
+import { nativeCodec, type NativeCodec } from '../../io/native-codec.ts';
 import type { Unit } from './ingest-plan.ts';
 
 /** A file modified this recently may change again within its mtime tick (git's "racy" case). */
 const RACY_NS = 2_000_000_000n;
 
 /**
- * Stats every unit (unit.stat; absent for a file that is gone) and returns the numbers in one
- * array, four per unit: size, mtime ns, ctime ns, inode (-1 each for a missing file).
+ * Every unit's stat in one array, four numbers per unit: size, mtime ns, ctime ns, inode (-1 each
+ * for a file that is gone). In one call to the codec addon when it is built (no object per file).
  */
-export function statUnits(units: readonly Unit[]): BigInt64Array {
+export function statAll(units: readonly Unit[], native: NativeCodec['statMany'] | null = nativeCodec()?.statMany): BigInt64Array {
+  if (native) return native(units.map((u) => u.abs));
   const out = new BigInt64Array(units.length * 4);
   for (let i = 0; i < units.length; i++) {
-    const unit = units[i]!;
-    const info = statSync(unit.abs, { bigint: true, throwIfNoEntry: false });
-    if (!info) {
-      out.fill(-1n, i * 4, i * 4 + 4);
-      continue;
-    }
-    unit.stat = { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino };
-    out[i * 4] = info.size;
-    out[i * 4 + 1] = info.mtimeNs;
-    out[i * 4 + 2] = info.ctimeNs;
-    out[i * 4 + 3] = BigInt.asIntN(64, info.ino);
+    const info = statSync(units[i]!.abs, { bigint: true, throwIfNoEntry: false });
+    if (!info) out.fill(-1n, i * 4, i * 4 + 4);
+    else out.set([info.size, info.mtimeNs, info.ctimeNs, BigInt.asIntN(64, info.ino)], i * 4);
   }
   return out;
+}
+
+/** Sets unit.stat from statAll's numbers (left unset for a file that is gone). */
+export function attachStats(units: readonly Unit[], stats: BigInt64Array): void {
+  for (let i = 0; i < units.length; i++) {
+    if (stats[i * 4]! < 0n) continue; // gone
+    units[i]!.stat = { size: stats[i * 4]!, mtimeNs: stats[i * 4 + 1]!, ctimeNs: stats[i * 4 + 2]!, ino: BigInt.asUintN(64, stats[i * 4 + 3]!) };
+  }
+}
+
+/** Stats every unit (unit.stat) and returns statAll's numbers. */
+export function statUnits(units: readonly Unit[]): BigInt64Array {
+  const stats = statAll(units);
+  attachStats(units, stats);
+  return stats;
 }
 
 /** The digest of the units' paths and stats (and of `extra`, key entries that are not files of the listing). */
