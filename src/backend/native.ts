@@ -17,6 +17,8 @@ import type { KernelGroup } from './native-kernel.ts';
 import { matmulKernels } from './native-matmul.ts';
 import { poolKernels } from './native-pool.ts';
 import { reduceKernels } from './native-reduce.ts';
+import { installBatchNormGradient } from './batch-norm-grad.ts';
+import { adamKernels } from './native-adam.ts';
 import { installReluGradient, reluGradKernels } from './native-relu-grad.ts';
 import { splitKernels } from './native-split.ts';
 
@@ -30,7 +32,7 @@ export const NATIVE_BACKEND = 'native';
 const PRIORITY = 2;
 
 const GROUPS: readonly KernelGroup[] = [
-  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels, reluGradKernels, splitKernels,
+  convKernels, matmulKernels, elementwiseKernels, reduceKernels, poolKernels, gatherKernels, reluGradKernels, splitKernels, adamKernels,
 ];
 
 let loading: Promise<NativeLoadResult> | undefined;
@@ -85,5 +87,6 @@ function register(): NativeLoadResult {
     if (!cpuKernels.has(name)) put({ kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: k.kernelFunc });
   }
   installReluGradient(NATIVE_BACKEND);
+  installBatchNormGradient(NATIVE_BACKEND);
   return { ok: true, name: NATIVE_BACKEND, info: describe(addon) };
 }

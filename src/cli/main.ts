@@ -16,6 +16,7 @@ Usage:
   medpipe clean [--cache DIR] [--keep-last N]
   medpipe init <name> --data <folder> [--dir pipelines]
   medpipe predict <model-dir> <image|folder> [--threshold T]
+                  segmentation models: [--out DIR] [--probabilities] [--roi FILE|DIR [--roi-match '{id}_mask.gif']]
   medpipe runs [pipeline] [--history DB] [--json]
   medpipe compare <run> <run> [--history DB] [--resamples N] [--json]
   medpipe report <run> [--history DB] [--out FILE]

@@ -5,10 +5,12 @@ import { parseArgs } from 'node:util';
 import { MedpipeError } from '../base/errors.ts';
 import { applyPreprocessing } from '../data/preprocess.ts';
 import { argmax } from '../metrics/confusion-matrix.ts';
+import type { SegmentationModelInfo } from '../train/segmentation-model.ts';
 import type { ModelInfo } from '../train/trained.ts';
 
 /**
- * `medpipe predict <model-dir> <image|folder>`: scores images with the decode and normalization the
+ * `medpipe predict <model-dir> <image|folder>`: a segmentation model writes masks (predict-segmentation.ts);
+ * a classifier scores images with the decode and normalization the
  * model was trained with. Binary: the positive class's score and the label at the threshold;
  * K classes: every class's probability and the predicted (most probable) class; findings: each
  * finding's score and those at or above their thresholds.
@@ -17,7 +19,14 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { threshold: { type: 'string' }, backend: { type: 'string' } },
+    options: {
+      threshold: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      probabilities: { type: 'boolean' },
+      roi: { type: 'string' },
+      'roi-match': { type: 'string' },
+    },
   });
   const [modelDir, target] = positionals;
   if (!modelDir || !target)
@@ -25,11 +34,41 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   const { initBackend } = await import('../backend/select.ts');
   await initBackend(values.backend ?? process.env.MEDPIPE_BACKEND);
   const { loadModel, readModelMetadata } = await import('../train/model.ts');
-  const meta = (await readModelMetadata(modelDir))?.medpipe as ModelInfo | undefined;
-  if (!meta) {
+  const stored = (await readModelMetadata(modelDir))?.medpipe as ModelInfo | SegmentationModelInfo | undefined;
+  if (!stored) {
     throw new MedpipeError('MODEL_LOAD', `${modelDir} has no medpipe metadata (decode and normalization steps).`, {
       fix: 'Use the model folder a medpipe run exported (out/<pipeline>/model).',
     });
+  }
+  const path = resolve(target);
+  const isDir = statSync(path).isDirectory();
+  const listFiles = async () =>
+    isDir
+      ? (await fg('**/*.{png,jpg,jpeg,tif,tiff,gif,bmp,webp,dcm,nii,nii.gz}', { cwd: path, caseSensitiveMatch: false })).sort().map((f) => join(path, f))
+      : [path];
+  const threshold0 = values.threshold === undefined ? undefined : Number(values.threshold);
+  if (threshold0 !== undefined && !(threshold0 >= 0 && threshold0 <= 1))
+    throw new MedpipeError('INVALID_CONFIG', `--threshold must be in [0, 1], got '${values.threshold}'.`, { fix: '--threshold 0.5' });
+  if (stored.task === 'segmentation') {
+    const { predictSegmentation } = await import('./predict-segmentation.ts');
+    return predictSegmentation(modelDir, stored, await listFiles(), {
+      out: resolve(values.out ?? 'predictions'),
+      probabilities: values.probabilities ?? false,
+      ...(values.roi ? { roi: resolve(values.roi) } : {}),
+      ...(values['roi-match'] ? { roiMatch: values['roi-match'] } : {}),
+      ...(threshold0 !== undefined ? { threshold: threshold0 } : {}),
+    });
+  }
+  const meta = stored;
+  const segmentationOnly = (['out', 'probabilities', 'roi', 'roi-match'] as const).filter((k) => values[k] !== undefined);
+  if (segmentationOnly.length > 0) {
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      `--${segmentationOnly.join(', --')} ${segmentationOnly.length > 1 ? 'are' : 'is'} for segmentation models; this one is a ${meta.task ?? 'binary'} classifier.`,
+      {
+        fix: 'Drop the option: a classifier prints one line per image.',
+      },
+    );
   }
   const task = meta.task ?? 'binary';
   const k = meta.classes.length;
@@ -38,14 +77,9 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
       fix: 'Drop --threshold.',
     });
   }
-  const threshold = values.threshold !== undefined ? Number(values.threshold) : meta.threshold;
-  if (!(threshold >= 0 && threshold <= 1))
-    throw new MedpipeError('INVALID_CONFIG', `--threshold must be in [0, 1], got '${values.threshold}'.`, { fix: '--threshold 0.5' });
+  const threshold = threshold0 ?? meta.threshold;
   const thresholds = values.threshold !== undefined ? meta.classes.map(() => threshold) : (meta.thresholds ?? meta.classes.map(() => 0.5));
-  const path = resolve(target);
-  const files = statSync(path).isDirectory()
-    ? (await fg('**/*.{png,jpg,jpeg,tif,tiff,bmp,webp,dcm,nii,nii.gz}', { cwd: path, caseSensitiveMatch: false })).sort().map((f) => join(path, f))
-    : [path];
+  const files = await listFiles();
   const model = await loadModel(modelDir);
   const { predictTta } = await import('../train/tta.ts');
   const [h, w, c] = meta.inputShape;

@@ -1,5 +1,5 @@
 import type { Listing } from './file-listing.ts';
-import { inferTask, resolveTask, type InferredTask, type TaskKind } from './task.ts';
+import { inferTask, resolveTask, type InferredTask, type ClassificationTask } from './task.ts';
 
 /**
  * The task of a listed data set: the one the pipeline states (checked against the classes found),
@@ -7,7 +7,7 @@ import { inferTask, resolveTask, type InferredTask, type TaskKind } from './task
  * @example
  *   listingTask(await listFolder(config, baseDir), config.task).task; // 'multiclass'
  */
-export function listingTask(listing: Listing, stated: TaskKind | undefined): InferredTask {
+export function listingTask(listing: Listing, stated: ClassificationTask | undefined): InferredTask {
   const inferred = inferTask(listing.classes, { multiLabel: listing.multiLabel });
   return resolveTask(stated, inferred, listing.classes, 'ingest');
 }
@@ -17,6 +17,6 @@ export function listingTask(listing: Listing, stated: TaskKind | undefined): Inf
  * before task kinds), the task otherwise, so an entry cached before K classes were understood is
  * never served as a K-class set.
  */
-export function taskKeyEnv(task: TaskKind): Readonly<Record<string, string>> {
+export function taskKeyEnv(task: ClassificationTask): Readonly<Record<string, string>> {
   return task === 'binary' ? {} : { labels: task };
 }

@@ -58,6 +58,17 @@ export const segmentationSplitSchema = z.strictObject({
   valFromTrain: fraction.optional(),
   /** Intensity scaling of every image: 'rescale' divides by the source range (→ [0, 1]); 'zscore' standardises each image by its own ROI mean and std. @default 'zscore' */
   intensity: z.enum(['rescale', 'zscore']).optional(),
+  /**
+   * Contrast enhancement before the intensity scaling, per channel on 8-bit levels (src/data/enhance.ts):
+   * `clahe` = OpenCV's CLAHE (clipLimit relative to a flat histogram, tiles [rows, columns]); `gamma`: v → 255·(v/255)^gamma.
+   * Retina-UNet's recipe is `{ clahe: { clipLimit: 2, tiles: [8, 8] }, gamma: 1 / 1.2 }`. @default none
+   */
+  enhance: z
+    .strictObject({
+      clahe: z.strictObject({ clipLimit: z.number().min(0).optional(), tiles: z.tuple([positiveInt, positiveInt]).readonly().optional() }).optional(),
+      gamma: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 export type SegmentationSplitConfig = z.infer<typeof segmentationSplitSchema>;

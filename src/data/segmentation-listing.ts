@@ -24,7 +24,10 @@ export interface SegmentationPair {
   readonly group?: string;
 }
 
-const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|bmp|webp)$/i;
+const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|bmp|webp|nii|nii\.gz)$/i;
+
+/** A file name without its extension ('case_001.nii.gz' → 'case_001'). */
+const stemOf = (name: string): string => (/\.nii\.gz$/i.test(name) ? name.slice(0, -7) : name.slice(0, name.length - extname(name).length));
 
 function templateRegex(template: string): RegExp {
   const [before, after] = template.split('{id}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -37,7 +40,7 @@ function partner(dir: string, names: readonly string[], id: string, template: st
     const name = template.replace('{id}', id);
     return names.includes(name) ? join(dir, name) : undefined;
   }
-  const found = names.find((n) => n.slice(0, n.length - extname(n).length) === id);
+  const found = names.find((n) => stemOf(n) === id);
   return found === undefined ? undefined : join(dir, found);
 }
 
@@ -96,7 +99,7 @@ export function pairSegmentationFiles(sources: readonly (SegmentationSource | Se
     const pattern = source.match ? templateRegex(source.match.image) : undefined;
     for (const name of list(imageDir, 'image')) {
       if (!IMAGE_EXT.test(name)) continue;
-      const id = pattern ? pattern.exec(name)?.[1] : name.slice(0, name.length - extname(name).length);
+      const id = pattern ? pattern.exec(name)?.[1] : stemOf(name);
       if (id === undefined) continue; // not an image of this template (e.g. a README)
       const mask = partner(maskDir, maskNames, id, source.match?.mask);
       if (!mask) {

@@ -53,5 +53,5 @@ export function splitSegmentation(set: SegmentationSet, config: SegmentationSpli
     throw new MedpipeError('NO_SAMPLES', `No training images after splitting ${set.samples.length} images.`, { fix: 'Give more images or larger train fractions.' });
   }
   for (const name of ['train', 'val', 'test'] as const) rows[name].sort((a, b) => a - b);
-  return { ...set, splits: rows, intensity: config.intensity ?? 'zscore' };
+  return { ...set, splits: rows, intensity: config.intensity ?? 'zscore', ...(config.enhance ? { enhance: config.enhance } : {}) };
 }

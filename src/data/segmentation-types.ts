@@ -18,4 +18,18 @@ export interface SegmentationSample {
   readonly observer?: Uint8Array;
   /** Split given by the data (DRIVE's training/ and test/ folders), if any. */
   readonly split?: SplitName;
+  /** [dy, dx] of a pixel when the sample has its own (a NIfTI slice); else the set's spacing applies. */
+  readonly spacing?: readonly [number, number];
+  /** The label maps at the files' own size, when ingest resized the sample (evaluate scores there). */
+  readonly original?: OriginalLabels;
+}
+
+/** A resized sample's label maps as its files drew them (never interpolated), and one original pixel's size. */
+export interface OriginalLabels {
+  readonly height: number;
+  readonly width: number;
+  readonly spacing: readonly [number, number];
+  readonly mask: Uint8Array;
+  readonly roi?: Uint8Array;
+  readonly observer?: Uint8Array;
 }

@@ -2,36 +2,42 @@
  * Task kinds: what a label means. A binary task has two classes and one sigmoid output (the
  * positive class is the second); multi-class has K exclusive classes and a K-way softmax; ordinal has
  * K ordered grades (trained as multi-class, with ordinal metrics reported); multi-label has K
- * independent findings, each 0/1, and K sigmoids.
+ * independent findings, each 0/1, and K sigmoids. Segmentation labels every pixel (a mask per image)
+ * and has its own chain of stages (ingest.segmentation … evaluate.segmentation); the others classify
+ * whole images.
  */
 import { MedpipeError } from '../base/errors.ts';
 
-export type TaskKind = 'binary' | 'multiclass' | 'ordinal' | 'multilabel';
-export const TASK_KINDS: readonly TaskKind[] = ['binary', 'multiclass', 'ordinal', 'multilabel'];
+/** The tasks that label whole images. */
+export type ClassificationTask = 'binary' | 'multiclass' | 'ordinal' | 'multilabel';
+/** Every task a pipeline can have: its type carries it from the ingest that states it to the last stage. */
+export type TaskKind = ClassificationTask | 'segmentation';
+export const CLASSIFICATION_TASKS: readonly ClassificationTask[] = ['binary', 'multiclass', 'ordinal', 'multilabel'];
+export const TASK_KINDS: readonly TaskKind[] = [...CLASSIFICATION_TASKS, 'segmentation'];
 
 /** What the image ports carry about labels; `task` is absent for binary data (so binary outputs, and their cache keys, stay as they were). */
 export interface Labelled {
   readonly classes: readonly string[];
-  readonly task?: Exclude<TaskKind, 'binary'>;
+  readonly task?: Exclude<ClassificationTask, 'binary'>;
 }
 
 /** The task of a data set: its stated task, else binary for two classes and multi-class for more. */
-export function taskOf(set: Labelled): TaskKind {
+export function taskOf(set: Labelled): ClassificationTask {
   return set.task ?? (set.classes.length > 2 ? 'multiclass' : 'binary');
 }
 
 /** The `task` field a data set stores: none for binary. */
-export function taskField(task: TaskKind): { task?: Exclude<TaskKind, 'binary'> } {
+export function taskField(task: ClassificationTask): { task?: Exclude<ClassificationTask, 'binary'> } {
   return task === 'binary' ? {} : { task };
 }
 
 /** Output units of the model's head: one sigmoid for binary, one unit per class or finding otherwise. */
-export function outputUnits(task: TaskKind, classes: number): number {
+export function outputUnits(task: ClassificationTask, classes: number): number {
   return task === 'binary' ? 1 : classes;
 }
 
 /** Whether each sample has exactly one class (a class index), as opposed to a set of findings. */
-export function isSingleLabel(task: TaskKind): boolean {
+export function isSingleLabel(task: ClassificationTask): boolean {
   return task !== 'multilabel';
 }
 
@@ -56,7 +62,7 @@ export function orderClasses(names: readonly string[]): string[] {
 }
 
 export interface InferredTask {
-  readonly task: TaskKind;
+  readonly task: ClassificationTask;
   /** One sentence for the log: what was inferred from what, and how to override it. */
   readonly reason: string;
 }
@@ -85,7 +91,7 @@ export function inferTask(classes: readonly string[], options: { readonly multiL
  * The stated task checked against the classes found; throws a clear error when they cannot go
  * together (a binary task with five classes).
  */
-export function resolveTask(stated: TaskKind | undefined, inferred: InferredTask, classes: readonly string[], where: string): InferredTask {
+export function resolveTask(stated: ClassificationTask | undefined, inferred: InferredTask, classes: readonly string[], where: string): InferredTask {
   if (stated === undefined) return inferred;
   const k = classes.length;
   if (stated === 'binary' && k !== 2) {

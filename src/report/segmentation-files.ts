@@ -4,31 +4,49 @@
  * overlays/<name>.png and report.html.
  */
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { Codec } from '../base/artifact.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { csvField } from '../io/csv.ts';
 import { SCORED_KEYS } from '../metrics/segmentation-metrics.ts';
 import type { SegmentationMetricsDocument } from '../train/evaluate-segmentation.ts';
+import { exportModel } from '../train/export-model.ts';
+import { decodeWithModel, encodeWithModel, type ModelData } from '../train/model-data.ts';
+import type { SegmentationModelInfo } from '../train/segmentation-model.ts';
 import { segmentationReportHtml } from './html/segmentation-report.ts';
 
 export interface SegmentationEvaluation {
   readonly document: SegmentationMetricsDocument;
   /** Relative path → PNG bytes (predictions/…, overlays/…). */
   readonly files: Readonly<Record<string, Uint8Array>>;
+  /** The evaluated model and what predict needs (exported to model/). */
+  readonly model?: ModelData;
+  readonly info?: SegmentationModelInfo;
 }
 
+/** The document as JSON meta, the PNGs as blobs, and the model (model.json + weights.bin) beside them. */
 export const segmentationEvaluationCodec: Codec<SegmentationEvaluation> = {
-  encode: (value) => ({ meta: value.document, blobs: value.files }),
-  decode: (artifact) => ({ document: artifact.meta as SegmentationMetricsDocument, files: artifact.blobs }),
+  encode: (value) => {
+    if (!value.model) return { meta: { document: value.document }, blobs: value.files };
+    const { meta, blobs } = encodeWithModel({ model: value.model, document: value.document, info: value.info });
+    return { meta, blobs: { ...value.files, ...blobs } };
+  },
+  decode: (artifact) => {
+    const { 'model.json': modelJson, 'weights.bin': weights, ...files } = artifact.blobs;
+    const meta = artifact.meta as { document: SegmentationMetricsDocument; info?: SegmentationModelInfo };
+    if (!modelJson) return { document: meta.document, files };
+    const { model } = decodeWithModel<{ model: ModelData }>({ meta: {}, blobs: { 'model.json': modelJson, ...(weights ? { 'weights.bin': weights } : {}) } });
+    return { document: meta.document, files, model, ...(meta.info ? { info: meta.info } : {}) };
+  },
 };
 
-/** A unique PNG name per image id ("test/images/01_test.tif" → "01_test.png"). */
+/** A unique PNG name per image id ("test/images/01_test.tif" → "01_test.png", a volume's slice "ct/case1.nii.gz#7" → "case1_z7.png"). */
 export function pngNames(ids: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return ids.map((id) => {
-    const stem = basename(id, extname(id));
+    const [file, slice] = id.split('#') as [string, string | undefined];
+    const stem = `${basename(file).replace(/(\.nii\.gz|\.[^.]*)$/i, '')}${slice !== undefined ? `_z${slice}` : ''}`;
     const n = seen.get(stem) ?? 0;
     seen.set(stem, n + 1);
     return `${n === 0 ? stem : `${stem}-${n + 1}`}.png`;
@@ -65,5 +83,6 @@ export async function writeSegmentationFiles(value: SegmentationEvaluation, outD
     value.document.perImage.flatMap((im, i) => (value.files[`overlays/${names[i]}`] ? [[im.id, value.files[`overlays/${names[i]}`]!] as const] : [])),
   );
   await put('report.html', segmentationReportHtml(value.document, basename(outDir), overlays));
+  if (value.model && value.info) written.push(...(await exportModel(value.model, value.info, join(outDir, 'model'))));
   return written;
 }

@@ -1,9 +1,9 @@
 import { MedpipeError } from '../base/errors.ts';
-import type { TaskKind } from '../data/task.ts';
+import type { ClassificationTask } from '../data/task.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
 
 /** evaluate options that only make sense for some tasks, and which. */
-const ONLY: Readonly<Record<string, { readonly tasks: readonly TaskKind[]; readonly why: string }>> = {
+const ONLY: Readonly<Record<string, { readonly tasks: readonly ClassificationTask[]; readonly why: string }>> = {
   threshold: { tasks: ['binary', 'multilabel'], why: 'multi-class and ordinal tasks predict the most probable class, with no threshold' },
   sensitivity: { tasks: ['binary', 'multilabel'], why: 'specificity at a sensitivity needs one score per decision' },
   positiveClass: { tasks: ['binary'], why: 'there is one positive class only when there are two classes' },
@@ -13,7 +13,7 @@ const ONLY: Readonly<Record<string, { readonly tasks: readonly TaskKind[]; reado
 };
 
 /** The evaluate options of `config` that `task` cannot use, with why (empty when all fit). */
-export function taskOptionProblems(config: EvaluateConfig, task: TaskKind): string[] {
+export function taskOptionProblems(config: EvaluateConfig, task: ClassificationTask): string[] {
   return Object.entries(ONLY).flatMap(([key, rule]) => {
     // A dotted key names an option inside an object option (calibration.recalibrate).
     const value = key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], config);
@@ -24,7 +24,7 @@ export function taskOptionProblems(config: EvaluateConfig, task: TaskKind): stri
 }
 
 /** Throws one error listing every evaluate option that does not fit the data's task. */
-export function checkTaskOptions(config: EvaluateConfig, task: TaskKind): void {
+export function checkTaskOptions(config: EvaluateConfig, task: ClassificationTask): void {
   const problems = taskOptionProblems(config, task);
   if (problems.length > 0) {
     throw new MedpipeError('INVALID_CONFIG', problems.join('; '), {

@@ -4,7 +4,7 @@ import { hintFor, type AnyStage, type Pipeline } from '../pipeline.ts';
 import { definitionOf, STAGE_KINDS } from '../stages/registry.ts';
 import type { CheckContext } from '../stages/core/context.ts';
 import type { AnyDefinition } from '../stages/core/define-stage.ts';
-import type { TaskKind } from '../data/task.ts';
+import type { ClassificationTask } from '../data/task.ts';
 
 /** A node with its definition and its checked config (as the schema parsed it). */
 export interface CheckedStage {
@@ -26,7 +26,7 @@ export function pipelineProblems(pipeline: Pipeline<unknown>, ctx: CheckContext)
   const seen = new Set<string>();
   let produced = 'an empty pipeline';
   // The task an ingest states (task: ...): later options of another task are problems before anything runs.
-  let task: TaskKind | undefined;
+  let task: ClassificationTask | undefined;
   pipeline.stages.forEach((node, i) => {
     if (seen.has(node.id)) problems.push(`stage #${i + 1} (${node.kind}): id '${node.id}' is used twice; give one an explicit id`);
     seen.add(node.id);
@@ -44,7 +44,7 @@ export function pipelineProblems(pipeline: Pipeline<unknown>, ctx: CheckContext)
     const checked = issues.length === 0 ? definition.config.parse(node.config) : node.config;
     problems.push(...safeCheck(definition, checked, ctx).map((problem) => `${node.id}: ${problem}`));
     const stated = (node.config as { task?: unknown } | null)?.task;
-    if (node.ports.in === 'an empty pipeline') task = typeof stated === 'string' ? (stated as TaskKind) : undefined;
+    if (node.ports.in === 'an empty pipeline') task = typeof stated === 'string' ? (stated as ClassificationTask) : undefined;
     else if (task && issues.length === 0 && definition.taskProblems)
       problems.push(...definition.taskProblems(checked as never, task).map((problem) => `${node.id}: ${problem} (the ingest states task '${task}')`));
     if (issues.length === 0) stages.push({ node, definition, config: checked });

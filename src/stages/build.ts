@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { buildConfigSchema, type BuildConfig, type CompactCnnOptions, type CreateModel } from '../train/build-config.ts';
 import { baseModelPath } from '../train/build-model.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
+import { segmentationOnly } from './core/stage-node.ts';
 import { ports } from './core/ports.ts';
 import { buildUnetStage, type UnetBuildConfig } from './build-unet.ts';
 
@@ -46,5 +47,5 @@ export const build = {
   /** Transfer learning from a local saved tfjs model; a new head for the task (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)) is added when needed. */
   pretrained: (options: { readonly path: string; readonly freeze?: boolean | number }) => nodeOf(buildStage, { model: 'pretrained' as const, ...options }),
   /** A 2D U-Net for segmentation splits: `depth` poolings, `baseFilters` doubling per level, BatchNorm, sigmoid (binary) or softmax head. */
-  unet: (options: UnetBuildConfig = {}) => nodeOf(buildUnetStage, options),
+  unet: (options: UnetBuildConfig = {}) => segmentationOnly(nodeOf(buildUnetStage, options)),
 };

@@ -4,7 +4,7 @@ import { encodePng, pngNames, writeSegmentationFiles, type SegmentationEvaluatio
 import { evaluateSegmentation } from '../train/evaluate-segmentation.ts';
 import { modelFromData } from '../train/model-data.ts';
 import type { SegmentationEvaluateConfig } from '../train/segmentation-config.ts';
-import type { SegmentationTrained } from '../train/segmentation-model.ts';
+import type { SegmentationModelInfo, SegmentationTrained } from '../train/segmentation-model.ts';
 import type { StageRun } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 
@@ -12,8 +12,8 @@ export default {
   async run(trained, config, ctx) {
     await ctx.backend();
     const data = await ctx.ancestor(ports.segSplits);
-    const test = readSegmentationSamples(data, data.splits!.test);
-    const val = readSegmentationSamples(data, data.splits!.val);
+    const test = readSegmentationSamples(data, data.splits!.test, trained);
+    const val = readSegmentationSamples(data, data.splits!.val, trained);
     const model = await modelFromData(trained.model);
     try {
       const { document, predictions } = await evaluateSegmentation(model, test, val, {
@@ -23,18 +23,29 @@ export default {
         threshold: config.threshold ?? 'validation',
         tolerance: config.tolerance ?? 2,
         spacing: data.spacing,
+        resolution: config.resolution ?? 'original',
         signal: ctx.signal,
         progress: (done, total) => ctx.emit({ type: 'stage-progress', done, total, unit: 'images' }),
       });
       const names = pngNames(test.map((s) => s.id));
       const binary = trained.classes.length === 2;
       const files: Record<string, Uint8Array> = {};
-      for (const [i, s] of test.entries()) {
-        const mask = predictions[i].mask;
+      for (const [i, { mask, scored: s }] of predictions.entries()) {
         files[`predictions/${names[i]}`] = await encodePng(binary ? mask.map((v) => v * 255) : mask, s.height, s.width, 1);
         files[`overlays/${names[i]}`] = await encodePng(segmentationOverlay(s, mask), s.height, s.width, 3);
       }
-      return { document, files };
+      const info: SegmentationModelInfo = {
+        task: 'segmentation',
+        classes: trained.classes,
+        inputShape: trained.inputShape,
+        input: data.input ?? { channels: trained.inputShape[2] === 1 ? 1 : 3 },
+        intensity: data.intensity ?? 'rescale',
+        overlap: config.overlap ?? trained.overlap,
+        threshold: document.threshold,
+        thresholdSource: document.thresholdRule,
+        ...(trained.slices ? { slices: trained.slices } : {}),
+      };
+      return { document, files, model: trained.model, info };
     } finally {
       model.dispose();
     }

@@ -6,7 +6,8 @@ export type { SegmentationEvaluateConfig } from '../train/segmentation-config.ts
 
 export const evaluateSegmentationStage = defineStage({
   kind: 'evaluate.segmentation',
-  version: 1,
+  // 2: images that ingest resized are scored at their own size (resolution: 'original'); the model is exported for predict.
+  version: 2,
   in: ports.segTrained,
   out: ports.segEvaluation,
   config: segmentationEvaluateSchema,

@@ -4,7 +4,8 @@ import type { Evaluated } from '../report/evaluation.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 import { evaluateSegmentationStage, type SegmentationEvaluateConfig } from './evaluate-segmentation.ts';
-import { withTask, type Restricted, type TaskKind, type TaskRule } from './core/stage-node.ts';
+import type { ClassificationTask } from '../data/task.ts';
+import { segmentationOnly, withTask, type Restricted, type TaskRule } from './core/stage-node.ts';
 
 export type { EvaluateConfig } from '../report/evaluate-config.ts';
 
@@ -54,7 +55,7 @@ export function evaluate(config: EvaluateConfig = {}): Restricted<ReturnType<typ
   return anyTask(config);
 }
 
-const anyTask = (config: EvaluateConfig) => withTask<TaskKind>()(nodeOf(evaluateStage, config));
+const anyTask = (config: EvaluateConfig) => withTask<ClassificationTask>()(nodeOf(evaluateStage, config));
 const binaryOnly = (config: EvaluateConfig) =>
   withTask<'binary', never, 'positiveClass is for binary pipelines (two classes)'>()(nodeOf(evaluateStage, config));
 const thresholded = (config: EvaluateConfig) =>
@@ -75,4 +76,4 @@ const labelsOnly = (config: EvaluateConfig) =>
   withTask<'multilabel', never, 'threshold with gradCamClass is for multi-label pipelines'>()(nodeOf(evaluateStage, config));
 
 /** Dice, IoU, HD95, ASSD, NSD per image and aggregated, mask PNGs and overlays. @example evaluate.segmentation({ tolerance: 2 }) */
-evaluate.segmentation = (config: SegmentationEvaluateConfig = {}) => nodeOf(evaluateSegmentationStage, config);
+evaluate.segmentation = (config: SegmentationEvaluateConfig = {}) => segmentationOnly(nodeOf(evaluateSegmentationStage, config));

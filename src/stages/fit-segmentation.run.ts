@@ -10,8 +10,8 @@ export default {
   async run(built, config, ctx) {
     const backend = await ctx.backend();
     const data = await ctx.ancestor(ports.segSplits);
-    const train = readSegmentationSamples(data, data.splits!.train);
-    const val = readSegmentationSamples(data, data.splits!.val);
+    const train = readSegmentationSamples(data, data.splits!.train, built);
+    const val = readSegmentationSamples(data, data.splits!.val, built);
     const model = await modelFromData(built.model);
     const overlap = config.overlap ?? 0.5;
     try {
@@ -24,6 +24,7 @@ export default {
         seed: ctx.seed,
         loss: config.loss,
         learningRate: config.learningRate,
+        schedule: config.schedule,
         posNeg: config.posNeg,
         augment: config.augment,
         earlyStopping: {

@@ -3,7 +3,8 @@ import { fitConfigSchema, type BinaryMonitor, type ClassMonitor, type FitConfig,
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 import { fitSegmentationStage, type SegmentationFitConfig } from './fit-segmentation.ts';
-import { withTask, type TaskKind, type TaskWords } from './core/stage-node.ts';
+import type { ClassificationTask } from '../data/task.ts';
+import { segmentationOnly, withTask, type TaskWords } from './core/stage-node.ts';
 
 export type { FitConfig } from '../train/fit-config.ts';
 
@@ -25,21 +26,21 @@ type ClassOnlyMonitor = Exclude<ClassMonitor, 'loss' | 'val_loss' | 'qwk' | 'val
 
 /** The tasks a loss fits. */
 type LossTasks<L> = [L] extends [never]
-  ? TaskKind
+  ? ClassificationTask
   : L extends 'binaryCrossentropy'
     ? 'binary' | 'multilabel'
     : L extends 'categoricalCrossentropy'
       ? 'multiclass' | 'ordinal'
       : L extends { readonly softOrdinal: unknown }
         ? 'ordinal'
-        : TaskKind;
+        : ClassificationTask;
 /** The tasks that log an early-stopping monitor. */
 type MonitorTasks<M> = [M] extends [never]
-  ? TaskKind
+  ? ClassificationTask
   : | (M extends BinaryMonitor ? 'binary' : never)
     | (M extends ClassOnlyMonitor ? 'multiclass' | 'ordinal' : M extends ClassMonitor ? 'ordinal' : never)
     | (M extends LabelMonitor ? 'multilabel' : never);
-type OversampleTasks<O> = [O] extends [never] ? TaskKind : [O] extends [true] ? Exclude<TaskKind, 'multilabel'> : TaskKind;
+type OversampleTasks<O> = [O] extends [never] ? ClassificationTask : [O] extends [true] ? Exclude<ClassificationTask, 'multilabel'> : ClassificationTask;
 type Part<P> = [P] extends [never] ? '' : P;
 type Strip<S> = S extends `; ${infer R}` ? R : S;
 type Why<L, M, O> =
@@ -59,4 +60,4 @@ export function fit<const L extends Loss = never, const M extends Monitor = neve
 }
 
 /** Trains a U-Net on random patches inside the ROI, early stopping on validation Dice. @example fit.segmentation({ epochs: 20, steps: 20 }) */
-fit.segmentation = (config: SegmentationFitConfig = {}) => nodeOf(fitSegmentationStage, config);
+fit.segmentation = (config: SegmentationFitConfig = {}) => segmentationOnly(nodeOf(fitSegmentationStage, config));

@@ -14,6 +14,7 @@ export default {
         ['image', p.image],
         ['mask', p.mask],
         ['roi', p.roi],
+        ['observer', p.observer],
       ] as const)
         if (file) files[`${p.id} (${role})`] = await ctx.hash(file);
     return { files, data: pairs };

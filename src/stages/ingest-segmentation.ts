@@ -10,7 +10,8 @@ const under = (path: string, baseDir: string) => (isAbsolute(path) ? path : reso
 
 export const ingestSegmentationStage = defineStage({
   kind: 'ingest.segmentation',
-  version: 1,
+  // 2: a resized sample keeps its masks at the files' own size (evaluate scores there).
+  version: 2,
   in: ports.start,
   out: ports.segImages,
   config: segmentationIngestSchema,

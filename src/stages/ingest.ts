@@ -12,6 +12,7 @@ import {
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
 import { ingestSegmentationStage, type SegmentationIngestConfig } from './ingest-segmentation.ts';
+import type { ClassificationTask } from '../data/task.ts';
 import { withTask, type TaskKind } from './core/stage-node.ts';
 
 export type { CsvIngestConfig, FolderIngestConfig, NpzIngestConfig, OnBadFile } from '../data/ingest-config.ts';
@@ -70,15 +71,17 @@ export const ingestNpzStage = defineStage({
  *   ingest.folder({ root: '../shared/data/brain-tumor-mri', task: 'multiclass' })
  */
 export const ingest = {
-  folder: <const T extends TaskKind = never>(config: FolderIngestConfig & { readonly task?: T }) =>
+  folder: <const T extends ClassificationTask = never>(config: FolderIngestConfig & { readonly task?: T }) =>
     withTask<TaskKind, T, ''>()(nodeOf(ingestFolderStage, config)),
-  csv: <const T extends TaskKind = never>(config: CsvIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestCsvStage, config)),
-  npz: <const T extends TaskKind = never>(config: NpzIngestConfig & { readonly task?: T }) => withTask<TaskKind, T, ''>()(nodeOf(ingestNpzStage, config)),
+  csv: <const T extends ClassificationTask = never>(config: CsvIngestConfig & { readonly task?: T }) =>
+    withTask<TaskKind, T, ''>()(nodeOf(ingestCsvStage, config)),
+  npz: <const T extends ClassificationTask = never>(config: NpzIngestConfig & { readonly task?: T }) =>
+    withTask<TaskKind, T, ''>()(nodeOf(ingestNpzStage, config)),
   /**
    * Images with their masks (and ROI masks) from sibling folders paired by name, or a CSV of pairs, into the record store.
    * @example
    *   ingest.segmentation({ sources: [{ images: 'training/images', masks: 'training/1st_manual', roi: 'training/mask',
    *     match: { image: '{id}_training.tif', mask: '{id}_manual1.gif', roi: '{id}_training_mask.gif' }, split: 'train' }] })
    */
-  segmentation: (config: SegmentationIngestConfig) => nodeOf(ingestSegmentationStage, config),
+  segmentation: (config: SegmentationIngestConfig) => withTask<TaskKind, 'segmentation', ''>()(nodeOf(ingestSegmentationStage, config)),
 };

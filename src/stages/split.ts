@@ -1,5 +1,6 @@
 import { splitConfigSchema, type SplitConfig } from '../data/split-config.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
+import { segmentationOnly } from './core/stage-node.ts';
 import { ports } from './core/ports.ts';
 import { splitSegmentationStage, type SegmentationSplitConfig } from './split-segmentation.ts';
 
@@ -26,4 +27,4 @@ export function split(config: SplitConfig = {}) {
 }
 
 /** Splits segmentation images by whole image (the data's own split first). @example split.segmentation({ valFromTrain: 0.2 }) */
-split.segmentation = (config: SegmentationSplitConfig = {}) => nodeOf(splitSegmentationStage, config);
+split.segmentation = (config: SegmentationSplitConfig = {}) => segmentationOnly(nodeOf(splitSegmentationStage, config));

@@ -5,7 +5,8 @@ import { BINARY_SCORE_KEYS, CLASS_SCORE_KEYS, LABEL_SCORE_KEYS, ORDINAL_SCORE_KE
 import type { Tuned } from '../train/tune.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { ports } from './core/ports.ts';
-import { withTask, type TaskKind, type TaskWords } from './core/stage-node.ts';
+import type { ClassificationTask } from '../data/task.ts';
+import { withTask, type TaskWords } from './core/stage-node.ts';
 
 export type { TuneConfig, TuneGrid, TuneMonitor } from '../train/tune-config.ts';
 
@@ -38,7 +39,7 @@ export function tune<const M extends TuneMonitor = never>(config: TuneConfig & {
 type Val<K extends readonly string[]> = `val_${K[number]}`;
 /** The tasks that compute a tune monitor. */
 type TuneTasks<M> = [M] extends [never] | ['val_loss']
-  ? TaskKind
+  ? ClassificationTask
   : | (M extends Val<typeof BINARY_SCORE_KEYS> ? 'binary' : never)
     | (M extends Val<typeof CLASS_SCORE_KEYS> ? 'multiclass' | 'ordinal' : M extends Val<typeof ORDINAL_SCORE_KEYS> ? 'ordinal' : never)
     | (M extends Val<typeof LABEL_SCORE_KEYS> ? 'multilabel' : never);

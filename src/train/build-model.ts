@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
-import { outputUnits, type TaskKind } from '../data/task.ts';
+import { outputUnits, type ClassificationTask } from '../data/task.ts';
 import type { BuildConfig } from './build-config.ts';
 import { modelToData } from './model-data.ts';
 import type { Built } from './trained.ts';
@@ -11,7 +11,7 @@ export function baseModelPath(path: string, baseDir: string): string {
 }
 
 /** The output layer of a task with `classes` classes (or findings). */
-export function headFor(task: TaskKind, classes: number): { units: number; activation: 'sigmoid' | 'softmax' } {
+export function headFor(task: ClassificationTask, classes: number): { units: number; activation: 'sigmoid' | 'softmax' } {
   return { units: outputUnits(task, classes), activation: task === 'multiclass' || task === 'ordinal' ? 'softmax' : 'sigmoid' };
 }
 
@@ -33,7 +33,7 @@ export async function buildModel(
     log,
     task = 'binary',
     classes = 2,
-  }: { seed: number; baseDir: string; dataHash: string; trainCount: number; log?: (message: string) => void; task?: TaskKind; classes?: number },
+  }: { seed: number; baseDir: string; dataHash: string; trainCount: number; log?: (message: string) => void; task?: ClassificationTask; classes?: number },
 ): Promise<Built> {
   const tf = await import('@tensorflow/tfjs');
   const { tutorialCnn, toChannelsLast, loadBaseModel, modelSummary } = await import('./model.ts');
@@ -79,7 +79,7 @@ export async function buildModel(
 }
 
 /** A custom model must end in the task's head: the right number of units and activation. */
-function checkCustomHead(model: import('@tensorflow/tfjs').LayersModel, task: TaskKind, head: { units: number; activation: string }): void {
+function checkCustomHead(model: import('@tensorflow/tfjs').LayersModel, task: ClassificationTask, head: { units: number; activation: string }): void {
   const out = model.outputs[0]!.shape;
   const last = model.layers[model.layers.length - 1]!;
   const activation = (last.getConfig() as { activation?: unknown }).activation;

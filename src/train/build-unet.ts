@@ -1,7 +1,15 @@
+import { join } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
+import { baseModelPath } from './build-model.ts';
 import { modelToData } from './model-data.ts';
 import type { UnetBuildConfig } from './segmentation-config.ts';
 import type { SegmentationBuilt } from './segmentation-model.ts';
+
+/** The model.json a U-Net's encoder is transferred from: `from` names it, or the model folder holding it (relative to the pipeline's folder). */
+export function encoderModelJson(from: string, baseDir: string): string {
+  const location = baseModelPath(from, baseDir);
+  return location.endsWith('.json') ? location : join(location, 'model.json');
+}
 
 /** The default patch: the largest multiple of 2^depth that fits the images, at most 64. */
 export function defaultPatch(shape: readonly [number, number, number], depth: number): number {
@@ -18,11 +26,11 @@ export async function buildUnet(
   config: UnetBuildConfig,
   shape: readonly [number, number, number],
   classes: readonly string[],
-  { seed, dataHash }: { seed: number; dataHash: string },
+  { seed, dataHash, baseDir = '.', log }: { seed: number; dataHash: string; baseDir?: string; log?: (message: string) => void },
 ): Promise<SegmentationBuilt> {
   const { unet } = await import('./unet.ts');
   const { modelSummary } = await import('./model.ts');
-  const { patch: wanted, ...options } = config;
+  const { patch: wanted, encoder, slices = 1, ...options } = config;
   const depth = options.depth ?? 3;
   const patch = wanted ?? defaultPatch(shape, depth);
   if (patch < 2 ** depth || patch > Math.min(shape[0], shape[1])) {
@@ -30,10 +38,15 @@ export async function buildUnet(
       fix: `Set patch to a multiple of ${2 ** depth} between ${2 ** depth} and ${Math.min(shape[0], shape[1])}, or lower depth.`,
     });
   }
-  const inputShape = [patch, patch, shape[2]] as const;
+  const inputShape = [patch, patch, shape[2] * slices] as const;
   const model = unet(inputShape, classes.length, options, seed);
   try {
-    return { model: await modelToData(model), summary: modelSummary(model), inputShape, classes, dataHash };
+    if (encoder) {
+      const { loadEncoder } = await import('./unet-encoder.ts');
+      const loaded = await loadEncoder(model, encoder, baseDir);
+      log?.(`encoder from ${encoder.from}${encoder.freeze ? ' (frozen)' : ''}: ${loaded.length} layers (${loaded.join(', ')})`);
+    }
+    return { model: await modelToData(model), summary: modelSummary(model), inputShape, classes, dataHash, ...(slices > 1 ? { slices } : {}) };
   } finally {
     model.dispose();
   }

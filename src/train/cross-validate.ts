@@ -2,7 +2,7 @@ import { MedpipeError } from '../base/errors.ts';
 import { inlineUnits } from '../base/units.ts';
 import { assignFolds } from '../data/assign-bins.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
-import { taskField, taskOf, type TaskKind } from '../data/task.ts';
+import { taskField, taskOf, type ClassificationTask } from '../data/task.ts';
 import { concatTables } from '../data/store/record-table.ts';
 import { meanStd, type MeanStd } from '../metrics/mean-std.ts';
 import { BINARY_SCORE_KEYS, scoreKeys, taskScores, valuesOf, type TaskMetrics } from './task-scores.ts';
@@ -51,7 +51,7 @@ export interface CrossValidated<M extends TaskMetrics = TaskMetrics> {
   readonly foldBy?: string;
   readonly classes: readonly string[];
   /** Absent for binary tasks. */
-  readonly task?: Exclude<TaskKind, 'binary'>;
+  readonly task?: Exclude<ClassificationTask, 'binary'>;
   readonly threshold: number;
   readonly sensitivityTarget: number;
   /** How many samples came from each split into the pool (test: never). */

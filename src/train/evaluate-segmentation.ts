@@ -10,6 +10,7 @@ import { rocAuc } from '../metrics/roc-curve.ts';
 import { AGGREGATE_DEFINITION, scoreImage, summarizeScores, type ClassSummary, type ImageScores } from '../metrics/segmentation-metrics.ts';
 import { OVERLAP_DEFINITIONS, overlapCounts, overlapMetrics } from '../metrics/segmentation-overlap.ts';
 import { SURFACE_DEFINITIONS } from '../metrics/surface-distance.ts';
+import { atOriginalSize, type ScoredImage } from './original-size.ts';
 import { labelsOf, slidingWindowPredict } from './sliding-window.ts';
 
 export interface SegmentationEvaluationOptions {
@@ -19,6 +20,8 @@ export interface SegmentationEvaluationOptions {
   readonly threshold: number | 'validation';
   readonly tolerance: number;
   readonly spacing: readonly [number, number];
+  /** 'original': resized samples are scored at their files' own size (see original-size.ts); 'ingested': at the stored size. @default 'original' */
+  readonly resolution?: 'original' | 'ingested';
   readonly signal?: AbortSignal;
   readonly progress?: (done: number, total: number) => void;
 }
@@ -29,14 +32,17 @@ export interface SegmentationMetricsDocument {
   readonly images: number;
   readonly threshold: number;
   readonly thresholdRule: string;
+  /** Pixel spacing of the scored masks (the first test image's when they differ; see perImage[].spacing). */
   readonly spacing: readonly [number, number];
+  /** Where the masks were scored: at the files' own size ('original', when ingest resized) or at the stored size. */
+  readonly resolution: 'original' | 'ingested';
   readonly unit: string;
   readonly tolerance: number;
   readonly roi: boolean;
   readonly definitions: Readonly<Record<string, string>>;
   /** Per foreground class: mean ± CI over images, pooled pixel metrics, and the pixel ROC AUC (binary). */
   readonly summary: Readonly<Record<string, ClassSummary & { readonly auc?: number | null }>>;
-  readonly perImage: readonly ImageScores[];
+  readonly perImage: readonly (ImageScores & { readonly size?: readonly [number, number]; readonly spacing?: readonly [number, number] })[];
   /** Test images with the highest and lowest Dice of the first foreground class. */
   readonly best: string | null;
   readonly worst: string | null;
@@ -48,6 +54,8 @@ export interface SegmentationMetricsDocument {
 export interface PredictedMask {
   readonly id: string;
   readonly mask: Uint8Array;
+  /** The sample as it was scored (at its original size when ingest resized it): the overlay draws on it. */
+  readonly scored: SegmentationSample;
 }
 
 const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
@@ -56,27 +64,24 @@ async function probabilities(
   model: tf.LayersModel,
   samples: readonly SegmentationSample[],
   options: SegmentationEvaluationOptions,
+  outChannels: number,
   onDone?: () => void,
-): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
+): Promise<ScoredImage[]> {
+  const out: ScoredImage[] = [];
   for (const s of samples) {
     if (options.signal?.aborted) throw new MedpipeError('CANCELLED', 'Evaluation was cancelled.', { cause: options.signal.reason });
-    out.push(await slidingWindowPredict(model, s.pixels, [s.height, s.width, s.channels], { size: options.patch, overlap: options.overlap }));
+    const probs = await slidingWindowPredict(model, s.pixels, [s.height, s.width, s.channels], { size: options.patch, overlap: options.overlap });
+    const spacing = s.spacing ?? options.spacing;
+    out.push((options.resolution ?? 'original') === 'original' ? atOriginalSize(s, probs, outChannels, spacing) : { sample: s, probs, spacing });
     onDone?.();
   }
   return out;
 }
 
-function meanDiceAt(
-  samples: readonly SegmentationSample[],
-  probs: readonly Float32Array[],
-  outChannels: number,
-  classes: number,
-  threshold: number,
-): number | null {
+function meanDiceAt(images: readonly ScoredImage[], outChannels: number, classes: number, threshold: number): number | null {
   const values: number[] = [];
-  samples.forEach((s, i) => {
-    const predicted = { height: s.height, width: s.width, data: labelsOf(probs[i], s.height * s.width, outChannels, threshold) };
+  images.forEach(({ sample: s, probs }) => {
+    const predicted = { height: s.height, width: s.width, data: labelsOf(probs, s.height * s.width, outChannels, threshold) };
     const truth = { height: s.height, width: s.width, data: s.mask };
     const roi = s.roi ? { height: s.height, width: s.width, data: s.roi } : undefined;
     for (let k = 1; k < classes; k++) {
@@ -103,37 +108,38 @@ export async function evaluateSegmentation(
   let validation: SegmentationMetricsDocument['validation'];
   if (classes === 2 && options.threshold === 'validation') {
     if (val.length > 0) {
-      const valProbs = await probabilities(model, val, options, tick);
+      const valImages = await probabilities(model, val, options, outChannels, tick);
       let best = -1;
       for (const t of THRESHOLDS) {
-        const d = meanDiceAt(val, valProbs, outChannels, classes, t) ?? -1;
+        const d = meanDiceAt(valImages, outChannels, classes, t) ?? -1;
         if (d > best) ((best = d), (threshold = t));
       }
       thresholdRule = `maximises the mean validation Dice over thresholds 0.05, 0.10, …, 0.95 (chosen on ${val.length} validation images, frozen before test)`;
       validation = { images: val.length, meanDice: best >= 0 ? best : null };
     } else thresholdRule = '0.5 (no validation images to choose one on)';
   } else if (classes === 2) thresholdRule = typeof options.threshold === 'number' ? 'fixed in the config' : '0.5';
-  const testProbs = await probabilities(model, test, options, tick);
-  const perImage: ImageScores[] = [];
+  const testImages = await probabilities(model, test, options, outChannels, tick);
+  const resized = testImages.some((im, i) => im.sample !== test[i]);
+  const ownSpacing = testImages.some((im) => im.sample.spacing);
+  const perImage: SegmentationMetricsDocument['perImage'][number][] = [];
   const predictions: PredictedMask[] = [];
   const pooledLabels: number[] = [];
   const pooledScores: number[] = [];
-  test.forEach((s, i) => {
-    const mask = labelsOf(testProbs[i], s.height * s.width, outChannels, threshold);
-    predictions.push({ id: s.id, mask });
+  testImages.forEach(({ sample: s, probs, spacing }) => {
+    const mask = labelsOf(probs, s.height * s.width, outChannels, threshold);
+    predictions.push({ id: s.id, mask, scored: s });
     const map = (data: ArrayLike<number>) => ({ height: s.height, width: s.width, data });
-    perImage.push(
-      scoreImage(s.id, map(s.mask), map(mask), s.roi ? map(s.roi) : undefined, {
-        classNames: options.classes,
-        spacing: options.spacing,
-        tolerance: options.tolerance,
-      }),
-    );
+    const scores = scoreImage(s.id, map(s.mask), map(mask), s.roi ? map(s.roi) : undefined, {
+      classNames: options.classes,
+      spacing,
+      tolerance: options.tolerance,
+    });
+    perImage.push(resized || ownSpacing ? { ...scores, size: [s.height, s.width], spacing } : scores);
     if (classes === 2) {
       for (let p = 0; p < mask.length; p++) {
         if (s.roi && s.roi[p] === 0) continue;
         pooledLabels.push(s.mask[p] === 1 ? 1 : 0);
-        pooledScores.push(testProbs[i][p]);
+        pooledScores.push(probs[p]);
       }
     }
   });
@@ -142,18 +148,19 @@ export async function evaluateSegmentation(
     const auc = rocAuc(pooledLabels, pooledScores);
     summary[options.classes[1]] = { ...summary[options.classes[1]], auc: Number.isNaN(auc) ? null : auc };
   }
-  const observed = test.filter((s) => s.observer);
-  const observerScores = observed.map((s) => {
+  const observed = testImages.filter((im) => im.sample.observer);
+  const observerScores = observed.map(({ sample: s, spacing }) => {
     const map = (data: ArrayLike<number>) => ({ height: s.height, width: s.width, data });
     return scoreImage(s.id, map(s.mask), map(s.observer!), s.roi ? map(s.roi) : undefined, {
       classNames: options.classes,
-      spacing: options.spacing,
+      spacing,
       tolerance: options.tolerance,
     });
   });
   const first = options.classes[1];
   const ranked = perImage.filter((im) => im.classes[first].dice !== null).sort((a, b) => b.classes[first].dice! - a.classes[first].dice!);
-  const unit = options.spacing[0] === 1 && options.spacing[1] === 1 ? 'pixels' : 'spacing units (e.g. mm)';
+  const spacings = testImages.map((im) => im.spacing);
+  const unit = spacings.every((sp) => sp[0] === 1 && sp[1] === 1) ? (resized ? 'pixels of the original images' : 'pixels') : 'spacing units (e.g. mm)';
   return {
     document: {
       task: 'segmentation',
@@ -161,7 +168,8 @@ export async function evaluateSegmentation(
       images: test.length,
       threshold,
       thresholdRule,
-      spacing: options.spacing,
+      spacing: spacings[0] ?? options.spacing,
+      resolution: resized ? 'original' : 'ingested',
       unit,
       tolerance: options.tolerance,
       roi: test.some((s) => s.roi),
@@ -172,6 +180,12 @@ export async function evaluateSegmentation(
         pooled: 'pooled = the overlap metrics of all ROI pixels of all test images counted together',
         auc: 'pixel ROC AUC = scikit-learn roc_auc_score on the foreground probabilities of all ROI pixels of all test images pooled',
         prediction: `class = foreground when its sliding-window probability ≥ the threshold (binary), else the arg-max class; windows of ${options.patch} px, overlap ${options.overlap}, Gaussian-weighted`,
+        ...(resized
+          ? {
+              resolution:
+                "scored at each image's original size: the probabilities (computed at the ingested size) resized bilinearly to it, then thresholded, against the masks as the files drew them; spacing of one original pixel",
+            }
+          : {}),
       },
       summary,
       perImage,

@@ -1,6 +1,7 @@
 /**
  * The segmentation training loop: Adam on a dense loss (soft Dice, CE or both) counted inside the
- * ROI, over random patches drawn each step (foreground/background-balanced, jointly augmented);
+ * ROI, over random patches drawn each step (foreground/background-balanced, jointly augmented, cut
+ * ahead of the step in the loader's worker threads: data/loader/patch-source.ts);
  * after each epoch the validation images are predicted whole by sliding windows and scored, and
  * early stopping watches `val_dice` (mean over validation images of the foreground Dice inside the
  * ROI at threshold 0.5), restoring the best epoch's weights.
@@ -19,9 +20,11 @@ import type { AugmentPolicy } from '../data/augment-policy.ts';
 import type { SegmentationSample } from '../data/segmentation-types.ts';
 import { overlapCounts, overlapMetrics } from '../metrics/segmentation-overlap.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
-import { indexPixels, samplePatches } from './patch-sampler.ts';
+import { checkPatchFits, drawPatches, indexPixels } from '../data/loader/patch-sampler.ts';
+import { patchSource } from '../data/loader/patch-source.ts';
 import { segmentationLoss, type SegmentationLossName } from './segmentation-losses.ts';
 import { labelsOf, slidingWindowPredict } from './sliding-window.ts';
+import { frozenNormsInInferenceMode } from './frozen-norms.ts';
 
 export interface SegmentationFitOptions {
   readonly epochs: number;
@@ -37,6 +40,8 @@ export interface SegmentationFitOptions {
   readonly loss?: SegmentationLossName;
   /** @default 1e-3 */
   readonly learningRate?: number;
+  /** 'cosine': the rate falls from `learningRate` to 0 over all planned steps (SGDR without restarts). @default 'constant' */
+  readonly schedule?: 'constant' | 'cosine';
   /** Foreground:background patch centres. @default [1, 1] */
   readonly posNeg?: readonly [number, number];
   readonly augment?: AugmentPolicy;
@@ -72,6 +77,11 @@ export async function meanDice(model: tf.LayersModel, samples: readonly Segmenta
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The cosine-annealed rate before step `step` (0-based) of `total`: lr · ½(1 + cos(π · step / total)). */
+export function cosineRate(learningRate: number, step: number, total: number): number {
+  return 0.5 * learningRate * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
+}
+
 export async function fitSegmentation(
   model: tf.LayersModel,
   train: readonly SegmentationSample[],
@@ -80,26 +90,30 @@ export async function fitSegmentation(
 ): Promise<SegmentationFitResult> {
   if (train.length === 0) throw new MedpipeError('NO_SAMPLES', 'The training split has no images.', { fix: 'Check the data folders and the split fractions.' });
   const lossFn = segmentationLoss(options.loss ?? 'dice+ce');
-  const optimizer = adam(options.learningRate ?? 1e-3, 0.9, 0.999, 1e-7);
+  const rate = options.learningRate ?? 1e-3;
+  const optimizer = adam(rate, 0.9, 0.999, 1e-7);
+  // FusedAdam reads its rate at every step.
+  const setRate = (step: number) => {
+    if (options.schedule === 'cosine') (optimizer as unknown as { learningRate: number }).learningRate = cosineRate(rate, step, options.epochs * options.steps);
+  };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const restoreNorms = frozenNormsInInferenceMode(model.layers); // a frozen transferred encoder keeps its statistics
   const stopper = val.length > 0 ? new EarlyStopping(options.earlyStopping ?? { monitor: 'val_dice', patience: 5, restoreBestWeights: true }) : undefined;
-  const index = indexPixels(train);
   const { patch, batchSize, classes } = options;
+  checkPatchFits(train, patch);
+  const index = indexPixels(train);
+  const source = patchSource(train);
+  const patchOptions = { size: patch, count: batchSize, positive: options.posNeg?.[0], negative: options.posNeg?.[1] };
   const channels = classes === 2 ? 1 : classes;
   const history: Record<string, number>[] = [];
   let stoppedEarly = false;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const rng = createRng(deriveSeed(options.seed, 'patches', epoch));
     let lossSum = 0;
-    for (let b = 0; b < options.steps; b++) {
+    let b = 0;
+    for await (const batch of source.batches(options.steps, () => drawPatches(train, index, patchOptions, rng, options.augment))) {
       if (options.signal?.aborted) throw new MedpipeError('CANCELLED', 'Training was cancelled.', { cause: options.signal.reason });
-      const batch = samplePatches(
-        train,
-        index,
-        { size: patch, count: batchSize, positive: options.posNeg?.[0], negative: options.posNeg?.[1] },
-        rng,
-        options.augment,
-      );
+      setRate((epoch - 1) * options.steps + b);
       const cost = tf.tidy(() => {
         const x = tf.tensor4d(batch.x, [batchSize, patch, patch, batch.channels]);
         const labels = tf.tensor3d(batch.mask, [batchSize, patch, patch], 'int32');
@@ -110,7 +124,7 @@ export async function fitSegmentation(
       const loss = (await cost.data())[0];
       cost.dispose();
       lossSum += loss;
-      options.onBatch?.({ epoch, batch: b + 1, batches: options.steps, loss });
+      options.onBatch?.({ epoch, batch: ++b, batches: options.steps, loss });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const logs: Record<string, number> = { loss: lossSum / options.steps };
@@ -123,6 +137,7 @@ export async function fitSegmentation(
     }
   }
   if (stopper?.restoreBestWeights && stopper.bestWeights && stopper.bestEpoch !== history.length) restoreWeights(model, stopper.bestWeights);
+  restoreNorms();
   optimizer.dispose();
   return { history, bestEpoch: stopper && stopper.bestEpoch > 0 ? stopper.bestEpoch : history.length, epochsRun: history.length, stoppedEarly };
 }

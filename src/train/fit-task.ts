@@ -1,4 +1,4 @@
-import type { TaskKind } from '../data/task.ts';
+import type { ClassificationTask } from '../data/task.ts';
 import { epochLogKeys } from './epoch-log-keys.ts';
 import { epochMetricKeys, type FitConfig } from './fit-config.ts';
 
@@ -8,7 +8,7 @@ import { epochMetricKeys, type FitConfig } from './fit-config.ts';
  * the task does not log. `validate` reports these before anything runs when the ingest states its
  * task; training reports them when the task is inferred from the data.
  */
-export function fitTaskProblems(config: FitConfig, task: TaskKind, where = 'fit'): string[] {
+export function fitTaskProblems(config: FitConfig, task: ClassificationTask, where = 'fit'): string[] {
   const problems: string[] = [];
   const k = task === 'multiclass' || task === 'ordinal';
   if (config.loss === 'binaryCrossentropy' && k)

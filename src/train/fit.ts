@@ -28,6 +28,7 @@ import { lossFor, type LossConfig } from './loss-for.ts';
 import { classWeights, labelWeights, sampleWeightsFor } from './losses.ts';
 import { checkData, imagesOf, labelWidth, predictScores, unitsOf, type FitData } from './predict.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
+import { frozenNormsInInferenceMode } from './frozen-norms.ts';
 
 export { predictScores } from './predict.ts';
 export { epochLogKeys } from './epoch-log-keys.ts';
@@ -256,13 +257,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   const layers = leafLayers(model);
   const dropouts = layers.filter((l) => DROPOUT_LAYERS.has(l.getClassName())) as (tf.layers.Layer & { seed?: number })[];
   const originalSeeds = dropouts.map((l) => l.seed);
-  // Keras' fine-tuning rule: a frozen BatchNorm runs in inference mode (keeps its statistics).
-  type Callable = { call: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[] };
-  const frozenNorms = layers.filter((l) => !l.trainable && l.getClassName() === 'BatchNormalization') as unknown as Callable[];
-  const originalCalls = frozenNorms.map((l) => l.call);
-  frozenNorms.forEach((l, i) => {
-    l.call = (inputs, kwargs) => originalCalls[i].call(l, inputs, { ...kwargs, training: false });
-  });
+  const restoreNorms = frozenNormsInInferenceMode(layers);
 
   const [h, w, c] = train.shape;
   const history: Record<string, number>[] = [];
@@ -374,9 +369,7 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     dropouts.forEach((l, i) => {
       l.seed = originalSeeds[i];
     });
-    frozenNorms.forEach((l, i) => {
-      l.call = originalCalls[i];
-    });
+    restoreNorms();
     optimizer.dispose();
   }
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
 import { inOrder, memorySource, type ImageSource } from '../data/loader/image-source.ts';
-import { outputUnits, type TaskKind } from '../data/task.ts';
+import { outputUnits, type ClassificationTask } from '../data/task.ts';
 
 /** The images and labels a training or inference pass reads. */
 export type FitData = {
@@ -19,7 +19,7 @@ export type FitData = {
   /** [h, w, c] */
   readonly shape: readonly [number, number, number];
   /** What `y` holds. @default 'binary' */
-  readonly task?: TaskKind;
+  readonly task?: ClassificationTask;
   /** Classes or findings K. @default 2 */
   readonly classes?: number;
 } & (

@@ -7,14 +7,19 @@
  * - BCE / categorical CE: mean over weighted pixels;
  * - Dice + CE (MONAI's DiceCELoss with equal weights): their sum;
  * - Tversky (Salehi et al. 2017, MONAI's TverskyLoss): 1 − mean of (TP + s) / (TP + α·FP + β·FN + s) with soft
- *   counts, α = 0.3, β = 0.7 (missing thin structures costs more than over-segmenting).
+ *   counts, α = 0.3, β = 0.7 (missing thin structures costs more than over-segmenting);
+ * - focal (Lin et al. 2017, MONAI's FocalLoss with gamma = 2 and no α weighting): per pixel
+ *   −Σ_c y_c (1 − p_c)^γ log p_c over the channels (binary: both the foreground and the background
+ *   term, −y(1−p)^γ log p − (1−y)p^γ log(1−p)), averaged over the weighted pixels like CE; easy,
+ *   confident pixels (most of the background) count little; γ = 0 is CE;
+ * - Dice + focal (MONAI's DiceFocalLoss with equal weights): their sum.
  *
  * @example const loss = segmentationLoss('dice+ce'); loss(yTrue, yPred, roi)
  */
 import * as tf from '@tensorflow/tfjs';
 import { EPSILON } from './losses.ts';
 
-export type SegmentationLossName = 'dice' | 'ce' | 'dice+ce' | 'tversky';
+export type SegmentationLossName = 'dice' | 'ce' | 'dice+ce' | 'tversky' | 'focal' | 'dice+focal';
 
 export type DenseLoss = (yTrue: tf.Tensor4D, yPred: tf.Tensor4D, weight?: tf.Tensor4D) => tf.Scalar;
 
@@ -69,9 +74,29 @@ export function crossEntropyLoss(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, weight?
   });
 }
 
+/** Focal loss per pixel (see above), averaged over the pixels the weight map keeps. */
+export function focalLoss(gamma = 2): DenseLoss {
+  return (yTrue, yPred, weight) =>
+    tf.tidy(() => {
+      const y = tf.cast(yTrue, 'float32');
+      const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+      // Binary: the background channel is 1 − p with truth 1 − y.
+      const [ys, ps] = yPred.shape[3] === 1 ? [tf.concat([y, tf.sub(1, y)], -1), tf.concat([p, tf.sub(1, p)], -1)] : [y, p];
+      const modulated = gamma === 0 ? tf.log(ps) : tf.mul(tf.pow(tf.sub(1, ps), gamma), tf.log(ps));
+      const perPixel = tf.neg(tf.sum(tf.mul(ys, modulated), -1, true));
+      if (!weight) return tf.mean(perPixel) as tf.Scalar;
+      return tf.div(tf.sum(tf.mul(perPixel, weight)), tf.maximum(tf.sum(weight), 1)) as tf.Scalar;
+    });
+}
+
 export function segmentationLoss(name: SegmentationLossName): DenseLoss {
   if (name === 'dice') return softDiceLoss;
   if (name === 'ce') return crossEntropyLoss;
   if (name === 'tversky') return tverskyLoss();
+  if (name === 'focal') return focalLoss();
+  if (name === 'dice+focal') {
+    const focal = focalLoss();
+    return (yTrue, yPred, weight) => tf.tidy(() => tf.add(softDiceLoss(yTrue, yPred, weight), focal(yTrue, yPred, weight)) as tf.Scalar);
+  }
   return (yTrue, yPred, weight) => tf.tidy(() => tf.add(softDiceLoss(yTrue, yPred, weight), crossEntropyLoss(yTrue, yPred, weight)) as tf.Scalar);
 }

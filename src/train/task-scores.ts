@@ -1,4 +1,4 @@
-import type { TaskKind } from '../data/task.ts';
+import type { ClassificationTask } from '../data/task.ts';
 import type { BinaryMetrics, MulticlassMetrics, MultilabelMetrics } from '../metrics/index.ts';
 import { SUMMARY_METRIC_KEYS } from '../metrics/summary-keys.ts';
 
@@ -13,7 +13,7 @@ export const LOWER_IS_BETTER = new Set(['loss', 'logLoss', 'meanAbsoluteError', 
 
 export type TaskMetrics = BinaryMetrics | MulticlassMetrics | MultilabelMetrics;
 
-export function scoreKeys(task: TaskKind): readonly string[] {
+export function scoreKeys(task: ClassificationTask): readonly string[] {
   return task === 'binary' ? BINARY_SCORE_KEYS : task === 'multilabel' ? LABEL_SCORE_KEYS : task === 'ordinal' ? ORDINAL_SCORE_KEYS : CLASS_SCORE_KEYS;
 }
 
@@ -25,7 +25,7 @@ export function scoreKeys(task: TaskKind): readonly string[] {
  *   const { metrics, values } = await taskScores('multiclass', y, scores, classes); values.auc;
  */
 export async function taskScores(
-  task: TaskKind,
+  task: ClassificationTask,
   labels: ArrayLike<number>,
   scores: ArrayLike<number>,
   classes: readonly string[],
@@ -68,7 +68,7 @@ export function valuesOf(metrics: TaskMetrics): Record<string, number> {
 }
 
 /** Cross-entropy of a set under its task's plain loss (binary: BCE with Keras' clipping; K classes: sklearn's log loss; findings: the mean BCE per finding). */
-export async function plainLoss(task: TaskKind, labels: ArrayLike<number>, scores: ArrayLike<number>, k: number): Promise<number> {
+export async function plainLoss(task: ClassificationTask, labels: ArrayLike<number>, scores: ArrayLike<number>, k: number): Promise<number> {
   const m = await import('../metrics/index.ts');
   if (task === 'multiclass' || task === 'ordinal') return m.multiclassLogLoss(labels, m.rowsOf(scores, k));
   return m.binaryLogLoss(labels, scores);

@@ -1,6 +1,6 @@
 /** What the model stages pass on: a model as data plus what later stages and `predict` need. */
 import type { PreprocessStep } from '../data/preprocessing.ts';
-import { taskField, taskOf, type TaskKind } from '../data/task.ts';
+import { taskField, taskOf, type ClassificationTask } from '../data/task.ts';
 import type { ModelData } from './model-data.ts';
 
 /** build's output: an untrained model for the data's shape. */
@@ -16,7 +16,7 @@ export interface Built {
 export interface ModelInfo {
   readonly classes: readonly string[];
   /** Absent for binary models (one sigmoid: the score of classes[1]). */
-  readonly task?: Exclude<TaskKind, 'binary'>;
+  readonly task?: Exclude<ClassificationTask, 'binary'>;
   /** Multi-label: each finding's threshold (predicted present when its score >= it). */
   readonly thresholds?: readonly number[];
   /** Binary: the class the reported score is the probability of, when it is the first (evaluate's positiveClass): score = 1 − output. */
@@ -47,7 +47,7 @@ export interface Trained {
 /** What every model stage records about the data it was trained for (task absent for binary, as before task kinds). */
 export function modelInfo(data: {
   readonly classes: readonly string[];
-  readonly task?: Exclude<TaskKind, 'binary'>;
+  readonly task?: Exclude<ClassificationTask, 'binary'>;
   readonly shape: readonly [number, number, number];
   readonly preprocessing: readonly PreprocessStep[];
 }): ModelInfo {

@@ -1,8 +1,8 @@
-import type { TaskKind } from '../data/task.ts';
+import type { ClassificationTask } from '../data/task.ts';
 import { scoreKeys } from './task-scores.ts';
 
 /** A tune monitor the task does not compute, as a sentence (empty when it does). */
-export function tuneMonitorProblems(monitor: string | undefined, task: TaskKind): string[] {
+export function tuneMonitorProblems(monitor: string | undefined, task: ClassificationTask): string[] {
   if (monitor === undefined || monitor === 'val_loss') return [];
   const keys = scoreKeys(task);
   return keys.includes(monitor.slice(4))

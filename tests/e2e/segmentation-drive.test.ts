@@ -1,9 +1,10 @@
 // Real data (issue 16): DRIVE retinal vessels, read in place from ../shared/data/drive. A small,
 // quick configuration (288x288 green channel, a depth-3 U-Net with 8 base filters, 6 short epochs)
 // must clearly beat what intensity alone gives: the best "darkest q% of the FOV" rule, with q
-// chosen on the test images themselves (an optimistic baseline, ≈ 0.36 Dice). Every metric of the
-// 20 test images is recomputed by the Python reference from the written mask PNGs against the
-// observer's GIFs (resized with PIL's NEAREST to the same size), inside the FOV; so is the second
+// chosen on the test images themselves (an optimistic baseline, ≈ 0.36 Dice). The model sees
+// 288x288 images, but evaluate scores at the files' own 565x584 (probabilities resized bilinearly,
+// then thresholded): every metric of the 20 test images is recomputed by the Python reference from
+// the written mask PNGs against the observer's GIFs as they are, inside the FOV; so is the second
 // observer's agreement with the first (the human line beside the model's).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -64,13 +65,14 @@ it('a U-Net trained for under a minute beats the intensity baseline; every test 
   assertOk(await runCollect(p, { cacheDir: path.join(dir, 'cache'), outDir: out, baseDir: dir }));
   const doc = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as SegmentationMetricsDocument;
   assert.is(doc.images, 20);
+  assert.is(doc.resolution, 'original');
+  assert.equal(doc.perImage[0]!.size, [584, 565]);
   const cases = doc.perImage.map((im) => {
     const id = path.basename(im.id, '_test.tif');
     return {
       truth_file: path.join(DRIVE, 'test', '1st_manual', `${id}_manual1.gif`),
       roi_file: path.join(DRIVE, 'test', 'mask', `${id}_test_mask.gif`),
       pred_file: path.join(out, 'predictions', `${id}_test.png`),
-      size: [SIZE, SIZE],
       classes: 2,
       spacing: [1, 1],
       tolerance: 2,

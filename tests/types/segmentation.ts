@@ -1,6 +1,7 @@
 // Type tests for the segmentation stages, checked by `tsc --noEmit` (part of `npm test`). Each
 // `@ts-expect-error` line must fail to compile; an unused directive fails the type check.
-import { pipeline, ingest, split, build, fit, evaluate, normalize } from '../../src/index.ts';
+import { pipeline, ingest, split, build, fit, evaluate, normalize, type Pipeline } from '../../src/index.ts';
+import type { Flow } from '../../src/pipeline.ts';
 
 const pairs = ingest.segmentation({ sources: [{ images: 'images', masks: 'masks', roi: 'fov' }] });
 
@@ -36,3 +37,17 @@ segmented.stage(evaluate());
 ingest.segmentation({ sources: [{ images: 'images' }] });
 // @ts-expect-error unknown loss
 fit.segmentation({ loss: 'hinge' });
+
+// The task travels in the pipeline's type: ingest.segmentation states 'segmentation', and every stage
+// of the chain runs on segmentation pipelines only.
+type TaskOf<P> = P extends Pipeline<unknown, infer T> ? T : never;
+export const segmentationTask: TaskOf<typeof segmented> = 'segmentation';
+// @ts-expect-error a segmentation pipeline's task is not binary
+export const notBinary: TaskOf<typeof segmented> = 'binary';
+// @ts-expect-error ingest.folder's task is a classification task; segmentation has its own ingest
+ingest.folder({ root: 'data', task: 'segmentation' });
+declare const binaryWithSegModel: Pipeline<Flow<'segmentation model'>, 'binary'>;
+// @ts-expect-error 'fit.segmentation' does not fit this binary pipeline: it is a segmentation stage (a class per pixel): it follows ingest.segmentation
+binaryWithSegModel.stage(fit.segmentation());
+// @ts-expect-error 'fit' needs built model but the pipeline so far produces segmentation model
+binaryWithSegModel.stage(fit());

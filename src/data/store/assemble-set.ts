@@ -8,11 +8,11 @@ import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
 import type { DecodeConfig } from '../ingest-config.ts';
 import { sliceSelected } from '../stack-slices.ts';
-import { taskField, type TaskKind } from '../task.ts';
+import { taskField, type ClassificationTask } from '../task.ts';
 import type { ImageShape, SampleMeta, SkippedFile } from '../types.ts';
-import { DTYPES, type FileProblem, type ShardRecord } from './format.ts';
+import type { FileProblem, ShardRecord } from './format.ts';
 import type { DecodeSpec } from './ingest-job.ts';
-import { emptyTable } from './record-table.ts';
+import { emptyTable, setRecord } from './record-table.ts';
 
 /** A stored record and the shard it is in. */
 export interface Located {
@@ -32,7 +32,7 @@ export interface AssembleInput {
   readonly relOf: ReadonlyMap<string, string>;
   readonly objectsDir: string;
   /** The listing's task (listingTask): absent or binary for one class per file. */
-  readonly task?: TaskKind;
+  readonly task?: ClassificationTask;
 }
 
 function withSkipHint(problem: FileProblem): MedpipeError {
@@ -143,15 +143,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
       shards.push({ hash: shard.hash, size: shard.size });
       shardIndex.set(shard.hash, at);
     }
-    table.shard[i] = at;
-    table.offset[i] = record.offset;
-    table.length[i] = record.length;
-    table.crc[i] = record.crc;
-    table.dtype[i] = DTYPES.indexOf(record.dtype);
-    table.ranges[i * 2] = record.range[0];
-    table.ranges[i * 2 + 1] = record.range[1];
-    table.fileHash.set(Buffer.from(record.fileHash, 'hex'), i * 32);
-    if (table.moments) table.moments.set(record.moments!, i * channels * 3);
+    setRecord(table, i, at, record);
   });
   return {
     classes: listing.classes,

@@ -4,7 +4,7 @@
  * subset (a split, a fold, a selection) is a copy of rows, never of pixels.
  */
 import type { ObjectRef } from '../../base/object-store.ts';
-import { DTYPES, type Dtype } from './format.ts';
+import { DTYPES, type Dtype, type ShardRecord } from './format.ts';
 
 export interface RecordTable {
   /** The shards the rows point into. */
@@ -44,6 +44,26 @@ export function emptyTable(count: number, shards: readonly ObjectRef[], momentsP
     ranges: new Float32Array(count * 2),
     fileHash: new Uint8Array(count * 32),
   };
+}
+
+/** Writes row `i`: where `record` lies (in shard `shard` of the table's list) and what it is. */
+export function setRecord(table: RecordTable, i: number, shard: number, record: ShardRecord): void {
+  table.shard[i] = shard;
+  table.offset[i] = record.offset;
+  table.length[i] = record.length;
+  table.crc[i] = record.crc;
+  table.dtype[i] = DTYPES.indexOf(record.dtype);
+  table.ranges[i * 2] = record.range[0];
+  table.ranges[i * 2 + 1] = record.range[1];
+  table.fileHash.set(Buffer.from(record.fileHash, 'hex'), i * 32);
+  if (table.moments && record.moments) table.moments.set(record.moments, i * record.moments.length);
+}
+
+/** A table of `records`, all in the one shard `shard`. */
+export function tableOf(records: readonly ShardRecord[], shard: ObjectRef): RecordTable {
+  const table = emptyTable(records.length, [shard]);
+  records.forEach((record, i) => setRecord(table, i, 0, record));
+  return table;
 }
 
 /** Rows `indices` of `table`, in that order (the shard list is kept whole). */

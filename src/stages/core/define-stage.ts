@@ -8,7 +8,7 @@ import type { CheckContext, Fingerprint, StageContext } from './context.ts';
 import type { AnyPort, DataOf, FlowOf } from './port.ts';
 import { stageNode, type StageNode } from './stage-node.ts';
 import type { StageKind } from '../registry.ts';
-import type { TaskKind } from '../../data/task.ts';
+import type { ClassificationTask } from '../../data/task.ts';
 
 /** How a stage runs: a thin adapter that calls library code (src/data, src/train, ...). */
 export interface StageRun<Config, In, Out> {
@@ -42,7 +42,7 @@ export interface StageDefinition<Kind extends string, In extends AnyPort, Out ex
   /** Files and folders the stage reads, for watch mode. */
   readonly inputs?: (config: z.output<Schema>) => readonly string[];
   /** Options that do not fit a task, one sentence each; checked before a run when an ingest states the task. */
-  readonly taskProblems?: (config: z.output<Schema>, task: TaskKind) => string[];
+  readonly taskProblems?: (config: z.output<Schema>, task: ClassificationTask) => string[];
   /** Loads the implementation (lazily: a cached run never loads TensorFlow.js or sharp). */
   readonly load: () => Promise<StageRun<z.output<Schema>, DataOf<In>, DataOf<Out>>>;
 }
@@ -71,7 +71,7 @@ export function defineStage<Kind extends string, In extends AnyPort, Out extends
   readonly check?: (config: z.output<NoInfer<Schema>>, ctx: CheckContext) => string[];
   readonly keyEnv?: () => Readonly<Record<string, string>>;
   readonly inputs?: (config: z.output<NoInfer<Schema>>) => readonly string[];
-  readonly taskProblems?: (config: z.output<NoInfer<Schema>>, task: TaskKind) => string[];
+  readonly taskProblems?: (config: z.output<NoInfer<Schema>>, task: ClassificationTask) => string[];
   readonly load: () => Promise<StageRun<z.output<NoInfer<Schema>>, DataOf<NoInfer<In>>, DataOf<NoInfer<Out>>>>;
 }): StageDefinition<Kind, In, Out, Schema> {
   return Object.freeze({ seeded: false, usesTf: false, ...definition, id: definition.id ?? definition.kind.split('.')[0]! });

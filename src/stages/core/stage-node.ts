@@ -88,6 +88,9 @@ export type Restricted<N, Rule extends TaskRule> = N extends StageNode<infer I, 
 export function withTask<Accepts extends TaskKind, Sets extends TaskKind = never, Why extends string = ''>() {
   return <N>(node: N): Restricted<N, TaskRule<Accepts, Sets, Why>> => node as Restricted<N, TaskRule<Accepts, Sets, Why>>;
 }
+
+/** Types only: a stage of the segmentation chain, which runs on segmentation pipelines alone. */
+export const segmentationOnly = withTask<'segmentation', never, 'it is a segmentation stage (a class per pixel): it follows ingest.segmentation'>();
 export type FlowName<P> = P extends Flow<infer N> ? N : 'unknown';
 
 /** What to add before a stage, by the data it needs (used by the type-level and run-time checks). */

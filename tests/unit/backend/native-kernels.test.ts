@@ -508,6 +508,79 @@ const withAddon = requires(test, nativeAddon(addonLoad));
     }
   });
 
+  withAddon(
+    "BatchNorm gradient (batch statistics, as a BatchNormalization layer trains): the lean native formula equals tfjs' on the CPU backend",
+    async () => {
+      const shape = [3, 7, 5, 6];
+      const xs = uniform(shape, -2, 3).data as Float32Array;
+      const ws = uniform(shape).data as Float32Array;
+      const gs = uniform([6], 0.5, 1.5).data as Float32Array;
+      const bs = uniform([6], -1, 1).data as Float32Array;
+      const kernelsRun: string[] = [];
+      const gradsOn = async (backend: string): Promise<Float32Array[]> => {
+        await tf.setBackend(backend);
+        const [x, w, gamma, beta] = [
+          tf.tensor4d(xs.slice(), shape as never),
+          tf.tensor4d(ws.slice(), shape as never),
+          tf.tensor1d(gs.slice()),
+          tf.tensor1d(bs.slice()),
+        ];
+        let values: Float32Array[] = [];
+        const info = await tf.profile(() => {
+          const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+            const { mean, variance } = tf.moments(a, [0, 1, 2]);
+            return tf.batchNorm(a, mean, variance, b, g, 1e-3).mul(w).square().sum();
+          };
+          const grads = tf.grads(loss)([x, gamma, beta]);
+          values = grads.map((t) => t.dataSync() as Float32Array);
+          tf.dispose(grads);
+        });
+        kernelsRun.push(...info.kernels.map((k) => `${backend}:${k.name}`));
+        tf.dispose([x, w, gamma, beta]);
+        return values;
+      };
+      const want = await gradsOn('cpu');
+      const got = await gradsOn('native');
+      assert.ok(
+        kernelsRun.includes('cpu:Tile') && !kernelsRun.includes('native:Tile'),
+        "tfjs' formula tiles rsqrt(var) on the CPU backend; the lean one does not",
+      );
+      for (const [i, name] of ['x', 'scale', 'offset'].entries()) {
+        const scale = Math.max(...want[i]!.map(Math.abs));
+        const err = Math.max(...got[i]!.map((v, j) => Math.abs(v - want[i]![j]!))) / scale;
+        assert.ok(err < 1e-4, `d${name}: normwise relative error ${err}`);
+      }
+    },
+  );
+
+  withAddon("Adam: the fused update (one JavaScript loop on native) follows tfjs' Adam on the CPU backend over 5 steps", async () => {
+    const { adam } = await import('../../../src/backend/fused-adam.ts');
+    const init = uniform([300], -1, 1).data as Float32Array;
+    const target = uniform([300], -1, 1).data as Float32Array;
+    const kernelsRun: string[] = [];
+    const trainOn = async (backend: string): Promise<Float32Array> => {
+      await tf.setBackend(backend);
+      const w = tf.variable(tf.tensor1d(init.slice()));
+      const t = tf.tensor1d(target.slice());
+      const optimizer = adam(0.05, 0.9, 0.999, 1e-7);
+      const info = await tf.profile(() => {
+        for (let i = 0; i < 5; i++) tf.dispose(optimizer.minimize(() => tf.sum(tf.square(tf.sub(w, t))).mul(tf.scalar(i + 1)) as tf.Scalar, true)!);
+      });
+      kernelsRun.push(...info.kernels.map((k) => `${backend}:${k.name}`));
+      const values = w.dataSync() as Float32Array;
+      tf.dispose([w, t]);
+      optimizer.dispose();
+      return values;
+    };
+    const want = await trainOn('cpu');
+    const got = await trainOn('native');
+    assert.ok(kernelsRun.includes('native:MedpipeAdam') && !kernelsRun.includes('cpu:MedpipeAdam'), 'fused on native only');
+    const moved = Math.max(...want.map((v, i) => Math.abs(v - init[i]!)));
+    assert.ok(moved > 0.1, `training moved the weights (${moved})`);
+    const err = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
+    assert.ok(err < 1e-6, `max |native − cpu| ${err}`);
+  });
+
   withAddon('Tile', async () => {
     for (const [shape, reps] of [
       [[3], [4]],

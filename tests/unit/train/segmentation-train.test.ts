@@ -5,9 +5,9 @@ import * as assert from 'uvu/assert';
 import { initBackend } from '../../../src/backend/select.ts';
 import { createRng } from '../../../src/base/rng.ts';
 import { syntheticShapes } from '../../../src/data/synthetic-shapes.ts';
-import { fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
-import { indexPixels, samplePatches } from '../../../src/train/patch-sampler.ts';
-import { crossEntropyLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
+import { cosineRate, fitSegmentation, meanDice } from '../../../src/train/fit-segmentation.ts';
+import { indexPixels, samplePatches } from '../../../src/data/loader/patch-sampler.ts';
+import { crossEntropyLoss, focalLoss, segmentationLoss, softDiceLoss, tverskyLoss } from '../../../src/train/segmentation-losses.ts';
 import { gaussianMap, slidingWindowPredict, windowStarts } from '../../../src/train/sliding-window.ts';
 import { unet } from '../../../src/train/unet.ts';
 import { throwsCode } from '../../helpers/expect-error.ts';
@@ -48,6 +48,47 @@ S('losses: soft Dice ≈ 0 for a perfect prediction, ≈ 1 for a disjoint one; t
   assert.ok(Math.abs(tverskyLoss(0.5, 0.5)(y, p).dataSync()[0] - softDiceLoss(y, p).dataSync()[0]) < 1e-6);
 });
 
+S('focal loss: equals NumPy on a binary mask inside an ROI and on a 3-class softmax; γ = 0 is cross-entropy; easy pixels weigh less', () => {
+  // Reference values from /usr/bin/python3 with NumPy:
+  //   y=[1,0,1,0]; p=[.9,.2,.4,.7]; w=[1,1,1,0]; fl=-(y*(1-p)**2*log(p)+(1-y)*p**2*log(1-p)); (fl*w).sum()/w.sum()
+  //   Y=eye(3)[[0,2,1,2]]; P=[[.7,.2,.1],[.1,.3,.6],[.25,.5,.25],[.05,.05,.9]]; (-(Y*(1-P)**2*log(P)).sum(-1)).mean()
+  const y = tf.tensor4d([1, 0, 1, 0], [1, 2, 2, 1]);
+  const p = tf.tensor4d([0.9, 0.2, 0.4, 0.7], [1, 2, 2, 1]);
+  const roi = tf.tensor4d([1, 1, 1, 0], [1, 2, 2, 1]);
+  assert.ok(Math.abs(focalLoss()(y, p, roi).dataSync()[0] - 0.11328133689461416) < 1e-6);
+  const Y = tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3).reshape([1, 2, 2, 3]) as tf.Tensor4D;
+  const P = tf.tensor4d([0.7, 0.2, 0.1, 0.1, 0.3, 0.6, 0.25, 0.5, 0.25, 0.05, 0.05, 0.9], [1, 2, 2, 3]);
+  assert.ok(Math.abs(segmentationLoss('focal')(Y, P).dataSync()[0] - 0.07204331126340227) < 1e-6);
+  // The same by hand, pixel by pixel, for a random batch with an ROI: −Σ y(1−p)² log p (binary: both terms).
+  const rng = createRng(7);
+  const n = 2 * 5 * 5;
+  const truth = Float32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+  const prob = Float32Array.from({ length: n }, () => 0.02 + 0.96 * rng.next());
+  const weight = Float32Array.from({ length: n }, () => (rng.next() < 0.8 ? 1 : 0));
+  let sum = 0;
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const q = prob[i];
+    const term = truth[i] === 1 ? -((1 - q) ** 2) * Math.log(q) : -(q ** 2) * Math.log(1 - q);
+    sum += weight[i] * term;
+    kept += weight[i];
+  }
+  const t = (a: Float32Array) => tf.tensor4d(a, [2, 5, 5, 1]);
+  assert.ok(Math.abs(focalLoss()(t(truth), t(prob), t(weight)).dataSync()[0] - sum / kept) < 1e-6);
+  assert.ok(Math.abs(focalLoss(0)(t(truth), t(prob), t(weight)).dataSync()[0] - crossEntropyLoss(t(truth), t(prob), t(weight)).dataSync()[0]) < 1e-6);
+  // A confident correct pixel costs far less than under CE; a confident wrong one nearly as much.
+  const one = (v: number) => tf.tensor4d([v], [1, 1, 1, 1]);
+  assert.ok(focalLoss()(one(1), one(0.95)).dataSync()[0] < 0.01 * crossEntropyLoss(one(1), one(0.95)).dataSync()[0]);
+  assert.ok(focalLoss()(one(1), one(0.05)).dataSync()[0] > 0.9 * crossEntropyLoss(one(1), one(0.05)).dataSync()[0]);
+  // Dice + focal is the sum; gradients flow.
+  const sumLoss = segmentationLoss('dice+focal')(y, p, roi).dataSync()[0];
+  assert.ok(Math.abs(sumLoss - softDiceLoss(y, p, roi).dataSync()[0] - 0.11328133689461416) < 1e-6);
+  const grad = tf
+    .grad((q: tf.Tensor) => focalLoss()(y, q as tf.Tensor4D, roi))(p)
+    .dataSync();
+  assert.ok(grad[0] < 0 && grad[1] > 0 && grad[3] === 0, `gradient ${Array.from(grad)}`);
+});
+
 S('sliding window: covers every pixel; a per-pixel model gives the same output whole or windowed', async () => {
   assert.equal(windowStarts(10, 4, 0.5), [0, 2, 4, 6]);
   assert.equal(windowStarts(11, 4, 0.5), [0, 2, 4, 6, 7]);
@@ -81,12 +122,28 @@ S('patches: foreground-centred ones contain foreground; image, mask and ROI stay
   assert.ok(agree / aug.mask.length > 0.93, `intensity and mask agree on ${agree / aug.mask.length}`);
 });
 
+S('cosine schedule: from the rate down to 0 over the planned steps, half-way at the middle', () => {
+  assert.is(cosineRate(1e-3, 0, 10), 1e-3);
+  assert.ok(Math.abs(cosineRate(1e-3, 5, 10) - 5e-4) < 1e-12);
+  assert.ok(Math.abs(cosineRate(1e-3, 10, 10)) < 1e-12);
+  assert.ok(cosineRate(1e-3, 2, 10) > cosineRate(1e-3, 3, 10));
+});
+
 S('a small U-Net learns synthetic shapes: validation Dice well above the untrained model and above 0.85', async () => {
   const train = syntheticShapes(12, 32, { seed: 1, roi: true });
   const val = syntheticShapes(4, 32, { seed: 99, roi: true });
   const model = unet([16, 16, 1], 2, { depth: 2, baseFilters: 8 }, 3);
   const before = await meanDice(model, val, 16, 2);
-  const result = await fitSegmentation(model, train, val, { epochs: 5, steps: 10, batchSize: 8, patch: 16, classes: 2, seed: 5, learningRate: 3e-3 });
+  const result = await fitSegmentation(model, train, val, {
+    epochs: 5,
+    steps: 10,
+    batchSize: 8,
+    patch: 16,
+    classes: 2,
+    seed: 5,
+    learningRate: 3e-3,
+    schedule: 'cosine',
+  });
   const after = await meanDice(model, val, 16, 2);
   assert.ok(after > 0.85 && after > before + 0.2, `Dice ${before.toFixed(3)} → ${after.toFixed(3)}`);
   assert.is(result.history[result.bestEpoch - 1].val_dice, after, 'best weights restored');
