@@ -32,7 +32,8 @@ const batch = Number(values.batch);
 const policy = { rotation: 10, translate: 0.1, zoom: 0.1 };
 let images = 0;
 let started = 0;
-for await (const pixels of source.batches(order, batch, values.augment ? { policy, rng: createRng(1) } : undefined)) {
+// As fit and predict take them: each batch is done with when the next is asked for.
+for await (const pixels of source.batches(order, batch, values.augment ? { policy, rng: createRng(1) } : undefined, { reuse: true })) {
   if (started === 0) started = performance.now();
   else images += pixels.length / (224 * 224);
 }

@@ -10,6 +10,7 @@
  */
 import { MedpipeError } from '../base/errors.ts';
 import type { Rng } from '../base/rng.ts';
+import { nativeCodec, type NativeCodec } from '../io/native-codec.ts';
 import type { AugmentPolicy } from './augment-policy.ts';
 
 export { createRng, deriveSeed } from '../base/rng.ts';
@@ -153,6 +154,82 @@ export function fillIndex(i: number, n: number, mode: 'nearest' | 'constant' | '
   return m < n ? m : period - 1 - m;
 }
 
+const FILL_CODES = { nearest: 0, constant: 1, reflect: 2 } as const;
+
+/**
+ * The geometric part of transformImage: bilinear samples of `src` through the inverse map
+ * (inverseAffine). In the codec addon when it is built (several times faster, the same float32
+ * numbers: native/codec/src/loader.cc), else in this loop; `native` null forces the loop (tests).
+ */
+export function resampleAffine(
+  src: Float32Array,
+  srcOffset: number,
+  dst: Float32Array,
+  dstOffset: number,
+  shape: readonly [number, number, number],
+  map: readonly [number, number, number, number, number, number],
+  fill: 'nearest' | 'constant' | 'reflect',
+  fillValue: number,
+  native: NativeCodec['affine'] | null = nativeCodec()?.affine,
+): void {
+  const [h, w, ch] = shape;
+  if (native) {
+    native(src, srcOffset, dst, dstOffset, h, w, ch, map, FILL_CODES[fill], fillValue);
+    return;
+  }
+  const [a, b, e, c, d, f] = map;
+  for (let y = 0; y < h; y++) {
+    let sx = b * y + e;
+    let sy = d * y + f;
+    for (let x = 0; x < w; x++, sx += a, sy += c) {
+      // Snap values within 1e-9 of an integer so exact grid maps (flips, 90° turns) copy exactly.
+      const rx = Math.round(sx);
+      const ry = Math.round(sy);
+      const px = Math.abs(sx - rx) < 1e-9 ? rx : sx;
+      const py = Math.abs(sy - ry) < 1e-9 ? ry : sy;
+      const x0 = Math.floor(px);
+      const y0 = Math.floor(py);
+      const fx = px - x0;
+      const fy = py - y0;
+      const o = dstOffset + (y * w + x) * ch;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h && fx !== 0 && fy !== 0) {
+        // Interior fast path: all four neighbours exist and all weights are non-zero.
+        const q00 = srcOffset + (y0 * w + x0) * ch;
+        const q10 = q00 + w * ch;
+        const a00 = (1 - fx) * (1 - fy);
+        const a01 = fx * (1 - fy);
+        const a10 = (1 - fx) * fy;
+        const a11 = fx * fy;
+        for (let k = 0; k < ch; k++) {
+          dst[o + k] = a00 * src[q00 + k] + a01 * src[q00 + ch + k] + a10 * src[q10 + k] + a11 * src[q10 + ch + k];
+        }
+        continue;
+      }
+      const ix0 = fillIndex(x0, w, fill);
+      const ix1 = fillIndex(x0 + 1, w, fill);
+      const iy0 = fillIndex(y0, h, fill);
+      const iy1 = fillIndex(y0 + 1, h, fill);
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const p00 = iy0 < 0 || ix0 < 0 ? -1 : srcOffset + (iy0 * w + ix0) * ch;
+      const p01 = iy0 < 0 || ix1 < 0 ? -1 : srcOffset + (iy0 * w + ix1) * ch;
+      const p10 = iy1 < 0 || ix0 < 0 ? -1 : srcOffset + (iy1 * w + ix0) * ch;
+      const p11 = iy1 < 0 || ix1 < 0 ? -1 : srcOffset + (iy1 * w + ix1) * ch;
+      for (let k = 0; k < ch; k++) {
+        // Zero weights are skipped so exact grid positions reproduce the source value exactly.
+        let v = 0;
+        if (w00 !== 0) v += w00 * (p00 < 0 ? fillValue : src[p00 + k]);
+        if (w01 !== 0) v += w01 * (p01 < 0 ? fillValue : src[p01 + k]);
+        if (w10 !== 0) v += w10 * (p10 < 0 ? fillValue : src[p10 + k]);
+        if (w11 !== 0) v += w11 * (p11 < 0 ? fillValue : src[p11 + k]);
+        dst[o + k] = v;
+      }
+    }
+  }
+}
+
 /**
  * Applies one transform to one image: reads `src` at `srcOffset`, writes `dst` at `dstOffset`.
  * Exported for tests and for callers that want a fixed transform (e.g. test-time augmentation).
@@ -169,61 +246,8 @@ export function transformImage(
 ): void {
   const [h, w, ch] = shape;
   const size = h * w * ch;
-  if (isGeometricIdentity(tr)) {
-    dst.set(src.subarray(srcOffset, srcOffset + size), dstOffset);
-  } else {
-    const [a, b, e, c, d, f] = inverseAffine(tr, h, w);
-    for (let y = 0; y < h; y++) {
-      let sx = b * y + e;
-      let sy = d * y + f;
-      for (let x = 0; x < w; x++, sx += a, sy += c) {
-        // Snap values within 1e-9 of an integer so exact grid maps (flips, 90° turns) copy exactly.
-        const rx = Math.round(sx);
-        const ry = Math.round(sy);
-        const px = Math.abs(sx - rx) < 1e-9 ? rx : sx;
-        const py = Math.abs(sy - ry) < 1e-9 ? ry : sy;
-        const x0 = Math.floor(px);
-        const y0 = Math.floor(py);
-        const fx = px - x0;
-        const fy = py - y0;
-        const o = dstOffset + (y * w + x) * ch;
-        if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h && fx !== 0 && fy !== 0) {
-          // Interior fast path: all four neighbours exist and all weights are non-zero.
-          const q00 = srcOffset + (y0 * w + x0) * ch;
-          const q10 = q00 + w * ch;
-          const a00 = (1 - fx) * (1 - fy);
-          const a01 = fx * (1 - fy);
-          const a10 = (1 - fx) * fy;
-          const a11 = fx * fy;
-          for (let k = 0; k < ch; k++) {
-            dst[o + k] = a00 * src[q00 + k] + a01 * src[q00 + ch + k] + a10 * src[q10 + k] + a11 * src[q10 + ch + k];
-          }
-          continue;
-        }
-        const ix0 = fillIndex(x0, w, fill);
-        const ix1 = fillIndex(x0 + 1, w, fill);
-        const iy0 = fillIndex(y0, h, fill);
-        const iy1 = fillIndex(y0 + 1, h, fill);
-        const w00 = (1 - fx) * (1 - fy);
-        const w01 = fx * (1 - fy);
-        const w10 = (1 - fx) * fy;
-        const w11 = fx * fy;
-        const p00 = iy0 < 0 || ix0 < 0 ? -1 : srcOffset + (iy0 * w + ix0) * ch;
-        const p01 = iy0 < 0 || ix1 < 0 ? -1 : srcOffset + (iy0 * w + ix1) * ch;
-        const p10 = iy1 < 0 || ix0 < 0 ? -1 : srcOffset + (iy1 * w + ix0) * ch;
-        const p11 = iy1 < 0 || ix1 < 0 ? -1 : srcOffset + (iy1 * w + ix1) * ch;
-        for (let k = 0; k < ch; k++) {
-          // Zero weights are skipped so exact grid positions reproduce the source value exactly.
-          let v = 0;
-          if (w00 !== 0) v += w00 * (p00 < 0 ? fillValue : src[p00 + k]);
-          if (w01 !== 0) v += w01 * (p01 < 0 ? fillValue : src[p01 + k]);
-          if (w10 !== 0) v += w10 * (p10 < 0 ? fillValue : src[p10 + k]);
-          if (w11 !== 0) v += w11 * (p11 < 0 ? fillValue : src[p11 + k]);
-          dst[o + k] = v;
-        }
-      }
-    }
-  }
+  if (isGeometricIdentity(tr)) dst.set(src.subarray(srcOffset, srcOffset + size), dstOffset);
+  else resampleAffine(src, srcOffset, dst, dstOffset, shape, inverseAffine(tr, h, w), fill, fillValue);
   if (tr.contrast !== 1 || tr.brightness !== 0) {
     const pixels = h * w;
     for (let k = 0; k < ch; k++) {

@@ -1,4 +1,3 @@
-import fg from 'fast-glob';
 import { open, readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
@@ -8,6 +7,7 @@ import type { CsvIngestConfig, FolderIngestConfig } from './ingest-config.ts';
 import { orderClasses } from './task.ts';
 import { SPLIT_FOLDERS, type SplitName } from './types.ts';
 import { CSV_COLUMNS, csvAttributes, sourceFolder } from './attributes.ts';
+import { filesUnder } from './files-under.ts';
 
 /** The input files of an ingest: a folder per class (optionally inside train/val/test), or a CSV. */
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
@@ -68,7 +68,7 @@ function classOrder(found: Iterable<string>, given: readonly string[] | undefine
 export async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<Listing> {
   const root = resolvePath(config.root, baseDir);
   const extensions = new Set((config.extensions ?? IMAGE_EXTENSIONS).map((e) => e.replace(/^\./, '').toLowerCase()));
-  const entries = await fg('**/*', { cwd: root, onlyFiles: true, dot: false, followSymbolicLinks: true });
+  const entries = await filesUnder(root);
   entries.sort();
   // Extension-less files are read only when they are DICOM (many scanners write no extension);
   // anything else without an extension (README, LICENSE) is not an image and is left alone. Their

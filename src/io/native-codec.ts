@@ -23,6 +23,26 @@ export interface NativeCodec {
   /** Null when the bytes are neither PNG nor JPEG; throws on a damaged file. */
   decode(bytes: Uint8Array, channels: 0 | 1 | 3, height: number, width: number): NativeDecoded | null;
   resample<T extends Uint8Array | Uint16Array>(data: T, height: number, width: number, channels: number, outHeight: number, outWidth: number): T;
+  /**
+   * The loader's kernels (native/codec/src/loader.h), bit for bit their JavaScript twins; absent
+   * from builds older than them (the JavaScript runs then). Not part of `version`, which names
+   * the decoder's output in cache keys.
+   */
+  readonly lookupU8?: (bytes: Uint8Array, table: Float32Array, channels: number, out: Float32Array, at: number) => void;
+  readonly affine?: (
+    src: Float32Array,
+    srcOffset: number,
+    dst: Float32Array,
+    dstOffset: number,
+    h: number,
+    w: number,
+    ch: number,
+    map: readonly number[],
+    fill: 0 | 1 | 2,
+    fillValue: number,
+  ) => void;
+  /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */
+  readonly statMany?: (paths: readonly string[]) => BigInt64Array;
   readonly version: number;
 }
 

@@ -55,13 +55,14 @@ export async function planStage(
     version: definition.version,
     config: canonicalConfig(node.config),
     upstream: previous ? { stage: previous.id, outputHash: upstreamHash ?? 'pending' } : null,
-    ...(fingerprint ? { files: fingerprint.files } : {}),
+    ...(fingerprint?.listing ? { listing: fingerprint.listing } : fingerprint ? { files: fingerprint.files } : {}),
     env: { ...session.env(definition), ...fingerprint?.env },
   };
   if (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING) {
     const { files, ...rest } = inputs;
     const bytes = new TextEncoder().encode(canonicalJson(files));
     inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: Object.keys(files).length } };
+    fingerprint?.onListing?.(inputs.listing!);
   }
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);

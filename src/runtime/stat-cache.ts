@@ -62,6 +62,8 @@ export class StatCache implements FileIndex {
     this.lookup = db.prepare<[string], Row>(`SELECT ${STAMP} FROM stat WHERE path = ?`);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
     this.range = db.prepare<[string, string], Row & { path: string }>(`SELECT path, ${STAMP} FROM stat WHERE path >= ? AND path < ?`);
+    // One large listing per root folder: its digest (paths and stats) and the key object it gave.
+    db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER)');
     this.db = db;
     return db;
   }
@@ -84,6 +86,17 @@ export class StatCache implements FileIndex {
     this.open();
     const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
     return row && row.stamp === stampOf(s) ? row.hex : undefined;
+  }
+
+  listingFor(root: string, digest: string): { hash: string; count: number } | undefined {
+    const row = this.open()
+      .prepare<[string, string], { object: string; count: number }>('SELECT object, count FROM listing WHERE root = ? AND digest = ?')
+      .get(root, digest);
+    return row ? { hash: row.object, count: row.count } : undefined;
+  }
+
+  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }): void {
+    this.open().prepare('INSERT OR REPLACE INTO listing (root, digest, object, count) VALUES (?, ?, ?, ?)').run(root, digest, listing.hash, listing.count);
   }
 
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void {

@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { listCsv, listFolder, type Listing } from '../data/file-listing.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import type { CsvIngestConfig, DecodeConfig, FolderIngestConfig, NpzIngestConfig } from '../data/ingest-config.ts';
 import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
 import { npzTask, readNpzSet } from '../data/npz-set.ts';
-import { hashesOf, ingestListing, statListing } from '../data/store/ingest.ts';
+import { commonFolder, hashesOf, ingestListing, knownHashes } from '../data/store/ingest.ts';
+import { unitsOf, type Unit } from '../data/store/ingest-plan.ts';
+import { attachStats, listingDigest, settled, statAll } from '../data/store/listing-digest.ts';
+import { objectPath } from '../base/object-store.ts';
 import type { IngestEnv } from '../data/store/ingest-env.ts';
 import { writeSkippedFiles } from '../report/skipped-files.ts';
 import type { StageContext } from './core/context.ts';
@@ -36,15 +40,28 @@ interface Found {
 async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: StageContext, extra: Record<string, string> = {}) {
   // How labels are read joins the key (nothing for binary data: keys as before task kinds).
   const labels = taskKeyEnv(listingTask(listing, config.task).task);
-  const units = statListing(listing, ctx.fileIndex);
+  const units = unitsOf(listing);
+  const stats = statAll(units);
+  const digest = listingDigest(units, stats, extra);
+  const root = commonFolder(units.map((u) => u.abs));
+  // A large listing whose paths and stats are all as when it was last keyed: that key's listing
+  // object stands for its files (when it is still in the cache).
+  const known = ctx.fileIndex.listingFor?.(root, digest);
+  if (known && existsSync(objectPath(ctx.objectsDir, known.hash))) return { files: {}, listing: known, data: { listing } satisfies Found, env: labels };
+  const onListing = (at: readonly Unit[]) =>
+    settled(at) && ctx.fileIndex.rememberListing ? (l: { hash: string; count: number }) => ctx.fileIndex.rememberListing!(root, digest, l) : undefined;
+  attachStats(units, stats);
+  knownHashes(units, ctx.fileIndex);
   // Object.assign, not a spread: a copy of a 10^5-key object costs a second on a no-op rerun.
-  if (units.every((u) => u.hash)) return { files: Object.assign(hashesOf(units), extra), data: { listing } satisfies Found, env: labels };
+  if (units.every((u) => u.hash))
+    return { files: Object.assign(hashesOf(units), extra), data: { listing } satisfies Found, env: labels, onListing: onListing(units) };
   if (ctx.purpose === 'status') {
     for (const unit of units) unit.hash ??= await ctx.hash(unit.abs).catch(() => 'unreadable');
     return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found, env: labels };
   }
   const { set, files } = await ingestListing(listing, config, env(ctx), units);
-  return { files: { ...files, ...extra }, data: { listing, set } satisfies Found, env: labels };
+  // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
+  return { files: { ...files, ...extra }, data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {

@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { adam } from '../backend/fused-adam.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { isIdentityPolicy, validateAugmentPolicy, type AugmentPolicy } from '../data/augment.ts';
+import type { BatchOptions } from '../data/loader/image-source.ts';
 import { EarlyStopping, restoreWeights, type EarlyStoppingOptions } from './early-stopping.ts';
 import { lossFor, type LossConfig } from './loss-for.ts';
 import { classWeights, labelWeights, sampleWeightsFor } from './losses.ts';
@@ -148,7 +149,8 @@ export interface EpochBatches {
   /** Number of batches. */
   readonly count: number;
   /** The epoch's batches in order: pixels (augmented when a policy is given, assembled ahead by the loader) and labels. */
-  batches(): AsyncGenerator<{ pixels: Float32Array; labels: Float32Array }, void, undefined>;
+  /** `reuse`: see BatchOptions (the pixels of a batch are refilled once the next is asked for). */
+  batches(options?: BatchOptions): AsyncGenerator<{ pixels: Float32Array; labels: Float32Array }, void, undefined>;
 }
 
 /**
@@ -177,9 +179,9 @@ export function epochBatches(
   return {
     order,
     count: Math.ceil(order.length / options.batchSize),
-    async *batches() {
+    async *batches(batchOptions) {
       let start = 0;
-      for await (const pixels of imagesOf(data).batches(order, options.batchSize, augment ? { policy: augment, rng } : undefined)) {
+      for await (const pixels of imagesOf(data).batches(order, options.batchSize, augment ? { policy: augment, rng } : undefined, batchOptions)) {
         const n = Math.min(options.batchSize, order.length - start);
         const labels = new Float32Array(n * width);
         for (let i = 0; i < n; i++) labels.set(data.y.subarray(order[start + i]! * width, (order[start + i]! + 1) * width), i * width);
@@ -285,7 +287,8 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         options.onBatch?.({ epoch, batch: step.batch + 1, batches, loss });
       };
       let b = 0;
-      for await (const { pixels, labels } of batchList.batches()) {
+      // The step's input tensor is disposed (tidy) before the next batch is asked for.
+      for await (const { pixels, labels } of batchList.batches({ reuse: true })) {
         if (b % yieldEvery === 0) await yieldToEventLoop();
         throwIfCancelled(options.signal);
         const start = b * options.batchSize;

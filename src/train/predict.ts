@@ -110,7 +110,8 @@ export async function predictScores(model: tf.LayersModel, data: FitData, batchS
   const units = unitsOf(data);
   const scores = new Float32Array(data.count * units);
   let start = 0;
-  for await (const pixels of imagesOf(data).batches(inOrder(data.count), batchSize)) {
+  // Each batch's tensor is disposed before the next is asked for: its buffer can be refilled.
+  for await (const pixels of imagesOf(data).batches(inOrder(data.count), batchSize, undefined, { reuse: true })) {
     const n = pixels.length / size;
     const out = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [n, h, w, c]);

@@ -49,8 +49,8 @@ export function mirroredSource(source: ImageSource, horizontal: boolean, vertica
   return {
     count: source.count,
     shape: source.shape,
-    async *batches(indices, batchSize, augment) {
-      for await (const batch of source.batches(indices, batchSize, augment)) {
+    async *batches(indices, batchSize, augment, options) {
+      for await (const batch of source.batches(indices, batchSize, augment, options)) {
         yield flipImages(batch, source.shape, batch.length / (source.shape[0] * source.shape[1] * source.shape[2]), horizontal, vertical);
       }
     },

@@ -285,6 +285,57 @@ Cache('adding one image decodes one; removing one decodes none', async (ctx) => 
   assert.match(doneOf(removed.events, 'ingest')!.summary ?? '', /^24 images/);
 });
 
+Cache(
+  'a large listing unchanged since its last key is recognised by its paths and stats alone; a changed file, or its key object gone, falls back to the stat cache',
+  async (ctx) => {
+    // Over the 2,000 files from which the key holds a listing object instead of the files.
+    const files = await makeClassFolders(path.join(ctx.dir, 'big'), 1010, { size: 8 });
+    for (const file of files) await utimes(file, HOUR_AGO, HOUR_AGO);
+    const { StatCache } = await import('../../src/runtime/stat-cache.ts');
+    let lookups = 0;
+    const known = StatCache.prototype.known;
+    StatCache.prototype.known = function (this: InstanceType<typeof StatCache>, ...args: Parameters<typeof known>) {
+      lookups++;
+      return known.apply(this, args);
+    };
+    try {
+      const big = () => ctx.m.pipeline('cache-test', { seed: 5 }).stage(ctx.m.ingest.folder({ root: 'big', size: [8, 8], channels: 1 }));
+      const once = async () => {
+        lookups = 0;
+        const collected = await runCollect(big(), opts(ctx));
+        assertOk(collected);
+        return { collected, lookups, key: (await entryFile(ctx, 'ingest')).file };
+      };
+      const first = await once();
+      assert.is(decodedCount(first.collected.events), 2020);
+      const second = await once();
+      assert.equal(cachedStages(second.collected.events), ['ingest']);
+      assert.is(second.lookups, 0, 'no stat-cache lookup per file: the listing digest matched');
+      assert.is(second.key, first.key, 'the same key as when the files were listed one by one');
+
+      // New bytes in one file (mtime set back outside the racy window): the digest differs, the file is read.
+      await writeGreyPng(files[7]!, 200, 4242, 8);
+      await utimes(files[7]!, HOUR_AGO, new Date(HOUR_AGO.getTime() + 5000));
+      const changed = await once();
+      assert.is(decodedCount(changed.collected.events), 1);
+      assert.ok(changed.lookups >= 2020, 'the stat cache answers for the others');
+      assert.is.not(changed.key, first.key);
+
+      // The listing object named by the remembered digest is gone (e.g. cleaned): the files are listed one by one again, same key.
+      const third = await once();
+      assert.is(third.lookups, 0);
+      const { entry } = JSON.parse(await readFile(third.key, 'utf8')) as { entry: { inputs: { listing: { hash: string } } } };
+      await rm(objectFile(ctx, entry.inputs.listing.hash));
+      const fourth = await once();
+      assert.equal(cachedStages(fourth.collected.events), ['ingest']);
+      assert.ok(fourth.lookups >= 2020);
+      assert.is(fourth.key, third.key);
+    } finally {
+      StatCache.prototype.known = known;
+    }
+  },
+);
+
 Cache('torn writes: a truncated or tampered entry is a miss, recomputed, no crash', async (ctx) => {
   await run(ctx);
   const split = await entryFile(ctx, 'split');

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "image.h"
+#include "loader.h"
+#include "stat_many.h"
 
 namespace {
 bool is_png(const uint8_t* b, size_t n) { return n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0; }
@@ -132,7 +134,51 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
   return Napi::Uint8Array::New(env, image.data.size(), buffer, 0);
 }
 
+// Float32Array element `at` of a typed array, checked to hold `count` elements from there.
+float* FloatsAt(Napi::Env env, const Napi::Value& value, size_t at, size_t count) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "expected a Float32Array");
+  Napi::Float32Array array = value.As<Napi::Float32Array>();
+  if (at + count > array.ElementLength()) throw Napi::RangeError::New(env, "out of the array's bounds");
+  return array.Data() + at;
+}
+
+// lookupU8(bytes: Uint8Array, table: Float32Array, channels, out: Float32Array, at): see loader.h.
+Napi::Value LookupU8(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(env, "lookupU8(bytes, table, channels, out, at)");
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  const int channels = info[2].As<Napi::Number>().Int32Value();
+  if (channels < 1) throw Napi::RangeError::New(env, "channels must be at least 1");
+  const float* table = FloatsAt(env, info[1], 0, static_cast<size_t>(256) * channels);
+  float* out = FloatsAt(env, info[3], info[4].As<Napi::Number>().Int64Value(), bytes.ElementLength());
+  lookup_u8(bytes.Data(), bytes.ElementLength(), table, channels, out);
+  return env.Undefined();
+}
+
+// affine(src, srcOffset, dst, dstOffset, h, w, ch, [a, b, e, c, d, f], fill 0|1|2, fillValue): see loader.h.
+Napi::Value Affine(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 10 || !info[7].IsArray()) throw Napi::TypeError::New(env, "affine(src, srcOffset, dst, dstOffset, h, w, ch, map, fill, fillValue)");
+  const int h = info[4].As<Napi::Number>().Int32Value();
+  const int w = info[5].As<Napi::Number>().Int32Value();
+  const int ch = info[6].As<Napi::Number>().Int32Value();
+  if (h < 1 || w < 1 || ch < 1) throw Napi::RangeError::New(env, "affine: empty image");
+  const size_t size = static_cast<size_t>(h) * w * ch;
+  const float* src = FloatsAt(env, info[0], info[1].As<Napi::Number>().Int64Value(), size);
+  float* dst = FloatsAt(env, info[2], info[3].As<Napi::Number>().Int64Value(), size);
+  Napi::Array map = info[7].As<Napi::Array>();
+  if (map.Length() != 6) throw Napi::TypeError::New(env, "affine: the map has 6 numbers");
+  double m[6];
+  for (uint32_t i = 0; i < 6; i++) m[i] = map.Get(i).As<Napi::Number>().DoubleValue();
+  affine_sample(src, dst, h, w, ch, m, info[8].As<Napi::Number>().Int32Value(), info[9].As<Napi::Number>().DoubleValue());
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("lookupU8", Napi::Function::New(env, LookupU8));
+  exports.Set("affine", Napi::Function::New(env, Affine));
+  exports.Set("statMany", Napi::Function::New(env, StatMany));
   exports.Set("decode", Napi::Function::New(env, Decode));
   exports.Set("resample", Napi::Function::New(env, Resample));
   exports.Set("version", Napi::Number::New(env, 1));

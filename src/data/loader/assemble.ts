@@ -11,6 +11,7 @@ import { DTYPE_BYTES, type Dtype } from '../store/format.ts';
 import { ShardFiles } from '../store/shard-reader.ts';
 import { applySteps } from '../transform.ts';
 import { recordMoments } from '../store/record-moments.ts';
+import { lookUp, pointwiseTable, readsRange } from '../pointwise-table.ts';
 
 /** Where one image's record is and how to read it. */
 export interface BatchRecord {
@@ -34,6 +35,8 @@ export interface BatchRequest {
    * image's own value range here, as augmentBatch does).
    */
   readonly augment?: { readonly policy: AugmentPolicy; readonly transforms: readonly ImageTransform[] };
+  /** A buffer to fill (one the consumer handed back), used when it has the batch's size. */
+  readonly into?: Float32Array;
 }
 
 const readers = new Map<string, ShardFiles>();
@@ -68,13 +71,39 @@ export function widen(bytes: Uint8Array, dtype: Dtype, out: Float32Array, at: nu
 }
 
 /**
- * Reads record `i` of a request into `image` and applies the steps; returns the preprocessed pixels
- * (`image` itself, unless a step changes the shape).
+ * The lookup tables of one request's 8-bit records (see pointwise-table.ts): one for the request,
+ * or one per value range when a step reads the record's range; undefined when the steps are not
+ * value by value.
  */
-function preprocessed(request: BatchRequest, i: number, files: ShardFiles, image: Float32Array): Float32Array {
+class Tables {
+  private readonly byRange = new Map<string, Float32Array | undefined>();
+  private readonly perRange: boolean;
+
+  constructor(private readonly request: BatchRequest) {
+    this.perRange = readsRange(request.steps);
+  }
+
+  for(range: readonly [number, number]): Float32Array | undefined {
+    const key = this.perRange ? `${range[0]},${range[1]}` : '';
+    if (!this.byRange.has(key)) this.byRange.set(key, pointwiseTable(this.request.steps, range, this.request.recordShape[2]));
+    return this.byRange.get(key);
+  }
+}
+
+/**
+ * Reads record `i` of a request into `image` and applies the steps; returns the preprocessed pixels
+ * (`image` itself, unless a step changes the shape). 8-bit records under value-by-value steps take
+ * one table lookup per value (the same numbers).
+ */
+function preprocessed(request: BatchRequest, i: number, files: ShardFiles, tables: Tables, image: Float32Array): Float32Array {
   const record = request.records[i]!;
   if (scratch.byteLength < record.length) scratch = new Uint8Array(Math.max(record.length, scratch.byteLength * 2));
   const bytes = files.read(record.shard, record.offset, record.length, record.crc, scratch.subarray(0, record.length));
+  const table = record.dtype === 'u8' ? tables.for(record.range) : undefined;
+  if (table) {
+    lookUp(bytes, table, request.recordShape[2], image, 0);
+    return image;
+  }
   widen(bytes, record.dtype, image, 0);
   return applySteps(image, request.recordShape, record.range, request.steps).pixels;
 }
@@ -90,7 +119,8 @@ export function imageMoments(request: BatchRequest): Float64Array {
   const out = new Float64Array(records.length * channels * 3);
   const files = readerFor(request.objectsDir);
   const image = new Float32Array(recordShape[0] * recordShape[1] * recordShape[2]);
-  for (let i = 0; i < records.length; i++) out.set(recordMoments(preprocessed(request, i, files, image), channels), i * channels * 3);
+  const tables = new Tables(request);
+  for (let i = 0; i < records.length; i++) out.set(recordMoments(preprocessed(request, i, files, tables, image), channels), i * channels * 3);
   return out;
 }
 
@@ -103,9 +133,10 @@ export function assembleBatch(request: BatchRequest): Float32Array {
   const { recordShape, shape, records, augment } = request;
   const recordSize = recordShape[0] * recordShape[1] * recordShape[2];
   const size = shape[0] * shape[1] * shape[2];
-  const out = new Float32Array(records.length * size);
+  const out = request.into?.length === records.length * size ? request.into : new Float32Array(records.length * size);
   const files = readerFor(request.objectsDir);
   const image = new Float32Array(recordSize);
+  const tables = new Tables(request);
   // Without augmentation and with the shape kept, each record is read and transformed in place in the batch.
   const inPlace = !augment && recordSize === size;
   const fill = augment?.policy.fill ?? 'nearest';
@@ -113,10 +144,10 @@ export function assembleBatch(request: BatchRequest): Float32Array {
   const needsRange = (augment?.policy.brightness ?? 0) > 0;
   records.forEach((_, i) => {
     if (inPlace) {
-      preprocessed(request, i, files, out.subarray(i * size, (i + 1) * size));
+      preprocessed(request, i, files, tables, out.subarray(i * size, (i + 1) * size));
       return;
     }
-    const transformed = preprocessed(request, i, files, image);
+    const transformed = preprocessed(request, i, files, tables, image);
     if (!augment) {
       out.set(transformed, i * size);
       return;

@@ -13,7 +13,7 @@ export async function readAllPixels(set: Pick<ImageSet, 'objectsDir' | 'recordSh
   const size = source.shape[0] * source.shape[1] * source.shape[2];
   const out = new Float32Array(source.count * size);
   let at = 0;
-  for await (const batch of source.batches(inOrder(source.count), 256)) {
+  for await (const batch of source.batches(inOrder(source.count), 256, undefined, { reuse: true })) {
     out.set(batch, at);
     at += batch.length;
   }

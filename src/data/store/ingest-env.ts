@@ -19,6 +19,12 @@ export interface FileIndex {
   known(absPath: string, stat: FileStat): string | undefined;
   /** Remembers hashes just computed (a file modified in the last 2 s is not remembered: mtime granularity). */
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void;
+  /**
+   * The object and count a large listing under `root` was keyed by when it had this digest (see
+   * listing-digest.ts), or undefined. One listing per root is remembered.
+   */
+  listingFor?(root: string, digest: string): { hash: string; count: number } | undefined;
+  rememberListing?(root: string, digest: string, listing: { readonly hash: string; readonly count: number }): void;
 }
 
 /** Keyed binary records that outlive a run (ingest's finished jobs). */

@@ -24,6 +24,7 @@ import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
 import { readShardFooter } from './shard-reader.ts';
 import { listingTask } from '../listing-task.ts';
+import { statUnits } from './listing-digest.ts';
 
 /**
  * Decoding is worth worker threads (which take a few hundred ms to start) only when it takes longer
@@ -63,15 +64,10 @@ export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
 }
 
 /** The longest folder prefix (ending in '/') that every path shares. */
-function commonFolder(paths: readonly string[]): string {
+export function commonFolder(paths: readonly string[]): string {
   let prefix = paths[0] ?? '';
   for (const path of paths) while (!path.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
   return prefix.slice(0, prefix.lastIndexOf('/') + 1);
-}
-
-function statOf(abs: string): FileStat | undefined {
-  const info = statSync(abs, { bigint: true, throwIfNoEntry: false });
-  return info ? { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino } : undefined;
 }
 
 /**
@@ -81,14 +77,15 @@ function statOf(abs: string): FileStat | undefined {
  */
 export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex']): Unit[] {
   const units = unitsOf(listing);
-  if (units.length > 64) fileIndex.prime?.(commonFolder(units.map((u) => u.abs)));
-  for (const unit of units) {
-    const stat = statOf(unit.abs);
-    if (!stat) continue;
-    unit.stat = stat;
-    unit.hash = fileIndex.known(unit.abs, stat);
-  }
+  statUnits(units);
+  knownHashes(units, fileIndex);
   return units;
+}
+
+/** Sets each statted unit's hash where the stat cache knows its path with that stat. */
+export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex']): void {
+  if (units.length > 64) fileIndex.prime?.(commonFolder(units.map((u) => u.abs)));
+  for (const unit of units) if (unit.stat) unit.hash = fileIndex.known(unit.abs, unit.stat);
 }
 
 /** Every file's hash by relative path (files not read yet are absent). */

@@ -14,7 +14,8 @@ import type { TaskInput, TaskName, TaskOutput } from './tasks.ts';
 export interface TaskPool {
   /** Worker threads (0: tasks run inline). */
   readonly size: number;
-  run<K extends TaskName>(kind: K, input: TaskInput<K>): Promise<TaskOutput<K>>;
+  /** `transfer`: buffers of `input` moved to the worker (no longer usable here), as postMessage does. */
+  run<K extends TaskName>(kind: K, input: TaskInput<K>, transfer?: readonly ArrayBuffer[]): Promise<TaskOutput<K>>;
 }
 
 interface WireError {
@@ -49,6 +50,7 @@ interface Pending {
   readonly id: number;
   readonly kind: TaskName;
   readonly input: unknown;
+  readonly transfer: readonly ArrayBuffer[];
   readonly resolve: (value: never) => void;
   readonly reject: (error: Error) => void;
 }
@@ -71,9 +73,9 @@ class WorkerPool implements TaskPool {
 
   constructor(readonly size: number) {}
 
-  run<K extends TaskName>(kind: K, input: TaskInput<K>): Promise<TaskOutput<K>> {
+  run<K extends TaskName>(kind: K, input: TaskInput<K>, transfer: readonly ArrayBuffer[] = []): Promise<TaskOutput<K>> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, kind, input, resolve: resolve as (value: never) => void, reject });
+      this.queue.push({ id: this.nextId++, kind, input, transfer, resolve: resolve as (value: never) => void, reject });
       this.dispatch();
     });
   }
@@ -117,7 +119,7 @@ class WorkerPool implements TaskPool {
       const task = this.queue.shift()!;
       slot.running.set(task.id, task);
       slot.worker.ref();
-      slot.worker.postMessage({ id: task.id, kind: task.kind, input: task.input });
+      slot.worker.postMessage({ id: task.id, kind: task.kind, input: task.input }, task.transfer as ArrayBuffer[]);
     }
     // Idle workers must not keep the process alive.
     for (const slot of this.slots) if (slot.running.size === 0) slot.worker.unref();

@@ -48,6 +48,14 @@ export interface StageContext extends Work {
 export interface Fingerprint<Data = unknown> {
   /** Relative path → content hash; part of the key. */
   readonly files: Readonly<Record<string, string>>;
+  /**
+   * Instead of `files`, for a large listing that the stage knows unchanged since an earlier run:
+   * the cache object holding that run's `files` (present: the stage checked) and their count, as
+   * the key records a large listing anyway. Saves building and hashing 10^5 entries on a rerun.
+   */
+  readonly listing?: { readonly hash: string; readonly count: number };
+  /** Told the object and count a large `files` was stored as (to offer it as `listing` next time). */
+  readonly onListing?: (listing: { readonly hash: string; readonly count: number }) => void;
   /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */
   readonly data?: Data;
   /** Key parts the stage reads from its inputs (how it reads labels); joined to the key's environment, named by `status`. */

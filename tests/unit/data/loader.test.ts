@@ -81,4 +81,31 @@ Loader('prefetch is bounded, and a consumer that stops early drops what was queu
   assert.ok(started <= 5 + 3, `no batch requested beyond the queue: ${started}`);
 });
 
+Loader('with reuse, handed-back buffers are refilled (inline and across threads) and hold the same batches', async ({ set }) => {
+  const order = shuffleInPlace(Int32Array.from({ length: N }, (_, i) => i), createRng(5));
+  let refilled = 0;
+  for (const inner of [inlinePool, sharedPool()] as TaskPool[]) {
+    const counting: TaskPool = {
+      size: inner.size,
+      run(kind, input, transfer) {
+        if ((input as { into?: Float32Array }).into) refilled++;
+        return inner.run(kind, input, transfer);
+      },
+    };
+    const before = refilled;
+    for (const seed of [undefined, 6]) {
+      const fresh = storeSource(set.table, { objectsDir: set.objectsDir, recordShape: SHAPE, steps: [zscore], pool: inner });
+      const reused = storeSource(set.table, { objectsDir: set.objectsDir, recordShape: SHAPE, steps: [zscore], pool: counting });
+      const a = await collect(fresh, order, 8, seed);
+      const b: Float32Array[] = [];
+      const policy = { rotation: 15, translate: 0.1, zoom: 0.1, brightness: 0.1 };
+      // A copy of each batch before asking for the next: after that its buffer belongs to the loader.
+      for await (const batch of reused.batches(order, 8, seed === undefined ? undefined : { policy, rng: createRng(seed) }, { reuse: true })) b.push(batch.slice());
+      assert.equal(b.map((t) => Array.from(t)), a.map((t) => Array.from(t)), `pool ${inner.size}, seed ${seed}`);
+    }
+    // 7 batches (the last one short), at most 4 in flight with the first: later full ones are refills.
+    assert.ok(refilled - before >= 2, `pool ${inner.size}: ${refilled - before} requests refilled a handed-back buffer`);
+  }
+});
+
 Loader.run();
