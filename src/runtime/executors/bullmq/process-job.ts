@@ -45,7 +45,12 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
   const worker = process.env.MEDPIPE_WORKER_NAME ?? `worker:${process.ppid}`;
   shared ??= { store: openCache(settings.cacheDir, settings.remote), blobs: new RedisBlobs(new Redis(settings.redis, connectionOptions(settings.redis))) };
   const { store, blobs } = shared;
-  const report = (event: UnitProgress['event']) => job.updateProgress({ worker, event } satisfies UnitProgress as object);
+  // A report that cannot be sent means the worker is gone (sandbox.mjs ends this process then); never
+  // an unhandled rejection, which BullMQ's handler would answer through the same dead pipe.
+  const report = (event: UnitProgress['event']) =>
+    job.updateProgress({ worker, event } satisfies UnitProgress as object).catch(() => {
+      if (!process.connected) process.exit(1);
+    });
   store.remote?.onWarning((message) => {
     process.stderr.write(`medpipe worker: ${message}\n`);
     void report({ type: 'log', level: 'warn', message });
