@@ -220,6 +220,58 @@ it('a worker that finds a trial in the remote cache returns it without training'
   assert.equal(await tuneResults(ctx, 'from-remote'), await tuneResults(ctx, 'ci'));
 });
 
+it('ingest shard jobs run on the workers (files read on the shared path, shards back by hash) with the manifest of a local ingest; the same files again are the finished jobs', async (ctx) => {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  const ingested = () => ctx.m.pipeline('mq-ingest', { seed: 11 }).stage(ctx.m.ingest.folder({ root: 'data', channels: 1, size: [8, 8] }));
+  const entryOf = async (cache: string) => {
+    const store = new CacheStore(path.join(ctx.dir, cache));
+    const entry = await store.get((await store.readIndex('mq-ingest', 'ingest'))!.key);
+    return { key: entry!.key, output: entry!.outputHash, refs: entry!.refs };
+  };
+  // 48 files in jobs of about 4: a dozen units.
+  const before = process.env.MEDPIPE_SHARD_FILES;
+  process.env.MEDPIPE_SHARD_FILES = '4';
+  try {
+    assertOk(await runCollect(ingested(), { cacheDir: path.join(ctx.dir, 'ingest-local'), outDir: path.join(ctx.dir, 'out-ingest-local'), baseDir: ctx.dir }));
+    const [a, b] = await twoWorkers(ctx);
+    const run = await runCollect(ingested(), {
+      cacheDir: path.join(ctx.dir, 'ingest-mq'),
+      outDir: path.join(ctx.dir, 'out-ingest-mq'),
+      baseDir: ctx.dir,
+      redis: ctx.redis.url,
+    });
+    assertOk(run);
+    const done = unitEvents(run.events).filter((e) => e.state === 'done');
+    assert.ok(done.length >= 6 && done.every((e) => /^shard job \d+\/\d+ \(\d+ files\)$/.test(e.unit)), `shard jobs as units: ${done.map((e) => e.unit)}`);
+    assert.equal(new Set(done.map((e) => e.worker)), new Set([a!.name, b!.name]), 'both workers took shard jobs');
+    const local = await entryOf('ingest-local');
+    const remote = await entryOf('ingest-mq');
+    assert.is(remote.key, local.key, 'the same stage key');
+    assert.is(remote.output, local.output, 'the same manifest');
+    assert.equal(remote.refs, local.refs, 'the same shards');
+    assert.is(
+      (await new CacheStore(path.join(ctx.dir, 'ingest-mq')).listEntries()).filter((e) => e.kind === 'ingest.shards').length,
+      done.length,
+      'each shard job is its own cache entry',
+    );
+    // A clean coordinator: the finished jobs answer, no worker reads a file again.
+    const started = (w: WorkerProcess) => (w.log().match(/: started/g) ?? []).length;
+    const count = [started(a!), started(b!)];
+    const again = await runCollect(ingested(), {
+      cacheDir: path.join(ctx.dir, 'ingest-mq-again'),
+      outDir: path.join(ctx.dir, 'out-ingest-mq-again'),
+      baseDir: ctx.dir,
+      redis: ctx.redis.url,
+    });
+    assertOk(again);
+    assert.equal([started(a!), started(b!)], count, 'no new job started');
+    assert.is((await entryOf('ingest-mq-again')).output, local.output);
+  } finally {
+    if (before === undefined) delete process.env.MEDPIPE_SHARD_FILES;
+    else process.env.MEDPIPE_SHARD_FILES = before;
+  }
+});
+
 /**
  * Starts a long one-point grid on `redis`, and once `workerPid`'s job process trains (epoch 1 came
  * back) calls `kill`; returns the job processes the worker had then. The run is aborted afterwards.
