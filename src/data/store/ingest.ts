@@ -23,6 +23,7 @@ import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
 import type { FileStat, IngestEnv } from './ingest-env.ts';
 import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
+import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
 import { readShardFooter } from './shard-reader.ts';
 import { shardUnit } from './shard-unit.ts';
@@ -53,7 +54,7 @@ interface JobRecord {
 
 /** How files become records for this config (equal specs give equal records). */
 export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
-  const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
+  const salt = saltKey();
   return {
     size: config.size ?? [64, 64],
     channels: config.channels ?? 3,
@@ -61,7 +62,7 @@ export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
     ...(config.volume?.slices !== undefined ? { slices: config.volume.slices } : {}),
     ...(config.volume?.stack !== undefined ? { stack: config.volume.stack } : {}),
     decoder: decoderKey(),
-    ...(salt ? { saltKey: sha256(sha256(salt)).slice(0, 16) } : {}),
+    ...(salt ? { saltKey: salt } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Codec } from '../../base/artifact.ts';
 import type { UnitDefinition } from '../../base/units.ts';
 import { MedpipeError } from '../../base/errors.ts';
 import type { IngestJob, IngestJobResult, JobFile } from './ingest-job.ts';
+import { saltKey } from './group-salt.ts';
 
 export interface ShardInput {
   readonly job: IngestJob;
@@ -72,6 +73,14 @@ export const shardUnit: UnitDefinition<ShardInput, IngestJobResult> = {
   // The job on the thread that runs the unit: a worker runs one unit per job process.
   load: async () => {
     const { runIngestJob } = await import('./ingest-job.ts');
-    return async ({ job, objectsDir }, work) => runIngestJob(job, objectsDir, work.signal);
+    return async ({ job, objectsDir }, work) => {
+      // The salt is not in the job (only a hash of a hash of it): a worker without the coordinator's would write other group keys.
+      if (job.decode.saltKey !== saltKey()) {
+        throw new MedpipeError('EXECUTOR', 'This worker has another MEDPIPE_GROUP_SALT than the run that planned the ingest job (or none).', {
+          fix: 'Give every worker the MEDPIPE_GROUP_SALT of the coordinator.',
+        });
+      }
+      return runIngestJob(job, objectsDir, work.signal);
+    };
   },
 };
