@@ -10,7 +10,7 @@ import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
-import { canonicalJson, sha256 } from '../../base/canonical.ts';
+import { canonicalJson } from '../../base/canonical.ts';
 import type { UnitRunner } from '../../base/units.ts';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
