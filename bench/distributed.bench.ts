@@ -14,6 +14,9 @@
  * Each run is a child process (`node bin/medpipe.js ...`); Redis is Debian's redis-server on a free
  * loopback port. The machine may be shared: the load average is printed before and after.
  * Options: --epochs N (4) --skip-grid --skip-clone --keep (leave the temp folder)
+ *   --pin: also time the workers pinned to one core each (taskset -c i): a process of "1 thread" still
+ *   has V8's garbage-collection threads, which take a second core's time when it is free (1 worker)
+ *   and compete for it when it is not (2 workers); pinned, a worker is exactly one core.
  *   --work DIR: work in DIR and keep it; what a run there left is reused, so a timed run can follow
  *   a prepared one: the local executor's grid (its results are the reference; its time is the
  *   earlier run's) and the first clone with its remote (the second clone is always made afresh).
@@ -32,6 +35,7 @@ const { values: opts } = parseArgs({
     'skip-clone': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     work: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +48,8 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
+let runs = 0;
+
 function medpipe(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ms: number; out: string } {
   const t0 = performance.now();
   const result = spawnSync(process.execPath, [options.cwd ? path.join(options.cwd, 'bin', 'medpipe.js') : BIN, ...args], {
@@ -53,6 +59,9 @@ function medpipe(args: readonly string[], options: { cwd?: string; env?: NodeJS.
     maxBuffer: 1 << 28,
   });
   const ms = performance.now() - t0;
+  // Every run's output stays in the work folder (logs/), for reading what a timed run did.
+  mkdirSync(path.join(work, 'logs'), { recursive: true });
+  writeFileSync(path.join(work, 'logs', `${String(++runs).padStart(2, '0')}-${args[0]}.log`), `$ medpipe ${args.join(' ')}\n${result.stdout}${result.stderr}`);
   if (result.status !== 0) throw new Error(`medpipe ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return { ms, out: result.stdout + result.stderr };
 }
@@ -95,10 +104,13 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   return { url: `redis://127.0.0.1:${port}`, proc };
 }
 
-async function startWorkers(n: number, redis: string, tag: string): Promise<ChildProcess[]> {
+async function startWorkers(n: number, redis: string, tag: string, pin: boolean): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--cache', path.join(work, `wcache-${tag}-${i}`)], {
+      const command = [process.execPath, BIN, 'worker', '--redis', redis, '--cache', path.join(work, `wcache-${tag}-${i}`)];
+      const pinned = pin ? ['taskset', '-c', String(i), ...command] : command;
+      rmSync(path.join(work, `wcache-${tag}-${i}`), { recursive: true, force: true });
+      const proc = spawn(pinned[0]!, pinned.slice(1), {
         cwd: work,
         env: { ...process.env, MEDPIPE_THREADS: '1' },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -135,14 +147,15 @@ async function grid(): Promise<void> {
     ms: tuneMs(path.join(work, 'out-local')),
     results: readFileSync(path.join(work, 'out-local', 'tune-results.json'), 'utf8'),
   });
-  for (const n of [1, 2]) {
+  for (const [n, pin] of [[1, false], [2, false], ...(opts.pin ? [[1, true], [2, true]] : [])] as [number, boolean][]) {
     const redis = await startRedis();
-    const workers = await startWorkers(n, redis.url, String(n));
+    const tag = `${n}${pin ? 'p' : ''}`;
+    const workers = await startWorkers(n, redis.url, tag, pin);
     try {
-      const out = path.join(work, `out-w${n}`);
-      medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${n}`), '--out', out]);
+      const out = path.join(work, `out-w${tag}`);
+      medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${tag}`), '--out', out]);
       rows.push({
-        how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread`,
+        how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread${pin ? ', each pinned to one core' : ''}`,
         ms: tuneMs(out),
         results: readFileSync(path.join(out, 'tune-results.json'), 'utf8'),
       });
@@ -159,7 +172,7 @@ async function grid(): Promise<void> {
     console.log(
       `| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${row.results === reference ? 'yes (byte-identical tune-results.json)' : 'NO'} |`,
     );
-  console.log(`speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x (load after: ${load()})`);
+  console.log(`speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x${opts.pin ? `; pinned: ${(rows[3]!.ms / rows[4]!.ms).toFixed(2)}x` : ''} (load after: ${load()})`);
 }
 
 function cloneInto(dir: string): string {
