@@ -29,6 +29,7 @@ export async function hashUnits(units: readonly Unit[], fileIndex: FileIndex, si
         const bytes = await readFile(unit.abs).catch(() => undefined);
         if (!bytes) return undefined;
         unit.hash = createHash('sha256').update(bytes).digest('hex');
+        unit.hashedOnly = true;
         return { absPath: unit.abs, stat: unit.stat as FileStat, hash: unit.hash };
       }, CONCURRENCY),
       toArray(),

@@ -195,7 +195,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   const units = statted ?? statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
-  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
+  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
   // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
   const workers = env.units?.parallel ? env.units : undefined;
   // Each job in flight waits on the run's signal.
