@@ -147,7 +147,16 @@ async function grid(): Promise<void> {
     ms: tuneMs(path.join(work, 'out-local')),
     results: readFileSync(path.join(work, 'out-local', 'tune-results.json'), 'utf8'),
   });
-  for (const [n, pin] of [[1, false], [2, false], ...(opts.pin ? [[1, true], [2, true]] : [])] as [number, boolean][]) {
+  for (const [n, pin] of [
+    [1, false],
+    [2, false],
+    ...(opts.pin
+      ? [
+          [1, true],
+          [2, true],
+        ]
+      : []),
+  ] as [number, boolean][]) {
     const redis = await startRedis();
     const tag = `${n}${pin ? 'p' : ''}`;
     const workers = await startWorkers(n, redis.url, tag, pin);
@@ -172,7 +181,9 @@ async function grid(): Promise<void> {
     console.log(
       `| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${row.results === reference ? 'yes (byte-identical tune-results.json)' : 'NO'} |`,
     );
-  console.log(`speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x${opts.pin ? `; pinned: ${(rows[3]!.ms / rows[4]!.ms).toFixed(2)}x` : ''} (load after: ${load()})`);
+  console.log(
+    `speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x${opts.pin ? `; pinned: ${(rows[3]!.ms / rows[4]!.ms).toFixed(2)}x` : ''} (load after: ${load()})`,
+  );
 }
 
 function cloneInto(dir: string): string {
