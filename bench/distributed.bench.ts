@@ -136,13 +136,21 @@ async function grid(): Promise<void> {
     return path.join(work, name);
   };
   const rows: { how: string; ms: number; results: string }[] = [];
+  const winner = (json: string) => (JSON.parse(json) as { winner: number }).winner;
+  // Each row as soon as it is measured (a run cut short by a time limit keeps what it had).
+  const add = (row: { how: string; ms: number; results: string }) => {
+    rows.push(row);
+    if (rows.length === 1) console.log('| executor | tune stage | winner | per-point metrics = local |\n| --- | ---: | ---: | --- |');
+    const same = row.results === rows[0]!.results ? 'yes (byte-identical tune-results.json)' : 'NO';
+    console.log(`| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${same} |`);
+  };
   const marker = path.join(work, 'out-local', 'bench-epochs');
   const prepared = existsSync(marker) && readFileSync(marker, 'utf8') === opts.epochs;
   if (!prepared) {
     medpipe(['run', file, '--plain', '--cache', copy('cache-local'), '--out', path.join(work, 'out-local')]);
     writeFileSync(marker, opts.epochs);
   }
-  rows.push({
+  add({
     how: `local executor (in the run, one after another)${prepared ? ', time of the prepared run' : ''}`,
     ms: tuneMs(path.join(work, 'out-local')),
     results: readFileSync(path.join(work, 'out-local', 'tune-results.json'), 'utf8'),
@@ -162,8 +170,9 @@ async function grid(): Promise<void> {
     const workers = await startWorkers(n, redis.url, tag, pin);
     try {
       const out = path.join(work, `out-w${tag}`);
+      rmSync(out, { recursive: true, force: true });
       medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${tag}`), '--out', out]);
-      rows.push({
+      add({
         how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread${pin ? ', each pinned to one core' : ''}`,
         ms: tuneMs(out),
         results: readFileSync(path.join(out, 'tune-results.json'), 'utf8'),
@@ -173,14 +182,6 @@ async function grid(): Promise<void> {
       redis.proc.kill('SIGTERM');
     }
   }
-  const reference = rows[0]!.results;
-  const winner = (json: string) => (JSON.parse(json) as { winner: number }).winner;
-  console.log('| executor | tune stage | winner | per-point metrics = local |');
-  console.log('| --- | ---: | ---: | --- |');
-  for (const row of rows)
-    console.log(
-      `| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${row.results === reference ? 'yes (byte-identical tune-results.json)' : 'NO'} |`,
-    );
   console.log(
     `speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x${opts.pin ? `; pinned: ${(rows[3]!.ms / rows[4]!.ms).toFixed(2)}x` : ''} (load after: ${load()})`,
   );
