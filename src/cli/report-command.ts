@@ -20,8 +20,8 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   if (!run.evaluation) {
     throw new MedpipeError(
       'DATA_NOT_FOUND',
-      `Run #${run.number} has no evaluation to report${run.ok ? ' (its pipeline has no evaluate stage)' : ' (it failed)'}.`,
-      { fix: 'Pick a run with a test AUC in `medpipe runs`.' },
+      `Run #${run.number} has no evaluation to report${run.ok ? ' (its pipeline has no evaluate stage, or it is a multi-class, ordinal or multi-label run: the history keeps only their single numbers)' : ' (it failed)'}.`,
+      { fix: 'Pick a binary run with a test AUC in `medpipe runs`; a K-class run writes its report.html into its output folder when it ends.' },
     );
   }
   const { writeReportHtml, REPORT_FILE } = await import('../report/html/report-html.ts');

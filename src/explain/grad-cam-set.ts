@@ -77,15 +77,19 @@ async function explainPicked(
 ): Promise<GradCamSet> {
   const { modelFromData } = await import('../train/model-data.ts');
   const { gradCam } = await import('./grad-cam.ts');
+  const { ensembleMembers } = await import('../train/ensemble.ts');
   const loaded = await modelFromData(model);
   try {
-    const result = await gradCam(loaded, pixels, shape, head.examples.length, options);
+    // An ensemble's maps are its first member's: an average of members has no single feature map.
+    const members = ensembleMembers(loaded);
+    const explained = members[0] ?? loaded;
+    const result = await gradCam(explained, pixels, shape, head.examples.length, options);
     return {
       split: head.split,
       shape: [...shape] as [number, number, number],
       threshold: head.threshold,
       method: options.method,
-      layer: result.layer,
+      layer: members.length > 0 ? `${result.layer} of ${explained.name} (of ${members.length} ensemble members)` : result.layer,
       target: result.target,
       examples: head.examples,
       images: pixels,

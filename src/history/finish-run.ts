@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLASS_EVALUATION_FILE, type ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
 import { REPORT_FILE } from '../report/html/report-html.ts';
 import { historyPath } from './database.ts';
@@ -42,7 +43,9 @@ export interface Finished {
 export async function finishRun(run: FinishedRun, options: FinishOptions): Promise<Finished> {
   const warnings: string[] = [];
   const evaluation = run.ok ? readEvaluation(run, warnings) : undefined;
-  const reportPath = evaluation ? join(run.outDir, REPORT_FILE) : undefined;
+  // Multi-class, ordinal and multi-label runs: their report comes from class-evaluation.json (the history keeps their single numbers).
+  const classEvaluation = run.ok && !evaluation ? readDocument<ClassEvaluationDocument>(run, CLASS_EVALUATION_FILE, warnings) : undefined;
+  const reportPath = evaluation || classEvaluation ? join(run.outDir, REPORT_FILE) : undefined;
   const record: RunRecord = {
     ...run,
     // The backend that trained the model; the run's own is only a prediction when every stage was cached.
@@ -81,14 +84,27 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
       warnings.push(`report.html was not written: ${(error as Error).message}`);
     }
   }
+  if (classEvaluation && reportPath) {
+    try {
+      const { writeClassReportHtml } = await import('../report/html/class-report-html.ts');
+      const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
+      files.push(await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: imagesOf(run.outDir, classEvaluation) }));
+    } catch (error) {
+      warnings.push(`report.html was not written: ${(error as Error).message}`);
+    }
+  }
   return { ...(number !== undefined ? { number } : {}), ...(path ? { historyPath: path } : {}), files, warnings };
 }
 
 function readEvaluation(run: FinishedRun, warnings: string[]): EvaluationDocument | undefined {
-  const file = run.files.find((f) => f.endsWith(`/${EVALUATION_FILE}`) || f === EVALUATION_FILE);
+  return readDocument<EvaluationDocument>(run, EVALUATION_FILE, warnings);
+}
+
+function readDocument<T>(run: FinishedRun, name: string, warnings: string[]): T | undefined {
+  const file = run.files.find((f) => f.endsWith(`/${name}`) || f === name);
   if (!file || !existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as EvaluationDocument;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (error) {
     warnings.push(`${file} could not be read (${(error as Error).message}); no report.html`);
     return undefined;

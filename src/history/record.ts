@@ -56,7 +56,10 @@ export function gitState(dir: string): GitState | undefined {
 }
 
 /** Reads files the report embeds (Grad-CAM PNGs) as base64, by path relative to outDir. */
-export function imagesOf(outDir: string, evaluation: EvaluationDocument | undefined): Record<string, string> {
+export function imagesOf(
+  outDir: string,
+  evaluation: { readonly gradCam?: { readonly examples: readonly { readonly file: string }[] } } | undefined,
+): Record<string, string> {
   const images: Record<string, string> = {};
   for (const example of evaluation?.gradCam?.examples ?? []) {
     const path = `${outDir}/${example.file}`;

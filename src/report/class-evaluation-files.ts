@@ -8,6 +8,7 @@ import { ttaDescription } from '../train/tta.ts';
 import { CLASS_DEFINITIONS, LABEL_DEFINITIONS, LEAKAGE_DEFINITION } from './class-definitions.ts';
 import { classBarsSpec } from './class-bars-spec.ts';
 import { classConfusionSpec } from './class-confusion-spec.ts';
+import { classClinicalDefinitions, classEvaluationDocument, classIntervalFields, writeClassClinicalFiles } from './class-evaluation-document.ts';
 import type { ClassEvaluated, ClassPrediction } from './evaluation-classes.ts';
 import type { LabelEvaluated, LabelPrediction } from './evaluation-labels.ts';
 import { lossCurveSpec } from './loss-curve-spec.ts';
@@ -47,7 +48,7 @@ export function labelPredictionsCsv(predictions: readonly LabelPrediction[], cla
 /**
  * Writes evaluate's files for a multi-class, ordinal or multi-label task: metrics.json and
  * validation-metrics.json (with their definitions), predictions.csv and validation-predictions.csv,
- * curves.json, classification_report.txt, plots/ (loss, metrics, the K×K confusion matrix as counts
+ * curves.json, classification_report.txt, calibration.json, subgroups.json, class-evaluation.json, plots/ (loss, metrics, the K×K confusion matrix as counts
  * and row-normalised, per-class ROC and PR on one chart each, per-class metric bars; plots/gradcam/)
  * and model/; returns their paths.
  */
@@ -71,7 +72,8 @@ export async function writeClassEvaluationFiles(e: ClassEvaluated | LabelEvaluat
       ...head,
       ...e.metrics,
       leakage: e.leakage,
-      definitions: { ...(labels ? LABEL_DEFINITIONS : CLASS_DEFINITIONS), leakage: LEAKAGE_DEFINITION },
+      ...classIntervalFields(e.clinical),
+      definitions: { ...(labels ? LABEL_DEFINITIONS : CLASS_DEFINITIONS), leakage: LEAKAGE_DEFINITION, ...classClinicalDefinitions(e.clinical, e.task) },
     }),
   );
   await write('validation-metrics.json', json({ split: 'validation', ...head, ...e.validation }));
@@ -85,7 +87,9 @@ export async function writeClassEvaluationFiles(e: ClassEvaluated | LabelEvaluat
   await write('curves.json', JSON.stringify(e.curves) + '\n');
   await write('classification_report.txt', e.report + '\n');
   files.push(...(await writeSpecs(join(outDir, 'plots'), classPlots(e), { png: e.png })));
-  files.push(...(await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'))));
+  const gradCamFiles = await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'));
+  files.push(...gradCamFiles);
+  files.push(...(await writeClassClinicalFiles(outDir, classEvaluationDocument(e, outDir, gradCamFiles, tta))));
   files.push(...(await exportModel(e.model, e.info, join(outDir, 'model'))));
   return files;
 }

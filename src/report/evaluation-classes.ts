@@ -3,13 +3,15 @@ import type { Work } from '../base/work.ts';
 import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
 import { taskOf } from '../data/task.ts';
-import { explainClasses } from '../explain/grad-cam-set.ts';
+import type { ClassClinicalEvaluation } from '../metrics/class-clinical.ts';
 import type { MulticlassMetrics } from '../metrics/index.ts';
 import { modelFromData } from '../train/model-data.ts';
 import type { Trained } from '../train/trained.ts';
 import { toFitData } from '../train/train-fresh.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
-import type { Curves, EvaluatedCommon } from './evaluation.ts';
+import { classGradCam, clinicalOptions, evaluatedCommon, sampleKeys } from './evaluated-common.ts';
+import { evaluationContext, type EvaluationContext } from './evaluation-context.ts';
+import type { Curves, EvaluatedCommon, EvaluationRun } from './evaluation.ts';
 
 /** One scored image of a K-class task: its true class and the K class probabilities. */
 export interface ClassPrediction {
@@ -17,6 +19,8 @@ export interface ClassPrediction {
   readonly file: string;
   readonly label: number;
   readonly probabilities: readonly number[];
+  readonly group?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** evaluate's result for multi-class and ordinal tasks (`curves`: per-class one-vs-rest ROC and PR of the test split, keyed by class name). */
@@ -28,6 +32,10 @@ export interface ClassEvaluated extends EvaluatedCommon {
   readonly validationPredictions: readonly ClassPrediction[];
   /** Test images that repeat a training or validation image exactly (see testLeakage). */
   readonly leakage: TestLeakage;
+  /** Intervals on every test metric, calibration and subgroups. */
+  readonly clinical: ClassClinicalEvaluation;
+  /** Data, model and training summary for the report. */
+  readonly context: EvaluationContext;
 }
 
 /** Scores a subset: one row of K probabilities per image. */
@@ -73,12 +81,12 @@ export async function scoreValTest(trained: Trained, data: SplitSet, config: Eva
  * @example
  *   const e = await evaluateClasses(trained, splits, {}, work);
  */
-export async function evaluateClasses(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<ClassEvaluated> {
+export async function evaluateClasses(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, run: EvaluationRun): Promise<ClassEvaluated> {
   const m = await import('../metrics/index.ts');
   const task = taskOf(data) as 'multiclass' | 'ordinal';
   const scored = await scoreValTest(trained, data, config, work);
   const predictionsOf = (subset: Subset, rows: number[][]): ClassPrediction[] =>
-    subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, probabilities: rows[i]! }));
+    subset.samples.map((s, i) => ({ id: s.id, file: s.file, label: s.label, probabilities: rows[i]!, ...sampleKeys(s) }));
   const val = predictionsOf(data.val, scored.val);
   const test = predictionsOf(data.test, scored.test);
   const labels = (p: ClassPrediction[]) => p.map((x) => x.label);
@@ -99,32 +107,21 @@ export async function evaluateClasses(trained: Trained, data: SplitSet, config: 
       prevalence: y.filter((v) => v === 1).length / y.length,
     };
   });
-  const gradCam =
-    config.gradCam === false
-      ? undefined
-      : await explainClasses(trained.model, toFitData(data, data.test).images, data.shape, test, data.classes, config.gradCam ?? 8, {
-          method: config.gradCamMethod ?? 'hirescam',
-          explain: config.gradCamClass,
-        });
+  const gradCam = await classGradCam(trained, data, config, test);
+  const info = {
+    ...trained.info,
+    thresholdSource: 'none: the predicted class is the most probable one',
+    ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
+  };
   return {
+    ...evaluatedCommon(trained, config, { curves, report: report.text, classes: data.classes, info, gradCam }),
     task,
     metrics,
     validation,
     predictions: test,
     validationPredictions: val,
-    curves,
-    report: report.text,
-    history: trained.history,
-    bestEpoch: trained.bestEpoch,
-    classes: data.classes,
-    model: trained.model,
-    info: {
-      ...trained.info,
-      thresholdSource: 'none: the predicted class is the most probable one',
-      ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
-    },
-    png: config.png ?? true,
-    ...(gradCam ? { gradCam } : {}),
     leakage: testLeakage(data),
+    clinical: (await import('../metrics/class-clinical.ts')).classClinicalEvaluation(test, data.classes, task, clinicalOptions(config, run.seed)),
+    context: evaluationContext(data, run.built, trained),
   };
 }

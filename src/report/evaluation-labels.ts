@@ -1,13 +1,14 @@
 import type { Work } from '../base/work.ts';
 import { testLeakage, type TestLeakage } from '../data/duplicates.ts';
 import type { SplitSet, Subset } from '../data/image-set.ts';
-import { explainClasses } from '../explain/grad-cam-set.ts';
-import { toFitData } from '../train/train-fresh.ts';
+import type { ClassClinicalEvaluation } from '../metrics/class-clinical.ts';
 import type { MultilabelMetrics } from '../metrics/index.ts';
 import type { Trained } from '../train/trained.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
 import { scoreValTest } from './evaluation-classes.ts';
-import type { Curves, EvaluatedCommon } from './evaluation.ts';
+import { classGradCam, clinicalOptions, evaluatedCommon, sampleKeys } from './evaluated-common.ts';
+import { evaluationContext, type EvaluationContext } from './evaluation-context.ts';
+import type { Curves, EvaluatedCommon, EvaluationRun } from './evaluation.ts';
 
 /** One scored image of a multi-label task: its 0/1 findings and the K scores. */
 export interface LabelPrediction {
@@ -15,6 +16,8 @@ export interface LabelPrediction {
   readonly file: string;
   readonly labels: readonly number[];
   readonly scores: readonly number[];
+  readonly group?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** evaluate's result for multi-label tasks. */
@@ -29,6 +32,10 @@ export interface LabelEvaluated extends EvaluatedCommon {
   readonly validationPredictions: readonly LabelPrediction[];
   /** Test images that repeat a training or validation image exactly (see testLeakage). */
   readonly leakage: TestLeakage;
+  /** Intervals on every test metric, calibration and subgroups (at the frozen thresholds). */
+  readonly clinical: ClassClinicalEvaluation;
+  /** Data, model and training summary for the report. */
+  readonly context: EvaluationContext;
 }
 
 /**
@@ -39,11 +46,11 @@ export interface LabelEvaluated extends EvaluatedCommon {
  * @example
  *   const e = await evaluateLabels(trained, splits, { threshold: 'maxF1' }, work);
  */
-export async function evaluateLabels(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work): Promise<LabelEvaluated> {
+export async function evaluateLabels(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, run: EvaluationRun): Promise<LabelEvaluated> {
   const m = await import('../metrics/index.ts');
   const scored = await scoreValTest(trained, data, config, work);
   const predictionsOf = (subset: Subset, rows: number[][]): LabelPrediction[] =>
-    subset.samples.map((s, i) => ({ id: s.id, file: s.file, labels: s.labels ?? [], scores: rows[i]! }));
+    subset.samples.map((s, i) => ({ id: s.id, file: s.file, labels: s.labels ?? [], scores: rows[i]!, ...sampleKeys(s) }));
   const val = predictionsOf(data.val, scored.val);
   const test = predictionsOf(data.test, scored.test);
   const k = data.classes.length;
@@ -97,14 +104,10 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
   }
   // Grad-CAM's picker groups by one class per image: the image's first finding (or none: -1 → its top score).
   const asClasses = test.map((p) => ({ id: p.id, label: Math.max(0, p.labels.indexOf(1)), probabilities: p.scores }));
-  const gradCam =
-    config.gradCam === false
-      ? undefined
-      : await explainClasses(trained.model, toFitData(data, data.test).images, data.shape, asClasses, data.classes, config.gradCam ?? 8, {
-          method: config.gradCamMethod ?? 'hirescam',
-          explain: config.gradCamClass,
-        });
+  const gradCam = await classGradCam(trained, data, config, asClasses);
+  const info = { ...trained.info, thresholds, thresholdSource, ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) };
   return {
+    ...evaluatedCommon(trained, config, { curves, report: report.text, classes: data.classes, info, gradCam }),
     task: 'multilabel',
     metrics,
     validation,
@@ -112,16 +115,9 @@ export async function evaluateLabels(trained: Trained, data: SplitSet, config: E
     thresholdSource,
     predictions: test,
     validationPredictions: val,
-    curves,
-    report: report.text,
-    history: trained.history,
-    bestEpoch: trained.bestEpoch,
-    classes: data.classes,
-    model: trained.model,
-    info: { ...trained.info, thresholds, thresholdSource, ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}) },
-    png: config.png ?? true,
-    ...(gradCam ? { gradCam } : {}),
     leakage: testLeakage(data),
+    clinical: (await import('../metrics/class-clinical.ts')).labelClinicalEvaluation(test, data.classes, thresholds, clinicalOptions(config, run.seed)),
+    context: evaluationContext(data, run.built, trained),
   };
 }
 

@@ -8,6 +8,7 @@ import type { BinaryMetrics } from '../metrics/index.ts';
 import { modelFromData, type ModelData } from '../train/model-data.ts';
 import type { ModelInfo, Trained } from '../train/trained.ts';
 import { toFitData } from '../train/train-fresh.ts';
+import { evaluatedCommon, testGradCam } from './evaluated-common.ts';
 import type { EvaluateConfig } from './evaluate-config.ts';
 import { evaluateClasses, type ClassEvaluated } from './evaluation-classes.ts';
 import type { EvaluationContext } from './evaluation-context.ts';
@@ -101,8 +102,8 @@ export interface EvaluationRun {
 export async function evaluateModel(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, run: EvaluationRun): Promise<Evaluated> {
   const task = taskOf(data);
   checkTaskOptions(config, task);
-  if (task === 'multiclass' || task === 'ordinal') return evaluateClasses(trained, data, config, work);
-  if (task === 'multilabel') return evaluateLabels(trained, data, config, work);
+  if (task === 'multiclass' || task === 'ordinal') return evaluateClasses(trained, data, config, work, run);
+  if (task === 'multilabel') return evaluateLabels(trained, data, config, work, run);
   return evaluateBinary(trained, data, config, work, run);
 }
 
@@ -152,13 +153,9 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   const validation = m.binaryMetrics(labels(val), values(val), { threshold, sensitivity });
   const predicted = test.map((p) => (p.score >= threshold ? 1 : 0));
   const report = m.classificationReport(labels(test), predicted, classes.length === 2 ? classes : ['0', '1'], { digits: 4 });
-  const gradCam =
-    config.gradCam === false
-      ? undefined
-      : await explainSplit(trained.model, toFitData(data, data.test).images, data.shape, test, threshold, config.gradCam ?? 8, {
-          method: config.gradCamMethod ?? 'hirescam',
-          ...(positive === 0 ? { negate: true } : {}),
-        });
+  const gradCam = await testGradCam(data, config, (images, count, method) =>
+    explainSplit(trained.model, images, data.shape, test, threshold, count, { method, ...(positive === 0 ? { negate: true } : {}) }),
+  );
   const curves: Curves = { roc: {}, pr: {} };
   for (const [name, set] of [
     ['train', train],
@@ -184,7 +181,15 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   });
   const { evaluationContext } = await import('./evaluation-context.ts');
   const context = evaluationContext(data, built, trained);
+  const info = {
+    ...trained.info,
+    threshold,
+    thresholdSource,
+    ...(positive === 0 ? { positiveClass: classes[1] } : {}),
+    ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
+  };
   return {
+    ...evaluatedCommon(trained, config, { curves, report: report.text, classes, info, gradCam }),
     metrics,
     validation,
     clinical,
@@ -193,21 +198,6 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
     thresholdRule,
     predictions: test,
     validationPredictions: val,
-    curves,
-    report: report.text,
-    history: trained.history,
-    bestEpoch: trained.bestEpoch,
-    classes,
-    model: trained.model,
-    info: {
-      ...trained.info,
-      threshold,
-      thresholdSource,
-      ...(positive === 0 ? { positiveClass: classes[1] } : {}),
-      ...(config.testTimeAugmentation ? { tta: config.testTimeAugmentation } : {}),
-    },
-    png: config.png ?? true,
-    ...(gradCam ? { gradCam } : {}),
     ...(positive === 0 ? { positiveClass: classes[1] } : {}),
   };
 }

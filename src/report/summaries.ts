@@ -5,7 +5,9 @@ import type { Trained } from '../train/trained.ts';
 export function describeTraining(t: Trained): string {
   const best = t.history[t.bestEpoch - 1];
   const auc = best?.val_auc;
-  return `${t.epochsRun} epoch(s) on ${t.backend}${t.stoppedEarly ? ', stopped early' : ''}; best epoch ${t.bestEpoch}${auc !== undefined ? ` (val_auc ${auc.toFixed(4)})` : ''}${t.restoredBest ? ', best weights restored' : ''}`;
+  const one = `${t.epochsRun} epoch(s) on ${t.backend}${t.stoppedEarly ? ', stopped early' : ''}; best epoch ${t.bestEpoch}${auc !== undefined ? ` (val_auc ${auc.toFixed(4)})` : ''}${t.restoredBest ? ', best weights restored' : ''}`;
+  if (!t.members) return one;
+  return `ensemble of ${t.members.length} averaged; member best epochs ${t.members.map((m) => m.bestEpoch).join(', ')}${t.members.every((m) => m.best !== undefined) ? ` (monitored ${t.members.map((m) => m.best!.toFixed(4)).join(', ')})` : ''}; member 1: ${one}`;
 }
 
 /** A metric value with 4 decimals, 'n/a' when undefined (a one-class split). */

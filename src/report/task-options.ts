@@ -8,16 +8,15 @@ const ONLY: Readonly<Record<string, { readonly tasks: readonly TaskKind[]; reado
   sensitivity: { tasks: ['binary', 'multilabel'], why: 'specificity at a sensitivity needs one score per decision' },
   positiveClass: { tasks: ['binary'], why: 'there is one positive class only when there are two classes' },
   gradCamClass: { tasks: ['multiclass', 'ordinal', 'multilabel'], why: 'a binary model explains its positive class (use positiveClass)' },
-  // The clinical evaluation (issue 12) works on one score per image; K-class runs report point estimates.
-  bootstrap: { tasks: ['binary'], why: 'confidence intervals are computed for binary tasks only (one score per image)' },
-  calibration: { tasks: ['binary'], why: 'the reliability diagram and recalibration are for one score per image' },
-  subgroups: { tasks: ['binary'], why: 'subgroup metrics are computed for binary tasks only' },
+  // Recalibration maps one score per image; K-class runs report their calibration raw.
+  'calibration.recalibrate': { tasks: ['binary'], why: 'Platt and isotonic recalibration map one score per image' },
 };
 
 /** The evaluate options of `config` that `task` cannot use, with why (empty when all fit). */
 export function taskOptionProblems(config: EvaluateConfig, task: TaskKind): string[] {
   return Object.entries(ONLY).flatMap(([key, rule]) => {
-    const value = (config as Record<string, unknown>)[key];
+    // A dotted key names an option inside an object option (calibration.recalibrate).
+    const value = key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], config);
     // `false` (subgroups: false) asks for nothing, so it fits every task.
     if (value === undefined || value === false || rule.tasks.includes(task)) return [];
     return [`evaluate.${key} is for ${rule.tasks.join(' and ')} tasks, but this one is ${task}: ${rule.why}`];

@@ -8,7 +8,8 @@ export const crossValidateConfigSchema = z.strictObject({
    * How each fold's model is trained; early stopping watches an inner validation split carved from
    * the fold's training part, never the held-out fold. @default fit's defaults
    */
-  fit: fitConfigSchema.optional(),
+  // Each fold / grid point trains one model: fit's `ensemble` is fit's own.
+  fit: fitConfigSchema.omit({ ensemble: true }).optional(),
   /**
    * Share of each fold's training part held out as its inner validation split (stratified,
    * group-aware), for early stopping. @default 0.2

@@ -75,6 +75,14 @@ export const fitConfigSchema = z.strictObject({
   classWeight: z
     .union([z.literal('balanced'), z.record(z.string().regex(/^\d+$/, 'class weight keys are class indices (0, 1, ...)'), z.number().min(0)).readonly()])
     .optional(),
+  /**
+   * Train this many members and average their outputs (a deep ensemble). Each member is trained on
+   * its own from the build stage's weights with its own seed (data order, augmentation draws, dropout
+   * masks; member 1 uses the run's seed, so 1 is the plain fit) and early-stopped on its own; the
+   * trained model is one model averaging the members' outputs. Training takes N times as long.
+   * @default 1
+   */
+  ensemble: z.number().int().min(1).max(32).optional(),
   /** Repeat images of the smaller classes each epoch until every class is as frequent as the largest (single-label tasks). @default false */
   oversample: z.boolean().optional(),
   /**

@@ -40,6 +40,8 @@ export interface Trained {
   readonly backend: string;
   readonly dataHash: string;
   readonly info: ModelInfo;
+  /** fit's `ensemble` > 1: each member's training (history, bestEpoch … above are member 1's). */
+  readonly members?: readonly { readonly seed: number; readonly bestEpoch: number; readonly epochsRun: number; readonly best?: number }[];
 }
 
 /** What every model stage records about the data it was trained for (task absent for binary, as before task kinds). */

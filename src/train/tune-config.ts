@@ -49,7 +49,8 @@ export const tuneConfigSchema = z.strictObject({
    */
   monitor: z.enum(TUNE_MONITORS).optional(),
   /** Settings shared by every grid point (as fit's config). @default fit's defaults */
-  base: fitConfigSchema.optional(),
+  // Each fold / grid point trains one model: fit's `ensemble` is fit's own.
+  base: fitConfigSchema.omit({ ensemble: true }).optional(),
 });
 
 export type TuneConfig = z.infer<typeof tuneConfigSchema>;

@@ -148,6 +148,38 @@ C(
   },
 );
 
+C('fit({ ensemble: 3 }): three members with their own seeds averaged into one model; evaluate, Grad-CAM (member 1) and predict use it', async ({ m, dir }) => {
+  const p = m
+    .pipeline('tumours-ensemble', { seed: 3 })
+    .stage(m.ingest.folder({ root: 'tumours', size: [SIZE, SIZE], channels: 1 }))
+    .stage(m.normalize({ method: 'zscore', scope: 'dataset' }))
+    .stage(m.split())
+    .stage(tiny(m))
+    .stage(m.fit({ epochs: 2, batchSize: 8, ensemble: 3 }))
+    .stage(m.evaluate({ gradCam: 2, png: false }));
+  const out = path.join(dir, 'out-ensemble');
+  const run = await runCollect(p, options(dir, 'out-ensemble'));
+  assertOk(run);
+  const summary = run.events.find((e) => e.type === 'stage-done' && e.stage === 'fit') as { summary?: string } | undefined;
+  assert.match(summary?.summary ?? '', /^ensemble of 3 averaged; member best epochs \d, \d, \d/);
+  const model = JSON.parse(await readFile(path.join(out, 'model', 'model.json'), 'utf8'));
+  const text = JSON.stringify(model.modelTopology);
+  for (const name of ['member_1', 'member_2', 'member_3', 'ensemble_mean']) assert.ok(text.includes(`"${name}"`), name);
+  const grads = (await readFile(path.join(out, 'plots', 'gradcam', 'index.csv'), 'utf8')).trim().split('\n');
+  assert.is(grads.length, 3, 'two Grad-CAM pictures');
+  const evaluation = JSON.parse(await readFile(path.join(out, 'class-evaluation.json'), 'utf8'));
+  assert.ok(evaluation.gradCam.examples.length === 2);
+  const csv = (await readFile(path.join(out, 'predictions.csv'), 'utf8')).trim().split('\n');
+  const predicted = await medpipeCli(['predict', path.join(out, 'model'), path.join(dir, 'tumours', 'test')]);
+  assert.is(predicted.code, 0, predicted.stderr);
+  const byFile = new Map(csv.slice(1).map((row) => [row.split(',')[1]!, row.split(',')] as const));
+  for (const line of predicted.stdout.trim().split('\n').slice(1)) {
+    const [file, ...rest] = line.split('\t');
+    const row = byFile.get(path.relative(path.join(dir, 'tumours'), file!))!;
+    rest.slice(0, 4).forEach((q, j) => assert.ok(Math.abs(Number(q) - Number(row[4 + j])) <= 1e-6, `${file} p_${CLASSES[j]}`));
+  }
+});
+
 C(
   'numbered grade folders: task ordinal (said so), quadratic-weighted kappa and grade error reported; test-time flips repeated by predict',
   async ({ m, dir }) => {

@@ -4,6 +4,7 @@
 // duplicates in it, which the leak audit and metrics.json's leakage must find; then `medpipe init` on a
 // folder of that slice (symlinks to the real files) writes a multi-class pipeline fitted to it.
 // Every number of metrics.json is recomputed by scikit-learn from predictions.csv. Needs ../shared/data.
+import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
@@ -78,6 +79,14 @@ it('RetinaMNIST, 5 grades: task ordinal, softmax over 5, quadratic-weighted kapp
     'test grades as the README counts them',
   );
   for (const key of ['auc', 'accuracy', 'quadraticWeightedKappa', 'meanAbsoluteError']) assert.type(metrics[key], 'number', key);
+  // The clinical evaluation of a K-class run: an interval on every estimate (checked against scikit-learn and
+  // an independent bootstrap below), calibration and subgroups files, and the report's document.
+  assert.match(metrics.bootstrap.method, /^stratified bootstrap: 2000 resamples of images drawn within each class/);
+  for (const key of ['quadraticWeightedKappa', 'brier', 'ece']) assert.type(metrics.intervals[key].percentile.lower, 'number', key);
+  assert.type(metrics.intervals.perClass['4'].recall.percentile.upper, 'number');
+  const calibration = JSON.parse(await readFile(path.join(dir, 'out-retina', 'calibration.json'), 'utf8'));
+  assert.equal(Object.keys(calibration.perClass), ['0', '1', '2', '3', '4']);
+  assert.ok(existsSync(path.join(dir, 'out-retina', 'class-evaluation.json')));
 });
 
 it('brain-tumour MRI slice with Training/Testing twins: 4 classes, the leak audit and leakage count the twins', async ({ m, dir }) => {

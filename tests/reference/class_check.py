@@ -8,6 +8,12 @@ leaf of the metrics files (besides the thresholds, which are checked on their ow
 counts) must have its scikit-learn twin, so a number medpipe adds without a reference is a problem too.
 Also checks predicted = argmax (K classes) or score >= the finding's threshold (findings), and that
 thresholds chosen for the best F1 are the validation's.
+
+metrics.json's clinical additions: `calibration` (multi-class Brier = mean Σ_k (p_k − 1[y=k])², the
+formula of scikit-learn's multi-class brier_score_loss, which 1.2 lacks; top-label ECE over
+calibration_curve's own bins; multi-label: the mean per-finding brier_score_loss), every interval's
+estimate equal to its metric (1e-9) with lower ≤ upper, and an independent NumPy bootstrap of the
+accuracy (K classes, stratified) or subset accuracy (findings) whose percentile ends agree.
 """
 import csv
 import json
@@ -19,7 +25,9 @@ import numpy as np
 import sklearn_multiclass
 
 TOL = 1e-9
-SKIP = {"definitions", "leakage", "thresholds", "notes", "split", "task", "classes", "thresholdSource"}
+SKIP = {"definitions", "leakage", "thresholds", "notes", "split", "task", "classes", "thresholdSource", "intervals", "bootstrap", "calibration"}
+# The independent bootstrap of the accuracy interval: its ends agree with medpipe's within this (plus one sample's step).
+BOOTSTRAP_TOL = 0.02
 
 
 def read(path, classes, task):
@@ -123,7 +131,10 @@ def check(out_dir):
             ref = sklearn_multiclass.multiclass({"task": task, "labels": y.tolist(), "probabilities": P.tolist(), "classNames": classes})
         if len(bad):
             problems.append(f"{csv_name}: the prediction is not the rule's on {len(bad)} row(s), e.g. row {int(bad[0]) + 2}")
-        checked += compare(name, stored, json.loads(json.dumps(reference_tree(task, ref, classes, thresholds), default=_plain)), problems)
+        tree = json.loads(json.dumps(reference_tree(task, ref, classes, thresholds), default=_plain))
+        checked += compare(name, stored, tree, problems)
+        if name == "test" and "intervals" in stored:
+            checked += check_clinical(stored, tree, y, P, task, problems)
     if task == "multilabel" and "highest F1" in test.get("thresholdSource", ""):
         Y, S, _ = read(os.path.join(out_dir, "validation-predictions.csv"), classes, task)
         for j, c in enumerate(classes):
@@ -134,6 +145,101 @@ def check(out_dir):
             if abs(want - thresholds[j]) > TOL:
                 problems.append(f"threshold of {c} {thresholds[j]} is not the validation's best-F1 threshold {want}")
     return {"checked": checked, "problems": problems}
+
+
+def calibration_bins(y, prob, n_bins, strategy):
+    """scikit-learn 1.2's calibration_curve binning, with the counts it does not return."""
+    if strategy == "quantile":
+        bins = np.percentile(prob, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
+        bins = np.linspace(0.0, 1.0, n_bins + 1)
+    ids = np.searchsorted(bins[1:-1], prob)
+    sums = np.bincount(ids, weights=prob, minlength=len(bins))
+    true = np.bincount(ids, weights=y, minlength=len(bins))
+    total = np.bincount(ids, minlength=len(bins))
+    nz = total != 0
+    return true[nz] / total[nz], sums[nz] / total[nz], total[nz]
+
+
+def check_clinical(stored, tree, y, P, task, problems):
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
+    checked = 0
+    calibration = stored["calibration"]
+    rule = calibration["binning"]
+    n_bins = int(rule.split(" ")[0])
+    strategy = "quantile" if "quantile" in rule else "uniform"
+    if task == "multilabel":
+        brier = np.mean([brier_score_loss(y[:, j], P[:, j]) for j in range(P.shape[1])])
+    else:
+        onehot = np.eye(P.shape[1])[y]
+        brier = np.mean(np.sum((P - onehot) ** 2, axis=1))
+        correct = (np.argmax(P, axis=1) == y).astype(float)
+        confidence = P.max(axis=1)
+        true, pred, total = calibration_bins(correct, confidence, n_bins, strategy)
+        sk_true, sk_pred = calibration_curve(correct, confidence, n_bins=n_bins, strategy=strategy)
+        if not (np.allclose(true, sk_true, atol=TOL) and np.allclose(pred, sk_pred, atol=TOL)):
+            problems.append("top-label binning does not reproduce scikit-learn's calibration_curve")
+        ece = float(np.sum(total / len(y) * np.abs(true - pred)))
+        checked += 1
+        if not same(calibration["ece"], ece):
+            problems.append(f"test calibration.ece: medpipe {calibration['ece']}, reference {ece}")
+        tree = {**tree, "ece": ece}
+    checked += 1
+    if not same(calibration["brier"], brier):
+        problems.append(f"test calibration.brier: medpipe {calibration['brier']}, reference {brier}")
+    tree = {**tree, "brier": float(brier)}
+    # Every interval sits on a metric: its estimate is that metric, and lower <= upper.
+    for path, value in leaves(stored["intervals"]):
+        if path[-1] != "estimate":
+            continue
+        ci = lookup(stored["intervals"], path[:-1])
+        ref = lookup(tree, path[:-1])
+        where = f"test intervals.{'.'.join(path[:-1])}"
+        if ref is KeyError:
+            problems.append(f"{where}: an interval on a number with no reference")
+            continue
+        checked += 1
+        if not same(value, ref):
+            problems.append(f"{where}: estimate {value}, the metric is {ref}")
+        lo, hi = ci["percentile"]["lower"], ci["percentile"]["upper"]
+        if lo is not None and hi is not None and lo > hi + TOL:
+            problems.append(f"{where}: percentile interval {lo} > {hi}")
+    for path, _ in leaves(tree):
+        if path[0] in ("confusionMatrix",) or path[-1] in ("support", "threshold"):
+            continue
+        if lookup(stored["intervals"], path) is KeyError:
+            problems.append(f"test intervals.{'.'.join(path)}: no interval for this metric")
+    checked += independent_bootstrap(stored, y, P, task, problems)
+    return checked
+
+
+def independent_bootstrap(stored, y, P, task, problems):
+    """Percentile interval of the (subset) accuracy from NumPy's own resamples (no groups in these checks)."""
+    boot = stored["bootstrap"]
+    if boot["unit"] != "sample":
+        return 0
+    rng = np.random.default_rng(12345)
+    n = len(y)
+    if task == "multilabel":
+        hits = (((P >= np.asarray([stored["thresholds"][c] for c in stored["classes"]])[np.newaxis, :]).astype(int)) == y).all(axis=1)
+        key = "subsetAccuracy"
+        strata = [np.arange(n)]
+    else:
+        hits = np.argmax(P, axis=1) == y
+        key = "accuracy"
+        strata = [np.nonzero(y == c)[0] for c in np.unique(y)]
+    draws = np.empty(boot["resamples"])
+    for b in range(boot["resamples"]):
+        draws[b] = np.concatenate([hits[rng.choice(s, size=len(s), replace=True)] for s in strata]).mean()
+    alpha = (1 - boot["level"]) / 2
+    lo, hi = np.quantile(draws, [alpha, 1 - alpha])
+    ci = stored["intervals"][key]["percentile"]
+    tol = BOOTSTRAP_TOL + 1 / n
+    if abs(ci["lower"] - lo) > tol or abs(ci["upper"] - hi) > tol:
+        problems.append(f"test intervals.{key}: percentile {ci['lower']}–{ci['upper']}, NumPy's bootstrap {lo}–{hi} (tolerance {tol:.3f})")
+    return 1
 
 
 def _plain(x):

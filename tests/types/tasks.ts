@@ -94,10 +94,14 @@ ingest.folder({ root: 'data', task: 'nominal' });
 // @ts-expect-error 'clases' is not an option (did you mean 'classes'?)
 ingest.folder({ root: 'data', task: 'multiclass', clases: ['a', 'b', 'c'] });
 
-// The clinical evaluation (intervals, calibration, subgroups) on a multi-class or multi-label pipeline
-// @ts-expect-error 'evaluate' does not fit this multiclass pipeline: bootstrap, calibration and subgroups are for binary pipelines
-multiclass.stage(fit()).stage(evaluate({ bootstrap: { resamples: 500 } }));
+// The clinical evaluation (intervals, calibration binning, subgroups) fits every task; recalibration
+// maps one score per image and is for binary pipelines only.
+export const clinicalEverywhere = [
+  multiclass.stage(fit()).stage(evaluate({ bootstrap: { resamples: 500 } })),
+  multilabel.stage(fit()).stage(evaluate({ threshold: 'maxF1', calibration: { bins: 5 } })),
+  ordinal.stage(fit()).stage(evaluate({ subgroups: ['sex'], calibration: { strategy: 'quantile' } })),
+];
+// @ts-expect-error 'evaluate' does not fit this multiclass pipeline: calibration.recalibrate is for binary pipelines
+multiclass.stage(fit()).stage(evaluate({ calibration: { recalibrate: 'platt' } }));
 // @ts-expect-error 'evaluate' does not fit this multilabel pipeline
-multilabel.stage(fit()).stage(evaluate({ threshold: 'maxF1', calibration: { bins: 5 } }));
-// @ts-expect-error 'evaluate' does not fit this ordinal pipeline
-ordinal.stage(fit()).stage(evaluate({ subgroups: ['sex'] }));
+multilabel.stage(fit()).stage(evaluate({ threshold: 'maxF1', calibration: { bins: 5, recalibrate: 'isotonic' } }));

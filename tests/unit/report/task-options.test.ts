@@ -6,19 +6,25 @@ import { throwsCode } from '../../helpers/expect-error.ts';
 
 const T = suite('evaluate options per task');
 
-T('binary-only options (positiveClass, the clinical evaluation) are refused on K classes; subgroups: false fits every task', () => {
-  assert.equal(taskOptionProblems({ positiveClass: 'a', bootstrap: { resamples: 200 }, calibration: { bins: 5 }, subgroups: ['sex'] }, 'binary'), []);
-  const problems = taskOptionProblems({ positiveClass: 'a', bootstrap: { resamples: 200 }, calibration: { bins: 5 }, subgroups: ['sex'] }, 'multiclass');
+T('binary-only options (positiveClass, recalibration) are refused on K classes; intervals, binning and subgroups fit every task', () => {
+  const options = { positiveClass: 'a', bootstrap: { resamples: 200 }, calibration: { bins: 5, recalibrate: 'platt' }, subgroups: ['sex'] } as const;
+  assert.equal(taskOptionProblems(options, 'binary'), []);
+  const problems = taskOptionProblems(options, 'multiclass');
   assert.equal(
     problems.map((p) => p.split(' ')[0]),
-    ['evaluate.positiveClass', 'evaluate.bootstrap', 'evaluate.calibration', 'evaluate.subgroups'],
+    ['evaluate.positiveClass', 'evaluate.calibration.recalibrate'],
   );
-  assert.match(problems[1]!, 'this one is multiclass: confidence intervals are computed for binary tasks only');
+  assert.match(problems[1]!, 'this one is multiclass: Platt and isotonic recalibration map one score per image');
+  assert.equal(taskOptionProblems({ bootstrap: { resamples: 200 }, calibration: { bins: 5, strategy: 'quantile' }, subgroups: ['sex'] }, 'multilabel'), []);
   assert.equal(taskOptionProblems({ subgroups: false }, 'ordinal'), []);
   assert.equal(taskOptionProblems({ threshold: 'maxF1', sensitivity: 0.9 }, 'multilabel'), []);
   assert.equal(taskOptionProblems({ threshold: 0.3 }, 'ordinal').length, 1);
   assert.equal(taskOptionProblems({ gradCamClass: 'b' }, 'binary').length, 1);
-  throwsCode(() => checkTaskOptions({ threshold: 'youden', calibration: {} }, 'multiclass'), 'INVALID_CONFIG', /evaluate\.threshold .*; evaluate\.calibration/);
+  throwsCode(
+    () => checkTaskOptions({ threshold: 'youden', calibration: { recalibrate: 'isotonic' } }, 'multiclass'),
+    'INVALID_CONFIG',
+    /evaluate\.threshold .*; evaluate\.calibration\.recalibrate/,
+  );
 });
 
 T.run();

@@ -4,8 +4,11 @@ import { num } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { ReportRun } from '../report-input.ts';
 
+/** What the data and training sections read: binary and K-class evaluation documents both have it. */
+type Summarised = Pick<EvaluationDocument, 'context' | 'history'> & { readonly positiveClass?: string };
+
 /** Counts per split and class, patient groups, the leak audit and the preprocessing steps. */
-export function dataSection(e: EvaluationDocument): Html {
+export function dataSection(e: Summarised): Html {
   const { data } = e.context;
   const header = data.classes.map((c) => html`<th>${c}</th>`);
   const rows = SPLITS.map((split) => {
@@ -31,7 +34,7 @@ export function dataSection(e: EvaluationDocument): Html {
         </p>`;
   return html`<section id="data">
     <h2>Data</h2>
-    <p>Images ${data.shape.join('×')} (height × width × channels). Positive class: <b>${e.positiveClass}</b>.</p>
+    <p>Images ${data.shape.join('×')} (height × width × channels).${e.positiveClass !== undefined ? html` Positive class: <b>${e.positiveClass}</b>.` : ''}</p>
     <table>
       <thead>
         <tr>
@@ -53,7 +56,7 @@ export function dataSection(e: EvaluationDocument): Html {
 }
 
 /** Model summary, training configuration and curves. */
-export function trainingSection(e: EvaluationDocument, run: ReportRun, plots: { readonly loss?: Html; readonly metrics?: Html }): Html {
+export function trainingSection(e: Summarised, run: ReportRun, plots: { readonly loss?: Html; readonly metrics?: Html }): Html {
   const t = e.context.training;
   const trainStage = run.stages.find((s) => s.kind === 'fit' || s.kind === 'tune');
   const best = e.history[t.bestEpoch - 1];

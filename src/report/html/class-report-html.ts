@@ -1,0 +1,122 @@
+/**
+ * report.html of a multi-class, ordinal or multi-label run: the binary report's self-contained page
+ * (inline CSS and SVG, no script, no network) with the K-class sections — metrics with intervals
+ * overall and per class, the K×K confusion matrix, per-class ROC / PR, calibration, subgroups.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../base/atomic.ts';
+import { classBarsSpec } from '../class-bars-spec.ts';
+import { classConfusionSpec } from '../class-confusion-spec.ts';
+import type { ClassEvaluationDocument } from '../class-evaluation-document.ts';
+import { lossCurveSpec } from '../loss-curve-spec.ts';
+import { metricCurvesSpec } from '../metric-curves-spec.ts';
+import { prCurveSpec } from '../pr-curve-spec.ts';
+import { reliabilitySpec } from '../reliability-spec.ts';
+import { renderSvg } from '../render-svg.ts';
+import { rocCurveSpec } from '../roc-curve-spec.ts';
+import { withCi } from './format.ts';
+import { html, raw, type Html } from './html.ts';
+import { REPORT_FILE } from './report-html.ts';
+import type { ReportInput } from './report-input.ts';
+import { classCalibrationSection, classGallerySection, classMetricsSection, classSubgroupsSection } from './sections/class-results.ts';
+import { dataSection, trainingSection } from './sections/data-training.ts';
+import { provenanceSection } from './sections/provenance.ts';
+import { REPORT_CSS } from './style.ts';
+import type { MetricInterval } from '../../metrics/clinical-evaluation.ts';
+
+export type ClassReportInput = Omit<ReportInput, 'evaluation'> & { readonly evaluation: ClassEvaluationDocument };
+
+/**
+ * @example
+ *   const page = await renderClassReportHtml({ run, evaluation: classDocument, images });
+ */
+export async function renderClassReportHtml(input: ClassReportInput): Promise<string> {
+  const { run, evaluation: e } = input;
+  const svg = async (spec: Parameters<typeof renderSvg>[0]): Promise<Html> => raw(await renderSvg(spec));
+  const history = e.history.map((logs, i) => ({ epoch: i + 1, ...logs }));
+  const perKey = e.task === 'multilabel' ? 'perLabel' : 'perClass';
+  const per = (
+    e.metrics as unknown as Record<string, Record<string, { precision: number; recall: number; specificity: number; f1: number; auc: number; support: number }>>
+  )[perKey]!;
+  const { calibration } = e.clinical;
+  const curves = [
+    ...(calibration.topLabel ? [{ name: 'top label', curve: calibration.topLabel.curve, ece: calibration.topLabel.ece }] : []),
+    ...e.classes.map((name) => ({ name, curve: calibration.perClass[name]!.curve, ece: calibration.perClass[name]!.ece })),
+  ];
+  const matrix = 'confusionMatrix' in e.metrics ? e.metrics.confusionMatrix : undefined;
+  const plots = {
+    loss: history.length > 0 ? await svg(lossCurveSpec(history, { bestEpoch: e.context.training.bestEpoch })) : undefined,
+    metrics: history.length > 0 ? await svg(metricCurvesSpec(history)) : undefined,
+    confusion: matrix ? await svg(classConfusionSpec(matrix, e.classes, { split: 'test' })) : undefined,
+    roc: await svg(rocCurveSpec(Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })))),
+    pr: await svg(
+      prCurveSpec(
+        Object.entries(e.curves.pr).map(([name, c]) => ({
+          name,
+          precision: c.precision,
+          recall: c.recall,
+          averagePrecision: c.averagePrecision,
+          prevalence: c.prevalence,
+        })),
+      ),
+    ),
+    bars: await svg(classBarsSpec(e.classes.map((name) => ({ name, ...per[name]! })))),
+    reliability: await svg(reliabilitySpec({ curves, histogram: calibration.histogram, classNames: calibration.histogram.names })),
+  };
+  const headline: readonly (readonly [string, string])[] =
+    e.task === 'multilabel'
+      ? [
+          ['macro ROC AUC', 'auc'],
+          ['micro ROC AUC', 'microAuc'],
+        ]
+      : [
+          ['macro ROC AUC', 'auc'],
+          ['accuracy', 'accuracy'],
+          ...(e.task === 'ordinal' ? [['quadratic-weighted kappa', 'quadraticWeightedKappa'] as const] : []),
+        ];
+  const lead = headline
+    .map(([label, key]) => {
+      const ci = e.clinical.intervals[key] as MetricInterval | undefined;
+      return `${label} ${ci ? withCi(ci.estimate, ci.percentile) : 'n/a'}`;
+    })
+    .join(', ');
+  const title = `${run.pipeline}${run.number !== undefined ? ` — run #${run.number}` : ''}`;
+  const page = html`<!DOCTYPE html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>medpipe report: ${title}</title>
+        <style>
+          ${raw(REPORT_CSS)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <h1>medpipe report: ${title}</h1>
+          <p>
+            ${e.task === 'multilabel' ? `${e.classes.length} findings` : `${e.classes.length} ${e.task === 'ordinal' ? 'ordered grades' : 'classes'}`}. Test
+            ${lead} (percentile 95% CIs). Seed ${run.seed}, ${run.startedAt}.
+          </p>
+        </header>
+        <nav>
+          <a href="#data">Data</a><a href="#training">Training</a><a href="#metrics">Metrics</a><a href="#calibration">Calibration</a
+          ><a href="#subgroups">Subgroups</a><a href="#gradcam">Grad-CAM</a><a href="#provenance">Provenance</a>
+        </nav>
+        <main>
+          ${dataSection(e)} ${trainingSection(e, run, plots)} ${classMetricsSection(e, plots)} ${classCalibrationSection(e, plots.reliability)}
+          ${classSubgroupsSection(e)} ${classGallerySection(e, input.images)} ${provenanceSection(run)}
+          <p class="muted">Written by medpipe ${run.medpipeVersion ?? ''}. Self-contained: this file loads nothing from the network or the disk.</p>
+        </main>
+      </body>
+    </html> `;
+  return page.value;
+}
+
+/** Writes the report (report.html unless named) into `outDir` and returns its path. */
+export async function writeClassReportHtml(outDir: string, input: ClassReportInput, name = REPORT_FILE): Promise<string> {
+  const path = join(outDir, name);
+  await writeFileAtomic(path, await renderClassReportHtml(input));
+  return path;
+}
