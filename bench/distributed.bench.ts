@@ -14,6 +14,12 @@
  * Each run is a child process (`node bin/medpipe.js ...`); Redis is Debian's redis-server on a free
  * loopback port. The machine may be shared: the load average is printed before and after.
  * Options: --epochs N (4) --skip-grid --skip-clone --keep (leave the temp folder)
+ *   --pin: also time the workers pinned to one core each (taskset -c i): a process of "1 thread" still
+ *   has V8's garbage-collection threads, which take a second core's time when it is free (1 worker)
+ *   and compete for it when it is not (2 workers); pinned, a worker is exactly one core.
+ *   --work DIR: work in DIR and keep it; what a run there left is reused, so a timed run can follow
+ *   a prepared one: the local executor's grid (its results are the reference; its time is the
+ *   earlier run's) and the first clone with its remote (the second clone is always made afresh).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -28,16 +34,21 @@ const { values: opts } = parseArgs({
     'skip-grid': { type: 'boolean', default: false },
     'skip-clone': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    work: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = path.resolve(ROOT, '..', 'shared', 'data', 'pneumoniamnist', 'images');
 const BIN = path.join(ROOT, 'bin', 'medpipe.js');
-const work = mkdtempSync(path.join(tmpdir(), 'medpipe-bench-dist-'));
+const work = opts.work ? path.resolve(opts.work) : mkdtempSync(path.join(tmpdir(), 'medpipe-bench-dist-'));
+mkdirSync(work, { recursive: true });
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
+
+let runs = 0;
 
 function medpipe(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ms: number; out: string } {
   const t0 = performance.now();
@@ -48,6 +59,9 @@ function medpipe(args: readonly string[], options: { cwd?: string; env?: NodeJS.
     maxBuffer: 1 << 28,
   });
   const ms = performance.now() - t0;
+  // Every run's output stays in the work folder (logs/), for reading what a timed run did.
+  mkdirSync(path.join(work, 'logs'), { recursive: true });
+  writeFileSync(path.join(work, 'logs', `${String(++runs).padStart(2, '0')}-${args[0]}.log`), `$ medpipe ${args.join(' ')}\n${result.stdout}${result.stderr}`);
   if (result.status !== 0) throw new Error(`medpipe ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return { ms, out: result.stdout + result.stderr };
 }
@@ -90,10 +104,13 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   return { url: `redis://127.0.0.1:${port}`, proc };
 }
 
-async function startWorkers(n: number, redis: string, tag: string): Promise<ChildProcess[]> {
+async function startWorkers(n: number, redis: string, tag: string, pin: boolean): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--cache', path.join(work, `wcache-${tag}-${i}`)], {
+      const command = [process.execPath, BIN, 'worker', '--redis', redis, '--cache', path.join(work, `wcache-${tag}-${i}`)];
+      const pinned = pin ? ['taskset', '-c', String(i), ...command] : command;
+      rmSync(path.join(work, `wcache-${tag}-${i}`), { recursive: true, force: true });
+      const proc = spawn(pinned[0]!, pinned.slice(1), {
         cwd: work,
         env: { ...process.env, MEDPIPE_THREADS: '1' },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -113,23 +130,50 @@ async function grid(): Promise<void> {
   const base = path.join(work, 'base-cache');
   medpipe(['run', pipelineFile('prepare', false), '--plain', '--cache', base, '--out', path.join(work, 'out-prepare')]);
   const file = pipelineFile('grid', true);
-  const copy = (name: string) => (cpSync(base, path.join(work, name), { recursive: true }), path.join(work, name));
+  const copy = (name: string) => {
+    rmSync(path.join(work, name), { recursive: true, force: true });
+    cpSync(base, path.join(work, name), { recursive: true });
+    return path.join(work, name);
+  };
   const rows: { how: string; ms: number; results: string }[] = [];
-  const local = medpipe(['run', file, '--plain', '--cache', copy('cache-local'), '--out', path.join(work, 'out-local')]);
-  void local;
-  rows.push({
-    how: 'local executor (in the run, one after another)',
+  const winner = (json: string) => (JSON.parse(json) as { winner: number }).winner;
+  // Each row as soon as it is measured (a run cut short by a time limit keeps what it had).
+  const add = (row: { how: string; ms: number; results: string }) => {
+    rows.push(row);
+    if (rows.length === 1) console.log('| executor | tune stage | winner | per-point metrics = local |\n| --- | ---: | ---: | --- |');
+    const same = row.results === rows[0]!.results ? 'yes (byte-identical tune-results.json)' : 'NO';
+    console.log(`| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${same} |`);
+  };
+  const marker = path.join(work, 'out-local', 'bench-epochs');
+  const prepared = existsSync(marker) && readFileSync(marker, 'utf8') === opts.epochs;
+  if (!prepared) {
+    medpipe(['run', file, '--plain', '--cache', copy('cache-local'), '--out', path.join(work, 'out-local')]);
+    writeFileSync(marker, opts.epochs);
+  }
+  add({
+    how: `local executor (in the run, one after another)${prepared ? ', time of the prepared run' : ''}`,
     ms: tuneMs(path.join(work, 'out-local')),
     results: readFileSync(path.join(work, 'out-local', 'tune-results.json'), 'utf8'),
   });
-  for (const n of [1, 2]) {
+  for (const [n, pin] of [
+    [1, false],
+    [2, false],
+    ...(opts.pin
+      ? [
+          [1, true],
+          [2, true],
+        ]
+      : []),
+  ] as [number, boolean][]) {
     const redis = await startRedis();
-    const workers = await startWorkers(n, redis.url, String(n));
+    const tag = `${n}${pin ? 'p' : ''}`;
+    const workers = await startWorkers(n, redis.url, tag, pin);
     try {
-      const out = path.join(work, `out-w${n}`);
-      medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${n}`), '--out', out]);
-      rows.push({
-        how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread`,
+      const out = path.join(work, `out-w${tag}`);
+      rmSync(out, { recursive: true, force: true });
+      medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${tag}`), '--out', out]);
+      add({
+        how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread${pin ? ', each pinned to one core' : ''}`,
         ms: tuneMs(out),
         results: readFileSync(path.join(out, 'tune-results.json'), 'utf8'),
       });
@@ -138,15 +182,9 @@ async function grid(): Promise<void> {
       redis.proc.kill('SIGTERM');
     }
   }
-  const reference = rows[0]!.results;
-  const winner = (json: string) => (JSON.parse(json) as { winner: number }).winner;
-  console.log('| executor | tune stage | winner | per-point metrics = local |');
-  console.log('| --- | ---: | ---: | --- |');
-  for (const row of rows)
-    console.log(
-      `| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${row.results === reference ? 'yes (byte-identical tune-results.json)' : 'NO'} |`,
-    );
-  console.log(`speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x (load after: ${load()})`);
+  console.log(
+    `speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x${opts.pin ? `; pinned: ${(rows[3]!.ms / rows[4]!.ms).toFixed(2)}x` : ''} (load after: ${load()})`,
+  );
 }
 
 function cloneInto(dir: string): string {
@@ -170,31 +208,48 @@ function filesUnder(dir: string, prefix = ''): string[] {
 function clones(): void {
   console.log(`\n## a second, clean clone restores pipelines/pneumonia.ts from the remote cache (load before: ${load()})`);
   const keys = path.join(work, 'keys', 'ci');
-  medpipe(['keygen', keys]);
   const remote = `file://${path.join(work, 'remote')}`;
-  const a = cloneInto(path.join(work, 'clone-a'));
+  const a = path.join(work, 'clone-a', 'medpipe');
+  const prepared = existsSync(path.join(a, 'out', 'pneumonia')) && existsSync(`${keys}.pub`);
+  if (!prepared) {
+    rmSync(path.join(work, 'clone-a'), { recursive: true, force: true });
+    rmSync(path.join(work, 'remote'), { recursive: true, force: true });
+    rmSync(path.join(work, 'keys'), { recursive: true, force: true });
+    medpipe(['keygen', keys]);
+    cloneInto(path.join(work, 'clone-a'));
+  }
+  rmSync(path.join(work, 'clone-b'), { recursive: true, force: true });
   const b = cloneInto(path.join(work, 'clone-b'));
-  const first = medpipe(['run', 'pipelines/pneumonia.ts', '--plain', '--remote', remote, '--remote-mode', 'readwrite', '--remote-key', `${keys}.key`], {
-    cwd: a,
-  });
+  const first = prepared
+    ? { ms: NaN, out: '' }
+    : medpipe(['run', 'pipelines/pneumonia.ts', '--plain', '--remote', remote, '--remote-mode', 'readwrite', '--remote-key', `${keys}.key`], { cwd: a });
   const second = medpipe(['run', 'pipelines/pneumonia.ts', '--plain', '--remote', remote, '--remote-trust', `${keys}.pub`], { cwd: b });
   const trained = [...second.out.matchAll(/^\[(\w+)\] running/gm)].map((m) => m[1]);
   const fromRemote = [...second.out.matchAll(/^\[(\w+)\] cached \(key \w+…?, from the remote cache\)/gm)].map((m) => m[1]);
   const outA = path.join(a, 'out', 'pneumonia');
   const outB = path.join(b, 'out', 'pneumonia');
-  // run.json holds times; .medpipe-exports.json is the folder's bookkeeping (absolute paths of this checkout).
+  // run.json holds times; .medpipe-exports.json is the folder's bookkeeping (absolute paths of this
+  // checkout); report.html is compared without its provenance section, the record of the run that
+  // wrote it (run id, start time, which stages ran or came from a cache, how long each took).
   const compared = (f: string) => f !== 'run.json' && f !== '.medpipe-exports.json';
+  const bytesOf = (file: string) => {
+    const bytes = readFileSync(file);
+    if (!file.endsWith('report.html')) return bytes;
+    // Its header's run time too (a timestamp).
+    const text = bytes.toString('utf8').replace(/<section id="provenance">[\s\S]*?<\/section>/, '');
+    return Buffer.from(text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, '<time>'));
+  };
   const files = filesUnder(outA).filter(compared);
-  const differ = files.filter((f) => !existsSync(path.join(outB, f)) || !readFileSync(path.join(outA, f)).equals(readFileSync(path.join(outB, f))));
+  const differ = files.filter((f) => !existsSync(path.join(outB, f)) || !bytesOf(path.join(outA, f)).equals(bytesOf(path.join(outB, f))));
   const missing = filesUnder(outB).filter((f) => compared(f) && !files.includes(f));
   console.log('| clone | what it did | wall time |');
   console.log('| --- | --- | ---: |');
-  console.log(`| first (readwrite) | trained and uploaded every stage | ${(first.ms / 1000).toFixed(1)} s |`);
+  console.log(`| first (readwrite) | trained and uploaded every stage | ${prepared ? 'prepared by an earlier run' : `${(first.ms / 1000).toFixed(1)} s`} |`);
   console.log(
     `| second (read, clean) | ${fromRemote.length} stages from the remote (${fromRemote.join(', ')}), ${trained.length} run${trained.length ? `: ${trained.join(', ')}` : ''} | ${(second.ms / 1000).toFixed(2)} s |`,
   );
   console.log(
-    `outputs: ${files.length} files in out/pneumonia/ (run.json and the export marker aside): ${differ.length === 0 && missing.length === 0 ? 'all byte-identical' : `DIFFERENT: ${[...differ, ...missing].join(', ')}`} (load after: ${load()})`,
+    `outputs: ${files.length} files in out/pneumonia/ (run.json and the export marker aside, report.html without its provenance section): ${differ.length === 0 && missing.length === 0 ? 'all byte-identical' : `DIFFERENT: ${[...differ, ...missing].join(', ')}`} (load after: ${load()})`,
   );
 }
 
@@ -202,6 +257,6 @@ try {
   if (!opts['skip-grid']) await grid();
   if (!opts['skip-clone']) clones();
 } finally {
-  if (opts.keep) console.log(`kept ${work}`);
+  if (opts.keep || opts.work) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }

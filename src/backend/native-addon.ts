@@ -95,6 +95,9 @@ export function loadAddon(): AddonLoad {
   // Idle OpenMP workers sleep soon instead of spinning, so they do not steal the core from JS between kernels.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   process.env.OMP_NUM_THREADS ??= String(threads);
+  // The pthread build of OpenBLAS (Debian's) starts one thread per core when it loads unless told: a
+  // one-thread worker (MEDPIPE_THREADS=1) must not keep a second core's threads.
+  process.env.OPENBLAS_NUM_THREADS ??= String(threads);
   try {
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
     addon.setThreads(threads);

@@ -23,6 +23,12 @@ export interface UnitDefinition<Input, Result> {
   readonly input: Codec<Input>;
   /** How the result is cached and sent back. */
   readonly result: Codec<Result>;
+  /**
+   * The part of the encoded input's JSON the key hashes (default: all of it). Where to find inputs
+   * that the input names by their content hashes (an ingest shard's file paths) is left out, so
+   * every machine and checkout computes the same key for the same work.
+   */
+  readonly keyPart?: (meta: unknown) => unknown;
   readonly load: () => Promise<UnitRun<Input, Result>>;
 }
 
@@ -40,11 +46,17 @@ export interface UnitItem<Input> {
  *   const results = await runner.run(trialUnit, points.map((p, i) => ({ input: p, label: `point ${i + 1}` })), job);
  */
 export interface UnitRunner {
+  /**
+   * Units run at once, elsewhere (workers): a stage whose units are cheap (ingest's shard jobs)
+   * hands them to the runner only then, and otherwise keeps its own way of running them.
+   */
+  readonly parallel: boolean;
   run<Input, Result>(definition: UnitDefinition<Input, Result>, items: readonly UnitItem<Input>[], work: Work): Promise<Result[]>;
 }
 
 /** One after another in this process, with no cache: for library calls made outside a run. */
 export const inlineUnits: UnitRunner = {
+  parallel: false,
   async run(definition, items, work) {
     const run = await definition.load();
     const results = [];

@@ -1,8 +1,20 @@
 import sharp from 'sharp';
+import * as vega from 'vega';
 import { parse, View, type Spec } from 'vega';
 import { compile } from 'vega-lite';
 import { MedpipeError } from '../base/errors.ts';
 import type { VegaLiteSpec } from './vega-lite-spec.ts';
+
+/**
+ * Restarts vega's ids of SVG gradients and clip paths (process-wide counters): the plots of one page
+ * then number them 0, 1, … in the order they are rendered, unique on the page and the same whatever
+ * the process rendered before — else a page's bytes depend on it (a run that exported its plots
+ * first wrote another report.html than one that restored them from a cache).
+ */
+export function restartSvgIds(): void {
+  // Exported by vega (vega-scenegraph), missing from its type declarations.
+  (vega as unknown as { resetSVGDefIds?: () => void }).resetSVGDefIds?.();
+}
 
 /**
  * Compiles a Vega-Lite spec and renders it to an SVG string headlessly (vega `View` with no renderer

@@ -117,6 +117,7 @@ export class Session {
       units: this.units(stage, parent),
       stage,
       purpose,
+      keyFirst: this.store.remote !== undefined || this.options.redis !== undefined,
       pipeline: this.pipeline.name,
       seed: this.seed,
       signal,

@@ -5,6 +5,7 @@ import type { ImageSet } from '../data/image-set.ts';
 import type { CsvIngestConfig, DecodeConfig, FolderIngestConfig, NpzIngestConfig } from '../data/ingest-config.ts';
 import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
 import { npzTask, readNpzSet } from '../data/npz-set.ts';
+import { hashUnits } from '../data/store/hash-units.ts';
 import { commonFolder, hashesOf, ingestListing, knownHashes } from '../data/store/ingest.ts';
 import { unitsOf, type Unit } from '../data/store/ingest-plan.ts';
 import { attachStats, listingDigest, settled, statAll } from '../data/store/listing-digest.ts';
@@ -25,17 +26,22 @@ const env = (ctx: StageContext): IngestEnv => ({
   previous: async () => (await ctx.previousOutput()) as ImageSet | undefined,
   signal: ctx.signal,
   emit: ctx.emit,
+  units: ctx.units,
 });
 
 interface Found {
   readonly listing: Listing;
+  /** The listing's files with their stat and hash, when the fingerprint learned them. */
+  readonly units?: Unit[];
   /** Set when finding the files' hashes meant reading them: then they were ingested on the way. */
   readonly set?: ImageSet;
 }
 
 /**
- * The files' hashes (the key). Unchanged files come from the stat cache; the rest must be read,
- * and a run reads each file once: it ingests them right here, so `run` finds the work done.
+ * The files' hashes (the key). Unchanged files come from the stat cache; the rest must be read. A
+ * plain run reads each file once: it ingests them right here, so `run` finds the work done. When the
+ * key must come first (a remote cache may serve the stage, or workers take its shard jobs:
+ * `ctx.keyFirst`), and for `status`, the files are only hashed (read + sha256, no decode).
  */
 async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: StageContext, extra: Record<string, string> = {}) {
   // How labels are read joins the key (nothing for binary data: keys as before task kinds).
@@ -52,12 +58,17 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
     settled(at) && ctx.fileIndex.rememberListing ? (l: { hash: string; count: number }) => ctx.fileIndex.rememberListing!(root, digest, l) : undefined;
   attachStats(units, stats);
   knownHashes(units, ctx.fileIndex);
-  // Object.assign, not a spread: a copy of a 10^5-key object costs a second on a no-op rerun.
-  if (units.every((u) => u.hash))
-    return { files: Object.assign(hashesOf(units), extra), data: { listing } satisfies Found, env: labels, onListing: onListing(units) };
-  if (ctx.purpose === 'status') {
-    for (const unit of units) unit.hash ??= await ctx.hash(unit.abs).catch(() => 'unreadable');
-    return { files: { ...hashesOf(units), ...extra }, data: { listing } satisfies Found, env: labels };
+  if (!units.every((u) => u.hash) && (ctx.keyFirst || ctx.purpose === 'status')) await hashUnits(units, ctx.fileIndex, ctx.signal);
+  if (units.every((u) => u.hash) || ctx.purpose === 'status') {
+    const files = hashesOf(units);
+    for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
+    // Object.assign, not a spread: a copy of a 10^5-key object costs a second on a no-op rerun.
+    return {
+      files: Object.assign(files, extra),
+      data: { listing, units } satisfies Found,
+      env: labels,
+      ...(ctx.purpose === 'status' ? {} : { onListing: onListing(units) }),
+    };
   }
   const { set, files } = await ingestListing(listing, config, env(ctx), units);
   // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
@@ -65,7 +76,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {
-  return found.set ?? (await ingestListing(found.listing, config, env(ctx))).set;
+  return found.set ?? (await ingestListing(found.listing, config, env(ctx), found.units)).set;
 }
 
 export const folder = {

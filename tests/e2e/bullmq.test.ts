@@ -3,9 +3,12 @@
 // worker's progress reaches the run's events, the same work submitted again is one job, and the
 // faults: a worker SIGKILLed mid-trial (its job is retried on another, one entry per trial), a worker
 // killed mid-upload (no remote entry points at a missing blob), Redis restarted mid-run (the run
-// completes), a worker that finds a trial in the remote cache returns it without training.
+// completes), a worker that finds a trial in the remote cache returns it without training; and no
+// process outlives its parent: a worker's job processes end when it is SIGKILLed mid-training, and a
+// worker and its jobs end when the process that started it (a test runner) is.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunEvent } from '../../src/runtime/events.ts';
@@ -13,6 +16,9 @@ import type { RunOptions } from '../../src/runtime/run.ts';
 import { assertOk, loadMedpipe, removeDir, runCollect, tempDir, type Medpipe } from '../helpers/core.ts';
 import { redisServer, startRedis, type RedisInstance } from '../helpers/redis.ts';
 import { danglingEntries, makeKeys, type Keys } from '../helpers/remote.ts';
+import { ROOT } from '../helpers/paths.ts';
+import { childPids, survivors } from '../helpers/processes.ts';
+import { reapWithThisProcess } from '../helpers/reaper.ts';
 import { requires } from '../helpers/requires.ts';
 import { makeUnitData, unitBase, unitEvents, UNIT_GRID } from '../helpers/unit-pipelines.ts';
 import { startWorker, type WorkerProcess } from '../helpers/workers.ts';
@@ -212,6 +218,105 @@ it('a worker that finds a trial in the remote cache returns it without training'
   );
   assert.not.match(ctx.workers[0]!.log(), /done in/, 'no trial trained');
   assert.equal(await tuneResults(ctx, 'from-remote'), await tuneResults(ctx, 'ci'));
+});
+
+it('ingest shard jobs run on the workers (files read on the shared path, shards back by hash) with the manifest of a local ingest; the same files again are the finished jobs', async (ctx) => {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  const ingested = () => ctx.m.pipeline('mq-ingest', { seed: 11 }).stage(ctx.m.ingest.folder({ root: 'data', channels: 1, size: [8, 8] }));
+  const entryOf = async (cache: string) => {
+    const store = new CacheStore(path.join(ctx.dir, cache));
+    const entry = await store.get((await store.readIndex('mq-ingest', 'ingest'))!.key);
+    return { key: entry!.key, output: entry!.outputHash, refs: entry!.refs };
+  };
+  // 48 files in jobs of about 4: a dozen units.
+  const before = process.env.MEDPIPE_SHARD_FILES;
+  process.env.MEDPIPE_SHARD_FILES = '4';
+  try {
+    assertOk(await runCollect(ingested(), { cacheDir: path.join(ctx.dir, 'ingest-local'), outDir: path.join(ctx.dir, 'out-ingest-local'), baseDir: ctx.dir }));
+    const [a, b] = await twoWorkers(ctx);
+    const run = await runCollect(ingested(), {
+      cacheDir: path.join(ctx.dir, 'ingest-mq'),
+      outDir: path.join(ctx.dir, 'out-ingest-mq'),
+      baseDir: ctx.dir,
+      redis: ctx.redis.url,
+    });
+    assertOk(run);
+    const done = unitEvents(run.events).filter((e) => e.state === 'done');
+    assert.ok(done.length >= 6 && done.every((e) => /^shard job \d+\/\d+ \(\d+ files\)$/.test(e.unit)), `shard jobs as units: ${done.map((e) => e.unit)}`);
+    assert.equal(new Set(done.map((e) => e.worker)), new Set([a!.name, b!.name]), 'both workers took shard jobs');
+    const local = await entryOf('ingest-local');
+    const remote = await entryOf('ingest-mq');
+    assert.is(remote.key, local.key, 'the same stage key');
+    assert.is(remote.output, local.output, 'the same manifest');
+    assert.equal(remote.refs, local.refs, 'the same shards');
+    assert.is(
+      (await new CacheStore(path.join(ctx.dir, 'ingest-mq')).listEntries()).filter((e) => e.kind === 'ingest.shards').length,
+      done.length,
+      'each shard job is its own cache entry',
+    );
+    // A clean coordinator: the finished jobs answer, no worker reads a file again.
+    const started = (w: WorkerProcess) => (w.log().match(/: started/g) ?? []).length;
+    const count = [started(a!), started(b!)];
+    const again = await runCollect(ingested(), {
+      cacheDir: path.join(ctx.dir, 'ingest-mq-again'),
+      outDir: path.join(ctx.dir, 'out-ingest-mq-again'),
+      baseDir: ctx.dir,
+      redis: ctx.redis.url,
+    });
+    assertOk(again);
+    assert.equal([started(a!), started(b!)], count, 'no new job started');
+    assert.is((await entryOf('ingest-mq-again')).output, local.output);
+  } finally {
+    if (before === undefined) delete process.env.MEDPIPE_SHARD_FILES;
+    else process.env.MEDPIPE_SHARD_FILES = before;
+  }
+});
+
+/**
+ * Starts a long one-point grid on `redis`, and once `workerPid`'s job process trains (epoch 1 came
+ * back) calls `kill`; returns the job processes the worker had then. The run is aborted afterwards.
+ */
+async function killMidTraining(ctx: Ctx, redis: string, workerPid: number, kill: () => void, name: string): Promise<number[]> {
+  const { runToCompletion } = await import('../../src/runtime/run.ts');
+  const aborting = new AbortController();
+  let jobs: number[] | undefined;
+  const long = base(ctx.m).stage(ctx.m.tune({ grid: { learningRate: [2e-2] }, base: { epochs: 400 } }));
+  const run = runToCompletion(long, { ...(await fromBase(ctx, name, { redis })), signal: aborting.signal }, (e) => {
+    if (!jobs && e.type === 'unit' && e.state === 'running' && e.epoch === 1) {
+      jobs = childPids(workerPid);
+      kill();
+      aborting.abort();
+    }
+  });
+  await run;
+  assert.ok(jobs && jobs.length === 1, `the worker had its job process when killed: ${jobs}`);
+  return jobs!;
+}
+
+it('no orphans: job processes end within seconds of their worker being SIGKILLed mid-training; a worker and its jobs end when the process that started it is SIGKILLed', async (ctx) => {
+  // Each case on a Redis of its own: the job a dead worker leaves behind stays out of the next case.
+  const redis = [await startRedis({ persist: false }), await startRedis({ persist: false })];
+  try {
+    const [worker] = await twoWorkers(ctx, [{}], redis[0]!.url);
+    const jobs = await killMidTraining(ctx, redis[0]!.url, worker!.pid, () => process.kill(worker!.pid, 'SIGKILL'), 'orphan-worker');
+    assert.equal(await survivors(jobs, 5000), [], 'the job process ended with its worker');
+
+    // A test runner stand-in starts a worker as tests do, and is SIGKILLed (no after hook runs).
+    const host = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'tests', 'helpers', 'worker-host.ts'), redis[1]!.url, path.join(ctx.dir, 'host-cache')],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    reapWithThisProcess(host.pid);
+    const hosted = Number(await new Promise<string>((resolve) => host.stdout!.once('data', (d) => resolve(String(d)))));
+    const hostedJobs = await killMidTraining(ctx, redis[1]!.url, hosted, () => host.kill('SIGKILL'), 'orphan-host');
+    assert.equal(await survivors([hosted, ...hostedJobs], 5000), [], 'the worker and its job process ended with the process that started them');
+  } finally {
+    await Promise.all(redis.map((r) => r.dispose()));
+  }
 });
 
 Mq.run();

@@ -13,6 +13,7 @@ import type { RunOptions } from '../../src/runtime/run.ts';
 import {
   assertOk,
   cachedStages,
+  decodedCount,
   loadMedpipe,
   logsOf,
   makeClassFolders,
@@ -114,6 +115,8 @@ Remote(
     assertOk(second);
     assert.equal(remoteHits(second.events), STAGES);
     assert.equal(startedStages(second.events), [], 'nothing computed');
+    // The key came from hashing the files (no ingest on the way, as a run without a remote does to learn it).
+    assert.is(decodedCount(second.events), undefined, 'no file decoded');
     assert.equal(warningsOf(second.events), []);
     assert.equal(await outputs(path.join(ctx.dir, 'out-b')), await outputs(path.join(ctx.dir, 'out-a')));
     const after = await listRemote(path.join(ctx.dir, 'remote'));

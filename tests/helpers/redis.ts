@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { reapWithThisProcess } from './reaper.ts';
 import { requirement, type Requirement } from './requires.ts';
 
 export function redisServer(): Requirement {
@@ -61,6 +62,7 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<R
       'noeviction',
     ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    reapWithThisProcess(proc.pid);
     child = proc;
     await new Promise<void>((resolve, reject) => {
       let out = '';

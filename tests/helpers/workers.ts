@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './paths.ts';
+import { reapWithThisProcess } from './reaper.ts';
 
 export interface WorkerProcess {
   readonly name: string;
@@ -33,6 +34,7 @@ export async function startWorker(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  reapWithThisProcess(proc.pid);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -12,6 +12,12 @@ import { decoderKey } from '../../io/decoder-version.ts';
  * nothing when no salt is set.
  */
 export function ingestKeyEnv(): Readonly<Record<string, string>> {
+  const salt = saltKey();
+  return { decoder: decoderKey(), ...(salt ? { groupSalt: salt } : {}) };
+}
+
+/** The salt as keys and jobs name it: a hash of a hash of MEDPIPE_GROUP_SALT; undefined when none is set. */
+export function saltKey(): string | undefined {
   const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
-  return { decoder: decoderKey(), ...(salt ? { groupSalt: sha256(sha256(salt)).slice(0, 16) } : {}) };
+  return salt ? sha256(sha256(salt)).slice(0, 16) : undefined;
 }

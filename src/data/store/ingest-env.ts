@@ -1,4 +1,5 @@
 /** What ingest needs from its surroundings (the runtime supplies it from the cache). */
+import type { UnitRunner } from '../../base/units.ts';
 import type { Work } from '../../base/work.ts';
 import type { TaskPool } from '../workers/pool.ts';
 import type { ImageSet } from '../image-set.ts';
@@ -42,4 +43,9 @@ export interface IngestEnv extends Work {
   readonly previous?: () => Promise<ImageSet | undefined>;
   /** Where jobs run. @default the shared worker pool (inline for small listings) */
   readonly pool?: TaskPool;
+  /**
+   * The run's units of work: when they run in parallel elsewhere (`--redis`: workers), each job
+   * whose files all have their hash is sent there as a unit (data/store/shard-unit.ts).
+   */
+  readonly units?: UnitRunner;
 }

@@ -19,6 +19,8 @@ export interface Unit {
   stat?: FileStat;
   /** Content hash: from the stat cache, or once the file has been read. */
   hash?: string;
+  /** The hash was learned by reading the file just now, without decoding it (hash-units.ts): still to be ingested. */
+  hashedOnly?: boolean;
 }
 
 /** The listing's files, each once, in the order they first appear, with what their rows ask for. */

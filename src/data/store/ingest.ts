@@ -6,10 +6,12 @@
  * jobs in flight, never the data set; each finished job is recorded at once, so a run killed
  * anywhere redoes at most the jobs that had not finished.
  */
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
-import { canonicalJson, sha256 } from '../../base/canonical.ts';
+import { canonicalJson } from '../../base/canonical.ts';
+import type { UnitRunner } from '../../base/units.ts';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
 import { decoderKey } from '../../io/decoder-version.ts';
@@ -21,8 +23,10 @@ import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
 import type { FileStat, IngestEnv } from './ingest-env.ts';
 import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
+import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
 import { readShardFooter } from './shard-reader.ts';
+import { shardUnit } from './shard-unit.ts';
 import { listingTask } from '../listing-task.ts';
 import { statUnits } from './listing-digest.ts';
 
@@ -51,7 +55,7 @@ interface JobRecord {
 
 /** How files become records for this config (equal specs give equal records). */
 export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
-  const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
+  const salt = saltKey();
   return {
     size: config.size ?? [64, 64],
     channels: config.channels ?? 3,
@@ -59,7 +63,7 @@ export function decodeSpecOf(config: DecodeConfig): DecodeSpec {
     ...(config.volume?.slices !== undefined ? { slices: config.volume.slices } : {}),
     ...(config.volume?.stack !== undefined ? { stack: config.volume.stack } : {}),
     decoder: decoderKey(),
-    ...(salt ? { saltKey: sha256(sha256(salt)).slice(0, 16) } : {}),
+    ...(salt ? { saltKey: salt } : {}),
   };
 }
 
@@ -188,7 +192,11 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   const units = statted ?? statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
-  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
+  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
+  // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
+  const workers = env.units?.parallel ? env.units : undefined;
+  // Each job in flight waits on the run's signal.
+  if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
   const onBadFile = config.onBadFile ?? 'fail';
   let previous: Promise<ImageSet | undefined> | undefined;
@@ -209,7 +217,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     }
   };
 
-  const runJob = async (job: Unit[]): Promise<{ located: Located[]; problems: readonly FileProblem[] }> => {
+  const runJob = async (job: Unit[], index: number): Promise<{ located: Located[]; problems: readonly FileProblem[] }> => {
     const known = jobKey(spec, job);
     if (known) {
       const bytes = await env.records.getRecord(JOBS, known);
@@ -230,7 +238,10 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
       const reuse = where.reuse(u);
       return { rel: u.rel, abs: u.abs, want: u.want, ...(u.hash ? { hash: u.hash } : {}), ...(reuse ? { reuse } : {}) };
     });
-    const result: IngestJobResult = await pool.run('ingest', { job: { files, decode: spec, maxShardBytes: MAX_SHARD_BYTES }, objectsDir: env.objectsDir });
+    const result: IngestJobResult =
+      workers && files.every((f) => f.hash !== undefined)
+        ? await runOnWorkers(workers, files, index)
+        : await pool.run('ingest', { job: { files, decode: spec, maxShardBytes: MAX_SHARD_BYTES }, objectsDir: env.objectsDir });
     const learned: { absPath: string; stat: FileStat; hash: string }[] = [];
     for (const unit of job) {
       const hash = result.hashes[unit.rel];
@@ -252,6 +263,14 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     return { located: result.shards.flatMap((shard) => shard.records.map((record) => ({ shard: { hash: shard.hash, size: shard.size }, record }))), problems: result.problems };
   };
 
+  const runOnWorkers = async (runner: UnitRunner, files: JobFile[], index: number): Promise<IngestJobResult> => {
+    // A worker cannot see this cache's earlier shards: no copying from them.
+    const job = { files: files.map(({ reuse: _local, ...file }) => file), decode: spec, maxShardBytes: MAX_SHARD_BYTES };
+    const label = `shard job ${index + 1}/${jobs.length} (${files.length} files)`;
+    const [result] = await runner.run(shardUnit, [{ input: { job, objectsDir: env.objectsDir }, label }], env);
+    return result!;
+  };
+
   const results = await lastValueFrom(
     from(jobs.map((job, index) => ({ job, index }))).pipe(
       mergeMap(async ({ job, index }): Promise<{ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined> => {
@@ -259,10 +278,10 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         // recorded) before the stage fails, so nothing writes to the cache after the run has ended.
         if (firstProblem && onBadFile === 'fail') return undefined;
         throwIfAborted(env.signal);
-        const outcome = await runJob(job);
+        const outcome = await runJob(job, index);
         if (onBadFile === 'fail') firstProblem ??= outcome.problems[0];
         return { index, ...outcome };
-      }, Math.max(2, 2 * pool.size)),
+      }, workers ? Math.max(1, jobs.length) : Math.max(2, 2 * pool.size)),
       toArray(),
     ),
     { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },

@@ -12,7 +12,7 @@ import { lossCurveSpec } from '../loss-curve-spec.ts';
 import { metricCurvesSpec } from '../metric-curves-spec.ts';
 import { prCurveSpec } from '../pr-curve-spec.ts';
 import { reliabilitySpec } from '../reliability-spec.ts';
-import { renderSvg } from '../render-svg.ts';
+import { renderSvg, restartSvgIds } from '../render-svg.ts';
 import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { withCi } from './format.ts';
 import { html, raw, type Html } from './html.ts';
@@ -32,6 +32,7 @@ export type ClassReportInput = Omit<ReportInput, 'evaluation'> & { readonly eval
  */
 export async function renderClassReportHtml(input: ClassReportInput): Promise<string> {
   const { run, evaluation: e } = input;
+  restartSvgIds();
   const svg = async (spec: Parameters<typeof renderSvg>[0]): Promise<Html> => raw(await renderSvg(spec));
   const history = e.history.map((logs, i) => ({ epoch: i + 1, ...logs }));
   const perKey = e.task === 'multilabel' ? 'perLabel' : 'perClass';

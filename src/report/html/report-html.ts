@@ -9,7 +9,7 @@ import { lossCurveSpec } from '../loss-curve-spec.ts';
 import { metricCurvesSpec } from '../metric-curves-spec.ts';
 import { prCurveSpec } from '../pr-curve-spec.ts';
 import { reliabilityInput, reliabilitySpec } from '../reliability-spec.ts';
-import { renderSvg } from '../render-svg.ts';
+import { renderSvg, restartSvgIds } from '../render-svg.ts';
 import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { num, withCi } from './format.ts';
 import { html, raw, type Html } from './html.ts';
@@ -30,6 +30,7 @@ export const REPORT_FILE = 'report.html';
  */
 export async function renderReportHtml(input: ReportInput): Promise<string> {
   const { run, evaluation: e } = input;
+  restartSvgIds();
   const svg = async (spec: Parameters<typeof renderSvg>[0]): Promise<Html> => raw(await renderSvg(spec));
   const history = e.history.map((logs, i) => ({ epoch: i + 1, ...logs }));
   const band = (name: string) => (name === 'test' ? { roc: e.clinical.bands.roc, pr: e.clinical.bands.pr } : undefined);

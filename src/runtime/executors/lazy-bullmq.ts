@@ -22,7 +22,7 @@ export function lazyBullmq(url: string): Executor {
   const get = () => (loaded ??= import('./bullmq/coordinator.ts').then((m) => m.bullmqExecutor(url)));
   return {
     describe: `BullMQ at ${redactUrl(url)}`,
-    runner: (scope) => ({ run: async (definition, items, work) => (await get()).runner(scope).run(definition, items, work) }),
+    runner: (scope) => ({ parallel: true, run: async (definition, items, work) => (await get()).runner(scope).run(definition, items, work) }),
     close: async () => {
       if (loaded) await (await loaded).close();
     },

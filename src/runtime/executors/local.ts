@@ -33,6 +33,7 @@ export const localExecutor: Executor = {
   describe: 'in this process',
   runner(scope: UnitScope): UnitRunner {
     return {
+      parallel: false,
       async run<I, R>(definition: UnitDefinition<I, R>, items: readonly UnitItem<I>[], work: Work): Promise<R[]> {
         const results: R[] = [];
         let run: Awaited<ReturnType<typeof definition.load>> | undefined;

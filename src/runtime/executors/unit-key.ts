@@ -49,7 +49,7 @@ export async function prepareUnit<I, R>(
   const inputs: KeyInputs = {
     kind: definition.kind,
     version: definition.version,
-    config: canonicalConfig(artifact.meta),
+    config: canonicalConfig(definition.keyPart ? definition.keyPart(artifact.meta) : artifact.meta),
     upstream: null,
     files,
     env: definition.usesTf ? { ...(await tfEnv()) } : {},

@@ -14,6 +14,12 @@ export interface StageContext extends Work {
   readonly baseDir: string;
   /** Why the stage is being planned: to run it, or only to report its status (then it must not do the work). */
   readonly purpose: 'run' | 'status';
+  /**
+   * The key must be known before the work: a remote cache may serve the stage, or workers take its
+   * units. A stage that would otherwise learn its key while doing the work (ingest reads and decodes
+   * each file once) then only hashes its inputs.
+   */
+  readonly keyFirst: boolean;
   /** Keyed records that outlive a run (ingest's finished jobs). */
   readonly records: RecordStore;
   /** The cache's content-addressed objects folder (dataset shards are written there). */

@@ -17,6 +17,7 @@ import {
   type EpochRecord,
 } from '../../../src/report/index.ts';
 import { averagePrecision, precisionRecallCurve, rocAuc, rocCurve } from '../../../src/metrics/index.ts';
+import { restartSvgIds } from '../../../src/report/render-svg.ts';
 
 /** The visible strings of a vega SVG: each <text>, with multi-line <tspan>s joined by '\n'. */
 function svgTexts(svg: string): string[] {
@@ -117,6 +118,17 @@ plots('metric curves: one panel per rate metric with train and validation, count
   assert.not.ok(texts.includes('tp'), 'counts are not plotted as a metric');
   const spec = metricCurvesSpec(history, { metrics: ['auc'] }) as any;
   assert.equal(new Set(spec.data.values.map((v: any) => `${v.metric}/${v.split}`)), new Set(['ROC AUC/train', 'ROC AUC/validation']));
+});
+
+plots('a page of plots is the same bytes whatever the process rendered before (vega numbers gradients process-wide)', async () => {
+  const spec = confusionMatrixSpec({ tp: 5, fp: 1, tn: 4, fn: 2 }, ['a', 'b'], 0.5);
+  restartSvgIds();
+  const first = await renderSvg(spec);
+  assert.match(first, /gradient_0/, 'the legend has a gradient');
+  const later = await renderSvg(spec);
+  assert.not.equal(later, first, 'without a restart the next plot numbers on');
+  restartSvgIds();
+  assert.is(await renderSvg(spec), first);
 });
 
 plots('confusion matrix: rows actual, columns predicted, the four counts as text', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Artifact } from '../../../base/artifact.ts';
 import { MedpipeError, throwIfAborted } from '../../../base/errors.ts';
 import type { UnitDefinition, UnitItem, UnitRunner } from '../../../base/units.ts';
 import type { Work } from '../../../base/work.ts';
@@ -8,7 +9,7 @@ import type { Executor, UnitScope } from '../executor.ts';
 import { redactUrl } from '../lazy-bullmq.ts';
 import { fromCache } from '../local.ts';
 import { prepareUnit, type PreparedUnit } from '../unit-key.ts';
-import { ATTEMPTS, connectionOptions, DEFAULT_QUEUE, type BlobRefs, type UnitJobData, type UnitJobResult, type UnitProgress } from './jobs.ts';
+import { ATTEMPTS, connectionOptions, DEFAULT_QUEUE, type UnitJobData, type UnitJobResult, type UnitProgress } from './jobs.ts';
 import { RedisBlobs } from './redis-blobs.ts';
 
 export interface BullmqOptions {
@@ -106,18 +107,28 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
     }
   };
 
-  /** A finished job's result blobs from Redis; undefined when one is gone (expired, or lost with Redis). */
-  const resultArtifact = async (refs: BlobRefs) => {
+  /**
+   * A finished job's result blobs from Redis, and the objects it points at into this cache (those
+   * it lacks; re-hashed on arrival); undefined when one is gone (expired, or lost with Redis).
+   */
+  const resultArtifact = async (scope: UnitScope, done: UnitJobResult): Promise<Artifact | undefined> => {
     const out: Record<string, Uint8Array> = {};
-    for (const [blob, { hash }] of Object.entries(refs)) {
+    for (const [blob, { hash }] of Object.entries(done.blobs)) {
       const bytes = await blobs.get(hash);
       if (!bytes) return undefined;
       out[blob] = bytes;
     }
-    return out;
+    for (const ref of done.refs ?? []) {
+      if (await scope.store.hasObject(ref)) continue;
+      const bytes = await blobs.get(ref.hash);
+      if (!bytes || bytes.byteLength !== ref.size) return undefined;
+      await scope.store.putObject(bytes);
+    }
+    return { meta: done.meta, blobs: out, ...(done.refs?.length ? { refs: done.refs } : {}) };
   };
 
   const runner = (scope: UnitScope): UnitRunner => ({
+    parallel: true,
     async run<I, R>(definition: UnitDefinition<I, R>, items: readonly UnitItem<I>[], work: Work): Promise<R[]> {
       const results: R[] = new Array(items.length);
       const pending = new Map<string, Pending>();
@@ -205,14 +216,13 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
         }
         if (state !== 'completed' || !job.returnvalue) continue;
         const done = job.returnvalue;
-        const artifactBlobs = await resultArtifact(done.blobs);
-        if (!artifactBlobs) {
+        const artifact = await resultArtifact(scope, done);
+        if (!artifact) {
           work.emit({ type: 'log', level: 'warn', message: `${p.unit.label}: its result is gone from Redis; submitting it again` });
           await job.remove();
           await submit(definition as UnitDefinition<unknown, unknown>, scope, p.unit);
           continue;
         }
-        const artifact = { meta: done.meta, blobs: artifactBlobs };
         await scope.store.put(
           {
             key,

@@ -25,10 +25,12 @@ export interface UnitJobData {
   readonly stage: string;
 }
 
-/** The result: JSON here, blobs in Redis by hash. */
+/** The result: JSON here, blobs (and the objects it points at, e.g. shards) in Redis by hash. */
 export interface UnitJobResult {
   readonly meta: unknown;
   readonly blobs: BlobRefs;
+  /** Objects the result points at (an ingest unit's shards), in Redis by hash. */
+  readonly refs?: readonly { readonly hash: string; readonly size: number }[];
   readonly worker: string;
   readonly ms: number;
   /** Set when the worker served the unit from a cache instead of computing it. */

@@ -13,7 +13,7 @@ import type { RemoteOptions } from '../../../remote/open-remote.ts';
 import type { CacheStore } from '../../cache-store.ts';
 import { openCache } from '../../session.ts';
 import { unitDefinition } from '../unit-kinds.ts';
-import { connectionOptions, type BlobRefs, type UnitJobData, type UnitJobResult, type UnitProgress } from './jobs.ts';
+import { connectionOptions, type UnitJobData, type UnitJobResult, type UnitProgress } from './jobs.ts';
 import { RedisBlobs } from './redis-blobs.ts';
 
 /** What `medpipe worker` passes its children (in MEDPIPE_WORKER_SETTINGS). */
@@ -30,14 +30,23 @@ function unrecoverable(message: string, fix: string): Error {
   return Object.assign(new Error(`${message} Fix: ${fix}`), { name: 'UnrecoverableError' });
 }
 
-async function publish(blobs: RedisBlobs, artifact: Artifact): Promise<BlobRefs> {
+/** The result's blobs, and the objects it points at (shards, from this worker's cache), into Redis. */
+async function publish(blobs: RedisBlobs, store: CacheStore, artifact: Artifact): Promise<Pick<UnitJobResult, 'blobs' | 'refs'>> {
   const refs: Record<string, { hash: string; size: number }> = {};
   for (const [name, bytes] of Object.entries(artifact.blobs)) {
     const hash = sha256(bytes);
     await blobs.put(hash, bytes);
     refs[name] = { hash, size: bytes.byteLength };
   }
-  return refs;
+  for (const ref of artifact.refs ?? []) {
+    const bytes = await store.getObject(ref.hash);
+    if (!bytes)
+      throw new MedpipeError('CACHE_CORRUPT', `Object ${ref.hash.slice(0, 10)} of a result is gone from the worker's cache ${store.dir}.`, {
+        fix: 'The job is retried.',
+      });
+    await blobs.put(ref.hash, bytes);
+  }
+  return { blobs: refs, ...(artifact.refs?.length ? { refs: artifact.refs.map(({ hash, size }) => ({ hash, size })) } : {}) };
 }
 
 export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResult>, _token?: string, signal?: AbortSignal): Promise<UnitJobResult> {
@@ -45,7 +54,12 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
   const worker = process.env.MEDPIPE_WORKER_NAME ?? `worker:${process.ppid}`;
   shared ??= { store: openCache(settings.cacheDir, settings.remote), blobs: new RedisBlobs(new Redis(settings.redis, connectionOptions(settings.redis))) };
   const { store, blobs } = shared;
-  const report = (event: UnitProgress['event']) => job.updateProgress({ worker, event } satisfies UnitProgress as object);
+  // A report that cannot be sent means the worker is gone (sandbox.mjs ends this process then); never
+  // an unhandled rejection, which BullMQ's handler would answer through the same dead pipe.
+  const report = (event: UnitProgress['event']) =>
+    job.updateProgress({ worker, event } satisfies UnitProgress as object).catch(() => {
+      if (!process.connected) process.exit(1);
+    });
   store.remote?.onWarning((message) => {
     process.stderr.write(`medpipe worker: ${message}\n`);
     void report({ type: 'log', level: 'warn', message });
@@ -59,7 +73,8 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
   const t0 = Date.now();
   const hit = await store.lookup(data.key);
   const cachedArtifact = hit && (await store.load(hit.entry));
-  if (hit && cachedArtifact) return { meta: cachedArtifact.meta, blobs: await publish(blobs, cachedArtifact), worker, ms: Date.now() - t0, cached: hit.source };
+  if (hit && cachedArtifact)
+    return { meta: cachedArtifact.meta, ...(await publish(blobs, store, cachedArtifact)), worker, ms: Date.now() - t0, cached: hit.source };
 
   const env = data.inputs.env;
   if (definition.usesTf) {
@@ -124,5 +139,5 @@ export async function processUnitJob(job: SandboxedJob<UnitJobData, UnitJobResul
   const artifact = await definition.result.encode(result);
   const ms = Date.now() - t0;
   await store.put({ key: data.key, stage: data.stage, kind: data.kind, pipeline: data.pipeline, inputs: data.inputs, summary: data.label, ms }, artifact);
-  return { meta: artifact.meta, blobs: await publish(blobs, artifact), worker, ms };
+  return { meta: artifact.meta, ...(await publish(blobs, store, artifact)), worker, ms };
 }
