@@ -16,12 +16,12 @@ import { renderSvg, restartSvgIds } from '../render-svg.ts';
 import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { withCi } from './format.ts';
 import { html, raw, type Html } from './html.ts';
+import { reportPage } from './page.ts';
 import { REPORT_FILE } from './report-html.ts';
 import type { ReportInput } from './report-input.ts';
 import { classCalibrationSection, classGallerySection, classMetricsSection, classSubgroupsSection } from './sections/class-results.ts';
 import { dataSection, trainingSection } from './sections/data-training.ts';
 import { provenanceSection } from './sections/provenance.ts';
-import { REPORT_CSS } from './style.ts';
 import type { MetricInterval } from '../../metrics/clinical-evaluation.ts';
 
 export type ClassReportInput = Omit<ReportInput, 'evaluation'> & { readonly evaluation: ClassEvaluationDocument };
@@ -81,38 +81,22 @@ export async function renderClassReportHtml(input: ClassReportInput): Promise<st
       return `${label} ${ci ? withCi(ci.estimate, ci.percentile) : 'n/a'}`;
     })
     .join(', ');
-  const title = `${run.pipeline}${run.number !== undefined ? ` — run #${run.number}` : ''}`;
-  const page = html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>medpipe report: ${title}</title>
-        <style>
-          ${raw(REPORT_CSS)}
-        </style>
-      </head>
-      <body>
-        <header>
-          <h1>medpipe report: ${title}</h1>
-          <p>
-            ${e.task === 'multilabel' ? `${e.classes.length} findings` : `${e.classes.length} ${e.task === 'ordinal' ? 'ordered grades' : 'classes'}`}. Test
-            ${lead} (percentile 95% CIs). Seed ${run.seed}, ${run.startedAt}.
-          </p>
-        </header>
-        <nav>
-          <a href="#data">Data</a><a href="#training">Training</a><a href="#metrics">Metrics</a><a href="#calibration">Calibration</a
-          ><a href="#subgroups">Subgroups</a><a href="#gradcam">Grad-CAM</a><a href="#provenance">Provenance</a>
-        </nav>
-        <main>
-          ${dataSection(e)} ${trainingSection(e, run, plots)} ${classMetricsSection(e, plots)} ${classCalibrationSection(e, plots.reliability)}
-          ${classSubgroupsSection(e)} ${classGallerySection(e, input.images)} ${provenanceSection(run)}
-          <p class="muted">Written by medpipe ${run.medpipeVersion ?? ''}. Self-contained: this file loads nothing from the network or the disk.</p>
-        </main>
-      </body>
-    </html> `;
-  return page.value;
+  const counted = e.task === 'multilabel' ? `${e.classes.length} findings` : `${e.classes.length} ${e.task === 'ordinal' ? 'ordered grades' : 'classes'}`;
+  return reportPage(
+    run,
+    html`${counted}. Test ${lead} (percentile 95% CIs). Seed ${run.seed}, ${run.startedAt}.`,
+    [
+      ['data', 'Data'],
+      ['training', 'Training'],
+      ['metrics', 'Metrics'],
+      ['calibration', 'Calibration'],
+      ['subgroups', 'Subgroups'],
+      ['gradcam', 'Grad-CAM'],
+      ['provenance', 'Provenance'],
+    ],
+    html`${dataSection(e)} ${trainingSection(e, run, plots)} ${classMetricsSection(e, plots)} ${classCalibrationSection(e, plots.reliability)}
+    ${classSubgroupsSection(e)} ${classGallerySection(e, input.images)} ${provenanceSection(run)}`,
+  );
 }
 
 /** Writes the report (report.html unless named) into `outDir` and returns its path. */

@@ -13,6 +13,7 @@ import { renderSvg, restartSvgIds } from '../render-svg.ts';
 import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { num, withCi } from './format.ts';
 import { html, raw, type Html } from './html.ts';
+import { reportPage } from './page.ts';
 import type { ReportInput } from './report-input.ts';
 import { calibrationSection } from './sections/calibration.ts';
 import { checklistSection } from './sections/checklist.ts';
@@ -20,7 +21,6 @@ import { dataSection, trainingSection } from './sections/data-training.ts';
 import { gallerySection } from './sections/gallery.ts';
 import { provenanceSection } from './sections/provenance.ts';
 import { metricsSection, operatingPointsSection, subgroupsSection } from './sections/results.ts';
-import { REPORT_CSS } from './style.ts';
 
 export const REPORT_FILE = 'report.html';
 
@@ -58,39 +58,24 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
     reliability: await svg(reliabilitySpec(reliabilityInput(e.clinical, e.classes))),
   };
   const auc = e.clinical.intervals.auc;
-  const title = `${run.pipeline}${run.number !== undefined ? ` — run #${run.number}` : ''}`;
-  const page = html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>medpipe report: ${title}</title>
-        <style>
-          ${raw(REPORT_CSS)}
-        </style>
-      </head>
-      <body>
-        <header>
-          <h1>medpipe report: ${title}</h1>
-          <p>
-            Test ROC AUC ${withCi(auc.estimate, auc.bca ?? auc.percentile)} (BCa 95% CI); sensitivity ${num(e.metrics.recall)}, specificity
-            ${num(e.metrics.specificity)} at threshold ${num(e.threshold.value, 4)}. Seed ${run.seed}, ${run.startedAt}.
-          </p>
-        </header>
-        <nav>
-          <a href="#data">Data</a><a href="#training">Training</a><a href="#metrics">Metrics</a><a href="#calibration">Calibration</a
-          ><a href="#operating-points">Operating points</a><a href="#subgroups">Subgroups</a><a href="#gradcam">Grad-CAM</a><a href="#checklist">Checklist</a
-          ><a href="#provenance">Provenance</a>
-        </nav>
-        <main>
-          ${dataSection(e)} ${trainingSection(e, run, plots)} ${metricsSection(e, plots)} ${calibrationSection(e, plots.reliability)}
-          ${operatingPointsSection(e)} ${subgroupsSection(e)} ${gallerySection(e, input.images)} ${checklistSection(e, run)} ${provenanceSection(run)}
-          <p class="muted">Written by medpipe ${run.medpipeVersion ?? ''}. Self-contained: this file loads nothing from the network or the disk.</p>
-        </main>
-      </body>
-    </html> `;
-  return page.value;
+  return reportPage(
+    run,
+    html`Test ROC AUC ${withCi(auc.estimate, auc.bca ?? auc.percentile)} (BCa 95% CI); sensitivity ${num(e.metrics.recall)}, specificity
+    ${num(e.metrics.specificity)} at threshold ${num(e.threshold.value, 4)}. Seed ${run.seed}, ${run.startedAt}.`,
+    [
+      ['data', 'Data'],
+      ['training', 'Training'],
+      ['metrics', 'Metrics'],
+      ['calibration', 'Calibration'],
+      ['operating-points', 'Operating points'],
+      ['subgroups', 'Subgroups'],
+      ['gradcam', 'Grad-CAM'],
+      ['checklist', 'Checklist'],
+      ['provenance', 'Provenance'],
+    ],
+    html`${dataSection(e)} ${trainingSection(e, run, plots)} ${metricsSection(e, plots)} ${calibrationSection(e, plots.reliability)}
+    ${operatingPointsSection(e)} ${subgroupsSection(e)} ${gallerySection(e, input.images)} ${checklistSection(e, run)} ${provenanceSection(run)}`,
+  );
 }
 
 /** Writes the report (report.html unless named) into `outDir` and returns its path. */
