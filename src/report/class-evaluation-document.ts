@@ -4,13 +4,12 @@
  * subgroups.json and class-evaluation.json — what report.html is drawn from, with no sample ids,
  * file names or group keys.
  */
-import { join, relative } from 'node:path';
-import { writeFileAtomic } from '../base/atomic.ts';
+import { relative } from 'node:path';
 import type { ClassClinicalEvaluation } from '../metrics/class-clinical.ts';
 import type { MulticlassMetrics, MultilabelMetrics } from '../metrics/index.ts';
 import type { ClassEvaluated } from './evaluation-classes.ts';
 import type { EvaluationContext } from './evaluation-context.ts';
-import type { EvaluationCurves } from './evaluation-document.ts';
+import { writeJsonFiles, type EvaluationCurves } from './evaluation-document.ts';
 import type { LabelEvaluated } from './evaluation-labels.ts';
 
 export const CLASS_EVALUATION_FILE = 'class-evaluation.json';
@@ -124,11 +123,5 @@ export async function writeClassClinicalFiles(outDir: string, document: ClassEva
     ['subgroups.json', { bootstrap: clinical.bootstrap, subgroups: clinical.subgroups }],
     [CLASS_EVALUATION_FILE, document],
   ];
-  const written: string[] = [];
-  for (const [name, value] of files) {
-    const path = join(outDir, name);
-    await writeFileAtomic(path, JSON.stringify(value, null, name === CLASS_EVALUATION_FILE ? 0 : 2) + '\n');
-    written.push(path);
-  }
-  return written;
+  return writeJsonFiles(outDir, files, CLASS_EVALUATION_FILE);
 }

@@ -144,10 +144,18 @@ export async function writeEvaluationFiles(outDir: string, e: EvaluationInput, g
     ['subgroups.json', { threshold: document.threshold.value, bootstrap: clinical.bootstrap, subgroups: clinical.subgroups }],
     [EVALUATION_FILE, document],
   ];
+  return writeJsonFiles(outDir, files, EVALUATION_FILE);
+}
+
+/**
+ * Writes each [name, value] as JSON, atomically, into `outDir` and returns the paths: indented for a
+ * reader, except `compact` (the large document the report is drawn from) on one line.
+ */
+export async function writeJsonFiles(outDir: string, files: readonly (readonly [string, unknown])[], compact: string): Promise<string[]> {
   const written: string[] = [];
   for (const [name, value] of files) {
     const path = join(outDir, name);
-    await writeFileAtomic(path, JSON.stringify(value, null, name === EVALUATION_FILE ? 0 : 2) + '\n');
+    await writeFileAtomic(path, JSON.stringify(value, null, name === compact ? 0 : 2) + '\n');
     written.push(path);
   }
   return written;
