@@ -2,12 +2,14 @@
  * The end of every run: record it in the run history and, when it evaluated, write report.html.
  * Neither may fail the run or lose its results: problems come back as warnings for the log.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLASS_EVALUATION_FILE, type ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
 import { REPORT_FILE } from '../report/html/report-html.ts';
+import type { PlotMemo } from '../report/page-plots.ts';
 import { historyPath } from './database.ts';
 import { gitState, imagesOf, type RunRecord } from './record.ts';
 
@@ -25,6 +27,8 @@ export interface FinishOptions {
   /** History database path, false for none. @default $MEDPIPE_HISTORY, else runs/history.db beside the cache */
   readonly history?: string | false;
   readonly cacheDir: string;
+  /** Where report.html's plots are memoised (the run's cache): an unchanged evaluation is not drawn again. */
+  readonly plots?: PlotMemo;
 }
 
 export interface Finished {
@@ -42,9 +46,12 @@ export interface Finished {
  */
 export async function finishRun(run: FinishedRun, options: FinishOptions): Promise<Finished> {
   const warnings: string[] = [];
-  const evaluation = run.ok ? readEvaluation(run, warnings) : undefined;
+  const evaluationRead = run.ok ? readDocument<EvaluationDocument>(run, EVALUATION_FILE, warnings) : undefined;
+  const evaluation = evaluationRead?.document;
   // Multi-class, ordinal and multi-label runs: their report comes from class-evaluation.json (the history keeps their single numbers).
-  const classEvaluation = run.ok && !evaluation ? readDocument<ClassEvaluationDocument>(run, CLASS_EVALUATION_FILE, warnings) : undefined;
+  const classRead = run.ok && !evaluation ? readDocument<ClassEvaluationDocument>(run, CLASS_EVALUATION_FILE, warnings) : undefined;
+  const classEvaluation = classRead?.document;
+  const plots = (read: { sha256: string } | undefined) => (options.plots && read ? { memo: options.plots, document: read.sha256 } : undefined);
   const reportPath = evaluation || classEvaluation ? join(run.outDir, REPORT_FILE) : undefined;
   const record: RunRecord = {
     ...run,
@@ -79,7 +86,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     try {
       const { writeReportHtml } = await import('../report/html/report-html.ts');
       const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
-      files.push(await writeReportHtml(run.outDir, { run: reportRun, evaluation, images: record.images ?? {} }));
+      files.push(await writeReportHtml(run.outDir, { run: reportRun, evaluation, images: record.images ?? {}, plots: plots(evaluationRead) }));
     } catch (error) {
       warnings.push(`report.html was not written: ${(error as Error).message}`);
     }
@@ -88,7 +95,9 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     try {
       const { writeClassReportHtml } = await import('../report/html/class-report-html.ts');
       const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
-      files.push(await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: imagesOf(run.outDir, classEvaluation) }));
+      files.push(
+        await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: imagesOf(run.outDir, classEvaluation), plots: plots(classRead) }),
+      );
     } catch (error) {
       warnings.push(`report.html was not written: ${(error as Error).message}`);
     }
@@ -96,15 +105,13 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
   return { ...(number !== undefined ? { number } : {}), ...(path ? { historyPath: path } : {}), files, warnings };
 }
 
-function readEvaluation(run: FinishedRun, warnings: string[]): EvaluationDocument | undefined {
-  return readDocument<EvaluationDocument>(run, EVALUATION_FILE, warnings);
-}
-
-function readDocument<T>(run: FinishedRun, name: string, warnings: string[]): T | undefined {
+/** A document the run wrote, parsed, with the sha256 of its bytes (what its report's plots are memoised by). */
+function readDocument<T>(run: FinishedRun, name: string, warnings: string[]): { document: T; sha256: string } | undefined {
   const file = run.files.find((f) => f.endsWith(`/${name}`) || f === name);
   if (!file || !existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    const bytes = readFileSync(file);
+    return { document: JSON.parse(bytes.toString('utf8')) as T, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {
     warnings.push(`${file} could not be read (${(error as Error).message}); no report.html`);
     return undefined;

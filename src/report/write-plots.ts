@@ -7,7 +7,6 @@ import { lossCurveSpec } from './loss-curve-spec.ts';
 import { metricCurvesSpec } from './metric-curves-spec.ts';
 import { prCurveSpec, type PrCurveInput } from './pr-curve-spec.ts';
 import { reliabilitySpec, type ReliabilityInput } from './reliability-spec.ts';
-import { renderSvg, svgToPng } from './render-svg.ts';
 import { rocCurveSpec, type RocCurveInput } from './roc-curve-spec.ts';
 import type { EpochRecord, VegaLiteSpec } from './vega-lite-spec.ts';
 
@@ -66,6 +65,8 @@ export async function writeSpecs(
   } catch (cause) {
     throw new MedpipeError('BAD_FILE', `Cannot create the plot folder ${outDir}.`, { file: outDir, cause, fix: 'Check that the output folder is writable.' });
   }
+  // vega, vega-lite and sharp load when plots are drawn, not with every module that can draw them.
+  const { renderSvg, svgToPng } = await import('./render-svg.ts');
   const written: string[] = [];
   for (const [name, spec] of plots) {
     const svg = await renderSvg(spec);

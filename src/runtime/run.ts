@@ -10,6 +10,7 @@ import { canonicalConfig } from './cache-key.ts';
 import type { CacheEntry } from './cache-store.ts';
 import type { ErrorInfo, RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
+import { cachedPlots } from './plot-memo.ts';
 import { loadStages, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
 import { writeRunReport, type RunReport } from './report.ts';
 import { Session, type RunOptions } from './session.ts';
@@ -155,6 +156,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     const done = await finishRun(error ? { ...base, error: `${error.code}: ${error.message}` } : base, {
       history: options.history,
       cacheDir: session.store.dir,
+      // The plots belong with the last stage's entry (evaluate's, in a pipeline that reports).
+      plots: cachedPlots(session.store, pipeline.name, summaries.at(-1)?.key),
     }).catch((e: Error) => ({ files: [], warnings: [e.message], number: undefined, historyPath: undefined }));
     for (const message of done.warnings) emit({ type: 'log', at: Date.now(), level: 'warn', message });
     if (done.number !== undefined)

@@ -451,6 +451,30 @@ Cache('cancelling (AbortSignal) mid-fit ends the run as CANCELLED and keeps the 
   assert.ok((await stat(path.join(ctx.dir, 'cache', 'stat.sqlite'))).size > 0);
 });
 
+Cache('report.html: a cached rerun takes its plots from the cache, not drawn again; a changed evaluation draws them anew', async (ctx) => {
+  const { CacheStore } = await import('../../src/runtime/cache-store.ts');
+  const evaluated = (resamples?: number) =>
+    makePipeline(ctx.m).stage(ctx.m.evaluate({ gradCam: false, png: false, ...(resamples ? { bootstrap: { resamples } } : {}) }));
+  const plotEntries = async () => (await new CacheStore(path.join(ctx.dir, 'cache')).listEntries()).filter((e) => e.kind === 'report.plots');
+  const svgsOf = async () => [...(await readFile(path.join(ctx.dir, 'out', 'report.html'), 'utf8')).matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+  assertOk(await runCollect(evaluated(), opts(ctx)));
+  const [drawn] = await plotEntries();
+  assert.ok(drawn, 'the first run drew the plots and kept them');
+  const first = await svgsOf();
+  assert.ok(first.length >= 4, 'report.html shows the plots');
+
+  const again = await runCollect(evaluated(), opts(ctx));
+  assertOk(again);
+  assert.equal(cachedStages(again.events), [...ALL, 'evaluate']);
+  const kept = await plotEntries();
+  assert.is(kept.length, 1);
+  assert.is(kept[0]!.createdAt, drawn.createdAt, 'served from the memo: not drawn (and stored) again');
+  assert.equal(await svgsOf(), first, 'the same plots, byte for byte');
+
+  assertOk(await runCollect(evaluated(300), opts(ctx)));
+  assert.is((await plotEntries()).length, 2, 'another evaluation: its plots are drawn');
+});
+
 Cache('an entry whose meta holds NaN or Infinity (undefined metrics) is served, not rejected as damaged', async (ctx) => {
   const { CacheStore } = await import('../../src/runtime/cache-store.ts');
   const store = new CacheStore(path.join(ctx.dir, 'nan-cache'));

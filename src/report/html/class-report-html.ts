@@ -12,10 +12,10 @@ import { lossCurveSpec } from '../loss-curve-spec.ts';
 import { metricCurvesSpec } from '../metric-curves-spec.ts';
 import { prCurveSpec } from '../pr-curve-spec.ts';
 import { reliabilitySpec } from '../reliability-spec.ts';
-import { renderSvg, restartSvgIds } from '../render-svg.ts';
+import { renderPagePlots } from '../page-plots.ts';
 import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { withCi } from './format.ts';
-import { html, raw, type Html } from './html.ts';
+import { html, rawPlots } from './html.ts';
 import { reportPage } from './page.ts';
 import { REPORT_FILE } from './report-html.ts';
 import type { ReportInput } from './report-input.ts';
@@ -32,8 +32,6 @@ export type ClassReportInput = Omit<ReportInput, 'evaluation'> & { readonly eval
  */
 export async function renderClassReportHtml(input: ClassReportInput): Promise<string> {
   const { run, evaluation: e } = input;
-  restartSvgIds();
-  const svg = async (spec: Parameters<typeof renderSvg>[0]): Promise<Html> => raw(await renderSvg(spec));
   const history = e.history.map((logs, i) => ({ epoch: i + 1, ...logs }));
   const perKey = e.task === 'multilabel' ? 'perLabel' : 'perClass';
   const per = (
@@ -45,13 +43,14 @@ export async function renderClassReportHtml(input: ClassReportInput): Promise<st
     ...e.classes.map((name) => ({ name, curve: calibration.perClass[name]!.curve, ece: calibration.perClass[name]!.ece })),
   ];
   const matrix = 'confusionMatrix' in e.metrics ? e.metrics.confusionMatrix : undefined;
-  const plots = {
-    loss: history.length > 0 ? await svg(lossCurveSpec(history, { bestEpoch: e.context.training.bestEpoch })) : undefined,
-    metrics: history.length > 0 ? await svg(metricCurvesSpec(history)) : undefined,
-    confusion: matrix ? await svg(classConfusionSpec(matrix, e.classes, { split: 'test' })) : undefined,
-    roc: await svg(rocCurveSpec(Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc })))),
-    pr: await svg(
-      prCurveSpec(
+  const svgs = await renderPagePlots(
+    'classes',
+    () => ({
+      loss: history.length > 0 ? lossCurveSpec(history, { bestEpoch: e.context.training.bestEpoch }) : undefined,
+      metrics: history.length > 0 ? metricCurvesSpec(history) : undefined,
+      confusion: matrix ? classConfusionSpec(matrix, e.classes, { split: 'test' }) : undefined,
+      roc: rocCurveSpec(Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc }))),
+      pr: prCurveSpec(
         Object.entries(e.curves.pr).map(([name, c]) => ({
           name,
           precision: c.precision,
@@ -60,10 +59,12 @@ export async function renderClassReportHtml(input: ClassReportInput): Promise<st
           prevalence: c.prevalence,
         })),
       ),
-    ),
-    bars: await svg(classBarsSpec(e.classes.map((name) => ({ name, ...per[name]! })))),
-    reliability: await svg(reliabilitySpec({ curves, histogram: calibration.histogram, classNames: calibration.histogram.names })),
-  };
+      bars: classBarsSpec(e.classes.map((name) => ({ name, ...per[name]! }))),
+      reliability: reliabilitySpec({ curves, histogram: calibration.histogram, classNames: calibration.histogram.names }),
+    }),
+    input.plots,
+  );
+  const plots = rawPlots(svgs);
   const headline: readonly (readonly [string, string])[] =
     e.task === 'multilabel'
       ? [

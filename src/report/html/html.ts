@@ -14,6 +14,13 @@ export function raw(markup: string): Html {
   return new Html(markup);
 }
 
+/** A page's rendered plots (page-plots.ts) as markup, by the same names. */
+export function rawPlots<T extends Readonly<Record<string, string | undefined>>>(svgs: T): { readonly [K in keyof T]: T[K] extends string ? Html : Html | undefined } {
+  const out: Record<string, Html | undefined> = {};
+  for (const [name, svg] of Object.entries(svgs)) out[name] = svg === undefined ? undefined : raw(svg);
+  return out as never;
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

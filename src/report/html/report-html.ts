@@ -9,10 +9,10 @@ import { lossCurveSpec } from '../loss-curve-spec.ts';
 import { metricCurvesSpec } from '../metric-curves-spec.ts';
 import { prCurveSpec } from '../pr-curve-spec.ts';
 import { reliabilityInput, reliabilitySpec } from '../reliability-spec.ts';
-import { renderSvg, restartSvgIds } from '../render-svg.ts';
+import { renderPagePlots } from '../page-plots.ts';
 import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { num, withCi } from './format.ts';
-import { html, raw, type Html } from './html.ts';
+import { html, rawPlots } from './html.ts';
 import { reportPage } from './page.ts';
 import type { ReportInput } from './report-input.ts';
 import { calibrationSection } from './sections/calibration.ts';
@@ -30,21 +30,18 @@ export const REPORT_FILE = 'report.html';
  */
 export async function renderReportHtml(input: ReportInput): Promise<string> {
   const { run, evaluation: e } = input;
-  restartSvgIds();
-  const svg = async (spec: Parameters<typeof renderSvg>[0]): Promise<Html> => raw(await renderSvg(spec));
   const history = e.history.map((logs, i) => ({ epoch: i + 1, ...logs }));
   const band = (name: string) => (name === 'test' ? { roc: e.clinical.bands.roc, pr: e.clinical.bands.pr } : undefined);
-  const plots = {
-    loss: history.length > 0 ? await svg(lossCurveSpec(history, { bestEpoch: e.context.training.bestEpoch })) : undefined,
-    metrics: history.length > 0 ? await svg(metricCurvesSpec(history)) : undefined,
-    confusion: await svg(confusionMatrixSpec(e.metrics, e.classes, e.threshold.value, { split: 'test' })),
-    roc: await svg(
-      rocCurveSpec(
+  const svgs = await renderPagePlots(
+    'binary',
+    () => ({
+      loss: history.length > 0 ? lossCurveSpec(history, { bestEpoch: e.context.training.bestEpoch }) : undefined,
+      metrics: history.length > 0 ? metricCurvesSpec(history) : undefined,
+      confusion: confusionMatrixSpec(e.metrics, e.classes, e.threshold.value, { split: 'test' }),
+      roc: rocCurveSpec(
         Object.entries(e.curves.roc).map(([name, c]) => ({ name, fpr: c.fpr, tpr: c.tpr, auc: c.auc, ...(band(name) ? { band: band(name)!.roc } : {}) })),
       ),
-    ),
-    pr: await svg(
-      prCurveSpec(
+      pr: prCurveSpec(
         Object.entries(e.curves.pr).map(([name, c]) => ({
           name,
           precision: c.precision,
@@ -54,9 +51,11 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
           ...(band(name) ? { band: band(name)!.pr } : {}),
         })),
       ),
-    ),
-    reliability: await svg(reliabilitySpec(reliabilityInput(e.clinical, e.classes))),
-  };
+      reliability: reliabilitySpec(reliabilityInput(e.clinical, e.classes)),
+    }),
+    input.plots,
+  );
+  const plots = rawPlots(svgs);
   const auc = e.clinical.intervals.auc;
   return reportPage(
     run,

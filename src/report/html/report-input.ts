@@ -1,4 +1,5 @@
 import type { EvaluationDocument } from '../evaluation-document.ts';
+import type { MemoisedPlots } from '../page-plots.ts';
 
 /** How the run was made, from the run history (or the run that is finishing). */
 export interface ReportRun {
@@ -29,6 +30,8 @@ export interface ReportInput {
   readonly evaluation: EvaluationDocument;
   /** Pictures by path relative to the output folder (Grad-CAM), base64 PNG. */
   readonly images: Readonly<Record<string, string>>;
+  /** Where the page's plots are memoised (a run's cache), and the document's hash; without it they are drawn. */
+  readonly plots?: MemoisedPlots;
 }
 
 /** Human names of the metric keys, as the report and `medpipe compare` print them. */
