@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
+import { entryFileBytes, isFirstLayout, parseEntryFile } from './entry-file.ts';
 import type { Artifact } from '../base/artifact.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 import { objectPath, type ObjectRef } from '../base/object-store.ts';
@@ -132,11 +133,7 @@ export class CacheStore {
   }
 
   private async writeEntry(entry: CacheEntry): Promise<void> {
-    // The checksum is of what a reader will parse: JSON turns NaN and ±Infinity into null, and a
-    // checksum of the unparsed entry would never verify (the entry would never be served).
-    const written = JSON.stringify(entry);
-    const body = canonicalJson(JSON.parse(written));
-    await writeFileAtomic(this.entryPath(entry.key), `{"checksum":${JSON.stringify(sha256(body))},"entry":${written}}`);
+    await writeFileAtomic(this.entryPath(entry.key), entryFileBytes(entry));
   }
 
   /**
@@ -169,24 +166,19 @@ export class CacheStore {
 
   /** The entry for a key, if it is complete and verified; its objects are checked for presence and size. */
   async get(key: string): Promise<CacheEntry | undefined> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.entryPath(key), 'utf8');
+      bytes = await readFile(this.entryPath(key));
     } catch {
       return undefined;
     }
-    let parsed: { checksum?: string; entry?: CacheEntry };
-    try {
-      parsed = JSON.parse(text);
-    } catch {
+    const entry = parseEntryFile(bytes);
+    if (!entry || entry.key !== key) {
       await this.drop(key);
       return undefined;
     }
-    const entry = parsed.entry;
-    if (!entry || entry.key !== key || parsed.checksum !== sha256(canonicalJson(entry))) {
-      await this.drop(key);
-      return undefined;
-    }
+    // An entry of the first layout is rewritten once, so later lookups verify only its head.
+    if (isFirstLayout(bytes)) await this.writeEntry(entry).catch(() => undefined);
     for (const blob of [...Object.values(entry.blobs), ...(entry.refs ?? [])]) {
       const info = await stat(this.objectPath(blob.hash)).catch(() => undefined);
       if (!info || info.size !== blob.size) {
@@ -199,6 +191,7 @@ export class CacheStore {
 
   /** Loads an entry's artifact, verifying every object; undefined when any is damaged. */
   async load(entry: CacheEntry): Promise<Artifact | undefined> {
+    const meta = entry.meta; // parsed here, when the output is needed (entry-file.ts)
     const blobs: Record<string, Uint8Array> = {};
     for (const [name, blob] of Object.entries(entry.blobs)) {
       const bytes = await this.getObject(blob.hash);
@@ -208,7 +201,7 @@ export class CacheStore {
       }
       blobs[name] = bytes;
     }
-    return { meta: entry.meta, blobs, ...(entry.refs ? { refs: entry.refs } : {}), objectsDir: this.objectsDir };
+    return { meta, blobs, ...(entry.refs ? { refs: entry.refs } : {}), objectsDir: this.objectsDir };
   }
 
   async drop(key: string): Promise<void> {
