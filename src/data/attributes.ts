@@ -38,7 +38,7 @@ export function csvAttributes(row: Readonly<Record<string, string>>): CsvAttribu
  * @example
  *   sourceFolder('train/pneumonia/site-b/x.png', 1); // 'site-b'
  */
-export function sourceFolder(rel: string, classIndex: number): string | undefined {
-  const parts = rel.split('/');
+export function sourceFolder(rel: string | readonly string[], classIndex: number): string | undefined {
+  const parts = typeof rel === 'string' ? rel.split('/') : rel; // or already split (a listing of 10^5 files splits once)
   return parts.length > classIndex + 2 ? parts[classIndex + 1] : undefined;
 }

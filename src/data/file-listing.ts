@@ -84,22 +84,28 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
   const firstSegments = new Set(candidates.map((rel) => rel.split('/')[0]!.toLowerCase()));
   const splitLayout = firstSegments.size > 0 && [...firstSegments].every((s) => s in SPLIT_FOLDERS);
   const pattern = config.groupPattern ? new RegExp(config.groupPattern) : undefined;
+  const classIndex = splitLayout ? 1 : 0;
+  // Paths from the walk are normal (no '.', '..' or doubled '/'): a join is a concatenation.
+  const under = root.endsWith('/') ? root : `${root}/`;
+  // One attributes object per source folder, shared by its files (10^5 files, a few folders).
+  const sources = new Map<string, { readonly source: string }>();
   const files: InputFile[] = [];
   for (const rel of candidates) {
     const parts = rel.split('/');
-    const classIndex = splitLayout ? 1 : 0;
     if (parts.length <= classIndex + 1) continue; // not inside a class folder
     const folder = parts[classIndex]!;
     const className = config.labelMap?.[folder] ?? folder;
     const group = pattern ? pattern.exec(rel)?.[1] : undefined;
-    const source = sourceFolder(rel, classIndex);
+    const source = sourceFolder(parts, classIndex);
+    let attributes = source !== undefined ? sources.get(source) : undefined;
+    if (source !== undefined && !attributes) sources.set(source, (attributes = Object.freeze({ source })));
     files.push({
       rel,
-      abs: join(root, rel),
+      abs: under + rel,
       className,
       split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
       group,
-      ...(source !== undefined ? { attributes: { source } } : {}),
+      ...(attributes ? { attributes } : {}),
     });
   }
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };

@@ -73,6 +73,13 @@ const MIGRATIONS: readonly string[] = [
      body TEXT NOT NULL,
      PRIMARY KEY (run_number, name)
    );`,
+  // Documents by content: a rerun that evaluated nothing new (every stage cached) stores the same
+  // evaluation again, megabytes per run at 10^5 predictions; it is kept once and named by its hash.
+  `CREATE TABLE bodies (
+     hash TEXT PRIMARY KEY,
+     body TEXT NOT NULL
+   );
+   ALTER TABLE documents ADD COLUMN body_hash TEXT REFERENCES bodies (hash);`,
 ];
 
 /**

@@ -60,7 +60,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     git: run.git ?? gitState(run.baseDir),
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
-    ...(evaluation ? { evaluation, images: imagesOf(run.outDir, evaluation) } : {}),
+    ...(evaluation ? { evaluation, evaluationJson: evaluationRead!.text, images: imagesOf(run.outDir, evaluation) } : {}),
     ...(run.ok ? { extraMetrics: { ...classMetrics(run), ...crossValidationMetrics(run) } } : {}),
   };
   const path = historyPath(options.history, options.cacheDir);
@@ -106,12 +106,13 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
 }
 
 /** A document the run wrote, parsed, with the sha256 of its bytes (what its report's plots are memoised by). */
-function readDocument<T>(run: FinishedRun, name: string, warnings: string[]): { document: T; sha256: string } | undefined {
+function readDocument<T>(run: FinishedRun, name: string, warnings: string[]): { document: T; text: string; sha256: string } | undefined {
   const file = run.files.find((f) => f.endsWith(`/${name}`) || f === name);
   if (!file || !existsSync(file)) return undefined;
   try {
     const bytes = readFileSync(file);
-    return { document: JSON.parse(bytes.toString('utf8')) as T, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const text = bytes.toString('utf8');
+    return { document: JSON.parse(text) as T, text, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {
     warnings.push(`${file} could not be read (${(error as Error).message}); no report.html`);
     return undefined;

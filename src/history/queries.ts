@@ -162,7 +162,11 @@ export function loadRun(db: Database, number: number): StoredRun {
   );
   const artifacts = (db.prepare('SELECT path FROM artifacts WHERE run_number = ? ORDER BY path').all(number) as { path: string }[]).map((a) => a.path);
   const documents = Object.fromEntries(
-    (db.prepare('SELECT name, body FROM documents WHERE run_number = ?').all(number) as { name: string; body: string }[]).map((d) => [d.name, d.body]),
+    (
+      db
+        .prepare('SELECT d.name AS name, COALESCE(b.body, d.body) AS body FROM documents d LEFT JOIN bodies b ON b.hash = d.body_hash WHERE d.run_number = ?')
+        .all(number) as { name: string; body: string }[]
+    ).map((d) => [d.name, d.body]),
   );
   return {
     ...summaryOf(row),

@@ -3,6 +3,7 @@
  * configs, its metrics with intervals, its artifacts, and the documents a report is rebuilt from.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { canonicalJson } from '../base/canonical.ts';
@@ -35,6 +36,8 @@ export interface RunRecord {
   readonly files: readonly string[];
   /** evaluation.json of an evaluate stage, when the run has one. */
   readonly evaluation?: EvaluationDocument;
+  /** `evaluation` as JSON text, when the caller has it (evaluation.json's bytes): stored as is, not serialised again. */
+  readonly evaluationJson?: string;
   /** Other metrics (e.g. cross-validation means) by name. */
   readonly extraMetrics?: Readonly<Record<string, number>>;
   /** Pictures the report shows (Grad-CAM), kept so a later `medpipe report` does not depend on out/. */
@@ -107,9 +110,15 @@ export function insertRun(db: Database, record: RunRecord): number {
     for (const row of metricRows(record)) metric.run(number, row.name, finite(row.value), finite(row.lower), finite(row.upper), row.interval ?? null);
     const artifact = db.prepare('INSERT OR IGNORE INTO artifacts (run_number, path) VALUES (?, ?)');
     for (const file of record.files) artifact.run(number, record.outDir ? relative(record.outDir, file) : file);
-    const document = db.prepare('INSERT INTO documents (run_number, name, body) VALUES (?, ?, ?)');
-    if (record.evaluation) document.run(number, 'evaluation', JSON.stringify(record.evaluation));
-    if (record.images && Object.keys(record.images).length > 0) document.run(number, 'images', JSON.stringify(record.images));
+    const body = db.prepare('INSERT OR IGNORE INTO bodies (hash, body) VALUES (?, ?)');
+    const document = db.prepare("INSERT INTO documents (run_number, name, body, body_hash) VALUES (?, ?, '', ?)");
+    const store = (name: string, text: string) => {
+      const hash = createHash('sha256').update(text).digest('hex');
+      body.run(hash, text);
+      document.run(number, name, hash);
+    };
+    if (record.evaluation) store('evaluation', record.evaluationJson ?? JSON.stringify(record.evaluation));
+    if (record.images && Object.keys(record.images).length > 0) store('images', JSON.stringify(record.images));
     return number;
   });
   return insert.immediate();

@@ -105,8 +105,12 @@ export class CacheStore {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** Stores an artifact and its entry; returns the entry. */
-  async put(base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>, artifact: Artifact): Promise<CacheEntry> {
+  /** Stores an artifact and its entry (and uploads them to a writable remote unless `local`); returns the entry. */
+  async put(
+    base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
+    artifact: Artifact,
+    options: { readonly local?: boolean } = {},
+  ): Promise<CacheEntry> {
     const blobs: Record<string, { hash: string; size: number }> = {};
     for (const [name, bytes] of Object.entries(artifact.blobs)) {
       blobs[name] = { hash: await this.putObject(bytes), size: bytes.byteLength };
@@ -128,7 +132,7 @@ export class CacheStore {
       createdAt: new Date().toISOString(),
     };
     await this.writeEntry(entry);
-    if (this.remote?.writable) await this.remote.upload(entry, (hash) => this.getObject(hash));
+    if (this.remote?.writable && !options.local) await this.remote.upload(entry, (hash) => this.getObject(hash));
     return entry;
   }
 

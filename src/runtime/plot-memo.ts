@@ -1,7 +1,7 @@
 /**
  * report.html's plots memoised in a run's cache: an entry per page of SVGs, named by the specs'
  * key (src/report/page-plots.ts), kept and dropped by `clean --keep-last` with the stage entry it
- * was drawn for (`parent`), verified like every entry and object.
+ * was drawn for (`parent`), verified like every entry and object, never uploaded to a remote cache.
  * @example
  *   await finishRun(run, { cacheDir, plots: cachedPlots(store, 'xray', evaluateKey) });
  */
@@ -32,6 +32,8 @@ export function cachedPlots(store: CacheStore, pipeline: string, parent: string 
           ...(parent !== undefined ? { parent } : {}),
         },
         { meta: { plots: Object.keys(svgs) }, blobs: { [BLOB]: new TextEncoder().encode(JSON.stringify(svgs)) } },
+        // A memo of this machine's reports: not worth a remote's space (a clean checkout draws them once).
+        { local: true },
       );
     },
   };

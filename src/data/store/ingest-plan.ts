@@ -28,6 +28,11 @@ export function unitsOf(listing: Listing): Unit[] {
   const byAbs = new Map<string, Unit>();
   for (const file of listing.files) {
     let unit = byAbs.get(file.abs);
+    if (!unit && file.slice === undefined) {
+      // The common case (a file listed once, whole): one object, not a want rebuilt per row.
+      byAbs.set(file.abs, { rel: file.rel, abs: file.abs, want: { whole: true } });
+      continue;
+    }
     if (!unit) {
       unit = { rel: file.rel, abs: file.abs, want: { whole: false } };
       byAbs.set(file.abs, unit);

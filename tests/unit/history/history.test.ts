@@ -98,6 +98,34 @@ H('a run round-trips: stages with keys and configs, metrics with intervals, docu
   }
 });
 
+H('a rerun that evaluated nothing new stores its documents once; older databases are migrated and still read', async (ctx) => {
+  // A database of the first schema with one run in it, as an earlier medpipe left it.
+  const db = await openHistory(ctx.db);
+  db.exec('DROP TABLE bodies; ALTER TABLE documents DROP COLUMN body_hash;');
+  db.pragma('user_version = 1');
+  db.prepare("INSERT INTO runs (run_id, pipeline, started_at, ms, ok, seed) VALUES ('old', 'p', 'x', 1, 1, 1)").run();
+  db.prepare("INSERT INTO documents (run_number, name, body) VALUES (1, 'images', ?)").run(JSON.stringify({ 'a.png': TINY_PNG }));
+  db.close();
+  const migrated = await openHistory(ctx.db);
+  try {
+    assert.equal(loadRun(migrated, 1).images, { 'a.png': TINY_PNG }, 'a document of the first schema is still read');
+    const first = insertRun(migrated, record('2026-01-02-aaa111', 42));
+    const again = insertRun(migrated, { ...record('2026-01-02-bbb222', 42), evaluationJson: JSON.stringify(record('x', 42).evaluation, null, 2) });
+    const other = insertRun(migrated, record('2026-01-02-ccc333', 7));
+    const same = insertRun(migrated, record('2026-01-02-ddd444', 42));
+    assert.equal(loadRun(migrated, same).evaluation, loadRun(migrated, first).evaluation);
+    assert.equal(loadRun(migrated, again).evaluation, loadRun(migrated, first).evaluation, 'the same document, read back');
+    assert.ok(loadRun(migrated, other).evaluation!.clinical.intervals.auc.estimate !== loadRun(migrated, first).evaluation!.clinical.intervals.auc.estimate);
+    const count = (sql: string) => (migrated.prepare(sql).get() as { n: number }).n;
+    // Four runs, three texts (the same document pretty-printed is another text): three bodies.
+    assert.is(count("SELECT COUNT(*) AS n FROM documents WHERE name = 'evaluation'"), 4);
+    assert.is(count('SELECT COUNT(*) AS n FROM bodies'), 3 + 1, 'three evaluation texts and one of pictures');
+    assert.is(count("SELECT COUNT(DISTINCT body_hash) AS n FROM documents WHERE name = 'images'"), 1, 'the same pictures of four runs: one body');
+  } finally {
+    migrated.close();
+  }
+});
+
 H('runs are named by number, latest (of a pipeline) or an id prefix; unknown names fail with a fix', async (ctx) => {
   const db = await openHistory(ctx.db);
   try {
