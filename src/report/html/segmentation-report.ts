@@ -57,6 +57,21 @@ function summaryTable(name: string, model: ClassSummary & { auc?: number | null 
     </table>`;
 }
 
+/** Where the masks were scored (size in pixels, height × width) and one pixel's spacing, as a sentence. */
+export function scoredAt(doc: SegmentationMetricsDocument): string {
+  const sizes = [...new Set(doc.perImage.flatMap((im) => (im.size ? [`${im.size[0]}×${im.size[1]}`] : [])))];
+  const where =
+    doc.resolution === 'original'
+      ? `at each file's own size (${sizes.length <= 3 ? sizes.join(', ') : `${sizes.length} sizes`} px)`
+      : 'at the size ingest stored';
+  const [dy, dx] = doc.spacing;
+  const spacing =
+    dy === 1 && dx === 1
+      ? 'spacing not given: distances in pixels'
+      : `one pixel spans ${num(dy, 4)} × ${num(dx, 4)} (rows × columns, in the data's spacing unit, e.g. mm)`;
+  return `Scored ${where}; ${spacing}.`;
+}
+
 /** `overlays`: PNG bytes by image id (only those shown). */
 export function segmentationReportHtml(doc: SegmentationMetricsDocument, title: string, overlays: ReadonlyMap<string, Uint8Array>): string {
   const classes = doc.classes.slice(1);
@@ -73,7 +88,7 @@ export function segmentationReportHtml(doc: SegmentationMetricsDocument, title: 
     <section id="summary">
       <h2>Results${doc.roi ? ' inside the region of interest' : ''}</h2>
       <p class="note">
-        Threshold: ${doc.thresholdRule}. Distances in ${doc.unit}; NSD tolerance
+        ${scoredAt(doc)} Threshold: ${doc.thresholdRule}. Distances in ${doc.unit}; NSD tolerance
         ${doc.tolerance}.${doc.validation ? ` Validation mean Dice ${num(doc.validation.meanDice)} (${doc.validation.images} images).` : ''}
       </p>
       ${classes.map((c) => summaryTable(c, doc.summary[c]!, doc.humanAgreement?.summary[c]))}
