@@ -1,6 +1,6 @@
 """Scores one candidate of the blind RetinaMNIST search from its cv-predictions.csv with scikit-learn.
 
-Usage: python3 score_cv.py OUT_DIR [OUT_DIR ...]   (each OUT_DIR holds a crossValidate run's cv-predictions.csv)
+Usage: /usr/bin/python3 score_cv.py OUT_DIR [OUT_DIR ...]   (each OUT_DIR holds a crossValidate run's cv-predictions.csv)
 Prints, per candidate: pooled out-of-fold macro one-vs-rest ROC AUC (the selection metric), argmax accuracy,
 expected-grade accuracy (round of sum_k k p_k), quadratic-weighted kappa (argmax), and the AUC on the
 MedMNIST val images alone (ids starting with 'val').
