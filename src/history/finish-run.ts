@@ -43,7 +43,7 @@ export interface Finished {
 export async function finishRun(run: FinishedRun, options: FinishOptions): Promise<Finished> {
   const warnings: string[] = [];
   const evaluation = run.ok ? readEvaluation(run, warnings) : undefined;
-  // Multi-class, ordinal and multi-label runs: their report comes from class-evaluation.json (the history keeps their single numbers).
+  // Multi-class, ordinal and multi-label runs: their report comes from class-evaluation.json, kept in the history for `medpipe report`.
   const classEvaluation = run.ok && !evaluation ? readDocument<ClassEvaluationDocument>(run, CLASS_EVALUATION_FILE, warnings) : undefined;
   const reportPath = evaluation || classEvaluation ? join(run.outDir, REPORT_FILE) : undefined;
   const record: RunRecord = {
@@ -54,6 +54,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
     ...(evaluation ? { evaluation, images: imagesOf(run.outDir, evaluation) } : {}),
+    ...(classEvaluation ? { classEvaluation, images: imagesOf(run.outDir, classEvaluation) } : {}),
     ...(run.ok ? { extraMetrics: { ...classMetrics(run), ...crossValidationMetrics(run) } } : {}),
   };
   const path = historyPath(options.history, options.cacheDir);
@@ -88,7 +89,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     try {
       const { writeClassReportHtml } = await import('../report/html/class-report-html.ts');
       const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
-      files.push(await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: imagesOf(run.outDir, classEvaluation) }));
+      files.push(await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: record.images ?? {} }));
     } catch (error) {
       warnings.push(`report.html was not written: ${(error as Error).message}`);
     }

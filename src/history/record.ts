@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { canonicalJson } from '../base/canonical.ts';
+import type { ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
 
@@ -35,6 +36,8 @@ export interface RunRecord {
   readonly files: readonly string[];
   /** evaluation.json of an evaluate stage, when the run has one. */
   readonly evaluation?: EvaluationDocument;
+  /** class-evaluation.json of a multi-class, ordinal or multi-label evaluate stage (no sample ids, file names or group keys). */
+  readonly classEvaluation?: ClassEvaluationDocument;
   /** Other metrics (e.g. cross-validation means) by name. */
   readonly extraMetrics?: Readonly<Record<string, number>>;
   /** Pictures the report shows (Grad-CAM), kept so a later `medpipe report` does not depend on out/. */
@@ -109,6 +112,7 @@ export function insertRun(db: Database, record: RunRecord): number {
     for (const file of record.files) artifact.run(number, record.outDir ? relative(record.outDir, file) : file);
     const document = db.prepare('INSERT INTO documents (run_number, name, body) VALUES (?, ?, ?)');
     if (record.evaluation) document.run(number, 'evaluation', JSON.stringify(record.evaluation));
+    if (record.classEvaluation) document.run(number, 'class-evaluation', JSON.stringify(record.classEvaluation));
     if (record.images && Object.keys(record.images).length > 0) document.run(number, 'images', JSON.stringify(record.images));
     return number;
   });

@@ -45,8 +45,12 @@ type OversampleTasks<O> = [O] extends [never] ? ClassificationTask : [O] extends
 type SmoothingTasks<S> = [S] extends [never] ? ClassificationTask : [S] extends [0] ? ClassificationTask : 'multiclass' | 'ordinal';
 type Part<P> = [P] extends [never] ? '' : P;
 type Strip<S> = S extends `; ${infer R}` ? R : S;
-type Why<L, M, O, S = never> =
-  Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}${[S] extends [never] ? '' : [S] extends [0] ? '' : '; labelSmoothing is for multi-class and ordinal pipelines'}`>;
+type Why<
+  L,
+  M,
+  O,
+  S = never,
+> = Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}${[S] extends [never] ? '' : [S] extends [0] ? '' : '; labelSmoothing is for multi-class and ordinal pipelines'}`>;
 
 /**
  * Trains the model; applies the augmentation policy to training batches only. A loss, monitor,

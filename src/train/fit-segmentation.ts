@@ -78,7 +78,6 @@ export async function meanDice(model: tf.LayersModel, samples: readonly Segmenta
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-
 export async function fitSegmentation(
   model: tf.LayersModel,
   train: readonly SegmentationSample[],

@@ -266,7 +266,9 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   const optimizer = adam(learningRate, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
   // The planned number of steps, for the schedule (oversampling adds the same number of repeats every epoch).
   const totalSteps =
-    options.schedule === 'cosine' ? options.epochs * epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample }, 1).count : 0;
+    options.schedule === 'cosine'
+      ? options.epochs * epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample }, 1).count
+      : 0;
   let step = 0;
   // Per-sample loss weights of a batch's labels (class weights; per finding for multi-label).
   const sampleWeightsOf = (labels: Float32Array): tf.Tensor1D | undefined =>
@@ -319,7 +321,9 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
         let batchScores: tf.Tensor | undefined;
         // FusedAdam reads its rate at every step.
         (optimizer as unknown as { learningRate: number }).learningRate = scheduledRate(options.schedule, learningRate, step++, totalSteps);
-        const mix: BatchMix | undefined = options.mixup ? drawBatchMix(createRng(deriveSeed(options.seed, 'mixup', epoch, b)), options.mixup.alpha, n) : undefined;
+        const mix: BatchMix | undefined = options.mixup
+          ? drawBatchMix(createRng(deriveSeed(options.seed, 'mixup', epoch, b)), options.mixup.alpha, n)
+          : undefined;
         const cost = tf.tidy(() => {
           const original = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);

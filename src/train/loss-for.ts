@@ -27,9 +27,13 @@ export function lossFor(config: LossConfig | undefined, data: Pick<FitData, 'tas
   const loss = config ?? defaultLoss(task);
   const singleLabelK = task === 'multiclass' || task === 'ordinal';
   if (labelSmoothing > 0 && (!singleLabelK || (typeof loss === 'object' && 'softOrdinal' in loss))) {
-    throw new MedpipeError('INVALID_CONFIG', `labelSmoothing is for the one-hot targets of multi-class and ordinal tasks (this is ${task}${singleLabelK ? ' with softOrdinal targets, already spread' : ''}).`, {
-      fix: singleLabelK ? 'Use softOrdinal or labelSmoothing, not both.' : 'Leave labelSmoothing out.',
-    });
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      `labelSmoothing is for the one-hot targets of multi-class and ordinal tasks (this is ${task}${singleLabelK ? ' with softOrdinal targets, already spread' : ''}).`,
+      {
+        fix: singleLabelK ? 'Use softOrdinal or labelSmoothing, not both.' : 'Leave labelSmoothing out.',
+      },
+    );
   }
   if (loss === 'categoricalCrossentropy') {
     if (!singleLabelK) throw wrongLoss(loss, task, "'binaryCrossentropy'");

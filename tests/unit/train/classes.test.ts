@@ -146,7 +146,6 @@ K('the compact CNN: conv + pool blocks, the task head, seeded weights, a clear e
   b.dispose();
 });
 
-
 K('fit with a 3-way softmax: K-class epoch metrics, val_auc = macro one-vs-rest, early stopping on it, no tensor leaks', async () => {
   const train = classData(30, 3, 1);
   const val = classData(15, 3, 2);

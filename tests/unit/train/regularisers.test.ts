@@ -51,7 +51,9 @@ R('label smoothing: −Σ_c ((1 − ε)·1[c = y] + ε/K) log p_c, as Keras; foc
   throwsCode(() => categoricalCrossEntropy(3, 1), 'INVALID_CONFIG', /labelSmoothing must be in \[0, 1\)/);
   throwsCode(() => lossFor(undefined, { task: 'binary' }, eps), 'INVALID_CONFIG', /one-hot targets of multi-class and ordinal/);
   throwsCode(() => lossFor({ softOrdinal: {} }, { task: 'ordinal', classes: 3 }, eps), 'INVALID_CONFIG', /softOrdinal targets, already spread/);
-  assert.equal(fitTaskProblems({ labelSmoothing: 0.1 }, 'multilabel'), ['fit.labelSmoothing smooths one-hot targets of multi-class and ordinal tasks, but this one is multilabel']);
+  assert.equal(fitTaskProblems({ labelSmoothing: 0.1 }, 'multilabel'), [
+    'fit.labelSmoothing smooths one-hot targets of multi-class and ordinal tasks, but this one is multilabel',
+  ]);
   assert.equal(fitTaskProblems({ labelSmoothing: 0.1, loss: { softOrdinal: {} } }, 'ordinal').length, 1);
   assert.equal(fitTaskProblems({ labelSmoothing: 0.1, mixup: { alpha: 0.2 }, schedule: 'cosine' }, 'ordinal'), []);
   tf.dispose([y, p]);
@@ -152,7 +154,10 @@ R('fit with MixUp, label smoothing and the cosine schedule: each changes trainin
     const again = await trainWith(extra);
     assert.equal(once.weights, again.weights, `${JSON.stringify(extra)}: same seed, same weights`);
     assert.ok(once.loss.every(Number.isFinite), `${JSON.stringify(extra)}: finite losses`);
-    assert.ok(once.weights.some((w, i) => Math.abs(w - plain.weights[i]!) > 1e-6), `${JSON.stringify(extra)} changes the weights`);
+    assert.ok(
+      once.weights.some((w, i) => Math.abs(w - plain.weights[i]!) > 1e-6),
+      `${JSON.stringify(extra)} changes the weights`,
+    );
   }
   assert.equal((await trainWith({ schedule: 'constant' })).weights, plain.weights, "schedule 'constant' is the plain fit");
   assert.is(tf.memory().numTensors, before, 'no tensors left behind');
