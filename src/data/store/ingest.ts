@@ -18,13 +18,14 @@ import { decoderKey } from '../../io/decoder-version.ts';
 import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
 import type { DecodeConfig } from '../ingest-config.ts';
-import { inlinePool, sharedPool, type TaskPool } from '../workers/pool.ts';
+import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
 import type { FileStat, IngestEnv } from './ingest-env.ts';
 import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
+import { nativeIngestible } from './native-ingest.ts';
 import { readShardFooter } from './shard-reader.ts';
 import { shardUnit } from './shard-unit.ts';
 import { listingTask } from '../listing-task.ts';
@@ -192,9 +193,14 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   const units = statted ?? statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
-  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
+  // PNG and JPEG decode in the codec addon on libuv's threads (native-ingest.ts): the jobs stay on
+  // this thread, with as many addon calls at once as there would be workers.
+  const native = !env.pool && units.every((u) => nativeIngestible(spec, u.abs));
+  const pool: TaskPool =
+    env.pool ?? (!native && jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
   // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
   const workers = env.units?.parallel ? env.units : undefined;
+  const concurrency = workers ? Math.max(1, jobs.length) : native ? 2 * Math.max(1, workerCount()) : Math.max(2, 2 * pool.size);
   // Each job in flight waits on the run's signal.
   if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
@@ -281,7 +287,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         const outcome = await runJob(job, index);
         if (onBadFile === 'fail') firstProblem ??= outcome.problems[0];
         return { index, ...outcome };
-      }, workers ? Math.max(1, jobs.length) : Math.max(2, 2 * pool.size)),
+      }, concurrency),
       toArray(),
     ),
     { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },
