@@ -45,7 +45,54 @@ __attribute__((noinline)) void MomentsOf(const T* data, size_t pixels, int chann
     out[c * 3 + 2] = m2;
   }
 }
+// The M2 chains of four 8-bit grey images of `pixels` samples each, interleaved. Each chain is the
+// very sequence of additions MomentsOf makes for its image (so the same bits), but one addition
+// waits on the previous one of its own chain only: four chains keep the adder busy where one
+// leaves it idle for its latency (M2 was half the cost of decoding a 224x224 JPEG).
+__attribute__((noinline)) void Grey8MomentsX4(const uint8_t* const* data, size_t pixels, double* const* out) {
+  double squares[4][256];
+  double m2[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 4; i++) {
+    uint64_t whole = 0;
+    for (size_t k = 0; k < pixels; k++) whole += data[i][k];
+    const double sum = static_cast<double>(whole);
+    const double mean = sum / static_cast<double>(pixels);
+    for (int v = 0; v < 256; v++) {
+      const double d = v - mean;
+      squares[i][v] = d * d;
+    }
+    out[i][0] = static_cast<double>(pixels);
+    out[i][1] = sum;
+  }
+  const uint8_t *a = data[0], *b = data[1], *c = data[2], *e = data[3];
+  for (size_t k = 0; k < pixels; k++) {
+    m2[0] += squares[0][a[k]];
+    m2[1] += squares[1][b[k]];
+    m2[2] += squares[2][c[k]];
+    m2[3] += squares[3][e[k]];
+  }
+  for (int i = 0; i < 4; i++) out[i][2] = m2[i];
+}
 }  // namespace
+
+void record_moments_many(const Image* const* images, int count, double* const* out) {
+  int i = 0;
+  while (i < count) {
+    const Image& first = *images[i];
+    const size_t pixels = static_cast<size_t>(first.width) * first.height;
+    bool four = i + 4 <= count;
+    for (int j = i; four && j < i + 4; j++)
+      four = images[j]->depth == 8 && images[j]->channels == 1 && static_cast<size_t>(images[j]->width) * images[j]->height == pixels && pixels > 0;
+    if (four) {
+      const uint8_t* data[4] = {images[i]->data.data(), images[i + 1]->data.data(), images[i + 2]->data.data(), images[i + 3]->data.data()};
+      Grey8MomentsX4(data, pixels, out + i);
+      i += 4;
+    } else {
+      record_moments(*images[i], out[i]);
+      i++;
+    }
+  }
+}
 
 void record_moments(const Image& image, double* out) {
   const size_t pixels = static_cast<size_t>(image.width) * image.height;

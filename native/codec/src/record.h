@@ -16,3 +16,7 @@ RecordResult decode_record(const uint8_t* bytes, size_t length, int channels, in
 
 // Per channel [n, sum, M2] of the image's samples into out[0 .. channels*3).
 void record_moments(const Image& image, double* out);
+
+// record_moments of several images at once, each into out[i]: the same numbers, bit for bit, but
+// 8-bit grey images of one size run their M2 chains side by side (see record.cc).
+void record_moments_many(const Image* const* images, int count, double* const* out);
