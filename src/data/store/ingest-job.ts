@@ -189,11 +189,16 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
           continue;
         }
         try {
-          const raw = batch!.raw[i];
-          const frames = status === NATIVE.record ? [nativeFrame(batch!, i)] : await decodeBytes(raw!, file.abs, options);
-          const records = recordsOf(file, fileHash, frames, job.decode, raw ?? NO_BYTES);
+          if (status === NATIVE.record && file.want.whole) {
+            // One frame, the whole file wanted: the record recordsOf would give, without its detours.
+            const frame = nativeFrame(batch!, i);
+            put({ file: file.rel, fileHash, frames: 1, dtype: dtypeOf(frame.data), shape: frame.shape, range: frame.range, moments: frame.moments! }, frame.data, batch!.crcs[i]);
+          } else {
+            const raw = batch!.raw[i];
+            const frames = status === NATIVE.record ? [nativeFrame(batch!, i)] : await decodeBytes(raw!, file.abs, options);
+            for (const { meta, data } of recordsOf(file, fileHash, frames, job.decode, raw ?? NO_BYTES)) put(meta, data, status === NATIVE.record ? batch!.crcs[i] : undefined);
+          }
           decoded++;
-          for (const { meta, data } of records) put(meta, data, status === NATIVE.record ? batch!.crcs[i] : undefined);
         } catch (error) {
           problems.push(problemOf(file.rel, error, fileHash));
         }

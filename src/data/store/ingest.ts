@@ -96,7 +96,10 @@ export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIn
 /** Every file's hash by relative path (files not read yet are absent). */
 export function hashesOf(units: readonly Unit[]): Record<string, string> {
   // Sorted units, then one object built in that order (no entries/fromEntries round trip: 10^5 files).
-  const sorted = units.filter((u) => u.hash).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const hashed = units.filter((u) => u.hash);
+  // Listings come sorted: checking is one pass, sorting a 10^5-element array of strings is not.
+  const inOrder = hashed.every((u, i) => i === 0 || hashed[i - 1]!.rel < u.rel);
+  const sorted = inOrder ? hashed : hashed.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const files: Record<string, string> = {};
   for (const unit of sorted) files[unit.rel] = unit.hash!;
   return files;
@@ -325,7 +328,13 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   });
   env.emit({ type: 'log', level: 'info', message: reason });
   const files = hashesOf(units);
-  for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
+  let unreadable = false;
+  for (const unit of units) {
+    if (unit.hash) continue;
+    files[unit.rel] = 'unreadable';
+    unreadable = true;
+  }
   if (Object.keys(files).length !== units.length) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
-  return { set, files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  // hashesOf's object is in path order already; only unreadable files, added last, need a sort.
+  return { set, files: unreadable ? Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : files };
 }
