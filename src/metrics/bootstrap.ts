@@ -46,6 +46,21 @@ export interface BootstrapPlan {
   jackknife(): Int32Array[];
 }
 
+/** What metrics.json says about the bootstrap behind its intervals (binary and K-class alike). */
+export interface BootstrapSummary {
+  readonly resamples: number;
+  readonly seed: number;
+  readonly level: number;
+  readonly stratified: boolean;
+  readonly unit: 'sample' | 'group';
+  readonly units: number;
+  readonly method: string;
+}
+
+export function bootstrapSummary(plan: BootstrapPlan, level: number, method: string): BootstrapSummary {
+  return { resamples: plan.resamples, seed: plan.seed, level, stratified: plan.stratified, unit: plan.unit, units: plan.units, method };
+}
+
 /**
  * Makes the resampling plan for `labels` (class index per sample, any number of classes).
  * @example

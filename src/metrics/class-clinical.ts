@@ -3,7 +3,16 @@
  * clinical-evaluation.ts does for binary ones: a seeded bootstrap interval on every number of
  * metrics.json, calibration (multi-class Brier, top-label ECE, per-class reliability) and subgroups.
  */
-import { bootstrapIntervals, bootstrapPlan, pick, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type BootstrapPlan } from './bootstrap.ts';
+import {
+  bootstrapIntervals,
+  bootstrapPlan,
+  bootstrapSummary,
+  pick,
+  DEFAULT_LEVEL,
+  DEFAULT_RESAMPLES,
+  type BootstrapPlan,
+  type BootstrapSummary,
+} from './bootstrap.ts';
 import type { Binning } from './calibration.ts';
 import { classCalibration, labelCalibration, multiclassBrier, topLabelEce, type ClassCalibration } from './class-calibration.ts';
 import type { MetricInterval } from './clinical-evaluation.ts';
@@ -32,15 +41,7 @@ export interface ClassClinicalOptions {
 }
 
 export interface ClassClinicalEvaluation {
-  readonly bootstrap: {
-    readonly resamples: number;
-    readonly seed: number;
-    readonly level: number;
-    readonly stratified: boolean;
-    readonly unit: 'sample' | 'group';
-    readonly units: number;
-    readonly method: string;
-  };
+  readonly bootstrap: BootstrapSummary;
   /** An interval for every estimate of metrics.json, in its shape (perClass.<class>.recall, macro.f1, …), plus brier and ece. */
   readonly intervals: Nested<MetricInterval>;
   readonly calibration: ClassCalibration & { readonly binning: { readonly strategy: 'uniform' | 'quantile'; readonly bins: number; readonly rule: string } };
@@ -147,7 +148,7 @@ function intervalsOf(
   const ci = bootstrapIntervals(plan, statistic, { level });
   const labelled = Object.fromEntries(Object.entries(ci).map(([k, v]) => [k, { ...v, method }]));
   return {
-    bootstrap: { resamples: plan.resamples, seed: plan.seed, level, stratified: plan.stratified, unit: plan.unit, units: plan.units, method },
+    bootstrap: bootstrapSummary(plan, level, method),
     intervals: nestLeaves<MetricInterval>(labelled),
   };
 }

@@ -5,7 +5,17 @@
  * and ROC/PR bands. The evaluate stage calls this once; the report and metrics.json only read it.
  */
 import { binaryMetrics, type BinaryMetrics } from './binary-metrics.ts';
-import { bootstrapIntervals, bootstrapPlan, pick, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type BootstrapInterval, type BootstrapPlan } from './bootstrap.ts';
+import {
+  bootstrapIntervals,
+  bootstrapPlan,
+  bootstrapSummary,
+  pick,
+  DEFAULT_LEVEL,
+  DEFAULT_RESAMPLES,
+  type BootstrapInterval,
+  type BootstrapPlan,
+  type BootstrapSummary,
+} from './bootstrap.ts';
 import {
   brierScore,
   calibrationCurve,
@@ -67,15 +77,7 @@ export interface CalibrationReport {
 }
 
 export interface ClinicalEvaluation {
-  readonly bootstrap: {
-    readonly resamples: number;
-    readonly seed: number;
-    readonly level: number;
-    readonly stratified: boolean;
-    readonly unit: 'sample' | 'group';
-    readonly units: number;
-    readonly method: string;
-  };
+  readonly bootstrap: BootstrapSummary;
   readonly intervals: Record<CiMetric, MetricInterval>;
   readonly delong: DelongAuc;
   readonly calibration: CalibrationReport;
@@ -155,7 +157,7 @@ export function clinicalEvaluation(val: readonly Scored[], test: readonly Scored
       : subgroupMetrics(test, { threshold: options.threshold, seed: options.seed, resamples: plan.resamples, level, attributes: options.subgroups ?? 'auto' });
   const bands = { roc: curveBand('roc', labels, scores, plan, level), pr: curveBand('pr', labels, scores, plan, level) };
   return {
-    bootstrap: { resamples: plan.resamples, seed: plan.seed, level, stratified: plan.stratified, unit: plan.unit, units: plan.units, method },
+    bootstrap: bootstrapSummary(plan, level, method),
     intervals,
     delong,
     calibration,

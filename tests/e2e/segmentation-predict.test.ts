@@ -48,6 +48,8 @@ requires(S, segmentationToolkit())('resized on ingest, scored and predicted at 4
   assert.is(doc.images, 3);
   // 0.5 per stored pixel at 32 → 0.5·32/48 per original pixel.
   assert.equal(doc.spacing, [1 / 3, 1 / 3]);
+  const report = readFileSync(path.join(out, 'report.html'), 'utf8');
+  assert.ok(report.includes('Scored at each file&#39;s own size (48×48 px); one pixel spans 0.3333 × 0.3333'), 'report.html states the scored size and spacing');
   const cases = [];
   for (const im of doc.perImage) {
     assert.equal(im.size, [48, 48]);

@@ -13,18 +13,13 @@ import numpy as np
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
+from sklearn_multiclass import calibration_bins
+
 
 def ece(y, prob, bins, strategy):
-    if strategy == "quantile":
-        edges = np.percentile(prob, np.linspace(0, 1, bins + 1) * 100)
-    else:
-        edges = np.linspace(0.0, 1.0, bins + 1)
-    ids = np.searchsorted(edges[1:-1], prob)
-    sums = np.bincount(ids, weights=prob, minlength=len(edges))
-    true = np.bincount(ids, weights=y, minlength=len(edges))
-    total = np.bincount(ids, minlength=len(edges))
-    nz = total != 0
-    return float(np.sum(total[nz] / len(y) * np.abs(true[nz] / total[nz] - sums[nz] / total[nz])))
+    """Expected calibration error: the bins' |fraction positive - mean score|, weighted by their share of cases."""
+    fraction, mean, count = calibration_bins(y, prob, bins, strategy)
+    return float(np.sum(count / len(y) * np.abs(fraction - mean)))
 
 
 def one(case):

@@ -23,6 +23,7 @@ import os
 import numpy as np
 
 import sklearn_multiclass
+from sklearn_multiclass import calibration_bins
 
 TOL = 1e-9
 SKIP = {"definitions", "leakage", "thresholds", "notes", "split", "task", "classes", "thresholdSource", "intervals", "bootstrap", "calibration"}
@@ -145,20 +146,6 @@ def check(out_dir):
             if abs(want - thresholds[j]) > TOL:
                 problems.append(f"threshold of {c} {thresholds[j]} is not the validation's best-F1 threshold {want}")
     return {"checked": checked, "problems": problems}
-
-
-def calibration_bins(y, prob, n_bins, strategy):
-    """scikit-learn 1.2's calibration_curve binning, with the counts it does not return."""
-    if strategy == "quantile":
-        bins = np.percentile(prob, np.linspace(0, 1, n_bins + 1) * 100)
-    else:
-        bins = np.linspace(0.0, 1.0, n_bins + 1)
-    ids = np.searchsorted(bins[1:-1], prob)
-    sums = np.bincount(ids, weights=prob, minlength=len(bins))
-    true = np.bincount(ids, weights=y, minlength=len(bins))
-    total = np.bincount(ids, minlength=len(bins))
-    nz = total != 0
-    return true[nz] / total[nz], sums[nz] / total[nz], total[nz]
 
 
 def check_clinical(stored, tree, y, P, task, problems):

@@ -119,3 +119,17 @@ def max_f1_threshold(y, s, fallback=0.5):
         if f1 > best:
             best, chosen = f1, t
     return chosen
+
+
+def calibration_bins(y, prob, n_bins, strategy):
+    """scikit-learn 1.2's calibration_curve binning, with the counts it does not return."""
+    if strategy == "quantile":
+        bins = np.percentile(prob, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
+        bins = np.linspace(0.0, 1.0, n_bins + 1)
+    ids = np.searchsorted(bins[1:-1], prob)
+    sums = np.bincount(ids, weights=prob, minlength=len(bins))
+    true = np.bincount(ids, weights=y, minlength=len(bins))
+    total = np.bincount(ids, minlength=len(bins))
+    nz = total != 0
+    return true[nz] / total[nz], sums[nz] / total[nz], total[nz]

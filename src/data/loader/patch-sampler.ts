@@ -18,6 +18,7 @@ import type { Rng } from '../../base/rng.ts';
 import type { AugmentPolicy } from '../augment-policy.ts';
 import { IDENTITY_TRANSFORM, isIdentityPolicy, sampleTransform, transformImage, type ImageTransform } from '../augment.ts';
 import { transformMask } from '../augment-mask.ts';
+import type { SegmentationSample } from '../segmentation-types.ts';
 
 export interface PatchOptions {
   /** Square patch side in pixels. */
@@ -29,16 +30,8 @@ export interface PatchOptions {
   readonly negative?: number;
 }
 
-/** What patches are cut from: an image with its label map and optional ROI (a SegmentationSample fits). */
-export interface PatchImage {
-  readonly id: string;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-  readonly pixels: Float32Array;
-  readonly mask: Uint8Array;
-  readonly roi?: Uint8Array;
-}
+/** What patches are cut from: an image with its label map and optional ROI. */
+export type PatchImage = Pick<SegmentationSample, 'id' | 'height' | 'width' | 'channels' | 'pixels' | 'mask' | 'roi'>;
 
 export interface PatchBatch {
   readonly count: number;

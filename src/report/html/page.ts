@@ -10,6 +10,14 @@ import { REPORT_CSS } from './style.ts';
 
 export function reportPage(run: ReportRun, lead: Html, sections: readonly (readonly [id: string, label: string])[], main: Html): string {
   const title = `${run.pipeline}${run.number !== undefined ? ` — run #${run.number}` : ''}`;
+  const footer = html`<p class="muted">
+    Written by medpipe ${run.medpipeVersion ?? ''}. Self-contained: this file loads nothing from the network or the disk.
+  </p>`;
+  return htmlPage(`medpipe report: ${title}`, lead, sections, html`${main}${footer}`);
+}
+
+/** The shell itself: `title` heads the page and its tab; `sections` are [id, label] links to the sections in `main`. */
+export function htmlPage(title: string, lead: Html | string, sections: readonly (readonly [id: string, label: string])[], main: Html): string {
   const nav = sections.map(([id, label]) => html`<a href="#${id}">${label}</a>`);
   return html`<!DOCTYPE html>
     <html lang="en">
@@ -17,21 +25,18 @@ export function reportPage(run: ReportRun, lead: Html, sections: readonly (reado
         <meta charset="utf-8" />
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>medpipe report: ${title}</title>
+        <title>${title}</title>
         <style>
           ${raw(REPORT_CSS)}
         </style>
       </head>
       <body>
         <header>
-          <h1>medpipe report: ${title}</h1>
+          <h1>${title}</h1>
           <p>${lead}</p>
         </header>
         <nav>${nav}</nav>
-        <main>
-          ${main}
-          <p class="muted">Written by medpipe ${run.medpipeVersion ?? ''}. Self-contained: this file loads nothing from the network or the disk.</p>
-        </main>
+        <main>${main}</main>
       </body>
     </html> `.value;
 }
