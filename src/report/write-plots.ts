@@ -7,7 +7,7 @@ import { lossCurveSpec } from './loss-curve-spec.ts';
 import { metricCurvesSpec } from './metric-curves-spec.ts';
 import { prCurveSpec, type PrCurveInput } from './pr-curve-spec.ts';
 import { reliabilitySpec, type ReliabilityInput } from './reliability-spec.ts';
-import { renderSvg, svgToPng } from './render-svg.ts';
+import { renderSvg, restartSvgIds, svgToPng } from './render-svg.ts';
 import { rocCurveSpec, type RocCurveInput } from './roc-curve-spec.ts';
 import type { EpochRecord, VegaLiteSpec } from './vega-lite-spec.ts';
 
@@ -68,6 +68,9 @@ export async function writeSpecs(
   }
   const written: string[] = [];
   for (const [name, spec] of plots) {
+    // Each file is a page of its own: its ids start at 0, so its bytes do not depend on what the
+    // process rendered before (a run that wrote report.html first numbered its gradients on).
+    restartSvgIds();
     const svg = await renderSvg(spec);
     const svgPath = join(outDir, `${name}.svg`);
     await writeFile(svgPath, svg);
