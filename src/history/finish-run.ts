@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLASS_EVALUATION_FILE, type ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
-import { REPORT_FILE } from '../report/html/report-html.ts';
+import { REPORT_FILE } from '../report/html/report-file.ts';
 import { historyPath } from './database.ts';
 import { gitState, imagesOf, type RunRecord } from './record.ts';
 

@@ -14,6 +14,7 @@ import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { num, withCi } from './format.ts';
 import { html, raw, type Html } from './html.ts';
 import { reportPage } from './page.ts';
+import { REPORT_FILE } from './report-file.ts';
 import type { ReportInput } from './report-input.ts';
 import { calibrationSection } from './sections/calibration.ts';
 import { checklistItems, checklistSection } from './sections/checklist.ts';
@@ -22,7 +23,7 @@ import { gallerySection } from './sections/gallery.ts';
 import { provenanceSection } from './sections/provenance.ts';
 import { binarySubgroupsSection, metricsSection, operatingPointsSection } from './sections/results.ts';
 
-export const REPORT_FILE = 'report.html';
+export { REPORT_FILE };
 
 /**
  * @example
