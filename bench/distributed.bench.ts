@@ -84,6 +84,39 @@ export default ${withTune ? `base.stage(tune({ grid: { learningRate: [1e-3, 3e-4
   return file;
 }
 
+/** Each grid point's training time and where it ran, from the run's log ("grid point 3/8: …: done on vm:123 in 14.1s"; "done in" in the run itself). */
+function trialTimes(out: string): { point: number; worker: string; s: number }[] {
+  return [...out.matchAll(/grid point (\d+)\/\d+: .*: done(?: on (\S+))? in (?:(\d+)m)?([\d.]+)s$/gm)].map((m) => ({
+    point: Number(m[1]),
+    worker: m[2] ?? 'this process',
+    s: Number(m[3] ?? 0) * 60 + Number(m[4]),
+  }));
+}
+
+/**
+ * Where a row's time went: each worker's trials in the order it ran them, the busiest worker's sum
+ * (the best this schedule allows: the stage cannot end before its busiest worker does), the rest of
+ * the stage's time (submission, transfers, polling, start-up) and the mean trial time.
+ */
+function breakdown(out: string, stageMs: number): { line: string; meanS: number } {
+  const trials = trialTimes(out);
+  const workers = [...new Set(trials.map((t) => t.worker))];
+  const sums = workers.map((w) => trials.filter((t) => t.worker === w).reduce((a, t) => a + t.s, 0));
+  const busiest = Math.max(...sums);
+  const meanS = trials.reduce((a, t) => a + t.s, 0) / trials.length;
+  const per = workers.map(
+    (w, i) =>
+      `${w}: ${trials
+        .filter((t) => t.worker === w)
+        .map((t) => `#${t.point} ${t.s.toFixed(1)}`)
+        .join(' + ')} = ${sums[i]!.toFixed(1)} s`,
+  );
+  return {
+    meanS,
+    line: `  trials (point, seconds): ${per.join('; ')}. Busiest worker ${busiest.toFixed(1)} s; the rest of the stage ${(stageMs / 1000 - busiest).toFixed(1)} s; mean trial ${meanS.toFixed(2)} s`,
+  };
+}
+
 function tuneMs(outDir: string): number {
   const run = JSON.parse(readFileSync(path.join(outDir, 'run.json'), 'utf8')) as { stages: { stage: string; ms: number }[] };
   return run.stages.find((s) => s.stage === 'tune')!.ms;
@@ -135,25 +168,29 @@ async function grid(): Promise<void> {
     cpSync(base, path.join(work, name), { recursive: true });
     return path.join(work, name);
   };
-  const rows: { how: string; ms: number; results: string }[] = [];
+  const rows: { how: string; ms: number; results: string; out?: string }[] = [];
+  const notes: string[] = [];
   const winner = (json: string) => (JSON.parse(json) as { winner: number }).winner;
   // Each row as soon as it is measured (a run cut short by a time limit keeps what it had).
-  const add = (row: { how: string; ms: number; results: string }) => {
+  const add = (row: { how: string; ms: number; results: string; out?: string }) => {
     rows.push(row);
     if (rows.length === 1) console.log('| executor | tune stage | winner | per-point metrics = local |\n| --- | ---: | ---: | --- |');
     const same = row.results === rows[0]!.results ? 'yes (byte-identical tune-results.json)' : 'NO';
     console.log(`| ${row.how} | ${(row.ms / 1000).toFixed(1)} s | ${winner(row.results)} | ${same} |`);
+    if (row.out) notes.push(`${row.how}:\n${breakdown(row.out, row.ms).line}`);
   };
   const marker = path.join(work, 'out-local', 'bench-epochs');
   const prepared = existsSync(marker) && readFileSync(marker, 'utf8') === opts.epochs;
   if (!prepared) {
-    medpipe(['run', file, '--plain', '--cache', copy('cache-local'), '--out', path.join(work, 'out-local')]);
+    const local = medpipe(['run', file, '--plain', '--cache', copy('cache-local'), '--out', path.join(work, 'out-local')]);
+    writeFileSync(path.join(work, 'out-local', 'bench-log.txt'), local.out);
     writeFileSync(marker, opts.epochs);
   }
   add({
     how: `local executor (in the run, one after another)${prepared ? ', time of the prepared run' : ''}`,
     ms: tuneMs(path.join(work, 'out-local')),
     results: readFileSync(path.join(work, 'out-local', 'tune-results.json'), 'utf8'),
+    ...(existsSync(path.join(work, 'out-local', 'bench-log.txt')) ? { out: readFileSync(path.join(work, 'out-local', 'bench-log.txt'), 'utf8') } : {}),
   });
   for (const [n, pin] of [
     [1, false],
@@ -171,17 +208,19 @@ async function grid(): Promise<void> {
     try {
       const out = path.join(work, `out-w${tag}`);
       rmSync(out, { recursive: true, force: true });
-      medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${tag}`), '--out', out]);
+      const run = medpipe(['run', file, '--plain', '--redis', redis.url, '--cache', copy(`cache-w${tag}`), '--out', out]);
       add({
         how: `BullMQ, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread${pin ? ', each pinned to one core' : ''}`,
         ms: tuneMs(out),
         results: readFileSync(path.join(out, 'tune-results.json'), 'utf8'),
+        out: run.out,
       });
     } finally {
       await stop(workers);
       redis.proc.kill('SIGTERM');
     }
   }
+  console.log(`\nwhere the time went:\n${notes.join('\n')}`);
   console.log(
     `speed-up of 2 workers over 1: ${(rows[1]!.ms / rows[2]!.ms).toFixed(2)}x${opts.pin ? `; pinned: ${(rows[3]!.ms / rows[4]!.ms).toFixed(2)}x` : ''} (load after: ${load()})`,
   );

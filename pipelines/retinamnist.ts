@@ -3,16 +3,20 @@
  * MedMNIST's own train / val / test split (1080 / 120 / 400 images).
  *   node bin/medpipe.js run pipelines/retinamnist.ts
  * MedMNIST v2's best entry on this test set: mean one-vs-rest AUC 0.750, accuracy 0.531 (Google AutoML Vision).
- * This pipeline (seed 42): test accuracy 0.5325, macro AUC 0.7391 (95% CI 0.703–0.773), quadratic-weighted
- * kappa 0.520 — the accuracy is above that entry, the AUC is not.
- * How it was chosen, on the 120 validation images only (val accuracy / macro AUC, one run each):
- *   soft ordinal targets (SORD) seeds 42, 7: 0.500 / 0.809, 0.567 / 0.771 (mean AUC 0.790)
- *   cross-entropy seeds 42, 7:               0.592 / 0.838, 0.583 / 0.789 (mean AUC 0.813)
- *   cross-entropy + balanced class weights:  0.533 / 0.826 (seed 42)
- *   cross-entropy, ensemble of 5:            0.583 / 0.831
- * Rule: the highest validation macro AUC averaged over seeds (one seed's number on 120 images is noise).
- * Not a blind choice: this rule was fixed after the test numbers of these runs had been printed. The single
- * best validation run (cross-entropy, seed 42) scores test accuracy 0.5175 / macro AUC 0.7409 instead.
+ *
+ * Chosen blind (experiments/retinamnist/GRID.md, committed before any candidate ran). Each candidate was
+ * scored by 3-fold cross-validation on train + val only (the test split never read). The rule was the
+ * highest pooled out-of-fold macro AUC over the 1,200 images:
+ *   A0 cross-entropy 0.7210 (chosen) · A1 balanced class weights 0.7097 · A2 soft ordinal targets 0.6965
+ *   A3 label smoothing 0.1 0.7062 · A4 cosine schedule 0.7058 · A5 MixUp α 0.2 0.7189 · A6 64 px input 0.6714
+ * No change beat A0 by the stated 0.005, so no combination was run. Argmax is kept: the expected-grade rule
+ * scored a lower out-of-fold accuracy (0.355 vs 0.481). The 5-member ensemble and the test-time mirrors were
+ * fixed in advance.
+ * The test split was then scored once (seed 42, 19:12–19:27 UTC): accuracy 0.545 (95% CI 0.505–0.585),
+ * macro AUC 0.735 (0.698–0.770), quadratic-weighted kappa 0.549 (0.470–0.623), percentile bootstrap.
+ * Accuracy is above the AutoML entry; the AUC is not.
+ * Caveat: the previous session had already scored nearly this configuration on test (epochs 60, patience 12):
+ * 0.5325 / 0.7391. The search did not use that number, but this test set is not untouched.
  */
 import { pipeline, ingest, normalize, augment, split, build, fit, evaluate } from 'medpipe';
 
@@ -25,9 +29,8 @@ export default pipeline('retinamnist', { seed: 42 })
   .stage(augment({ rotation: 15, zoom: 0.1, horizontalFlip: true, verticalFlip: true }))
   .stage(split()) // keeps MedMNIST's train / val / test
   .stage(build.tutorialCnn({ filters: [32, 64] }))
-  // Cross-entropy (the ordinal default; soft ordinal targets scored lower on validation), early stopping on
-  // the macro one-vs-rest AUC on validation, and an ensemble of 5 members averaged (each trained with its own
-  // seed). Compared on the validation split: see the table and its caveat in the comment at the top.
-  .stage(fit({ epochs: 60, batchSize: 32, ensemble: 5, earlyStopping: { monitor: 'val_auc', patience: 12, restoreBestWeights: true } }))
+  // The search's choice (A0: plain cross-entropy, constant rate, no smoothing, no MixUp) with its epochs and
+  // patience, early-stopped on the validation split's macro one-vs-rest AUC; 5 members averaged (fixed in advance).
+  .stage(fit({ epochs: 40, batchSize: 32, ensemble: 5, earlyStopping: { monitor: 'val_auc', patience: 10, restoreBestWeights: true } }))
   // The same mirrors at test time: each score is the mean over the four copies.
   .stage(evaluate({ testTimeAugmentation: { horizontalFlip: true, verticalFlip: true } }));

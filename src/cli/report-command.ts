@@ -4,7 +4,7 @@ import { loadRun, resolveRun } from '../history/queries.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { HISTORY_OPTIONS, historyFromArgs } from './history-args.ts';
 
-/** `medpipe report <run> [--out FILE]`: rewrites a recorded run's report.html from the history alone. */
+/** `medpipe report <run> [--out FILE]`: rewrites a recorded run's report.html (binary, K-class or multi-label) from the history alone. */
 export async function reportCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { ...HISTORY_OPTIONS, out: { type: 'string' } } });
   if (positionals.length !== 1)
@@ -17,16 +17,22 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   } finally {
     db.close();
   }
-  if (!run.evaluation) {
+  if (!run.evaluation && !run.classEvaluation) {
     throw new MedpipeError(
       'DATA_NOT_FOUND',
-      `Run #${run.number} has no evaluation to report${run.ok ? ' (its pipeline has no evaluate stage, or it is a multi-class, ordinal or multi-label run: the history keeps only their single numbers)' : ' (it failed)'}.`,
-      { fix: 'Pick a binary run with a test AUC in `medpipe runs`; a K-class run writes its report.html into its output folder when it ends.' },
+      `Run #${run.number} has no evaluation to report${run.ok ? ' (its pipeline has no evaluate stage, or it was recorded before the history kept K-class evaluations)' : ' (it failed)'}.`,
+      { fix: 'Pick a run with a test metric in `medpipe runs`, or run the pipeline again (every stage is served from cache).' },
     );
   }
-  const { writeReportHtml, REPORT_FILE } = await import('../report/html/report-html.ts');
+  const { REPORT_FILE } = await import('../report/html/report-html.ts');
   const file = resolve(values.out ?? join(run.outDir ?? `out/${run.pipeline}`, REPORT_FILE));
-  const written = await writeReportHtml(dirname(file), { run, evaluation: run.evaluation, images: run.images }, basename(file));
+  const written = run.evaluation
+    ? await (
+        await import('../report/html/report-html.ts')
+      ).writeReportHtml(dirname(file), { run, evaluation: run.evaluation, images: run.images }, basename(file))
+    : await (
+        await import('../report/html/class-report-html.ts')
+      ).writeClassReportHtml(dirname(file), { run, evaluation: run.classEvaluation!, images: run.images }, basename(file));
   process.stdout.write(`wrote ${written} (run #${run.number}, ${run.pipeline}, seed ${run.seed})\n`);
   return 0;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLASS_EVALUATION_FILE, type ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
-import { REPORT_FILE } from '../report/html/report-html.ts';
+import { REPORT_FILE } from '../report/html/report-file.ts';
 import type { PlotMemo } from '../report/page-plots.ts';
 import { historyPath } from './database.ts';
 import { gitState, imagesOf, type RunRecord } from './record.ts';
@@ -48,7 +48,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
   const warnings: string[] = [];
   const evaluationRead = run.ok ? readDocument<EvaluationDocument>(run, EVALUATION_FILE, warnings) : undefined;
   const evaluation = evaluationRead?.document;
-  // Multi-class, ordinal and multi-label runs: their report comes from class-evaluation.json (the history keeps their single numbers).
+  // Multi-class, ordinal and multi-label runs: their report comes from class-evaluation.json, kept in the history for `medpipe report`.
   const classRead = run.ok && !evaluation ? readDocument<ClassEvaluationDocument>(run, CLASS_EVALUATION_FILE, warnings) : undefined;
   const classEvaluation = classRead?.document;
   const plots = (read: { sha256: string } | undefined) => (options.plots && read ? { memo: options.plots, document: read.sha256 } : undefined);
@@ -61,6 +61,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
     ...(evaluation ? { evaluation, evaluationJson: evaluationRead!.text, images: imagesOf(run.outDir, evaluation) } : {}),
+    ...(classEvaluation ? { classEvaluation, images: imagesOf(run.outDir, classEvaluation) } : {}),
     ...(run.ok ? { extraMetrics: { ...classMetrics(run), ...crossValidationMetrics(run) } } : {}),
   };
   const path = historyPath(options.history, options.cacheDir);
@@ -95,9 +96,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     try {
       const { writeClassReportHtml } = await import('../report/html/class-report-html.ts');
       const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
-      files.push(
-        await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: imagesOf(run.outDir, classEvaluation), plots: plots(classRead) }),
-      );
+      files.push(await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: record.images ?? {}, plots: plots(classRead) }));
     } catch (error) {
       warnings.push(`report.html was not written: ${(error as Error).message}`);
     }

@@ -3,6 +3,7 @@
  * `report`, and how a user names a run (its number, `latest`, or its id or an unambiguous prefix).
  */
 import { MedpipeError } from '../base/errors.ts';
+import type { ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
 
@@ -38,6 +39,8 @@ export interface StoredRun extends RunSummary {
   readonly metrics: Readonly<Record<string, { readonly value: number | null; readonly lower: number | null; readonly upper: number | null }>>;
   readonly artifacts: readonly string[];
   readonly evaluation?: EvaluationDocument;
+  /** class-evaluation.json of a multi-class, ordinal or multi-label run. */
+  readonly classEvaluation?: ClassEvaluationDocument;
   readonly images: Readonly<Record<string, string>>;
 }
 
@@ -177,6 +180,7 @@ export function loadRun(db: Database, number: number): StoredRun {
     metrics,
     artifacts,
     ...(documents.evaluation ? { evaluation: JSON.parse(documents.evaluation) as EvaluationDocument } : {}),
+    ...(documents['class-evaluation'] ? { classEvaluation: JSON.parse(documents['class-evaluation']) as ClassEvaluationDocument } : {}),
     images: documents.images ? (JSON.parse(documents.images) as Record<string, string>) : {},
   };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { canonicalJson } from '../base/canonical.ts';
+import type { ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
 
@@ -38,6 +39,8 @@ export interface RunRecord {
   readonly evaluation?: EvaluationDocument;
   /** `evaluation` as JSON text, when the caller has it (evaluation.json's bytes): stored as is, not serialised again. */
   readonly evaluationJson?: string;
+  /** class-evaluation.json of a multi-class, ordinal or multi-label evaluate stage (no sample ids, file names or group keys). */
+  readonly classEvaluation?: ClassEvaluationDocument;
   /** Other metrics (e.g. cross-validation means) by name. */
   readonly extraMetrics?: Readonly<Record<string, number>>;
   /** Pictures the report shows (Grad-CAM), kept so a later `medpipe report` does not depend on out/. */
@@ -118,6 +121,7 @@ export function insertRun(db: Database, record: RunRecord): number {
       document.run(number, name, hash);
     };
     if (record.evaluation) store('evaluation', record.evaluationJson ?? JSON.stringify(record.evaluation));
+    if (record.classEvaluation) store('class-evaluation', JSON.stringify(record.classEvaluation));
     if (record.images && Object.keys(record.images).length > 0) store('images', JSON.stringify(record.images));
     return number;
   });

@@ -73,7 +73,8 @@ export async function decodeBytes(bytes: Uint8Array, path: string, options: Deco
   return [await decodeWithSharp(bytes, path, options)];
 }
 
-function undecodable(path: string, error: unknown): MedpipeError {
+/** The error for a file no decoder can read: names the file and the fix. */
+export function undecodable(path: string, error: unknown): MedpipeError {
   if (error instanceof MedpipeError) return error;
   const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   return new MedpipeError('BAD_FILE', `${path} cannot be decoded as an image: ${reason}`, {

@@ -19,6 +19,29 @@ export interface NativeDecoded {
   readonly moments: readonly number[];
 }
 
+/** What ingestFiles gives back, per file i (native/codec/src/ingest_files.cc). */
+export interface NativeIngested {
+  /** 0 a record; 1 not PNG/JPEG (or CMYK): the bytes are raw[i]; 2 unreadable (errno[i]); 3 damaged (messages[i]). */
+  readonly status: Int32Array;
+  readonly errno: Int32Array;
+  /** 32 bytes a file: SHA-256 of its bytes (status 0, 1, 3). */
+  readonly hashes: Buffer;
+  /** 4 a file: height, width, channels, bits per sample. */
+  readonly shapes: Int32Array;
+  /** 1 PNG, 2 JPEG. */
+  readonly formats: Uint8Array;
+  /** The record's bytes in `data`, each at a multiple of 8. */
+  readonly offsets: Float64Array;
+  readonly lengths: Float64Array;
+  /** CRC-32 of the record's bytes. */
+  readonly crcs: Uint32Array;
+  /** 9 a file: per channel n, sum, M2. */
+  readonly moments: Float64Array;
+  readonly data: Buffer;
+  readonly raw: readonly (Buffer | undefined)[];
+  readonly messages: readonly (string | undefined)[];
+}
+
 export interface NativeCodec {
   /** Null when the bytes are neither PNG nor JPEG; throws on a damaged file. */
   decode(bytes: Uint8Array, channels: 0 | 1 | 3, height: number, width: number): NativeDecoded | null;
@@ -41,6 +64,11 @@ export interface NativeCodec {
     fill: 0 | 1 | 2,
     fillValue: number,
   ) => void;
+  /**
+   * One ingest job's files read, hashed (SHA-256) and decoded in one call on libuv's thread pool
+   * (native/codec/src/ingest_files.cc); absent from builds older than it. Same records as decode().
+   */
+  readonly ingestFiles?: (paths: readonly string[], channels: 0 | 1 | 3, height: number, width: number) => Promise<NativeIngested>;
   /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */
   readonly statMany?: (paths: readonly string[]) => BigInt64Array;
   readonly version: number;

@@ -66,9 +66,12 @@ export async function writeSpecs(
     throw new MedpipeError('BAD_FILE', `Cannot create the plot folder ${outDir}.`, { file: outDir, cause, fix: 'Check that the output folder is writable.' });
   }
   // vega, vega-lite and sharp load when plots are drawn, not with every module that can draw them.
-  const { renderSvg, svgToPng } = await import('./render-svg.ts');
+  const { renderSvg, restartSvgIds, svgToPng } = await import('./render-svg.ts');
   const written: string[] = [];
   for (const [name, spec] of plots) {
+    // Each file is a page of its own: its ids start at 0, so its bytes do not depend on what the
+    // process rendered before (a run that wrote report.html first numbered its gradients on).
+    restartSvgIds();
     const svg = await renderSvg(spec);
     const svgPath = join(outDir, `${name}.svg`);
     await writeFile(svgPath, svg);

@@ -111,16 +111,24 @@ export class CacheStore {
     artifact: Artifact,
     options: { readonly local?: boolean } = {},
   ): Promise<CacheEntry> {
+    // The blobs are written (and fsynced) side by side, the entry naming them only after all are.
     const blobs: Record<string, { hash: string; size: number }> = {};
-    for (const [name, bytes] of Object.entries(artifact.blobs)) {
-      blobs[name] = { hash: await this.putObject(bytes), size: bytes.byteLength };
-    }
+    const named = Object.entries(artifact.blobs);
+    const hashes = await Promise.all(named.map(([, bytes]) => this.putObject(bytes)));
+    named.forEach(([name, bytes], i) => (blobs[name] = { hash: hashes[i]!, size: bytes.byteLength }));
     const refs = artifact.refs ?? [];
     // Shards a dataset points at were written by the stage itself; an entry must never name one that is not there.
-    for (const ref of refs) {
-      const info = await stat(this.objectPath(ref.hash)).catch(() => undefined);
-      if (!info || info.size !== ref.size) throw new Error(`object ${ref.hash} referenced by the output is missing`);
-    }
+    const sizes = await Promise.all(
+      refs.map((ref) =>
+        stat(this.objectPath(ref.hash)).then(
+          (info) => info.size,
+          () => undefined,
+        ),
+      ),
+    );
+    refs.forEach((ref, i) => {
+      if (sizes[i] !== ref.size) throw new Error(`object ${ref.hash} referenced by the output is missing`);
+    });
     const outputHash = outputHashOf(artifact.meta, blobs, refs);
     const entry: CacheEntry = {
       format: 1,

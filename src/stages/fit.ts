@@ -41,22 +41,33 @@ type MonitorTasks<M> = [M] extends [never]
     | (M extends ClassOnlyMonitor ? 'multiclass' | 'ordinal' : M extends ClassMonitor ? 'ordinal' : never)
     | (M extends LabelMonitor ? 'multilabel' : never);
 type OversampleTasks<O> = [O] extends [never] ? ClassificationTask : [O] extends [true] ? Exclude<ClassificationTask, 'multilabel'> : ClassificationTask;
+/** Label smoothing spreads one-hot targets: multi-class and ordinal (0 changes nothing anywhere). */
+type SmoothingTasks<S> = [S] extends [never] ? ClassificationTask : [S] extends [0] ? ClassificationTask : 'multiclass' | 'ordinal';
 type Part<P> = [P] extends [never] ? '' : P;
 type Strip<S> = S extends `; ${infer R}` ? R : S;
-type Why<L, M, O> =
-  Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}`>;
+type Why<
+  L,
+  M,
+  O,
+  S = never,
+> = Strip<`${Part<[L] extends [string] ? `; loss '${L}' is for ${TaskWords<LossTasks<L>>} pipelines` : [L] extends [{ readonly softOrdinal: unknown }] ? '; loss softOrdinal is for ordinal pipelines' : never>}${Part<`; early stopping's '${M & string}' is logged on ${TaskWords<MonitorTasks<M>>} pipelines`>}${[O] extends [never] ? '' : [O] extends [true] ? '; oversample needs one class per image (not multi-label)' : ''}${[S] extends [never] ? '' : [S] extends [0] ? '' : '; labelSmoothing is for multi-class and ordinal pipelines'}`>;
 
 /**
- * Trains the model; applies the augmentation policy to training batches only. A loss, monitor or
- * oversampling of some tasks restricts the pipelines it fits (checked by the types when the ingest
+ * Trains the model; applies the augmentation policy to training batches only. A loss, monitor,
+ * oversampling or label smoothing of some tasks restricts the pipelines it fits (checked by the types when the ingest
  * states its task).
  * @example
  *   fit({ epochs: 30, classWeight: 'balanced' })
  */
-export function fit<const L extends Loss = never, const M extends Monitor = never, const O extends boolean = never>(
-  config: FitConfig & { readonly loss?: L; readonly oversample?: O; readonly earlyStopping?: false | (EarlyStopping & { readonly monitor?: M }) } = {},
+export function fit<const L extends Loss = never, const M extends Monitor = never, const O extends boolean = never, const S extends number = never>(
+  config: FitConfig & {
+    readonly loss?: L;
+    readonly oversample?: O;
+    readonly labelSmoothing?: S;
+    readonly earlyStopping?: false | (EarlyStopping & { readonly monitor?: M });
+  } = {},
 ) {
-  return withTask<LossTasks<L> & MonitorTasks<M> & OversampleTasks<O>, never, Why<L, M, O>>()(nodeOf(fitStage, config as FitConfig));
+  return withTask<LossTasks<L> & MonitorTasks<M> & OversampleTasks<O> & SmoothingTasks<S>, never, Why<L, M, O, S>>()(nodeOf(fitStage, config as FitConfig));
 }
 
 /** Trains a U-Net on random patches inside the ROI, early stopping on validation Dice. @example fit.segmentation({ epochs: 20, steps: 20 }) */

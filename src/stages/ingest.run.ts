@@ -72,7 +72,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   }
   const { set, files } = await ingestListing(listing, config, env(ctx), units);
   // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
-  return { files: { ...files, ...extra }, data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
+  return { files: Object.assign(files, extra), data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {

@@ -66,8 +66,21 @@ export const fitConfigSchema = z.strictObject({
   optimizer: z
     .strictObject({ learningRate: z.number().positive().optional(), beta1: rate.optional(), beta2: rate.optional(), epsilon: z.number().positive().optional() })
     .optional(),
+  /** 'cosine' anneals Adam's rate from learningRate to 0 over epochs × batches (early stopping may end sooner). @default 'constant' */
+  schedule: z.enum(['constant', 'cosine']).optional(),
   /** @default 'binaryCrossentropy' (binary; multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
   loss: lossSchema.optional(),
+  /**
+   * Multi-class and ordinal tasks: train against (1 − ε)·one-hot + ε/K instead of the one-hot target
+   * (Keras' label_smoothing; not with softOrdinal, whose targets are already spread). @default 0
+   */
+  labelSmoothing: z.number().min(0).lt(1).optional(),
+  /**
+   * MixUp (Zhang et al. 2018): each training batch is blended with a shuffled copy of itself,
+   * λ·x + (1 − λ)·x[π], λ ~ Beta(alpha, alpha) per batch, and the loss is λ·L(y) + (1 − λ)·L(y[π]).
+   * Any task and loss. @default off
+   */
+  mixup: z.strictObject({ /** Beta(alpha, alpha); small values mix little (0.2 is the paper's ImageNet value). */ alpha: z.number().positive() }).optional(),
   /**
    * 'balanced' = n / (K · count_c) over the classes present, scikit-learn's compute_class_weight
    * (multi-label: per finding, n / (2 · count) for its positives and its negatives). @default none

@@ -25,6 +25,7 @@ import { patchSource } from '../data/loader/patch-source.ts';
 import { segmentationLoss, type SegmentationLossName } from './segmentation-losses.ts';
 import { labelsOf, slidingWindowPredict } from './sliding-window.ts';
 import { frozenNormsInInferenceMode } from './frozen-norms.ts';
+import { scheduledRate, type LearningRateSchedule } from './lr-schedule.ts';
 
 export interface SegmentationFitOptions {
   readonly epochs: number;
@@ -41,7 +42,7 @@ export interface SegmentationFitOptions {
   /** @default 1e-3 */
   readonly learningRate?: number;
   /** 'cosine': the rate falls from `learningRate` to 0 over all planned steps (SGDR without restarts). @default 'constant' */
-  readonly schedule?: 'constant' | 'cosine';
+  readonly schedule?: LearningRateSchedule;
   /** Foreground:background patch centres. @default [1, 1] */
   readonly posNeg?: readonly [number, number];
   readonly augment?: AugmentPolicy;
@@ -77,11 +78,6 @@ export async function meanDice(model: tf.LayersModel, samples: readonly Segmenta
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** The cosine-annealed rate before step `step` (0-based) of `total`: lr · ½(1 + cos(π · step / total)). */
-export function cosineRate(learningRate: number, step: number, total: number): number {
-  return 0.5 * learningRate * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
-}
-
 export async function fitSegmentation(
   model: tf.LayersModel,
   train: readonly SegmentationSample[],
@@ -94,7 +90,7 @@ export async function fitSegmentation(
   const optimizer = adam(rate, 0.9, 0.999, 1e-7);
   // FusedAdam reads its rate at every step.
   const setRate = (step: number) => {
-    if (options.schedule === 'cosine') (optimizer as unknown as { learningRate: number }).learningRate = cosineRate(rate, step, options.epochs * options.steps);
+    (optimizer as unknown as { learningRate: number }).learningRate = scheduledRate(options.schedule, rate, step, options.epochs * options.steps);
   };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const restoreNorms = frozenNormsInInferenceMode(model.layers); // a frozen transferred encoder keeps its statistics

@@ -10,7 +10,8 @@
  * - train metrics (`auc`, `accuracy`, …): by default (`trainMetrics: 'inference'`) from a clean
  *   inference pass over the whole, un-augmented, un-oversampled training set at the end of the
  *   epoch — the honest number, comparable with the validation one. `'running'` uses the scores of
- *   the training batches instead (Keras' running values; saves one forward pass per epoch).
+ *   the training batches instead (Keras' running values; saves one forward pass per epoch; with
+ *   MixUp they are the blended images' scores against each image's own label).
  * - `val_loss`: the unweighted loss on the validation set plus the L2 term (Keras includes
  *   regularisation in val_loss and applies class weights to training only); `val_*`: metrics on it.
  * Epoch and batch numbers in events and `bestEpoch` are 1-based; `history[i]` is epoch i + 1.
@@ -29,6 +30,8 @@ import { classWeights, labelWeights, sampleWeightsFor } from './losses.ts';
 import { checkData, imagesOf, labelWidth, predictScores, unitsOf, type FitData } from './predict.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../base/rng.ts';
 import { frozenNormsInInferenceMode } from './frozen-norms.ts';
+import { scheduledRate, type LearningRateSchedule } from './lr-schedule.ts';
+import { drawBatchMix, permuteRows, type BatchMix } from './mixup.ts';
 
 export { predictScores } from './predict.ts';
 export { epochLogKeys } from './epoch-log-keys.ts';
@@ -44,6 +47,12 @@ export interface FitOptions {
   readonly optimizer?: { readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
   /** @default 'binaryCrossentropy' (binary, multi-label: per finding), 'categoricalCrossentropy' (multi-class, ordinal) */
   readonly loss?: LossConfig;
+  /** 'cosine': the rate falls from `optimizer.learningRate` to 0 over epochs × batches. @default 'constant' */
+  readonly schedule?: LearningRateSchedule;
+  /** Multi-class and ordinal: (1 − ε)·one-hot + ε/K targets. @default 0 */
+  readonly labelSmoothing?: number;
+  /** MixUp with λ ~ Beta(alpha, alpha) per training batch (train/mixup.ts). @default off */
+  readonly mixup?: { readonly alpha: number };
   /**
    * Per-class loss weights for training batches; 'balanced' = n / (classes · count_c) from the
    * training labels (multi-label: per finding, for its positives and negatives). Combined with
@@ -225,7 +234,10 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
     if (issues.length > 0)
       throw new MedpipeError('INVALID_CONFIG', `Invalid augmentation policy: ${issues.join('; ')}.`, { issues, fix: 'Correct the listed augment options.' });
   }
-  const lossFn = lossFor(options.loss, train);
+  const lossFn = lossFor(options.loss, train, options.labelSmoothing ?? 0);
+  if (options.mixup !== undefined && !(Number.isFinite(options.mixup.alpha) && options.mixup.alpha > 0)) {
+    throw new MedpipeError('INVALID_CONFIG', `mixup alpha must be > 0 (got ${options.mixup.alpha}).`, { fix: 'Use e.g. mixup: { alpha: 0.2 }.' });
+  }
   const multiLabel = train.task === 'multilabel';
   const k = train.classes ?? 2;
   if (multiLabel && options.classWeight !== undefined && options.classWeight !== 'balanced') {
@@ -250,7 +262,17 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
   const augment = options.augment && !isIdentityPolicy(options.augment) ? options.augment : undefined;
   const predictBatch = options.predictBatchSize ?? options.batchSize;
   const opt = options.optimizer ?? {};
-  const optimizer = adam(opt.learningRate ?? 1e-3, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
+  const learningRate = opt.learningRate ?? 1e-3;
+  const optimizer = adam(learningRate, opt.beta1 ?? 0.92, opt.beta2 ?? 0.999, opt.epsilon ?? 1e-7);
+  // The planned number of steps, for the schedule (oversampling adds the same number of repeats every epoch).
+  const totalSteps =
+    options.schedule === 'cosine'
+      ? options.epochs * epochBatches(train, { batchSize: options.batchSize, seed: options.seed, oversample: options.oversample }, 1).count
+      : 0;
+  let step = 0;
+  // Per-sample loss weights of a batch's labels (class weights; per finding for multi-label).
+  const sampleWeightsOf = (labels: Float32Array): tf.Tensor1D | undefined =>
+    weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : findingWeights ? tf.tensor1d(findingWeights(labels)) : undefined;
 
   // Dropout masks: tfjs reuses a layer's fixed seed for every call (same mask each step), so each
   // step gets its own derived seed; the original seeds are put back at the end.
@@ -297,15 +319,29 @@ export async function fitModel(model: tf.LayersModel, train: FitData, val: FitDa
           l.seed = deriveSeed(options.seed, 'dropout', epoch, b, i);
         });
         let batchScores: tf.Tensor | undefined;
+        // FusedAdam reads its rate at every step.
+        (optimizer as unknown as { learningRate: number }).learningRate = scheduledRate(options.schedule, learningRate, step++, totalSteps);
+        const mix: BatchMix | undefined = options.mixup
+          ? drawBatchMix(createRng(deriveSeed(options.seed, 'mixup', epoch, b)), options.mixup.alpha, n)
+          : undefined;
         const cost = tf.tidy(() => {
-          const x = tf.tensor4d(pixels, [n, h, w, c]);
+          const original = tf.tensor4d(pixels, [n, h, w, c]);
           const y = tf.tensor1d(labels);
-          const sw = weights ? tf.tensor1d(sampleWeightsFor(labels, weights)) : findingWeights ? tf.tensor1d(findingWeights(labels)) : undefined;
+          const sw = sampleWeightsOf(labels);
+          let x: tf.Tensor4D = original;
+          let lossOf = (pred: tf.Tensor) => lossFn(y, pred, sw);
+          if (mix) {
+            const mixedLabels = permuteRows(labels, width, mix.permutation);
+            const y2 = tf.tensor1d(mixedLabels);
+            const sw2 = sampleWeightsOf(mixedLabels);
+            x = tf.add(tf.mul(original, mix.lambda), tf.mul(tf.gather(original, tf.tensor1d(mix.permutation, 'int32')), 1 - mix.lambda));
+            lossOf = (pred) => tf.add(tf.mul(lossFn(y, pred, sw), mix.lambda), tf.mul(lossFn(y2, pred, sw2), 1 - mix.lambda)) as tf.Scalar;
+          }
           return optimizer.minimize(
             () => {
               const pred = model.apply(x, { training: true }) as tf.Tensor;
               if (running) batchScores = tf.keep(tf.reshape(pred, [-1]));
-              const loss = lossFn(y, pred, sw);
+              const loss = lossOf(pred);
               const reg = regularizationLoss(model);
               return reg ? tf.add(loss, reg) : loss;
             },

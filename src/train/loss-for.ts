@@ -17,17 +17,27 @@ export function defaultLoss(task: FitData['task']): 'binaryCrossentropy' | 'cate
  * The loss function for a configured loss and the data's task: binary cross-entropy or focal on one
  * sigmoid; categorical cross-entropy or categorical focal on a K-way softmax; binary cross-entropy or
  * focal per finding for multi-label. A loss of another task is an error that names the right one.
+ * `labelSmoothing` smooths the one-hot targets of the categorical losses (K-class tasks only).
  * @example
  *   const loss = lossFor({ focal: { gamma: 2 } }, { task: 'multiclass', classes: 4, ... });
  */
-export function lossFor(config: LossConfig | undefined, data: Pick<FitData, 'task' | 'classes'>): LossFn {
+export function lossFor(config: LossConfig | undefined, data: Pick<FitData, 'task' | 'classes'>, labelSmoothing = 0): LossFn {
   const task = data.task ?? 'binary';
   const k = data.classes ?? 2;
   const loss = config ?? defaultLoss(task);
   const singleLabelK = task === 'multiclass' || task === 'ordinal';
+  if (labelSmoothing > 0 && (!singleLabelK || (typeof loss === 'object' && 'softOrdinal' in loss))) {
+    throw new MedpipeError(
+      'INVALID_CONFIG',
+      `labelSmoothing is for the one-hot targets of multi-class and ordinal tasks (this is ${task}${singleLabelK ? ' with softOrdinal targets, already spread' : ''}).`,
+      {
+        fix: singleLabelK ? 'Use softOrdinal or labelSmoothing, not both.' : 'Leave labelSmoothing out.',
+      },
+    );
+  }
   if (loss === 'categoricalCrossentropy') {
     if (!singleLabelK) throw wrongLoss(loss, task, "'binaryCrossentropy'");
-    return categoricalCrossEntropy(k);
+    return categoricalCrossEntropy(k, labelSmoothing);
   }
   if (loss === 'binaryCrossentropy') {
     if (singleLabelK) throw wrongLoss(loss, task, "'categoricalCrossentropy'");
@@ -38,7 +48,7 @@ export function lossFor(config: LossConfig | undefined, data: Pick<FitData, 'tas
       throw wrongLoss('softOrdinal', task, "'categoricalCrossentropy' (softOrdinal spreads the target over neighbouring grades: ordinal tasks only)");
     return softOrdinalLoss(k, loss.softOrdinal);
   }
-  if (singleLabelK) return categoricalFocalLoss(k, loss.focal);
+  if (singleLabelK) return categoricalFocalLoss(k, loss.focal, labelSmoothing);
   return task === 'multilabel' ? perLabel(focalLoss(loss.focal), k) : focalLoss(loss.focal);
 }
 

@@ -120,12 +120,14 @@ export function sampleWeightsFor(labels: ArrayLike<number>, weights: Record<numb
 /**
  * Categorical cross-entropy for a K-way softmax, like `keras.losses.categorical_crossentropy` on
  * probabilities: each row renormalised to sum 1 and clipped to [eps, 1 − eps], then −log p(true
- * class). `yTrue` holds class indices (one per sample); `yPred` is [n, K].
+ * class). `yTrue` holds class indices (one per sample); `yPred` is [n, K]. `labelSmoothing` ε trains
+ * against (1 − ε)·one-hot + ε/K, Keras' `label_smoothing` (Szegedy et al. 2016).
  */
-export function categoricalCrossEntropy(k: number): LossFn {
+export function categoricalCrossEntropy(k: number, labelSmoothing = 0): LossFn {
+  checkSmoothing(labelSmoothing);
   return (yTrue, yPred, sampleWeight) =>
     tf.tidy(() => {
-      const { y, p } = oneHotAndProbabilities(yTrue, yPred, k);
+      const { y, p } = oneHotAndProbabilities(yTrue, yPred, k, labelSmoothing);
       return reduce(tf.neg(tf.sum(tf.mul(y, tf.log(p)), -1)) as tf.Tensor1D, sampleWeight);
     });
 }
@@ -133,22 +135,32 @@ export function categoricalCrossEntropy(k: number): LossFn {
 /**
  * Categorical focal loss (Lin et al. 2017, as Keras' `CategoricalFocalCrossentropy`):
  * −Σ_c α (1 − p_c)^γ y_c log p_c, a scalar α for every class. γ = 0, α = 1 is the cross-entropy.
+ * `labelSmoothing` as in categoricalCrossEntropy (Keras applies it the same way).
  */
-export function categoricalFocalLoss(k: number, options: FocalLossOptions = {}): LossFn {
+export function categoricalFocalLoss(k: number, options: FocalLossOptions = {}, labelSmoothing = 0): LossFn {
   const gamma = options.gamma ?? 2;
   const alpha = options.alpha ?? 0.25;
   checkFocal(gamma, alpha);
+  checkSmoothing(labelSmoothing);
   return (yTrue, yPred, sampleWeight) =>
     tf.tidy(() => {
-      const { y, p } = oneHotAndProbabilities(yTrue, yPred, k);
+      const { y, p } = oneHotAndProbabilities(yTrue, yPred, k, labelSmoothing);
       const modulator = gamma === 0 ? tf.onesLike(p) : tf.pow(tf.sub(1, p), gamma);
       const perSample = tf.neg(tf.sum(tf.mul(tf.mul(tf.mul(y, modulator), alpha), tf.log(p)), -1));
       return reduce(perSample as tf.Tensor1D, sampleWeight);
     });
 }
 
-function oneHotAndProbabilities(yTrue: tf.Tensor, yPred: tf.Tensor, k: number): { y: tf.Tensor; p: tf.Tensor } {
-  const y = tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), k);
+function checkSmoothing(labelSmoothing: number): void {
+  if (!Number.isFinite(labelSmoothing) || labelSmoothing < 0 || labelSmoothing >= 1) {
+    throw new MedpipeError('INVALID_CONFIG', `labelSmoothing must be in [0, 1) (got ${labelSmoothing}).`, { fix: 'Use e.g. labelSmoothing: 0.1.' });
+  }
+}
+
+/** One-hot targets (smoothed towards the uniform distribution by `smoothing`) and clipped, renormalised probabilities. */
+function oneHotAndProbabilities(yTrue: tf.Tensor, yPred: tf.Tensor, k: number, smoothing = 0): { y: tf.Tensor; p: tf.Tensor } {
+  const hard = tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), k);
+  const y = smoothing === 0 ? hard : tf.add(tf.mul(hard, 1 - smoothing), smoothing / k);
   const raw = tf.reshape(yPred, [-1, k]);
   const p = tf.clipByValue(tf.div(raw, tf.sum(raw, -1, true)), EPSILON, 1 - EPSILON);
   return { y, p };

@@ -9,6 +9,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunEvent } from '../../src/runtime/events.ts';
@@ -297,8 +299,20 @@ it('no orphans: job processes end within seconds of their worker being SIGKILLed
   // Each case on a Redis of its own: the job a dead worker leaves behind stays out of the next case.
   const redis = [await startRedis({ persist: false }), await startRedis({ persist: false })];
   try {
-    const [worker] = await twoWorkers(ctx, [{}], redis[0]!.url);
-    const jobs = await killMidTraining(ctx, redis[0]!.url, worker!.pid, () => process.kill(worker!.pid, 'SIGKILL'), 'orphan-worker');
+    // A one-thread worker: its job process collects garbage on its own thread (no V8 helper threads taking a second core).
+    const [worker] = await twoWorkers(ctx, [{ env: { MEDPIPE_THREADS: '1' } }], redis[0]!.url);
+    let flags: string[] = [];
+    const jobs = await killMidTraining(
+      ctx,
+      redis[0]!.url,
+      worker!.pid,
+      () => {
+        flags = childPids(worker!.pid).flatMap((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+        process.kill(worker!.pid, 'SIGKILL');
+      },
+      'orphan-worker',
+    );
+    assert.ok(flags.includes('--single-threaded-gc'), `a one-thread job process runs with --single-threaded-gc: ${flags.join(' ')}`);
     assert.equal(await survivors(jobs, 5000), [], 'the job process ended with its worker');
 
     // A test runner stand-in starts a worker as tests do, and is SIGKILLed (no after hook runs).
@@ -312,7 +326,18 @@ it('no orphans: job processes end within seconds of their worker being SIGKILLed
     );
     reapWithThisProcess(host.pid);
     const hosted = Number(await new Promise<string>((resolve) => host.stdout!.once('data', (d) => resolve(String(d)))));
-    const hostedJobs = await killMidTraining(ctx, redis[1]!.url, hosted, () => host.kill('SIGKILL'), 'orphan-host');
+    const hostedJobs = await killMidTraining(
+      ctx,
+      redis[1]!.url,
+      hosted,
+      () => {
+        flags = childPids(hosted).flatMap((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+        host.kill('SIGKILL');
+      },
+      'orphan-host',
+    );
+    const oneThread = (Number(process.env.MEDPIPE_THREADS) || availableParallelism()) === 1;
+    assert.is(flags.includes('--single-threaded-gc'), oneThread, `jobs of ${oneThread ? 'one thread' : 'several threads'}: ${flags.join(' ')}`);
     assert.equal(await survivors([hosted, ...hostedJobs], 5000), [], 'the worker and its job process ended with the process that started them');
   } finally {
     await Promise.all(redis.map((r) => r.dispose()));

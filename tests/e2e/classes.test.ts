@@ -141,6 +141,12 @@ C(
     const runs = await medpipeCli(['runs', '--cache', path.join(dir, 'cache')]);
     assert.is(runs.code, 0, runs.stderr);
     assert.match(runs.stdout, new RegExp(`\\stumours\\s.*\\s${metrics.auc.toFixed(4)}`));
+    // …and its class-evaluation.json: `medpipe report` rebuilds the K-class report.html from the history alone.
+    const written = await readFile(path.join(out, 'report.html'), 'utf8');
+    const rebuilt = path.join(dir, 'rebuilt.html');
+    const rebuiltReport = await medpipeCli(['report', 'latest', '--cache', path.join(dir, 'cache'), '--out', rebuilt]);
+    assert.is(rebuiltReport.code, 0, rebuiltReport.stderr);
+    assert.is(await readFile(rebuilt, 'utf8'), written, 'the same page as the run wrote');
 
     const again = await runCollect(p, options(dir, 'out-tumours'));
     assertOk(again);

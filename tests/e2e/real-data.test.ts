@@ -1,43 +1,18 @@
 // End to end on a slice of the real PneumoniaMNIST PNGs: ingest → normalize → augment → split →
 // build → fit → evaluate with a tiny model, then the user-facing files, a cached rerun, and one
 // changed PNG decoding exactly one file. Needs ../shared/data (present in CI; skipped elsewhere).
-import { suite } from 'uvu';
 import { assertPredictMatchesPredictions } from '../helpers/predict-check.ts';
 import { assertEvaluationMatchesSklearn } from '../helpers/sklearn-evaluation.ts';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  medpipeCli,
-  assertOk,
-  cachedStages,
-  copyRealSlice,
-  decodedCount,
-  loadMedpipe,
-  removeDir,
-  runCollect,
-  startedStages,
-  tempDir,
-  type Medpipe,
-} from '../helpers/core.ts';
+import { medpipeCli, cachedStages, copyRealSlice, decodedCount, runOk, startedStages } from '../helpers/core.ts';
 import { realData, requires, sklearn } from '../helpers/requires.ts';
+import { runSuite } from '../helpers/run-suite.ts';
 
-interface Ctx {
-  dir: string;
-  m: Medpipe;
-}
-
-const E2E = suite<Ctx>('end to end on a real data slice (PneumoniaMNIST PNGs)');
+const E2E = runSuite('end to end on a real data slice (PneumoniaMNIST PNGs)', 'e2e');
 const PER_CLASS = { train: 60, val: 20, test: 30 } as const;
-
-E2E.before(async (ctx) => {
-  ctx.m = await loadMedpipe();
-  ctx.dir = await tempDir('e2e');
-});
-E2E.after(async (ctx) => {
-  await removeDir(ctx.dir);
-});
 
 requires(E2E, realData('pneumoniamnist', 'images'))(
   'real slice through evaluate: metrics, predictions, history, model, plots; then cached; then one changed PNG',
@@ -56,8 +31,7 @@ requires(E2E, realData('pneumoniamnist', 'images'))(
       .stage(m.evaluate({ png: false }));
     const options = { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out'), baseDir: dir };
 
-    const first = await runCollect(p, options);
-    assertOk(first);
+    const first = await runOk(p, options);
     assert.equal(startedStages(first.events), ['ingest', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate']);
     assert.is(decodedCount(first.events), n);
     assert.is(first.events.filter((e) => e.type === 'epoch').length, 2);
@@ -111,8 +85,7 @@ requires(E2E, realData('pneumoniamnist', 'images'))(
     await assertPredictMatchesPredictions(predictOut.stdout, path.join(out, 'predictions.csv'), path.join(dir, 'data'));
 
     // Again: everything cached, the same metrics.
-    const second = await runCollect(p, options);
-    assertOk(second);
+    const second = await runOk(p, options);
     assert.equal(cachedStages(second.events), ['ingest', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate']);
     assert.equal(JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')), metrics);
 
@@ -124,8 +97,7 @@ requires(E2E, realData('pneumoniamnist', 'images'))(
       .png()
       .toBuffer();
     await writeFile(target, darker);
-    const third = await runCollect(p, options);
-    assertOk(third);
+    const third = await runOk(p, options);
     assert.is(decodedCount(third.events), 1);
     assert.equal(startedStages(third.events).slice(0, 1), ['ingest']);
   },

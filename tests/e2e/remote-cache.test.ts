@@ -3,40 +3,25 @@
 // is a miss and a recompute that leaves no trace locally, an untrusted signer and wrong credentials
 // are one warning each and the run goes on locally, read mode uploads nothing, and a process
 // killed at any upload leaves no entry pointing at a missing blob.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunEvent } from '../../src/runtime/events.ts';
 import type { RunOptions } from '../../src/runtime/run.ts';
-import {
-  assertOk,
-  cachedStages,
-  decodedCount,
-  loadMedpipe,
-  logsOf,
-  makeClassFolders,
-  medpipeCli,
-  removeDir,
-  runCollect,
-  startedStages,
-  tempDir,
-  type Medpipe,
-} from '../helpers/core.ts';
+import { cachedStages, decodedCount, logsOf, makeClassFolders, medpipeCli, runCollect, runOk, startedStages, type Medpipe } from '../helpers/core.ts';
 import { danglingEntries, listRemote, makeKeys, type Keys } from '../helpers/remote.ts';
+import { runSuite, type RunContext } from '../helpers/run-suite.ts';
 import { startS3Server, type S3Server } from '../helpers/s3-server.ts';
 
-interface Ctx {
-  dir: string;
-  m: Medpipe;
+interface Ctx extends RunContext {
   keys: Keys;
   remote: string;
   s3: S3Server;
   first: { events: RunEvent[] };
 }
 
-const Remote = suite<Ctx>('remote cache in runs');
+const Remote = runSuite<Ctx>('remote cache in runs', 'remote-e2e');
 const STAGES = ['ingest', 'normalize', 'split', 'build', 'fit', 'evaluate'];
 
 function tiny(m: Medpipe) {
@@ -65,24 +50,20 @@ async function outputs(dir: string): Promise<Record<string, string>> {
 }
 
 Remote.before(async (ctx) => {
-  ctx.m = await loadMedpipe();
-  ctx.dir = await tempDir('remote-e2e');
   ctx.keys = await makeKeys(ctx.dir);
   await makeClassFolders(path.join(ctx.dir, 'data'), 16, { size: 8 });
   ctx.remote = `file://${path.join(ctx.dir, 'remote')}`;
   ctx.s3 = await startS3Server();
-  const first = await runCollect(tiny(ctx.m), {
+  const first = await runOk(tiny(ctx.m), {
     cacheDir: path.join(ctx.dir, 'cache-a'),
     outDir: path.join(ctx.dir, 'out-a'),
     baseDir: ctx.dir,
     remote: { url: ctx.remote, mode: 'readwrite', key: ctx.keys.a },
   });
-  assertOk(first);
   ctx.first = first;
 });
 Remote.after(async (ctx) => {
   await ctx.s3?.stop();
-  await removeDir(ctx.dir);
 });
 
 const reader = (ctx: Ctx, name: string, remote: Partial<NonNullable<RunOptions['remote']>> = {}): RunOptions => ({
@@ -111,8 +92,7 @@ Remote(
       'and the files they export',
     );
     assert.equal(await danglingEntries(path.join(ctx.dir, 'remote')), []);
-    const second = await runCollect(tiny(ctx.m), reader(ctx, 'b'));
-    assertOk(second);
+    const second = await runOk(tiny(ctx.m), reader(ctx, 'b'));
     assert.equal(remoteHits(second.events), STAGES);
     assert.equal(startedStages(second.events), [], 'nothing computed');
     // The key came from hashing the files (no ingest on the way, as a run without a remote does to learn it).
@@ -146,8 +126,7 @@ Remote('a damaged remote blob is a miss: the stage is recomputed, one warning, n
   const good = await readFile(file);
   await writeFile(file, good.subarray(0, good.byteLength - 7));
   try {
-    const run = await runCollect(tiny(ctx.m), reader(ctx, 'damaged'));
-    assertOk(run);
+    const run = await runOk(tiny(ctx.m), reader(ctx, 'damaged'));
     const started = startedStages(run.events);
     assert.equal(started[0], 'fit', 'fit recomputed');
     assert.equal(remoteHits(run.events).slice(0, 4), ['ingest', 'normalize', 'split', 'build']);
@@ -173,8 +152,7 @@ Remote('a damaged remote blob is a miss: the stage is recomputed, one warning, n
 });
 
 Remote('entries signed by an untrusted key: the run computes locally, with one warning', async (ctx) => {
-  const run = await runCollect(tiny(ctx.m), reader(ctx, 'untrusted', { trust: [ctx.keys.bPub] }));
-  assertOk(run);
+  const run = await runOk(tiny(ctx.m), reader(ctx, 'untrusted', { trust: [ctx.keys.bPub] }));
   assert.equal(startedStages(run.events), STAGES);
   const warnings = warningsOf(run.events);
   assert.is(warnings.length, 1, warnings.join(' | '));
@@ -186,17 +164,14 @@ Remote('an S3 store (s3rver on loopback): the same round trip; wrong credentials
   Object.assign(process.env, ctx.s3.env);
   try {
     const url = `s3://${ctx.s3.bucket}/e2e`;
-    const write = await runCollect(tiny(ctx.m), { ...reader(ctx, 's3-a', { url, mode: 'readwrite', key: ctx.keys.a }) });
-    assertOk(write);
+    const write = await runOk(tiny(ctx.m), { ...reader(ctx, 's3-a', { url, mode: 'readwrite', key: ctx.keys.a }) });
     assert.equal(warningsOf(write.events), []);
-    const read = await runCollect(tiny(ctx.m), reader(ctx, 's3-b', { url }));
-    assertOk(read);
+    const read = await runOk(tiny(ctx.m), reader(ctx, 's3-b', { url }));
     assert.equal(warningsOf(read.events), []);
     assert.equal(remoteHits(read.events), STAGES);
     assert.equal(await outputs(path.join(ctx.dir, 'out-s3-b')), await outputs(path.join(ctx.dir, 'out-s3-a')));
     process.env.AWS_ACCESS_KEY_ID = 'NOT-OUR-KEY';
-    const denied = await runCollect(tiny(ctx.m), reader(ctx, 's3-c', { url }));
-    assertOk(denied);
+    const denied = await runOk(tiny(ctx.m), reader(ctx, 's3-c', { url }));
     assert.equal(startedStages(denied.events), STAGES);
     const warnings = warningsOf(denied.events);
     assert.is(warnings.length, 1, warnings.join(' | '));

@@ -76,9 +76,13 @@ const R = suite('report.html');
 R('K classes and findings: every section, intervals overall and per class, calibration, subgroups, markup escaped', async () => {
   for (const task of ['ordinal', 'multilabel'] as const) {
     const page = await classPage(task);
-    for (const id of ['data', 'training', 'metrics', 'calibration', 'subgroups', 'gradcam', 'provenance']) {
+    for (const id of ['data', 'training', 'metrics', 'calibration', 'subgroups', 'gradcam', 'checklist', 'provenance']) {
       assert.match(page, new RegExp(`<section id="${id}">`), `${task}: section ${id}`);
     }
+    // The CLAIM / TRIPOD+AI checklist, with the task's own answers.
+    assert.match(page, /Reporting checklist \(CLAIM 2024 \/ TRIPOD\+AI\)/);
+    assert.match(page, /Intended use, clinical role and study design<\/td>\s*<td class="muted">[^<]*<\/td>\s*<td class="status-not">not reported/);
+    assert.not.match(page, /DeLong for the AUC|sensitivity 0.80 \/ 0.90/, `${task}: no binary-only answer`);
     assertSelfContained(page);
     assert.not.match(page, /<i>3<\/i>|<b>mass<\/b>/, 'a class name cannot inject markup');
     assert.match(page, /Percentile CI/);
@@ -91,7 +95,11 @@ R('K classes and findings: every section, intervals overall and per class, calib
       assert.match(page, /Top-label ECE/);
       assert.match(page, /Multi-class Brier score/);
       assert.match(page, /Confusion matrix of the test split/);
+      assert.match(page, /The most probable class \(no threshold\)\.<\/td>/, 'the decision rule in the checklist');
+      assert.match(page, /per class, quadratic-weighted kappa and grade error — with percentile and BCa intervals \(200 resamples\)/);
     } else {
+      assert.match(page, /One threshold per finding, /, 'the decision rule in the checklist');
+      assert.match(page, /Brier score and ECE per finding with intervals/);
       assert.match(page, /&lt;b&gt;mass&lt;\/b&gt;/);
       assert.match(page, /bootstrap: 200 resamples of images, all findings of an image together/);
       assert.match(page, /Hamming loss/);
@@ -182,7 +190,7 @@ if (!availability.ok && process.env.CI !== 'true') {
       for (const task of ['ordinal', 'multilabel'] as const) {
         const facts = await open(browser, await classPage(task), `report-html-${task}`);
         assert.match(facts.title, new RegExp(`${task}-run — run #12`));
-        assert.is(facts.sections, 7, `${task}: sections`);
+        assert.is(facts.sections, 8, `${task}: sections`);
         // loss, metrics, ROC, PR, per-class bars, reliability; the ordinal run also its confusion matrix.
         assert.ok(facts.svgs >= (task === 'ordinal' ? 7 : 6), `${task}: ${facts.svgs} plots drawn`);
         assert.ok(facts.tables >= 6, `${task}: ${facts.tables} tables`);

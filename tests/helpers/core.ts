@@ -133,6 +133,13 @@ export function assertOk(collected: Collected): void {
   }
 }
 
+/** runCollect, and the run's error when it did not succeed. */
+export async function runOk(pipeline: Pipeline<unknown>, options: RunOptions): Promise<Collected> {
+  const collected = await runCollect(pipeline, options);
+  assertOk(collected);
+  return collected;
+}
+
 /**
  * The output a finished run left for one stage, read back from the cache the way a later run
  * would (index → verified entry → objects → the stage's decode).

@@ -76,6 +76,14 @@ binary.stage(fit({ loss: 'categoricalCrossentropy' }));
 // @ts-expect-error 'fit' does not fit this multilabel pipeline: oversample needs one class per image
 multilabel.stage(fit({ oversample: true }));
 
+// Label smoothing spreads one-hot targets: K-class pipelines only
+// @ts-expect-error 'fit' does not fit this binary pipeline: labelSmoothing is for multi-class and ordinal pipelines
+binary.stage(fit({ labelSmoothing: 0.1 }));
+// @ts-expect-error 'fit' does not fit this multilabel pipeline: labelSmoothing is for multi-class and ordinal pipelines
+multilabel.stage(fit({ labelSmoothing: 0.1, mixup: { alpha: 0.2 } }));
+ordinal.stage(fit({ labelSmoothing: 0.1, mixup: { alpha: 0.2 }, schedule: 'cosine' })).stage(evaluate());
+binary.stage(fit({ mixup: { alpha: 0.2 }, schedule: 'cosine' })).stage(evaluate());
+
 // Early stopping on a metric the task does not log
 // @ts-expect-error 'fit' does not fit this multiclass pipeline: early stopping's 'val_specificity_at_sensitivity' is logged on binary pipelines
 multiclass.stage(fit({ earlyStopping: { monitor: 'val_specificity_at_sensitivity' } }));

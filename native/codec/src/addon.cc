@@ -1,65 +1,24 @@
 // medpipe's image codec addon: PNG (libspng) and JPEG (libjpeg-turbo) straight to the pixels a
 // record stores (8-bit stays 8-bit, 16-bit stays 16-bit), with EXIF orientation, channel
-// conversion and PIL-exact bilinear resizing. Synchronous by design: ingest calls it from its own
-// worker threads, one file at a time per thread.
+// conversion and PIL-exact bilinear resizing. decode() is synchronous (one file); ingestFiles()
+// reads, hashes and decodes a whole job's files in one call on libuv's thread pool.
 #include <napi.h>
 
 #include <cstring>
 
 #include "image.h"
+#include "ingest_files.h"
 #include "loader.h"
+#include "record.h"
 #include "stat_many.h"
 
 namespace {
-bool is_png(const uint8_t* b, size_t n) { return n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0; }
-bool is_jpeg(const uint8_t* b, size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
-
-// Per channel [n, sum, M2] of the samples, in the order and arithmetic of medpipe's recordMoments
-// (src/data/store/record-moments.ts): sum in pixel order, then M2 as the sum of d * d with
-// d = v - sum / n (built with -ffp-contract=off, so no fused multiply-add changes a rounding).
-// The sum is accumulated in integers: every partial sum of 8- and 16-bit samples is a whole number
-// below 2^53, so it is exact in either type and equals the JavaScript double sum bit for bit, and
-// the integer loop vectorises. M2 stays one double chain in pixel order (any other order would
-// round differently); for 8-bit samples each d * d comes from a 256-entry table of the very same
-// products. Kept out of line, free of N-API calls, so the accumulators live in registers (inlined
-// into Decode they were spilled to the stack on every pixel: 4x the cost of decoding a JPEG).
-template <typename T>
-__attribute__((noinline)) void MomentsOf(const T* data, size_t pixels, int channels, double* out) {
-  for (int c = 0; c < channels; c++) {
-    uint64_t whole = 0;
-    if (channels == 1)
-      for (size_t k = 0; k < pixels; k++) whole += data[k];  // contiguous: vectorised
-    else
-      for (size_t k = 0; k < pixels; k++) whole += data[k * channels + c];
-    const double sum = static_cast<double>(whole);
-    const double mean = sum / static_cast<double>(pixels);
-    double m2 = 0;
-    if constexpr (sizeof(T) == 1) {
-      double squares[256];
-      for (int v = 0; v < 256; v++) {
-        const double d = v - mean;
-        squares[v] = d * d;
-      }
-      for (size_t k = 0; k < pixels; k++) m2 += squares[data[k * channels + c]];
-    } else {
-      for (size_t k = 0; k < pixels; k++) {
-        const double d = data[k * channels + c] - mean;
-        m2 += d * d;
-      }
-    }
-    out[c * 3] = static_cast<double>(pixels);
-    out[c * 3 + 1] = sum;
-    out[c * 3 + 2] = m2;
-  }
-}
-
 Napi::Array Moments(Napi::Env env, const Image& image) {
-  const size_t pixels = static_cast<size_t>(image.width) * image.height;
-  std::vector<double> moments(static_cast<size_t>(image.channels) * 3);
-  if (image.depth == 16) MomentsOf(image.u16(), pixels, image.channels, moments.data());
-  else MomentsOf(image.data.data(), pixels, image.channels, moments.data());
-  Napi::Array out = Napi::Array::New(env, moments.size());
-  for (size_t i = 0; i < moments.size(); i++) out.Set(static_cast<uint32_t>(i), moments[i]);
+  double moments[9];
+  record_moments(image, moments);
+  const uint32_t n = static_cast<uint32_t>(image.channels) * 3;
+  Napi::Array out = Napi::Array::New(env, n);
+  for (uint32_t i = 0; i < n; i++) out.Set(i, moments[i]);
   return out;
 }
 
@@ -80,29 +39,17 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   const size_t length = input.ByteLength();
   Image image;
   std::string error;
-  const char* format;
-  int orientation = 1;
-  if (is_png(bytes, length)) {
-    format = "png";
-    if (!decode_png(bytes, length, image, error)) {
-      Napi::Error::New(env, "PNG: " + error).ThrowAsJavaScriptException();
+  const char* format = "";
+  int source_channels = 0;
+  switch (decode_record(bytes, length, channels, height, width, image, format, source_channels, error)) {
+    case RecordResult::not_here:
+      return env.Null();
+    case RecordResult::damaged:
+      Napi::Error::New(env, error).ThrowAsJavaScriptException();
       return env.Undefined();
-    }
-  } else if (is_jpeg(bytes, length)) {
-    format = "jpeg";
-    if (!decode_jpeg(bytes, length, channels, image, error)) {
-      if (error == "CMYK JPEG") return env.Null();  // the general decoder converts CMYK
-      Napi::Error::New(env, "JPEG: " + error).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    orientation = jpeg_orientation(bytes, length);
-  } else {
-    return env.Null();
+    case RecordResult::ok:
+      break;
   }
-  const int source_channels = image.channels;
-  apply_orientation(image, orientation);
-  convert_channels(image, channels);
-  resample_bilinear(image, height, width);
   Napi::Object out = Napi::Object::New(env);
   out.Set("moments", Moments(env, image));
   out.Set("data", Napi::Buffer<uint8_t>::Copy(env, image.data.data(), image.data.size()));
@@ -180,6 +127,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("affine", Napi::Function::New(env, Affine));
   exports.Set("statMany", Napi::Function::New(env, StatMany));
   exports.Set("decode", Napi::Function::New(env, Decode));
+  exports.Set("ingestFiles", Napi::Function::New(env, IngestFiles));
   exports.Set("resample", Napi::Function::New(env, Resample));
   exports.Set("version", Napi::Number::New(env, 1));
   return exports;

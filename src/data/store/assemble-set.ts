@@ -57,7 +57,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
   const add = (sample: SampleMeta, located: Located) => {
     const shape = located.record.shape;
     recordShape ??= shape;
-    if (shape.join('x') !== recordShape.join('x')) {
+    if (shape !== recordShape && (shape[0] !== recordShape[0] || shape[1] !== recordShape[1] || shape[2] !== recordShape[2])) {
       throw new MedpipeError('SHAPE_MISMATCH', `${sample.file}: its images are ${shape.join('x')}, the others ${recordShape.join('x')}.`, {
         file: sample.file,
         fix: 'Give every file the same kind of sample: do not mix stacked volumes (volume.stack) with per-slice CSV rows.',

@@ -81,6 +81,14 @@ export const alignUp = (n: number): number => Math.ceil(n / RECORD_ALIGN) * RECO
 const COLUMNS = ['file', 'fileHash', 'frame', 'frames', 'stack', 'offset', 'length', 'dtype', 'shape', 'range', 'crc', 'moments', 'groupKeys', 'attributes'] as const;
 type Column = (typeof COLUMNS)[number];
 
+/** Whether every value is equal to the first as JSON (strings, numbers and null compared directly, others by their JSON). */
+function allEqual(values: readonly unknown[]): boolean {
+  const first = values[0] ?? null;
+  if (first === null || typeof first !== 'object') return values.every((v) => v === first);
+  const json = JSON.stringify(first);
+  return values.every((v) => v !== null && typeof v === 'object' && JSON.stringify(v) === json);
+}
+
 /**
  * The footer as columns; a column whose values are all equal is stored once ({ all: value }), so
  * a shard of same-sized images spends its footer on names, hashes, offsets and CRCs only.
@@ -89,8 +97,7 @@ export function encodeFooter(footer: ShardFooter): Record<string, unknown> {
   const out: Record<string, unknown> = { format: footer.format, count: footer.records.length };
   for (const column of COLUMNS) {
     const values = footer.records.map((r) => (r as unknown as Record<Column, unknown>)[column] ?? null);
-    const first = JSON.stringify(values[0] ?? null);
-    out[column] = values.every((v) => JSON.stringify(v) === first) ? { all: values[0] ?? null } : values;
+    out[column] = allEqual(values) ? { all: values[0] ?? null } : values;
   }
   return out;
 }

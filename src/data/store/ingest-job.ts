@@ -10,11 +10,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
-import { compactFrame, decodeBytes, toFloat32, type RasterFrame, type Samples } from '../../io/decode-bytes.ts';
+import { compactFrame, decodeBytes, toFloat32, undecodable, type RasterFrame, type Samples } from '../../io/decode-bytes.ts';
+import type { NativeIngested } from '../../io/native-codec.ts';
 import { decoderKey } from '../../io/decoder-version.ts';
 import { dicomAttributesOf } from '../dicom-attributes.ts';
 import { sliceSelected, stackSlices } from '../stack-slices.ts';
 import { dtypeOf, type FileProblem, type ShardRecord } from './format.ts';
+import { errnoName, NATIVE, nativeBatch, nativeIngestible } from './native-ingest.ts';
 import { recordMoments } from './record-moments.ts';
 import { ShardFiles } from './shard-reader.ts';
 import { ShardWriter, type WrittenShard } from './shard-writer.ts';
@@ -78,6 +80,27 @@ function problemOf(rel: string, error: unknown, fileHash?: string): FileProblem 
   return { file: rel, ...(e.file ? { path: e.file } : {}), ...(fileHash ? { fileHash } : {}), code: e.code, message: e.message, ...(e.fix ? { fix: e.fix } : {}) };
 }
 
+/** A file its bytes could not be read from. */
+function unopenable(file: JobFile, code: string | undefined): MedpipeError {
+  return new MedpipeError(code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'BAD_FILE', `${file.abs} cannot be opened (${code ?? 'error'}).`, { file: file.abs, fix: 'Check that the file exists and is readable.' });
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/** File i of an ingestFiles batch (status record) as the frame decodeBytes would have returned. */
+function nativeFrame(batch: NativeIngested, i: number): RasterFrame {
+  const height = batch.shapes[i * 4]!;
+  const width = batch.shapes[i * 4 + 1]!;
+  const channels = batch.shapes[i * 4 + 2]!;
+  const depth = batch.shapes[i * 4 + 3] === 16 ? 16 : 8;
+  const at = batch.data.byteOffset + batch.offsets[i]!;
+  const length = batch.lengths[i]!;
+  const data = depth === 16 ? new Uint16Array(batch.data.buffer, at, length / 2) : new Uint8Array(batch.data.buffer, at, length);
+  const range: [number, number] = depth === 16 ? [0, 65535] : [0, 255];
+  const format = batch.formats[i] === 1 ? 'png' : 'jpeg';
+  return { data, shape: [height, width, channels], range, meta: { format, bitDepth: depth, range }, moments: Array.from(batch.moments.subarray(i * 9, i * 9 + channels * 3)) };
+}
+
 /** The records a decoded file contributes, as its listing rows ask. */
 function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec: DecodeSpec, bytes: Uint8Array): Pending[] {
   const count = frames.length;
@@ -136,17 +159,51 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
   // Full shards are published (fsync, rename) in the background while decoding goes on.
   const publishing: Promise<WrittenShard>[] = [];
   const old = new ShardFiles(objectsDir, 8);
-  const put = (meta: Pending['meta'], data: Samples | Uint8Array) => {
+  const put = (meta: Pending['meta'], data: Samples | Uint8Array, crc?: number) => {
     if (writer && writer.count > 0 && writer.bytes + data.byteLength > job.maxShardBytes) {
       publishing.push(writer.finish());
       writer = undefined;
     }
     writer ??= new ShardWriter(objectsDir);
-    writer.add(meta, data);
+    writer.add(meta, data, crc);
   };
   try {
-    for (const file of job.files) {
+    // PNG and JPEG files not copied from an old shard: read, hashed and decoded in one addon call.
+    const viaNative = job.files.map((file) => !file.reuse && nativeIngestible(job.decode, file.abs));
+    const nativeFiles = job.files.filter((_, i) => viaNative[i]);
+    const batch = nativeFiles.length > 0 ? await nativeBatch(nativeFiles.map((f) => f.abs), job.decode) : undefined;
+    let next = 0;
+    for (const [index, file] of job.files.entries()) {
       throwIfAborted(signal);
+      if (viaNative[index]) {
+        const i = next++;
+        const status = batch!.status[i];
+        if (status === NATIVE.unreadable) {
+          problems.push(problemOf(file.rel, unopenable(file, errnoName(batch!.errno[i]!))));
+          continue;
+        }
+        const fileHash = batch!.hashes.toString('hex', i * 32, i * 32 + 32);
+        hashes[file.rel] = fileHash;
+        if (status === NATIVE.damaged) {
+          problems.push(problemOf(file.rel, undecodable(file.abs, new Error(batch!.messages[i])), fileHash));
+          continue;
+        }
+        try {
+          if (status === NATIVE.record && file.want.whole) {
+            // One frame, the whole file wanted: the record recordsOf would give, without its detours.
+            const frame = nativeFrame(batch!, i);
+            put({ file: file.rel, fileHash, frames: 1, dtype: dtypeOf(frame.data), shape: frame.shape, range: frame.range, moments: frame.moments! }, frame.data, batch!.crcs[i]);
+          } else {
+            const raw = batch!.raw[i];
+            const frames = status === NATIVE.record ? [nativeFrame(batch!, i)] : await decodeBytes(raw!, file.abs, options);
+            for (const { meta, data } of recordsOf(file, fileHash, frames, job.decode, raw ?? NO_BYTES)) put(meta, data, status === NATIVE.record ? batch!.crcs[i] : undefined);
+          }
+          decoded++;
+        } catch (error) {
+          problems.push(problemOf(file.rel, error, fileHash));
+        }
+        continue;
+      }
       const copy = (reuse: NonNullable<JobFile['reuse']>): boolean => {
         try {
           const copies = reuse.records.map((record) => ({ record, bytes: old.read(reuse.shard, record.offset, record.length, record.crc) }));
@@ -166,8 +223,7 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
       try {
         bytes = readFileSync(file.abs);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        problems.push(problemOf(file.rel, new MedpipeError(code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'BAD_FILE', `${file.abs} cannot be opened (${code ?? 'error'}).`, { file: file.abs, fix: 'Check that the file exists and is readable.' })));
+        problems.push(problemOf(file.rel, unopenable(file, (error as NodeJS.ErrnoException).code)));
         continue;
       }
       const fileHash = createHash('sha256').update(bytes).digest('hex');

@@ -18,13 +18,14 @@ import { decoderKey } from '../../io/decoder-version.ts';
 import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
 import type { DecodeConfig } from '../ingest-config.ts';
-import { inlinePool, sharedPool, type TaskPool } from '../workers/pool.ts';
+import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
 import type { FileStat, IngestEnv } from './ingest-env.ts';
 import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
+import { nativeIngestible } from './native-ingest.ts';
 import { readShardFooter } from './shard-reader.ts';
 import { shardUnit } from './shard-unit.ts';
 import { listingTask } from '../listing-task.ts';
@@ -95,7 +96,10 @@ export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIn
 /** Every file's hash by relative path (files not read yet are absent). */
 export function hashesOf(units: readonly Unit[]): Record<string, string> {
   // Sorted units, then one object built in that order (no entries/fromEntries round trip: 10^5 files).
-  const sorted = units.filter((u) => u.hash).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const hashed = units.filter((u) => u.hash);
+  // Listings come sorted: checking is one pass, sorting a 10^5-element array of strings is not.
+  const inOrder = hashed.every((u, i) => i === 0 || hashed[i - 1]!.rel < u.rel);
+  const sorted = inOrder ? hashed : hashed.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const files: Record<string, string> = {};
   for (const unit of sorted) files[unit.rel] = unit.hash!;
   return files;
@@ -192,9 +196,14 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   const units = statted ?? statListing(listing, env.fileIndex);
   const recordBytes = spec.size[0] * spec.size[1] * (spec.stack ?? spec.channels);
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
-  const pool: TaskPool = env.pool ?? (jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
+  // PNG and JPEG decode in the codec addon on libuv's threads (native-ingest.ts): the jobs stay on
+  // this thread, with as many addon calls at once as there would be workers.
+  const native = !env.pool && units.every((u) => nativeIngestible(spec, u.abs));
+  const pool: TaskPool =
+    env.pool ?? (!native && jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
   // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
   const workers = env.units?.parallel ? env.units : undefined;
+  const concurrency = workers ? Math.max(1, jobs.length) : native ? 2 * Math.max(1, workerCount()) : Math.max(2, 2 * pool.size);
   // Each job in flight waits on the run's signal.
   if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
@@ -281,7 +290,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         const outcome = await runJob(job, index);
         if (onBadFile === 'fail') firstProblem ??= outcome.problems[0];
         return { index, ...outcome };
-      }, workers ? Math.max(1, jobs.length) : Math.max(2, 2 * pool.size)),
+      }, concurrency),
       toArray(),
     ),
     { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },
@@ -319,7 +328,13 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   });
   env.emit({ type: 'log', level: 'info', message: reason });
   const files = hashesOf(units);
-  for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
+  let unreadable = false;
+  for (const unit of units) {
+    if (unit.hash) continue;
+    files[unit.rel] = 'unreadable';
+    unreadable = true;
+  }
   if (Object.keys(files).length !== units.length) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
-  return { set, files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  // hashesOf's object is in path order already; only unreadable files, added last, need a sort.
+  return { set, files: unreadable ? Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : files };
 }

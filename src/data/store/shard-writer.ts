@@ -8,6 +8,7 @@ import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-sto
 import { alignUp, encodeFooter, SHARD_FORMAT, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
+const STAGE_BYTES = 1 << 20;
 const fsyncAsync = promisify(fsync);
 
 /** A written shard: its object and the records in it. */
@@ -17,8 +18,9 @@ export interface WrittenShard extends ObjectRef {
 
 /**
  * Writes one shard front to back: records are appended as they are decoded (nothing held but the
- * record in hand), hashed as they go, and `finish` adds the footer, fsyncs once and renames the file
- * to its content hash. Synchronous, for ingest's worker threads. Abandon with `discard`.
+ * record in hand and up to a megabyte not yet written), hashed as they go, and `finish` adds the
+ * footer, fsyncs once and renames the file to its content hash. Synchronous (ingest's jobs run it
+ * on a worker or the main thread). Abandon with `discard`.
  * @example
  *   const w = new ShardWriter(objectsDir);
  *   w.add({ file, fileHash, frames: 1, dtype: 'u8', shape, range }, pixels);
@@ -30,6 +32,11 @@ export class ShardWriter {
   private readonly hash: Hash = createHash('sha256');
   private readonly records: ShardRecord[] = [];
   private position = 0;
+  /** Small writes are gathered here and reach the file a megabyte at a time (not two syscalls a record). */
+  private readonly stage = Buffer.allocUnsafe(STAGE_BYTES);
+  private staged = 0;
+  /** Bytes in the file so far. */
+  private written = 0;
   private closed = false;
 
   constructor(private readonly objectsDir: string) {
@@ -50,18 +57,37 @@ export class ShardWriter {
   }
 
   private write(bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, this.position + done);
     this.hash.update(bytes);
+    if (this.staged + bytes.byteLength > this.stage.byteLength) this.flush();
+    if (bytes.byteLength >= this.stage.byteLength) this.writeAll(bytes);
+    else {
+      this.stage.set(bytes, this.staged);
+      this.staged += bytes.byteLength;
+    }
     this.position += bytes.byteLength;
   }
 
-  /** Appends one record; returns its entry (offset, length and CRC filled in). */
-  add(meta: Omit<ShardRecord, 'offset' | 'length' | 'crc'>, data: Uint8Array | Uint16Array | Int16Array | Float32Array): ShardRecord {
+  /** Writes the staged bytes to the file. */
+  private flush(): void {
+    this.writeAll(this.stage.subarray(0, this.staged));
+    this.staged = 0;
+  }
+
+  private writeAll(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, this.written + done);
+    this.written += bytes.byteLength;
+  }
+
+  /**
+   * Appends one record; returns its entry (offset, length and CRC filled in). `crc`: the bytes'
+   * CRC-32 when the caller has it already (the codec addon computes it while decoding).
+   */
+  add(meta: Omit<ShardRecord, 'offset' | 'length' | 'crc'>, data: Uint8Array | Uint16Array | Int16Array | Float32Array, crc?: number): ShardRecord {
     const pad = alignUp(this.position) - this.position;
     if (pad > 0) this.write(ZEROS.subarray(0, pad));
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const record: ShardRecord = { ...meta, offset: this.position, length: bytes.byteLength, crc: crc32(bytes) };
+    const record: ShardRecord = { ...meta, offset: this.position, length: bytes.byteLength, crc: crc ?? crc32(bytes) };
     this.write(bytes);
     this.records.push(record);
     return record;
@@ -81,6 +107,7 @@ export class ShardWriter {
     trailer.writeUInt32LE(json.byteLength, 8);
     trailer.write(TRAILER_MAGIC, 12, 'latin1');
     this.write(trailer);
+    this.flush();
     crashPoint('write');
     this.closed = true; // from here the file is ours to finish, not to discard
     await fsyncAsync(this.fd);

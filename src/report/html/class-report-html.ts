@@ -1,7 +1,8 @@
 /**
  * report.html of a multi-class, ordinal or multi-label run: the binary report's self-contained page
  * (inline CSS and SVG, no script, no network) with the K-class sections — metrics with intervals
- * overall and per class, the K×K confusion matrix, per-class ROC / PR, calibration, subgroups.
+ * overall and per class, the K×K confusion matrix, per-class ROC / PR, calibration, subgroups, the
+ * CLAIM / TRIPOD+AI checklist.
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../base/atomic.ts';
@@ -20,6 +21,7 @@ import { reportPage } from './page.ts';
 import { REPORT_FILE } from './report-html.ts';
 import type { ReportInput } from './report-input.ts';
 import { classCalibrationSection, classGallerySection, classMetricsSection, classSubgroupsSection } from './sections/class-results.ts';
+import { checklistSection, classChecklistItems } from './sections/checklist.ts';
 import { dataSection, trainingSection } from './sections/data-training.ts';
 import { provenanceSection } from './sections/provenance.ts';
 import type { MetricInterval } from '../../metrics/clinical-evaluation.ts';
@@ -93,10 +95,11 @@ export async function renderClassReportHtml(input: ClassReportInput): Promise<st
       ['calibration', 'Calibration'],
       ['subgroups', 'Subgroups'],
       ['gradcam', 'Grad-CAM'],
+      ['checklist', 'Checklist'],
       ['provenance', 'Provenance'],
     ],
     html`${dataSection(e)} ${trainingSection(e, run, plots)} ${classMetricsSection(e, plots)} ${classCalibrationSection(e, plots.reliability)}
-    ${classSubgroupsSection(e)} ${classGallerySection(e, input.images)} ${provenanceSection(run)}`,
+    ${classSubgroupsSection(e)} ${classGallerySection(e, input.images)} ${checklistSection(classChecklistItems(e, run))} ${provenanceSection(run)}`,
   );
 }
 

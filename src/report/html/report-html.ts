@@ -14,15 +14,16 @@ import { rocCurveSpec } from '../roc-curve-spec.ts';
 import { num, withCi } from './format.ts';
 import { html, rawPlots } from './html.ts';
 import { reportPage } from './page.ts';
+import { REPORT_FILE } from './report-file.ts';
 import type { ReportInput } from './report-input.ts';
 import { calibrationSection } from './sections/calibration.ts';
-import { checklistSection } from './sections/checklist.ts';
+import { checklistItems, checklistSection } from './sections/checklist.ts';
 import { dataSection, trainingSection } from './sections/data-training.ts';
 import { gallerySection } from './sections/gallery.ts';
 import { provenanceSection } from './sections/provenance.ts';
-import { metricsSection, operatingPointsSection, subgroupsSection } from './sections/results.ts';
+import { binarySubgroupsSection, metricsSection, operatingPointsSection } from './sections/results.ts';
 
-export const REPORT_FILE = 'report.html';
+export { REPORT_FILE };
 
 /**
  * @example
@@ -73,7 +74,8 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
       ['provenance', 'Provenance'],
     ],
     html`${dataSection(e)} ${trainingSection(e, run, plots)} ${metricsSection(e, plots)} ${calibrationSection(e, plots.reliability)}
-    ${operatingPointsSection(e)} ${subgroupsSection(e)} ${gallerySection(e, input.images)} ${checklistSection(e, run)} ${provenanceSection(run)}`,
+    ${operatingPointsSection(e)} ${binarySubgroupsSection(e)} ${gallerySection(e, input.images)} ${checklistSection(checklistItems(e, run))}
+    ${provenanceSection(run)}`,
   );
 }
 

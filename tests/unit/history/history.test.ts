@@ -11,6 +11,10 @@ import { listRuns, loadRun, resolveRun } from '../../../src/history/queries.ts';
 import { insertRun, type RunRecord } from '../../../src/history/record.ts';
 import { formatComparison } from '../../../src/cli/compare-command.ts';
 import { evaluationFixture, TINY_PNG } from '../../helpers/evaluation-fixture.ts';
+import { classEvaluationFixture, labelEvaluationFixture } from '../../helpers/class-evaluation-fixture.ts';
+import { reportCommand } from '../../../src/cli/report-command.ts';
+import { renderClassReportHtml } from '../../../src/report/html/class-report-html.ts';
+import { readFile } from 'node:fs/promises';
 import { removeDir, ROOT, tempDir } from '../../helpers/core.ts';
 import { failure } from '../../helpers/expect-error.ts';
 
@@ -123,6 +127,45 @@ H('a rerun that evaluated nothing new stores its documents once; older databases
     assert.is(count("SELECT COUNT(DISTINCT body_hash) AS n FROM documents WHERE name = 'images'"), 1, 'the same pictures of four runs: one body');
   } finally {
     migrated.close();
+  }
+});
+
+H('medpipe report rebuilds K-class and multi-label reports from the history alone (class-evaluation kept with the run)', async (ctx) => {
+  const documents = [classEvaluationFixture('ordinal'), labelEvaluationFixture()];
+  const db = await openHistory(ctx.db);
+  try {
+    for (const [i, classEvaluation] of documents.entries()) {
+      const { evaluation: _binary, images: _images, ...rest } = record(`2026-01-03-k${i}`, 42);
+      insertRun(db, { ...rest, pipeline: classEvaluation.task, classEvaluation, images: { [classEvaluation.gradCam!.examples[0]!.file]: TINY_PNG } });
+    }
+  } finally {
+    db.close();
+  }
+  const out = process.stdout.write;
+  for (const [i, classEvaluation] of documents.entries()) {
+    const file = path.join(ctx.dir, `report-${i + 1}.html`);
+    process.stdout.write = () => true;
+    try {
+      assert.is(await reportCommand([String(i + 1), '--history', ctx.db, '--out', file]), 0);
+    } finally {
+      process.stdout.write = out;
+    }
+    const page = await readFile(file, 'utf8');
+    const reader = await openHistory(ctx.db, { readonly: true });
+    const stored = loadRun(reader, i + 1);
+    reader.close();
+    assert.equal(stored.classEvaluation, JSON.parse(JSON.stringify(classEvaluation)), `${classEvaluation.task}: the document round-trips`);
+    assert.is(
+      page,
+      await renderClassReportHtml({ run: stored, evaluation: classEvaluation, images: stored.images }),
+      `${classEvaluation.task}: the K-class page`,
+    );
+    for (const id of ['metrics', 'calibration', 'subgroups', 'gradcam'])
+      assert.match(page, new RegExp(`<section id="${id}">`), `${classEvaluation.task}: ${id}`);
+    const auc = classEvaluation.clinical.intervals.auc as { estimate: number };
+    assert.match(page, new RegExp(`macro ROC AUC ${auc.estimate.toFixed(3)}`), `${classEvaluation.task}: the headline AUC`);
+    assert.match(page, /data:image\/png;base64,/, `${classEvaluation.task}: the Grad-CAM picture from the history`);
+    assert.match(page, new RegExp(`Run #${i + 1}|run #${i + 1}|#${i + 1}`), `${classEvaluation.task}: the run number`);
   }
 });
 

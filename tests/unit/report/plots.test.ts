@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -129,6 +129,21 @@ plots('a page of plots is the same bytes whatever the process rendered before (v
   assert.not.equal(later, first, 'without a restart the next plot numbers on');
   restartSvgIds();
   assert.is(await renderSvg(spec), first);
+});
+
+plots('each plot file is the same bytes whatever the process rendered before', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medpipe-plots-'));
+  try {
+    const input = { history: [], confusion: { tp: 5, fp: 1, tn: 4, fn: 2 }, classNames: ['a', 'b'], threshold: 0.5, roc: rocInput, pr: prInput, png: false };
+    const [first] = await writePlots(join(dir, 'first'), input);
+    const matrix = readFileSync(first!, 'utf8');
+    assert.match(matrix, /gradient_0/, 'the confusion matrix legend has a gradient');
+    await renderSvg(confusionMatrixSpec({ tp: 1, fp: 1, tn: 1, fn: 1 }, ['a', 'b'], 0.5));
+    const [again] = await writePlots(join(dir, 'again'), input);
+    assert.is(readFileSync(again!, 'utf8'), matrix);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 plots('confusion matrix: rows actual, columns predicted, the four counts as text', async () => {

@@ -13,7 +13,7 @@ import { headFor } from '../../../src/train/build-model.ts';
 import { fitTaskProblems } from '../../../src/train/fit-task.ts';
 import { classEpochMetrics, labelEpochMetrics, multiclassMetrics, rowsOf } from '../../../src/metrics/index.ts';
 import { throwsCode } from '../../helpers/expect-error.ts';
-import { prng } from '../../helpers/prng.ts';
+import { classData } from '../../helpers/class-data.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../../../src/base/rng.ts';
 
 const close = (actual: number, expected: number, msg: string, tol = 1e-6): void => {
@@ -145,17 +145,6 @@ K('the compact CNN: conv + pool blocks, the task head, seeded weights, a clear e
   a.dispose();
   b.dispose();
 });
-
-function classData(count: number, k: number, seed: number): FitData {
-  const rand = prng(seed);
-  const x = new Float32Array(count * 64);
-  const y = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    y[i] = i % k;
-    for (let p = 0; p < 64; p++) x[i * 64 + p] = rand() * 0.2 + (p % k === y[i] ? 1 : 0);
-  }
-  return { x, y, count, shape: [8, 8, 1], task: 'multiclass', classes: k };
-}
 
 K('fit with a 3-way softmax: K-class epoch metrics, val_auc = macro one-vs-rest, early stopping on it, no tensor leaks', async () => {
   const train = classData(30, 3, 1);

@@ -1,6 +1,9 @@
+import type { ClassEvaluationDocument } from '../../class-evaluation-document.ts';
+import type { EvaluationContext } from '../../evaluation-context.ts';
 import type { EvaluationDocument } from '../../evaluation-document.ts';
 import { html, type Html } from '../html.ts';
 import type { ReportRun } from '../report-input.ts';
+import { table } from '../table.ts';
 
 type Status = 'reported' | 'partly' | 'not reported';
 
@@ -12,11 +15,54 @@ interface Item {
   readonly detail: string;
 }
 
+/** Where an ingest kind takes its labels from. */
+const LABEL_SOURCE: Readonly<Record<string, string>> = { 'ingest.csv': 'the CSV label column', 'ingest.npz': 'the label arrays of the .npz' };
+
+/** What every evaluation document (binary, K classes, findings) tells the checklist. */
+interface ChecklistSource {
+  readonly context: EvaluationContext;
+  readonly gradCam?: { readonly examples: readonly unknown[] };
+  readonly clinical: { readonly subgroups: readonly { readonly attribute: string }[]; readonly bootstrap: { readonly resamples: number } };
+}
+
+/** The items whose answer depends on the task: what its metrics, decision rule, calibration and pictures are. */
+interface TaskAnswers {
+  readonly metrics: string;
+  readonly threshold: string;
+  readonly calibration: string;
+  readonly gradCam: string;
+}
+
+/** A binary run's answers: one threshold, DeLong beside the AUC, the operating-point table. */
+export function checklistItems(e: EvaluationDocument, run: ReportRun): Item[] {
+  return items(e, run, {
+    metrics: `Every metric with percentile and BCa intervals (${e.clinical.bootstrap.resamples} resamples), DeLong for the AUC.`,
+    threshold: `${e.threshold.source}; table at sensitivity 0.80 / 0.90 / 0.95.`,
+    calibration: 'Brier, ECE, calibration intercept and slope with intervals; reliability diagram.',
+    gradCam: `${e.gradCam?.examples.length ?? 0} Grad-CAM pictures of hits and misses.`,
+  });
+}
+
+/** A multi-class, ordinal or multi-label run's answers: the decision rule, per-class intervals and calibration. */
+export function classChecklistItems(e: ClassEvaluationDocument, run: ReportRun): Item[] {
+  const findings = e.task === 'multilabel';
+  return items(e, run, {
+    metrics: `Every estimate of metrics.json — overall, macro / weighted averages and per ${findings ? 'finding' : 'class'}${e.task === 'ordinal' ? ', quadratic-weighted kappa and grade error' : ''} — with percentile and BCa intervals (${e.clinical.bootstrap.resamples} resamples).`,
+    threshold: findings
+      ? `One threshold per finding, ${e.thresholdSource}.`
+      : `The most probable class (no threshold).${e.testTimeAugmentation ? ` ${e.testTimeAugmentation}.` : ''}`,
+    calibration: findings
+      ? 'Brier score and ECE per finding with intervals; reliability diagram per finding.'
+      : 'Multi-class Brier score and top-label ECE with intervals; per-class (one-vs-rest) Brier, ECE and reliability curves.',
+    gradCam: `${e.gradCam?.examples.length ?? 0} Grad-CAM pictures per ${findings ? 'finding' : 'class'}, right and wrong.`,
+  });
+}
+
 /**
  * The CLAIM 2024 / TRIPOD+AI items a run can speak to, filled from what it knows; everything a
  * pipeline cannot know (study design, eligibility, how labels were made …) says "not reported".
  */
-export function checklistItems(e: EvaluationDocument, run: ReportRun): Item[] {
+function items(e: ChecklistSource, run: ReportRun, answers: TaskAnswers): Item[] {
   const { data, training } = e.context;
   const hasGroups = data.groups.train + data.groups.val + data.groups.test > 0;
   const tuned = run.stages.some((s) => s.kind === 'tune');
@@ -38,7 +84,7 @@ export function checklistItems(e: EvaluationDocument, run: ReportRun): Item[] {
       item: 'Reference standard (how labels were established)',
       guideline: 'CLAIM: ground truth; TRIPOD+AI: outcome',
       status: 'partly',
-      detail: `Labels come from ${run.stages[0]?.kind === 'ingest.csv' ? 'the CSV label column' : 'the class folders'}; who assigned them and how is not known.`,
+      detail: `Labels come from ${LABEL_SOURCE[run.stages[0]?.kind ?? ''] ?? 'the class folders'}; who assigned them and how is not known.`,
     },
     {
       item: 'Data partitions and patient-level separation',
@@ -98,19 +144,19 @@ export function checklistItems(e: EvaluationDocument, run: ReportRun): Item[] {
       item: 'Performance metrics with uncertainty',
       guideline: 'CLAIM: metrics, statistical measures of significance; TRIPOD+AI: performance measures',
       status: 'reported',
-      detail: `Every metric with percentile and BCa intervals (${e.clinical.bootstrap.resamples} resamples), DeLong for the AUC.`,
+      detail: answers.metrics,
     },
     {
       item: 'Decision threshold / operating point',
       guideline: 'CLAIM: metrics; TRIPOD+AI: classification thresholds',
       status: 'reported',
-      detail: `${e.threshold.source}; table at sensitivity 0.80 / 0.90 / 0.95.`,
+      detail: answers.threshold,
     },
     {
       item: 'Calibration',
       guideline: 'TRIPOD+AI: calibration',
       status: 'reported',
-      detail: 'Brier, ECE, calibration intercept and slope with intervals; reliability diagram.',
+      detail: answers.calibration,
     },
     {
       item: 'Subgroup / fairness analysis',
@@ -125,7 +171,7 @@ export function checklistItems(e: EvaluationDocument, run: ReportRun): Item[] {
       item: 'Failure analysis and explainability',
       guideline: 'CLAIM: failure analysis, interpretability',
       status: e.gradCam ? 'reported' : 'not reported',
-      detail: e.gradCam ? `${e.gradCam.examples.length} Grad-CAM pictures of hits and misses.` : 'Grad-CAM turned off.',
+      detail: e.gradCam ? answers.gradCam : 'Grad-CAM turned off.',
     },
     {
       item: 'External validation',
@@ -160,9 +206,10 @@ export function checklistItems(e: EvaluationDocument, run: ReportRun): Item[] {
   ];
 }
 
-export function checklistSection(e: EvaluationDocument, run: ReportRun): Html {
+/** The checklist table of any classification run's items. */
+export function checklistSection(checklist: readonly Item[]): Html {
   const cls = (s: Status) => (s === 'reported' ? 'status-reported' : s === 'partly' ? 'status-partly' : 'status-not');
-  const rows = checklistItems(e, run).map(
+  const rows = checklist.map(
     (i) =>
       html`<tr>
         <td>${i.item}</td>
@@ -174,18 +221,6 @@ export function checklistSection(e: EvaluationDocument, run: ReportRun): Html {
   return html`<section id="checklist">
     <h2>Reporting checklist (CLAIM 2024 / TRIPOD+AI)</h2>
     <p>Filled from what this run knows; "not reported" marks what only the authors can supply.</p>
-    <table>
-      <thead>
-        <tr>
-          <th>Item</th>
-          <th>Guideline</th>
-          <th>Status</th>
-          <th>In this run</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
+    ${table(['Item', 'Guideline', 'Status', 'In this run'], rows)}
   </section>`;
 }

@@ -3,12 +3,15 @@
  * intervals (overall and per class or finding), calibration (Brier, top-label ECE, per-class
  * reliability), subgroups and the Grad-CAM gallery.
  */
+import type { BootstrapInterval } from '../../../metrics/bootstrap.ts';
 import type { MetricInterval } from '../../../metrics/clinical-evaluation.ts';
 import type { Nested } from '../../../metrics/metric-leaves.ts';
 import type { ClassEvaluationDocument } from '../../class-evaluation-document.ts';
-import { num, percent, range, withCi } from '../format.ts';
+import { num, percent, withCi } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { METRIC_LABELS } from '../report-input.ts';
+import { INTERVAL_HEADERS, intervalRow, table } from '../table.ts';
+import { subgroupsSection } from './subgroups.ts';
 
 /** Overall metrics shown first, in this order (the rest follow as metrics.json has them). */
 const OVERALL: Readonly<Record<ClassEvaluationDocument['task'], readonly string[]>> = {
@@ -36,7 +39,7 @@ const CLASS_LABELS: Readonly<Record<string, string>> = {
 const PER_CLASS = ['precision', 'recall', 'specificity', 'f1', 'auc', 'averagePrecision'] as const;
 
 const isInterval = (v: unknown): v is MetricInterval => typeof v === 'object' && v !== null && 'estimate' in v && 'percentile' in v;
-const ciCell = (ci: MetricInterval | undefined) => html`<td class="n">${ci ? withCi(ci.estimate, ci.percentile) : 'n/a'}</td>`;
+const ciCell = (ci: BootstrapInterval | undefined) => html`<td class="n">${ci ? withCi(ci.estimate, ci.percentile) : 'n/a'}</td>`;
 
 /** Overall metrics, averages and per-class rows, each with its percentile interval. */
 export function classMetricsSection(
@@ -44,13 +47,13 @@ export function classMetricsSection(
   plots: { readonly confusion?: Html; readonly roc: Html; readonly pr: Html; readonly bars: Html },
 ): Html {
   const { intervals, bootstrap } = e.clinical;
-  const overall = OVERALL[e.task].flatMap((key) => (isInterval(intervals[key]) ? [row(CLASS_LABELS[key] ?? key, intervals[key])] : []));
+  const overall = OVERALL[e.task].flatMap((key) => (isInterval(intervals[key]) ? [intervalRow(CLASS_LABELS[key] ?? key, intervals[key])] : []));
   const topK = intervals.topKAccuracy as Nested<MetricInterval> | undefined;
-  const topRows = topK ? Object.entries(topK).map(([k, ci]) => row(`Top-${k} accuracy`, ci as MetricInterval)) : [];
+  const topRows = topK ? Object.entries(topK).map(([k, ci]) => intervalRow(`Top-${k} accuracy`, ci as MetricInterval)) : [];
   const averages = ['macro', 'weighted', 'micro', 'samples'].flatMap((avg) => {
     const group = intervals[avg] as Nested<MetricInterval> | undefined;
     if (!group) return [];
-    return Object.entries(group).map(([k, ci]) => row(`${avg[0]!.toUpperCase()}${avg.slice(1)} ${METRIC_LABELS[k] ?? k}`, ci as MetricInterval));
+    return Object.entries(group).map(([k, ci]) => intervalRow(`${avg[0]!.toUpperCase()}${avg.slice(1)} ${METRIC_LABELS[k] ?? k}`, ci as MetricInterval));
   });
   const perKey = e.task === 'multilabel' ? 'perLabel' : 'perClass';
   const per = (intervals[perKey] ?? {}) as Nested<MetricInterval>;
@@ -71,39 +74,22 @@ export function classMetricsSection(
   return html`<section id="metrics">
     <h2>Test metrics with ${percent(bootstrap.level, 0)} confidence intervals</h2>
     <p>Test split: ${e.metrics.n} images, ${e.classes.length} ${e.task === 'multilabel' ? 'findings' : 'classes'}. ${rule}</p>
-    <table>
-      <thead>
-        <tr>
-          <th>Metric</th>
-          <th>Estimate</th>
-          <th>Percentile CI</th>
-          <th>BCa CI</th>
-          <th>Note</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${overall} ${topRows} ${averages}
-      </tbody>
-    </table>
+    ${table(INTERVAL_HEADERS, [...overall, ...topRows, ...averages])}
     <h3>Per ${e.task === 'multilabel' ? 'finding' : 'class'} (estimate and percentile CI)</h3>
-    <table>
-      <thead>
-        <tr>
-          <th>${e.task === 'multilabel' ? 'Finding' : 'Class'}</th>
-          <th>Support</th>
-          ${e.task === 'multilabel' ? html`<th>Threshold</th>` : ''}
-          <th>Precision</th>
-          <th>Recall</th>
-          <th>Specificity</th>
-          <th>F1</th>
-          <th>ROC AUC</th>
-          <th>Average precision</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${perRows}
-      </tbody>
-    </table>
+    ${table(
+      [
+        e.task === 'multilabel' ? 'Finding' : 'Class',
+        'Support',
+        ...(e.task === 'multilabel' ? ['Threshold'] : []),
+        'Precision',
+        'Recall',
+        'Specificity',
+        'F1',
+        'ROC AUC',
+        'Average precision',
+      ],
+      perRows,
+    )}
     <p class="note">Intervals: ${bootstrap.method}. ${e.metrics.notes.join(' ')}</p>
     <div class="plots">
       ${
@@ -128,17 +114,6 @@ export function classMetricsSection(
       </figure>
     </div>
   </section>`;
-}
-
-function row(label: string, ci: MetricInterval): Html {
-  const undefinedShare = ci.valid < ci.resamples ? `${ci.resamples - ci.valid} of ${ci.resamples} resamples undefined` : '';
-  return html`<tr>
-    <td>${label}</td>
-    <td class="n">${num(ci.estimate)}</td>
-    <td class="n">${range(ci.percentile)}</td>
-    <td class="n">${range(ci.bca)}</td>
-    <td>${undefinedShare}</td>
-  </tr>`;
 }
 
 /** Brier score, top-label ECE (K classes), per-class ECE and the reliability diagram. */
@@ -181,19 +156,7 @@ export function classCalibrationSection(e: ClassEvaluationDocument, reliability:
     </table>
     <p class="note">Binning: ${calibration.binning.rule}. Intervals: ${e.clinical.bootstrap.method}.</p>
     <h3>Per ${e.task === 'multilabel' ? 'finding' : 'class'} (one-vs-rest: the column's probability against "is this class")</h3>
-    <table>
-      <thead>
-        <tr>
-          <th>${e.task === 'multilabel' ? 'Finding' : 'Class'}</th>
-          <th>Brier</th>
-          <th>ECE</th>
-          <th>Non-empty bins</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
+    ${table([e.task === 'multilabel' ? 'Finding' : 'Class', 'Brier', 'ECE', 'Non-empty bins'], rows)}
     <div class="plots">
       <figure>
         ${reliability}
@@ -208,61 +171,25 @@ export function classCalibrationSection(e: ClassEvaluationDocument, reliability:
 /** Metrics per metadata value, with intervals from a bootstrap within the subgroup. */
 export function classSubgroupsSection(e: ClassEvaluationDocument): Html {
   const groups = e.clinical.subgroups;
-  if (groups.length === 0) {
-    const present = e.context.data.attributes;
-    return html`<section id="subgroups">
-      <h2>Subgroups</h2>
-      <p>
-        Not reported:
-        ${
-          present.length === 0
-            ? 'the test images carry no metadata (add CSV columns such as sex or site, or use DICOM files with those tags).'
-            : `no attribute has between 2 and 20 values (present: ${present.join(', ')}).`
-        }
-      </p>
-    </section>`;
-  }
-  const keys = Object.keys(groups[0]!.metrics);
-  const rows = groups.map(
-    (g) =>
-      html`<tr class="${g.warning ? 'warn' : ''}">
-        <td>${g.attribute}</td>
-        <td>${g.value}</td>
-        <td class="n">${g.n}</td>
-        <td>
-          ${Object.entries(g.counts)
-            .map(([c, n]) => `${c}: ${n}`)
-            .join(', ')}
-        </td>
-        ${keys.map((k) => {
-          const ci = g.metrics[k];
-          return html`<td class="n">${ci ? withCi(ci.estimate, ci.percentile) : 'n/a'}</td>`;
-        })}
-        <td>${g.warning ?? ''}</td>
-      </tr>`,
+  const keys = groups.length > 0 ? Object.keys(groups[0]!.metrics) : [];
+  return subgroupsSection(
+    groups,
+    e.context.data.attributes,
+    html`Test metrics per value of each metadata attribute, with percentile ${percent(e.clinical.bootstrap.level, 0)} intervals from a bootstrap within the
+    subgroup.`,
+    [
+      {
+        header: e.task === 'multilabel' ? 'Images per finding' : 'Images per class',
+        cell: (g) =>
+          html`<td>
+            ${Object.entries(g.counts)
+              .map(([c, n]) => `${c}: ${n}`)
+              .join(', ')}
+          </td>`,
+      },
+      ...keys.map((k) => ({ header: CLASS_LABELS[k] ?? k, cell: (g: (typeof groups)[number]) => ciCell(g.metrics[k]) })),
+    ],
   );
-  return html`<section id="subgroups">
-    <h2>Subgroups</h2>
-    <p>
-      Test metrics per value of each metadata attribute, with percentile ${percent(e.clinical.bootstrap.level, 0)} intervals from a bootstrap within the
-      subgroup.
-    </p>
-    <table>
-      <thead>
-        <tr>
-          <th>Attribute</th>
-          <th>Value</th>
-          <th>n</th>
-          <th>${e.task === 'multilabel' ? 'Images per finding' : 'Images per class'}</th>
-          ${keys.map((k) => html`<th>${CLASS_LABELS[k] ?? k}</th>`)}
-          <th>Warning</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </section>`;
 }
 
 /** The Grad-CAM pictures (data: URIs), captioned with the true, predicted and explained class. */

@@ -4,6 +4,8 @@ import type { EvaluationDocument } from '../../evaluation-document.ts';
 import { num, percent, range, withCi } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { METRIC_LABELS } from '../report-input.ts';
+import { INTERVAL_HEADERS, intervalRow, table } from '../table.ts';
+import { subgroupsSection } from './subgroups.ts';
 
 /** Test metrics with their intervals, the confusion matrix and the ROC / PR curves with bands. */
 export function metricsSection(e: EvaluationDocument, plots: { readonly confusion: Html; readonly roc: Html; readonly pr: Html }): Html {
@@ -12,25 +14,12 @@ export function metricsSection(e: EvaluationDocument, plots: { readonly confusio
     metricRow(key, ci, key === 'specificityAtSensitivity' ? ` ≥ ${metrics.sensitivityTarget}` : ''),
   );
   return html`<section id="metrics">
-    <h2>Test metrics with 95% confidence intervals</h2>
+    <h2>Test metrics with ${percent(clinical.bootstrap.level, 0)} confidence intervals</h2>
     <p>
       Test split: ${metrics.support.positive} ${e.positiveClass} (positive) and ${metrics.support.negative} ${e.classes[0] ?? 'negative'} images. Decision rule:
       positive when score ≥ <b>${num(e.threshold.value, 4)}</b>, ${e.threshold.source}.
     </p>
-    <table>
-      <thead>
-        <tr>
-          <th>Metric</th>
-          <th>Estimate</th>
-          <th>BCa ${percent(clinical.bootstrap.level, 0)} CI</th>
-          <th>Percentile CI</th>
-          <th>Other</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
+    ${table(INTERVAL_HEADERS, rows)}
     <p class="note">
       Intervals: ${clinical.bootstrap.method}. Threshold metrics are at the frozen threshold; their intervals leave out the uncertainty of choosing it. DeLong:
       normal approximation with DeLong's variance, clipped to [0, 1].
@@ -54,15 +43,7 @@ export function metricsSection(e: EvaluationDocument, plots: { readonly confusio
 }
 
 function metricRow(key: string, ci: MetricInterval, suffix = ''): Html {
-  const delong = ci.delong ? `DeLong ${range(ci.delong)} (SE ${num(ci.delong.se, 4)})` : '';
-  const undefinedShare = ci.valid < ci.resamples ? `${ci.resamples - ci.valid} of ${ci.resamples} resamples undefined` : '';
-  return html`<tr>
-    <td>${METRIC_LABELS[key] ?? key}${suffix}</td>
-    <td class="n">${num(ci.estimate)}</td>
-    <td class="n">${range(ci.bca)}</td>
-    <td class="n">${range(ci.percentile)}</td>
-    <td>${[delong, undefinedShare].filter(Boolean).join('; ')}</td>
-  </tr>`;
+  return intervalRow(`${METRIC_LABELS[key] ?? key}${suffix}`, ci, ci.delong ? [`DeLong ${range(ci.delong)} (SE ${num(ci.delong.se, 4)})`] : []);
 }
 
 /** Sensitivity / specificity / PPV / NPV at thresholds chosen on validation for target sensitivities. */
@@ -85,22 +66,7 @@ export function operatingPointsSection(e: EvaluationDocument): Html {
       For each target sensitivity the threshold is the highest validation score that reaches it; it is frozen before the test split is scored. Test values with
       BCa 95% intervals.
     </p>
-    <table>
-      <thead>
-        <tr>
-          <th>Target sensitivity</th>
-          <th>Threshold</th>
-          <th>Validation sens. / spec.</th>
-          <th>Test sensitivity</th>
-          <th>Test specificity</th>
-          <th>Test PPV</th>
-          <th>Test NPV</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
+    ${table(['Target sensitivity', 'Threshold', 'Validation sens. / spec.', 'Test sensitivity', 'Test specificity', 'Test PPV', 'Test NPV'], rows)}
     <p class="note">
       Test prevalence ${percent(e.metrics.support.positive / (e.metrics.support.positive + e.metrics.support.negative))}: PPV and NPV hold only at this
       prevalence.
@@ -109,54 +75,22 @@ export function operatingPointsSection(e: EvaluationDocument): Html {
 }
 
 /** Per metadata attribute and value: counts and metrics with intervals, small subgroups flagged. */
-export function subgroupsSection(e: EvaluationDocument): Html {
-  const groups = e.clinical.subgroups;
-  if (groups.length === 0) {
-    const present = e.context.data.attributes;
-    return html`<section id="subgroups">
-      <h2>Subgroups</h2>
-      <p>
-        Not reported:
-        ${present.length === 0 ? 'the test images carry no metadata (add CSV columns such as sex or site, or use DICOM files with those tags).' : `no attribute has between 2 and 20 values (present: ${present.join(', ')}).`}
-      </p>
-    </section>`;
-  }
+export function binarySubgroupsSection(e: EvaluationDocument): Html {
   const cell = (ci: BootstrapInterval | undefined) => html`<td class="n">${ci ? withCi(ci.estimate, ci.bca ?? ci.percentile) : 'n/a'}</td>`;
-  const rows = groups.map(
-    (g) =>
-      html`<tr class="${g.warning ? 'warn' : ''}">
-        <td>${g.attribute}</td>
-        <td>${g.value}</td>
-        <td class="n">${g.n}</td>
-        <td class="n">${g.positives} / ${g.negatives}</td>
-        ${cell(g.metrics.auc)}${cell(g.metrics.sensitivity)}${cell(g.metrics.specificity)}${cell(g.metrics.ppv)}${cell(g.metrics.npv)}
-        <td>${g.warning ?? ''}</td>
-      </tr>`,
+  type Group = EvaluationDocument['clinical']['subgroups'][number];
+  const metric = (header: string, key: keyof Group['metrics']) => ({ header, cell: (g: Group) => cell(g.metrics[key]) });
+  return subgroupsSection(
+    e.clinical.subgroups,
+    e.context.data.attributes,
+    html`Test metrics per value of each metadata attribute, at the frozen threshold ${num(e.threshold.value, 4)}, with BCa 95% intervals from a stratified
+    bootstrap within the subgroup.`,
+    [
+      { header: 'Pos. / neg.', cell: (g) => html`<td class="n">${g.positives} / ${g.negatives}</td>` },
+      metric('ROC AUC', 'auc'),
+      metric('Sensitivity', 'sensitivity'),
+      metric('Specificity', 'specificity'),
+      metric('PPV', 'ppv'),
+      metric('NPV', 'npv'),
+    ],
   );
-  return html`<section id="subgroups">
-    <h2>Subgroups</h2>
-    <p>
-      Test metrics per value of each metadata attribute, at the frozen threshold ${num(e.threshold.value, 4)}, with BCa 95% intervals from a stratified
-      bootstrap within the subgroup.
-    </p>
-    <table>
-      <thead>
-        <tr>
-          <th>Attribute</th>
-          <th>Value</th>
-          <th>n</th>
-          <th>Pos. / neg.</th>
-          <th>ROC AUC</th>
-          <th>Sensitivity</th>
-          <th>Specificity</th>
-          <th>PPV</th>
-          <th>NPV</th>
-          <th>Warning</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </section>`;
 }

@@ -32,8 +32,9 @@ type AnyJob = Job<UnitJobData, UnitJobResult>;
  * The coordinator's side of the BullMQ executor: units the cache does not have become jobs with the
  * unit's key as job id (so the same work submitted twice, by this run or another, is one job), their
  * input blobs go to Redis, and every worker's progress comes back through QueueEvents onto the
- * stage's event stream. Completion is read by polling job states, which also notices a job lost
- * with a restarted Redis and submits it again; ioredis reconnects on its own.
+ * stage's event stream. Completion is read from job states when QueueEvents says a job ended, and
+ * by polling, which also notices a job lost with a restarted Redis and submits it again; ioredis
+ * reconnects on its own.
  * @example
  *   const executor = bullmqExecutor('redis://127.0.0.1:6379');
  */
@@ -55,6 +56,10 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
   const stalled = new Map<string, () => void>();
   events.on('progress', ({ jobId, data }) => progress.get(jobId)?.(data as UnitProgress));
   events.on('stalled', ({ jobId }) => stalled.get(jobId)?.());
+  // A job that ends wakes the waiting run at once; the poll is the fallback (and notices lost jobs).
+  const wakers = new Map<string, () => void>();
+  events.on('completed', ({ jobId }) => wakers.get(jobId)?.());
+  events.on('failed', ({ jobId }) => wakers.get(jobId)?.());
 
   const submit = async (definition: UnitDefinition<unknown, unknown>, scope: UnitScope, unit: PreparedUnit): Promise<void> => {
     for (const [blob, bytes] of Object.entries(unit.artifact.blobs)) await blobs.put(unit.blobs[blob]!, bytes);
@@ -188,7 +193,10 @@ export function bullmqExecutor(url: string, options: BullmqOptions = {}): Execut
     let outage = false;
     while (open.size > 0) {
       throwIfAborted(work.signal);
-      await sleep(pollMs, undefined, { signal: work.signal }).catch(() => undefined);
+      const woken = new AbortController();
+      for (const key of open) wakers.set(key, () => woken.abort());
+      await sleep(pollMs, undefined, { signal: AbortSignal.any([woken.signal, ...(work.signal ? [work.signal] : [])]) }).catch(() => undefined);
+      for (const key of open) wakers.delete(key);
       throwIfAborted(work.signal);
       const seenError = lastError;
       if (seenError && !outage) {
