@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 
 from sklearn_check import clean
+from sklearn_multiclass import bin_edges
 
 warnings.simplefilter("ignore")
 EPS = 1e-7  # medpipe clips scores to [EPS, 1 - EPS] before the logit
@@ -34,10 +35,7 @@ def logit(s):
 
 def bins_of(y, s, n_bins, strategy):
     """calibration_curve plus what it does not return: the bin of every score and the counts."""
-    if strategy == "quantile":
-        edges = np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)
-    else:
-        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    edges = bin_edges(s, n_bins, strategy)
     ids = np.searchsorted(edges[1:-1], s)
     counts = np.bincount(ids, minlength=n_bins)
     prob_true, prob_pred = calibration_curve(y, s, n_bins=n_bins, strategy=strategy)

@@ -121,12 +121,16 @@ def max_f1_threshold(y, s, fallback=0.5):
     return chosen
 
 
+def bin_edges(prob, n_bins, strategy):
+    """calibration_curve's bin edges: quantiles of the scores, or n_bins equal widths of [0, 1]."""
+    if strategy == "quantile":
+        return np.percentile(prob, np.linspace(0, 1, n_bins + 1) * 100)
+    return np.linspace(0.0, 1.0, n_bins + 1)
+
+
 def calibration_bins(y, prob, n_bins, strategy):
     """scikit-learn 1.2's calibration_curve binning, with the counts it does not return."""
-    if strategy == "quantile":
-        bins = np.percentile(prob, np.linspace(0, 1, n_bins + 1) * 100)
-    else:
-        bins = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = bin_edges(prob, n_bins, strategy)
     ids = np.searchsorted(bins[1:-1], prob)
     sums = np.bincount(ids, weights=prob, minlength=len(bins))
     true = np.bincount(ids, weights=y, minlength=len(bins))
