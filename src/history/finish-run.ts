@@ -2,7 +2,7 @@
  * The end of every run: record it in the run history and, when it evaluated, write report.html.
  * Neither may fail the run or lose its results: problems come back as warnings for the log.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../base/canonical.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +111,7 @@ function readDocument<T>(run: FinishedRun, name: string, warnings: string[]): { 
   try {
     const bytes = readFileSync(file);
     const text = bytes.toString('utf8');
-    return { document: JSON.parse(text) as T, text, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return { document: JSON.parse(text) as T, text, sha256: sha256(bytes) };
   } catch (error) {
     warnings.push(`${file} could not be read (${(error as Error).message}); no report.html`);
     return undefined;

@@ -3,10 +3,9 @@
  * configs, its metrics with intervals, its artifacts, and the documents a report is rebuilt from.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { canonicalJson } from '../base/canonical.ts';
+import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
@@ -116,7 +115,7 @@ export function insertRun(db: Database, record: RunRecord): number {
     const body = db.prepare('INSERT OR IGNORE INTO bodies (hash, body) VALUES (?, ?)');
     const document = db.prepare("INSERT INTO documents (run_number, name, body, body_hash) VALUES (?, ?, '', ?)");
     const store = (name: string, text: string) => {
-      const hash = createHash('sha256').update(text).digest('hex');
+      const hash = sha256(text);
       body.run(hash, text);
       document.run(number, name, hash);
     };

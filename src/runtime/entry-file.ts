@@ -13,7 +13,6 @@
  *   await writeFileAtomic(path, entryFileBytes(entry));
  *   const entry = parseEntryFile(await readFile(path)); // undefined when it does not verify
  */
-import { createHash } from 'node:crypto';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
 import type { CacheEntry } from './cache-store.ts';
 
@@ -23,8 +22,6 @@ const DIGITS = 12;
 /** Bytes before the head: the prefix, two hex digests, the offset and the field names between them. */
 const HEAD_AT = PREFIX.length + 64 + '","metaSha256":"'.length + 64 + '","metaAt":"'.length + DIGITS + '","entry":'.length;
 
-const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 export function entryFileBytes(entry: CacheEntry): Buffer {
   const { meta, ...head } = entry;
   const headText = JSON.stringify(head).slice(0, -1); // without its closing brace: the meta follows
@@ -32,7 +29,7 @@ export function entryFileBytes(entry: CacheEntry): Buffer {
   const headBytes = Buffer.from(headText);
   const metaBytes = Buffer.from(metaText);
   const metaAt = HEAD_AT + headBytes.byteLength;
-  const prefix = `${PREFIX}${hex(headBytes)}","metaSha256":"${hex(metaBytes)}","metaAt":"${String(metaAt).padStart(DIGITS, '0')}","entry":`;
+  const prefix = `${PREFIX}${sha256(headBytes)}","metaSha256":"${sha256(metaBytes)}","metaAt":"${String(metaAt).padStart(DIGITS, '0')}","entry":`;
   return Buffer.concat([Buffer.from(prefix), headBytes, Buffer.from(META_FIELD), metaBytes, Buffer.from('}}')]);
 }
 
@@ -50,7 +47,7 @@ export function parseEntryFile(bytes: Buffer): CacheEntry | undefined {
   const metaStart = metaAt + META_FIELD.length;
   if (metaStart > bytes.byteLength - 2 || bytes.toString('latin1', metaAt, metaStart) !== META_FIELD) return undefined;
   const headBytes = bytes.subarray(HEAD_AT, metaAt);
-  if (hex(headBytes) !== match[1]) return undefined;
+  if (sha256(headBytes) !== match[1]) return undefined;
   let entry: CacheEntry;
   try {
     entry = JSON.parse(`${headBytes.toString('utf8')}}`) as CacheEntry;
@@ -58,7 +55,7 @@ export function parseEntryFile(bytes: Buffer): CacheEntry | undefined {
     return undefined;
   }
   const metaBytes = bytes.subarray(metaStart, bytes.byteLength - 2);
-  if (hex(metaBytes) !== match[2] || bytes.toString('latin1', bytes.byteLength - 2) !== '}}') return undefined;
+  if (sha256(metaBytes) !== match[2] || bytes.toString('latin1', bytes.byteLength - 2) !== '}}') return undefined;
   let meta: { value: unknown } | undefined;
   Object.defineProperty(entry, 'meta', {
     enumerable: true,

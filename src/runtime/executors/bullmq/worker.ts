@@ -55,12 +55,13 @@ export async function startWorker(options: WorkerOptions, log: (line: string) =>
   process.env.MEDPIPE_WORKER_NAME = name;
   process.env.MEDPIPE_WORKER_SETTINGS = JSON.stringify(settings);
   const lockDuration = options.lockMs ?? (Number(process.env.MEDPIPE_WORKER_LOCK_MS) || 30_000);
+  const forkOptions = jobForkOptions();
   const queue = options.queue ?? process.env.MEDPIPE_QUEUE ?? DEFAULT_QUEUE;
   const worker = new Worker<UnitJobData, UnitJobResult>(queue, fileURLToPath(new URL('./sandbox.mjs', import.meta.url)), {
     connection: connectionOptions(options.redis),
     concurrency: options.concurrency ?? 1,
     useWorkerThreads: false,
-    ...(jobForkOptions() ? { workerForkOptions: jobForkOptions() } : {}),
+    ...(forkOptions ? { workerForkOptions: forkOptions } : {}),
     lockDuration,
     stalledInterval: Math.max(1000, Math.round(lockDuration / 2)),
     // A job whose worker died goes back to the queue; a job that kills every worker it meets fails.
