@@ -19,7 +19,7 @@ import { stackNeighbours } from './neighbour-slices.ts';
 import { decodeSegmentationImage, type DecodedSegmentationImage } from './segmentation-decode.ts';
 import { isVolumeFile, readVolumePair } from './segmentation-volume.ts';
 import type { SegmentationPair } from './segmentation-listing.ts';
-import type { SegmentationSample } from './segmentation-types.ts';
+import type { Original, SegmentationSample } from './segmentation-types.ts';
 import { DTYPES, dtypeOf, type ShardRecord } from './store/format.ts';
 import { decodeTable, encodeTable, tableOf, type RecordTable } from './store/record-table.ts';
 import { ShardFiles } from './store/shard-reader.ts';
@@ -44,15 +44,8 @@ export interface SegmentationMeta {
   readonly original?: OriginalRows;
 }
 
-export interface OriginalRows {
-  readonly height: number;
-  readonly width: number;
-  /** [dy, dx] of one original pixel: the configured spacing scaled back, or [1, 1] (pixels) when none was given. */
-  readonly spacing: readonly [number, number];
-  readonly mask: number;
-  readonly roi?: number;
-  readonly observer?: number;
-}
+/** Rows of a resized sample's original-size label maps in `originals`. */
+export type OriginalRows = Original<number>;
 
 export interface SegmentationSet {
   readonly classes: readonly string[];

@@ -24,12 +24,18 @@ export interface SegmentationSample {
   readonly original?: OriginalLabels;
 }
 
-/** A resized sample's label maps as its files drew them (never interpolated), and one original pixel's size. */
-export interface OriginalLabels {
+/**
+ * A resized sample's files as they were: their size, one original pixel's [dy, dx] (the configured
+ * spacing scaled back, or [1, 1] pixels when none was given) and its label maps at that size, never
+ * interpolated; `T` is the maps themselves or, in a stored set, their rows.
+ */
+export interface Original<T> {
   readonly height: number;
   readonly width: number;
   readonly spacing: readonly [number, number];
-  readonly mask: Uint8Array;
-  readonly roi?: Uint8Array;
-  readonly observer?: Uint8Array;
+  readonly mask: T;
+  readonly roi?: T;
+  readonly observer?: T;
 }
+
+export type OriginalLabels = Original<Uint8Array>;
