@@ -13,7 +13,7 @@ import { rebuild } from '../gyp.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const buildDir = join(here, 'build');
 const addon = join(buildDir, 'Release/medpipe_codec.node');
-const FIX = 'apt-get install libspng-dev libjpeg62-turbo-dev g++ make python3, then `node native/codec/build.mjs`';
+const FIX = 'apt-get install libspng-dev libjpeg62-turbo-dev libdeflate-dev g++ make python3, then `node native/codec/build.mjs`';
 
 const { record, fail } = buildStatus(buildDir, (reason) => `medpipe: image codec not built (${reason}); ingest will decode with sharp, several times slower. To get it: ${FIX}`);
 
@@ -24,6 +24,7 @@ function main() {
   if (process.platform !== 'linux') fail(`no build recipe for ${process.platform} yet`);
   if (!header('spng.h')) fail('libspng-dev missing: spng.h not found');
   if (!header('jpeglib.h')) fail('libjpeg62-turbo-dev missing: jpeglib.h not found');
+  if (!header('libdeflate.h')) fail('libdeflate-dev missing: libdeflate.h not found');
   rebuild(here, addon, fail);
   // Prove that it loads (a missing runtime library shows here, not at the first ingest).
   const probe = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(addon)}).version)`], { encoding: 'utf8' });

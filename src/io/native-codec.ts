@@ -113,5 +113,5 @@ export function codecName(): string {
 export function codecStatus(): string | undefined {
   const { codec, reason } = load();
   if (codec) return undefined;
-  return `image codec addon unavailable (${reason}): PNG/JPEG decode with sharp, several times slower. To get it: apt-get install libspng-dev libjpeg62-turbo-dev g++ make python3, then node native/codec/build.mjs`;
+  return `image codec addon unavailable (${reason}): PNG/JPEG decode with sharp, several times slower. To get it: apt-get install libspng-dev libjpeg62-turbo-dev libdeflate-dev g++ make python3, then node native/codec/build.mjs`;
 }

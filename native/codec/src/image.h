@@ -19,6 +19,9 @@ struct Image {
 
 // Each returns false and sets `error` on a damaged file.
 bool decode_png(const uint8_t* bytes, size_t length, Image& out, std::string& error);
+// The common PNG (8-bit grey or RGB, not interlaced, nothing but pHYs beside the image data, no
+// damage) in one pass (png_plain.cc): false, `out` untouched, for any other file.
+bool decode_png_plain(const uint8_t* bytes, size_t length, Image& out);
 // `channels` 1 asks libjpeg for its luma channel directly (no colour conversion); 3 or 0 for RGB
 // (0 keeps a grey JPEG grey).
 bool decode_jpeg(const uint8_t* bytes, size_t length, int channels, Image& out, std::string& error);

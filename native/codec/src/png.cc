@@ -18,6 +18,7 @@ bool fail(std::string& error, int code) {
 }  // namespace
 
 bool decode_png(const uint8_t* bytes, size_t length, Image& out, std::string& error) {
+  if (decode_png_plain(bytes, length, out)) return true;
   std::unique_ptr<spng_ctx, CtxFree> ctx(spng_ctx_new(0));
   if (!ctx) return fail(error, SPNG_EMEM);
   // Checksums of ancillary chunks are not the pixels' business; those of IDAT still fail the file.

@@ -74,7 +74,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const it = requires(
   Decode,
   toolkit(['PIL'], 'python3-pil'),
-  requirement(nativeCodec() !== undefined, 'the codec addon is not built (apt-get install libspng-dev libjpeg62-turbo-dev, then node native/codec/build.mjs)'),
+  requirement(nativeCodec() !== undefined, 'the codec addon is not built (apt-get install libspng-dev libjpeg62-turbo-dev libdeflate-dev, then node native/codec/build.mjs)'),
 );
 
 it('through the codec addon: the same bytes as PIL for every PNG, size and channel count', async ({ files }) => {
