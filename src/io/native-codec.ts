@@ -37,7 +37,11 @@ export interface NativeIngested {
   readonly crcs: Uint32Array;
   /** 9 a file: per channel n, sum, M2. */
   readonly moments: Float64Array;
+  /** The records back to back; empty when they went into a shard's file (`fd`). */
   readonly data: Buffer;
+  /** With `fd`: the SHA-256 state of the shard's first `bodyBytes` bytes (magic and records), for shardDigest. */
+  readonly body?: Buffer;
+  readonly bodyBytes?: number;
   readonly raw: readonly (Buffer | undefined)[];
   readonly messages: readonly (string | undefined)[];
 }
@@ -67,8 +71,12 @@ export interface NativeCodec {
   /**
    * One ingest job's files read, hashed (SHA-256) and decoded in one call on libuv's thread pool
    * (native/codec/src/ingest_files.cc); absent from builds older than it. Same records as decode().
+   * With `fd` the records are written there as a shard's front instead of returned (builds older
+   * than that ignore `fd`: no `body` in the result).
    */
-  readonly ingestFiles?: (paths: readonly string[], channels: 0 | 1 | 3, height: number, width: number) => Promise<NativeIngested>;
+  readonly ingestFiles?: (paths: readonly string[], channels: 0 | 1 | 3, height: number, width: number, fd?: number) => Promise<NativeIngested>;
+  /** The hex SHA-256 of a body ingestFiles wrote (its `body` state) followed by `tail`. */
+  readonly shardDigest?: (state: Buffer, tail: Uint8Array) => string;
   /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */
   readonly statMany?: (paths: readonly string[]) => BigInt64Array;
   readonly version: number;

@@ -180,24 +180,49 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** PNG's Paeth predictor. */
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
 /**
  * Encodes a PNG by hand, so fixtures have exactly the bit depth and colour type a test needs
  * (sharp cannot be told to write, say, 16-bit grey+alpha from raw samples).
  * `samples` are row-major, interleaved; `channels` 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+ * Options: `filter(y)` the filter type (0-4) of row y (default none), `idatChunks` how many IDAT
+ * chunks the image data is cut into, `phys` a pHYs chunk (72 dpi).
  */
-export async function encodePng(width: number, height: number, channels: 1 | 2 | 3 | 4, depth: 8 | 16, samples: ArrayLike<number>): Promise<Buffer> {
+export async function encodePng(
+  width: number,
+  height: number,
+  channels: 1 | 2 | 3 | 4,
+  depth: 8 | 16,
+  samples: ArrayLike<number>,
+  options: { readonly filter?: (y: number) => number; readonly idatChunks?: number; readonly phys?: boolean } = {},
+): Promise<Buffer> {
   const { deflateSync } = await import('node:zlib');
   const colourType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels];
   const bytesPer = depth / 8;
   const stride = width * channels * bytesPer;
+  const pixelBytes = channels * bytesPer;
+  const unfiltered = Buffer.alloc(height * stride);
+  for (let i = 0; i < width * height * channels; i++) {
+    if (depth === 16) unfiltered.writeUInt16BE(samples[i]!, i * 2);
+    else unfiltered[i] = samples[i]!;
+  }
   const raw = Buffer.alloc(height * (stride + 1));
   for (let y = 0; y < height; y++) {
-    raw[y * (stride + 1)] = 0; // filter: none
-    for (let i = 0; i < width * channels; i++) {
-      const v = samples[y * width * channels + i]!;
-      const at = y * (stride + 1) + 1 + i * bytesPer;
-      if (depth === 16) raw.writeUInt16BE(v, at);
-      else raw[at] = v;
+    const type = options.filter?.(y) ?? 0;
+    raw[y * (stride + 1)] = type;
+    for (let x = 0; x < stride; x++) {
+      const v = unfiltered[y * stride + x]!;
+      const a = x >= pixelBytes ? unfiltered[y * stride + x - pixelBytes]! : 0;
+      const b = y > 0 ? unfiltered[(y - 1) * stride + x]! : 0;
+      const c = x >= pixelBytes && y > 0 ? unfiltered[(y - 1) * stride + x - pixelBytes]! : 0;
+      const predicted = [0, a, b, (a + b) >> 1, paeth(a, b, c)][type]!;
+      raw[y * (stride + 1) + 1 + x] = (v - predicted) & 0xff;
     }
   }
   const chunk = (type: string, data: Buffer) => {
@@ -213,10 +238,15 @@ export async function encodePng(width: number, height: number, channels: 1 | 2 |
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = depth;
   ihdr[9] = colourType;
+  const stream = deflateSync(raw);
+  const parts = options.idatChunks ?? 1;
+  const cut = Math.ceil(stream.length / parts);
+  const phys = Buffer.from([0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x13, 1]); // 2835 pixels a metre, both axes
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
+    ...(options.phys ? [chunk('pHYs', phys)] : []),
+    ...Array.from({ length: parts }, (_, k) => chunk('IDAT', stream.subarray(k * cut, (k + 1) * cut))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -10,6 +10,7 @@
 #include "ingest_files.h"
 #include "loader.h"
 #include "record.h"
+#include "shard_body.h"
 #include "stat_many.h"
 
 namespace {
@@ -128,6 +129,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statMany", Napi::Function::New(env, StatMany));
   exports.Set("decode", Napi::Function::New(env, Decode));
   exports.Set("ingestFiles", Napi::Function::New(env, IngestFiles));
+  exports.Set("shardDigest", Napi::Function::New(env, ShardDigest));
   exports.Set("resample", Napi::Function::New(env, Resample));
   exports.Set("version", Napi::Number::New(env, 1));
   return exports;

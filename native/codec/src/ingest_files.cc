@@ -6,16 +6,21 @@
 //   offsets, lengths (Float64Array), crcs (Uint32Array): the record's bytes in `data` and their CRC-32
 //   moments    9 each (Float64Array): per channel n, sum, M2 (record.h)
 //   data       every record back to back, each starting at a multiple of 8 bytes
+// ingestFiles(paths, channels, height, width, fd) writes the records instead into `fd` as the front
+// of a shard (shard_body.h): then `data` is empty, offsets are the records' offsets in the shard,
+// `body` holds the SHA-256 state of those `bodyBytes` bytes for shardDigest, and a file of status 1
+// gets no place in the shard (the caller redoes such a job without `fd`).
 // Each file is read once, hashed while in memory and decoded, all on one of libuv's pool threads:
 // no JavaScript object, promise or message per file, and no worker thread (or its start-up) needed.
 // The caller decides the concurrency by how many calls it keeps in flight.
 #include "ingest_files.h"
 
+#include "shard_body.h"  // first: it sets how OpenSSL's header is read
+
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <sys/stat.h>
-#include <openssl/sha.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -59,8 +64,8 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out) {
 
 class IngestWorker : public Napi::AsyncWorker {
  public:
-  IngestWorker(Napi::Env env, std::vector<std::string> paths, int channels, int height, int width)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), paths_(std::move(paths)), channels_(channels), height_(height), width_(width) {
+  IngestWorker(Napi::Env env, std::vector<std::string> paths, int channels, int height, int width, int fd)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), paths_(std::move(paths)), channels_(channels), height_(height), width_(width), fd_(fd) {
     const size_t n = paths_.size();
     status_.assign(n, 0);
     errno_.assign(n, 0);
@@ -81,9 +86,10 @@ class IngestWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     std::vector<uint8_t> bytes;
+    if (fd_ >= 0) body_ = std::make_unique<ShardBody>(fd_);
     // 8-bit records of the asked size: the usual total, reserved once (no regrowth copies).
     const size_t per = static_cast<size_t>(height_) * width_ * (channels_ == 0 ? 3 : channels_);
-    data_->reserve(paths_.size() * ((per + 7) & ~static_cast<size_t>(7)));
+    if (!body_) data_->reserve(paths_.size() * ((per + 7) & ~static_cast<size_t>(7)));
     // Decoded images wait here, up to four, for their moments (computed side by side).
     std::vector<Image> waiting;
     std::vector<size_t> waiting_at;
@@ -120,13 +126,18 @@ class IngestWorker : public Napi::AsyncWorker {
         case RecordResult::ok:
           break;
       }
-      std::vector<uint8_t>& data = *data_;
-      const size_t at = (data.size() + 7) & ~static_cast<size_t>(7);
-      data.resize(at + image.data.size());
-      std::memcpy(data.data() + at, image.data.data(), image.data.size());
+      size_t at;
+      if (body_) {
+        if (!body_->add(image.data.data(), image.data.size(), at)) return SetError(std::string("cannot write the shard: ") + std::strerror(errno));
+      } else {
+        std::vector<uint8_t>& data = *data_;
+        at = (data.size() + 7) & ~static_cast<size_t>(7);
+        data.resize(at + image.data.size());
+        std::memcpy(data.data() + at, image.data.data(), image.data.size());
+      }
       offsets_[i] = static_cast<double>(at);
       lengths_[i] = static_cast<double>(image.data.size());
-      crcs_[i] = static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), image.data.data(), static_cast<uInt>(image.data.size())));
+      crcs_[i] = libdeflate_crc32(0, image.data.data(), image.data.size());
       int32_t* shape = shapes_.data() + i * 4;
       shape[0] = image.height;
       shape[1] = image.width;
@@ -138,6 +149,7 @@ class IngestWorker : public Napi::AsyncWorker {
       if (waiting.size() == 4) moments();
     }
     moments();
+    if (body_ && !body_->flush()) SetError(std::string("cannot write the shard: ") + std::strerror(errno));
   }
 
   void OnOK() override {
@@ -152,6 +164,10 @@ class IngestWorker : public Napi::AsyncWorker {
     out.Set("lengths", Copy<Napi::Float64Array>(env, lengths_));
     out.Set("crcs", Copy<Napi::Uint32Array>(env, crcs_));
     out.Set("moments", Copy<Napi::Float64Array>(env, moments_));
+    if (body_) {
+      out.Set("body", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&body_->hash()), sizeof(SHA256_CTX)));
+      out.Set("bodyBytes", static_cast<double>(body_->size()));
+    }
     // The records are handed over without a copy: the Buffer owns the vector from here.
     if (data_->empty()) {
       out.Set("data", Napi::Buffer<uint8_t>::New(env, 0));
@@ -182,7 +198,8 @@ class IngestWorker : public Napi::AsyncWorker {
 
   Napi::Promise::Deferred deferred_;
   std::vector<std::string> paths_;
-  const int channels_, height_, width_;
+  const int channels_, height_, width_, fd_;
+  std::unique_ptr<ShardBody> body_;
   std::vector<int32_t> status_, errno_, shapes_;
   std::vector<uint8_t> hashes_, formats_;
   std::vector<double> offsets_, lengths_, moments_;
@@ -203,8 +220,9 @@ Napi::Value IngestFiles(const Napi::CallbackInfo& info) {
     if (!value.IsString()) throw Napi::TypeError::New(env, "ingestFiles: every path must be a string");
     paths[i] = value.As<Napi::String>().Utf8Value();
   }
+  const int fd = info.Length() >= 5 && info[4].IsNumber() ? info[4].As<Napi::Number>().Int32Value() : -1;
   auto* worker = new IngestWorker(env, std::move(paths), info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value(),
-                                  info[3].As<Napi::Number>().Int32Value());
+                                  info[3].As<Napi::Number>().Int32Value(), fd);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

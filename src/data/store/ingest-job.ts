@@ -11,12 +11,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
 import { compactFrame, decodeBytes, toFloat32, undecodable, type RasterFrame, type Samples } from '../../io/decode-bytes.ts';
-import type { NativeIngested } from '../../io/native-codec.ts';
+import { nativeCodec, type NativeIngested } from '../../io/native-codec.ts';
 import { decoderKey } from '../../io/decoder-version.ts';
 import { dicomAttributesOf } from '../dicom-attributes.ts';
 import { sliceSelected, stackSlices } from '../stack-slices.ts';
-import { dtypeOf, type FileProblem, type ShardRecord } from './format.ts';
-import { errnoName, NATIVE, nativeBatch, nativeIngestible } from './native-ingest.ts';
+import { alignUp, dtypeOf, SHARD_MAGIC, type FileProblem, type ShardRecord } from './format.ts';
+import { errnoName, NATIVE, nativeBatch, nativeIngestible, nativeMeta } from './native-ingest.ts';
 import { recordMoments } from './record-moments.ts';
 import { ShardFiles } from './shard-reader.ts';
 import { ShardWriter, type WrittenShard } from './shard-writer.ts';
@@ -89,16 +89,12 @@ const NO_BYTES = new Uint8Array(0);
 
 /** File i of an ingestFiles batch (status record) as the frame decodeBytes would have returned. */
 function nativeFrame(batch: NativeIngested, i: number): RasterFrame {
-  const height = batch.shapes[i * 4]!;
-  const width = batch.shapes[i * 4 + 1]!;
-  const channels = batch.shapes[i * 4 + 2]!;
-  const depth = batch.shapes[i * 4 + 3] === 16 ? 16 : 8;
+  const { dtype, shape, range, moments } = nativeMeta(batch, i);
   const at = batch.data.byteOffset + batch.offsets[i]!;
   const length = batch.lengths[i]!;
-  const data = depth === 16 ? new Uint16Array(batch.data.buffer, at, length / 2) : new Uint8Array(batch.data.buffer, at, length);
-  const range: [number, number] = depth === 16 ? [0, 65535] : [0, 255];
+  const data = dtype === 'u16' ? new Uint16Array(batch.data.buffer, at, length / 2) : new Uint8Array(batch.data.buffer, at, length);
   const format = batch.formats[i] === 1 ? 'png' : 'jpeg';
-  return { data, shape: [height, width, channels], range, meta: { format, bitDepth: depth, range }, moments: Array.from(batch.moments.subarray(i * 9, i * 9 + channels * 3)) };
+  return { data, shape, range, meta: { format, bitDepth: dtype === 'u16' ? 16 : 8, range }, moments };
 }
 
 /** The records a decoded file contributes, as its listing rows ask. */
@@ -139,6 +135,61 @@ function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec:
 }
 
 /**
+ * Whether the codec addon can write the job's one shard itself: every file PNG/JPEG, none copied
+ * from an old shard, each wanting its one whole record, and the records (16-bit at most) sure to
+ * fit one shard, so that no record ever starts a second one.
+ */
+function nativeShardable(job: IngestJob): boolean {
+  const largest = alignUp(job.decode.size[0] * job.decode.size[1] * job.decode.channels * 2);
+  return (
+    job.files.length > 0 &&
+    SHARD_MAGIC.length + job.files.length * largest <= job.maxShardBytes &&
+    nativeCodec()?.shardDigest !== undefined &&
+    job.files.every((file) => !file.reuse && file.want.whole && nativeIngestible(job.decode, file.abs))
+  );
+}
+
+/**
+ * A job nativeShardable allows: the addon writes the shard's magic and records into its file and
+ * hashes them while each record is in cache; this thread adds the footer. No record is copied into
+ * JavaScript and none hashed twice, and the shard is the one `put` would write, byte for byte.
+ * Undefined when the addon handed a file back for the general decoder (its record would need a
+ * place among the others) or is a build that cannot write shards: the caller runs the job as usual.
+ */
+async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<IngestJobResult | undefined> {
+  const writer = new ShardWriter(objectsDir, { body: 'native' });
+  let finishing = false;
+  try {
+    const batch = await nativeBatch(
+      job.files.map((f) => f.abs),
+      job.decode,
+      writer.file,
+    );
+    if (batch.body === undefined || batch.bodyBytes === undefined || batch.status.includes(NATIVE.bytes)) return undefined;
+    const records: ShardRecord[] = [];
+    const problems: FileProblem[] = [];
+    const hashes: Record<string, string> = {};
+    job.files.forEach((file, i) => {
+      const status = batch.status[i];
+      if (status === NATIVE.unreadable) {
+        problems.push(problemOf(file.rel, unopenable(file, errnoName(batch.errno[i]!))));
+        return;
+      }
+      const fileHash = batch.hashes.toString('hex', i * 32, i * 32 + 32);
+      hashes[file.rel] = fileHash;
+      if (status === NATIVE.damaged) problems.push(problemOf(file.rel, undecodable(file.abs, new Error(batch.messages[i])), fileHash));
+      else records.push({ file: file.rel, fileHash, frames: 1, ...nativeMeta(batch, i), offset: batch.offsets[i]!, length: batch.lengths[i]!, crc: batch.crcs[i]! });
+    });
+    if (records.length === 0) return { shards: [], problems, hashes, decoded: 0, copied: 0 };
+    writer.adopt(records, batch.bodyBytes, batch.body);
+    finishing = true; // from here the shard is published or left for removeAbandonedShards, never discarded
+    return { shards: [await writer.finish()], problems, hashes, decoded: records.length, copied: 0 };
+  } finally {
+    if (!finishing) writer.discard();
+  }
+}
+
+/**
  * Runs one job: writes its shards into `objectsDir` and returns them with every record's entry.
  * A bad file becomes a problem in the result, never a thrown error (the caller decides: fail or skip).
  */
@@ -147,6 +198,11 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
     throw new MedpipeError('INTERNAL', `This worker decodes with ${decoderKey()}, the job was planned for ${job.decode.decoder}.`, {
       fix: 'Build the image codec addon (node native/codec/build.mjs) on every machine that runs ingest jobs, or on none.',
     });
+  }
+  if (nativeShardable(job)) {
+    throwIfAborted(signal);
+    const result = await nativeShardJob(job, objectsDir);
+    if (result) return result;
   }
   const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
   const options = { size: job.decode.size, channels: job.decode.channels, ...(salt ? { salt } : {}), ...(job.decode.axis !== undefined ? { axis: job.decode.axis } : {}) };

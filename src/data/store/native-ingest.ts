@@ -9,7 +9,9 @@
  */
 import { constants } from 'node:os';
 import { nativeCodec, type NativeIngested } from '../../io/native-codec.ts';
+import type { ImageShape } from '../../io/types.ts';
 import { workerCount } from '../workers/pool.ts';
+import type { Dtype } from './format.ts';
 import type { DecodeSpec } from './ingest-job.ts';
 
 /** The files the addon decodes itself (others, and any it turns down, take decodeBytes). */
@@ -29,17 +31,32 @@ export const NATIVE = { record: 0, bytes: 1, unreadable: 2, damaged: 3 } as cons
 let running = 0;
 const waiting: (() => void)[] = [];
 
-/** Reads, hashes and decodes `paths` in one addon call, after waiting for a free slot. */
-export async function nativeBatch(paths: readonly string[], spec: DecodeSpec): Promise<NativeIngested> {
+/**
+ * Reads, hashes and decodes `paths` in one addon call, after waiting for a free slot. With `fd`, the
+ * records are written there as a shard's front (see NativeIngested.body).
+ */
+export async function nativeBatch(paths: readonly string[], spec: DecodeSpec, fd?: number): Promise<NativeIngested> {
   const codec = nativeCodec()!;
   while (running >= Math.max(1, workerCount())) await new Promise<void>((go) => waiting.push(go));
   running++;
   try {
-    return await codec.ingestFiles!(paths, spec.channels, spec.size[0], spec.size[1]);
+    return await codec.ingestFiles!(paths, spec.channels, spec.size[0], spec.size[1], fd);
   } finally {
     running--;
     waiting.shift()?.();
   }
+}
+
+/** What file i's record (status record) is: its type, shape, value range and moments. */
+export function nativeMeta(batch: NativeIngested, i: number): { dtype: Dtype; shape: ImageShape; range: [number, number]; moments: number[] } {
+  const channels = batch.shapes[i * 4 + 2]!;
+  const sixteen = batch.shapes[i * 4 + 3] === 16;
+  return {
+    dtype: sixteen ? 'u16' : 'u8',
+    shape: [batch.shapes[i * 4]!, batch.shapes[i * 4 + 1]!, channels],
+    range: sixteen ? [0, 65535] : [0, 255],
+    moments: Array.from(batch.moments.subarray(i * 9, i * 9 + channels * 3)),
+  };
 }
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));

@@ -1,15 +1,27 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { crashPoint } from '../../base/crash-point.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
+import { nativeCodec } from '../../io/native-codec.ts';
 import { alignUp, encodeFooter, SHARD_FORMAT, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
 const STAGE_BYTES = 1 << 20;
 const fsyncAsync = promisify(fsync);
+
+/** The SHA-256 that names a shard, fed every byte in order. */
+interface ShardHash {
+  update(bytes: Uint8Array): void;
+  digest(): string;
+}
+
+function nodeHash(): ShardHash {
+  const hash = createHash('sha256');
+  return { update: (bytes) => hash.update(bytes), digest: () => hash.digest('hex') };
+}
 
 /** A written shard: its object and the records in it. */
 export interface WrittenShard extends ObjectRef {
@@ -20,7 +32,8 @@ export interface WrittenShard extends ObjectRef {
  * Writes one shard front to back: records are appended as they are decoded (nothing held but the
  * record in hand and up to a megabyte not yet written), hashed as they go, and `finish` adds the
  * footer, fsyncs once and renames the file to its content hash. Synchronous (ingest's jobs run it
- * on a worker or the main thread). Abandon with `discard`.
+ * on a worker or the main thread). Abandon with `discard`. With `{ body: 'native' }` the codec
+ * addon writes the magic and the records into `fd` itself (ingestFiles) and `adopt` takes them.
  * @example
  *   const w = new ShardWriter(objectsDir);
  *   w.add({ file, fileHash, frames: 1, dtype: 'u8', shape, range }, pixels);
@@ -29,22 +42,48 @@ export interface WrittenShard extends ObjectRef {
 export class ShardWriter {
   private readonly fd: number;
   private readonly tmp: string;
-  private readonly hash: Hash = createHash('sha256');
+  private hash: ShardHash = nodeHash();
   private readonly records: ShardRecord[] = [];
   private position = 0;
-  /** Small writes are gathered here and reach the file a megabyte at a time (not two syscalls a record). */
-  private readonly stage = Buffer.allocUnsafe(STAGE_BYTES);
+  /**
+   * Small writes are gathered here and reach the file a megabyte at a time (not two syscalls a
+   * record). None for a native body: only the footer and trailer are left to write.
+   */
+  private readonly stage: Buffer | undefined;
   private staged = 0;
   /** Bytes in the file so far. */
   private written = 0;
   private closed = false;
 
-  constructor(private readonly objectsDir: string) {
+  constructor(
+    private readonly objectsDir: string,
+    options: { readonly body?: 'native' } = {},
+  ) {
     const dir = objectTempDir(objectsDir);
     mkdirSync(dir, { recursive: true });
     this.tmp = join(dir, `shard-${process.pid}-${randomBytes(6).toString('hex')}`);
     this.fd = openSync(this.tmp, 'w');
+    if (options.body === 'native') return;
+    this.stage = Buffer.allocUnsafe(STAGE_BYTES);
     this.write(Buffer.from(SHARD_MAGIC, 'latin1'));
+  }
+
+  /** The temporary file's descriptor, for the addon to write the body into (`{ body: 'native' }`). */
+  get file(): number {
+    return this.fd;
+  }
+
+  /**
+   * Takes the body ingestFiles wrote into `file`: its `size` bytes (magic and records), the
+   * records' entries, and its SHA-256 state, which the footer and trailer continue.
+   */
+  adopt(records: readonly ShardRecord[], size: number, state: Buffer): void {
+    if (this.position !== 0) throw new Error('ShardWriter.adopt: the body is written already');
+    this.records.push(...records);
+    this.position = size;
+    this.written = size;
+    const tail: Uint8Array[] = [];
+    this.hash = { update: (bytes) => tail.push(bytes), digest: () => nativeCodec()!.shardDigest!(state, Buffer.concat(tail)) };
   }
 
   /** Bytes written so far (records and padding). */
@@ -58,10 +97,11 @@ export class ShardWriter {
 
   private write(bytes: Uint8Array): void {
     this.hash.update(bytes);
-    if (this.staged + bytes.byteLength > this.stage.byteLength) this.flush();
-    if (bytes.byteLength >= this.stage.byteLength) this.writeAll(bytes);
+    const stage = this.stage;
+    if (stage && this.staged + bytes.byteLength > stage.byteLength) this.flush();
+    if (!stage || bytes.byteLength >= stage.byteLength) this.writeAll(bytes);
     else {
-      this.stage.set(bytes, this.staged);
+      stage.set(bytes, this.staged);
       this.staged += bytes.byteLength;
     }
     this.position += bytes.byteLength;
@@ -69,7 +109,7 @@ export class ShardWriter {
 
   /** Writes the staged bytes to the file. */
   private flush(): void {
-    this.writeAll(this.stage.subarray(0, this.staged));
+    if (this.staged > 0) this.writeAll(this.stage!.subarray(0, this.staged));
     this.staged = 0;
   }
 
@@ -113,7 +153,7 @@ export class ShardWriter {
     await fsyncAsync(this.fd);
     crashPoint('fsync');
     closeSync(this.fd);
-    const hash = this.hash.digest('hex');
+    const hash = this.hash.digest();
     const target = objectPath(this.objectsDir, hash);
     const existing = statSync(target, { throwIfNoEntry: false });
     if (existing?.size === this.position) {
