@@ -57,7 +57,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     ...run,
     // The backend that trained the model; the run's own is only a prediction when every stage was cached.
     backend: evaluation?.context.training.backend ?? run.backend,
-    git: run.git ?? gitState(run.baseDir),
+    git: run.git ?? (await gitState(run.baseDir)),
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
     ...(evaluation ? { evaluation, evaluationJson: evaluationRead!.text, images: imagesOf(run.outDir, evaluation) } : {}),

@@ -2,7 +2,7 @@
  * Turns a finished (or failed) run into rows of the history: the run, its stages with cache keys and
  * configs, its metrics with intervals, its artifacts, and the documents a report is rebuilt from.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
@@ -52,12 +52,13 @@ export interface GitState {
 }
 
 /** The commit checked out in `dir` and whether tracked files differ from it; undefined outside git. */
-export function gitState(dir: string): GitState | undefined {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8', timeout: 10_000 });
-  const head = git('rev-parse', 'HEAD');
-  if (head.status !== 0) return undefined;
-  const status = git('status', '--porcelain', '--untracked-files=no');
-  return { commit: head.stdout.trim(), dirty: status.status !== 0 || status.stdout.trim().length > 0 };
+export async function gitState(dir: string): Promise<GitState | undefined> {
+  // Asynchronous: a run starts the two commands and goes on with its stages while they run.
+  const git = (...args: string[]) =>
+    new Promise<{ ok: boolean; stdout: string }>((done) => execFile('git', args, { cwd: dir, encoding: 'utf8', timeout: 10_000 }, (error, stdout) => done({ ok: !error, stdout })));
+  const [head, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain', '--untracked-files=no')]);
+  if (!head.ok) return undefined;
+  return { commit: head.stdout.trim(), dirty: !status.ok || status.stdout.trim().length > 0 };
 }
 
 /** Reads files the report embeds (Grad-CAM PNGs) as base64, by path relative to outDir. */

@@ -87,7 +87,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   const session = new Session(pipeline, options);
   const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
   // The code a run used is the code at its start (a commit during a long run must not be credited to it).
-  let git: Awaited<ReturnType<typeof import('../history/record.ts').gitState>> | undefined;
+  let git: ReturnType<typeof import('../history/record.ts').gitState> | undefined;
   const outputs: (() => Promise<unknown>)[] = [];
   const hashes: (string | undefined)[] = [];
   const summaries: RunReport['stages'][number][] = [];
@@ -144,7 +144,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       startedAt,
       ms: Date.now() - started,
       ok,
-      git,
+      git: await git,
       seed: session.seed,
       backend: session.backendName,
       outDir,

@@ -22,7 +22,7 @@ import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/p
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
 import type { FileStat, IngestEnv } from './ingest-env.ts';
-import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
+import { runIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
 import { nativeIngestible } from './native-ingest.ts';
@@ -247,10 +247,14 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
       const reuse = where.reuse(u);
       return { rel: u.rel, abs: u.abs, want: u.want, ...(u.hash ? { hash: u.hash } : {}), ...(reuse ? { reuse } : {}) };
     });
+    const input = { job: { files, decode: spec, maxShardBytes: MAX_SHARD_BYTES }, objectsDir: env.objectsDir };
     const result: IngestJobResult =
       workers && files.every((f) => f.hash !== undefined)
         ? await runOnWorkers(workers, files, index)
-        : await pool.run('ingest', { job: { files, decode: spec, maxShardBytes: MAX_SHARD_BYTES }, objectsDir: env.objectsDir });
+        : // On this thread the job runs directly: the pool's task table would load the loader's modules too.
+          pool === inlinePool
+          ? await runIngestJob(input.job, input.objectsDir)
+          : await pool.run('ingest', input);
     const learned: { absPath: string; stat: FileStat; hash: string }[] = [];
     for (const unit of job) {
       const hash = result.hashes[unit.rel];
