@@ -8,7 +8,7 @@
  *   const result = await runIngestJob({ files, decode: { size: [224, 224], channels: 1, decoder: decoderKey() }, maxShardBytes: 64 << 20 }, objectsDir);
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
 import { compactFrame, decodeBytes, toFloat32, undecodable, type RasterFrame, type Samples } from '../../io/decode-bytes.ts';
 import { nativeCodec, type NativeIngested } from '../../io/native-codec.ts';
@@ -136,14 +136,14 @@ function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec:
 
 /**
  * Whether the codec addon can write the job's one shard itself: every file PNG/JPEG, none copied
- * from an old shard, each wanting its one whole record, and the records (16-bit at most) sure to
- * fit one shard, so that no record ever starts a second one.
+ * from an old shard, each wanting its one whole record, and 8-bit records of them would fit one
+ * shard (16-bit ones may not: nativeShardJob then hands the records back).
  */
 function nativeShardable(job: IngestJob): boolean {
-  const largest = alignUp(job.decode.size[0] * job.decode.size[1] * job.decode.channels * 2);
+  const record = alignUp(job.decode.size[0] * job.decode.size[1] * job.decode.channels);
   return (
     job.files.length > 0 &&
-    SHARD_MAGIC.length + job.files.length * largest <= job.maxShardBytes &&
+    SHARD_MAGIC.length + job.files.length * record <= job.maxShardBytes &&
     nativeCodec()?.shardDigest !== undefined &&
     job.files.every((file) => !file.reuse && file.want.whole && nativeIngestible(job.decode, file.abs))
   );
@@ -153,10 +153,12 @@ function nativeShardable(job: IngestJob): boolean {
  * A job nativeShardable allows: the addon writes the shard's magic and records into its file and
  * hashes them while each record is in cache; this thread adds the footer. No record is copied into
  * JavaScript and none hashed twice, and the shard is the one `put` would write, byte for byte.
- * Undefined when the addon handed a file back for the general decoder (its record would need a
- * place among the others) or is a build that cannot write shards: the caller runs the job as usual.
+ * When the records need more than this one shard (16-bit), or the addon handed a file back for the
+ * general decoder (its record needs a place among the others), the batch comes back instead, its
+ * records read back from the file, and the caller places them as usual: nothing is decoded twice.
+ * So it does from a build of the addon that cannot write shards (its batch holds the records).
  */
-async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<IngestJobResult | undefined> {
+async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<IngestJobResult | NativeIngested> {
   const writer = new ShardWriter(objectsDir, { body: 'native' });
   let finishing = false;
   try {
@@ -165,7 +167,17 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
       job.decode,
       writer.file,
     );
-    if (batch.body === undefined || batch.bodyBytes === undefined || batch.status.includes(NATIVE.bytes)) return undefined;
+    if (batch.body === undefined || batch.bodyBytes === undefined) return batch;
+    if (batch.bodyBytes > job.maxShardBytes || batch.status.includes(NATIVE.bytes)) {
+      // The body from offset 0: the records sit at their offsets in it, as in a batch's data.
+      const data = Buffer.allocUnsafe(batch.bodyBytes);
+      for (let at = 0; at < data.byteLength; ) {
+        const got = readSync(writer.file, data, at, data.byteLength - at, at);
+        if (got === 0) throw new MedpipeError('INTERNAL', `A shard being written in ${objectsDir} is shorter than the codec reported.`);
+        at += got;
+      }
+      return { ...batch, data };
+    }
     const records: ShardRecord[] = [];
     const problems: FileProblem[] = [];
     const hashes: Record<string, string> = {};
@@ -199,10 +211,12 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
       fix: 'Build the image codec addon (node native/codec/build.mjs) on every machine that runs ingest jobs, or on none.',
     });
   }
+  let premade: NativeIngested | undefined;
   if (nativeShardable(job)) {
     throwIfAborted(signal);
     const result = await nativeShardJob(job, objectsDir);
-    if (result) return result;
+    if ('shards' in result) return result;
+    premade = result;
   }
   const salt = process.env.MEDPIPE_GROUP_SALT || undefined;
   const options = { size: job.decode.size, channels: job.decode.channels, ...(salt ? { salt } : {}), ...(job.decode.axis !== undefined ? { axis: job.decode.axis } : {}) };
@@ -227,7 +241,7 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
     // PNG and JPEG files not copied from an old shard: read, hashed and decoded in one addon call.
     const viaNative = job.files.map((file) => !file.reuse && nativeIngestible(job.decode, file.abs));
     const nativeFiles = job.files.filter((_, i) => viaNative[i]);
-    const batch = nativeFiles.length > 0 ? await nativeBatch(nativeFiles.map((f) => f.abs), job.decode) : undefined;
+    const batch = premade ?? (nativeFiles.length > 0 ? await nativeBatch(nativeFiles.map((f) => f.abs), job.decode) : undefined);
     let next = 0;
     for (const [index, file] of job.files.entries()) {
       throwIfAborted(signal);

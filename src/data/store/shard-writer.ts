@@ -62,7 +62,8 @@ export class ShardWriter {
     const dir = objectTempDir(objectsDir);
     mkdirSync(dir, { recursive: true });
     this.tmp = join(dir, `shard-${process.pid}-${randomBytes(6).toString('hex')}`);
-    this.fd = openSync(this.tmp, 'w');
+    // A native body may be read back (ingest-job.ts: when its records need more than one shard).
+    this.fd = openSync(this.tmp, options.body === 'native' ? 'w+' : 'w');
     if (options.body === 'native') return;
     this.stage = Buffer.allocUnsafe(STAGE_BYTES);
     this.write(Buffer.from(SHARD_MAGIC, 'latin1'));

@@ -35,8 +35,8 @@ const it = requires(
 const fileOf = (abs: string, rel = path.basename(abs)): JobFile => ({ rel, abs, want: { whole: true } });
 
 /** The job once through the batch and once per file (MEDPIPE_INGEST_FILES=0), each into its own objects folder. */
-async function bothPaths(dir: string, files: JobFile[], spec: DecodeSpec): Promise<[IngestJobResult, IngestJobResult]> {
-  const job = { files, decode: spec, maxShardBytes: 64 << 20 };
+async function bothPaths(dir: string, files: JobFile[], spec: DecodeSpec, maxShardBytes = 64 << 20): Promise<[IngestJobResult, IngestJobResult]> {
+  const job = { files, decode: spec, maxShardBytes };
   assert.ok(files.some((f) => nativeIngestible(spec, f.abs)), 'the batch path is taken');
   const batch = await runIngestJob(job, path.join(dir, 'batch'));
   process.env.MEDPIPE_INGEST_FILES = '0';
@@ -120,6 +120,24 @@ it('a damaged, a missing, a misnamed and a non-image file give the per-file path
       ['rgb.PNG', 'u8'],
       ['named.jpeg', 'u8'],
     ],
+  );
+});
+
+it('16-bit records that outgrow the shard the addon started are placed as the per-file path places them (two shards)', async ({ dir }) => {
+  const rand = prng(4);
+  const files: JobFile[] = [];
+  for (let k = 0; k < 3; k++) {
+    const name = `grey16-${k}.png`;
+    await writeFile(path.join(dir, name), await encodePng(16, 16, 1, 16, Array.from({ length: 256 }, () => Math.floor(rand() * 65536))));
+    files.push(fileOf(path.join(dir, name)));
+  }
+  // 8-bit records of three 16x16 files would fit in 1,100 bytes (so the addon writes the shard);
+  // 16-bit ones (512 bytes each) take two shards: two records, then one.
+  const [batch, single] = await bothPaths(dir, files, { size: [16, 16], channels: 1, decoder: decoderKey() }, 1100);
+  assertSame(batch, single, dir);
+  assert.equal(
+    batch.shards.map((s) => s.records.map((r) => r.dtype)),
+    [['u16', 'u16'], ['u16']],
   );
 });
 
