@@ -203,7 +203,10 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     env.pool ?? (!native && jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
   // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
   const workers = env.units?.parallel ? env.units : undefined;
-  const concurrency = workers ? Math.max(1, jobs.length) : native ? 2 * Math.max(1, workerCount()) : Math.max(2, 2 * pool.size);
+  // Native jobs: four per decoding slot. A job spends as long again after its decoding on latency
+  // (the shard's fsync, its record's, the stat cache's transaction); with fewer in flight the
+  // slots sat idle behind them. Their records wait in the shard's file, not in memory.
+  const concurrency = workers ? Math.max(1, jobs.length) : native ? 4 * Math.max(1, workerCount()) : Math.max(2, 2 * pool.size);
   // Each job in flight waits on the run's signal.
   if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
