@@ -41,11 +41,15 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat s;
-  if (fstat(fd, &s) == 0 && s.st_size > 0) out.reserve(static_cast<size_t>(s.st_size));
+  // Room for the whole file and one byte more, so the read that finds the end needs no growth
+  // (growing by 64 KiB at first zero-filled twice the file on every read).
+  size_t want = fstat(fd, &s) == 0 && s.st_size > 0 ? static_cast<size_t>(s.st_size) + 1 : 65536;
   size_t size = 0;
   for (;;) {
-    if (out.capacity() - size < 65536) out.reserve(out.capacity() * 2 + 65536);
-    out.resize(out.capacity());
+    if (size == out.size()) {
+      if (size > 0) want = size * 2;
+      out.resize(want);
+    }
     const ssize_t got = read(fd, out.data() + size, out.size() - size);
     if (got < 0) {
       if (errno == EINTR) continue;
