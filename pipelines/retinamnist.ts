@@ -17,7 +17,9 @@
  *   D (C2 with C4's rate) 0.7592.
  * Argmax is kept: the expected-grade rule scored a lower out-of-fold accuracy (0.454 vs 0.528). The
  * 5-member ensemble and the test-time mirrors were fixed in advance, not selected.
- * TEST RESULT: filled in after the single Stage C test run.
+ * The test split was then scored once with C2 (seed 42, run 21:31–21:35 UTC): accuracy 0.555 (95% CI
+ * 0.513–0.595), macro AUC 0.743 (0.708–0.777), quadratic-weighted kappa 0.565 (0.486–0.636), percentile
+ * bootstrap. Accuracy is above the AutoML entry; the AUC is still below its 0.750 (inside the interval).
  * Caveat: this test set had been scored twice before this run (0.5325 / 0.7391 by an earlier session;
  * 0.545 / 0.735 by Stage A's choice). Stage C never read it, but the test set is not untouched.
  */
