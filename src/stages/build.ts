@@ -42,7 +42,8 @@ export const build = {
    * Flatten (or global average pooling) → Dropout 0.5 → the task's head; a quarter of the tutorial
    * CNN's work at 64x64. `batchNorm: true` normalises each block's convolution output.
    */
-  compactCnn: (options: Omit<Extract<BuildConfig, { model: 'compact-cnn' }>, 'model'> = {}) => nodeOf(buildStage, { model: 'compact-cnn' as const, ...options }),
+  compactCnn: (options: Omit<Extract<BuildConfig, { model: 'compact-cnn' }>, 'model'> = {}) =>
+    nodeOf(buildStage, { model: 'compact-cnn' as const, ...options }),
   /** Any tf.LayersModel (Sequential or functional) with one image input and the task's head: Dense(1, sigmoid); Dense(K, softmax); Dense(K, sigmoid). */
   custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
   /** Transfer learning from a local saved tfjs model; a new head for the task (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)) is added when needed. */
