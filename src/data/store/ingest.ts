@@ -205,8 +205,11 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   const workers = env.units?.parallel ? env.units : undefined;
   // Native jobs: four per decoding slot. A job spends as long again after its decoding on latency
   // (the shard's fsync, its record's, the stat cache's transaction); with fewer in flight the
-  // slots sat idle behind them. Their records wait in the shard's file, not in memory.
-  const concurrency = workers ? Math.max(1, jobs.length) : native ? 4 * Math.max(1, workerCount()) : Math.max(2, 2 * pool.size);
+  // slots sat idle behind them. Their records wait in the shard's file, not in memory. With
+  // MEDPIPE_WORKERS=0 (everything on this thread, one step at a time) two, as before: a kill then
+  // finds at most one job recorded whose files the stat cache has not learned yet.
+  const slots = workerCount();
+  const concurrency = workers ? Math.max(1, jobs.length) : native ? (slots === 0 ? 2 : 4 * slots) : Math.max(2, 2 * pool.size);
   // Each job in flight waits on the run's signal.
   if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
