@@ -125,11 +125,16 @@ export class StatCache implements FileIndex {
     return hash;
   }
 
+  /** Forgets the rows prime() loaded (a file each): they serve one listing's fingerprint, not the rest of a run. */
+  release(): void {
+    this.primed.clear();
+    this.primedFolders.length = 0;
+  }
+
   /** Rows are written as they come; this closes the database at the end of a run. */
   async save(): Promise<void> {
     this.db?.close();
     this.db = undefined;
-    this.primed.clear();
-    this.primedFolders.length = 0;
+    this.release();
   }
 }
