@@ -15,7 +15,7 @@ export interface KeyInputs {
   readonly files?: Readonly<Record<string, string>>;
   /**
    * Instead of `files` for a large listing (over LARGE_LISTING files): the cache object holding it
-   * (canonical JSON, so its hash is the listing's digest) and its size. Keeps entries and keys small.
+   * (listing-object.ts: paths and binary hashes) and its size. Keeps entries and keys small.
    */
   readonly listing?: { readonly hash: string; readonly count: number };
   /** Environment parts that change results (tfjs version, backend, seed). */

@@ -1,17 +1,29 @@
 /**
  * The stat cache: content hashes of input files, remembered with each file's size, mtime, ctime and
- * inode (like git's index), in SQLite (`<cache>/stat.sqlite`, WAL): looked up one file at a time
- * and updated one finished ingest job at a time, so it scales to millions of files and a run killed
- * at any moment loses at most the rows of the job in flight. A file modified within the last 2 s is
- * hashed but not remembered (a second write in the same mtime tick would go unseen: git's "racy" case).
+ * inode (like git's index), in SQLite (`<cache>/stat.sqlite`, WAL, schema 2). Two forms:
+ *
+ * - **Rows** (path → stat, hash), looked up one file at a time and written one finished ingest
+ *   job at a time, so a run killed at any moment loses at most the rows of the job in flight.
+ * - **Listing snapshots**, one per root folder of a large listing: the listing object's hash (it
+ *   holds every file's path and content hash: runtime/listing-object.ts) and the files' stats in
+ *   its order, delta-coded and deflated (a few bytes a file). Written when a listing is keyed with
+ *   every hash known; the rows of its files are then dropped. A file's hash is thus stored once,
+ *   in the listing object, and a listing of 10^5 files is primed with one read of two blobs
+ *   instead of 10^5 rows.
+ *
+ * A file modified within the last 2 s is hashed but not remembered (a second write in the same
+ * mtime tick would go unseen: git's "racy" case).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { FileIndex, FileStat } from '../data/store/ingest-env.ts';
+import { objectPath } from '../base/object-store.ts';
+import type { FileIndex, FileStat, ListedFile } from '../data/store/ingest-env.ts';
+import { decodeListingParts, listingValue, type DecodedListing } from './listing-object.ts';
 
 /** A remembered file: its stat as one string (see stampOf) and its content hash in hex. */
 type Row = { stamp: string; hex: string };
@@ -25,6 +37,48 @@ const stampOf = (s: FileStat) => `${s.size}:${s.mtimeNs}:${BigInt.asIntN(64, s.i
 const STAMP = "size || ':' || mtime || ':' || ino || ':' || ctime AS stamp, lower(hex(hash)) AS hex";
 
 const RACY_MS = 2000n;
+/** Schema 2: listing snapshots; a database of another schema is started afresh (it only remembers hashes). */
+const SCHEMA = 2;
+
+/** A listing's stats in its object's order: size, mtime ns, ctime ns, inode per file (-1 for entries that are no file). */
+function encodeStats(stats: BigInt64Array): Uint8Array {
+  // By column, each value as the zigzagged difference from the file before: mostly small numbers.
+  const n = stats.length / 4;
+  const out = new BigInt64Array(stats.length);
+  for (let c = 0; c < 4; c++) {
+    let last = 0n;
+    for (let i = 0; i < n; i++) {
+      const v = stats[i * 4 + c]!;
+      const d = BigInt.asIntN(64, v - last);
+      out[c * n + i] = BigInt.asIntN(64, (d << 1n) ^ (d >> 63n));
+      last = v;
+    }
+  }
+  return deflateRawSync(new Uint8Array(out.buffer), { level: 6 });
+}
+
+function decodeStats(bytes: Uint8Array, n: number): BigInt64Array | undefined {
+  const raw = inflateRawSync(bytes);
+  if (raw.byteLength !== n * 32) return undefined;
+  const deltas = new BigInt64Array(new Uint8Array(raw).buffer);
+  const stats = new BigInt64Array(n * 4);
+  for (let c = 0; c < 4; c++) {
+    let last = 0n;
+    for (let i = 0; i < n; i++) {
+      const z = BigInt.asUintN(64, deltas[c * n + i]!);
+      last = BigInt.asIntN(64, last + ((z >> 1n) ^ -(z & 1n)));
+      stats[i * 4 + c] = last;
+    }
+  }
+  return stats;
+}
+
+/** A primed listing snapshot: absolute path → index into its listing object and stats. */
+interface Snapshot {
+  readonly index: Map<string, number>;
+  readonly parts: DecodedListing;
+  readonly stats: BigInt64Array;
+}
 
 export class StatCache implements FileIndex {
   private db?: BetterSqlite3.Database;
@@ -34,6 +88,7 @@ export class StatCache implements FileIndex {
   private readonly primed = new Map<string, Row>();
   private readonly primedFolders: string[] = [];
   private upsert?: BetterSqlite3.Statement<[string, bigint, bigint, bigint, bigint, Buffer]>;
+  private readonly snapshots: Snapshot[] = [];
   /** How many files were read to be hashed on this run (every hash learned is one read; tests assert on it). */
   reads = 0;
 
@@ -43,27 +98,41 @@ export class StatCache implements FileIndex {
     if (this.db) return this.db;
     mkdirSync(this.cacheDir, { recursive: true });
     const path = join(this.cacheDir, 'stat.sqlite');
+    const fresh = () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    };
     try {
-      return this.connect(path);
+      return this.connect(path, fresh);
     } catch {
       // Not a database any more (damaged, overwritten): it only remembers hashes, start it afresh.
-      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-      return this.connect(path);
+      fresh();
+      return this.connect(path, fresh);
     }
   }
 
-  private connect(path: string): BetterSqlite3.Database {
+  private connect(path: string, fresh: () => void): BetterSqlite3.Database {
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-    const db = new Database(path, { timeout: 10_000 });
+    let db = new Database(path, { timeout: 10_000 });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA && db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n > 0) {
+      // Schema 1 (rows only, no snapshots): started afresh, so auto_vacuum can be set.
+      db.close();
+      fresh();
+      db = new Database(path, { timeout: 10_000 });
+    }
+    // Rows dropped when a snapshot takes them over give their pages back to the file.
+    db.pragma('auto_vacuum = FULL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes: ~130 bytes a file.
+    // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes.
     db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
+    // One large listing per root folder: its digest (paths and stats), the key object it gave, and
+    // its snapshot (abs = prefix + the object's path; stats in the object's order).
+    db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER, prefix TEXT, stats BLOB)');
+    db.pragma(`user_version = ${SCHEMA}`);
     this.lookup = db.prepare<[string], Row>(`SELECT ${STAMP} FROM stat WHERE path = ?`);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
     this.range = db.prepare<[string, string], Row & { path: string }>(`SELECT path, ${STAMP} FROM stat WHERE path >= ? AND path < ?`);
-    // One large listing per root folder: its digest (paths and stats) and the key object it gave.
-    db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER)');
     this.db = db;
     return db;
   }
@@ -80,12 +149,38 @@ export class StatCache implements FileIndex {
     const end = folder.slice(0, -1) + String.fromCharCode(folder.charCodeAt(folder.length - 1) + 1);
     for (const row of this.range!.iterate(folder, end)) this.primed.set(row.path, { stamp: row.stamp, hex: row.hex });
     this.primedFolders.push(folder);
+    const snapshot = this.readSnapshot(folder);
+    if (snapshot) this.snapshots.push(snapshot);
+  }
+
+  /** The snapshot remembered for `root`, when its listing object is still in the cache and intact. */
+  private readSnapshot(root: string): Snapshot | undefined {
+    const row = this.db!.prepare<[string], { object: string; count: number; prefix: string | null; stats: Buffer | null }>('SELECT object, count, prefix, stats FROM listing WHERE root = ?').get(root);
+    if (!row || row.prefix === null || !row.stats) return undefined;
+    let parts: DecodedListing | undefined;
+    try {
+      parts = decodeListingParts(readFileSync(objectPath(join(this.cacheDir, 'objects'), row.object)));
+    } catch {
+      return undefined; // removed by `clean`: the files are read again
+    }
+    const stats = parts && parts.keys.length === row.count ? decodeStats(row.stats, row.count) : undefined;
+    if (!parts || !stats) return undefined;
+    const index = new Map<string, number>();
+    for (let i = 0; i < parts.keys.length; i++) if (stats[i * 4]! >= 0n) index.set(row.prefix + parts.keys[i]!, i);
+    return { index, parts, stats };
   }
 
   known(absPath: string, s: FileStat): string | undefined {
     this.open();
     const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
-    return row && row.stamp === stampOf(s) ? row.hex : undefined;
+    if (row && row.stamp === stampOf(s)) return row.hex;
+    for (const { index, parts, stats } of this.snapshots) {
+      const i = index.get(absPath);
+      if (i === undefined) continue;
+      const at = i * 4;
+      if (stats[at] === s.size && stats[at + 1] === s.mtimeNs && stats[at + 2] === s.ctimeNs && stats[at + 3] === BigInt.asIntN(64, s.ino)) return listingValue(parts, i);
+    }
+    return undefined;
   }
 
   listingFor(root: string, digest: string): { hash: string; count: number } | undefined {
@@ -95,8 +190,29 @@ export class StatCache implements FileIndex {
     return row ? { hash: row.object, count: row.count } : undefined;
   }
 
-  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }): void {
-    this.open().prepare('INSERT OR REPLACE INTO listing (root, digest, object, count) VALUES (?, ?, ?, ?)').run(root, digest, listing.hash, listing.count);
+  /**
+   * Remembers a large listing under `root` by its digest. With `files` (every listed file with its
+   * stat; `keys`, the listing object's paths in order) it becomes the root's snapshot and the rows
+   * of those files are dropped: their hashes are in the listing object.
+   */
+  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: readonly ListedFile[]): void {
+    const db = this.open();
+    const snapshot = keys && files ? snapshotOf(keys, files) : undefined;
+    db.transaction(() => {
+      db.prepare('INSERT OR REPLACE INTO listing (root, digest, object, count, prefix, stats) VALUES (?, ?, ?, ?, ?, ?)').run(
+        root,
+        digest,
+        listing.hash,
+        listing.count,
+        snapshot?.prefix ?? null,
+        snapshot ? Buffer.from(snapshot.stats) : null,
+      );
+      if (!snapshot) return;
+      const covered = new Set(files!.map((f) => f.abs));
+      const end = root.slice(0, -1) + String.fromCharCode(root.charCodeAt(root.length - 1) + 1);
+      const drop = db.prepare<[string]>('DELETE FROM stat WHERE path = ?');
+      for (const { path } of this.range!.all(root, end)) if (covered.has(path)) drop.run(path);
+    })();
   }
 
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void {
@@ -131,5 +247,27 @@ export class StatCache implements FileIndex {
     this.db = undefined;
     this.primed.clear();
     this.primedFolders.length = 0;
+    this.snapshots.length = 0;
   }
+}
+
+/**
+ * The snapshot of a listing: the prefix that makes each relative path absolute, and every key's
+ * stat in the listing object's order; undefined when the files do not share one prefix.
+ */
+function snapshotOf(keys: readonly string[], files: readonly ListedFile[]): { prefix: string; stats: Uint8Array } | undefined {
+  const first = files[0];
+  if (!first || !first.abs.endsWith(first.rel)) return undefined;
+  const prefix = first.abs.slice(0, first.abs.length - first.rel.length);
+  const byRel = new Map<string, FileStat>();
+  for (const f of files) {
+    if (f.abs !== prefix + f.rel || !f.stat) return undefined;
+    byRel.set(f.rel, f.stat);
+  }
+  const stats = new BigInt64Array(keys.length * 4).fill(-1n);
+  keys.forEach((key, i) => {
+    const s = byRel.get(key);
+    if (s) stats.set([s.size, s.mtimeNs, s.ctimeNs, BigInt.asIntN(64, s.ino)], i * 4);
+  });
+  return { prefix, stats: encodeStats(stats) };
 }

@@ -13,6 +13,13 @@ export interface FileStat {
 }
 
 /** The stat cache: content hashes of files seen before, by path and stat. */
+/** A listed file: its path as listed (relative), its absolute path and its stat (unset when it is gone). */
+export interface ListedFile {
+  readonly rel: string;
+  readonly abs: string;
+  readonly stat?: FileStat;
+}
+
 export interface FileIndex {
   /** Loads every remembered row under a folder at once (one query instead of one per file). */
   prime?(folder: string): void;
@@ -25,7 +32,8 @@ export interface FileIndex {
    * listing-digest.ts), or undefined. One listing per root is remembered.
    */
   listingFor?(root: string, digest: string): { hash: string; count: number } | undefined;
-  rememberListing?(root: string, digest: string, listing: { readonly hash: string; readonly count: number }): void;
+  /** `keys`: the listing object's paths in its order; `files`: the listed files with their stats (the stat cache's snapshot of the root). */
+  rememberListing?(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: readonly ListedFile[]): void;
 }
 
 /** Keyed binary records that outlive a run (ingest's finished jobs). */
@@ -34,13 +42,19 @@ export interface RecordStore {
   putRecord(space: string, key: string, bytes: Uint8Array): Promise<void>;
 }
 
+/** The stage's last manifest and, on demand, the hashes of the files it was made from (path → sha256). */
+export interface PreviousIngest {
+  readonly set: ImageSet;
+  readonly files: () => Promise<Readonly<Record<string, string>> | undefined>;
+}
+
 export interface IngestEnv extends Work {
   /** The cache's objects folder: shards are written there. */
   readonly objectsDir: string;
   readonly fileIndex: FileIndex;
   readonly records: RecordStore;
   /** This stage's output of its last run, if any: files unchanged since are copied from its shards. */
-  readonly previous?: () => Promise<ImageSet | undefined>;
+  readonly previous?: () => Promise<PreviousIngest | undefined>;
   /** Where jobs run. @default the shared worker pool (inline for small listings) */
   readonly pool?: TaskPool;
   /**

@@ -21,7 +21,7 @@ import type { DecodeConfig } from '../ingest-config.ts';
 import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
-import type { FileStat, IngestEnv } from './ingest-env.ts';
+import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
 import type { DecodeSpec, IngestJobResult, JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
@@ -122,20 +122,31 @@ function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Loca
   return out;
 }
 
-/** Where the last run stored each file's records (by path), for copying instead of decoding. */
+/**
+ * Where the last run stored each file's records (by path), for copying instead of decoding: the
+ * records are offered with the hash the file had then (from that run's key), and copied only when
+ * the file's content hash is that one.
+ */
 class Locator {
   private byFile?: Map<string, string>;
   private readonly footers = new Map<string, readonly ShardRecord[] | undefined>();
 
-  constructor(
+  private constructor(
     private readonly previous: ImageSet | undefined,
+    private readonly hashes: Readonly<Record<string, string>> | undefined,
     private readonly spec: DecodeSpec,
     private readonly objectsDir: string,
   ) {}
 
+  static async of(previous: PreviousIngest | undefined, spec: DecodeSpec, objectsDir: string): Promise<Locator> {
+    const usable = previous && canonicalJson(previous.set.decode ?? null) === canonicalJson(spec);
+    return new Locator(usable ? previous.set : undefined, usable ? await previous.files() : undefined, spec, objectsDir);
+  }
+
   reuse(unit: Unit): JobFile['reuse'] {
     const prev = this.previous;
-    if (!prev || canonicalJson(prev.decode ?? null) !== canonicalJson(this.spec)) return undefined;
+    const hash = this.hashes?.[unit.rel];
+    if (!prev || !hash) return undefined;
     if (!this.byFile) {
       this.byFile = new Map();
       const { table, samples } = prev;
@@ -156,7 +167,7 @@ class Locator {
     const frames = new Set(records.filter((r) => r.stack === undefined).map((r) => r.frame ?? 0));
     if (unit.want.frames?.some((k) => !frames.has(k))) return undefined;
     if (unit.want.whole && !records.some((r) => (this.spec.stack === undefined) === (r.stack === undefined))) return undefined;
-    return { shard, records };
+    return { shard, records, hash };
   }
 }
 
@@ -208,9 +219,9 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
   const onBadFile = config.onBadFile ?? 'fail';
-  let previous: Promise<ImageSet | undefined> | undefined;
-  let locator: Locator | undefined;
-  const locatorOf = async () => (locator ??= new Locator(await (previous ??= env.previous?.() ?? Promise.resolve(undefined)), spec, env.objectsDir));
+  let locator: Promise<Locator> | undefined;
+  // A previous manifest in an older format (or failing verification) is no previous manifest.
+  const locatorOf = () => (locator ??= (env.previous?.() ?? Promise.resolve(undefined)).then((previous) => Locator.of(previous, spec, env.objectsDir)));
   let done = 0;
   let decoded = 0;
   let copied = 0;
