@@ -56,6 +56,33 @@ export function decodeListingParts(bytes: Uint8Array): DecodedListing | undefine
 /** The hash (or other value) of path `i`. */
 export const listingValue = (parts: DecodedListing, i: number): string => parts.other[i] ?? parts.hashes.toString('hex', i * 32, i * 32 + 32);
 
+/** The hash (or other value) of one path, by binary search over the sorted paths: no object of 10^5 entries built. */
+export function listingLookup(parts: DecodedListing): (path: string) => string | undefined {
+  return (path) => {
+    let lo = 0;
+    let hi = parts.keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const key = parts.keys[mid]!;
+      if (key === path) return listingValue(parts, mid);
+      if (key < path) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  };
+}
+
+/** A key's input files as a lookup (path → hash); undefined when its listing object is gone or damaged. */
+export async function filesLookup(store: { getObject(hash: string): Promise<Uint8Array | undefined> }, inputs: KeyInputs): Promise<((path: string) => string | undefined) | undefined> {
+  if (inputs.files) {
+    const files = inputs.files;
+    return (path) => (Object.hasOwn(files, path) ? files[path] : undefined);
+  }
+  const bytes = inputs.listing && (await store.getObject(inputs.listing.hash));
+  const parts = bytes && decodeListingParts(bytes);
+  return parts ? listingLookup(parts) : undefined;
+}
+
 /** path → hash, as the listing was keyed; undefined for bytes that are not a listing object. */
 export function decodeListing(bytes: Uint8Array): Record<string, string> | undefined {
   const parts = decodeListingParts(bytes);

@@ -12,7 +12,7 @@ import type { Executor } from './executors/executor.ts';
 import { lazyBullmq } from './executors/lazy-bullmq.ts';
 import { localExecutor } from './executors/local.ts';
 import type { RunEvent } from './events.ts';
-import { withFiles } from './listing-object.ts';
+import { filesLookup } from './listing-object.ts';
 import { StatCache } from './stat-cache.ts';
 
 export interface RunOptions {
@@ -151,7 +151,7 @@ export class Session {
     if (!artifact) return undefined;
     try {
       const output = definition.out.codec.decode(artifact);
-      return { output, files: async () => (await withFiles(this.store, entry.inputs))?.files };
+      return { output, files: () => filesLookup(this.store, entry.inputs) };
     } catch (error) {
       if ((error as { code?: string }).code === 'CACHE_CORRUPT') return undefined;
       throw error;

@@ -23,7 +23,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import { crashPoint } from '../base/crash-point.ts';
 import { objectPath } from '../base/object-store.ts';
-import type { FileIndex, FileStat, ListedFile } from '../data/store/ingest-env.ts';
+import type { FileIndex, FileStat, ListedFiles } from '../data/store/ingest-env.ts';
 import { decodeListingParts, listingValue, type DecodedListing } from './listing-object.ts';
 
 /** A remembered file: its stat as one string (see stampOf) and its content hash in hex. */
@@ -41,34 +41,43 @@ const RACY_MS = 2000n;
 /** Schema 2: listing snapshots; a database of another schema is started afresh (it only remembers hashes). */
 const SCHEMA = 2;
 
-/** A listing's stats in its object's order: size, mtime ns, ctime ns, inode per file (-1 for entries that are no file). */
+const STATS_MAGIC = 'MPST';
+
+/**
+ * A listing's stats in its object's order (size, mtime ns, ctime ns, inode per file; -1 for entries
+ * that are no file) as bytes: each 64-bit value as two 32-bit halves, by column, each half the
+ * zigzagged difference from the file before (mostly small numbers), deflated. 32-bit arithmetic
+ * throughout: no BigInt per value.
+ */
 function encodeStats(stats: BigInt64Array): Uint8Array {
-  // By column, each value as the zigzagged difference from the file before: mostly small numbers.
+  const halves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
   const n = stats.length / 4;
-  const out = new BigInt64Array(stats.length);
-  for (let c = 0; c < 4; c++) {
-    let last = 0n;
+  const out = new Int32Array(halves.length);
+  for (let c = 0; c < 8; c++) {
+    let last = 0;
     for (let i = 0; i < n; i++) {
-      const v = stats[i * 4 + c]!;
-      const d = BigInt.asIntN(64, v - last);
-      out[c * n + i] = BigInt.asIntN(64, (d << 1n) ^ (d >> 63n));
+      const v = halves[i * 8 + c]!;
+      const d = (v - last) | 0;
+      out[c * n + i] = (d << 1) ^ (d >> 31);
       last = v;
     }
   }
-  return deflateRawSync(new Uint8Array(out.buffer), { level: 6 });
+  return Buffer.concat([Buffer.from(STATS_MAGIC, 'latin1'), deflateRawSync(new Uint8Array(out.buffer), { level: 6 })]);
 }
 
 function decodeStats(bytes: Uint8Array, n: number): BigInt64Array | undefined {
-  const raw = inflateRawSync(bytes);
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('latin1') !== STATS_MAGIC) return undefined;
+  const raw = inflateRawSync(bytes.subarray(4));
   if (raw.byteLength !== n * 32) return undefined;
-  const deltas = new BigInt64Array(new Uint8Array(raw).buffer);
+  const zigzag = new Int32Array(new Uint8Array(raw).buffer);
   const stats = new BigInt64Array(n * 4);
-  for (let c = 0; c < 4; c++) {
-    let last = 0n;
+  const halves = new Int32Array(stats.buffer);
+  for (let c = 0; c < 8; c++) {
+    let last = 0;
     for (let i = 0; i < n; i++) {
-      const z = BigInt.asUintN(64, deltas[c * n + i]!);
-      last = BigInt.asIntN(64, last + ((z >> 1n) ^ -(z & 1n)));
-      stats[i * 4 + c] = last;
+      const z = zigzag[c * n + i]!;
+      last = (last + ((z >>> 1) ^ -(z & 1))) | 0;
+      halves[i * 8 + c] = last;
     }
   }
   return stats;
@@ -199,7 +208,7 @@ export class StatCache implements FileIndex {
    * stat; `keys`, the listing object's paths in order) it becomes the root's snapshot and the rows
    * of those files are dropped: their hashes are in the listing object.
    */
-  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: readonly ListedFile[]): void {
+  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: ListedFiles): void {
     const db = this.open();
     const snapshot = keys && files ? snapshotOf(keys, files) : undefined;
     db.transaction(() => {
@@ -212,7 +221,7 @@ export class StatCache implements FileIndex {
         snapshot ? Buffer.from(snapshot.stats) : null,
       );
       if (!snapshot) return;
-      const covered = new Set(files!.map((f) => f.abs));
+      const covered = new Set(files!.files.map((f) => f.abs));
       const end = root.slice(0, -1) + String.fromCharCode(root.charCodeAt(root.length - 1) + 1);
       const drop = db.prepare<[string]>('DELETE FROM stat WHERE path = ?');
       for (const { path } of this.range!.all(root, end)) if (covered.has(path)) drop.run(path);
@@ -259,21 +268,30 @@ export class StatCache implements FileIndex {
 
 /**
  * The snapshot of a listing: the prefix that makes each relative path absolute, and every key's
- * stat in the listing object's order; undefined when the files do not share one prefix.
+ * stat (statAll's numbers, 4 per file in the files' order) in the listing object's order;
+ * undefined when the files do not share one prefix or miss a stat.
  */
-function snapshotOf(keys: readonly string[], files: readonly ListedFile[]): { prefix: string; stats: Uint8Array } | undefined {
+function snapshotOf(keys: readonly string[], listed: ListedFiles): { prefix: string; stats: Uint8Array } | undefined {
+  const { files, stats } = listed;
   const first = files[0];
-  if (!first || !first.abs.endsWith(first.rel)) return undefined;
+  if (!first || !first.abs.endsWith(first.rel) || stats.length !== files.length * 4) return undefined;
   const prefix = first.abs.slice(0, first.abs.length - first.rel.length);
-  const byRel = new Map<string, FileStat>();
-  for (const f of files) {
-    if (f.abs !== prefix + f.rel || !f.stat) return undefined;
-    byRel.set(f.rel, f.stat);
+  for (let j = 0; j < files.length; j++) if (stats[j * 4]! < 0n || files[j]!.abs !== prefix + files[j]!.rel) return undefined;
+  const out = new BigInt64Array(keys.length * 4).fill(-1n);
+  // Listings come sorted as the object's keys are (the object adds key entries that are no file): one walk.
+  let j = 0;
+  for (let i = 0; i < keys.length && j < files.length; i++) {
+    if (keys[i] !== files[j]!.rel) continue;
+    out.set(stats.subarray(j * 4, j * 4 + 4), i * 4);
+    j++;
   }
-  const stats = new BigInt64Array(keys.length * 4).fill(-1n);
-  keys.forEach((key, i) => {
-    const s = byRel.get(key);
-    if (s) stats.set([s.size, s.mtimeNs, s.ctimeNs, BigInt.asIntN(64, s.ino)], i * 4);
-  });
-  return { prefix, stats: encodeStats(stats) };
+  if (j < files.length) {
+    const at = new Map(keys.map((key, i) => [key, i]));
+    for (let f = 0; f < files.length; f++) {
+      const i = at.get(files[f]!.rel);
+      if (i === undefined) return undefined;
+      out.set(stats.subarray(f * 4, f * 4 + 4), i * 4);
+    }
+  }
+  return { prefix, stats: encodeStats(out) };
 }

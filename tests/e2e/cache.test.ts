@@ -319,6 +319,7 @@ Cache(
       const changed = await once();
       assert.is(decodedCount(changed.collected.events), 1);
       assert.ok(changed.lookups >= 2020, 'the stat cache answers for the others');
+      assert.is(ctx.reads.at(-1), 1, "the others' hashes come from the stat cache's snapshot of the folder: one file read");
       assert.is.not(changed.key, first.key);
 
       // The listing object named by the remembered digest is gone (e.g. cleaned): the files are listed one by one again, same key.

@@ -13,11 +13,10 @@ export interface FileStat {
 }
 
 /** The stat cache: content hashes of files seen before, by path and stat. */
-/** A listed file: its path as listed (relative), its absolute path and its stat (unset when it is gone). */
-export interface ListedFile {
-  readonly rel: string;
-  readonly abs: string;
-  readonly stat?: FileStat;
+/** A listing's files (relative and absolute path) and their stats as statAll gives them (4 numbers a file, in the same order). */
+export interface ListedFiles {
+  readonly files: readonly { readonly rel: string; readonly abs: string }[];
+  readonly stats: BigInt64Array;
 }
 
 export interface FileIndex {
@@ -33,7 +32,7 @@ export interface FileIndex {
    */
   listingFor?(root: string, digest: string): { hash: string; count: number } | undefined;
   /** `keys`: the listing object's paths in its order; `files`: the listed files with their stats (the stat cache's snapshot of the root). */
-  rememberListing?(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: readonly ListedFile[]): void;
+  rememberListing?(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: ListedFiles): void;
 }
 
 /** Keyed binary records that outlive a run (ingest's finished jobs). */
@@ -45,7 +44,7 @@ export interface RecordStore {
 /** The stage's last manifest and, on demand, the hashes of the files it was made from (path → sha256). */
 export interface PreviousIngest {
   readonly set: ImageSet;
-  readonly files: () => Promise<Readonly<Record<string, string>> | undefined>;
+  readonly files: () => Promise<((path: string) => string | undefined) | undefined>;
 }
 
 export interface IngestEnv extends Work {

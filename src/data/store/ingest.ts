@@ -133,7 +133,7 @@ class Locator {
 
   private constructor(
     private readonly previous: ImageSet | undefined,
-    private readonly hashes: Readonly<Record<string, string>> | undefined,
+    private readonly hashOf: ((path: string) => string | undefined) | undefined,
     private readonly spec: DecodeSpec,
     private readonly objectsDir: string,
   ) {}
@@ -145,7 +145,7 @@ class Locator {
 
   reuse(unit: Unit): JobFile['reuse'] {
     const prev = this.previous;
-    const hash = this.hashes?.[unit.rel];
+    const hash = this.hashOf?.(unit.rel);
     if (!prev || !hash) return undefined;
     if (!this.byFile) {
       this.byFile = new Map();

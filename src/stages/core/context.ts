@@ -4,10 +4,10 @@ import type { FileIndex, RecordStore } from '../../data/store/ingest-env.ts';
 import type { AnyPort, DataOf } from './port.ts';
 
 /** What a stage implementation gets from the runtime while it runs. */
-/** A stage's last output and, read on demand, the input files' hashes its key covered (path → sha256). */
+/** A stage's last output and, read on demand, the input files' hashes its key covered (a lookup: path → sha256). */
 export interface PreviousOutput {
   readonly output: unknown;
-  readonly files: () => Promise<Readonly<Record<string, string>> | undefined>;
+  readonly files: () => Promise<((path: string) => string | undefined) | undefined>;
 }
 
 export interface StageContext extends Work {
