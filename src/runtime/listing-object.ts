@@ -83,6 +83,28 @@ export async function filesLookup(store: { getObject(hash: string): Promise<Uint
   return parts ? listingLookup(parts) : undefined;
 }
 
+/** What changed between two listings (paths added, removed, with another hash), walking both sorted path lists once. */
+export function diffListings(before: DecodedListing, after: DecodedListing): { added: number; removed: number; changed: number; examples: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  const changed: string[] = [];
+  let i = 0;
+  let j = 0;
+  const a = before.keys;
+  const b = after.keys;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) removed.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) added.push(b[j++]!);
+    else {
+      const same = before.other[i] !== undefined || after.other[j] !== undefined ? listingValue(before, i) === listingValue(after, j) : before.hashes.compare(after.hashes, j * 32, j * 32 + 32, i * 32, i * 32 + 32) === 0;
+      if (!same) changed.push(b[j]!);
+      i++;
+      j++;
+    }
+  }
+  return { added: added.length, removed: removed.length, changed: changed.length, examples: [...changed, ...added, ...removed].slice(0, 3) };
+}
+
 /** path → hash, as the listing was keyed; undefined for bytes that are not a listing object. */
 export function decodeListing(bytes: Uint8Array): Record<string, string> | undefined {
   const parts = decodeListingParts(bytes);

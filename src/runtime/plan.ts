@@ -7,7 +7,7 @@ import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalJson } from '../base/canonical.ts';
-import { encodeListing, withFiles } from './listing-object.ts';
+import { decodeListingParts, diffListings, encodeListing, withFiles } from './listing-object.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
 import type { Session } from './session.ts';
@@ -73,5 +73,14 @@ export async function planStage(
 /** Why a planned stage is not served from cache, against its last run in this cache. */
 export async function missReasons(session: Session, planned: Planned): Promise<MissReason[]> {
   const previous = await session.store.readIndex(session.pipeline.name, planned.node.id);
+  const [before, after] = [previous?.inputs.listing, planned.inputs.listing];
+  if (before && after) {
+    // Two large listings: compared as their objects' sorted paths and binary hashes, not as two 10^5-key objects.
+    const [a, b] = await Promise.all([before, after].map(async ({ hash }) => {
+      const bytes = await session.store.getObject(hash);
+      return bytes && decodeListingParts(bytes);
+    }));
+    if (a && b) return explainMiss(previous!.inputs, planned.inputs, diffListings(a, b));
+  }
   return explainMiss(await withFiles(session.store, previous?.inputs), (await withFiles(session.store, planned.inputs))!);
 }

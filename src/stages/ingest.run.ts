@@ -60,7 +60,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   const onListing = (at: readonly Unit[]) =>
     settled(at) && ctx.fileIndex.rememberListing ? (l: { hash: string; count: number }, keys: readonly string[]) => ctx.fileIndex.rememberListing!(root, digest, l, keys, { files: at, stats }) : undefined;
   attachStats(units, stats);
-  knownHashes(units, ctx.fileIndex);
+  knownHashes(units, ctx.fileIndex, stats, root);
   if (!units.every((u) => u.hash) && (ctx.keyFirst || ctx.purpose === 'status')) await hashUnits(units, ctx.fileIndex, ctx.signal);
   if (units.every((u) => u.hash) || ctx.purpose === 'status') {
     const files = hashesOf(units);

@@ -294,9 +294,14 @@ Cache(
     const { StatCache } = await import('../../src/runtime/stat-cache.ts');
     let lookups = 0;
     const known = StatCache.prototype.known;
+    const knownAll = StatCache.prototype.knownAll;
     StatCache.prototype.known = function (this: InstanceType<typeof StatCache>, ...args: Parameters<typeof known>) {
       lookups++;
       return known.apply(this, args);
+    };
+    StatCache.prototype.knownAll = function (this: InstanceType<typeof StatCache>, ...args: Parameters<typeof knownAll>) {
+      lookups += args[0].length;
+      return knownAll.apply(this, args);
     };
     try {
       const big = () => ctx.m.pipeline('cache-test', { seed: 5 }).stage(ctx.m.ingest.folder({ root: 'big', size: [8, 8], channels: 1 }));
@@ -333,6 +338,7 @@ Cache(
       assert.is(fourth.key, third.key);
     } finally {
       StatCache.prototype.known = known;
+      StatCache.prototype.knownAll = knownAll;
     }
   },
 );

@@ -24,6 +24,8 @@ export interface FileIndex {
   prime?(folder: string): void;
   /** The hash remembered for this path with exactly this stat, or undefined (then the file must be read). */
   known(absPath: string, stat: FileStat): string | undefined;
+  /** known() for many files at once, given statAll's numbers for them (4 per file, in order). */
+  knownAll?(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[];
   /** Remembers hashes just computed (a file modified in the last 2 s is not remembered: mtime granularity). */
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void;
   /**

@@ -82,14 +82,22 @@ export function commonFolder(paths: readonly string[]): string {
  */
 export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex']): Unit[] {
   const units = unitsOf(listing);
-  statUnits(units);
-  knownHashes(units, fileIndex);
+  knownHashes(units, fileIndex, statUnits(units));
   return units;
 }
 
-/** Sets each statted unit's hash where the stat cache knows its path with that stat. */
-export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex']): void {
-  if (units.length > 64) fileIndex.prime?.(commonFolder(units.map((u) => u.abs)));
+/**
+ * Sets each statted unit's hash where the stat cache knows its path with that stat. `stats`:
+ * statAll's numbers for the units (then the stat cache compares them in bulk); `root`: their
+ * commonFolder, when the caller has it.
+ */
+export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex'], stats?: BigInt64Array, root?: string): void {
+  if (units.length > 64) fileIndex.prime?.(root ?? commonFolder(units.map((u) => u.abs)));
+  if (stats && fileIndex.knownAll) {
+    const hashes = fileIndex.knownAll(units, stats);
+    for (let i = 0; i < units.length; i++) if (units[i]!.stat) units[i]!.hash = hashes[i];
+    return;
+  }
   for (const unit of units) if (unit.stat) unit.hash = fileIndex.known(unit.abs, unit.stat);
 }
 
