@@ -47,7 +47,12 @@ export function decodeListingParts(bytes: Uint8Array): DecodedListing | undefine
   let at = MAGIC.length + 4;
   const { count, paths, other } = JSON.parse(buf.toString('utf8', at, at + length)) as { count: number; paths: number; other: Record<number, string> };
   at += length;
-  const keys = count === 0 ? [] : inflateRawSync(buf.subarray(at, at + paths)).toString('utf8').split('\0');
+  const keys =
+    count === 0
+      ? []
+      : inflateRawSync(buf.subarray(at, at + paths))
+          .toString('utf8')
+          .split('\0');
   at += paths;
   if (keys.length !== count || buf.byteLength !== at + count * 32) return undefined;
   return { keys, hashes: buf.subarray(at), other };
@@ -73,7 +78,10 @@ export function listingLookup(parts: DecodedListing): (path: string) => string |
 }
 
 /** A key's input files as a lookup (path → hash); undefined when its listing object is gone or damaged. */
-export async function filesLookup(store: { getObject(hash: string): Promise<Uint8Array | undefined> }, inputs: KeyInputs): Promise<((path: string) => string | undefined) | undefined> {
+export async function filesLookup(
+  store: { getObject(hash: string): Promise<Uint8Array | undefined> },
+  inputs: KeyInputs,
+): Promise<((path: string) => string | undefined) | undefined> {
   if (inputs.files) {
     const files = inputs.files;
     return (path) => (Object.hasOwn(files, path) ? files[path] : undefined);
@@ -96,7 +104,10 @@ export function diffListings(before: DecodedListing, after: DecodedListing): { a
     if (j >= b.length || (i < a.length && a[i]! < b[j]!)) removed.push(a[i++]!);
     else if (i >= a.length || b[j]! < a[i]!) added.push(b[j++]!);
     else {
-      const same = before.other[i] !== undefined || after.other[j] !== undefined ? listingValue(before, i) === listingValue(after, j) : before.hashes.compare(after.hashes, j * 32, j * 32 + 32, i * 32, i * 32 + 32) === 0;
+      const same =
+        before.other[i] !== undefined || after.other[j] !== undefined
+          ? listingValue(before, i) === listingValue(after, j)
+          : before.hashes.compare(after.hashes, j * 32, j * 32 + 32, i * 32, i * 32 + 32) === 0;
       if (!same) changed.push(b[j]!);
       i++;
       j++;
@@ -117,7 +128,10 @@ export function decodeListing(bytes: Uint8Array): Record<string, string> | undef
 }
 
 /** Key inputs with a large listing read back from its object (a placeholder entry when it is gone). */
-export async function withFiles(store: { getObject(hash: string): Promise<Uint8Array | undefined> }, inputs: KeyInputs | undefined): Promise<KeyInputs | undefined> {
+export async function withFiles(
+  store: { getObject(hash: string): Promise<Uint8Array | undefined> },
+  inputs: KeyInputs | undefined,
+): Promise<KeyInputs | undefined> {
   if (!inputs?.listing) return inputs;
   const bytes = await store.getObject(inputs.listing.hash);
   const { listing, ...rest } = inputs;

@@ -76,10 +76,12 @@ export async function missReasons(session: Session, planned: Planned): Promise<M
   const [before, after] = [previous?.inputs.listing, planned.inputs.listing];
   if (before && after) {
     // Two large listings: compared as their objects' sorted paths and binary hashes, not as two 10^5-key objects.
-    const [a, b] = await Promise.all([before, after].map(async ({ hash }) => {
-      const bytes = await session.store.getObject(hash);
-      return bytes && decodeListingParts(bytes);
-    }));
+    const [a, b] = await Promise.all(
+      [before, after].map(async ({ hash }) => {
+        const bytes = await session.store.getObject(hash);
+        return bytes && decodeListingParts(bytes);
+      }),
+    );
     if (a && b) return explainMiss(previous!.inputs, planned.inputs, diffListings(a, b));
   }
   return explainMiss(await withFiles(session.store, previous?.inputs), (await withFiles(session.store, planned.inputs))!);

@@ -185,7 +185,9 @@ export class StatCache implements FileIndex {
 
   /** The snapshot remembered for `root`, when its listing object is still in the cache and intact. */
   private readSnapshot(root: string): Snapshot | undefined {
-    const row = this.db!.prepare<[string], { object: string; count: number; prefix: string | null; stats: Buffer | null }>('SELECT object, count, prefix, stats FROM listing WHERE root = ?').get(root);
+    const row = this.db!.prepare<[string], { object: string; count: number; prefix: string | null; stats: Buffer | null }>(
+      'SELECT object, count, prefix, stats FROM listing WHERE root = ?',
+    ).get(root);
     if (!row || row.prefix === null || !row.stats) return undefined;
     let bytes: Buffer;
     try {
@@ -245,7 +247,8 @@ export class StatCache implements FileIndex {
       const i = snap.index.get(absPath);
       if (i === undefined) continue;
       const at = i * 4;
-      if (stats[at] === s.size && stats[at + 1] === s.mtimeNs && stats[at + 2] === s.ctimeNs && stats[at + 3] === BigInt.asIntN(64, s.ino)) return listingValue(parts, i);
+      if (stats[at] === s.size && stats[at + 1] === s.mtimeNs && stats[at + 2] === s.ctimeNs && stats[at + 3] === BigInt.asIntN(64, s.ino))
+        return listingValue(parts, i);
     }
     return undefined;
   }
@@ -262,7 +265,13 @@ export class StatCache implements FileIndex {
    * stat; `keys`, the listing object's paths in order) it becomes the root's snapshot and the rows
    * of those files are dropped: their hashes are in the listing object.
    */
-  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }, keys?: readonly string[], files?: ListedFiles): void {
+  rememberListing(
+    root: string,
+    digest: string,
+    listing: { readonly hash: string; readonly count: number },
+    keys?: readonly string[],
+    files?: ListedFiles,
+  ): void {
     const db = this.open();
     const snapshot = keys && files ? snapshotOf(keys, files) : undefined;
     db.transaction(() => {

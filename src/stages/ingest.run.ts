@@ -58,7 +58,9 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   const known = ctx.fileIndex.listingFor?.(root, digest);
   if (known && existsSync(objectPath(ctx.objectsDir, known.hash))) return { files: {}, listing: known, data: { listing } satisfies Found, env: labels };
   const onListing = (at: readonly Unit[]) =>
-    settled(at) && ctx.fileIndex.rememberListing ? (l: { hash: string; count: number }, keys: readonly string[]) => ctx.fileIndex.rememberListing!(root, digest, l, keys, { files: at, stats }) : undefined;
+    settled(at) && ctx.fileIndex.rememberListing
+      ? (l: { hash: string; count: number }, keys: readonly string[]) => ctx.fileIndex.rememberListing!(root, digest, l, keys, { files: at, stats })
+      : undefined;
   attachStats(units, stats);
   knownHashes(units, ctx.fileIndex, stats, root);
   if (!units.every((u) => u.hash) && (ctx.keyFirst || ctx.purpose === 'status')) await hashUnits(units, ctx.fileIndex, ctx.signal);

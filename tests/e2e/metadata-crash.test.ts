@@ -14,7 +14,9 @@ import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import { ENTRY_URL, makeClassFolders, medpipeCli, removeDir, tempDir } from '../helpers/core.ts';
 
-const Meta = suite<{ dir: string }>('metadata crash safety: killed at every metadata write of a large ingest, the rerun decodes nothing and ends as an uninterrupted run');
+const Meta = suite<{ dir: string }>(
+  'metadata crash safety: killed at every metadata write of a large ingest, the rerun decodes nothing and ends as an uninterrupted run',
+);
 
 const PIPELINE = `import { pipeline, ingest } from '${ENTRY_URL}';
 
