@@ -143,23 +143,24 @@ export class StatCache implements FileIndex {
   private connect(path: string, fresh: () => void): BetterSqlite3.Database {
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     let db = new Database(path, { timeout: 10_000 });
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version !== SCHEMA && db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n > 0) {
-      // Schema 1 (rows only, no snapshots): started afresh, so auto_vacuum can be set.
-      db.close();
-      fresh();
-      db = new Database(path, { timeout: 10_000 });
+    if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA) {
+      if (db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n > 0) {
+        // Schema 1 (rows only, no snapshots): started afresh, so auto_vacuum can be set.
+        db.close();
+        fresh();
+        db = new Database(path, { timeout: 10_000 });
+      }
+      // Rows dropped when a snapshot takes them over give their pages back to the file.
+      db.pragma('auto_vacuum = FULL');
+      db.pragma('journal_mode = WAL');
+      // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes.
+      db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
+      // One large listing per root folder: its digest (paths and stats), the key object it gave, and
+      // its snapshot (abs = prefix + the object's path; stats in the object's order).
+      db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER, prefix TEXT, stats BLOB)');
+      db.pragma(`user_version = ${SCHEMA}`);
     }
-    // Rows dropped when a snapshot takes them over give their pages back to the file.
-    db.pragma('auto_vacuum = FULL');
-    db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes.
-    db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
-    // One large listing per root folder: its digest (paths and stats), the key object it gave, and
-    // its snapshot (abs = prefix + the object's path; stats in the object's order).
-    db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER, prefix TEXT, stats BLOB)');
-    db.pragma(`user_version = ${SCHEMA}`);
     this.lookup = db.prepare<[string], Row>(`SELECT ${STAMP} FROM stat WHERE path = ?`);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
     this.range = db.prepare<[string, string], Row & { path: string }>(`SELECT path, ${STAMP} FROM stat WHERE path >= ? AND path < ?`);
