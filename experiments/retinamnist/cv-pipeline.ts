@@ -4,13 +4,15 @@
  */
 import { pipeline, ingest, normalize, augment, split, build, crossValidate, type FitConfig } from 'medpipe';
 
-export function cvPipeline(name: string, changes: { size?: readonly [number, number]; fit?: FitConfig } = {}) {
+type BuildNode = ReturnType<typeof build.tutorialCnn> | ReturnType<typeof build.compactCnn>;
+
+export function cvPipeline(name: string, changes: { size?: readonly [number, number]; fit?: FitConfig; build?: BuildNode } = {}) {
   return pipeline(`retina-cv-${name}`, { seed: 42 })
     .stage(ingest.npz({ file: '../../../../shared/data/retinamnist/retinamnist.npz', task: 'ordinal', ...(changes.size ? { size: changes.size } : {}) }))
     .stage(normalize({ method: 'zscore', scope: 'dataset' }))
     .stage(augment({ rotation: 15, zoom: 0.1, horizontalFlip: true, verticalFlip: true }))
     .stage(split())
-    .stage(build.tutorialCnn({ filters: [32, 64] }))
+    .stage(changes.build ?? build.tutorialCnn({ filters: [32, 64] }))
     .stage(
       crossValidate({
         folds: 3,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConfigSchema, type BuildConfig, type CompactCnnOptions, type CreateModel } from '../train/build-config.ts';
+import { buildConfigSchema, type BuildConfig, type CreateModel } from '../train/build-config.ts';
 import { baseModelPath } from '../train/build-model.ts';
 import { defineStage, nodeOf } from './core/define-stage.ts';
 import { segmentationOnly } from './core/stage-node.ts';
@@ -34,14 +34,16 @@ export const buildStage = defineStage({
  *   build.pretrained({ path: 'models/base', freeze: true })
  */
 export const build = {
-  /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
+  /** The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (L2 1e-3, relu) → MaxPool 2x2 → BatchNorm → Flatten (or `pooling: 'average'`) → Dropout 0.5 → Dense(1, sigmoid, GlorotNormal). */
   tutorialCnn: (options: Omit<Extract<BuildConfig, { model: 'tutorial-cnn' }>, 'model'> = {}) =>
     nodeOf(buildStage, { model: 'tutorial-cnn' as const, ...options }),
   /**
    * A compact CNN for small images on a CPU: 3x3 conv + 2x2 max-pool blocks (16, 32, 64 filters) →
-   * Flatten → Dropout 0.5 → the task's head; a quarter of the tutorial CNN's work at 64x64.
+   * Flatten (or global average pooling) → Dropout 0.5 → the task's head; a quarter of the tutorial
+   * CNN's work at 64x64. `batchNorm: true` normalises each block's convolution output.
    */
-  compactCnn: (options: CompactCnnOptions = {}) => nodeOf(buildStage, { model: 'compact-cnn' as const, ...options }),
+  compactCnn: (options: Omit<Extract<BuildConfig, { model: 'compact-cnn' }>, 'model'> = {}) =>
+    nodeOf(buildStage, { model: 'compact-cnn' as const, ...options }),
   /** Any tf.LayersModel (Sequential or functional) with one image input and the task's head: Dense(1, sigmoid); Dense(K, softmax); Dense(K, sigmoid). */
   custom: (create: CreateModel) => nodeOf(buildStage, { model: 'custom' as const, create }),
   /** Transfer learning from a local saved tfjs model; a new head for the task (Dense(1, sigmoid), Dense(K, softmax), Dense(K, sigmoid)) is added when needed. */

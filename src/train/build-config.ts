@@ -3,6 +3,18 @@ import { z } from 'zod';
 
 const pair = z.tuple([z.number().int().positive(), z.number().int().positive()]).readonly();
 
+/**
+ * How the last feature maps reach the head: 'flatten' (every position its own weights) or 'average'
+ * (global average pooling: one value per channel, far fewer head weights). @default 'flatten'
+ */
+const poolingSchema = z.enum(['flatten', 'average']).optional();
+
+/**
+ * BatchNorm momentum, or 'auto': chosen from the training split's batches per epoch (at fit's default
+ * batch size 32) so the moving statistics forget their start within one epoch (see batchNormMomentumFor).
+ */
+const batchNormMomentumSchema = z.union([z.number().min(0).lt(1), z.literal('auto')]).optional();
+
 /** The tutorial CNN's knobs (see `tutorialCnn`). */
 export const tutorialCnnOptionsSchema = z.strictObject({
   /** Filters of the two convolutions. @default [128, 64] */
@@ -22,6 +34,7 @@ export const tutorialCnnOptionsSchema = z.strictObject({
    * in tens of updates. Must be in [0, 1). @default 0.99
    */
   batchNormMomentum: z.number().min(0).lt(1).optional(),
+  pooling: poolingSchema,
 });
 
 export type TutorialCnnOptions = z.infer<typeof tutorialCnnOptionsSchema>;
@@ -32,6 +45,11 @@ export const compactCnnOptionsSchema = z.strictObject({
   filters: z.array(z.number().int().positive()).min(1).max(6).readonly().optional(),
   /** Dropout rate before the output layer. @default 0.5 */
   dropout: z.number().min(0).lt(1).optional(),
+  pooling: poolingSchema,
+  /** BatchNorm after each block's convolution (conv + relu → BatchNorm → pool). @default false */
+  batchNorm: z.boolean().optional(),
+  /** Momentum of those BatchNorm layers (only with batchNorm). @default 0.99 (Keras) */
+  batchNormMomentum: z.number().min(0).lt(1).optional(),
 });
 
 export type CompactCnnOptions = z.infer<typeof compactCnnOptionsSchema>;
@@ -44,14 +62,10 @@ export const buildConfigSchema = z.discriminatedUnion('model', [
     model: z.literal('tutorial-cnn'),
     /** Expected input; channels-first (3, 64, 64) is accepted and converted. @default the data's shape */
     inputShape: z.array(z.number().int().positive()).length(3).readonly().optional(),
-    /**
-     * BatchNorm momentum, or 'auto': chosen from the training split's batches per epoch (at fit's default
-     * batch size 32) so the moving statistics forget their start within one epoch (see batchNormMomentumFor).
-     * @default 0.99 (Keras, the tutorial)
-     */
-    batchNormMomentum: z.union([z.number().min(0).lt(1), z.literal('auto')]).optional(),
+    /** @default 0.99 (Keras, the tutorial) */
+    batchNormMomentum: batchNormMomentumSchema,
   }),
-  compactCnnOptionsSchema.extend({ model: z.literal('compact-cnn') }),
+  compactCnnOptionsSchema.extend({ model: z.literal('compact-cnn'), batchNormMomentum: batchNormMomentumSchema }),
   z.strictObject({
     model: z.literal('custom'),
     create: z.custom<CreateModel>((v) => typeof v === 'function', { error: 'build.custom needs a function (inputShape, tf) => tf.LayersModel' }),

@@ -50,17 +50,18 @@ export async function buildModel(
       }
     }
     const { inputShape: _ignored, model: _kind, batchNormMomentum, ...options } = config;
-    let momentum = batchNormMomentum;
-    if (momentum === 'auto') {
-      const { batchNormMomentumFor } = await import('./batch-norm-momentum.ts');
-      momentum = batchNormMomentumFor(trainCount);
-      log?.(`BatchNorm momentum ${momentum.toFixed(3)} for ${Math.ceil(trainCount / 32)} batches of 32 per epoch`);
-    }
+    const momentum = await resolveMomentum(batchNormMomentum, trainCount, log);
     model = tutorialCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, seed, head);
   } else if (config.model === 'compact-cnn') {
     const { compactCnn } = await import('./compact-cnn.ts');
-    const { model: _kind, ...options } = config;
-    model = compactCnn(shape, options, seed, head);
+    const { model: _kind, batchNormMomentum, ...options } = config;
+    if (batchNormMomentum !== undefined && !options.batchNorm) {
+      throw new MedpipeError('INVALID_CONFIG', 'build.compactCnn: batchNormMomentum is set but batchNorm is off, so there is no BatchNorm layer to use it.', {
+        fix: 'Add batchNorm: true, or drop batchNormMomentum.',
+      });
+    }
+    const momentum = await resolveMomentum(batchNormMomentum, trainCount, log);
+    model = compactCnn(shape, { ...options, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) }, seed, head);
   } else if (config.model === 'custom') {
     model = config.create(shape, tf);
     if (!(model instanceof tf.LayersModel)) {
@@ -76,6 +77,15 @@ export async function buildModel(
   const result: Built = { model: await modelToData(model), summary, inputShape: shape, dataHash };
   model.dispose();
   return result;
+}
+
+/** 'auto' momentum from the training split's size (see batchNormMomentumFor); a number or undefined as given. */
+async function resolveMomentum(momentum: number | 'auto' | undefined, trainCount: number, log?: (message: string) => void): Promise<number | undefined> {
+  if (momentum !== 'auto') return momentum;
+  const { batchNormMomentumFor } = await import('./batch-norm-momentum.ts');
+  const value = batchNormMomentumFor(trainCount);
+  log?.(`BatchNorm momentum ${value.toFixed(3)} for ${Math.ceil(trainCount / 32)} batches of 32 per epoch`);
+  return value;
 }
 
 /** A custom model must end in the task's head: the right number of units and activation. */

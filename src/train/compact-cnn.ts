@@ -1,6 +1,7 @@
 /**
  * A compact CNN for small images on a CPU: blocks of 3x3 convolution (relu, 'same') + 2x2 max-pool,
- * then Flatten → Dropout → the task's head. Each block halves the resolution, so the later (wider)
+ * then Flatten (or global average pooling) → Dropout → the task's head. With `batchNorm` each block is
+ * conv + relu → BatchNorm → pool (the tutorial CNN's order: normalised after the nonlinearity). Each block halves the resolution, so the later (wider)
  * convolutions run on small maps: for 64x64 inputs the default 16-32-64 blocks cost about 10 M
  * multiply-adds per image, a quarter of the tutorial CNN with 32+32 filters (whose convolutions both
  * run at full resolution), and the last block's units see most of the image. Initializers seeded.
@@ -12,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
 import { deriveSeed } from '../base/rng.ts';
 import type { CompactCnnOptions } from './build-config.ts';
+import { addClassifierHead } from './cnn-head.ts';
 import { BINARY_HEAD, type Head } from './model.ts';
 
 export function compactCnn(
@@ -41,10 +43,9 @@ export function compactCnn(
         kernelInitializer: tf.initializers.glorotUniform({ seed: seeded('conv', String(i)) }),
       }),
     );
+    if (options.batchNorm) model.add(tf.layers.batchNormalization({ momentum: options.batchNormMomentum ?? 0.99 }));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   });
-  model.add(tf.layers.flatten());
-  if (rate > 0) model.add(tf.layers.dropout({ rate, seed: seeded('dropout') }));
-  model.add(tf.layers.dense({ units: head.units, activation: head.activation, kernelInitializer: tf.initializers.glorotNormal({ seed: seeded('head') }) }));
+  addClassifierHead(model, { pooling: options.pooling, dropout: rate, dropoutSeed: seeded('dropout'), headSeed: seeded('head') }, head);
   return model;
 }

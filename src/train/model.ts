@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MedpipeError } from '../base/errors.ts';
 import { deriveSeed } from '../base/rng.ts';
 import { loadModel, modelJsonPath } from './model-io.ts';
+import { addClassifierHead } from './cnn-head.ts';
 import type { TutorialCnnOptions } from './build-config.ts';
 
 export { saveModel, loadModel, readModelMetadata, fileLoadHandler, fileSaveHandler } from './model-io.ts';
@@ -59,7 +60,7 @@ function checkPositive(name: string, values: readonly number[], integer: boolean
 
 /**
  * The tutorial's CNN: Conv2D(128, 5x5) → Conv2D(64, 3x3) (both relu, L2, 'same') → MaxPool 2x2 →
- * BatchNorm → Flatten → Dropout → Dense(1, sigmoid, GlorotNormal) — or the task's `head`, e.g.
+ * BatchNorm → Flatten (or global average pooling) → Dropout → Dense(1, sigmoid, GlorotNormal) — or the task's `head`, e.g.
  * Dense(K, softmax). Both convolutions run at full resolution (one pooling, after them), as in the
  * tutorial. Convolutions use Keras' default GlorotUniform, seeded.
  * Without `seed`, initial weights are random (tfjs' unseeded initializers).
@@ -118,11 +119,7 @@ export function tutorialCnn(
   }
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.batchNormalization({ momentum }));
-  model.add(tf.layers.flatten());
-  if (rate > 0) model.add(tf.layers.dropout({ rate, seed: seeded(seed, 'dropout') }));
-  model.add(
-    tf.layers.dense({ units: head.units, activation: head.activation, kernelInitializer: tf.initializers.glorotNormal({ seed: seeded(seed, 'head') }) }),
-  );
+  addClassifierHead(model, { pooling: options.pooling, dropout: rate, dropoutSeed: seeded(seed, 'dropout'), headSeed: seeded(seed, 'head') }, head);
   return model;
 }
 

@@ -64,7 +64,8 @@ it('RetinaMNIST, 5 grades: task ordinal, softmax over 5, quadratic-weighted kapp
     .stage(m.ingest.npz({ file: RETINA, task: 'ordinal' }))
     .stage(m.normalize({ method: 'zscore', scope: 'dataset' }))
     .stage(m.split())
-    .stage(m.build.tutorialCnn({ filters: [8, 8], batchNormMomentum: 0.9 }))
+    // pipelines/retinamnist.ts's network (three conv + pool blocks), narrower and for 2 epochs.
+    .stage(m.build.compactCnn({ filters: [8, 16, 32] }))
     .stage(m.fit({ epochs: 2, batchSize: 64 }))
     .stage(m.evaluate({ gradCam: 2, png: false }));
   const run = await runCollect(p, { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out-retina'), baseDir: dir });

@@ -41,4 +41,19 @@ test('the pneumonia pipeline points at the shared PneumoniaMNIST folders and kee
   assert.is.not(split.keepExisting, false);
 });
 
+test('the RetinaMNIST pipeline reads the shared npz, keeps the MedMNIST split and runs the choice of the blind search (GRID.md)', async () => {
+  const p = await loadPipelineFile(join(root, 'pipelines/retinamnist.ts'));
+  const config = (kind: string) => p.stages.find((s) => s.kind === kind)!.config as Record<string, unknown>;
+  assert.equal(
+    p.stages.map((s) => s.kind),
+    ['ingest.npz', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate'],
+  );
+  assert.is(resolve(root, 'pipelines', config('ingest.npz').file as string), resolve(root, '../shared/data/retinamnist/retinamnist.npz'));
+  assert.is(config('ingest.npz').task, 'ordinal');
+  // Stage C's choice: the compact CNN [32, 64, 128] with Stage A's training; the ensemble and mirrors fixed in advance.
+  assert.equal(config('build'), { model: 'compact-cnn', filters: [32, 64, 128] });
+  assert.equal(config('fit'), { epochs: 40, batchSize: 32, ensemble: 5, earlyStopping: { monitor: 'val_auc', patience: 10, restoreBestWeights: true } });
+  assert.equal(config('evaluate').testTimeAugmentation, { horizontalFlip: true, verticalFlip: true });
+});
+
 test.run();

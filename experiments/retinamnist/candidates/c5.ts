@@ -1,0 +1,6 @@
+import { build } from 'medpipe';
+import { cvPipeline } from '../cv-pipeline.ts';
+export default cvPipeline('c5', {
+  size: [64, 64],
+  build: build.compactCnn({ filters: [32, 64, 128], batchNorm: true, batchNormMomentum: 'auto', pooling: 'average' }),
+});
