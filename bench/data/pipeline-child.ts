@@ -2,7 +2,9 @@
  * Runs the scale pipeline (scale-pipeline.ts) on `root` into `cacheDir` in this process and prints
  * one JSON line: wall seconds since Node started (process.uptime: Node start and module loading
  * included), seconds to the end of ingest, ingest's decode count, per-stage seconds, peak RSS
- * (every thread of the process), and whether it succeeded.
+ * (every thread of the process), per-stage memory (peak RSS and JS heap sampled every 50 ms while
+ * the stage ran; with --expose-gc also the heap still live after it), the seconds from fit's start to
+ * its first batch, and whether it succeeded.
  *   npx tsx bench/data/pipeline-child.ts <root> <cacheDir> [--until <stage>]
  */
 import { join } from 'node:path';
@@ -12,12 +14,43 @@ import { scalePipeline } from './scale-pipeline.ts';
 const [root, cacheDir, flag, until] = process.argv.slice(2);
 const controller = new AbortController();
 const stages: Record<string, number> = {};
+const MiB = 2 ** 20;
+/** Per stage: peak RSS, peak heap used, peak external+arrayBuffers (MiB), and the heap live after it. */
+const memory: Record<string, { rss: number; heap: number; external: number; liveAfter?: number }> = {};
+let phase = 'start';
+const sample = () => {
+  const m = process.memoryUsage();
+  const row = (memory[phase] ??= { rss: 0, heap: 0, external: 0 });
+  row.rss = Math.max(row.rss, Math.round(m.rss / MiB));
+  row.heap = Math.max(row.heap, Math.round(m.heapUsed / MiB));
+  row.external = Math.max(row.external, Math.round(m.external / MiB));
+};
+const sampler = setInterval(sample, 50);
+sampler.unref();
+const gc = (globalThis as { gc?: () => void }).gc;
 let ingestDone: number | undefined;
+/** Seconds from fit's start to its first training batch (model compile, loader and worker start). */
+let fitStarted: number | undefined;
+let firstBatch: number | undefined;
 let decoded: number | undefined;
 let cached = 0;
 let reached = false;
 const done = await runToCompletion(scalePipeline('bench-scale', root!), { cacheDir, outDir: join(cacheDir!, 'out'), signal: controller.signal }, (e) => {
-  if (e.type === 'stage-done') stages[e.stage] = e.ms / 1000;
+  if (e.type === 'stage-start') {
+    if (e.stage === 'fit') fitStarted = e.at;
+    sample();
+    phase = e.stage;
+  }
+  if (e.type === 'stage-done') {
+    stages[e.stage] = e.ms / 1000;
+    sample();
+    if (gc) {
+      gc();
+      memory[e.stage]!.liveAfter = Math.round(process.memoryUsage().heapUsed / MiB);
+    }
+    phase = `after ${e.stage}`;
+  }
+  if (e.type === 'batch' && e.stage === 'fit' && fitStarted !== undefined) firstBatch ??= (e.at - fitStarted) / 1000;
   if (e.type === 'stage-cached') cached++;
   if (e.type === 'log' && e.stage === 'ingest') decoded = Number(/: (\d+) decoded,/.exec(e.message)?.[1] ?? decoded);
   if ((e.type === 'stage-done' || e.type === 'stage-cached') && e.stage === 'ingest') ingestDone = process.uptime();
@@ -26,6 +59,7 @@ const done = await runToCompletion(scalePipeline('bench-scale', root!), { cacheD
     controller.abort();
   }
 });
+sample();
 console.log(
   JSON.stringify({
     ok: done.ok || reached,
@@ -35,6 +69,8 @@ console.log(
     decoded,
     cached,
     stages,
+    firstBatch,
+    memory,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
   }),
 );

@@ -1,4 +1,5 @@
 import { bandLayer, checkCurves, curveColor, type CurveBandInput } from './roc-curve-spec.ts';
+import { drawnPoints } from './drawn-points.ts';
 import { BASE_CONFIG, fmt, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './vega-lite-spec.ts';
 
 export interface PrCurveInput {
@@ -26,10 +27,9 @@ export interface PrCurveInput {
 export function prCurveSpec(curves: readonly PrCurveInput[], options: { readonly title?: string } = {}): VegaLiteSpec {
   checkCurves(curves, 'recall', 'precision', 'precision-recall');
   const labels = curves.map((c) => `${c.name} (AP = ${fmt(c.averagePrecision)})${c.band ? `, ${Math.round(c.band.level * 100)}% band` : ''}`);
+  // Points within half a pixel of the last drawn one are left out (drawn-points.ts).
   const values = curves.flatMap((c, k) =>
-    c.recall
-      .map((r, i) => ({ curve: labels[k], order: i, recall: r, precision: c.precision[i] }))
-      .filter((p) => Number.isFinite(p.recall) && Number.isFinite(p.precision)),
+    drawnPoints(c.recall, c.precision).map((i) => ({ curve: labels[k], order: i, recall: c.recall[i], precision: c.precision[i] })),
   );
   const baselines = curves.flatMap((c, k) =>
     c.prevalence !== undefined && Number.isFinite(c.prevalence) ? [{ curve: labels[k], prevalence: c.prevalence }] : [],

@@ -175,6 +175,26 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     stages = await loadStages(checked);
   }).pipe(ignoreElements());
 
+  /**
+   * A cached stage's output, loaded only if a later stage needs it; a damaged entry is planned
+   * again and recomputed from its input. The plan is not kept meanwhile: an ingest's fingerprint
+   * holds its listing, a file → hash map and the stat cache's rows (hundreds of bytes a file,
+   * which the whole run would otherwise carry).
+   */
+  const cachedOutput = (index: number, entry: CacheEntry): (() => Promise<unknown>) => {
+    let memo: Promise<unknown> | undefined;
+    return () =>
+      (memo ??= (async () => {
+        const stage = stages[index]!;
+        const artifact = await session.store.load(entry);
+        if (artifact) return stage.definition.out.codec.decode(artifact);
+        sink({ type: 'log', at: Date.now(), stage: stage.node.id, level: 'warn', message: 'cache entry failed verification; recomputing' });
+        const input = index > 0 ? await outputs[index - 1]!() : undefined;
+        const again = await planStage(session, stages, index, index > 0 ? hashes[index - 1] : undefined, ctxFor(index));
+        return (await runStage(again, input)).value;
+      })());
+  };
+
   const stageEvents = (index: number): Observable<RunEvent> =>
     work(async (emit) => {
       sink = emit;
@@ -184,6 +204,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       const planStarted = Date.now();
       current = stages[index]!.node.id; // a failure while planning (ingest reads files there) is this stage's
       const planned = await planStage(session, stages, index, index > 0 ? hashes[index - 1] : undefined, ctxFor(index));
+      // The stat cache's rows served this stage's fingerprint; the rest of the run does not need them.
+      session.hasher.release();
       const { node, key } = planned;
       current = node.id;
       if (planned.entry) {
@@ -195,16 +217,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
         if ((await session.store.readIndex(pipeline.name, node.id))?.key !== key) {
           await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
         }
-        // Loaded only if a later stage needs it; a damaged entry is recomputed from its input.
-        let memo: Promise<unknown> | undefined;
-        outputs[index] = () =>
-          (memo ??= (async () => {
-            const artifact = await session.store.load(entry);
-            if (artifact) return planned.definition.out.codec.decode(artifact);
-            sink({ type: 'log', at: Date.now(), stage: node.id, level: 'warn', message: 'cache entry failed verification; recomputing' });
-            const input = index > 0 ? await outputs[index - 1]!() : undefined;
-            return (await runStage(planned, input)).value;
-          })());
+        outputs[index] = cachedOutput(index, entry);
         return;
       }
       const previous = await session.store.readIndex(pipeline.name, node.id);

@@ -320,13 +320,18 @@ export class StatCache implements FileIndex {
     return hash;
   }
 
+  /** Forgets the rows and snapshots prime() loaded: they serve one listing's fingerprint, not the rest of a run. */
+  release(): void {
+    this.primed.clear();
+    this.primedFolders.length = 0;
+    this.snapshots.length = 0;
+  }
+
   /** Rows are written as they come; this closes the database at the end of a run. */
   async save(): Promise<void> {
     this.db?.close();
     this.db = undefined;
-    this.primed.clear();
-    this.primedFolders.length = 0;
-    this.snapshots.length = 0;
+    this.release();
   }
 }
 

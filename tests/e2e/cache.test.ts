@@ -366,6 +366,26 @@ Cache('torn writes: a truncated or tampered entry is a miss, recomputed, no cras
   assert.equal(cachedStages(c.events), ALL);
 });
 
+Cache('a cached output damaged after planning is planned again and recomputed to the same output when a later stage loads it', async (ctx) => {
+  await run(ctx);
+  const ingest = await entryFile(ctx, 'ingest');
+  const normalize = await entryFile(ctx, 'normalize');
+  // Same size, other bytes: the lookup (sizes) serves both entries; reading the blob (its hash) fails.
+  const samples = objectFile(ctx, ingest.entry.blobs.samples!.hash);
+  const bytes = await readFile(samples);
+  bytes[0] = bytes[0]! ^ 0xff;
+  await writeFile(samples, bytes);
+  const a = await run(ctx, { split: { stratify: false } });
+  assert.equal(cachedStages(a.events), ['ingest', 'normalize']);
+  assert.equal(startedStages(a.events), ['split', 'build', 'fit']);
+  for (const stage of ['ingest', 'normalize']) assert.ok(logsOf(a.events, stage).includes('cache entry failed verification; recomputing'), stage);
+  assert.is((await entryFile(ctx, 'ingest')).entry.outputHash, ingest.entry.outputHash, 'ingest recomputed to the same output');
+  assert.is((await entryFile(ctx, 'normalize')).entry.outputHash, normalize.entry.outputHash);
+  assert.ok(existsSync(samples), 'the recomputed output stored its blob again');
+  const b = await run(ctx, { split: { stratify: false } });
+  assert.equal(cachedStages(b.events), ALL);
+});
+
 Cache('torn shards: a truncated shard is a miss and re-ingested; a same-size damaged one fails the read, is removed, and the next run heals', async (ctx) => {
   await run(ctx);
   const ingest = await entryFile(ctx, 'ingest');
