@@ -5,6 +5,7 @@ import type { AugmentPolicy } from './augment-policy.ts';
 import type { PreprocessStep } from './preprocessing.ts';
 import type { Labelled } from './task.ts';
 import type { DecodeSpec } from './store/ingest-job.ts';
+import { decodeSamples, encodeSamples } from './samples-blob.ts';
 import { decodeTable, encodeTable, type RecordTable } from './store/record-table.ts';
 import type { ImageShape, SampleMeta, SkippedFile, SplitName } from './types.ts';
 
@@ -73,9 +74,6 @@ export function floatsOf(bytes: Uint8Array | undefined): Float32Array {
   return new Float32Array(bytes.slice().buffer);
 }
 
-const json = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
-const parse = <T>(bytes: Uint8Array | undefined): T => JSON.parse(Buffer.from(bytes!.buffer, bytes!.byteOffset, bytes!.byteLength).toString('utf8')) as T;
-
 function objectsOf(artifact: Artifact): string {
   if (!artifact.objectsDir) {
     throw new MedpipeError('INTERNAL', 'A dataset was decoded without the cache it lives in.', { fix: 'Load datasets through the cache (CacheStore.load sets objectsDir).' });
@@ -88,19 +86,19 @@ export const uniqueShards = (...tables: RecordTable[]): ObjectRef[] => [...new M
 
 export function encodeImageSet(set: ImageSet): Artifact {
   const { samples, table, objectsDir: _where, ...meta } = set;
-  return { meta, blobs: { samples: json(samples), table: encodeTable(table) }, refs: uniqueShards(table) };
+  return { meta, blobs: { samples: encodeSamples(samples), table: encodeTable(table) }, refs: uniqueShards(table) };
 }
 
 export function decodeImageSet(artifact: Artifact): ImageSet {
   const meta = artifact.meta as Omit<ImageSet, 'samples' | 'table' | 'objectsDir'>;
-  return { ...meta, samples: parse(artifact.blobs.samples), table: decodeTable(artifact.blobs.table!), objectsDir: objectsOf(artifact) };
+  return { ...meta, samples: decodeSamples(artifact.blobs.samples!), table: decodeTable(artifact.blobs.table!), objectsDir: objectsOf(artifact) };
 }
 
 export function encodeSplitSet(set: SplitSet): Artifact {
   const { train, val, test, objectsDir: _where, ...meta } = set;
   const blobs: Record<string, Uint8Array> = {};
   for (const [name, subset] of [['train', train], ['val', val], ['test', test]] as const) {
-    blobs[`${name}.samples`] = json(subset.samples);
+    blobs[`${name}.samples`] = encodeSamples(subset.samples);
     blobs[`${name}.table`] = encodeTable(subset.table);
   }
   return { meta, blobs, refs: uniqueShards(train.table, val.table, test.table) };
@@ -108,7 +106,7 @@ export function encodeSplitSet(set: SplitSet): Artifact {
 
 export function decodeSplitSet(artifact: Artifact): SplitSet {
   const meta = artifact.meta as Omit<SplitSet, 'train' | 'val' | 'test' | 'objectsDir'>;
-  const subset = (name: string): Subset => ({ samples: parse(artifact.blobs[`${name}.samples`]), table: decodeTable(artifact.blobs[`${name}.table`]!) });
+  const subset = (name: string): Subset => ({ samples: decodeSamples(artifact.blobs[`${name}.samples`]!), table: decodeTable(artifact.blobs[`${name}.table`]!) });
   return { ...meta, objectsDir: objectsOf(artifact), train: subset('train'), val: subset('val'), test: subset('test') };
 }
 

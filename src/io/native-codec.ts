@@ -71,10 +71,10 @@ export interface NativeCodec {
   /**
    * One ingest job's files read, hashed (SHA-256) and decoded in one call on libuv's thread pool
    * (native/codec/src/ingest_files.cc); absent from builds older than it. Same records as decode().
-   * With `fd` the records are written there as a shard's front instead of returned (builds older
-   * than that ignore `fd`: no `body` in the result).
+   * With `fd` and the shard's `magic` the records are written there as a shard's front instead of
+   * returned (builds older than that ignore them: no `body` in the result).
    */
-  readonly ingestFiles?: (paths: readonly string[], channels: 0 | 1 | 3, height: number, width: number, fd?: number) => Promise<NativeIngested>;
+  readonly ingestFiles?: (paths: readonly string[], channels: 0 | 1 | 3, height: number, width: number, fd?: number, magic?: string) => Promise<NativeIngested>;
   /** The hex SHA-256 of a body ingestFiles wrote (its `body` state) followed by `tail`. */
   readonly shardDigest?: (state: Buffer, tail: Uint8Array) => string;
   /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */

@@ -15,7 +15,7 @@ export interface KeyInputs {
   readonly files?: Readonly<Record<string, string>>;
   /**
    * Instead of `files` for a large listing (over LARGE_LISTING files): the cache object holding it
-   * (canonical JSON, so its hash is the listing's digest) and its size. Keeps entries and keys small.
+   * (listing-object.ts: paths and binary hashes) and its size. Keeps entries and keys small.
    */
   readonly listing?: { readonly hash: string; readonly count: number };
   /** Environment parts that change results (tfjs version, backend, seed). */
@@ -34,8 +34,15 @@ export function canonicalConfig(config: unknown): unknown {
   return JSON.parse(canonicalJson(config ?? null));
 }
 
-/** Why `current` differs from `previous` (the inputs of the stage's last run). */
-export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs): MissReason[] {
+/**
+ * Why `current` differs from `previous` (the inputs of the stage's last run). `files`: how their
+ * files differ, when the caller compared two large listings itself (listing-object.ts's diffListings).
+ */
+export function explainMiss(
+  previous: KeyInputs | undefined,
+  current: KeyInputs,
+  files?: { readonly added: number; readonly removed: number; readonly changed: number; readonly examples: readonly string[] },
+): MissReason[] {
   if (!previous) return [{ kind: 'new', detail: 'no earlier run of this stage in this cache' }];
   const reasons: MissReason[] = [];
   if (previous.kind !== current.kind || previous.version !== current.version) {
@@ -49,7 +56,9 @@ export function explainMiss(previous: KeyInputs | undefined, current: KeyInputs)
   if (previous.upstream?.outputHash !== current.upstream?.outputHash) {
     reasons.push({ kind: 'upstream', stage: current.upstream?.stage ?? previous.upstream?.stage ?? '?' });
   }
-  if (previous.files || current.files) {
+  if (files) {
+    if (files.added + files.removed + files.changed > 0) reasons.push({ kind: 'files', ...files, examples: [...files.examples] });
+  } else if (previous.files || current.files) {
     const before = previous.files ?? {};
     const after = current.files ?? {};
     const added: string[] = [];

@@ -7,6 +7,7 @@ import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalJson } from '../base/canonical.ts';
+import { decodeListingParts, diffListings, encodeListing, withFiles } from './listing-object.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
 import type { Session } from './session.ts';
@@ -60,26 +61,28 @@ export async function planStage(
   };
   if (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING) {
     const { files, ...rest } = inputs;
-    const bytes = new TextEncoder().encode(canonicalJson(files));
-    inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: Object.keys(files).length } };
-    fingerprint?.onListing?.(inputs.listing!);
+    const { bytes, keys } = encodeListing(files);
+    inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: keys.length } };
+    fingerprint?.onListing?.(inputs.listing!, keys);
   }
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
   return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint };
 }
 
-/** Key inputs with a large listing read back from its object (undefined files when it is gone). */
-async function withFiles(session: Session, inputs: KeyInputs | undefined): Promise<KeyInputs | undefined> {
-  if (!inputs?.listing) return inputs;
-  const bytes = await session.store.getObject(inputs.listing.hash);
-  const { listing, ...rest } = inputs;
-  if (!bytes) return { ...rest, files: { [`(${listing.count} files; their list was removed from the cache)`]: listing.hash } };
-  return { ...rest, files: JSON.parse(new TextDecoder().decode(bytes)) as Record<string, string> };
-}
-
 /** Why a planned stage is not served from cache, against its last run in this cache. */
 export async function missReasons(session: Session, planned: Planned): Promise<MissReason[]> {
   const previous = await session.store.readIndex(session.pipeline.name, planned.node.id);
-  return explainMiss(await withFiles(session, previous?.inputs), (await withFiles(session, planned.inputs))!);
+  const [before, after] = [previous?.inputs.listing, planned.inputs.listing];
+  if (before && after) {
+    // Two large listings: compared as their objects' sorted paths and binary hashes, not as two 10^5-key objects.
+    const [a, b] = await Promise.all(
+      [before, after].map(async ({ hash }) => {
+        const bytes = await session.store.getObject(hash);
+        return bytes && decodeListingParts(bytes);
+      }),
+    );
+    if (a && b) return explainMiss(previous!.inputs, planned.inputs, diffListings(a, b));
+  }
+  return explainMiss(await withFiles(session.store, previous?.inputs), (await withFiles(session.store, planned.inputs))!);
 }

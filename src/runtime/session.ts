@@ -5,13 +5,14 @@ import { inlineUnits, type UnitRunner } from '../base/units.ts';
 import type { WorkEvent } from '../base/work.ts';
 import { openRemote, remoteOptionsFromEnv, type RemoteOptions } from '../remote/open-remote.ts';
 import type { AnyPort, DataOf } from '../stages/core/port.ts';
-import type { StageContext } from '../stages/core/context.ts';
+import type { PreviousOutput, StageContext } from '../stages/core/context.ts';
 import type { AnyDefinition } from '../stages/core/define-stage.ts';
 import { CacheStore, outputHashOf, type CacheEntry } from './cache-store.ts';
 import type { Executor } from './executors/executor.ts';
 import { lazyBullmq } from './executors/lazy-bullmq.ts';
 import { localExecutor } from './executors/local.ts';
 import type { RunEvent } from './events.ts';
+import { filesLookup } from './listing-object.ts';
 import { StatCache } from './stat-cache.ts';
 
 export interface RunOptions {
@@ -48,7 +49,7 @@ export function defaultCacheDir(): string {
 export interface StageLinks {
   readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
   readonly upstreamHash: string | undefined;
-  readonly previousOutput: () => Promise<unknown>;
+  readonly previousOutput: () => Promise<PreviousOutput | undefined>;
 }
 
 const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined, previousOutput: async () => undefined };
@@ -139,12 +140,22 @@ export class Session {
     };
   }
 
-  /** A stage's output of its last run in this cache (any key), decoded; undefined when there is none or it fails verification. */
-  async previousOutput(stage: string, definition: AnyDefinition): Promise<unknown> {
+  /**
+   * A stage's output of its last run in this cache (any key), decoded, with the input files' hashes
+   * its key covered; undefined when there is none, it fails verification or is in an older format.
+   */
+  async previousOutput(stage: string, definition: AnyDefinition): Promise<PreviousOutput | undefined> {
     const index = await this.store.readIndex(this.pipeline.name, stage);
     const entry = index && (await this.store.get(index.key));
     const artifact = entry && (await this.store.load(entry));
-    return artifact ? definition.out.codec.decode(artifact) : undefined;
+    if (!artifact) return undefined;
+    try {
+      const output = definition.out.codec.decode(artifact);
+      return { output, files: () => filesLookup(this.store, entry.inputs) };
+    } catch (error) {
+      if ((error as { code?: string }).code === 'CACHE_CORRUPT') return undefined;
+      throw error;
+    }
   }
 
   /** The environment parts of a stage's key: its own (keyEnv), seed for seeded stages, tfjs version and backend for tf stages. */

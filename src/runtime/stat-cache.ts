@@ -1,17 +1,30 @@
 /**
  * The stat cache: content hashes of input files, remembered with each file's size, mtime, ctime and
- * inode (like git's index), in SQLite (`<cache>/stat.sqlite`, WAL): looked up one file at a time
- * and updated one finished ingest job at a time, so it scales to millions of files and a run killed
- * at any moment loses at most the rows of the job in flight. A file modified within the last 2 s is
- * hashed but not remembered (a second write in the same mtime tick would go unseen: git's "racy" case).
+ * inode (like git's index), in SQLite (`<cache>/stat.sqlite`, WAL, schema 2). Two forms:
+ *
+ * - **Rows** (path → stat, hash), looked up one file at a time and written one finished ingest
+ *   job at a time, so a run killed at any moment loses at most the rows of the job in flight.
+ * - **Listing snapshots**, one per root folder of a large listing: the listing object's hash (it
+ *   holds every file's path and content hash: runtime/listing-object.ts) and the files' stats in
+ *   its order, delta-coded and deflated (a few bytes a file). Written when a listing is keyed with
+ *   every hash known; the rows of its files are then dropped. A file's hash is thus stored once,
+ *   in the listing object, and a listing of 10^5 files is primed with one read of two blobs
+ *   instead of 10^5 rows.
+ *
+ * A file modified within the last 2 s is hashed but not remembered (a second write in the same
+ * mtime tick would go unseen: git's "racy" case).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { FileIndex, FileStat } from '../data/store/ingest-env.ts';
+import { crashPoint } from '../base/crash-point.ts';
+import { objectPath } from '../base/object-store.ts';
+import type { FileIndex, FileStat, ListedFiles } from '../data/store/ingest-env.ts';
+import { decodeListingParts, listingValue, type DecodedListing } from './listing-object.ts';
 
 /** A remembered file: its stat as one string (see stampOf) and its content hash in hex. */
 type Row = { stamp: string; hex: string };
@@ -25,6 +38,77 @@ const stampOf = (s: FileStat) => `${s.size}:${s.mtimeNs}:${BigInt.asIntN(64, s.i
 const STAMP = "size || ':' || mtime || ':' || ino || ':' || ctime AS stamp, lower(hex(hash)) AS hex";
 
 const RACY_MS = 2000n;
+/** Schema 2: listing snapshots; a database of another schema is started afresh (it only remembers hashes). */
+const SCHEMA = 2;
+
+const STATS_MAGIC = 'MPST';
+
+/**
+ * A listing's stats in its object's order (size, mtime ns, ctime ns, inode per file; -1 for entries
+ * that are no file) as bytes: each 64-bit value as two 32-bit halves, by column, each half the
+ * zigzagged difference from the file before (mostly small numbers), deflated. 32-bit arithmetic
+ * throughout: no BigInt per value.
+ */
+function encodeStats(stats: BigInt64Array): Uint8Array {
+  const halves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
+  const n = stats.length / 4;
+  const out = new Int32Array(halves.length);
+  for (let c = 0; c < 8; c++) {
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      const v = halves[i * 8 + c]!;
+      const d = (v - last) | 0;
+      out[c * n + i] = (d << 1) ^ (d >> 31);
+      last = v;
+    }
+  }
+  return Buffer.concat([Buffer.from(STATS_MAGIC, 'latin1'), deflateRawSync(new Uint8Array(out.buffer), { level: 6 })]);
+}
+
+function decodeStats(bytes: Uint8Array, n: number): BigInt64Array | undefined {
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('latin1') !== STATS_MAGIC) return undefined;
+  const raw = inflateRawSync(bytes.subarray(4));
+  if (raw.byteLength !== n * 32) return undefined;
+  const zigzag = new Int32Array(new Uint8Array(raw).buffer);
+  const stats = new BigInt64Array(n * 4);
+  const halves = new Int32Array(stats.buffer);
+  for (let c = 0; c < 8; c++) {
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      const z = zigzag[c * n + i]!;
+      last = (last + ((z >>> 1) ^ -(z & 1))) | 0;
+      halves[i * 8 + c] = last;
+    }
+  }
+  return stats;
+}
+
+/** A primed listing snapshot: its listing object's paths and hashes, the prefix that makes a path absolute, the stats in the same order. */
+interface Snapshot {
+  readonly prefix: string;
+  readonly parts: DecodedListing;
+  readonly stats: BigInt64Array;
+  /** The stats as 32-bit halves (8 a file), compared without making a BigInt per value. */
+  readonly halves: Int32Array;
+  /** Absolute path → index, built on the first single lookup (knownAll walks the sorted paths instead). */
+  index?: Map<string, number>;
+}
+
+/** Index of `key` in the sorted `keys`, starting the search at `from` (a walk over sorted keys is then one pass); -1 when absent. */
+function findSorted(keys: readonly string[], key: string, from: number): number {
+  if (from < keys.length && keys[from] === key) return from;
+  if (from < keys.length && keys[from]! < key && (from + 1 >= keys.length || keys[from + 1]! >= key)) return keys[from + 1] === key ? from + 1 : -1;
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const k = keys[mid]!;
+    if (k === key) return mid;
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
 
 export class StatCache implements FileIndex {
   private db?: BetterSqlite3.Database;
@@ -34,6 +118,7 @@ export class StatCache implements FileIndex {
   private readonly primed = new Map<string, Row>();
   private readonly primedFolders: string[] = [];
   private upsert?: BetterSqlite3.Statement<[string, bigint, bigint, bigint, bigint, Buffer]>;
+  private readonly snapshots: Snapshot[] = [];
   /** How many files were read to be hashed on this run (every hash learned is one read; tests assert on it). */
   reads = 0;
 
@@ -43,27 +128,42 @@ export class StatCache implements FileIndex {
     if (this.db) return this.db;
     mkdirSync(this.cacheDir, { recursive: true });
     const path = join(this.cacheDir, 'stat.sqlite');
+    const fresh = () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    };
     try {
-      return this.connect(path);
+      return this.connect(path, fresh);
     } catch {
       // Not a database any more (damaged, overwritten): it only remembers hashes, start it afresh.
-      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-      return this.connect(path);
+      fresh();
+      return this.connect(path, fresh);
     }
   }
 
-  private connect(path: string): BetterSqlite3.Database {
+  private connect(path: string, fresh: () => void): BetterSqlite3.Database {
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-    const db = new Database(path, { timeout: 10_000 });
-    db.pragma('journal_mode = WAL');
+    let db = new Database(path, { timeout: 10_000 });
+    if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA) {
+      if (db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n > 0) {
+        // Schema 1 (rows only, no snapshots): started afresh, so auto_vacuum can be set.
+        db.close();
+        fresh();
+        db = new Database(path, { timeout: 10_000 });
+      }
+      // Rows dropped when a snapshot takes them over give their pages back to the file.
+      db.pragma('auto_vacuum = FULL');
+      db.pragma('journal_mode = WAL');
+      // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes.
+      db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
+      // One large listing per root folder: its digest (paths and stats), the key object it gave, and
+      // its snapshot (abs = prefix + the object's path; stats in the object's order).
+      db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER, prefix TEXT, stats BLOB)');
+      db.pragma(`user_version = ${SCHEMA}`);
+    }
     db.pragma('synchronous = NORMAL');
-    // Integers (nanosecond times fit in SQLite's 64 bits) and the hash as 32 bytes: ~130 bytes a file.
-    db.exec('CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER, ctime INTEGER, hash BLOB) WITHOUT ROWID');
     this.lookup = db.prepare<[string], Row>(`SELECT ${STAMP} FROM stat WHERE path = ?`);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
     this.range = db.prepare<[string, string], Row & { path: string }>(`SELECT path, ${STAMP} FROM stat WHERE path >= ? AND path < ?`);
-    // One large listing per root folder: its digest (paths and stats) and the key object it gave.
-    db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER)');
     this.db = db;
     return db;
   }
@@ -80,12 +180,78 @@ export class StatCache implements FileIndex {
     const end = folder.slice(0, -1) + String.fromCharCode(folder.charCodeAt(folder.length - 1) + 1);
     for (const row of this.range!.iterate(folder, end)) this.primed.set(row.path, { stamp: row.stamp, hex: row.hex });
     this.primedFolders.push(folder);
+    const snapshot = this.readSnapshot(folder);
+    if (snapshot) this.snapshots.push(snapshot);
+  }
+
+  /** The snapshot remembered for `root`, when its listing object is still in the cache and intact. */
+  private readSnapshot(root: string): Snapshot | undefined {
+    const row = this.db!.prepare<[string], { object: string; count: number; prefix: string | null; stats: Buffer | null }>(
+      'SELECT object, count, prefix, stats FROM listing WHERE root = ?',
+    ).get(root);
+    if (!row || row.prefix === null || !row.stats) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(objectPath(join(this.cacheDir, 'objects'), row.object));
+    } catch {
+      return undefined; // removed by `clean`: the files are read again
+    }
+    // The hashes it hands out become keys: a damaged object is never trusted (a few ms for 10^5 files).
+    if (createHash('sha256').update(bytes).digest('hex') !== row.object) return undefined;
+    const parts = decodeListingParts(bytes);
+    const stats = parts && parts.keys.length === row.count ? decodeStats(row.stats, row.count) : undefined;
+    if (!parts || !stats) return undefined;
+    return { prefix: row.prefix, parts, stats, halves: new Int32Array(stats.buffer) };
+  }
+
+  /**
+   * known() for a whole listing at once: `stats` holds statAll's numbers (4 per file, in the files'
+   * order). The snapshot's stats are compared as 32-bit halves and its paths walked in order, so
+   * 10^5 files cost neither a BigInt nor a map entry each.
+   */
+  knownAll(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[] {
+    this.open();
+    const out: (string | undefined)[] = new Array(files.length).fill(undefined);
+    const halves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
+    const cursor = this.snapshots.map(() => 0);
+    for (let f = 0; f < files.length; f++) {
+      if (halves[f * 8] === -1 && halves[f * 8 + 1] === -1) continue; // gone
+      const abs = files[f]!.abs;
+      const primed = this.primedFolders.some((folder) => abs.startsWith(folder));
+      const row = primed ? this.primed.get(abs) : this.lookup!.get(abs);
+      if (row && row.stamp === `${stats[f * 4]}:${stats[f * 4 + 1]}:${stats[f * 4 + 3]}:${stats[f * 4 + 2]}`) {
+        out[f] = row.hex;
+        continue;
+      }
+      this.snapshots.forEach((snap, k) => {
+        if (out[f] !== undefined || !abs.startsWith(snap.prefix)) return;
+        const i = findSorted(snap.parts.keys, abs.slice(snap.prefix.length), cursor[k]!);
+        if (i < 0) return;
+        cursor[k] = i;
+        for (let h = 0; h < 8; h++) if (snap.halves[i * 8 + h] !== halves[f * 8 + h]) return;
+        out[f] = listingValue(snap.parts, i);
+      });
+    }
+    return out;
   }
 
   known(absPath: string, s: FileStat): string | undefined {
     this.open();
     const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
-    return row && row.stamp === stampOf(s) ? row.hex : undefined;
+    if (row && row.stamp === stampOf(s)) return row.hex;
+    for (const snap of this.snapshots) {
+      const { parts, stats } = snap;
+      if (!snap.index) {
+        snap.index = new Map();
+        for (let i = 0; i < parts.keys.length; i++) if (stats[i * 4]! >= 0n) snap.index.set(snap.prefix + parts.keys[i]!, i);
+      }
+      const i = snap.index.get(absPath);
+      if (i === undefined) continue;
+      const at = i * 4;
+      if (stats[at] === s.size && stats[at + 1] === s.mtimeNs && stats[at + 2] === s.ctimeNs && stats[at + 3] === BigInt.asIntN(64, s.ino))
+        return listingValue(parts, i);
+    }
+    return undefined;
   }
 
   listingFor(root: string, digest: string): { hash: string; count: number } | undefined {
@@ -95,8 +261,37 @@ export class StatCache implements FileIndex {
     return row ? { hash: row.object, count: row.count } : undefined;
   }
 
-  rememberListing(root: string, digest: string, listing: { readonly hash: string; readonly count: number }): void {
-    this.open().prepare('INSERT OR REPLACE INTO listing (root, digest, object, count) VALUES (?, ?, ?, ?)').run(root, digest, listing.hash, listing.count);
+  /**
+   * Remembers a large listing under `root` by its digest. With `files` (every listed file with its
+   * stat; `keys`, the listing object's paths in order) it becomes the root's snapshot and the rows
+   * of those files are dropped: their hashes are in the listing object.
+   */
+  rememberListing(
+    root: string,
+    digest: string,
+    listing: { readonly hash: string; readonly count: number },
+    keys?: readonly string[],
+    files?: ListedFiles,
+  ): void {
+    const db = this.open();
+    const snapshot = keys && files ? snapshotOf(keys, files) : undefined;
+    db.transaction(() => {
+      db.prepare('INSERT OR REPLACE INTO listing (root, digest, object, count, prefix, stats) VALUES (?, ?, ?, ?, ?, ?)').run(
+        root,
+        digest,
+        listing.hash,
+        listing.count,
+        snapshot?.prefix ?? null,
+        snapshot ? Buffer.from(snapshot.stats) : null,
+      );
+      if (!snapshot) return;
+      const covered = new Set(files!.files.map((f) => f.abs));
+      const end = root.slice(0, -1) + String.fromCharCode(root.charCodeAt(root.length - 1) + 1);
+      const drop = db.prepare<[string]>('DELETE FROM stat WHERE path = ?');
+      for (const { path } of this.range!.all(root, end)) if (covered.has(path)) drop.run(path);
+      // A kill here, mid-transaction, must leave the rows and the old snapshot as they were (tested).
+      crashPoint('write');
+    })();
   }
 
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void {
@@ -125,10 +320,11 @@ export class StatCache implements FileIndex {
     return hash;
   }
 
-  /** Forgets the rows prime() loaded (a file each): they serve one listing's fingerprint, not the rest of a run. */
+  /** Forgets the rows and snapshots prime() loaded: they serve one listing's fingerprint, not the rest of a run. */
   release(): void {
     this.primed.clear();
     this.primedFolders.length = 0;
+    this.snapshots.length = 0;
   }
 
   /** Rows are written as they come; this closes the database at the end of a run. */
@@ -137,4 +333,34 @@ export class StatCache implements FileIndex {
     this.db = undefined;
     this.release();
   }
+}
+
+/**
+ * The snapshot of a listing: the prefix that makes each relative path absolute, and every key's
+ * stat (statAll's numbers, 4 per file in the files' order) in the listing object's order;
+ * undefined when the files do not share one prefix or miss a stat.
+ */
+function snapshotOf(keys: readonly string[], listed: ListedFiles): { prefix: string; stats: Uint8Array } | undefined {
+  const { files, stats } = listed;
+  const first = files[0];
+  if (!first || !first.abs.endsWith(first.rel) || stats.length !== files.length * 4) return undefined;
+  const prefix = first.abs.slice(0, first.abs.length - first.rel.length);
+  for (let j = 0; j < files.length; j++) if (stats[j * 4]! < 0n || files[j]!.abs !== prefix + files[j]!.rel) return undefined;
+  const out = new BigInt64Array(keys.length * 4).fill(-1n);
+  // Listings come sorted as the object's keys are (the object adds key entries that are no file): one walk.
+  let j = 0;
+  for (let i = 0; i < keys.length && j < files.length; i++) {
+    if (keys[i] !== files[j]!.rel) continue;
+    out.set(stats.subarray(j * 4, j * 4 + 4), i * 4);
+    j++;
+  }
+  if (j < files.length) {
+    const at = new Map(keys.map((key, i) => [key, i]));
+    for (let f = 0; f < files.length; f++) {
+      const i = at.get(files[f]!.rel);
+      if (i === undefined) return undefined;
+      out.set(stats.subarray(f * 4, f * 4 + 4), i * 4);
+    }
+  }
+  return { prefix, stats: encodeStats(out) };
 }

@@ -11,7 +11,8 @@ const under = (path: string, baseDir: string) => (isAbsolute(path) ? path : reso
 export const ingestSegmentationStage = defineStage({
   kind: 'ingest.segmentation',
   // 2: a resized sample keeps its masks at the files' own size (evaluate scores there).
-  version: 2,
+  // 3: store format 2 (compact shard footers and record tables; docs/data-store.md).
+  version: 3,
   in: ports.start,
   out: ports.segImages,
   config: segmentationIngestSchema,

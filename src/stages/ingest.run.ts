@@ -23,7 +23,10 @@ const env = (ctx: StageContext): IngestEnv => ({
   objectsDir: ctx.objectsDir,
   fileIndex: ctx.fileIndex,
   records: ctx.records,
-  previous: async () => (await ctx.previousOutput()) as ImageSet | undefined,
+  previous: async () => {
+    const previous = await ctx.previousOutput();
+    return previous && { set: previous.output as ImageSet, files: previous.files };
+  },
   signal: ctx.signal,
   emit: ctx.emit,
   units: ctx.units,
@@ -55,9 +58,11 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   const known = ctx.fileIndex.listingFor?.(root, digest);
   if (known && existsSync(objectPath(ctx.objectsDir, known.hash))) return { files: {}, listing: known, data: { listing } satisfies Found, env: labels };
   const onListing = (at: readonly Unit[]) =>
-    settled(at) && ctx.fileIndex.rememberListing ? (l: { hash: string; count: number }) => ctx.fileIndex.rememberListing!(root, digest, l) : undefined;
+    settled(at) && ctx.fileIndex.rememberListing
+      ? (l: { hash: string; count: number }, keys: readonly string[]) => ctx.fileIndex.rememberListing!(root, digest, l, keys, { files: at, stats })
+      : undefined;
   attachStats(units, stats);
-  knownHashes(units, ctx.fileIndex);
+  knownHashes(units, ctx.fileIndex, stats, root);
   if (!units.every((u) => u.hash) && (ctx.keyFirst || ctx.purpose === 'status')) await hashUnits(units, ctx.fileIndex, ctx.signal);
   if (units.every((u) => u.hash) || ctx.purpose === 'status') {
     const files = hashesOf(units);

@@ -23,7 +23,8 @@ export const ingestFolderStage = defineStage({
   kind: 'ingest.folder',
   // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
   // 3: the data set is a manifest over shards of records in their stored type (docs/data-store.md).
-  version: 3,
+  // 4: store format 2 (compact shard footers, record tables and sample lists; docs/data-store.md).
+  version: 4,
   in: ports.start,
   out: ports.images,
   config: folderIngestConfigSchema,
@@ -40,7 +41,8 @@ export const ingestCsvStage = defineStage({
   kind: 'ingest.csv',
   // 2: samples carry subgroup attributes (CSV columns, source folder, DICOM sex / age band / …).
   // 3: the data set is a manifest over shards of records in their stored type (docs/data-store.md).
-  version: 3,
+  // 4: store format 2 (compact shard footers, record tables and sample lists; docs/data-store.md).
+  version: 4,
   in: ports.start,
   out: ports.images,
   config: csvIngestConfigSchema,
@@ -52,11 +54,12 @@ export const ingestCsvStage = defineStage({
 
 export const ingestNpzStage = defineStage({
   kind: 'ingest.npz',
-  version: 2,
+  version: 3,
   in: ports.start,
   out: ports.images,
   config: npzIngestConfigSchema,
   // 2: the data set is a manifest over shards of records in their stored type (docs/data-store.md).
+  // 3: store format 2 (compact shard footers, record tables and sample lists).
   check: (config, { baseDir }) => (existsSync(under(config.file, baseDir)) ? [] : [`array file ${under(config.file, baseDir)} does not exist`]),
   inputs: (config) => [config.file],
   load: async () => (await import('./ingest.run.ts')).npz,

@@ -294,9 +294,14 @@ Cache(
     const { StatCache } = await import('../../src/runtime/stat-cache.ts');
     let lookups = 0;
     const known = StatCache.prototype.known;
+    const knownAll = StatCache.prototype.knownAll;
     StatCache.prototype.known = function (this: InstanceType<typeof StatCache>, ...args: Parameters<typeof known>) {
       lookups++;
       return known.apply(this, args);
+    };
+    StatCache.prototype.knownAll = function (this: InstanceType<typeof StatCache>, ...args: Parameters<typeof knownAll>) {
+      lookups += args[0].length;
+      return knownAll.apply(this, args);
     };
     try {
       const big = () => ctx.m.pipeline('cache-test', { seed: 5 }).stage(ctx.m.ingest.folder({ root: 'big', size: [8, 8], channels: 1 }));
@@ -319,6 +324,7 @@ Cache(
       const changed = await once();
       assert.is(decodedCount(changed.collected.events), 1);
       assert.ok(changed.lookups >= 2020, 'the stat cache answers for the others');
+      assert.is(ctx.reads.at(-1), 1, "the others' hashes come from the stat cache's snapshot of the folder: one file read");
       assert.is.not(changed.key, first.key);
 
       // The listing object named by the remembered digest is gone (e.g. cleaned): the files are listed one by one again, same key.
@@ -332,6 +338,7 @@ Cache(
       assert.is(fourth.key, third.key);
     } finally {
       StatCache.prototype.known = known;
+      StatCache.prototype.knownAll = knownAll;
     }
   },
 );

@@ -6,7 +6,7 @@
 //   offsets, lengths (Float64Array), crcs (Uint32Array): the record's bytes in `data` and their CRC-32
 //   moments    9 each (Float64Array): per channel n, sum, M2 (record.h)
 //   data       every record back to back, each starting at a multiple of 8 bytes
-// ingestFiles(paths, channels, height, width, fd) writes the records instead into `fd` as the front
+// ingestFiles(paths, channels, height, width, fd, magic) writes the records instead into `fd` as the front
 // of a shard (shard_body.h): then `data` is empty, offsets are the records' offsets in the shard,
 // `body` holds the SHA-256 state of those `bodyBytes` bytes for shardDigest, and a file of status 1
 // gets no place in the shard (the caller redoes such a job without `fd`).
@@ -68,8 +68,15 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out) {
 
 class IngestWorker : public Napi::AsyncWorker {
  public:
-  IngestWorker(Napi::Env env, std::vector<std::string> paths, int channels, int height, int width, int fd)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), paths_(std::move(paths)), channels_(channels), height_(height), width_(width), fd_(fd) {
+  IngestWorker(Napi::Env env, std::vector<std::string> paths, int channels, int height, int width, int fd, std::string magic)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        paths_(std::move(paths)),
+        channels_(channels),
+        height_(height),
+        width_(width),
+        fd_(fd),
+        magic_(std::move(magic)) {
     const size_t n = paths_.size();
     status_.assign(n, 0);
     errno_.assign(n, 0);
@@ -90,7 +97,7 @@ class IngestWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     std::vector<uint8_t> bytes;
-    if (fd_ >= 0) body_ = std::make_unique<ShardBody>(fd_);
+    if (fd_ >= 0) body_ = std::make_unique<ShardBody>(fd_, magic_);
     // 8-bit records of the asked size: the usual total, reserved once (no regrowth copies).
     const size_t per = static_cast<size_t>(height_) * width_ * (channels_ == 0 ? 3 : channels_);
     if (!body_) data_->reserve(paths_.size() * ((per + 7) & ~static_cast<size_t>(7)));
@@ -203,6 +210,7 @@ class IngestWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::vector<std::string> paths_;
   const int channels_, height_, width_, fd_;
+  const std::string magic_;
   std::unique_ptr<ShardBody> body_;
   std::vector<int32_t> status_, errno_, shapes_;
   std::vector<uint8_t> hashes_, formats_;
@@ -224,9 +232,11 @@ Napi::Value IngestFiles(const Napi::CallbackInfo& info) {
     if (!value.IsString()) throw Napi::TypeError::New(env, "ingestFiles: every path must be a string");
     paths[i] = value.As<Napi::String>().Utf8Value();
   }
-  const int fd = info.Length() >= 5 && info[4].IsNumber() ? info[4].As<Napi::Number>().Int32Value() : -1;
+  const int fd = info.Length() >= 6 && info[4].IsNumber() && info[5].IsString() ? info[4].As<Napi::Number>().Int32Value() : -1;
+  const std::string magic = fd >= 0 ? info[5].As<Napi::String>().Utf8Value() : "";
+  if (fd >= 0 && magic.size() != 8) throw Napi::TypeError::New(env, "ingestFiles: the shard magic has 8 bytes");
   auto* worker = new IngestWorker(env, std::move(paths), info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value(),
-                                  info[3].As<Napi::Number>().Int32Value(), fd);
+                                  info[3].As<Napi::Number>().Int32Value(), fd, magic);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -10,9 +10,9 @@ constexpr size_t kBuffer = 1 << 20;  // writes reach the file a megabyte at a ti
 const uint8_t kZeros[8] = {};
 }  // namespace
 
-ShardBody::ShardBody(int fd) : fd_(fd), buffer_(kBuffer) {
+ShardBody::ShardBody(int fd, const std::string& magic) : fd_(fd), buffer_(kBuffer) {
   SHA256_Init(&sha_);
-  append(reinterpret_cast<const uint8_t*>("MPSHARD1"), 8);
+  append(reinterpret_cast<const uint8_t*>(magic.data()), magic.size());
 }
 
 bool ShardBody::append(const uint8_t* data, size_t length) {

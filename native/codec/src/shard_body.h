@@ -10,12 +10,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 class ShardBody {
  public:
-  // Starts the body in `fd` (written from offset 0) with the shard's magic.
-  explicit ShardBody(int fd);
+  // Starts the body in `fd` (written from offset 0) with the shard's magic (8 bytes, format.ts's).
+  ShardBody(int fd, const std::string& magic);
   // Zeros up to the next multiple of 8, then the record; returns its offset. False (errno set) when
   // the file cannot be written.
   bool add(const uint8_t* data, size_t length, size_t& offset);

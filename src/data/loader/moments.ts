@@ -10,6 +10,7 @@
 import type { ImageShape } from '../../io/types.ts';
 import type { PreprocessStep } from '../preprocessing.ts';
 import type { RecordTable } from '../store/record-table.ts';
+import { footerMoments } from '../store/footer-moments.ts';
 import { shapeAfter } from '../transform.ts';
 import { inlinePool, sharedPool, type TaskPool } from '../workers/pool.ts';
 import { batchRecord } from './image-source.ts';
@@ -76,8 +77,9 @@ export function mergeMoments(parts: readonly Float64Array[], channels: number, p
 export async function streamMoments(table: RecordTable, indices: ArrayLike<number>, options: MomentsOptions): Promise<{ mean: number[]; std: number[] }> {
   const shape = shapeAfter(options.recordShape, options.steps);
   const channels = shape[2];
-  const stored = table.moments;
-  if (stored && !options.steps.some((s) => s.step === 'normalize')) {
+  const plain = !options.steps.some((s) => s.step === 'normalize');
+  const stored = plain ? (table.moments ?? footerMoments(table, options.objectsDir, channels)) : undefined;
+  if (stored) {
     // Ingest's per-record numbers are those of the values the loader would deliver: no pixel pass.
     const part = new Float64Array(indices.length * channels * 3);
     for (let i = 0; i < indices.length; i++) part.set(stored.subarray(indices[i]! * channels * 3, (indices[i]! + 1) * channels * 3), i * channels * 3);

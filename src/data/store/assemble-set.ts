@@ -91,15 +91,15 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
     // stay together in one split, or near-identical neighbours would sit in train and test.
     const group = file.group ?? first.groupKeys?.patient ?? (frames > 1 ? file.rel : undefined);
     const attributes = first.attributes || file.attributes ? { ...first.attributes, ...file.attributes } : undefined;
-    const meta = (id: string): SampleMeta => ({
-      id,
-      file: file.rel,
-      label,
-      ...labels,
-      ...(file.split ? { split: file.split } : {}),
-      ...(group !== undefined ? { group } : {}),
-      ...(attributes ? { attributes } : {}),
-    });
+    // Fields set one by one, absent ones never set (spreads of small objects cost ~1 µs a sample at 10^5).
+    const meta = (id: string): SampleMeta => {
+      const sample: { -readonly [K in keyof SampleMeta]: SampleMeta[K] } = { id, file: file.rel, label };
+      if (file.findings) sample.labels = labels.labels;
+      if (file.split) sample.split = file.split;
+      if (group !== undefined) sample.group = group;
+      if (attributes) sample.attributes = attributes;
+      return sample;
+    };
     if (file.slice !== undefined) {
       const at = located.find((l) => l.record.stack === undefined && (l.record.frame ?? 0) === file.slice);
       if (!at || file.slice >= frames) {

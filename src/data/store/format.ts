@@ -1,22 +1,29 @@
 /**
- * The shard file format (v1). A shard is one content-addressed object holding records back to back:
+ * The shard file format (v2). A shard is one content-addressed object holding records back to back:
  *
- *   "MPSHARD1"                     8 bytes
+ *   "MPSHARD2"                     8 bytes
  *   record 0, record 1, ...        each starting at a multiple of 8 bytes, in its stored type
- *   footer                         UTF-8 JSON, by column: what each record is, where, its CRC-32
- *   trailer                        footer offset (u32 × 2, little-endian lo/hi), footer length (u32), "MPSF"
+ *   footer                         brotli-compressed JSON, by column: what each record is, its CRC-32
+ *   trailer                        footer offset (u32 × 2, little-endian lo/hi), footer length (u32),
+ *                                  CRC-32 of the footer's bytes (u32), "MPS2"
  *
  * Written front to back in one pass (records as they are decoded, the footer last), fsynced once,
- * then renamed to its hash: a reader never meets a torn shard under a valid name, and a record
- * whose bytes do not match its CRC is reported, not used.
+ * then renamed to its hash: a reader never meets a torn shard under a valid name, a footer whose
+ * bytes do not match its CRC is reported, and so is a record whose bytes do not match its own.
+ *
+ * v2 stores each fact once: no source file hash (the stage key's listing holds it, see
+ * runtime/listing-object.ts), no offsets or lengths where they follow from the records' order,
+ * type and shape (always, for records written by ShardWriter). v1 shards ("MPSHARD1") are refused
+ * as unknown: their jobs and entries are keyed by the old format and are simply not found.
  */
+import zlib from 'node:zlib';
 import type { ImageShape } from '../../io/types.ts';
 
-export const SHARD_MAGIC = 'MPSHARD1';
-export const TRAILER_MAGIC = 'MPSF';
-export const TRAILER_BYTES = 16;
+export const SHARD_MAGIC = 'MPSHARD2';
+export const TRAILER_MAGIC = 'MPS2';
+export const TRAILER_BYTES = 20;
 export const RECORD_ALIGN = 8;
-export const SHARD_FORMAT = 1;
+export const SHARD_FORMAT = 2;
 
 /** Sample types a record may be stored in. */
 export type Dtype = 'u8' | 'u16' | 'i16' | 'f32';
@@ -34,8 +41,11 @@ export function dtypeOf(data: Uint8Array | Uint16Array | Int16Array | Float32Arr
 export interface ShardRecord {
   /** The file's path relative to the data root (or the CSV's folder). */
   readonly file: string;
-  /** sha256 of the file's bytes. */
-  readonly fileHash: string;
+  /**
+   * sha256 of the file's bytes, known to whoever wrote the record; not stored in the footer (the
+   * stage key's listing holds every file's hash once), so absent on records read back from a shard.
+   */
+  readonly fileHash?: string;
   /** Frame / slice index in a multi-frame file; absent for single images. */
   readonly frame?: number;
   /** How many frames the file has (so a per-slice CSV row can be checked). */
@@ -78,8 +88,10 @@ export interface ShardFooter {
 
 export const alignUp = (n: number): number => Math.ceil(n / RECORD_ALIGN) * RECORD_ALIGN;
 
-const COLUMNS = ['file', 'fileHash', 'frame', 'frames', 'stack', 'offset', 'length', 'dtype', 'shape', 'range', 'crc', 'moments', 'groupKeys', 'attributes'] as const;
+const COLUMNS = ['file', 'frame', 'frames', 'stack', 'offset', 'length', 'dtype', 'shape', 'range', 'crc', 'moments', 'groupKeys', 'attributes'] as const;
 type Column = (typeof COLUMNS)[number];
+/** Brotli at quality 4: within 10% of the best ratio on footers, at a few ms per shard (quality 11 takes 100+). */
+const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
 
 /** Whether every value is equal to the first as JSON (strings, numbers and null compared directly, others by their JSON). */
 function allEqual(values: readonly unknown[]): boolean {
@@ -89,33 +101,70 @@ function allEqual(values: readonly unknown[]): boolean {
   return values.every((v) => v !== null && typeof v === 'object' && JSON.stringify(v) === json);
 }
 
-/**
- * The footer as columns; a column whose values are all equal is stored once ({ all: value }), so
- * a shard of same-sized images spends its footer on names, hashes, offsets and CRCs only.
- */
-export function encodeFooter(footer: ShardFooter): Record<string, unknown> {
-  const out: Record<string, unknown> = { format: footer.format, count: footer.records.length };
-  for (const column of COLUMNS) {
-    const values = footer.records.map((r) => (r as unknown as Record<Column, unknown>)[column] ?? null);
-    out[column] = allEqual(values) ? { all: values[0] ?? null } : values;
+/** A record's length in bytes from its type and shape. */
+export const recordBytes = (r: Pick<ShardRecord, 'dtype' | 'shape'>): number => r.shape[0] * r.shape[1] * r.shape[2] * DTYPE_BYTES[r.dtype];
+
+/** Whether every record lies where the writer puts it: back to back from byte 8, aligned, of its type's length. */
+function packed(records: readonly ShardRecord[]): boolean {
+  let at = SHARD_MAGIC.length;
+  for (const r of records) {
+    if (r.offset !== alignUp(at) || r.length !== recordBytes(r)) return false;
+    at = r.offset + r.length;
   }
-  return out;
+  return true;
 }
 
-export function decodeFooter(json: Record<string, unknown>): ShardFooter {
-  const count = json.count as number;
+/**
+ * The footer's bytes: its columns as JSON, brotli-compressed. A column whose values are all equal
+ * is stored once ({ all: value }); offsets and lengths are left out when they follow from the
+ * records' order, type and shape (then a shard of same-sized images spends its footer on names,
+ * CRCs and moments only).
+ */
+export function encodeFooter(records: readonly ShardRecord[]): Uint8Array {
+  const derived = packed(records);
+  const out: Record<string, unknown> = { format: SHARD_FORMAT, count: records.length, ...(derived ? { packed: true } : {}) };
+  for (const column of COLUMNS) {
+    if (derived && (column === 'offset' || column === 'length')) continue;
+    const values = records.map((r) => (r as unknown as Record<Column, unknown>)[column] ?? null);
+    out[column] = allEqual(values) ? { all: values[0] ?? null } : values;
+  }
+  return zlib.brotliCompressSync(Buffer.from(JSON.stringify(out), 'utf8'), BROTLI);
+}
+
+/** The trailer after a footer of `footer`'s bytes that starts at byte `at`. */
+export function footerTrailer(at: number, footer: Uint8Array): Uint8Array {
+  const trailer = Buffer.alloc(TRAILER_BYTES);
+  trailer.writeUInt32LE(at % 2 ** 32, 0);
+  trailer.writeUInt32LE(Math.floor(at / 2 ** 32), 4);
+  trailer.writeUInt32LE(footer.byteLength, 8);
+  trailer.writeUInt32LE(zlib.crc32(footer), 12);
+  trailer.write(TRAILER_MAGIC, 16, 'latin1');
+  return trailer;
+}
+
+/** The footer from its bytes; throws (a plain Error naming what is wrong) on anything but a v2 footer. */
+export function decodeFooter(bytes: Uint8Array): ShardFooter {
+  const json = JSON.parse(zlib.brotliDecompressSync(bytes).toString('utf8')) as Record<string, unknown>;
+  if (json.format !== SHARD_FORMAT || typeof json.count !== 'number') throw new Error(`unknown footer format ${String(json.format)}`);
+  const count = json.count;
   const columns = COLUMNS.map((column) => {
     const value = json[column] as unknown[] | { all: unknown } | undefined;
     return (i: number): unknown => (value === undefined ? null : Array.isArray(value) ? value[i] : value.all);
   });
   const records: ShardRecord[] = [];
+  let at = SHARD_MAGIC.length;
   for (let i = 0; i < count; i++) {
     const record: Record<string, unknown> = {};
     COLUMNS.forEach((column, c) => {
       const v = columns[c]!(i);
       if (v !== null && v !== undefined) record[column] = v;
     });
+    if (json.packed === true) {
+      record.offset = alignUp(at);
+      record.length = recordBytes(record as unknown as ShardRecord);
+      at = (record.offset as number) + (record.length as number);
+    }
     records.push(record as unknown as ShardRecord);
   }
-  return { format: json.format as number, records };
+  return { format: SHARD_FORMAT, records };
 }

@@ -51,9 +51,10 @@ export interface JobFile {
   readonly hash?: string;
   /**
    * The file's records in an earlier shard (same path, same decode spec): copied instead of decoded
-   * when the file's content hash equals theirs (a file merely touched is read, not decoded).
+   * when the file's content hash equals `hash`, the one they were made from (a file merely touched
+   * is read, not decoded).
    */
-  readonly reuse?: { readonly shard: string; readonly records: readonly ShardRecord[] };
+  readonly reuse?: { readonly shard: string; readonly records: readonly ShardRecord[]; readonly hash: string };
 }
 
 export interface IngestJob {
@@ -287,7 +288,7 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
           return false; // the old shard is gone or damaged: decode the file like a new one
         }
       };
-      const reusedHash = file.reuse?.records[0]?.fileHash;
+      const reusedHash = file.reuse?.hash;
       if (file.reuse && file.hash !== undefined && file.hash === reusedHash && copy(file.reuse)) continue;
       let bytes: Uint8Array;
       try {

@@ -21,7 +21,7 @@ import type { DecodeConfig } from '../ingest-config.ts';
 import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
-import type { FileStat, IngestEnv } from './ingest-env.ts';
+import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
 import { runIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
@@ -82,14 +82,22 @@ export function commonFolder(paths: readonly string[]): string {
  */
 export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex']): Unit[] {
   const units = unitsOf(listing);
-  statUnits(units);
-  knownHashes(units, fileIndex);
+  knownHashes(units, fileIndex, statUnits(units));
   return units;
 }
 
-/** Sets each statted unit's hash where the stat cache knows its path with that stat. */
-export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex']): void {
-  if (units.length > 64) fileIndex.prime?.(commonFolder(units.map((u) => u.abs)));
+/**
+ * Sets each statted unit's hash where the stat cache knows its path with that stat. `stats`:
+ * statAll's numbers for the units (then the stat cache compares them in bulk); `root`: their
+ * commonFolder, when the caller has it.
+ */
+export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex'], stats?: BigInt64Array, root?: string): void {
+  if (units.length > 64) fileIndex.prime?.(root ?? commonFolder(units.map((u) => u.abs)));
+  if (stats && fileIndex.knownAll) {
+    const hashes = fileIndex.knownAll(units, stats);
+    for (let i = 0; i < units.length; i++) if (units[i]!.stat) units[i]!.hash = hashes[i];
+    return;
+  }
   for (const unit of units) if (unit.stat) unit.hash = fileIndex.known(unit.abs, unit.stat);
 }
 
@@ -122,20 +130,31 @@ function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Loca
   return out;
 }
 
-/** Where the last run stored each file's records (by path), for copying instead of decoding. */
+/**
+ * Where the last run stored each file's records (by path), for copying instead of decoding: the
+ * records are offered with the hash the file had then (from that run's key), and copied only when
+ * the file's content hash is that one.
+ */
 class Locator {
   private byFile?: Map<string, string>;
   private readonly footers = new Map<string, readonly ShardRecord[] | undefined>();
 
-  constructor(
+  private constructor(
     private readonly previous: ImageSet | undefined,
+    private readonly hashOf: ((path: string) => string | undefined) | undefined,
     private readonly spec: DecodeSpec,
     private readonly objectsDir: string,
   ) {}
 
+  static async of(previous: PreviousIngest | undefined, spec: DecodeSpec, objectsDir: string): Promise<Locator> {
+    const usable = previous && canonicalJson(previous.set.decode ?? null) === canonicalJson(spec);
+    return new Locator(usable ? previous.set : undefined, usable ? await previous.files() : undefined, spec, objectsDir);
+  }
+
   reuse(unit: Unit): JobFile['reuse'] {
     const prev = this.previous;
-    if (!prev || canonicalJson(prev.decode ?? null) !== canonicalJson(this.spec)) return undefined;
+    const hash = this.hashOf?.(unit.rel);
+    if (!prev || !hash) return undefined;
     if (!this.byFile) {
       this.byFile = new Map();
       const { table, samples } = prev;
@@ -156,7 +175,7 @@ class Locator {
     const frames = new Set(records.filter((r) => r.stack === undefined).map((r) => r.frame ?? 0));
     if (unit.want.frames?.some((k) => !frames.has(k))) return undefined;
     if (unit.want.whole && !records.some((r) => (this.spec.stack === undefined) === (r.stack === undefined))) return undefined;
-    return { shard, records };
+    return { shard, records, hash };
   }
 }
 
@@ -214,9 +233,9 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   if (workers && env.signal) setMaxListeners(Math.max(defaultMaxListeners, jobs.length + 10), env.signal);
   const total = units.length;
   const onBadFile = config.onBadFile ?? 'fail';
-  let previous: Promise<ImageSet | undefined> | undefined;
-  let locator: Locator | undefined;
-  const locatorOf = async () => (locator ??= new Locator(await (previous ??= env.previous?.() ?? Promise.resolve(undefined)), spec, env.objectsDir));
+  let locator: Promise<Locator> | undefined;
+  // A previous manifest in an older format (or failing verification) is no previous manifest.
+  const locatorOf = () => (locator ??= (env.previous?.() ?? Promise.resolve(undefined)).then((previous) => Locator.of(previous, spec, env.objectsDir)));
   let done = 0;
   let decoded = 0;
   let copied = 0;

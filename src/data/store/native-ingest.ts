@@ -11,7 +11,7 @@ import { constants } from 'node:os';
 import { nativeCodec, type NativeIngested } from '../../io/native-codec.ts';
 import type { ImageShape } from '../../io/types.ts';
 import { workerCount } from '../workers/pool.ts';
-import type { Dtype } from './format.ts';
+import { SHARD_MAGIC, type Dtype } from './format.ts';
 import type { DecodeSpec } from './ingest-job.ts';
 
 /** The files the addon decodes itself (others, and any it turns down, take decodeBytes). */
@@ -40,7 +40,7 @@ export async function nativeBatch(paths: readonly string[], spec: DecodeSpec, fd
   while (running >= Math.max(1, workerCount())) await new Promise<void>((go) => waiting.push(go));
   running++;
   try {
-    return await codec.ingestFiles!(paths, spec.channels, spec.size[0], spec.size[1], fd);
+    return await codec.ingestFiles!(paths, spec.channels, spec.size[0], spec.size[1], fd, fd === undefined ? undefined : SHARD_MAGIC);
   } finally {
     running--;
     waiting.shift()?.();

@@ -1,10 +1,14 @@
 /**
  * Where each sample's pixels are: one row per sample (shard, byte offset, length, CRC-32, stored
- * type, source value range, source file hash), in columns, so 100,000 samples cost a few MB and a
- * subset (a split, a fold, a selection) is a copy of rows, never of pixels.
+ * type, source value range), in columns, so 100,000 samples cost a few MB in memory and a subset
+ * (a split, a fold, a selection) is a copy of rows, never of pixels. Stored (encodeTable) in a
+ * few bytes a row: offsets as their gaps from where the row before ends, the columns deflated;
+ * the records' moments stay in their shards' footers (footer-moments.ts reads them back).
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { MedpipeError } from '../../base/errors.ts';
 import type { ObjectRef } from '../../base/object-store.ts';
-import { DTYPES, type Dtype, type ShardRecord } from './format.ts';
+import { alignUp, DTYPES, SHARD_MAGIC, type Dtype, type ShardRecord } from './format.ts';
 
 export interface RecordTable {
   /** The shards the rows point into. */
@@ -17,9 +21,11 @@ export interface RecordTable {
   readonly dtype: Uint8Array;
   /** Per sample [lo, hi]: the source type's value range (rescale divides by it). */
   readonly ranges: Float32Array;
-  /** Per sample the sha256 of its source file (32 bytes). */
-  readonly fileHash: Uint8Array;
-  /** Per sample and channel [n, sum, M2] of the record's values (3 · channels numbers a row), when ingest stored them. */
+  /**
+   * Per sample and channel [n, sum, M2] of the record's values (3 · channels numbers a row), when
+   * the table was built from ingest's records in this process; a decoded table has none (they are
+   * in the shards' footers: footer-moments.ts).
+   */
   readonly moments?: Float64Array;
 }
 
@@ -42,7 +48,6 @@ export function emptyTable(count: number, shards: readonly ObjectRef[], momentsP
     crc: new Uint32Array(count),
     dtype: new Uint8Array(count),
     ranges: new Float32Array(count * 2),
-    fileHash: new Uint8Array(count * 32),
   };
 }
 
@@ -55,7 +60,6 @@ export function setRecord(table: RecordTable, i: number, shard: number, record: 
   table.dtype[i] = DTYPES.indexOf(record.dtype);
   table.ranges[i * 2] = record.range[0];
   table.ranges[i * 2 + 1] = record.range[1];
-  table.fileHash.set(Buffer.from(record.fileHash, 'hex'), i * 32);
   if (table.moments && record.moments) table.moments.set(record.moments, i * record.moments.length);
 }
 
@@ -81,7 +85,6 @@ function copyRow(from: RecordTable, i: number, to: RecordTable, k: number): void
   to.dtype[k] = from.dtype[i]!;
   to.ranges[k * 2] = from.ranges[i * 2]!;
   to.ranges[k * 2 + 1] = from.ranges[i * 2 + 1]!;
-  to.fileHash.set(from.fileHash.subarray(i * 32, i * 32 + 32), k * 32);
   if (from.moments && to.moments) {
     const w = to.moments.length / to.shard.length;
     to.moments.set(from.moments.subarray(i * w, (i + 1) * w), k * w);
@@ -112,48 +115,62 @@ export function concatTables(a: RecordTable, b: RecordTable): RecordTable {
   return out;
 }
 
-const COLUMNS = ['shard', 'offset', 'length', 'crc', 'dtype', 'ranges', 'fileHash'] as const;
+const TABLE_MAGIC = 'MPTABLE2';
 
-/** One blob: a JSON header (count, shards) then the columns, each 8-byte aligned. */
+/**
+ * One blob: "MPTABLE2", then deflated: a JSON header (count, shards) and the columns shard, offset
+ * gap, length, crc, dtype, ranges (each 8-byte aligned). A row's offset gap is its offset minus
+ * where the row before it ends (aligned) in the same shard (8, the first record's place, in a new
+ * one): 0 for the rows of one ingest job, so the column costs nothing once deflated.
+ */
 export function encodeTable(table: RecordTable): Uint8Array {
-  const moments = momentsWidth(table);
-  const header = Buffer.from(JSON.stringify({ count: rowCount(table), shards: table.shards, ...(moments ? { moments } : {}) }), 'utf8');
-  const columns = [...COLUMNS.map((name) => table[name]), ...(table.moments ? [table.moments] : [])];
+  const n = rowCount(table);
+  const gap = new Float64Array(n);
+  for (let i = 0; i < n; i++) gap[i] = table.offset[i]! - expectedOffset(table, i);
+  const header = Buffer.from(JSON.stringify({ count: n, shards: table.shards }), 'utf8');
+  const columns = [table.shard, gap, table.length, table.crc, table.dtype, table.ranges];
   const parts = columns.map((column) => new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
-  const align = (n: number) => Math.ceil(n / 8) * 8;
   let size = align(4 + header.byteLength);
   for (const p of parts) size += align(p.byteLength);
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(0, header.byteLength, true);
-  out.set(header, 4);
+  const body = new Uint8Array(size);
+  new DataView(body.buffer).setUint32(0, header.byteLength, true);
+  body.set(header, 4);
   let at = align(4 + header.byteLength);
   for (const p of parts) {
-    out.set(p, at);
+    body.set(p, at);
     at += align(p.byteLength);
   }
-  return out;
+  return Buffer.concat([Buffer.from(TABLE_MAGIC, 'latin1'), deflateRawSync(body, { level: 6 })]);
 }
 
+const align = (n: number) => Math.ceil(n / 8) * 8;
+
+/** Where row i's record would start if it followed row i - 1's in the same shard (8 in a new shard). */
+function expectedOffset(table: Pick<RecordTable, 'shard' | 'offset' | 'length'>, i: number): number {
+  return i > 0 && table.shard[i - 1] === table.shard[i] ? alignUp(table.offset[i - 1]! + table.length[i - 1]!) : SHARD_MAGIC.length;
+}
+
+/** Throws CACHE_CORRUPT (the entry is recomputed) for anything but a v2 table: an older table is never misread. */
 export function decodeTable(bytes: Uint8Array): RecordTable {
-  const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
-  const length = new DataView(copy.buffer, copy.byteOffset).getUint32(0, true);
-  const { count, shards, moments } = JSON.parse(Buffer.from(copy.buffer, copy.byteOffset + 4, length).toString('utf8')) as { count: number; shards: ObjectRef[]; moments?: number };
-  const align = (n: number) => Math.ceil(n / 8) * 8;
+  const magic = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, TABLE_MAGIC.length)).toString('latin1');
+  if (magic !== TABLE_MAGIC) {
+    throw new MedpipeError('CACHE_CORRUPT', 'A dataset record table in the cache is in an older format.', { fix: 'Run again: the stage that wrote it is recomputed (or delete the cache folder).' });
+  }
+  const body = inflateRawSync(bytes.subarray(TABLE_MAGIC.length));
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const length = view.getUint32(0, true);
+  const { count, shards } = JSON.parse(body.toString('utf8', 4, 4 + length)) as { count: number; shards: ObjectRef[] };
+  // inflateRawSync's buffer may sit anywhere in Node's pool: copy once so every column is aligned.
+  const copy = body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
   let at = copy.byteOffset + align(4 + length);
   const take = <T>(ctor: new (buffer: ArrayBufferLike, offset: number, length: number) => T, n: number, bytesPer: number): T => {
-    const view = new ctor(copy.buffer, at, n);
+    const column = new ctor(copy.buffer, at, n);
     at += align(n * bytesPer);
-    return view;
+    return column;
   };
-  return {
-    shards,
-    shard: take(Uint32Array, count, 4),
-    offset: take(Float64Array, count, 8),
-    length: take(Uint32Array, count, 4),
-    crc: take(Uint32Array, count, 4),
-    dtype: take(Uint8Array, count, 1),
-    ranges: take(Float32Array, count * 2, 4),
-    fileHash: take(Uint8Array, count * 32, 1),
-    ...(moments ? { moments: take(Float64Array, count * moments, 8) } : {}),
-  };
+  const shard = take(Uint32Array, count, 4);
+  const offset = take(Float64Array, count, 8);
+  const table = { shards, shard, offset, length: take(Uint32Array, count, 4), crc: take(Uint32Array, count, 4), dtype: take(Uint8Array, count, 1), ranges: take(Float32Array, count * 2, 4) };
+  for (let i = 0; i < count; i++) offset[i] = offset[i]! + expectedOffset(table, i);
+  return table;
 }

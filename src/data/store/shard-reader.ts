@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node
 import { crc32 } from 'node:zlib';
 import { MedpipeError } from '../../base/errors.ts';
 import { objectPath } from '../../base/object-store.ts';
-import { decodeFooter, SHARD_FORMAT, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardFooter } from './format.ts';
+import { decodeFooter, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardFooter } from './format.ts';
 
 const damaged = (path: string, what: string) =>
   new MedpipeError('CACHE_CORRUPT', `Dataset shard ${path} is damaged: ${what}.`, {
@@ -19,7 +19,7 @@ function readExactly(fd: number, into: Uint8Array, position: number, path: strin
   }
 }
 
-/** Reads and checks a shard's footer (magic, trailer, JSON); throws CACHE_CORRUPT when anything is off. */
+/** Reads and checks a shard's footer (magic, trailer, the footer's CRC-32 and format); throws CACHE_CORRUPT when anything is off. */
 export function readShardFooter(path: string): ShardFooter {
   let fd: number;
   try {
@@ -32,23 +32,22 @@ export function readShardFooter(path: string): ShardFooter {
     if (size < SHARD_MAGIC.length + TRAILER_BYTES) throw damaged(path, `only ${size} bytes`);
     const head = Buffer.alloc(SHARD_MAGIC.length);
     readExactly(fd, head, 0, path);
-    if (head.toString('latin1') !== SHARD_MAGIC) throw damaged(path, 'no shard header');
+    const magic = head.toString('latin1');
+    if (magic !== SHARD_MAGIC) throw damaged(path, magic.startsWith('MPSHARD') ? `it is in shard format ${magic.slice(7)}, this medpipe reads ${SHARD_MAGIC.slice(7)}` : 'no shard header');
     const trailer = Buffer.alloc(TRAILER_BYTES);
     readExactly(fd, trailer, size - TRAILER_BYTES, path);
-    if (trailer.toString('latin1', 12, 16) !== TRAILER_MAGIC) throw damaged(path, 'no trailer');
+    if (trailer.toString('latin1', 16, 20) !== TRAILER_MAGIC) throw damaged(path, 'no trailer');
     const at = trailer.readUInt32LE(0) + trailer.readUInt32LE(4) * 2 ** 32;
     const length = trailer.readUInt32LE(8);
     if (at + length + TRAILER_BYTES !== size) throw damaged(path, 'the trailer points outside the file');
-    const json = Buffer.alloc(length);
-    readExactly(fd, json, at, path);
-    let raw: Record<string, unknown>;
+    const bytes = Buffer.alloc(length);
+    readExactly(fd, bytes, at, path);
+    if (crc32(bytes) !== trailer.readUInt32LE(12)) throw damaged(path, 'its footer does not match its CRC-32');
     try {
-      raw = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw damaged(path, 'its footer is not valid JSON');
+      return decodeFooter(bytes);
+    } catch (error) {
+      throw damaged(path, `its footer cannot be read (${(error as Error).message})`);
     }
-    if (raw.format !== SHARD_FORMAT || typeof raw.count !== 'number') throw damaged(path, `unknown format ${String(raw.format)}`);
-    return decodeFooter(raw);
   } finally {
     closeSync(fd);
   }

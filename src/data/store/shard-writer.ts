@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 import { crashPoint } from '../../base/crash-point.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
 import { nativeCodec } from '../../io/native-codec.ts';
-import { alignUp, encodeFooter, SHARD_FORMAT, SHARD_MAGIC, TRAILER_BYTES, TRAILER_MAGIC, type ShardRecord } from './format.ts';
+import { alignUp, encodeFooter, footerTrailer, SHARD_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
 const STAGE_BYTES = 1 << 20;
@@ -139,15 +139,10 @@ export class ShardWriter {
    * (libuv's pool), so the caller can decode the next files while the disk catches up.
    */
   async finish(): Promise<WrittenShard> {
-    const json = Buffer.from(JSON.stringify(encodeFooter({ format: SHARD_FORMAT, records: this.records })), 'utf8');
+    const footer = encodeFooter(this.records);
     const at = this.position;
-    this.write(json);
-    const trailer = Buffer.alloc(TRAILER_BYTES);
-    trailer.writeUInt32LE(at % 2 ** 32, 0);
-    trailer.writeUInt32LE(Math.floor(at / 2 ** 32), 4);
-    trailer.writeUInt32LE(json.byteLength, 8);
-    trailer.write(TRAILER_MAGIC, 12, 'latin1');
-    this.write(trailer);
+    this.write(footer);
+    this.write(footerTrailer(at, footer));
     this.flush();
     crashPoint('write');
     this.closed = true; // from here the file is ours to finish, not to discard

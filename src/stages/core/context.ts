@@ -4,6 +4,12 @@ import type { FileIndex, RecordStore } from '../../data/store/ingest-env.ts';
 import type { AnyPort, DataOf } from './port.ts';
 
 /** What a stage implementation gets from the runtime while it runs. */
+/** A stage's last output and, read on demand, the input files' hashes its key covered (a lookup: path → sha256). */
+export interface PreviousOutput {
+  readonly output: unknown;
+  readonly files: () => Promise<((path: string) => string | undefined) | undefined>;
+}
+
 export interface StageContext extends Work {
   /** The stage's id in the pipeline (e.g. 'normalize-2'). */
   readonly stage: string;
@@ -29,7 +35,7 @@ export interface StageContext extends Work {
   /** The stat cache itself, for stages that stat many files and hash them while reading them anyway. */
   readonly fileIndex: FileIndex;
   /** This stage's output of its last run in this cache (whatever its key), for incremental work; undefined when none. */
-  readonly previousOutput: () => Promise<unknown>;
+  readonly previousOutput: () => Promise<PreviousOutput | undefined>;
   /** Reports progress, logs, epochs and batches; the runtime adds the stage and the time. */
   readonly emit: (event: WorkEvent) => void;
   /** Makes sure a TensorFlow.js backend is ready and returns its name. */
@@ -61,7 +67,7 @@ export interface Fingerprint<Data = unknown> {
    */
   readonly listing?: { readonly hash: string; readonly count: number };
   /** Told the object and count a large `files` was stored as (to offer it as `listing` next time). */
-  readonly onListing?: (listing: { readonly hash: string; readonly count: number }) => void;
+  readonly onListing?: (listing: { readonly hash: string; readonly count: number }, keys: readonly string[]) => void;
   /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */
   readonly data?: Data;
   /** Key parts the stage reads from its inputs (how it reads labels); joined to the key's environment, named by `status`. */

@@ -1,0 +1,34 @@
+// The large-listing key object (store format 2): paths and binary hashes round-trip, values that are
+// not hashes ('unreadable') too; a lookup finds a path without building the object; two listings'
+// differences are found by one walk, as explainMiss counts them from the objects.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { explainMiss } from '../../../src/runtime/cache-key.ts';
+import { decodeListing, decodeListingParts, diffListings, encodeListing, listingLookup } from '../../../src/runtime/listing-object.ts';
+
+const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+const files: Record<string, string> = { 'b/2.png': hex(2), 'a/1.png': hex(1), 'a/ü 3.png': 'unreadable', '(csv) rows.csv': hex(9) };
+
+test('round trip: sorted paths, 32-byte hashes, other values by index; refuses what is not a listing object', () => {
+  const { bytes, keys } = encodeListing(files);
+  assert.equal(keys, Object.keys(files).sort());
+  assert.equal(decodeListing(bytes), Object.fromEntries(keys.map((k) => [k, files[k]!])));
+  assert.ok(bytes.byteLength < 8 + 4 + 200 + 4 * 32, `${bytes.byteLength} bytes`);
+  assert.is(decodeListing(new TextEncoder().encode(JSON.stringify(files))), undefined, 'a canonical-JSON listing (format 1) is not read as one');
+  assert.is(decodeListing(bytes.subarray(0, bytes.byteLength - 1)), undefined, 'a truncated object is refused');
+  const lookup = listingLookup(decodeListingParts(bytes)!);
+  for (const [path, value] of Object.entries(files)) assert.is(lookup(path), value);
+  assert.is(lookup('a/0.png'), undefined);
+  assert.is(lookup('c.png'), undefined);
+});
+
+test('diffListings counts added, removed and changed paths as explainMiss does from the files', () => {
+  const after = { ...files, 'b/2.png': hex(7), 'c/new.png': hex(3) } as Record<string, string>;
+  delete after['a/1.png'];
+  const diff = diffListings(decodeListingParts(encodeListing(files).bytes)!, decodeListingParts(encodeListing(after).bytes)!);
+  assert.equal(diff, { added: 1, removed: 1, changed: 1, examples: ['b/2.png', 'c/new.png', 'a/1.png'] });
+  const inputs = (f: Record<string, string>) => ({ kind: 'ingest.folder', version: 4, config: {}, upstream: null, files: f, env: {} });
+  assert.equal(explainMiss(inputs(files), inputs(after)), explainMiss(inputs(files), inputs(after), diff));
+});
+
+test.run();
