@@ -6,8 +6,7 @@
  * @example
  *   const bytes = encodeSamples(set.samples); decodeSamples(bytes); // the same samples
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { MedpipeError } from '../base/errors.ts';
+import { deflatedBlob, inflatedBlob } from '../base/deflated-blob.ts';
 import type { SampleMeta } from './types.ts';
 
 const MAGIC = 'MPSAMP2';
@@ -17,14 +16,11 @@ export function encodeSamples(samples: readonly SampleMeta[]): Uint8Array {
   const columns: Record<string, unknown> = { count: samples.length, id: samples.map((s) => s.id), label: samples.map((s) => s.label) };
   if (samples.some((s) => s.file !== s.id)) columns.file = samples.map((s) => s.file);
   for (const name of OPTIONAL) if (samples.some((s) => s[name] !== undefined)) columns[name] = samples.map((s) => s[name] ?? null);
-  return Buffer.concat([Buffer.from(MAGIC, 'latin1'), deflateRawSync(Buffer.from(JSON.stringify(columns), 'utf8'))]);
+  return deflatedBlob(MAGIC, Buffer.from(JSON.stringify(columns), 'utf8'));
 }
 
 export function decodeSamples(bytes: Uint8Array): SampleMeta[] {
-  if (Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, MAGIC.length)).toString('latin1') !== MAGIC) {
-    throw new MedpipeError('CACHE_CORRUPT', "A dataset's sample list in the cache is in an older format.", { fix: 'Run again: the stage that wrote it is recomputed (or delete the cache folder).' });
-  }
-  const columns = JSON.parse(inflateRawSync(bytes.subarray(MAGIC.length)).toString('utf8')) as Record<string, unknown[]> & { count: number };
+  const columns = JSON.parse(inflatedBlob(bytes, MAGIC, "A dataset's sample list").toString('utf8')) as Record<string, unknown[]> & { count: number };
   const { id, label } = columns;
   const file = columns.file ?? id;
   const present = OPTIONAL.filter((name) => columns[name] !== undefined);

@@ -5,8 +5,7 @@
  * few bytes a row: offsets as their gaps from where the row before ends, the columns deflated;
  * the records' moments stay in their shards' footers (footer-moments.ts reads them back).
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { MedpipeError } from '../../base/errors.ts';
+import { deflatedBlob, inflatedBlob } from '../../base/deflated-blob.ts';
 import type { ObjectRef } from '../../base/object-store.ts';
 import { alignUp, DTYPES, SHARD_MAGIC, type Dtype, type ShardRecord } from './format.ts';
 
@@ -130,20 +129,18 @@ export function encodeTable(table: RecordTable): Uint8Array {
   const header = Buffer.from(JSON.stringify({ count: n, shards: table.shards }), 'utf8');
   const columns = [table.shard, gap, table.length, table.crc, table.dtype, table.ranges];
   const parts = columns.map((column) => new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
-  let size = align(4 + header.byteLength);
-  for (const p of parts) size += align(p.byteLength);
+  let size = alignUp(4 + header.byteLength);
+  for (const p of parts) size += alignUp(p.byteLength);
   const body = new Uint8Array(size);
   new DataView(body.buffer).setUint32(0, header.byteLength, true);
   body.set(header, 4);
-  let at = align(4 + header.byteLength);
+  let at = alignUp(4 + header.byteLength);
   for (const p of parts) {
     body.set(p, at);
-    at += align(p.byteLength);
+    at += alignUp(p.byteLength);
   }
-  return Buffer.concat([Buffer.from(TABLE_MAGIC, 'latin1'), deflateRawSync(body, { level: 6 })]);
+  return deflatedBlob(TABLE_MAGIC, body, 6);
 }
-
-const align = (n: number) => Math.ceil(n / 8) * 8;
 
 /** Where row i's record would start if it followed row i - 1's in the same shard (8 in a new shard). */
 function expectedOffset(table: Pick<RecordTable, 'shard' | 'offset' | 'length'>, i: number): number {
@@ -152,20 +149,16 @@ function expectedOffset(table: Pick<RecordTable, 'shard' | 'offset' | 'length'>,
 
 /** Throws CACHE_CORRUPT (the entry is recomputed) for anything but a v2 table: an older table is never misread. */
 export function decodeTable(bytes: Uint8Array): RecordTable {
-  const magic = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, TABLE_MAGIC.length)).toString('latin1');
-  if (magic !== TABLE_MAGIC) {
-    throw new MedpipeError('CACHE_CORRUPT', 'A dataset record table in the cache is in an older format.', { fix: 'Run again: the stage that wrote it is recomputed (or delete the cache folder).' });
-  }
-  const body = inflateRawSync(bytes.subarray(TABLE_MAGIC.length));
+  const body = inflatedBlob(bytes, TABLE_MAGIC, 'A dataset record table');
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const length = view.getUint32(0, true);
   const { count, shards } = JSON.parse(body.toString('utf8', 4, 4 + length)) as { count: number; shards: ObjectRef[] };
   // inflateRawSync's buffer may sit anywhere in Node's pool: copy once so every column is aligned.
   const copy = body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
-  let at = copy.byteOffset + align(4 + length);
+  let at = copy.byteOffset + alignUp(4 + length);
   const take = <T>(ctor: new (buffer: ArrayBufferLike, offset: number, length: number) => T, n: number, bytesPer: number): T => {
     const column = new ctor(copy.buffer, at, n);
-    at += align(n * bytesPer);
+    at += alignUp(n * bytesPer);
     return column;
   };
   const shard = take(Uint32Array, count, 4);
