@@ -8,7 +8,7 @@
  *   const result = await runIngestJob({ files, decode: { size: [224, 224], channels: 1, decoder: decoderKey() }, maxShardBytes: 64 << 20 }, objectsDir);
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
 import { compactFrame, decodeBytes, toFloat32, undecodable, type RasterFrame, type Samples } from '../../io/decode-bytes.ts';
 import { nativeCodec, type NativeIngested } from '../../io/native-codec.ts';
@@ -18,7 +18,7 @@ import { sliceSelected, stackSlices } from '../stack-slices.ts';
 import { alignUp, dtypeOf, SHARD_MAGIC, type FileProblem, type ShardRecord } from './format.ts';
 import { errnoName, NATIVE, nativeBatch, nativeIngestible, nativeMeta } from './native-ingest.ts';
 import { recordMoments } from './record-moments.ts';
-import { ShardFiles } from './shard-reader.ts';
+import { readExactly, ShardFiles } from './shard-reader.ts';
 import { ShardWriter, type WrittenShard } from './shard-writer.ts';
 
 /** How files become records; equal specs give equal records (part of every job key). */
@@ -172,11 +172,7 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
     if (batch.bodyBytes > job.maxShardBytes || batch.status.includes(NATIVE.bytes)) {
       // The body from offset 0: the records sit at their offsets in it, as in a batch's data.
       const data = Buffer.allocUnsafe(batch.bodyBytes);
-      for (let at = 0; at < data.byteLength; ) {
-        const got = readSync(writer.file, data, at, data.byteLength - at, at);
-        if (got === 0) throw new MedpipeError('INTERNAL', `A shard being written in ${objectsDir} is shorter than the codec reported.`);
-        at += got;
-      }
+      readExactly(writer.file, data, 0, () => new MedpipeError('INTERNAL', `A shard being written in ${objectsDir} is shorter than the codec reported.`));
       return { ...batch, data };
     }
     const records: ShardRecord[] = [];

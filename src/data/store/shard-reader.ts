@@ -10,14 +10,18 @@ const damaged = (path: string, what: string) =>
     fix: 'Run again: the stage that wrote it re-ingests the files of that shard (or delete the cache folder).',
   });
 
-function readExactly(fd: number, into: Uint8Array, position: number, path: string): void {
+/** Fills `into` from byte `position` of `fd`; `short(end)` is thrown when the file ends at byte `end` first. */
+export function readExactly(fd: number, into: Uint8Array, position: number, short: (end: number) => Error): void {
   let done = 0;
   while (done < into.byteLength) {
     const n = readSync(fd, into, done, into.byteLength - done, position + done);
-    if (n === 0) throw damaged(path, `it ends at byte ${position + done}, before the ${into.byteLength} bytes wanted at ${position}`);
+    if (n === 0) throw short(position + done);
     done += n;
   }
 }
+
+/** readExactly's error for a shard: damaged, naming where it ends and what was wanted. */
+const shortShard = (path: string, into: Uint8Array, position: number) => (end: number) => damaged(path, `it ends at byte ${end}, before the ${into.byteLength} bytes wanted at ${position}`);
 
 /** Reads and checks a shard's footer (magic, trailer, the footer's CRC-32 and format); throws CACHE_CORRUPT when anything is off. */
 export function readShardFooter(path: string): ShardFooter {
@@ -31,17 +35,17 @@ export function readShardFooter(path: string): ShardFooter {
     const size = fstatSync(fd).size;
     if (size < SHARD_MAGIC.length + TRAILER_BYTES) throw damaged(path, `only ${size} bytes`);
     const head = Buffer.alloc(SHARD_MAGIC.length);
-    readExactly(fd, head, 0, path);
+    readExactly(fd, head, 0, shortShard(path, head, 0));
     const magic = head.toString('latin1');
     if (magic !== SHARD_MAGIC) throw damaged(path, magic.startsWith('MPSHARD') ? `it is in shard format ${magic.slice(7)}, this medpipe reads ${SHARD_MAGIC.slice(7)}` : 'no shard header');
     const trailer = Buffer.alloc(TRAILER_BYTES);
-    readExactly(fd, trailer, size - TRAILER_BYTES, path);
+    readExactly(fd, trailer, size - TRAILER_BYTES, shortShard(path, trailer, size - TRAILER_BYTES));
     if (trailer.toString('latin1', 16, 20) !== TRAILER_MAGIC) throw damaged(path, 'no trailer');
     const at = trailer.readUInt32LE(0) + trailer.readUInt32LE(4) * 2 ** 32;
     const length = trailer.readUInt32LE(8);
     if (at + length + TRAILER_BYTES !== size) throw damaged(path, 'the trailer points outside the file');
     const bytes = Buffer.alloc(length);
-    readExactly(fd, bytes, at, path);
+    readExactly(fd, bytes, at, shortShard(path, bytes, at));
     if (crc32(bytes) !== trailer.readUInt32LE(12)) throw damaged(path, 'its footer does not match its CRC-32');
     try {
       return decodeFooter(bytes);
@@ -110,14 +114,15 @@ export class ShardFiles {
     const out = into ?? new Uint8Array(length);
     const view = out.byteLength === length ? out : out.subarray(0, length);
     const path = objectPath(this.objectsDir, hash);
+    const short = shortShard(path, view, offset);
     try {
-      readExactly(this.fd(hash), view, offset, path);
+      readExactly(this.fd(hash), view, offset, short);
     } catch (error) {
       // A descriptor opened before a repair (inside fd()'s 200 ms window) reads the replaced file.
       if (!this.reopenIfReplaced(hash, path)) throw error;
-      readExactly(this.fd(hash), view, offset, path);
+      readExactly(this.fd(hash), view, offset, short);
     }
-    if (crc32(view) !== crc && this.reopenIfReplaced(hash, path)) readExactly(this.fd(hash), view, offset, path);
+    if (crc32(view) !== crc && this.reopenIfReplaced(hash, path)) readExactly(this.fd(hash), view, offset, short);
     if (crc32(view) !== crc) {
       // Out of the way with it: the entries that name it then fail verification, and the next run
       // re-ingests the files of this shard instead of meeting the same damage again.
