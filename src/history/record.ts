@@ -53,12 +53,18 @@ export interface GitState {
 
 /** The commit checked out in `dir` and whether tracked files differ from it; undefined outside git. */
 export async function gitState(dir: string): Promise<GitState | undefined> {
-  // Asynchronous: a run starts the two commands and goes on with its stages while they run.
-  const git = (...args: string[]) =>
-    new Promise<{ ok: boolean; stdout: string }>((done) => execFile('git', args, { cwd: dir, encoding: 'utf8', timeout: 10_000 }, (error, stdout) => done({ ok: !error, stdout })));
-  const [head, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain', '--untracked-files=no')]);
-  if (!head.ok) return undefined;
-  return { commit: head.stdout.trim(), dirty: !status.ok || status.stdout.trim().length > 0 };
+  // Asynchronous: a run starts the command and goes on with its stages while it runs. One command,
+  // not rev-parse and status: each spawn forks this (large) process on the main thread.
+  const { ok, stdout } = await new Promise<{ ok: boolean; stdout: string }>((done) =>
+    execFile('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', timeout: 10_000 }, (error, out) =>
+      done({ ok: !error, stdout: out }),
+    ),
+  );
+  const lines = ok ? stdout.split('\n').filter((line) => line.length > 0) : [];
+  // "# branch.oid <commit>", or "(initial)" before the first commit (no HEAD: as outside git).
+  const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  if (!commit || commit === '(initial)') return undefined;
+  return { commit, dirty: lines.some((line) => !line.startsWith('#')) };
 }
 
 /** Reads files the report embeds (Grad-CAM PNGs) as base64, by path relative to outDir. */

@@ -73,7 +73,9 @@ export async function planStage(
 /** Why a planned stage is not served from cache, against its last run in this cache. */
 export async function missReasons(session: Session, planned: Planned): Promise<MissReason[]> {
   const previous = await session.store.readIndex(session.pipeline.name, planned.node.id);
-  const [before, after] = [previous?.inputs.listing, planned.inputs.listing];
+  // A first run is explained without its files: decoding a large listing's object would tell nothing.
+  if (!previous) return explainMiss(undefined, planned.inputs);
+  const [before, after] = [previous.inputs.listing, planned.inputs.listing];
   if (before && after) {
     // Two large listings: compared as their objects' sorted paths and binary hashes, not as two 10^5-key objects.
     const [a, b] = await Promise.all(
@@ -82,7 +84,7 @@ export async function missReasons(session: Session, planned: Planned): Promise<M
         return bytes && decodeListingParts(bytes);
       }),
     );
-    if (a && b) return explainMiss(previous!.inputs, planned.inputs, diffListings(a, b));
+    if (a && b) return explainMiss(previous.inputs, planned.inputs, diffListings(a, b));
   }
-  return explainMiss(await withFiles(session.store, previous?.inputs), (await withFiles(session.store, planned.inputs))!);
+  return explainMiss(await withFiles(session.store, previous.inputs), (await withFiles(session.store, planned.inputs))!);
 }
