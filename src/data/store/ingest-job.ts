@@ -16,7 +16,7 @@ import { decoderKey } from '../../io/decoder-version.ts';
 import { dicomAttributesOf } from '../dicom-attributes.ts';
 import { sliceSelected, stackSlices } from '../stack-slices.ts';
 import { alignUp, dtypeOf, SHARD_MAGIC, type FileProblem, type ShardRecord } from './format.ts';
-import { errnoName, NATIVE, nativeBatch, nativeIngestible, nativeMeta } from './native-ingest.ts';
+import { errnoName, NATIVE, nativeBatch, nativeMeta, nativeTest } from './native-ingest.ts';
 import { recordMoments } from './record-moments.ts';
 import { readExactly, ShardFiles } from './shard-reader.ts';
 import { ShardWriter, type WrittenShard } from './shard-writer.ts';
@@ -142,11 +142,12 @@ function recordsOf(file: JobFile, fileHash: string, frames: RasterFrame[], spec:
  */
 function nativeShardable(job: IngestJob): boolean {
   const record = alignUp(job.decode.size[0] * job.decode.size[1] * job.decode.channels);
+  const ingestible = nativeTest(job.decode);
   return (
     job.files.length > 0 &&
     SHARD_MAGIC.length + job.files.length * record <= job.maxShardBytes &&
     nativeCodec()?.shardDigest !== undefined &&
-    job.files.every((file) => !file.reuse && file.want.whole && nativeIngestible(job.decode, file.abs))
+    job.files.every((file) => !file.reuse && file.want.whole && ingestible(file.abs))
   );
 }
 
@@ -178,16 +179,24 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
     const records: ShardRecord[] = [];
     const problems: FileProblem[] = [];
     const hashes: Record<string, string> = {};
+    // One hex string for the job, cut per file (not a Buffer conversion per file).
+    const hex = batch.hashes.toString('hex');
+    let last: ShardRecord | undefined;
     job.files.forEach((file, i) => {
       const status = batch.status[i];
       if (status === NATIVE.unreadable) {
         problems.push(problemOf(file.rel, unopenable(file, errnoName(batch.errno[i]!))));
         return;
       }
-      const fileHash = batch.hashes.toString('hex', i * 32, i * 32 + 32);
+      const fileHash = hex.slice(i * 64, i * 64 + 64);
       hashes[file.rel] = fileHash;
-      if (status === NATIVE.damaged) problems.push(problemOf(file.rel, undecodable(file.abs, new Error(batch.messages[i])), fileHash));
-      else records.push({ file: file.rel, fileHash, frames: 1, ...nativeMeta(batch, i), offset: batch.offsets[i]!, length: batch.lengths[i]!, crc: batch.crcs[i]! });
+      if (status === NATIVE.damaged) {
+        problems.push(problemOf(file.rel, undecodable(file.abs, new Error(batch.messages[i])), fileHash));
+        return;
+      }
+      const { dtype, shape, range, moments } = nativeMeta(batch, i, last);
+      last = { file: file.rel, fileHash, frames: 1, dtype, shape, range, moments, offset: batch.offsets[i]!, length: batch.lengths[i]!, crc: batch.crcs[i]! };
+      records.push(last);
     });
     if (records.length === 0) return { shards: [], problems, hashes, decoded: 0, copied: 0 };
     writer.adopt(records, batch.bodyBytes, batch.body);
@@ -236,7 +245,8 @@ export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: 
   };
   try {
     // PNG and JPEG files not copied from an old shard: read, hashed and decoded in one addon call.
-    const viaNative = job.files.map((file) => !file.reuse && nativeIngestible(job.decode, file.abs));
+    const ingestible = nativeTest(job.decode);
+    const viaNative = job.files.map((file) => !file.reuse && ingestible(file.abs));
     const nativeFiles = job.files.filter((_, i) => viaNative[i]);
     const batch = premade ?? (nativeFiles.length > 0 ? await nativeBatch(nativeFiles.map((f) => f.abs), job.decode) : undefined);
     let next = 0;

@@ -25,7 +25,7 @@ import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
 import { runIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
-import { nativeIngestible } from './native-ingest.ts';
+import { nativeTest } from './native-ingest.ts';
 import { readShardFooter } from './shard-reader.ts';
 import { shardUnit } from './shard-unit.ts';
 import { listingTask } from '../listing-task.ts';
@@ -217,7 +217,8 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   const jobs = planJobs(units, meanFilesPerJob(recordBytes));
   // PNG and JPEG decode in the codec addon on libuv's threads (native-ingest.ts): the jobs stay on
   // this thread, with as many addon calls at once as there would be workers.
-  const native = !env.pool && units.every((u) => nativeIngestible(spec, u.abs));
+  const ingestible = nativeTest(spec);
+  const native = !env.pool && units.every((u) => ingestible(u.abs));
   const pool: TaskPool =
     env.pool ?? (!native && jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
   // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
@@ -298,7 +299,11 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     if (key) await env.records.putRecord(JOBS, key, jsonBytes({ shards: result.shards.map(({ hash, size }) => ({ hash, size })), problems: result.problems } satisfies JobRecord));
     env.fileIndex.remember(learned);
     progress();
-    return { located: result.shards.flatMap((shard) => shard.records.map((record) => ({ shard: { hash: shard.hash, size: shard.size }, record }))), problems: result.problems };
+    const located = result.shards.flatMap((shard) => {
+      const ref = { hash: shard.hash, size: shard.size }; // one per shard, shared by its records
+      return shard.records.map((record) => ({ shard: ref, record }));
+    });
+    return { located, problems: result.problems };
   };
 
   const runOnWorkers = async (runner: UnitRunner, files: JobFile[], index: number): Promise<IngestJobResult> => {

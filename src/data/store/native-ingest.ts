@@ -22,7 +22,13 @@ const NATIVE_NAME = /\.(png|jpe?g)$/i;
  * turns it off (each file then takes the per-file path; the records are the same).
  */
 export function nativeIngestible(spec: DecodeSpec, abs: string): boolean {
-  return spec.stack === undefined && process.env.MEDPIPE_INGEST_FILES !== '0' && nativeCodec()?.ingestFiles !== undefined && NATIVE_NAME.test(abs);
+  return nativeTest(spec)(abs);
+}
+
+/** nativeIngestible for one spec, as a test of paths: the setting and the addon are looked up once, not per file. */
+export function nativeTest(spec: DecodeSpec): (abs: string) => boolean {
+  const on = spec.stack === undefined && process.env.MEDPIPE_INGEST_FILES !== '0' && nativeCodec()?.ingestFiles !== undefined;
+  return on ? (abs) => NATIVE_NAME.test(abs) : () => false;
 }
 
 /** Record (0), not decoded here (1), unreadable (2), damaged (3): see NativeIngested. */
@@ -47,15 +53,26 @@ export async function nativeBatch(paths: readonly string[], spec: DecodeSpec, fd
   }
 }
 
-/** What file i's record (status record) is: its type, shape, value range and moments. */
-export function nativeMeta(batch: NativeIngested, i: number): { dtype: Dtype; shape: ImageShape; range: [number, number]; moments: number[] } {
-  const channels = batch.shapes[i * 4 + 2]!;
+/**
+ * What file i's record (status record) is: its type, shape, value range and moments. `like`: an
+ * earlier record's meta whose shape and range arrays are returned again when equal (a job's
+ * records then share them instead of holding two arrays each).
+ */
+export function nativeMeta(
+  batch: NativeIngested,
+  i: number,
+  like?: { readonly shape: ImageShape; readonly range: readonly [number, number] },
+): { dtype: Dtype; shape: ImageShape; range: [number, number]; moments: number[] } {
+  const [h, w, channels] = [batch.shapes[i * 4]!, batch.shapes[i * 4 + 1]!, batch.shapes[i * 4 + 2]!];
   const sixteen = batch.shapes[i * 4 + 3] === 16;
+  const top = sixteen ? 65535 : 255;
+  const m = batch.moments;
+  const at = i * 9;
   return {
     dtype: sixteen ? 'u16' : 'u8',
-    shape: [batch.shapes[i * 4]!, batch.shapes[i * 4 + 1]!, channels],
-    range: sixteen ? [0, 65535] : [0, 255],
-    moments: Array.from(batch.moments.subarray(i * 9, i * 9 + channels * 3)),
+    shape: like && like.shape[0] === h && like.shape[1] === w && like.shape[2] === channels ? like.shape : [h, w, channels],
+    range: like && like.range[0] === 0 && like.range[1] === top ? (like.range as [number, number]) : [0, top],
+    moments: channels === 1 ? [m[at]!, m[at + 1]!, m[at + 2]!] : Array.from(m.subarray(at, at + channels * 3)),
   };
 }
 

@@ -9,6 +9,24 @@ import { nativeCodec } from '../../io/native-codec.ts';
 import { alignUp, encodeFooter, footerTrailer, SHARD_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
+
+/** Folders this process has made (or found): made again only when a call finds one gone (ENOENT). */
+const madeDirs = new Set<string>();
+
+/** `act()`, after making `dir` the first time, and again should `act` find it gone. */
+function inDir<T>(dir: string, act: () => T): T {
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  try {
+    return act();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dir, { recursive: true }); // removed since (a cache cleared, a test's folder)
+    return act();
+  }
+}
 const STAGE_BYTES = 1 << 20;
 const fsyncAsync = promisify(fsync);
 
@@ -60,10 +78,9 @@ export class ShardWriter {
     options: { readonly body?: 'native' } = {},
   ) {
     const dir = objectTempDir(objectsDir);
-    mkdirSync(dir, { recursive: true });
     this.tmp = join(dir, `shard-${process.pid}-${randomBytes(6).toString('hex')}`);
     // A native body may be read back (ingest-job.ts: when its records need more than one shard).
-    this.fd = openSync(this.tmp, options.body === 'native' ? 'w+' : 'w');
+    this.fd = inDir(dir, () => openSync(this.tmp, options.body === 'native' ? 'w+' : 'w'));
     if (options.body === 'native') return;
     this.stage = Buffer.allocUnsafe(STAGE_BYTES);
     this.write(Buffer.from(SHARD_MAGIC, 'latin1'));
@@ -155,8 +172,7 @@ export class ShardWriter {
     if (existing?.size === this.position) {
       rmSync(this.tmp, { force: true }); // the same shard is there already (same records, same bytes)
     } else {
-      mkdirSync(dirname(target), { recursive: true });
-      renameSync(this.tmp, target);
+      inDir(dirname(target), () => renameSync(this.tmp, target));
       crashPoint('rename');
     }
     return { hash, size: this.position, records: this.records };
