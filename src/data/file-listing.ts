@@ -1,5 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { MedpipeError } from '../base/errors.ts';
 import { parseCsvTable } from '../io/csv.ts';
 import { isDicom } from '../io/dicom.ts';
@@ -40,10 +40,13 @@ export function resolvePath(path: string, baseDir: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
+/** The file's extension, lower case, without the dot ('nii.gz' for NIfTI); '' for none (path.extname's rules). */
 function extensionOf(file: string): string {
-  const lower = file.toLowerCase();
-  if (lower.endsWith('.nii.gz')) return 'nii.gz';
-  return extname(lower).slice(1);
+  const dot = file.lastIndexOf('.');
+  // A dot that starts the name ('.hidden') is no extension; only the extension is lower-cased (10^5 paths).
+  if (dot <= file.lastIndexOf('/') + 1) return '';
+  const ext = file.slice(dot + 1).toLowerCase();
+  return ext === 'gz' && file.toLowerCase().endsWith('.nii.gz') ? 'nii.gz' : ext;
 }
 
 async function looksLikeDicom(path: string): Promise<boolean> {
@@ -73,15 +76,16 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
   // Extension-less files are read only when they are DICOM (many scanners write no extension);
   // anything else without an extension (README, LICENSE) is not an image and is left alone. Their
   // first 132 bytes are probed 32 at a time: a folder of 10^5 such files is not read one by one.
-  const extensionless = entries.filter((rel) => extensionOf(rel) === '');
+  const kinds = entries.map(extensionOf);
+  const extensionless = entries.filter((_, i) => kinds[i] === '');
   const dicom = new Set<string>();
   for (let i = 0; i < extensionless.length; i += 32) {
     const batch = extensionless.slice(i, i + 32);
     const found = await Promise.all(batch.map((rel) => looksLikeDicom(join(root, rel))));
     batch.forEach((rel, k) => found[k] && dicom.add(rel));
   }
-  const candidates = entries.filter((rel) => (extensionOf(rel) === '' ? dicom.has(rel) : extensions.has(extensionOf(rel))));
-  const firstSegments = new Set(candidates.map((rel) => rel.split('/')[0]!.toLowerCase()));
+  const candidates = entries.filter((rel, i) => (kinds[i] === '' ? dicom.has(rel) : extensions.has(kinds[i]!)));
+  const firstSegments = new Set(candidates.map((rel) => (rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : rel).toLowerCase()));
   const splitLayout = firstSegments.size > 0 && [...firstSegments].every((s) => s in SPLIT_FOLDERS);
   const pattern = config.groupPattern ? new RegExp(config.groupPattern) : undefined;
   const classIndex = splitLayout ? 1 : 0;
@@ -99,14 +103,15 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
     const source = sourceFolder(parts, classIndex);
     let attributes = source !== undefined ? sources.get(source) : undefined;
     if (source !== undefined && !attributes) sources.set(source, (attributes = Object.freeze({ source })));
-    files.push({
+    const file: { -readonly [K in keyof InputFile]: InputFile[K] } = {
       rel,
       abs: under + rel,
       className,
       split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
       group,
-      ...(attributes ? { attributes } : {}),
-    });
+    };
+    if (attributes) file.attributes = attributes; // set, not spread: no object per file
+    files.push(file);
   }
   return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
 }
