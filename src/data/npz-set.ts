@@ -130,7 +130,6 @@ export async function readNpzSet(path: string, config: NpzIngestConfig, env: Npz
     spec: { size: [shape[0], shape[1]], channels: shape[2] === 1 ? 1 : 3, decoder: 'npz' },
     records,
     problems: new Map(),
-    relOf: new Map(),
     objectsDir: env.objectsDir,
     task,
   });

@@ -28,8 +28,8 @@ export interface AssembleInput {
   readonly records: ReadonlyMap<string, readonly Located[]>;
   /** Files that gave no record, by the same path. */
   readonly problems: ReadonlyMap<string, FileProblem>;
-  /** Absolute path → the relative path records and problems are filed under (CSV rows may spell a file differently). */
-  readonly relOf: ReadonlyMap<string, string>;
+  /** Absolute path → the relative path records and problems are filed under (CSV rows may spell a file differently); absent: the row's own. */
+  readonly relOf?: ReadonlyMap<string, string>;
   readonly objectsDir: string;
   /** The listing's task (listingTask): absent or binary for one class per file. */
   readonly task?: ClassificationTask;
@@ -67,23 +67,24 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
     chosen.push(located);
   };
   for (const file of listing.files) {
-    const key = input.relOf.get(file.abs) ?? file.rel;
-    const problem = problems.get(key);
+    const key = input.relOf?.get(file.abs) ?? file.rel;
+    const problem = problems.size > 0 ? problems.get(key) : undefined;
     if (problem) {
       if (onBadFile === 'fail') throw withSkipHint(problem);
       skipped.push({ file: file.slice === undefined ? file.rel : `${file.rel}#${file.slice}`, reason: problem.message });
       continue;
     }
     const located = records.get(key) ?? [];
-    const unknown = file.findings ? file.findings.filter((f) => !classIndex.has(f)) : classIndex.has(file.className) ? [] : [file.className];
+    const known = file.findings ? undefined : classIndex.get(file.className);
+    const unknown = file.findings ? file.findings.filter((f) => !classIndex.has(f)) : known !== undefined ? [] : [file.className];
     if (unknown.length > 0) {
       skipped.push({ file: file.rel, reason: `${file.findings ? 'finding' : 'class'} '${unknown.join("', '")}' is not in classes [${listing.classes.join(', ')}]` });
       continue;
     }
     // Multi-label samples have no single class: label -1 and a 0/1 vector over the findings (in the
     // samples blob, not the records: relabelling never re-ingests).
-    const label = file.findings ? -1 : classIndex.get(file.className)!;
-    const labels = file.findings ? { labels: listing.classes.map((c) => (file.findings!.includes(c) ? 1 : 0)) } : {};
+    const label = file.findings ? -1 : known!;
+    const labels = file.findings ? listing.classes.map((c) => (file.findings!.includes(c) ? 1 : 0)) : undefined;
     const first = located[0]?.record;
     if (!first) continue;
     const frames = first.frames;
@@ -94,7 +95,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
     // Fields set one by one, absent ones never set (spreads of small objects cost ~1 µs a sample at 10^5).
     const meta = (id: string): SampleMeta => {
       const sample: { -readonly [K in keyof SampleMeta]: SampleMeta[K] } = { id, file: file.rel, label };
-      if (file.findings) sample.labels = labels.labels;
+      if (labels) sample.labels = labels;
       if (file.split) sample.split = file.split;
       if (group !== undefined) sample.group = group;
       if (attributes) sample.attributes = attributes;
@@ -136,13 +137,18 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
   const channels = recordShape[2];
   const withMoments = chosen.every(({ record }) => record.moments?.length === channels * 3);
   const table = emptyTable(chosen.length, shards, withMoments ? channels * 3 : 0);
+  let lastShard: ObjectRef | undefined;
+  let lastAt = 0;
   chosen.forEach(({ shard, record }, i) => {
-    let at = shardIndex.get(shard.hash);
+    // A job's records share one shard object and come in a run: the map only when it changes.
+    let at = shard === lastShard ? lastAt : shardIndex.get(shard.hash);
     if (at === undefined) {
       at = shards.length;
       shards.push({ hash: shard.hash, size: shard.size });
       shardIndex.set(shard.hash, at);
     }
+    lastShard = shard;
+    lastAt = at;
     setRecord(table, i, at, record);
   });
   return {

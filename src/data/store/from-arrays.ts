@@ -68,7 +68,6 @@ export async function imageSetFromArrays(objectsDir: string, images: ArrayImages
     spec: { size: [h, w], channels: c === 1 ? 1 : 3, decoder: 'arrays' },
     records,
     problems: new Map(),
-    relOf: new Map(),
     objectsDir,
     ...(images.task ? { task: images.task } : {}),
   });

@@ -343,9 +343,11 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     for (const p of result.problems) problems.set(p.file, p);
   }
   if (firstProblem && onBadFile === 'fail') problems.set(firstProblem.file, firstProblem);
-  for (const list of byRel.values()) list.sort((a, b) => (a.record.frame ?? -1) - (b.record.frame ?? -1));
-  const relOf = new Map(units.map((u) => [u.abs, u.rel]));
-  const set = assembleImageSet({ listing, config, spec, records: byRel, problems, relOf, objectsDir: env.objectsDir, task });
+  for (const list of byRel.values()) if (list.length > 1) list.sort((a, b) => (a.record.frame ?? -1) - (b.record.frame ?? -1));
+  // A listing that names each file once (a folder's) files its records under the rows' own paths.
+  const once = units.length === listing.files.length && units.every((u, i) => u.rel === listing.files[i]!.rel);
+  const relOf = once ? undefined : new Map(units.map((u) => [u.abs, u.rel]));
+  const set = assembleImageSet({ listing, config, spec, records: byRel, problems, ...(relOf ? { relOf } : {}), objectsDir: env.objectsDir, task });
   if (listing.droppedColumns) {
     env.emit({
       type: 'log',
