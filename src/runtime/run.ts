@@ -134,9 +134,19 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     return { value, entry };
   };
 
+  // The modules that record the run start loading with it (tsx compiles them off this thread while
+  // the stages run) rather than after its last stage. A failure to load is reported by recordRun.
+  let finishing: Promise<typeof import('../history/finish-run.ts')> | undefined;
+  const loadFinish = () => {
+    if (finishing) return finishing;
+    finishing = import('../history/finish-run.ts');
+    finishing.catch(() => undefined);
+    return finishing;
+  };
+
   // Records the run in the history and writes report.html; never throws (problems become warnings).
   const recordRun = async (emit: (event: RunEvent) => void, ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
-    const { finishRun } = await import('../history/finish-run.ts');
+    const { finishRun } = await loadFinish();
     const stageConfigs = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
     const base = {
       runId,
@@ -167,6 +177,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
 
   const prepare = defer(async () => {
     if (options.history !== false) git = (await import('../history/record.ts')).gitState(session.baseDir);
+    void loadFinish();
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
