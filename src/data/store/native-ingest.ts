@@ -8,6 +8,7 @@
  *   if (batch?.status[0] === 0) ...
  */
 import { constants } from 'node:os';
+import { turns } from '../../base/turns.ts';
 import { nativeCodec, type NativeIngested } from '../../io/native-codec.ts';
 import type { ImageShape } from '../../io/types.ts';
 import { workerCount } from '../workers/pool.ts';
@@ -34,8 +35,8 @@ export function nativeTest(spec: DecodeSpec): (abs: string) => boolean {
 /** Record (0), not decoded here (1), unreadable (2), damaged (3): see NativeIngested. */
 export const NATIVE = { record: 0, bytes: 1, unreadable: 2, damaged: 3 } as const;
 
-let running = 0;
-const waiting: (() => void)[] = [];
+/** At most `workerCount()` addon calls at once, the decode concurrency MEDPIPE_WORKERS names. */
+const decodeTurn = turns(workerCount);
 
 /**
  * Reads, hashes and decodes `paths` in one addon call, after waiting for a free slot. With `fd`, the
@@ -43,14 +44,7 @@ const waiting: (() => void)[] = [];
  */
 export async function nativeBatch(paths: readonly string[], spec: DecodeSpec, fd?: number): Promise<NativeIngested> {
   const codec = nativeCodec()!;
-  while (running >= Math.max(1, workerCount())) await new Promise<void>((go) => waiting.push(go));
-  running++;
-  try {
-    return await codec.ingestFiles!(paths, spec.channels, spec.size[0], spec.size[1], fd, fd === undefined ? undefined : SHARD_MAGIC);
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
+  return decodeTurn(() => codec.ingestFiles!(paths, spec.channels, spec.size[0], spec.size[1], fd, fd === undefined ? undefined : SHARD_MAGIC));
 }
 
 /**

@@ -4,8 +4,10 @@ import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { crashPoint } from '../../base/crash-point.ts';
+import { turns } from '../../base/turns.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
 import { nativeCodec } from '../../io/native-codec.ts';
+import { workerCount } from '../workers/pool.ts';
 import { alignUp, encodeFooter, footerTrailer, SHARD_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
@@ -29,6 +31,15 @@ function inDir<T>(dir: string, act: () => T): T {
 }
 const STAGE_BYTES = 1 << 20;
 const fsyncAsync = promisify(fsync);
+
+/**
+ * Shard fsyncs take turns. Each holds one of libuv's threads while the disk takes the shard (tens
+ * of ms, 100+ under load), and the same threads run the codec's decoding calls (native-ingest.ts):
+ * with two fsyncs on a pool of four, the next decoding call queued behind them and a core sat
+ * idle. So at most the threads left beside the decoding calls and one for other file operations
+ * (one with the defaults). Every shard is still fsynced before it is renamed and recorded.
+ */
+const syncTurn = turns(() => (Number(process.env.UV_THREADPOOL_SIZE) || 4) - workerCount() - 1);
 
 /** The SHA-256 that names a shard, fed every byte in order. */
 interface ShardHash {
@@ -163,7 +174,7 @@ export class ShardWriter {
     this.flush();
     crashPoint('write');
     this.closed = true; // from here the file is ours to finish, not to discard
-    await fsyncAsync(this.fd);
+    await syncTurn(() => fsyncAsync(this.fd));
     crashPoint('fsync');
     closeSync(this.fd);
     const hash = this.hash.digest();
