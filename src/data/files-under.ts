@@ -25,16 +25,15 @@ export async function filesUnder(root: string): Promise<string[]> {
       if (gone(error)) return;
       throw error;
     }
-    const prefix = rel === '' ? '' : `${rel}/`;
     for (const entry of entries) {
-      if (entry.name.charCodeAt(0) === 46) continue; // '.'
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isFile()) {
-        out.push(prefix + entry.name);
+        out.push(relPath);
         continue;
       }
       if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
-      const path = join(dir, entry.name);
-      const relPath = prefix + entry.name;
       const target = await stat(path).catch((error: unknown) => {
         if (gone(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
         throw error;

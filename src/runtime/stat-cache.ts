@@ -287,14 +287,8 @@ export class StatCache implements FileIndex {
       if (!snapshot) return;
       const covered = new Set(files!.files.map((f) => f.abs));
       const end = root.slice(0, -1) + String.fromCharCode(root.charCodeAt(root.length - 1) + 1);
-      const rows = db.prepare<[string, string], string>('SELECT path FROM stat WHERE path >= ? AND path < ?').pluck().all(root, end);
-      // Usually the listing covers every row under its root (its files' rows, learned as it was
-      // ingested): one range delete, not a statement per file.
-      if (rows.every((path) => covered.has(path))) db.prepare<[string, string]>('DELETE FROM stat WHERE path >= ? AND path < ?').run(root, end);
-      else {
-        const drop = db.prepare<[string]>('DELETE FROM stat WHERE path = ?');
-        for (const path of rows) if (covered.has(path)) drop.run(path);
-      }
+      const drop = db.prepare<[string]>('DELETE FROM stat WHERE path = ?');
+      for (const { path } of this.range!.all(root, end)) if (covered.has(path)) drop.run(path);
       // A kill here, mid-transaction, must leave the rows and the old snapshot as they were (tested).
       crashPoint('write');
     })();

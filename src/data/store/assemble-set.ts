@@ -75,16 +75,15 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
       continue;
     }
     const located = records.get(key) ?? [];
-    const known = file.findings ? undefined : classIndex.get(file.className);
-    const unknown = file.findings ? file.findings.filter((f) => !classIndex.has(f)) : known !== undefined ? [] : [file.className];
+    const unknown = file.findings ? file.findings.filter((f) => !classIndex.has(f)) : classIndex.has(file.className) ? [] : [file.className];
     if (unknown.length > 0) {
       skipped.push({ file: file.rel, reason: `${file.findings ? 'finding' : 'class'} '${unknown.join("', '")}' is not in classes [${listing.classes.join(', ')}]` });
       continue;
     }
     // Multi-label samples have no single class: label -1 and a 0/1 vector over the findings (in the
     // samples blob, not the records: relabelling never re-ingests).
-    const label = file.findings ? -1 : known!;
-    const labels = file.findings ? listing.classes.map((c) => (file.findings!.includes(c) ? 1 : 0)) : undefined;
+    const label = file.findings ? -1 : classIndex.get(file.className)!;
+    const labels = file.findings ? { labels: listing.classes.map((c) => (file.findings!.includes(c) ? 1 : 0)) } : {};
     const first = located[0]?.record;
     if (!first) continue;
     const frames = first.frames;
@@ -95,7 +94,7 @@ export function assembleImageSet(input: AssembleInput): ImageSet {
     // Fields set one by one, absent ones never set (spreads of small objects cost ~1 µs a sample at 10^5).
     const meta = (id: string): SampleMeta => {
       const sample: { -readonly [K in keyof SampleMeta]: SampleMeta[K] } = { id, file: file.rel, label };
-      if (labels) sample.labels = labels;
+      if (file.findings) sample.labels = labels.labels;
       if (file.split) sample.split = file.split;
       if (group !== undefined) sample.group = group;
       if (attributes) sample.attributes = attributes;
