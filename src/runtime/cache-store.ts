@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
-import { canonicalJson, sha256 } from '../base/canonical.ts';
-import { entryFileBytes, isFirstLayout, parseEntryFile } from './entry-file.ts';
+import { canonicalJson, hashJson, sha256 } from '../base/canonical.ts';
+import { entryFilePieces, isFirstLayout, parseEntryFile } from './entry-file.ts';
 import type { Artifact } from '../base/artifact.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 import { objectPath, type ObjectRef } from '../base/object-store.ts';
@@ -145,7 +145,7 @@ export class CacheStore {
   }
 
   private async writeEntry(entry: CacheEntry): Promise<void> {
-    await writeFileAtomic(this.entryPath(entry.key), entryFileBytes(entry));
+    await writeFileAtomic(this.entryPath(entry.key), entryFilePieces(entry));
   }
 
   /**
@@ -320,7 +320,7 @@ export function outputHashOf(meta: unknown, blobs: Record<string, { hash: string
   const hashes: Record<string, string> = {};
   for (const [name, blob] of Object.entries(blobs)) hashes[name] = blob.hash;
   // Shards join the hash only when there are some, so outputs without any keep their old hashes.
-  return sha256(canonicalJson(refs.length > 0 ? { meta, blobs: hashes, refs: refs.map((r) => r.hash) } : { meta, blobs: hashes }));
+  return hashJson(refs.length > 0 ? { meta, blobs: hashes, refs: refs.map((r) => r.hash) } : { meta, blobs: hashes });
 }
 
 function safeName(name: string): string {
