@@ -31,7 +31,15 @@ export interface Planned extends LoadedStage {
 
 /** Loads every stage's implementation (each module once; heavy libraries stay lazy inside them). */
 export async function loadStages(stages: readonly CheckedStage[]): Promise<LoadedStage[]> {
-  return Promise.all(stages.map(async (stage) => ({ ...stage, impl: await stage.definition.load() })));
+  return Promise.all(stages.map(loadStage));
+}
+
+/**
+ * Loads one stage's implementation. `run` loads each stage's just before planning it: the modules
+ * of fit, evaluate and the report (a third of medpipe's) then load after ingest, not before it.
+ */
+export async function loadStage(stage: CheckedStage): Promise<LoadedStage> {
+  return 'impl' in stage ? (stage as LoadedStage) : { ...stage, impl: await stage.definition.load() };
 }
 
 /**
@@ -41,13 +49,13 @@ export async function loadStages(stages: readonly CheckedStage[]): Promise<Loade
  */
 export async function planStage(
   session: Session,
-  stages: readonly LoadedStage[],
+  stages: readonly CheckedStage[],
   index: number,
   upstreamHash: string | undefined,
   ctx: StageContext,
   find: 'lookup' | 'probe' = 'lookup',
 ): Promise<Planned> {
-  const stage = stages[index]!;
+  const stage = await loadStage(stages[index]!);
   const { node, definition, impl, config } = stage;
   const fingerprint = impl.fingerprint ? await impl.fingerprint(config, ctx) : undefined;
   const previous = index > 0 ? stages[index - 1]!.node : undefined;
