@@ -254,6 +254,20 @@ export class StatCache implements FileIndex {
     return undefined;
   }
 
+  /**
+   * The deflated paths of a primed snapshot's listing object whose paths are `keys` (a rerun with
+   * the same files, some changed): the new listing object reuses them instead of deflating again.
+   */
+  deflatedPaths(keys: readonly string[]): Uint8Array | undefined {
+    for (const { parts } of this.snapshots) {
+      if (parts.keys.length !== keys.length) continue;
+      let i = 0;
+      while (i < keys.length && parts.keys[i] === keys[i]) i++;
+      if (i === keys.length) return parts.deflatedPaths;
+    }
+    return undefined;
+  }
+
   listingFor(root: string, digest: string): { hash: string; count: number } | undefined {
     const row = this.open()
       .prepare<[string, string], { object: string; count: number }>('SELECT object, count FROM listing WHERE root = ? AND digest = ?')

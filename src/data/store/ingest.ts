@@ -44,8 +44,8 @@ const JOBS = 'ingest-jobs';
 
 export interface IngestOutcome {
   readonly set: ImageSet;
-  /** Relative path → content hash of every listed file (the ingest's part of its cache key). */
-  readonly files: Record<string, string>;
+  /** Every listed file's content hash (the ingest's part of its cache key): fileColumns. */
+  readonly files: FileColumns;
 }
 
 /** What a finished job left: its shards and the files that gave no record. */
@@ -101,16 +101,56 @@ export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIn
   for (const unit of units) if (unit.stat) unit.hash = fileIndex.known(unit.abs, unit.stat);
 }
 
-/** Every file's hash by relative path (files not read yet are absent). */
-export function hashesOf(units: readonly Unit[]): Record<string, string> {
-  // Sorted units, then one object built in that order (no entries/fromEntries round trip: 10^5 files).
-  const hashed = units.filter((u) => u.hash);
+/** A listing's files as the key's columns: relative paths in code-unit order, each once, and their content hashes. */
+export interface FileColumns {
+  readonly keys: string[];
+  readonly values: string[];
+}
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Every unit's content hash ('unreadable' for a file that could not be read) by relative path, as
+ * sorted columns: the key's files without an object of 10^5 keys.
+ */
+export function fileColumns(units: readonly Unit[]): FileColumns {
+  const keys: string[] = new Array(units.length);
+  const values: string[] = new Array(units.length);
   // Listings come sorted: checking is one pass, sorting a 10^5-element array of strings is not.
-  const inOrder = hashed.every((u, i) => i === 0 || hashed[i - 1]!.rel < u.rel);
-  const sorted = inOrder ? hashed : hashed.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const files: Record<string, string> = {};
-  for (const unit of sorted) files[unit.rel] = unit.hash!;
-  return files;
+  let sorted = true;
+  for (let i = 0; i < units.length; i++) {
+    keys[i] = units[i]!.rel;
+    values[i] = units[i]!.hash ?? 'unreadable';
+    if (i > 0 && keys[i - 1]! >= keys[i]!) sorted = false;
+  }
+  if (!sorted) {
+    const order = keys.map((_, i) => i).sort((a, b) => byCodeUnits(keys[a]!, keys[b]!));
+    const [k, v] = [order.map((i) => keys[i]!), order.map((i) => values[i]!)];
+    keys.splice(0, keys.length, ...k);
+    values.splice(0, values.length, ...v);
+  }
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] === keys[i]) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
+  return { keys, values };
+}
+
+/** `columns` with `extra`'s entries (key entries that are not files of the listing) put in their places; an entry of the same path replaces the file's. */
+export function withEntries(columns: FileColumns, extra: Readonly<Record<string, string>>): FileColumns {
+  const { keys, values } = columns;
+  for (const [key, value] of Object.entries(extra)) {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (keys[lo] === key) values[lo] = value;
+    else {
+      keys.splice(lo, 0, key);
+      values.splice(lo, 0, value);
+    }
+  }
+  return { keys, values };
 }
 
 const jsonBytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
@@ -205,7 +245,7 @@ function safeList(dir: string): string[] {
  * Ingests a listing into the store and returns its manifest and the files' hashes.
  * `statted`: the listing's units from statListing, when the caller has them already.
  * @example
- *   const { set, files } = await ingestListing(await listFolder(config, baseDir), config, env);
+ *   const { set, files } = await ingestListing(await listFolder(config, baseDir), config, env); // files.keys[i] → files.values[i]
  */
 export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv, statted?: Unit[]): Promise<IngestOutcome> {
   const spec = decodeSpecOf(config);
@@ -358,14 +398,5 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole with ${reusedFiles} files, ${copied} files copied from earlier shards)`,
   });
   env.emit({ type: 'log', level: 'info', message: reason });
-  const files = hashesOf(units);
-  let unreadable = false;
-  for (const unit of units) {
-    if (unit.hash) continue;
-    files[unit.rel] = 'unreadable';
-    unreadable = true;
-  }
-  if (Object.keys(files).length !== units.length) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
-  // hashesOf's object is in path order already; only unreadable files, added last, need a sort.
-  return { set, files: unreadable ? Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : files };
+  return { set, files: fileColumns(units) };
 }
