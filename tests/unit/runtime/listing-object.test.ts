@@ -31,7 +31,7 @@ test('diffListings counts added, removed and changed paths as explainMiss does f
   assert.equal(explainMiss(inputs(files), inputs(after)), explainMiss(inputs(files), inputs(after), diff));
 });
 
-test('columns give encodeListing\'s bytes, also when they reuse an earlier object\'s deflated paths', () => {
+test("columns give encodeListing's bytes, also when they reuse an earlier object's deflated paths", () => {
   const { bytes, keys } = encodeListing(files);
   const values = keys.map((k) => files[k]!);
   assert.equal(Buffer.from(encodeListingColumns({ keys, values }).bytes), Buffer.from(bytes));
