@@ -21,6 +21,7 @@ import type { DecodeConfig } from '../ingest-config.ts';
 import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
+import { dtypeAt } from './record-table.ts';
 import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
 import { runIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
@@ -155,20 +156,25 @@ export function withEntries(columns: FileColumns, extra: Readonly<Record<string,
 
 const jsonBytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
 
+/** Whether each of a finished job's shards is in the store with its recorded size. */
+const shardsPresent = (objectsDir: string, shards: readonly ObjectRef[]) => shards.every((shard) => statSync(objectPath(objectsDir, shard.hash), { throwIfNoEntry: false })?.size === shard.size);
+
 /** The records of a finished job, read back from its shards' footers (their presence and size checked). */
 function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Located[] | undefined {
+  if (!shardsPresent(objectsDir, shards)) return undefined;
   const out: Located[] = [];
   for (const shard of shards) {
-    const path = objectPath(objectsDir, shard.hash);
-    if (statSync(path, { throwIfNoEntry: false })?.size !== shard.size) return undefined;
     try {
-      for (const record of readShardFooter(path).records) out.push({ shard, record });
+      for (const record of readShardFooter(objectPath(objectsDir, shard.hash)).records) out.push({ shard, record });
     } catch {
       return undefined;
     }
   }
   return out;
 }
+
+/** PNG and JPEG files: one frame each, never group keys or DICOM attributes in their records. */
+const SINGLE_FRAME = /\.(png|jpe?g)$/i;
 
 /**
  * Where the last run stored each file's records (by path), for copying instead of decoding: the
@@ -177,6 +183,8 @@ function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Loca
  */
 class Locator {
   private byFile?: Map<string, string>;
+  /** The last manifest's row of each file (-1: several rows). */
+  private rowOf?: Map<string, number>;
   private readonly footers = new Map<string, readonly ShardRecord[] | undefined>();
 
   private constructor(
@@ -189,6 +197,52 @@ class Locator {
   static async of(previous: PreviousIngest | undefined, spec: DecodeSpec, objectsDir: string): Promise<Locator> {
     const usable = previous && canonicalJson(previous.set.decode ?? null) === canonicalJson(spec);
     return new Locator(usable ? previous.set : undefined, usable ? await previous.files() : undefined, spec, objectsDir);
+  }
+
+  /**
+   * A reused job's records from the last manifest's rows, without reading its shards' footers (one
+   * per job: 374 at 10^5 files); undefined (read the footers) unless every file is a PNG or JPEG
+   * wanted whole, and is either among the job's problems or has exactly one row of the last manifest,
+   * in one of the job's shards. Such a file's record is that row plus what the job key fixes: one
+   * frame, no group keys or DICOM attributes, the file's hash, the set's record shape. Rows carry no
+   * moments (a stored table has none): the new table then has none either, as a cached one, and
+   * whoever needs them reads them from the footers (footer-moments.ts), checked by their CRC then.
+   */
+  rowsOf(job: readonly Unit[], shards: readonly ObjectRef[], problems: readonly FileProblem[]): Located[] | undefined {
+    const prev = this.previous;
+    if (!prev || this.spec.stack !== undefined) return undefined;
+    if (!this.rowOf) {
+      this.rowOf = new Map();
+      for (let i = 0; i < prev.samples.length; i++) {
+        const { id, file } = prev.samples[i]!;
+        // A file of several rows (frames, slices) is not a single record: -1.
+        this.rowOf.set(file, id === file && !this.rowOf.has(file) ? i : -1);
+      }
+    }
+    const { table, recordShape } = prev;
+    const inJob = new Map(shards.map((shard) => [shard.hash, shard]));
+    const failed = new Set(problems.map((p) => p.file));
+    const out: Located[] = [];
+    for (const unit of job) {
+      if (failed.has(unit.rel)) continue;
+      if (!unit.want.whole || unit.want.frames !== undefined || !SINGLE_FRAME.test(unit.rel)) return undefined;
+      const row = this.rowOf.get(unit.rel) ?? -1;
+      const shard = row >= 0 ? inJob.get(table.shards[table.shard[row]!]!.hash) : undefined;
+      if (!shard) return undefined;
+      const record: ShardRecord = {
+        file: unit.rel,
+        fileHash: unit.hash!,
+        frames: 1,
+        dtype: dtypeAt(table, row),
+        shape: recordShape,
+        range: [table.ranges[row * 2]!, table.ranges[row * 2 + 1]!],
+        offset: table.offset[row]!,
+        length: table.length[row]!,
+        crc: table.crc[row]!,
+      };
+      out.push({ shard, record });
+    }
+    return out;
   }
 
   reuse(unit: Unit): JobFile['reuse'] {
@@ -297,7 +351,9 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
       const bytes = await env.records.getRecord(JOBS, known);
       if (bytes) {
         const record = JSON.parse(Buffer.from(bytes).toString('utf8')) as JobRecord;
-        const located = recordsOfShards(env.objectsDir, record.shards);
+        // From the last manifest's rows when they cover the job (shards present), else from the footers.
+        const rows = shardsPresent(env.objectsDir, record.shards) ? (await locatorOf()).rowsOf(job, record.shards, record.problems) : undefined;
+        const located = rows ?? recordsOfShards(env.objectsDir, record.shards);
         if (located) {
           reusedJobs++;
           reusedFiles += job.length;
