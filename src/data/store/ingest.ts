@@ -173,6 +173,12 @@ function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Loca
   return out;
 }
 
+/** Whether a sample's attributes are at most a folder listing's `source` (no key array made: 10^5 samples). */
+function onlySource(attributes: Readonly<Record<string, string>> | undefined): boolean {
+  for (const key in attributes) if (key !== 'source') return false;
+  return true;
+}
+
 /** PNG and JPEG files: one frame each, never group keys or DICOM attributes in their records. */
 const SINGLE_FRAME = /\.(png|jpe?g)$/i;
 
@@ -214,9 +220,12 @@ class Locator {
     if (!this.rowOf) {
       this.rowOf = new Map();
       for (let i = 0; i < prev.samples.length; i++) {
-        const { id, file } = prev.samples[i]!;
-        // A file of several rows (frames, slices) is not a single record: -1.
-        this.rowOf.set(file, id === file && !this.rowOf.has(file) ? i : -1);
+        const { id, file, group, attributes } = prev.samples[i]!;
+        // A file of several rows (frames, slices) is not a single record: -1. Nor one whose sample
+        // may have taken a group or attributes from its record (a DICOM file named .png): the
+        // rows hold neither, and a folder's `source` is all a plain PNG's sample has.
+        const plain = group === undefined && onlySource(attributes);
+        this.rowOf.set(file, id === file && plain && !this.rowOf.has(file) ? i : -1);
       }
     }
     const { table, recordShape } = prev;
