@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { jsonChunks } from './json-chunks.ts';
 
 /**
  * Canonical JSON for hashing: object keys sorted, `undefined` dropped, functions by their
@@ -9,7 +10,11 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(toCanonical(value, new Set()));
 }
 
-function toCanonical(value: unknown, seen: Set<unknown>): unknown {
+/**
+ * What canonical JSON puts for a value: itself for JSON scalars, arrays and plain objects (which
+ * the caller walks), a stand-in for the rest, undefined where the value is dropped.
+ */
+export function canonicalLeaf(value: unknown): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
   if (typeof value === 'bigint') return { $bigint: value.toString() };
@@ -21,6 +26,12 @@ function toCanonical(value: unknown, seen: Set<unknown>): unknown {
   }
   if (value instanceof RegExp) return { $regexp: value.toString() };
   if (value instanceof Date) return { $date: value.toISOString() };
+  return value;
+}
+
+function toCanonical(value: unknown, seen: Set<unknown>): unknown {
+  const leaf = canonicalLeaf(value);
+  if (leaf !== value || leaf === null || typeof leaf !== 'object') return leaf;
   if (seen.has(value)) throw new TypeError('Cannot hash a cyclic configuration object.');
   seen.add(value);
   try {
@@ -45,6 +56,9 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** sha256 of canonicalJson(value), hashed piece by piece: a large value is never one string. */
 export function hashJson(value: unknown): string {
-  return sha256(canonicalJson(value));
+  const hash = createHash('sha256');
+  for (const piece of jsonChunks(value, { canonical: true })) hash.update(piece);
+  return hash.digest('hex');
 }

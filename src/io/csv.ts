@@ -44,3 +44,21 @@ export function parseCsvTable(text: string, file: string): { header: string[]; r
 export function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
+
+/**
+ * A CSV file's text in pieces of many lines: the header, then `row(i)` for i < count, each line
+ * ending in a newline — `[header, ...rows].join('\n') + '\n'` without the whole text in memory.
+ * @example
+ *   await writeFileAtomic(path, csvPieces('id,score', scores.length, (i) => `${ids[i]},${scores[i]}`));
+ */
+export function* csvPieces(header: string, count: number, row: (i: number) => string): Generator<string, void, undefined> {
+  let text = `${header}\n`;
+  for (let i = 0; i < count; i++) {
+    text += `${row(i)}\n`;
+    if (text.length >= 1 << 16) {
+      yield text;
+      text = '';
+    }
+  }
+  yield text;
+}

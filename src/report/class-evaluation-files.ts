@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { writeGradCamSet } from '../explain/grad-cam-set.ts';
 import { csvField } from '../io/csv.ts';
+import { jsonFilePieces } from '../base/json-chunks.ts';
 import { argmax } from '../metrics/confusion-matrix.ts';
 import { exportModel } from '../train/export-model.ts';
 import { ttaDescription } from '../train/tta.ts';
@@ -54,7 +55,7 @@ export function labelPredictionsCsv(predictions: readonly LabelPrediction[], cla
  */
 export async function writeClassEvaluationFiles(e: ClassEvaluated | LabelEvaluated, outDir: string): Promise<string[]> {
   const files: string[] = [];
-  const write = async (name: string, text: string) => {
+  const write = async (name: string, text: string | Iterable<string>) => {
     const path = join(outDir, name);
     await writeFileAtomic(path, text);
     files.push(path);
@@ -84,7 +85,7 @@ export async function writeClassEvaluationFiles(e: ClassEvaluated | LabelEvaluat
     await write('predictions.csv', classPredictionsCsv(e.predictions, e.classes));
     await write('validation-predictions.csv', classPredictionsCsv(e.validationPredictions, e.classes));
   }
-  await write('curves.json', JSON.stringify(e.curves) + '\n');
+  await write('curves.json', jsonFilePieces(e.curves));
   await write('classification_report.txt', e.report + '\n');
   files.push(...(await writeSpecs(join(outDir, 'plots'), classPlots(e), { png: e.png })));
   const gradCamFiles = await writeGradCamSet(e.gradCam, e.classes, join(outDir, 'plots', 'gradcam'));

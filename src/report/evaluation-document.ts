@@ -8,6 +8,7 @@ import type { BinaryMetrics } from '../metrics/binary-metrics.ts';
 import type { ClinicalEvaluation } from '../metrics/clinical-evaluation.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { sha256 } from '../base/canonical.ts';
+import { jsonFilePieces } from '../base/json-chunks.ts';
 import type { EvaluationContext } from './evaluation-context.ts';
 
 export const EVALUATION_FILE = 'evaluation.json';
@@ -155,7 +156,7 @@ export async function writeJsonFiles(outDir: string, files: readonly (readonly [
   const written: string[] = [];
   for (const [name, value] of files) {
     const path = join(outDir, name);
-    await writeFileAtomic(path, JSON.stringify(value, null, name === compact ? 0 : 2) + '\n');
+    await writeFileAtomic(path, name === compact ? jsonFilePieces(value) : JSON.stringify(value, null, 2) + '\n');
     written.push(path);
   }
   return written;

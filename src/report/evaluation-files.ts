@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { writeGradCamSet } from '../explain/grad-cam-set.ts';
-import { csvField } from '../io/csv.ts';
+import { csvField, csvPieces } from '../io/csv.ts';
+import { jsonFilePieces } from '../base/json-chunks.ts';
 import { exportModel } from '../train/export-model.ts';
 import { ttaDescription } from '../train/tta.ts';
 import { DEFINITIONS } from './evaluation-definitions.ts';
@@ -21,7 +22,7 @@ export async function writeEvaluationFiles(e: Evaluated, outDir: string): Promis
 
 async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): Promise<string[]> {
   const files: string[] = [];
-  const write = async (name: string, text: string) => {
+  const write = async (name: string, text: string | Iterable<string>) => {
     const path = join(outDir, name);
     await writeFileAtomic(path, text);
     files.push(path);
@@ -50,13 +51,13 @@ async function writeBinaryEvaluationFiles(e: BinaryEvaluated, outDir: string): P
   await write('validation-metrics.json', JSON.stringify({ split: 'validation', ...scores, ...e.validation }, null, 2) + '\n');
   // predicted = score >= threshold, the rule every metric uses.
   const predictionsCsv = (predictions: BinaryEvaluated['predictions']) =>
-    [
-      'id,file,label,score,predicted',
-      ...predictions.map((p) => [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(',')),
-    ].join('\n') + '\n';
+    csvPieces('id,file,label,score,predicted', predictions.length, (i) => {
+      const p = predictions[i]!;
+      return [csvField(p.id), csvField(p.file), p.label, p.score, p.score >= e.metrics.threshold ? 1 : 0].join(',');
+    });
   await write('predictions.csv', predictionsCsv(e.predictions));
   await write('validation-predictions.csv', predictionsCsv(e.validationPredictions));
-  await write('curves.json', JSON.stringify(e.curves) + '\n');
+  await write('curves.json', jsonFilePieces(e.curves));
   await write('classification_report.txt', e.report + '\n');
   const { writePlots, reliabilityInput } = await import('./index.ts');
   files.push(

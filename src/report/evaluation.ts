@@ -67,15 +67,25 @@ export interface BinaryEvaluated extends EvaluatedCommon {
 /** evaluate's result: binary (as before task kinds), K classes, or K findings. */
 export type Evaluated = BinaryEvaluated | ClassEvaluated | LabelEvaluated;
 
+/** The model's scores of a split, in its samples' order. */
+async function scoresOf(
+  model: import('@tensorflow/tfjs').LayersModel,
+  set: SplitSet,
+  subset: Subset,
+  tta?: EvaluateConfig['testTimeAugmentation'],
+): Promise<Float32Array> {
+  const { predictTta } = await import('../train/tta.ts');
+  const data = toFitData(set, subset);
+  return data.count === 0 ? new Float32Array(0) : predictTta(model, data, tta);
+}
+
 async function scores(
   model: import('@tensorflow/tfjs').LayersModel,
   set: SplitSet,
   subset: Subset,
   tta?: EvaluateConfig['testTimeAugmentation'],
 ): Promise<Prediction[]> {
-  const { predictTta } = await import('../train/tta.ts');
-  const data = toFitData(set, subset);
-  const out = data.count === 0 ? new Float32Array(0) : await predictTta(model, data, tta);
+  const out = await scoresOf(model, set, subset, tta);
   return subset.samples.map((s, i) => ({
     id: s.id,
     file: s.file,
@@ -84,6 +94,23 @@ async function scores(
     ...(s.group !== undefined ? { group: s.group } : {}),
     ...(s.attributes ? { attributes: s.attributes } : {}),
   }));
+}
+
+/**
+ * A split's labels and scores as columns, for what needs only them (the train split's curves): no
+ * object per sample (70,000 of them at 10^5 images). `flip` reports the first class's probability.
+ */
+async function scoreColumns(
+  model: import('@tensorflow/tfjs').LayersModel,
+  set: SplitSet,
+  subset: Subset,
+  tta: EvaluateConfig['testTimeAugmentation'],
+  flip: boolean,
+) {
+  const out = await scoresOf(model, set, subset, tta);
+  const labels = Float64Array.from(subset.samples, (s) => (flip ? 1 - s.label : s.label));
+  const scores = Float64Array.from(out, (v) => (flip ? 1 - v : v));
+  return { labels, scores };
 }
 
 /** What evaluate needs besides the model, the data and its config: the bootstrap's seed and the built model's summary. */
@@ -115,11 +142,18 @@ export async function evaluateModel(trained: Trained, data: SplitSet, config: Ev
  */
 async function evaluateBinary(trained: Trained, data: SplitSet, config: EvaluateConfig, work: Work, { seed, built }: EvaluationRun): Promise<BinaryEvaluated> {
   const m = await import('../metrics/index.ts');
+  // positiveClass naming the first class: report its probability, 1 − score, with the labels swapped.
+  const positive = config.positiveClass === undefined ? 1 : data.classes.indexOf(config.positiveClass);
+  if (positive < 0) {
+    throw new MedpipeError('INVALID_CONFIG', `evaluate.positiveClass '${config.positiveClass}' is not one of the classes (${data.classes.join(', ')}).`, {
+      fix: `Use '${data.classes[1]}' (the default) or '${data.classes[0]}'.`,
+    });
+  }
   const model = await modelFromData(trained.model);
-  let train: Prediction[], val: Prediction[], test: Prediction[];
+  let train: { labels: Float64Array; scores: Float64Array }, val: Prediction[], test: Prediction[];
   try {
     work.emit({ type: 'stage-progress', done: 0, total: 3, unit: 'splits' });
-    train = await scores(model, data, data.train, config.testTimeAugmentation);
+    train = await scoreColumns(model, data, data.train, config.testTimeAugmentation, positive === 0);
     work.emit({ type: 'stage-progress', done: 1, total: 3, unit: 'splits' });
     val = await scores(model, data, data.val, config.testTimeAugmentation);
     work.emit({ type: 'stage-progress', done: 2, total: 3, unit: 'splits' });
@@ -128,15 +162,8 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
   } finally {
     model.dispose();
   }
-  // positiveClass naming the first class: report its probability, 1 − score, with the labels swapped.
-  const positive = config.positiveClass === undefined ? 1 : data.classes.indexOf(config.positiveClass);
-  if (positive < 0) {
-    throw new MedpipeError('INVALID_CONFIG', `evaluate.positiveClass '${config.positiveClass}' is not one of the classes (${data.classes.join(', ')}).`, {
-      fix: `Use '${data.classes[1]}' (the default) or '${data.classes[0]}'.`,
-    });
-  }
   const classes = positive === 1 ? data.classes : [data.classes[1]!, data.classes[0]!];
-  if (positive === 0) [train, val, test] = [train, val, test].map((set) => set.map((p) => ({ ...p, label: 1 - p.label, score: 1 - p.score })));
+  if (positive === 0) [val, test] = [val, test].map((set) => set.map((p) => ({ ...p, label: 1 - p.label, score: 1 - p.score })));
   const labels = (p: Prediction[]) => p.map((x) => x.label);
   const values = (p: Prediction[]) => p.map((x) => x.score);
   const sensitivity = config.sensitivity ?? 0.8;
@@ -157,12 +184,10 @@ async function evaluateBinary(trained: Trained, data: SplitSet, config: Evaluate
     explainSplit(trained.model, images, data.shape, test, threshold, count, { method, ...(positive === 0 ? { negate: true } : {}) }),
   );
   const curves: Curves = { roc: {}, pr: {} };
-  for (const [name, set] of [
-    ['train', train],
-    ['test', test],
+  for (const [name, y, s] of [
+    ['train', train.labels, train.scores],
+    ['test', labels(test), values(test)],
   ] as const) {
-    const y = labels(set);
-    const s = values(set);
     if (!y.includes(0) || !y.includes(1)) continue;
     curves.roc[name] = { ...m.rocCurve(y, s), auc: m.rocAuc(y, s) };
     curves.pr[name] = { ...m.precisionRecallCurve(y, s), averagePrecision: m.averagePrecision(y, s), prevalence: y.filter((v) => v === 1).length / y.length };

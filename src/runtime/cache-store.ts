@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
-import { canonicalJson, sha256 } from '../base/canonical.ts';
-import { entryFileBytes, isFirstLayout, parseEntryFile } from './entry-file.ts';
+import { canonicalJson, hashJson, sha256 } from '../base/canonical.ts';
+import { entryFilePieces, isFirstLayout, parseEntryFile } from './entry-file.ts';
 import type { Artifact } from '../base/artifact.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 import { objectPath, type ObjectRef } from '../base/object-store.ts';
@@ -105,6 +106,23 @@ export class CacheStore {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /**
+   * Stores a file as an object without holding it whole: hashed as it streams, then copied in
+   * (temp + fsync + rename) unless the object is already there at its size.
+   */
+  async putFile(path: string): Promise<{ hash: string; size: number }> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).byteLength;
+    }
+    const digest = hash.digest('hex');
+    const info = await stat(this.objectPath(digest)).catch(() => undefined);
+    if (info?.size !== size) await writeFileAtomic(this.objectPath(digest), createReadStream(path));
+    return { hash: digest, size };
+  }
+
   /** Stores an artifact and its entry (and uploads them to a writable remote unless `local`); returns the entry. */
   async put(
     base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
@@ -116,7 +134,29 @@ export class CacheStore {
     const named = Object.entries(artifact.blobs);
     const hashes = await Promise.all(named.map(([, bytes]) => this.putObject(bytes)));
     named.forEach(([name, bytes], i) => (blobs[name] = { hash: hashes[i]!, size: bytes.byteLength }));
-    const refs = artifact.refs ?? [];
+    return this.putStored(base, artifact.meta, blobs, artifact.refs ?? [], options);
+  }
+
+  /** Like put, with each blob a file (putFile), read piece by piece: exported reports and models. */
+  async putFiles(
+    base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
+    meta: unknown,
+    files: Readonly<Record<string, string>>,
+    options: { readonly local?: boolean } = {},
+  ): Promise<CacheEntry> {
+    const blobs: Record<string, { hash: string; size: number }> = {};
+    for (const [name, path] of Object.entries(files)) blobs[name] = await this.putFile(path);
+    return this.putStored(base, meta, blobs, [], options);
+  }
+
+  /** Writes the entry for an output whose objects are stored. */
+  private async putStored(
+    base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
+    meta: unknown,
+    blobs: Record<string, { hash: string; size: number }>,
+    refs: readonly ObjectRef[],
+    options: { readonly local?: boolean },
+  ): Promise<CacheEntry> {
     // Shards a dataset points at were written by the stage itself; an entry must never name one that is not there.
     const sizes = await Promise.all(
       refs.map((ref) =>
@@ -129,12 +169,12 @@ export class CacheStore {
     refs.forEach((ref, i) => {
       if (sizes[i] !== ref.size) throw new Error(`object ${ref.hash} referenced by the output is missing`);
     });
-    const outputHash = outputHashOf(artifact.meta, blobs, refs);
+    const outputHash = outputHashOf(meta, blobs, refs);
     const entry: CacheEntry = {
       format: 1,
       ...base,
       outputHash,
-      meta: artifact.meta,
+      meta,
       blobs,
       ...(refs.length > 0 ? { refs } : {}),
       createdAt: new Date().toISOString(),
@@ -145,7 +185,7 @@ export class CacheStore {
   }
 
   private async writeEntry(entry: CacheEntry): Promise<void> {
-    await writeFileAtomic(this.entryPath(entry.key), entryFileBytes(entry));
+    await writeFileAtomic(this.entryPath(entry.key), entryFilePieces(entry));
   }
 
   /**
@@ -320,7 +360,7 @@ export function outputHashOf(meta: unknown, blobs: Record<string, { hash: string
   const hashes: Record<string, string> = {};
   for (const [name, blob] of Object.entries(blobs)) hashes[name] = blob.hash;
   // Shards join the hash only when there are some, so outputs without any keep their old hashes.
-  return sha256(canonicalJson(refs.length > 0 ? { meta, blobs: hashes, refs: refs.map((r) => r.hash) } : { meta, blobs: hashes }));
+  return hashJson(refs.length > 0 ? { meta, blobs: hashes, refs: refs.map((r) => r.hash) } : { meta, blobs: hashes });
 }
 
 function safeName(name: string): string {

@@ -13,7 +13,9 @@
  *   await writeFileAtomic(path, entryFileBytes(entry));
  *   const entry = parseEntryFile(await readFile(path)); // undefined when it does not verify
  */
+import { createHash } from 'node:crypto';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
+import { jsonChunks } from '../base/json-chunks.ts';
 import type { CacheEntry } from './cache-store.ts';
 
 const PREFIX = '{"sha256":"';
@@ -23,14 +25,28 @@ const DIGITS = 12;
 const HEAD_AT = PREFIX.length + 64 + '","metaSha256":"'.length + 64 + '","metaAt":"'.length + DIGITS + '","entry":'.length;
 
 export function entryFileBytes(entry: CacheEntry): Buffer {
+  return Buffer.concat([...entryFilePieces(entry)].map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+}
+
+/**
+ * The same bytes in pieces for writeFileAtomic: the meta's JSON is made twice, piece by piece (once
+ * for its checksum and length, once to write it), so a large output is never one string in memory.
+ */
+export function entryFilePieces(entry: CacheEntry): Iterable<string | Uint8Array> {
   const { meta, ...head } = entry;
-  const headText = JSON.stringify(head).slice(0, -1); // without its closing brace: the meta follows
-  const metaText = JSON.stringify(meta) ?? 'null';
-  const headBytes = Buffer.from(headText);
-  const metaBytes = Buffer.from(metaText);
+  const headBytes = Buffer.from(JSON.stringify(head).slice(0, -1)); // without its closing brace: the meta follows
+  const metaText = () => (meta === undefined ? ['null'] : jsonChunks(meta));
+  const hash = createHash('sha256');
+  for (const piece of metaText()) hash.update(piece);
   const metaAt = HEAD_AT + headBytes.byteLength;
-  const prefix = `${PREFIX}${sha256(headBytes)}","metaSha256":"${sha256(metaBytes)}","metaAt":"${String(metaAt).padStart(DIGITS, '0')}","entry":`;
-  return Buffer.concat([Buffer.from(prefix), headBytes, Buffer.from(META_FIELD), metaBytes, Buffer.from('}}')]);
+  const prefix = `${PREFIX}${sha256(headBytes)}","metaSha256":"${hash.digest('hex')}","metaAt":"${String(metaAt).padStart(DIGITS, '0')}","entry":`;
+  return (function* () {
+    yield prefix;
+    yield headBytes;
+    yield META_FIELD;
+    yield* metaText();
+    yield '}}';
+  })();
 }
 
 /** Whether a file has the first layout (then it is worth rewriting once it verifies). */

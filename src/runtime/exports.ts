@@ -45,9 +45,8 @@ async function restore(cache: ExportCache, key: string, outDir: string): Promise
 async function store(cache: ExportCache, key: string, stage: Exportable, outDir: string, files: readonly string[], ms: number): Promise<void> {
   const names = files.map((file) => relative(outDir, file));
   if (names.length === 0 || names.some((name) => name.startsWith('..') || isAbsolute(name))) return;
-  const blobs: Record<string, Uint8Array> = {};
-  for (const name of names) blobs[name] = await readFile(join(outDir, name));
-  await cache.store.put(
+  // Each file streams into the store: at 10^5 images the exported curves and predictions are tens of MB.
+  await cache.store.putFiles(
     {
       key,
       stage: stage.id,
@@ -58,7 +57,8 @@ async function store(cache: ExportCache, key: string, stage: Exportable, outDir:
       ms,
       parent: stage.key,
     },
-    { meta: { files: names }, blobs },
+    { files: names },
+    Object.fromEntries(names.map((name) => [name, join(outDir, name)])),
   );
 }
 

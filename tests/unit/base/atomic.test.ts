@@ -21,6 +21,19 @@ Atomic('writes text and bytes, creating folders, and leaves only the file', asyn
   assert.equal(await readdir(path.dirname(file)), ['x.json']);
 });
 
+Atomic('writes pieces (text as UTF-8, bytes as they are) one after the other', async ({ dir }) => {
+  const file = path.join(dir, 'pieces.txt');
+  await writeFileAtomic(
+    file,
+    (function* () {
+      yield 'é𝄞';
+      yield new Uint8Array([0x41, 0x42]);
+      yield 'x'.repeat(100_000);
+    })(),
+  );
+  assert.is(await readFile(file, 'utf8'), `é𝄞AB${'x'.repeat(100_000)}`);
+});
+
 Atomic('replaces an existing file whole', async ({ dir }) => {
   const file = path.join(dir, 'x.txt');
   await writeFile(file, 'old content that is longer than the new one');

@@ -52,7 +52,7 @@ B('groups are drawn whole and counted as units', () => {
     for (const i of idx) byGroup.set(groups[i]!, (byGroup.get(groups[i]!) ?? 0) + 1);
     for (const count of byGroup.values()) assert.is(count % 3, 0, 'each draw brings the whole group of 3');
   }
-  const jack = plan.jackknife();
+  const jack = [...plan.jackknife()];
   assert.is(jack.length, 20);
   assert.ok(
     jack.every((j) => j.length === 57),

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalJson, sha256 } from '../../../src/base/canonical.ts';
 import { CacheStore, type CacheEntry } from '../../../src/runtime/cache-store.ts';
-import { entryFileBytes, isFirstLayout, parseEntryFile } from '../../../src/runtime/entry-file.ts';
+import { entryFileBytes, entryFilePieces, isFirstLayout, parseEntryFile } from '../../../src/runtime/entry-file.ts';
 import { removeDir, tempDir } from '../../helpers/core.ts';
 
 const Entry = suite<{ dir: string; store: CacheStore }>('cache entry files');
@@ -19,7 +19,15 @@ Entry.before.each(async (ctx) => {
 });
 Entry.after.each(async (ctx) => removeDir(ctx.dir));
 
-const base = { key: 'a'.repeat(64), stage: 'evaluate', kind: 'evaluate', pipeline: 'p', inputs: { kind: 'evaluate', version: 1, config: null, upstream: null, env: {} }, summary: 'auc 0.9', ms: 3 };
+const base = {
+  key: 'a'.repeat(64),
+  stage: 'evaluate',
+  kind: 'evaluate',
+  pipeline: 'p',
+  inputs: { kind: 'evaluate', version: 1, config: null, upstream: null, env: {} },
+  summary: 'auc 0.9',
+  ms: 3,
+};
 const META = { curve: Array.from({ length: 1000 }, (_, i) => i / 999), name: 'ünïcode "quoted" }', nested: { meta: '"meta":' } };
 const entryPath = (ctx: { dir: string }) => path.join(ctx.dir, 'entries', `${base.key}.json`);
 
@@ -68,6 +76,20 @@ Entry('entries of the first layout are read, then rewritten in the new one', asy
 Entry('entryFileBytes: the head ends where the prefix says the meta starts, whatever the meta holds', () => {
   const entry = { format: 1, ...base, outputHash: 'o'.repeat(64), meta: undefined, blobs: {}, createdAt: 'x' } as unknown as CacheEntry;
   assert.is(parseEntryFile(entryFileBytes(entry))!.meta, null, 'no meta reads back as null');
+});
+
+Entry('a meta of megabytes is written in pieces; its checksum and bytes are those of JSON.stringify', async (ctx) => {
+  const meta = { curve: Array.from({ length: 300_000 }, (_, i) => Math.cos(i)), ids: Array.from({ length: 20_000 }, (_, i) => `𝄞 ${i}`) };
+  const entry = { format: 1, ...base, outputHash: 'o'.repeat(64), meta, blobs: {}, createdAt: 'x' } as unknown as CacheEntry;
+  const pieces = [...entryFilePieces(entry)];
+  assert.ok(pieces.length > 50, `${pieces.length} pieces`);
+  const bytes = entryFileBytes(entry);
+  const text = JSON.stringify(meta);
+  assert.ok(bytes.toString('latin1').includes(`"metaSha256":"${sha256(text)}"`));
+  assert.ok(bytes.subarray(bytes.byteLength - 2 - Buffer.byteLength(text), bytes.byteLength - 2).equals(Buffer.from(text)));
+  assert.equal(parseEntryFile(bytes)!.meta, JSON.parse(text));
+  await ctx.store.put(base, { meta, blobs: {} });
+  assert.equal((await readFile(entryPath(ctx))).equals(entryFileBytes({ ...JSON.parse((await readFile(entryPath(ctx))).toString('utf8')).entry, meta })), true);
 });
 
 Entry.run();
