@@ -76,14 +76,15 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
   // Extension-less files are read only when they are DICOM (many scanners write no extension);
   // anything else without an extension (README, LICENSE) is not an image and is left alone. Their
   // first 132 bytes are probed 32 at a time: a folder of 10^5 such files is not read one by one.
-  const extensionless = entries.filter((rel) => extensionOf(rel) === '');
+  const extensionOfEntry = entries.map(extensionOf); // once a file: 10^5 lower-casings otherwise twice
+  const extensionless = entries.filter((_, i) => extensionOfEntry[i] === '');
   const dicom = new Set<string>();
   for (let i = 0; i < extensionless.length; i += 32) {
     const batch = extensionless.slice(i, i + 32);
     const found = await Promise.all(batch.map((rel) => looksLikeDicom(join(root, rel))));
     batch.forEach((rel, k) => found[k] && dicom.add(rel));
   }
-  const candidates = entries.filter((rel) => (extensionOf(rel) === '' ? dicom.has(rel) : extensions.has(extensionOf(rel))));
+  const candidates = entries.filter((rel, i) => (extensionOfEntry[i] === '' ? dicom.has(rel) : extensions.has(extensionOfEntry[i]!)));
   const firstSegments = new Set(candidates.map((rel) => rel.split('/')[0]!.toLowerCase()));
   const splitLayout = firstSegments.size > 0 && [...firstSegments].every((s) => s in SPLIT_FOLDERS);
   const pattern = config.groupPattern ? new RegExp(config.groupPattern) : undefined;

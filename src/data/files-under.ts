@@ -7,7 +7,7 @@
  * folder being walked is not walked again (fast-glob went round until the path was too long); a
  * folder that vanishes while walking is skipped.
  * @example
- *   const rels = await filesUnder('/data/xray'); // ['normal/a.png', 'pneumonia/b.png', ...]
+ *   const rels = (await filesUnder('/data/xray')).sort(); // ['normal/a.png', 'pneumonia/b.png', ...] (in no set order)
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -25,25 +25,34 @@ export async function filesUnder(root: string): Promise<string[]> {
       if (gone(error)) return;
       throw error;
     }
+    // Folders are walked concurrently (their readdir calls overlap on libuv's threads); the caller sorts.
+    const folders: Promise<void>[] = [];
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
       const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isFile()) {
         out.push(relPath);
         continue;
       }
       if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
-      const target = await stat(path).catch((error: unknown) => {
-        if (gone(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
-        throw error;
-      });
-      if (target?.isFile()) out.push(relPath);
-      else if (target?.isDirectory()) {
-        const id = `${target.dev}:${target.ino}`;
-        if (!walking.has(id)) await walk(path, relPath, new Set([...walking, id]));
-      }
+      // Joined only here, for folders and links (a join per file cost 10^5 normalisations).
+      const path = join(dir, entry.name);
+      folders.push(
+        stat(path)
+          .catch((error: unknown) => {
+            if (gone(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+            throw error;
+          })
+          .then(async (target) => {
+            if (target?.isFile()) out.push(relPath);
+            else if (target?.isDirectory()) {
+              const id = `${target.dev}:${target.ino}`;
+              if (!walking.has(id)) await walk(path, relPath, new Set([...walking, id]));
+            }
+          }),
+      );
     }
+    await Promise.all(folders);
   };
   const top = await stat(root).catch(() => undefined);
   if (top?.isDirectory()) await walk(root, '', new Set([`${top.dev}:${top.ino}`]));

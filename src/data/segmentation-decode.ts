@@ -6,7 +6,6 @@
  * @example
  *   const image = await decodeSegmentationImage(await readFile(f), f, { size: [288, 288], channels: 'green' });
  */
-import sharp from 'sharp';
 import { MedpipeError } from '../base/errors.ts';
 import { decodeBytes, type Samples } from '../io/decode-bytes.ts';
 
@@ -25,6 +24,8 @@ export interface DecodedSegmentationImage {
 }
 
 export async function decodeSegmentationImage(bytes: Uint8Array, file: string, input: SegmentationInput): Promise<DecodedSegmentationImage> {
+  // sharp (libvips) loads when a segmentation image is decoded, not with the ports that name this module.
+  const sharp = (await import('sharp')).default;
   const meta = await sharp(bytes)
     .metadata()
     .catch((error: unknown) => {

@@ -5,7 +5,7 @@
  *   and its second observer's palette GIFs whose palette maps 0/1 to dark/bright grey);
  * - `labels`: the stored value is the class index (0 = background … K), checked against `classes`.
  */
-import sharp from 'sharp';
+import type sharp from 'sharp';
 import { MedpipeError } from '../base/errors.ts';
 
 export interface Mask {
@@ -23,9 +23,11 @@ export interface ReadMaskOptions {
 
 export async function readMask(file: string, options: ReadMaskOptions = {}): Promise<Mask> {
   let decoded: { data: Buffer; info: sharp.OutputInfo };
+  // sharp (libvips) loads when a mask is read, not with the ports that name this module.
+  const load = (await import('sharp')).default;
   try {
     // First channel of the decoded (palette-expanded) picture; masks are stored grey or as equal RGB.
-    decoded = await sharp(file, { failOn: 'error', limitInputPixels: 1e9 }).extractChannel(0).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    decoded = await load(file, { failOn: 'error', limitInputPixels: 1e9 }).extractChannel(0).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new MedpipeError('BAD_FILE', `${file} cannot be decoded as a mask: ${reason}`, {

@@ -5,7 +5,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import sharp from 'sharp';
 import type { Codec } from '../base/artifact.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { csvField } from '../io/csv.ts';
@@ -53,7 +52,9 @@ export function pngNames(ids: readonly string[]): string[] {
   });
 }
 
-export function encodePng(data: Uint8Array, height: number, width: number, channels: 1 | 3): Promise<Uint8Array> {
+export async function encodePng(data: Uint8Array, height: number, width: number, channels: 1 | 3): Promise<Uint8Array> {
+  // sharp (libvips) loads when a PNG is written, not with the ports that name this module.
+  const sharp = (await import('sharp')).default;
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
     .png({ compressionLevel: 6 })
     .toBuffer()

@@ -14,19 +14,35 @@ import type { KeyInputs } from './cache-key.ts';
 const MAGIC = 'MPLIST2\n';
 const HEX = /^[0-9a-f]{64}$/;
 
+/** A listing as columns: paths in code-unit order (as canonical JSON sorts keys), each once, and each one's value. */
+export interface ListingColumns {
+  readonly keys: readonly string[];
+  readonly values: readonly string[];
+}
+
 /** The object's bytes and its paths in their stored order (sorted as canonical JSON sorts keys). */
-export function encodeListing(files: Readonly<Record<string, string>>): { bytes: Uint8Array; keys: string[] } {
+export function encodeListing(files: Readonly<Record<string, string>>): { bytes: Uint8Array; keys: readonly string[] } {
   const keys = Object.keys(files);
   // Ingest builds its files in path order: checking is one pass, sorting 10^5 strings is not.
   if (!keys.every((key, i) => i === 0 || keys[i - 1]! < key)) keys.sort();
+  return encodeListingColumns({ keys, values: keys.map((key) => files[key]!) });
+}
+
+/**
+ * encodeListing's bytes from columns (no object of 10^5 keys built). `deflatedPaths`: the paths
+ * part of an earlier object whose paths are these keys (the usual rerun: same files, one changed),
+ * which deflating them again would give byte for byte.
+ */
+export function encodeListingColumns(columns: ListingColumns, deflatedPaths?: Uint8Array): { bytes: Uint8Array; keys: readonly string[] } {
+  const { keys, values } = columns;
   const hashes = Buffer.alloc(keys.length * 32);
   const other: Record<number, string> = {};
-  keys.forEach((key, i) => {
-    const value = files[key]!;
+  for (let i = 0; i < keys.length; i++) {
+    const value = values[i]!;
     if (HEX.test(value)) hashes.write(value, i * 32, 'hex');
     else other[i] = value;
-  });
-  const paths = deflateRawSync(Buffer.from(keys.join('\0'), 'utf8'), { level: 6 });
+  }
+  const paths = deflatedPaths ?? deflateRawSync(Buffer.from(keys.join('\0'), 'utf8'), { level: 6 });
   const header = Buffer.from(JSON.stringify({ count: keys.length, paths: paths.byteLength, other }), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.byteLength);
@@ -39,6 +55,8 @@ export interface DecodedListing {
   /** 32 bytes per path (its sha256), zeros where `other` has its value. */
   readonly hashes: Buffer;
   readonly other: Readonly<Record<number, string>>;
+  /** The paths as stored (deflated): encodeListingColumns reuses them for the same paths. */
+  readonly deflatedPaths: Uint8Array;
 }
 
 /** The listing's parts, or undefined when the bytes are not a listing object of this layout. */
@@ -49,15 +67,11 @@ export function decodeListingParts(bytes: Uint8Array): DecodedListing | undefine
   let at = MAGIC.length + 4;
   const { count, paths, other } = JSON.parse(buf.toString('utf8', at, at + length)) as { count: number; paths: number; other: Record<number, string> };
   at += length;
-  const keys =
-    count === 0
-      ? []
-      : inflateRawSync(buf.subarray(at, at + paths))
-          .toString('utf8')
-          .split('\0');
+  const deflatedPaths = buf.subarray(at, at + paths);
+  const keys = count === 0 ? [] : inflateRawSync(deflatedPaths).toString('utf8').split('\0');
   at += paths;
   if (keys.length !== count || buf.byteLength !== at + count * 32) return undefined;
-  return { keys, hashes: buf.subarray(at), other };
+  return { keys, hashes: buf.subarray(at), other, deflatedPaths };
 }
 
 /** The hash (or other value) of path `i`. */

@@ -7,7 +7,7 @@ import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalJson } from '../base/canonical.ts';
-import { decodeListingParts, diffListings, encodeListing, withFiles } from './listing-object.ts';
+import { decodeListingParts, diffListings, encodeListing, encodeListingColumns, withFiles, type ListingColumns } from './listing-object.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
 import type { Session } from './session.ts';
@@ -31,7 +31,15 @@ export interface Planned extends LoadedStage {
 
 /** Loads every stage's implementation (each module once; heavy libraries stay lazy inside them). */
 export async function loadStages(stages: readonly CheckedStage[]): Promise<LoadedStage[]> {
-  return Promise.all(stages.map(async (stage) => ({ ...stage, impl: await stage.definition.load() })));
+  return Promise.all(stages.map(loadStage));
+}
+
+/**
+ * Loads one stage's implementation. `run` loads each stage's just before planning it: the modules
+ * of fit, evaluate and the report (a third of medpipe's) then load after ingest, not before it.
+ */
+export async function loadStage(stage: CheckedStage): Promise<LoadedStage> {
+  return 'impl' in stage ? (stage as LoadedStage) : { ...stage, impl: await stage.definition.load() };
 }
 
 /**
@@ -41,33 +49,44 @@ export async function loadStages(stages: readonly CheckedStage[]): Promise<Loade
  */
 export async function planStage(
   session: Session,
-  stages: readonly LoadedStage[],
+  stages: readonly CheckedStage[],
   index: number,
   upstreamHash: string | undefined,
   ctx: StageContext,
   find: 'lookup' | 'probe' = 'lookup',
 ): Promise<Planned> {
-  const stage = stages[index]!;
+  const stage = await loadStage(stages[index]!);
   const { node, definition, impl, config } = stage;
   const fingerprint = impl.fingerprint ? await impl.fingerprint(config, ctx) : undefined;
   const previous = index > 0 ? stages[index - 1]!.node : undefined;
+  const columns = fingerprint?.columns;
+  // A large listing given as columns is encoded from them (`listing`, when given, wins as before).
+  const large = columns !== undefined && columns.keys.length > LARGE_LISTING && !fingerprint?.listing;
   let inputs: KeyInputs = {
     kind: definition.kind,
     version: definition.version,
     config: canonicalConfig(node.config),
     upstream: previous ? { stage: previous.id, outputHash: upstreamHash ?? 'pending' } : null,
-    ...(fingerprint?.listing ? { listing: fingerprint.listing } : fingerprint ? { files: fingerprint.files } : {}),
+    ...(fingerprint?.listing ? { listing: fingerprint.listing } : large ? {} : fingerprint ? { files: columns ? filesOf(columns) : fingerprint.files } : {}),
     env: { ...session.env(definition), ...fingerprint?.env },
   };
-  if (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING) {
+  if (large || (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING)) {
     const { files, ...rest } = inputs;
-    const { bytes, keys } = encodeListing(files);
+    // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
+    const { bytes, keys } = large ? encodeListingColumns(columns, session.hasher.deflatedPaths(columns.keys)) : encodeListing(files!);
     inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: keys.length } };
     fingerprint?.onListing?.(inputs.listing!, keys);
   }
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
   return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint };
+}
+
+/** Columns as key inputs' `files` (a small listing). */
+function filesOf({ keys, values }: ListingColumns): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < keys.length; i++) files[keys[i]!] = values[i]!;
+  return files;
 }
 
 /** Why a planned stage is not served from cache, against its last run in this cache. */

@@ -11,10 +11,10 @@ import type { CacheEntry } from './cache-store.ts';
 import type { ErrorInfo, RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
 import { cachedPlots } from './plot-memo.ts';
-import { loadStages, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
+import { loadStage, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
 import { writeRunReport, type RunReport } from './report.ts';
 import { Session, type RunOptions } from './session.ts';
-import { validatePipeline } from './validate.ts';
+import { validatePipeline, type CheckedStage } from './validate.ts';
 
 export { defaultCacheDir, type RunOptions } from './session.ts';
 export { pipelineStatus, type StageStatus } from './status.ts';
@@ -91,7 +91,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   const outputs: (() => Promise<unknown>)[] = [];
   const hashes: (string | undefined)[] = [];
   const summaries: RunReport['stages'][number][] = [];
-  let stages: LoadedStage[] = [];
+  // Checked at the start; each is replaced by its loaded form (implementation) when it is planned.
+  let stages: (CheckedStage | LoadedStage)[] = [];
   let cacheHits = 0;
   let current: string | undefined;
   // Events of the stage in progress (and of a cached stage recomputed for it) go to its stream.
@@ -183,7 +184,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
     await session.store.ensure();
     await session.hasher.load();
-    stages = await loadStages(checked);
+    stages = checked;
   }).pipe(ignoreElements());
 
   /**
@@ -214,6 +215,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       // A stage's time includes its fingerprint: ingest reads (and so ingests) new files there.
       const planStarted = Date.now();
       current = stages[index]!.node.id; // a failure while planning (ingest reads files there) is this stage's
+      stages[index] = await loadStage(stages[index]!);
       const planned = await planStage(session, stages, index, index > 0 ? hashes[index - 1] : undefined, ctxFor(index));
       // The stat cache's rows served this stage's fingerprint; the rest of the run does not need them.
       session.hasher.release();
@@ -248,9 +250,11 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
 
   const finish = work(async (emit) => {
     current = undefined;
+    // Every stage was planned, so loaded, by now.
+    const loaded = await Promise.all(stages.map(loadStage));
     const files = await exportOutputs(
       outDir,
-      stages.map((stage, i) => ({
+      loaded.map((stage, i) => ({
         id: stage.node.id,
         outputHash: hashes[i]!,
         output: outputs[i]!,

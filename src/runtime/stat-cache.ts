@@ -214,23 +214,34 @@ export class StatCache implements FileIndex {
     const out: (string | undefined)[] = new Array(files.length).fill(undefined);
     const halves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
     const cursor = this.snapshots.map(() => 0);
+    // With no rows under the primed folders (a snapshot took them over), a file under them has none.
+    const noRows = this.primed.size === 0;
     for (let f = 0; f < files.length; f++) {
       if (halves[f * 8] === -1 && halves[f * 8 + 1] === -1) continue; // gone
       const abs = files[f]!.abs;
       const primed = this.primedFolders.some((folder) => abs.startsWith(folder));
-      const row = primed ? this.primed.get(abs) : this.lookup!.get(abs);
+      const row = primed ? (noRows ? undefined : this.primed.get(abs)) : this.lookup!.get(abs);
       if (row && row.stamp === `${stats[f * 4]}:${stats[f * 4 + 1]}:${stats[f * 4 + 3]}:${stats[f * 4 + 2]}`) {
         out[f] = row.hex;
         continue;
       }
-      this.snapshots.forEach((snap, k) => {
-        if (out[f] !== undefined || !abs.startsWith(snap.prefix)) return;
-        const i = findSorted(snap.parts.keys, abs.slice(snap.prefix.length), cursor[k]!);
-        if (i < 0) return;
+      for (let k = 0; k < this.snapshots.length && out[f] === undefined; k++) {
+        const snap = this.snapshots[k]!;
+        if (!abs.startsWith(snap.prefix)) continue;
+        // Walking in step with the sorted paths: the next path is usually this one (no slice made).
+        const keys = snap.parts.keys;
+        const next = cursor[k]! + (f > 0 ? 1 : 0);
+        const key = keys[next];
+        const i =
+          key !== undefined && abs.length === snap.prefix.length + key.length && abs.endsWith(key)
+            ? next
+            : findSorted(keys, abs.slice(snap.prefix.length), cursor[k]!);
+        if (i < 0) continue;
         cursor[k] = i;
-        for (let h = 0; h < 8; h++) if (snap.halves[i * 8 + h] !== halves[f * 8 + h]) return;
-        out[f] = listingValue(snap.parts, i);
-      });
+        let same = true;
+        for (let h = 0; h < 8 && same; h++) same = snap.halves[i * 8 + h] === halves[f * 8 + h];
+        if (same) out[f] = listingValue(snap.parts, i);
+      }
     }
     return out;
   }
@@ -250,6 +261,20 @@ export class StatCache implements FileIndex {
       const at = i * 4;
       if (stats[at] === s.size && stats[at + 1] === s.mtimeNs && stats[at + 2] === s.ctimeNs && stats[at + 3] === BigInt.asIntN(64, s.ino))
         return listingValue(parts, i);
+    }
+    return undefined;
+  }
+
+  /**
+   * The deflated paths of a primed snapshot's listing object whose paths are `keys` (a rerun with
+   * the same files, some changed): the new listing object reuses them instead of deflating again.
+   */
+  deflatedPaths(keys: readonly string[]): Uint8Array | undefined {
+    for (const { parts } of this.snapshots) {
+      if (parts.keys.length !== keys.length) continue;
+      let i = 0;
+      while (i < keys.length && parts.keys[i] === keys[i]) i++;
+      if (i === keys.length) return parts.deflatedPaths;
     }
     return undefined;
   }
@@ -285,10 +310,12 @@ export class StatCache implements FileIndex {
         snapshot ? Buffer.from(snapshot.stats) : null,
       );
       if (!snapshot) return;
-      const covered = new Set(files!.files.map((f) => f.abs));
       const end = root.slice(0, -1) + String.fromCharCode(root.charCodeAt(root.length - 1) + 1);
+      const rows = this.range!.all(root, end);
+      // Usually none (the last snapshot took them over) but the files read since: no set of 10^5 paths for those.
+      const covered = rows.length > 0 ? new Set(files!.files.map((f) => f.abs)) : undefined;
       const drop = db.prepare<[string]>('DELETE FROM stat WHERE path = ?');
-      for (const { path } of this.range!.all(root, end)) if (covered.has(path)) drop.run(path);
+      for (const { path } of rows) if (covered!.has(path)) drop.run(path);
       // A kill here, mid-transaction, must leave the rows and the old snapshot as they were (tested).
       crashPoint('write');
     })();
@@ -345,13 +372,20 @@ function snapshotOf(keys: readonly string[], listed: ListedFiles): { prefix: str
   const first = files[0];
   if (!first || !first.abs.endsWith(first.rel) || stats.length !== files.length * 4) return undefined;
   const prefix = first.abs.slice(0, first.abs.length - first.rel.length);
-  for (let j = 0; j < files.length; j++) if (stats[j * 4]! < 0n || files[j]!.abs !== prefix + files[j]!.rel) return undefined;
+  // Checked as 32-bit halves and string ends: no BigInt nor joined path a file (little-endian: a size's high half is at 8j + 1).
+  const statHalves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
+  for (let j = 0; j < files.length; j++) {
+    const { abs, rel } = files[j]!;
+    if (statHalves[j * 8 + 1]! < 0 || abs.length !== prefix.length + rel.length || !abs.startsWith(prefix) || !abs.endsWith(rel)) return undefined;
+  }
   const out = new BigInt64Array(keys.length * 4).fill(-1n);
+  const outHalves = new Int32Array(out.buffer);
   // Listings come sorted as the object's keys are (the object adds key entries that are no file): one walk.
   let j = 0;
   for (let i = 0; i < keys.length && j < files.length; i++) {
     if (keys[i] !== files[j]!.rel) continue;
-    out.set(stats.subarray(j * 4, j * 4 + 4), i * 4);
+    // As 32-bit halves: no subarray (10^5 typed-array objects) nor BigInt per value.
+    for (let c = 0; c < 8; c++) outHalves[i * 8 + c] = statHalves[j * 8 + c]!;
     j++;
   }
   if (j < files.length) {

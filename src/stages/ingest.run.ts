@@ -6,7 +6,7 @@ import type { CsvIngestConfig, DecodeConfig, FolderIngestConfig, NpzIngestConfig
 import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
 import { npzTask, readNpzSet } from '../data/npz-set.ts';
 import { hashUnits } from '../data/store/hash-units.ts';
-import { commonFolder, hashesOf, ingestListing, knownHashes } from '../data/store/ingest.ts';
+import { commonFolder, fileColumns, ingestListing, knownHashes, withEntries } from '../data/store/ingest.ts';
 import { unitsOf, type Unit } from '../data/store/ingest-plan.ts';
 import { attachStats, listingDigest, settled, statAll } from '../data/store/listing-digest.ts';
 import { objectPath } from '../base/object-store.ts';
@@ -65,11 +65,10 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   knownHashes(units, ctx.fileIndex, stats, root);
   if (!units.every((u) => u.hash) && (ctx.keyFirst || ctx.purpose === 'status')) await hashUnits(units, ctx.fileIndex, ctx.signal);
   if (units.every((u) => u.hash) || ctx.purpose === 'status') {
-    const files = hashesOf(units);
-    for (const unit of units) if (!unit.hash) files[unit.rel] = 'unreadable';
-    // Object.assign, not a spread: a copy of a 10^5-key object costs a second on a no-op rerun.
+    // Columns, not an object of 10^5 keys (files not read, for `status`, are 'unreadable').
     return {
-      files: Object.assign(files, extra),
+      files: {},
+      columns: withEntries(fileColumns(units), extra),
       data: { listing, units } satisfies Found,
       env: labels,
       ...(ctx.purpose === 'status' ? {} : { onListing: onListing(units) }),
@@ -77,7 +76,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   }
   const { set, files } = await ingestListing(listing, config, env(ctx), units);
   // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
-  return { files: Object.assign(files, extra), data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
+  return { files: {}, columns: withEntries(files, extra), data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {

@@ -246,16 +246,18 @@ Cache("stat cache: touching one file's bytes reads and decodes exactly that file
   assert.match(logsOf(changed.events, 'ingest').join('\n'), /23 files copied from earlier shards/, 'the rest of its shard is copied, not decoded');
 });
 
-Cache("one changed file rewrites only its job's shard: every other shard of the data set is kept as it was", async (ctx) => {
+Cache("one changed file rewrites only its job's shard: every other shard of the data set is kept as it was, and the outputs are a cold run's", async (ctx) => {
   // Jobs of about 4 files (24 files: several jobs), so "only the shard it touches" can be told apart from "all of them".
+  // A dataset z-score: split merges every record's moments, which the reused jobs' rows do not carry.
   process.env.MEDPIPE_SHARD_FILES = '4';
+  const v: Variant = { normalize: { method: 'zscore', scope: 'dataset' } };
   try {
-    await run(ctx);
+    await run(ctx, v);
     const refsOf = async () => new Set((await entryFile(ctx, 'ingest')).entry.refs!.map((r) => r.hash));
     const before = await refsOf();
     assert.ok(before.size >= 3, `${before.size} shards: the data set spans several jobs`);
     await writeGreyPng(ctx.files[7]!, 33, 5151, 16);
-    const changed = await run(ctx);
+    const changed = await run(ctx, v);
     assert.is(decodedCount(changed.events), 1, 'exactly one decode');
     const after = await refsOf();
     const added = [...after].filter((h) => !before.has(h));
@@ -264,6 +266,16 @@ Cache("one changed file rewrites only its job's shard: every other shard of the 
     assert.is(dropped.length, 1, 'one shard replaced');
     assert.is(after.size, before.size, 'every other shard is referenced unchanged');
     assert.match(logsOf(changed.events, 'ingest').join('\n'), new RegExp(`\\(${before.size - 1} of ${before.size} shard jobs reused whole`));
+    // The same data ingested cold into another cache: the same manifest, statistics and splits.
+    const cold = await run(ctx, v, 'cold');
+    assert.is(decodedCount(cold.events), 24);
+    for (const stage of ['ingest', 'normalize', 'split']) {
+      assert.is(
+        (await entryFile(ctx, stage)).entry.outputHash,
+        (await entryFile(ctx, stage, 'cold')).entry.outputHash,
+        `${stage}: the incremental output is the cold one`,
+      );
+    }
   } finally {
     delete process.env.MEDPIPE_SHARD_FILES;
   }

@@ -18,7 +18,7 @@ const CONCURRENCY = 16;
  * follows reports it as it would have). Returns how many files were read.
  * @example
  *   const units = statListing(listing, fileIndex);
- *   await hashUnits(units, fileIndex, signal); // hashesOf(units) is now the key's part
+ *   await hashUnits(units, fileIndex, signal); // fileColumns(units) is now the key's part
  */
 export async function hashUnits(units: readonly Unit[], fileIndex: FileIndex, signal?: AbortSignal): Promise<number> {
   const missing = units.filter((u) => !u.hash && u.stat);

@@ -88,5 +88,10 @@ export function planJobs<T extends { readonly rel: string }>(units: readonly T[]
 /** A job's identity: the decode spec and each file's path, content hash and what is wanted of it. */
 export function jobKey(spec: DecodeSpec, units: readonly Unit[]): string | undefined {
   if (units.some((u) => u.hash === undefined)) return undefined;
-  return sha256(canonicalJson({ format: SHARD_FORMAT, decode: spec, files: units.map((u) => [u.rel, u.hash, u.want]) }));
+  // canonicalJson({ format, decode, files: [[rel, hash, want], …] }) written out directly (a key per
+  // job of 10^5 files: no array of arrays, no sorting of keys); tested equal.
+  const files = units.map((u) => `[${JSON.stringify(u.rel)},${JSON.stringify(u.hash)},${u.want.whole && u.want.frames === undefined ? WHOLE : canonicalJson(u.want)}]`);
+  return sha256(`{"decode":${canonicalJson(spec)},"files":[${files.join(',')}],"format":${canonicalJson(SHARD_FORMAT)}}`);
 }
+
+const WHOLE = canonicalJson({ whole: true });

@@ -21,6 +21,7 @@ import type { DecodeConfig } from '../ingest-config.ts';
 import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
+import { dtypeAt } from './record-table.ts';
 import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
 import { runIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
@@ -44,8 +45,8 @@ const JOBS = 'ingest-jobs';
 
 export interface IngestOutcome {
   readonly set: ImageSet;
-  /** Relative path → content hash of every listed file (the ingest's part of its cache key). */
-  readonly files: Record<string, string>;
+  /** Every listed file's content hash (the ingest's part of its cache key): fileColumns. */
+  readonly files: FileColumns;
 }
 
 /** What a finished job left: its shards and the files that gave no record. */
@@ -101,34 +102,85 @@ export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIn
   for (const unit of units) if (unit.stat) unit.hash = fileIndex.known(unit.abs, unit.stat);
 }
 
-/** Every file's hash by relative path (files not read yet are absent). */
-export function hashesOf(units: readonly Unit[]): Record<string, string> {
-  // Sorted units, then one object built in that order (no entries/fromEntries round trip: 10^5 files).
-  const hashed = units.filter((u) => u.hash);
+/** A listing's files as the key's columns: relative paths in code-unit order, each once, and their content hashes. */
+export interface FileColumns {
+  readonly keys: string[];
+  readonly values: string[];
+}
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Every unit's content hash ('unreadable' for a file that could not be read) by relative path, as
+ * sorted columns: the key's files without an object of 10^5 keys.
+ */
+export function fileColumns(units: readonly Unit[]): FileColumns {
+  const keys: string[] = new Array(units.length);
+  const values: string[] = new Array(units.length);
   // Listings come sorted: checking is one pass, sorting a 10^5-element array of strings is not.
-  const inOrder = hashed.every((u, i) => i === 0 || hashed[i - 1]!.rel < u.rel);
-  const sorted = inOrder ? hashed : hashed.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const files: Record<string, string> = {};
-  for (const unit of sorted) files[unit.rel] = unit.hash!;
-  return files;
+  let sorted = true;
+  for (let i = 0; i < units.length; i++) {
+    keys[i] = units[i]!.rel;
+    values[i] = units[i]!.hash ?? 'unreadable';
+    if (i > 0 && keys[i - 1]! >= keys[i]!) sorted = false;
+  }
+  if (!sorted) {
+    const order = keys.map((_, i) => i).sort((a, b) => byCodeUnits(keys[a]!, keys[b]!));
+    const [k, v] = [order.map((i) => keys[i]!), order.map((i) => values[i]!)];
+    keys.splice(0, keys.length, ...k);
+    values.splice(0, values.length, ...v);
+  }
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] === keys[i]) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
+  return { keys, values };
+}
+
+/** `columns` with `extra`'s entries (key entries that are not files of the listing) put in their places; an entry of the same path replaces the file's. */
+export function withEntries(columns: FileColumns, extra: Readonly<Record<string, string>>): FileColumns {
+  const { keys, values } = columns;
+  for (const [key, value] of Object.entries(extra)) {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (keys[lo] === key) values[lo] = value;
+    else {
+      keys.splice(lo, 0, key);
+      values.splice(lo, 0, value);
+    }
+  }
+  return { keys, values };
 }
 
 const jsonBytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
 
+/** Whether each of a finished job's shards is in the store with its recorded size. */
+const shardsPresent = (objectsDir: string, shards: readonly ObjectRef[]) => shards.every((shard) => statSync(objectPath(objectsDir, shard.hash), { throwIfNoEntry: false })?.size === shard.size);
+
 /** The records of a finished job, read back from its shards' footers (their presence and size checked). */
 function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Located[] | undefined {
+  if (!shardsPresent(objectsDir, shards)) return undefined;
   const out: Located[] = [];
   for (const shard of shards) {
-    const path = objectPath(objectsDir, shard.hash);
-    if (statSync(path, { throwIfNoEntry: false })?.size !== shard.size) return undefined;
     try {
-      for (const record of readShardFooter(path).records) out.push({ shard, record });
+      for (const record of readShardFooter(objectPath(objectsDir, shard.hash)).records) out.push({ shard, record });
     } catch {
       return undefined;
     }
   }
   return out;
 }
+
+/** Whether a sample's attributes are at most a folder listing's `source` (no key array made: 10^5 samples). */
+function onlySource(attributes: Readonly<Record<string, string>> | undefined): boolean {
+  for (const key in attributes) if (key !== 'source') return false;
+  return true;
+}
+
+/** PNG and JPEG files: one frame each, never group keys or DICOM attributes in their records. */
+const SINGLE_FRAME = /\.(png|jpe?g)$/i;
 
 /**
  * Where the last run stored each file's records (by path), for copying instead of decoding: the
@@ -137,6 +189,8 @@ function recordsOfShards(objectsDir: string, shards: readonly ObjectRef[]): Loca
  */
 class Locator {
   private byFile?: Map<string, string>;
+  /** The last manifest's row of each file (-1: several rows). */
+  private rowOf?: Map<string, number>;
   private readonly footers = new Map<string, readonly ShardRecord[] | undefined>();
 
   private constructor(
@@ -149,6 +203,55 @@ class Locator {
   static async of(previous: PreviousIngest | undefined, spec: DecodeSpec, objectsDir: string): Promise<Locator> {
     const usable = previous && canonicalJson(previous.set.decode ?? null) === canonicalJson(spec);
     return new Locator(usable ? previous.set : undefined, usable ? await previous.files() : undefined, spec, objectsDir);
+  }
+
+  /**
+   * A reused job's records from the last manifest's rows, without reading its shards' footers (one
+   * per job: 374 at 10^5 files); undefined (read the footers) unless every file is a PNG or JPEG
+   * wanted whole, and is either among the job's problems or has exactly one row of the last manifest,
+   * in one of the job's shards. Such a file's record is that row plus what the job key fixes: one
+   * frame, no group keys or DICOM attributes, the file's hash, the set's record shape. Rows carry no
+   * moments (a stored table has none): the new table then has none either, as a cached one, and
+   * whoever needs them reads them from the footers (footer-moments.ts), checked by their CRC then.
+   */
+  rowsOf(job: readonly Unit[], shards: readonly ObjectRef[], problems: readonly FileProblem[]): Located[] | undefined {
+    const prev = this.previous;
+    if (!prev || this.spec.stack !== undefined) return undefined;
+    if (!this.rowOf) {
+      this.rowOf = new Map();
+      for (let i = 0; i < prev.samples.length; i++) {
+        const { id, file, group, attributes } = prev.samples[i]!;
+        // A file of several rows (frames, slices) is not a single record: -1. Nor one whose sample
+        // may have taken a group or attributes from its record (a DICOM file named .png): the
+        // rows hold neither, and a folder's `source` is all a plain PNG's sample has.
+        const plain = group === undefined && onlySource(attributes);
+        this.rowOf.set(file, id === file && plain && !this.rowOf.has(file) ? i : -1);
+      }
+    }
+    const { table, recordShape } = prev;
+    const inJob = new Map(shards.map((shard) => [shard.hash, shard]));
+    const failed = new Set(problems.map((p) => p.file));
+    const out: Located[] = [];
+    for (const unit of job) {
+      if (failed.has(unit.rel)) continue;
+      if (!unit.want.whole || unit.want.frames !== undefined || !SINGLE_FRAME.test(unit.rel)) return undefined;
+      const row = this.rowOf.get(unit.rel) ?? -1;
+      const shard = row >= 0 ? inJob.get(table.shards[table.shard[row]!]!.hash) : undefined;
+      if (!shard) return undefined;
+      const record: ShardRecord = {
+        file: unit.rel,
+        fileHash: unit.hash!,
+        frames: 1,
+        dtype: dtypeAt(table, row),
+        shape: recordShape,
+        range: [table.ranges[row * 2]!, table.ranges[row * 2 + 1]!],
+        offset: table.offset[row]!,
+        length: table.length[row]!,
+        crc: table.crc[row]!,
+      };
+      out.push({ shard, record });
+    }
+    return out;
   }
 
   reuse(unit: Unit): JobFile['reuse'] {
@@ -205,7 +308,7 @@ function safeList(dir: string): string[] {
  * Ingests a listing into the store and returns its manifest and the files' hashes.
  * `statted`: the listing's units from statListing, when the caller has them already.
  * @example
- *   const { set, files } = await ingestListing(await listFolder(config, baseDir), config, env);
+ *   const { set, files } = await ingestListing(await listFolder(config, baseDir), config, env); // files.keys[i] → files.values[i]
  */
 export async function ingestListing(listing: Listing, config: DecodeConfig, env: IngestEnv, statted?: Unit[]): Promise<IngestOutcome> {
   const spec = decodeSpecOf(config);
@@ -258,7 +361,9 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
       const bytes = await env.records.getRecord(JOBS, known);
       if (bytes) {
         const record = JSON.parse(Buffer.from(bytes).toString('utf8')) as JobRecord;
-        const located = recordsOfShards(env.objectsDir, record.shards);
+        // From the last manifest's rows when they cover the job (shards present), else from the footers.
+        const rows = shardsPresent(env.objectsDir, record.shards) ? (await locatorOf()).rowsOf(job, record.shards, record.problems) : undefined;
+        const located = rows ?? recordsOfShards(env.objectsDir, record.shards);
         if (located) {
           reusedJobs++;
           reusedFiles += job.length;
@@ -365,14 +470,5 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole with ${reusedFiles} files, ${copied} files copied from earlier shards)`,
   });
   env.emit({ type: 'log', level: 'info', message: reason });
-  const files = hashesOf(units);
-  let unreadable = false;
-  for (const unit of units) {
-    if (unit.hash) continue;
-    files[unit.rel] = 'unreadable';
-    unreadable = true;
-  }
-  if (Object.keys(files).length !== units.length) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
-  // hashesOf's object is in path order already; only unreadable files, added last, need a sort.
-  return { set, files: unreadable ? Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : files };
+  return { set, files: fileColumns(units) };
 }

@@ -66,6 +66,11 @@ export interface Fingerprint<Data = unknown> {
    * the key records a large listing anyway. Saves building and hashing 10^5 entries on a rerun.
    */
   readonly listing?: { readonly hash: string; readonly count: number };
+  /**
+   * Instead of `files`: the same entries as columns (paths in code-unit order, each once, and their
+   * hashes). A listing of 10^5 files then becomes its key object without an object of 10^5 keys.
+   */
+  readonly columns?: { readonly keys: readonly string[]; readonly values: readonly string[] };
   /** Told the object and count a large `files` was stored as (to offer it as `listing` next time). */
   readonly onListing?: (listing: { readonly hash: string; readonly count: number }, keys: readonly string[]) => void;
   /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */

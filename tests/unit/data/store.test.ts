@@ -7,7 +7,10 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { objectPath } from '../../../src/base/object-store.ts';
-import { meanFilesPerJob, planJobs } from '../../../src/data/store/ingest-plan.ts';
+import { fileColumns, withEntries } from '../../../src/data/store/ingest.ts';
+import { jobKey, meanFilesPerJob, planJobs, type Unit } from '../../../src/data/store/ingest-plan.ts';
+import { SHARD_FORMAT } from '../../../src/data/store/format.ts';
+import { canonicalJson, sha256 } from '../../../src/base/canonical.ts';
 import { recordMoments } from '../../../src/data/store/record-moments.ts';
 import { footerMoments } from '../../../src/data/store/footer-moments.ts';
 import { concatTables, decodeTable, emptyTable, encodeTable, selectRows } from '../../../src/data/store/record-table.ts';
@@ -166,6 +169,26 @@ Store('record tables round-trip through their blob, and subsets copy rows (momen
   assert.equal(Array.from(joined.crc), [1003, 1001, 7]);
   assert.equal(joined.shards.map((s) => s.hash[0]), ['a', 'b', 'c']);
   assert.is(joined.shard[2], 2, 'rows of the second table point at its shard in the merged list');
+});
+
+Store('the key\'s files as columns: sorted by code units, unreadable files named so, extra entries in their places, duplicates refused', () => {
+  const unit = (rel: string, hash?: string): Unit => ({ rel, abs: `/d/${rel}`, want: { whole: true }, ...(hash ? { hash } : {}) });
+  const columns = fileColumns([unit('b/2.png', 'h2'), unit('B/1.png', 'h1'), unit('a/3.png')]);
+  assert.equal(columns, { keys: ['B/1.png', 'a/3.png', 'b/2.png'], values: ['h1', 'unreadable', 'h2'] });
+  assert.equal(withEntries(columns, { '(csv) rows.csv': 'hc', 'b/2.png': 'h9' }), { keys: ['(csv) rows.csv', 'B/1.png', 'a/3.png', 'b/2.png'], values: ['hc', 'h1', 'unreadable', 'h9'] });
+  assert.throws(() => fileColumns([unit('a.png', 'h1'), unit('a.png', 'h2')]), /share a relative path/);
+});
+
+Store('a job key is the sha256 of canonical JSON of the spec and each file\'s path, hash and want', () => {
+  const spec = { size: [224, 224] as const, channels: 1 as const, decoder: 'd1', saltKey: 's' };
+  const units: Unit[] = [
+    { rel: 'a/"q"\\ü.png', abs: '/x', want: { whole: true }, hash: 'h1' },
+    { rel: 'b.dcm', abs: '/y', want: { whole: false, frames: [0, 2] }, hash: 'h2' },
+    { rel: 'c.nii', abs: '/z', want: { whole: true, frames: [1] }, hash: 'h3' },
+  ];
+  const reference = sha256(canonicalJson({ format: SHARD_FORMAT, decode: spec, files: units.map((u) => [u.rel, u.hash, u.want]) }));
+  assert.is(jobKey(spec, units), reference);
+  assert.is(jobKey(spec, [...units, { rel: 'd.png', abs: '/w', want: { whole: true } }]), undefined, 'a file whose hash is unknown: no key');
 });
 
 Store.run();

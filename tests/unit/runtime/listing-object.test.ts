@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { explainMiss } from '../../../src/runtime/cache-key.ts';
-import { decodeListing, decodeListingParts, diffListings, encodeListing, listingLookup } from '../../../src/runtime/listing-object.ts';
+import { decodeListing, decodeListingParts, diffListings, encodeListing, encodeListingColumns, listingLookup } from '../../../src/runtime/listing-object.ts';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 const files: Record<string, string> = { 'b/2.png': hex(2), 'a/1.png': hex(1), 'a/ü 3.png': 'unreadable', '(csv) rows.csv': hex(9) };
@@ -29,6 +29,17 @@ test('diffListings counts added, removed and changed paths as explainMiss does f
   assert.equal(diff, { added: 1, removed: 1, changed: 1, examples: ['b/2.png', 'c/new.png', 'a/1.png'] });
   const inputs = (f: Record<string, string>) => ({ kind: 'ingest.folder', version: 4, config: {}, upstream: null, files: f, env: {} });
   assert.equal(explainMiss(inputs(files), inputs(after)), explainMiss(inputs(files), inputs(after), diff));
+});
+
+test("columns give encodeListing's bytes, also when they reuse an earlier object's deflated paths", () => {
+  const { bytes, keys } = encodeListing(files);
+  const values = keys.map((k) => files[k]!);
+  assert.equal(Buffer.from(encodeListingColumns({ keys, values }).bytes), Buffer.from(bytes));
+  // One hash changed, same paths: the earlier object's paths are reused byte for byte.
+  const changed = values.map((v, i) => (i === 1 ? hex(5) : v));
+  const earlier = decodeListingParts(bytes)!;
+  const reused = encodeListingColumns({ keys, values: changed }, earlier.deflatedPaths).bytes;
+  assert.equal(Buffer.from(reused), Buffer.from(encodeListing(Object.fromEntries(keys.map((k, i) => [k, changed[i]!]))).bytes));
 });
 
 test.run();
