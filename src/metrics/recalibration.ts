@@ -5,6 +5,7 @@
  * better than it is; the evaluate stage never does.
  */
 import { MedpipeError } from '../base/errors.ts';
+import { lowerBound } from '../base/sorted.ts';
 import { checkProbabilities, logit } from './calibration.ts';
 
 export type RecalibrationMethod = 'platt' | 'isotonic';
@@ -207,14 +208,7 @@ function poolAdjacentViolators(values: readonly number[], weights: readonly numb
 function interpolate(x: readonly number[], y: readonly number[], s: number): number {
   if (x.length === 1) return y[0]!;
   // searchsorted(x, s, 'left'), clipped to [1, len − 1]: the interval's upper index.
-  let lo = 0;
-  let hi = x.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (x[mid]! < s) lo = mid + 1;
-    else hi = mid;
-  }
-  const up = Math.min(Math.max(lo, 1), x.length - 1);
+  const up = Math.min(Math.max(lowerBound(x, s), 1), x.length - 1);
   const x0 = x[up - 1]!;
   const y0 = y[up - 1]!;
   const slope = (y[up]! - y0) / (x[up]! - x0);

@@ -9,6 +9,7 @@
  *   const { bytes, keys } = encodeListing(files); decodeListing(bytes).files; // equal to files
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { indexOfSorted } from '../base/sorted.ts';
 import type { KeyInputs } from './cache-key.ts';
 
 const MAGIC = 'MPLIST2\n';
@@ -80,16 +81,8 @@ export const listingValue = (parts: DecodedListing, i: number): string => parts.
 /** The hash (or other value) of one path, by binary search over the sorted paths: no object of 10^5 entries built. */
 export function listingLookup(parts: DecodedListing): (path: string) => string | undefined {
   return (path) => {
-    let lo = 0;
-    let hi = parts.keys.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const key = parts.keys[mid]!;
-      if (key === path) return listingValue(parts, mid);
-      if (key < path) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const at = indexOfSorted(parts.keys, path);
+    return at < 0 ? undefined : listingValue(parts, at);
   };
 }
 

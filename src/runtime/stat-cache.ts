@@ -23,6 +23,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import { crashPoint } from '../base/crash-point.ts';
 import { objectPath } from '../base/object-store.ts';
+import { indexOfSorted } from '../base/sorted.ts';
 import type { FileIndex, FileStat, ListedFiles } from '../data/store/ingest-env.ts';
 import { decodeListingParts, listingValue, type DecodedListing } from './listing-object.ts';
 
@@ -98,16 +99,7 @@ interface Snapshot {
 function findSorted(keys: readonly string[], key: string, from: number): number {
   if (from < keys.length && keys[from] === key) return from;
   if (from < keys.length && keys[from]! < key && (from + 1 >= keys.length || keys[from + 1]! >= key)) return keys[from + 1] === key ? from + 1 : -1;
-  let lo = 0;
-  let hi = keys.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const k = keys[mid]!;
-    if (k === key) return mid;
-    if (k < key) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  return indexOfSorted(keys, key);
 }
 
 export class StatCache implements FileIndex {

@@ -14,6 +14,7 @@ import { canonicalJson } from '../../base/canonical.ts';
 import type { UnitRunner } from '../../base/units.ts';
 import { MedpipeError, throwIfAborted } from '../../base/errors.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
+import { lowerBound } from '../../base/sorted.ts';
 import { decoderKey } from '../../io/decoder-version.ts';
 import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
@@ -138,13 +139,7 @@ export function fileColumns(units: readonly Unit[]): FileColumns {
 export function withEntries(columns: FileColumns, extra: Readonly<Record<string, string>>): FileColumns {
   const { keys, values } = columns;
   for (const [key, value] of Object.entries(extra)) {
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (keys[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(keys, key);
     if (keys[lo] === key) values[lo] = value;
     else {
       keys.splice(lo, 0, key);
