@@ -128,8 +128,8 @@ export function fileColumns(units: readonly Unit[]): FileColumns {
   if (!sorted) {
     const order = keys.map((_, i) => i).sort((a, b) => byCodeUnits(keys[a]!, keys[b]!));
     const [k, v] = [order.map((i) => keys[i]!), order.map((i) => values[i]!)];
-    keys.splice(0, keys.length, ...k);
-    values.splice(0, values.length, ...v);
+    // Copied back by index: spreading 10^5 arguments into splice overflows the stack.
+    for (let i = 0; i < k.length; i++) [keys[i], values[i]] = [k[i]!, v[i]!];
   }
   for (let i = 1; i < keys.length; i++) if (keys[i - 1] === keys[i]) throw new MedpipeError('INTERNAL', 'Two listed files share a relative path.');
   return { keys, values };
