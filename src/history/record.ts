@@ -2,10 +2,10 @@
  * Turns a finished (or failed) run into rows of the history: the run, its stages with cache keys and
  * configs, its metrics with intervals, its artifacts, and the documents a report is rebuilt from.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
+import { commandOutput } from '../io/command-output.ts';
 import type { ClassEvaluationDocument } from '../report/class-evaluation-document.ts';
 import type { EvaluationDocument } from '../report/evaluation-document.ts';
 import type { Database } from './database.ts';
@@ -54,12 +54,8 @@ export interface GitState {
 /** The commit checked out in `dir` and whether tracked files differ from it; undefined outside git. */
 export async function gitState(dir: string): Promise<GitState | undefined> {
   // Asynchronous: a run starts the command and goes on with its stages while it runs. One command,
-  // not rev-parse and status: each spawn forks this (large) process on the main thread.
-  const { ok, stdout } = await new Promise<{ ok: boolean; stdout: string }>((done) =>
-    execFile('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', timeout: 10_000 }, (error, out) =>
-      done({ ok: !error, stdout: out }),
-    ),
-  );
+  // not rev-parse and status: each start of a command costs this thread (commandOutput).
+  const { ok, stdout } = await commandOutput('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=no'], dir, 10_000);
   const lines = ok ? stdout.split('\n').filter((line) => line.length > 0) : [];
   // "# branch.oid <commit>", or "(initial)" before the first commit (no HEAD: as outside git).
   const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);

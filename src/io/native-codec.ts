@@ -77,6 +77,19 @@ export interface NativeCodec {
   readonly ingestFiles?: (paths: readonly string[], channels: 0 | 1 | 3, height: number, width: number, fd?: number, magic?: string) => Promise<NativeIngested>;
   /** The hex SHA-256 of a body ingestFiles wrote (its `body` state) followed by `tail`. */
   readonly shardDigest?: (state: Buffer, tail: Uint8Array) => string;
+  /**
+   * fsync(2) of `fd` on a thread of its own, not on libuv's pool (native/codec/src/fsync_file.cc):
+   * any number at once without holding the threads the decoding calls need. Rejects with an
+   * fs-style error (`code` 'EIO', …).
+   */
+  readonly fsyncFile?: (fd: number) => Promise<void>;
+  /**
+   * Runs `file` (looked up on PATH) with `args` in `cwd` by posix_spawn, stdin and stderr on
+   * /dev/null, and collects its stdout on a thread of its own (native/codec/src/spawn_capture.cc).
+   * status: the exit code, or -1 when it could not start, died of a signal or ran past `timeoutMs`
+   * (then it is killed).
+   */
+  readonly spawnCapture?: (file: string, args: readonly string[], cwd: string, timeoutMs: number) => Promise<{ status: number; stdout: string }>;
   /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */
   readonly statMany?: (paths: readonly string[]) => BigInt64Array;
   readonly version: number;

@@ -9,11 +9,13 @@
 #include <malloc.h>
 #endif
 
+#include "fsync_file.h"
 #include "image.h"
 #include "ingest_files.h"
 #include "loader.h"
 #include "record.h"
 #include "shard_body.h"
+#include "spawn_capture.h"
 #include "stat_many.h"
 
 namespace {
@@ -141,6 +143,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decode", Napi::Function::New(env, Decode));
   exports.Set("ingestFiles", Napi::Function::New(env, IngestFiles));
   exports.Set("shardDigest", Napi::Function::New(env, ShardDigest));
+  exports.Set("fsyncFile", Napi::Function::New(env, FsyncFile));
+  exports.Set("spawnCapture", Napi::Function::New(env, SpawnCapture));
   exports.Set("resample", Napi::Function::New(env, Resample));
   exports.Set("version", Napi::Number::New(env, 1));
   return exports;
