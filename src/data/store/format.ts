@@ -122,6 +122,20 @@ function packed(records: readonly ShardRecord[]): boolean {
  * CRCs and moments only).
  */
 export function encodeFooter(records: readonly ShardRecord[]): Uint8Array {
+  return zlib.brotliCompressSync(footerJson(records), BROTLI);
+}
+
+/**
+ * encodeFooter's bytes, compressed on libuv's pool: the same bytes, with this thread free for the
+ * next job's records meanwhile (brotli is ~0.4 ms of a 256-record footer's ~1 ms).
+ */
+export function encodeFooterAsync(records: readonly ShardRecord[]): Promise<Uint8Array> {
+  const json = footerJson(records);
+  return new Promise((resolve, reject) => zlib.brotliCompress(json, BROTLI, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+}
+
+/** The footer's JSON (what encodeFooter compresses). */
+function footerJson(records: readonly ShardRecord[]): Buffer {
   const derived = packed(records);
   const out: Record<string, unknown> = { format: SHARD_FORMAT, count: records.length, ...(derived ? { packed: true } : {}) };
   for (const column of COLUMNS) {
@@ -129,7 +143,7 @@ export function encodeFooter(records: readonly ShardRecord[]): Uint8Array {
     const values = records.map((r) => (r as unknown as Record<Column, unknown>)[column] ?? null);
     out[column] = allEqual(values) ? { all: values[0] ?? null } : values;
   }
-  return zlib.brotliCompressSync(Buffer.from(JSON.stringify(out), 'utf8'), BROTLI);
+  return Buffer.from(JSON.stringify(out), 'utf8');
 }
 
 /** The trailer after a footer of `footer`'s bytes that starts at byte `at`. */

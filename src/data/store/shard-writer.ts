@@ -1,45 +1,40 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { crashPoint } from '../../base/crash-point.ts';
+import { inDir } from '../../base/in-dir.ts';
 import { turns } from '../../base/turns.ts';
 import { objectPath, objectTempDir, type ObjectRef } from '../../base/object-store.ts';
 import { nativeCodec } from '../../io/native-codec.ts';
 import { workerCount } from '../workers/pool.ts';
-import { alignUp, encodeFooter, footerTrailer, SHARD_MAGIC, type ShardRecord } from './format.ts';
+import { alignUp, encodeFooterAsync, footerTrailer, SHARD_MAGIC, type ShardRecord } from './format.ts';
 
 const ZEROS = new Uint8Array(64);
 
-/** Folders this process has made (or found): made again only when a call finds one gone (ENOENT). */
-const madeDirs = new Set<string>();
-
-/** `act()`, after making `dir` the first time, and again should `act` find it gone. */
-function inDir<T>(dir: string, act: () => T): T {
-  if (!madeDirs.has(dir)) {
-    mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  try {
-    return act();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    mkdirSync(dir, { recursive: true }); // removed since (a cache cleared, a test's folder)
-    return act();
-  }
-}
 const STAGE_BYTES = 1 << 20;
 const fsyncAsync = promisify(fsync);
 
 /**
- * Shard fsyncs take turns. Each holds one of libuv's threads while the disk takes the shard (tens
- * of ms, 100+ under load), and the same threads run the codec's decoding calls (native-ingest.ts):
- * with two fsyncs on a pool of four, the next decoding call queued behind them and a core sat
- * idle. So at most the threads left beside the decoding calls and one for other file operations
- * (one with the defaults). Every shard is still fsynced before it is renamed and recorded.
+ * Shard fsyncs on libuv's pool take turns. Each holds one of libuv's threads while the disk takes
+ * the shard (tens of ms, 100+ under load), and the same threads run the codec's decoding calls
+ * (native-ingest.ts): with two fsyncs on a pool of four, the next decoding call queued behind them
+ * and a core sat idle. So at most the threads left beside the decoding calls and one for other file
+ * operations (one with the defaults).
  */
 const syncTurn = turns(() => (Number(process.env.UV_THREADPOOL_SIZE) || 4) - workerCount() - 1);
+
+/**
+ * A shard's fsync: on a thread of its own when the codec addon has fsyncFile, all at once (the
+ * file system commits concurrent fsyncs together: a run's dozen shards no longer queue one behind
+ * the other), else in turns on libuv's pool. Either way every shard is fsynced before it is
+ * renamed and recorded.
+ */
+function fsyncShard(fd: number): Promise<void> {
+  const own = nativeCodec()?.fsyncFile;
+  return own ? own(fd) : syncTurn(() => fsyncAsync(fd));
+}
 
 /** The SHA-256 that names a shard, fed every byte in order. */
 interface ShardHash {
@@ -163,18 +158,18 @@ export class ShardWriter {
   }
 
   /**
-   * Adds the footer, fsyncs, and publishes the shard under its hash. The fsync runs off this thread
-   * (libuv's pool), so the caller can decode the next files while the disk catches up.
+   * Adds the footer, fsyncs, and publishes the shard under its hash. The footer's compression and
+   * the fsync run off this thread, so the caller can go on with the next job while they do.
    */
   async finish(): Promise<WrittenShard> {
-    const footer = encodeFooter(this.records);
+    const footer = await encodeFooterAsync(this.records);
     const at = this.position;
     this.write(footer);
     this.write(footerTrailer(at, footer));
     this.flush();
     crashPoint('write');
     this.closed = true; // from here the file is ours to finish, not to discard
-    await syncTurn(() => fsyncAsync(this.fd));
+    await fsyncShard(this.fd);
     crashPoint('fsync');
     closeSync(this.fd);
     const hash = this.hash.digest();

@@ -1,10 +1,11 @@
-// writeFileAtomic: the new content or the old one, never a torn file, and no temp file left behind.
+// writeFileAtomic (and its small synchronous form): the new content or the old one, never a torn
+// file, and no temp file left behind.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileAtomic } from '../../../src/base/atomic.ts';
+import { writeFileAtomic, writeFileAtomicSync } from '../../../src/base/atomic.ts';
 
 const Atomic = suite<{ dir: string }>('atomic writes');
 Atomic.before.each(async (ctx) => {
@@ -53,6 +54,23 @@ Atomic('a rename that fails keeps the old content and removes its temp file', as
   assert.ok(failed, 'the write over a folder fails');
   assert.equal(await readdir(dir), ['busy']);
   assert.is(await readFile(path.join(target, 'inside'), 'utf8'), 'kept');
+});
+
+Atomic('writeFileAtomicSync: makes the folder, replaces the file whole, makes the folder again when it is removed', async ({ dir }) => {
+  const file = path.join(dir, 'records', 'ab', 'abc');
+  writeFileAtomicSync(file, new Uint8Array([1, 2, 3]));
+  assert.equal([...(await readFile(file))], [1, 2, 3]);
+  writeFileAtomicSync(file, new Uint8Array([4]));
+  assert.equal([...(await readFile(file))], [4]);
+  assert.equal(await readdir(path.dirname(file)), ['abc'], 'no temp file left');
+  // The folder it made before is gone (a cache cleared): made again, not an ENOENT.
+  await rm(path.join(dir, 'records'), { recursive: true });
+  writeFileAtomicSync(file, new Uint8Array([5, 6]));
+  assert.equal([...(await readFile(file))], [5, 6]);
+  // A rename over a non-empty folder fails: the folder is kept and the temp file removed.
+  await mkdir(path.join(dir, 'records', 'ab', 'busy', 'x'), { recursive: true });
+  assert.throws(() => writeFileAtomicSync(path.join(dir, 'records', 'ab', 'busy'), new Uint8Array([7])));
+  assert.equal((await readdir(path.dirname(file))).sort(), ['abc', 'busy']);
 });
 
 Atomic.run();

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { objectPath } from '../../../src/base/object-store.ts';
-import { fileColumns, withEntries } from '../../../src/data/store/ingest.ts';
+import { fileColumns, nativeOrder, withEntries } from '../../../src/data/store/ingest.ts';
 import { jobKey, meanFilesPerJob, planJobs, type Unit } from '../../../src/data/store/ingest-plan.ts';
-import { SHARD_FORMAT } from '../../../src/data/store/format.ts';
+import { encodeFooter, encodeFooterAsync, SHARD_FORMAT } from '../../../src/data/store/format.ts';
 import { canonicalJson, sha256 } from '../../../src/base/canonical.ts';
 import { recordMoments } from '../../../src/data/store/record-moments.ts';
 import { footerMoments } from '../../../src/data/store/footer-moments.ts';
@@ -119,6 +119,16 @@ Store('footers store no offsets for packed records, and give back the moments of
     table.crc[row] = records[k]!.crc;
   }
   assert.equal(Array.from(footerMoments(table, dir, 1)!), [...records[2]!.moments!, ...records[0]!.moments!]);
+  // The writer compresses the footer on libuv's pool: the same bytes as on this thread.
+  assert.equal(await encodeFooterAsync(records), encodeFooter(records));
+});
+
+Store('native jobs start smallest first, then largest first (ties in listing order), each once', () => {
+  const jobs = [[1, 2], [1, 2, 3, 4], [1], [1, 2, 3], [5, 6, 7, 8]];
+  assert.equal(nativeOrder(jobs).map((j) => j.index), [2, 1, 4, 3, 0]);
+  assert.ok(nativeOrder(jobs).every(({ job, index }) => job === jobs[index]));
+  assert.equal(nativeOrder([[1], [1, 2]]).map((j) => j.index), [1, 0], 'two jobs: largest first, as both start at once');
+  assert.equal(nativeOrder([]), []);
 });
 
 Store('jobs: content-defined boundaries; a changed, added or removed file moves at most its own job boundaries', () => {
