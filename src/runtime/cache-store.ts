@@ -57,9 +57,6 @@ export class CacheStore {
   readonly dir: string;
   readonly remote: RemoteCache<CacheEntry> | undefined;
 
-  /** Objects putObjectLater is writing, by hash (a failed one stays, for writeEntry to throw). */
-  private readonly writing = new Map<string, Promise<void>>();
-
   constructor(dir: string, remote?: RemoteCache<CacheEntry>) {
     this.dir = dir;
     this.remote = remote;
@@ -80,52 +77,22 @@ export class CacheStore {
 
   async putObject(bytes: Uint8Array): Promise<string> {
     const hash = sha256(bytes);
-    await this.writeObject(hash, bytes);
-    return hash;
-  }
-
-  private async writeObject(hash: string, bytes: Uint8Array): Promise<void> {
     const path = this.objectPath(hash);
     // An object of the wrong size is damaged (get() rejects every entry naming it): replace it,
     // or the stage that writes it would rerun on every run without ever repairing it.
     const info = await stat(path).catch(() => undefined);
     if (!info || info.size !== bytes.byteLength) await writeFileAtomic(path, bytes);
-  }
-
-  /**
-   * putObject without waiting: the hash now, the object written (temp, fsync, rename) meanwhile,
-   * while the caller goes on (a key's listing object: its fsync overlapped nothing and took 5–100 ms
-   * of a first run). Every entry written afterwards waits for it first (an entry never names an
-   * object that is not on disk, as with putObject), and so does a read of it; a failed write fails
-   * the next entry written.
-   */
-  putObjectLater(bytes: Uint8Array): string {
-    const hash = sha256(bytes);
-    if (!this.writing.has(hash)) {
-      const done = this.writeObject(hash, bytes).then(() => void this.writing.delete(hash));
-      done.catch(() => undefined); // thrown by the next writeEntry
-      this.writing.set(hash, done);
-    }
     return hash;
-  }
-
-  /** Waits for putObjectLater's writes: all of them, or the one of `hash`. */
-  private async written(hash?: string): Promise<void> {
-    if (this.writing.size === 0) return;
-    if (hash === undefined) await Promise.all(this.writing.values());
-    else await this.writing.get(hash)?.catch(() => undefined);
   }
 
   /** Whether an object is here at its size (not re-hashed: reads re-hash it). */
   async hasObject(ref: ObjectRef): Promise<boolean> {
-    await this.written(ref.hash);
     const info = await stat(this.objectPath(ref.hash)).catch(() => undefined);
     return info?.size === ref.size;
   }
 
   /** Reads an object and checks its content against its name. */
   async getObject(hash: string): Promise<Uint8Array | undefined> {
-    await this.written(hash);
     let bytes: Buffer;
     try {
       bytes = await readFile(this.objectPath(hash));
@@ -218,7 +185,6 @@ export class CacheStore {
   }
 
   private async writeEntry(entry: CacheEntry): Promise<void> {
-    await this.written();
     await writeFileAtomic(this.entryPath(entry.key), entryFilePieces(entry));
   }
 

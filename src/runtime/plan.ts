@@ -74,8 +74,7 @@ export async function planStage(
     const { files, ...rest } = inputs;
     // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
     const { bytes, keys } = large ? encodeListingColumns(columns, session.hasher.deflatedPaths(columns.keys)) : encodeListing(files!);
-    // Written while the stage goes on: the entry that names it waits for it (CacheStore.putObjectLater).
-    inputs = { ...rest, listing: { hash: session.store.putObjectLater(bytes), count: keys.length } };
+    inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: keys.length } };
     fingerprint?.onListing?.(inputs.listing!, keys);
   }
   const key = stageKey(inputs);
