@@ -1,5 +1,6 @@
 #include "shard_body.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,18 @@
 namespace {
 constexpr size_t kBuffer = 1 << 20;  // writes reach the file a megabyte at a time
 const uint8_t kZeros[8] = {};
+
+// Starts the disk's writeback of bytes just written (without waiting for it): the shard's fsync
+// then finds them on their way instead of a whole shard (12 MB of 224x224 records) still in memory,
+// and the last shard of an ingest, whose fsync nothing overlaps, is durable sooner. Where the file
+// system cannot (an error), the fsync simply does all the work, as before.
+void start_writeback(int fd, size_t from, size_t length) {
+#if defined(__linux__)
+  if (length > 0) sync_file_range(fd, static_cast<off_t>(from), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+#else
+  (void)fd, (void)from, (void)length;
+#endif
+}
 }  // namespace
 
 ShardBody::ShardBody(int fd, const std::string& magic) : fd_(fd), buffer_(kBuffer) {
@@ -20,6 +33,7 @@ bool ShardBody::append(const uint8_t* data, size_t length) {
   size_ += length;
   if (buffered_ + length > buffer_.size() && !flush()) return false;
   if (length >= buffer_.size()) {
+    const size_t from = written_;
     for (size_t done = 0; done < length;) {
       const ssize_t n = pwrite(fd_, data + done, length - done, static_cast<off_t>(written_));
       if (n < 0 && errno == EINTR) continue;
@@ -27,6 +41,7 @@ bool ShardBody::append(const uint8_t* data, size_t length) {
       done += static_cast<size_t>(n);
       written_ += static_cast<size_t>(n);
     }
+    start_writeback(fd_, from, length);
     return true;
   }
   std::memcpy(buffer_.data() + buffered_, data, length);
@@ -42,6 +57,7 @@ bool ShardBody::add(const uint8_t* data, size_t length, size_t& offset) {
 }
 
 bool ShardBody::flush() {
+  const size_t from = written_;
   for (size_t done = 0; done < buffered_;) {
     const ssize_t n = pwrite(fd_, buffer_.data() + done, buffered_ - done, static_cast<off_t>(written_));
     if (n < 0 && errno == EINTR) continue;
@@ -49,6 +65,7 @@ bool ShardBody::flush() {
     done += static_cast<size_t>(n);
     written_ += static_cast<size_t>(n);
   }
+  start_writeback(fd_, from, buffered_);
   buffered_ = 0;
   return true;
 }
