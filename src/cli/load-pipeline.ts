@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPipeline, type Pipeline } from '../pipeline.ts';
+import { ensureTypeScript } from '../base/bundle.ts';
 import { MedpipeError } from '../base/errors.ts';
 
 /**
@@ -18,6 +19,7 @@ export async function loadPipelineFile(file: string, options: { fresh?: boolean 
   }
   let mod: { default?: unknown };
   try {
+    await ensureTypeScript();
     if (options.fresh) {
       const { tsImport } = await import('tsx/esm/api');
       mod = (await tsImport(pathToFileURL(path).href, { parentURL: import.meta.url })) as { default?: unknown };
