@@ -18,20 +18,22 @@ let main;
 if (bundle.dir) {
   const at = (name) => pathToFileURL(`${bundle.dir}/${name}.js`).href;
   const cli = await import(at('main'));
+  // A pipeline's `import ... from 'medpipe'` (or from medpipe's src/index.ts) gets the bundle's
+  // modules, the ones this CLI runs, not a second copy from the sources.
+  const entries = {
+    [pathToFileURL(`${root}/src/index.ts`).href]: at('index'),
+    [pathToFileURL(`${root}/src/explain/grad-cam.ts`).href]: at('explain'),
+  };
   cli.useBundle({
     workerEntry: at('worker'),
+    entries,
+    // For a pipeline file that cli/compile-pipeline.ts cannot compile: tsx's hooks, and ours for medpipe.
     registerTypeScript: async () => {
       // The library a pipeline imports loads first, natively: once tsx's hooks are registered every
-      // module (each of the bundle's chunks) would make a round trip to the loader thread.
+      // module (each of the bundle's chunks) makes a round trip to the loader thread.
       await import(at('index'));
       (await import('tsx/esm/api')).register();
-      // A pipeline's `import ... from 'medpipe'` (or from medpipe's src/index.ts) gets the bundle's
-      // modules, the ones this CLI runs, not a second copy from the sources.
-      const redirects = {
-        [pathToFileURL(`${root}/src/index.ts`).href]: at('index'),
-        [pathToFileURL(`${root}/src/explain/grad-cam.ts`).href]: at('explain'),
-      };
-      registerHook('./resolve-medpipe.mjs', import.meta.url, { data: { redirects } });
+      registerHook('./resolve-medpipe.mjs', import.meta.url, { data: { redirects: entries } });
     },
   });
   main = cli.main;

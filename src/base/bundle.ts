@@ -7,6 +7,8 @@
 export interface BundleRuntime {
   /** The data worker threads' entry in the bundle (a file: URL). */
   readonly workerEntry: string;
+  /** medpipe's source entry points (file: URLs) → the bundle's modules: what a pipeline's imports of medpipe become. */
+  readonly entries: Readonly<Record<string, string>>;
   /** Registers tsx (and the resolve hook mapping `medpipe` to the bundle) before a pipeline file is imported. */
   readonly registerTypeScript: () => Promise<void>;
 }
@@ -22,6 +24,11 @@ export function useBundle(runtime: BundleRuntime): void {
 /** Whether this process runs the bundle. */
 export function runsBundle(): boolean {
   return current !== undefined;
+}
+
+/** The bundle's entry points by the source file URL they stand for; undefined from the sources. */
+export function bundleEntries(): ReadonlyMap<string, string> | undefined {
+  return current && new Map(Object.entries(current.entries));
 }
 
 /** The data worker threads' entry: the bundle's, else the source module `sourceEntry`. */

@@ -92,6 +92,7 @@ Bundle('a pipeline through the bundle: the same keys and predictions as through 
   assert.match(sources.stdout, /runs its TypeScript sources through tsx \(MEDPIPE_BUNDLE=0;/);
 
   // 64x64 grey, batches of 32: 131,072 values a batch, so fit's loader assembles batches in worker threads.
+  // build.custom's function joins its key by its source text: compiled for the bundle, it must read as tsx gives it.
   await makeClassFolders(path.join(ctx.dir, 'data'), 24, { size: 64 });
   await writeFile(path.join(ctx.dir, 'package.json'), '{ "type": "module" }\n');
   await writeFile(
@@ -102,7 +103,7 @@ export default pipeline('bundle', { seed: 5 })
   .stage(normalize({ method: 'zscore' }))
   .stage(augment({ rotation: 5 }))
   .stage(split())
-  .stage(build.tutorialCnn({ filters: [2, 2] }))
+  .stage(build.custom((inputShape, tf) => tf.sequential({ layers: [tf.layers.conv2d({ inputShape, filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.flatten(), tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] })))
   .stage(fit({ epochs: 1, batchSize: 32, earlyStopping: false }))
   .stage(evaluate({ png: false }));
 `,
