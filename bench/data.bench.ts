@@ -268,6 +268,18 @@ const runPipeline = (root: string, cacheDir: string, until?: string) =>
     MEDPIPE_WORKERS: String(procs),
   }) as PipelineResult;
 
+/** `medpipe run bench/data/scale-pipeline.ts` as a user types it (Node start included): wall and CPU seconds, stdout. */
+function cliRun(root: string, cacheDir: string, env: Record<string, string> = {}): { seconds: number; cpu: number; stdout: string } {
+  const t = performance.now();
+  const cpuBefore = childCpuSeconds();
+  const cli = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')],
+    { encoding: 'utf8', env: { ...process.env, BENCH_ROOT: root, BENCH_NAME: 'bench-scale', ...env } },
+  );
+  return { seconds: (performance.now() - t) / 1000, cpu: childCpuSeconds() - cpuBefore, stdout: cli.stdout };
+}
+
 async function scaleSection(full: DataSet): Promise<string> {
   const sizes = opts.scale!.split(',').map(Number);
   const rows: string[][] = [];
@@ -293,35 +305,26 @@ async function scaleSection(full: DataSet): Promise<string> {
     ]);
     if (n === Math.max(...sizes) && r.ok) {
       // Cached no-op rerun through the CLI, as a user types it: Node start included.
-      const t = performance.now();
-      const cpuBefore = childCpuSeconds();
-      const cli = spawnSync(
-        process.execPath,
-        [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, BENCH_ROOT: root, BENCH_NAME: 'bench-scale' },
-        },
-      );
-      const noop = (performance.now() - t) / 1000;
-      const noopCpu = childCpuSeconds() - cpuBefore;
-      const allCached = /run done in .*: 6 cached/.test(cli.stdout);
-      // One file changed (a new PNG in place of the first one): time to the end of ingest, Node start included.
+      const noopRun = cliRun(root, cacheDir);
+      const allCached = /run done in .*: 6 cached/.test(noopRun.stdout);
+      // One file changed (a new PNG in place of the first one): `medpipe run` of the pipeline's ingest
+      // stage alone (BENCH_UNTIL=ingest: same name, same cache entries), Node start to exit.
       const { rel } = generatedFile(0);
       const target = join(root, rel);
       const png = readFileSync(target);
       unlinkSync(target); // the subset holds a hard link: replace it, never write through it
       writeFileSync(target, await reencoded(png));
-      const { value: one, cpu: oneCpu } = cpuOf(() => runPipeline(root, cacheDir, 'ingest'));
+      const oneRun = cliRun(root, cacheDir, { BENCH_UNTIL: 'ingest' });
+      const decoded = /: (\d+) decoded,/.exec(oneRun.stdout)?.[1] ?? `? (${oneRun.stdout.slice(-300)})`;
       extra =
         `
-At ${fmt(n)} images (load average ${load()}): cached no-op rerun \`medpipe run\` ${fmt(noop, 2)} s wall, ${fmt(noopCpu, 2)} s CPU, Node start included (target ≤ 2 s; all 6 stages cached: ${
+At ${fmt(n)} images (load average ${load()}): cached no-op rerun \`medpipe run\` ${fmt(noopRun.seconds, 2)} s wall, ${fmt(noopRun.cpu, 2)} s CPU, Node start included (target ≤ 2 s; all 6 stages cached: ${
           allCached
             ? 'yes'
             : `NO
-${cli.stdout.slice(-400)}`
+${noopRun.stdout.slice(-400)}`
         }). ` +
-        `One file replaced: ${fmt(one.ingestSeconds, 2)} s from Node start to the end of ingest (target ≤ 3 s; the process used ${fmt(oneCpu, 2)} s CPU in all), ${one.decoded} decode(s) (target: exactly 1).`;
+        `One file replaced: \`medpipe run\` of the ingest stage ${fmt(oneRun.seconds, 2)} s wall from Node start to exit (target ≤ 3 s to the end of ingest; ${fmt(oneRun.cpu, 2)} s CPU), ${decoded} decode(s) (target: exactly 1).`;
     }
     await rm(cacheDir, { recursive: true, force: true });
   }

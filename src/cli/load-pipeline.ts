@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPipeline, type Pipeline } from '../pipeline.ts';
+import { bundleEntries, ensureTypeScript } from '../base/bundle.ts';
+import { importCompiledPipeline } from './compile-pipeline.ts';
 import { MedpipeError } from '../base/errors.ts';
 
 /**
@@ -18,12 +20,8 @@ export async function loadPipelineFile(file: string, options: { fresh?: boolean 
   }
   let mod: { default?: unknown };
   try {
-    if (options.fresh) {
-      const { tsImport } = await import('tsx/esm/api');
-      mod = (await tsImport(pathToFileURL(path).href, { parentURL: import.meta.url })) as { default?: unknown };
-    } else {
-      mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    }
+    const entries = bundleEntries();
+    mod = (entries && (await importCompiledPipeline(path, entries, options))) ?? (await importThroughTsx(path, options));
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     throw new MedpipeError('PIPELINE_LOAD', `Pipeline file ${file} failed to load: ${message}`, { file, fix: fixFor(message), cause: error });
@@ -36,6 +34,14 @@ export async function loadPipelineFile(file: string, options: { fresh?: boolean 
     });
   }
   return value;
+}
+
+/** The pipeline module through tsx's loader hooks (`fresh`: its own copy, local imports included). */
+async function importThroughTsx(path: string, options: { fresh?: boolean }): Promise<{ default?: unknown }> {
+  await ensureTypeScript();
+  if (!options.fresh) return (await import(pathToFileURL(path).href)) as { default?: unknown };
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(pathToFileURL(path).href, { parentURL: import.meta.url })) as { default?: unknown };
 }
 
 /** The fix for the load errors people actually meet, else the generic one. */

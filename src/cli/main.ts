@@ -4,6 +4,8 @@ import { MedpipeError } from '../base/errors.ts';
 import { remoteOptionsFromEnv, type RemoteOptions } from '../remote/open-remote.ts';
 import { formatCliError } from '../view/format.ts';
 
+export { useBundle } from '../base/bundle.ts';
+
 const HELP = `medpipe — pipeline-as-code for medical image CNNs
 
 Usage:
@@ -20,6 +22,7 @@ Usage:
   medpipe runs [pipeline] [--history DB] [--json]
   medpipe compare <run> <run> [--history DB] [--resamples N] [--json]
   medpipe report <run> [--history DB] [--out FILE]
+  medpipe version                     medpipe's version, and whether it runs its prebuilt bundle (dist/) or its sources
 
 Options:
   --cache DIR     cache folder (default: ./cache or $MEDPIPE_CACHE)
@@ -65,6 +68,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./worker-command.ts')).workerCommand(rest);
       case 'keygen':
         return await (await import('./keygen-command.ts')).keygenCommand(rest);
+      case 'version':
+      case '--version':
+        return await (await import('./version-command.ts')).versionCommand();
       case undefined:
       case 'help':
       case '--help':

@@ -7,7 +7,7 @@ import type { CsvIngestConfig, FolderIngestConfig } from './ingest-config.ts';
 import { orderClasses } from './task.ts';
 import { SPLIT_FOLDERS, type SplitName } from './types.ts';
 import { CSV_COLUMNS, csvAttributes, sourceFolder } from './attributes.ts';
-import { filesUnder } from './files-under.ts';
+import { sortedFilesUnder } from './files-under.ts';
 
 /** The input files of an ingest: a folder per class (optionally inside train/val/test), or a CSV. */
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'webp', 'gif', 'dcm', 'dicom', 'nii', 'nii.gz'];
@@ -34,6 +34,10 @@ export interface Listing {
   readonly multiLabel?: boolean;
   /** CSV columns left out of the metadata because their names look identifying. */
   readonly droppedColumns?: readonly string[];
+  /** Every file is listed once, whole (a folder listing: no file twice, no slices). */
+  readonly distinct?: boolean;
+  /** A folder listing's stats, taken while listing: 4 per file in `files`' order (listing-digest.ts's statAll numbers). */
+  readonly stats?: BigInt64Array;
 }
 
 export function resolvePath(path: string, baseDir: string): string {
@@ -71,8 +75,7 @@ function classOrder(found: Iterable<string>, given: readonly string[] | undefine
 export async function listFolder(config: FolderIngestConfig, baseDir: string): Promise<Listing> {
   const root = resolvePath(config.root, baseDir);
   const extensions = new Set((config.extensions ?? IMAGE_EXTENSIONS).map((e) => e.replace(/^\./, '').toLowerCase()));
-  const entries = await filesUnder(root);
-  entries.sort();
+  const { rels: entries, stats: entryStats } = await sortedFilesUnder(root);
   // Extension-less files are read only when they are DICOM (many scanners write no extension);
   // anything else without an extension (README, LICENSE) is not an image and is left alone. Their
   // first 132 bytes are probed 32 at a time: a folder of 10^5 such files is not read one by one.
@@ -84,36 +87,66 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
     const found = await Promise.all(batch.map((rel) => looksLikeDicom(join(root, rel))));
     batch.forEach((rel, k) => found[k] && dicom.add(rel));
   }
-  const candidates = entries.filter((rel, i) => (extensionOfEntry[i] === '' ? dicom.has(rel) : extensions.has(extensionOfEntry[i]!)));
-  const firstSegments = new Set(candidates.map((rel) => rel.split('/')[0]!.toLowerCase()));
+  const isCandidate = (rel: string, i: number) => (extensionOfEntry[i] === '' ? dicom.has(rel) : extensions.has(extensionOfEntry[i]!));
+  const firstFolders = new Set<string>();
+  let candidates = 0;
+  for (let i = 0; i < entries.length; i++) {
+    if (!isCandidate(entries[i]!, i)) continue;
+    candidates++;
+    const slash = entries[i]!.indexOf('/');
+    firstFolders.add(slash < 0 ? entries[i]! : entries[i]!.slice(0, slash));
+  }
+  const firstSegments = new Set([...firstFolders].map((s) => s.toLowerCase()));
   const splitLayout = firstSegments.size > 0 && [...firstSegments].every((s) => s in SPLIT_FOLDERS);
   const pattern = config.groupPattern ? new RegExp(config.groupPattern) : undefined;
   const classIndex = splitLayout ? 1 : 0;
   // Paths from the walk are normal (no '.', '..' or doubled '/'): a join is a concatenation.
   const under = root.endsWith('/') ? root : `${root}/`;
-  // One attributes object per source folder, shared by its files (10^5 files, a few folders).
-  const sources = new Map<string, { readonly source: string }>();
   const files: InputFile[] = [];
-  for (const rel of candidates) {
-    const parts = rel.split('/');
-    if (parts.length <= classIndex + 1) continue; // not inside a class folder
-    const folder = parts[classIndex]!;
-    const className = config.labelMap?.[folder] ?? folder;
-    const group = pattern ? pattern.exec(rel)?.[1] : undefined;
-    const source = sourceFolder(parts, classIndex);
-    let attributes = source !== undefined ? sources.get(source) : undefined;
-    if (source !== undefined && !attributes) sources.set(source, (attributes = Object.freeze({ source })));
+  // The listing's stats, for the files kept (statAll's numbers, taken by the listing itself).
+  const stats = entryStats && new BigInt64Array(candidates * 4);
+  // What a file's folder says (class, split, source folder), worked out once a folder: the paths are
+  // sorted, so a folder's files are consecutive (10^5 files, a few hundred folders). One attributes
+  // object per source folder, shared by its files.
+  let folderOf = '\0';
+  let here: { readonly className: string; readonly split?: SplitName; readonly attributes?: { readonly source: string } } | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const rel = entries[i]!;
+    if (!isCandidate(rel, i)) continue;
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0) continue; // not inside a class folder
+    if (slash !== folderOf.length || !rel.startsWith(folderOf)) {
+      folderOf = rel.slice(0, slash);
+      const parts = folderOf.split('/');
+      const folder = parts[classIndex];
+      const source = sourceFolder(rel, classIndex);
+      here =
+        folder === undefined
+          ? undefined
+          : {
+              className: config.labelMap?.[folder] ?? folder,
+              split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
+              ...(source !== undefined ? { attributes: Object.freeze({ source }) } : {}),
+            };
+    }
+    if (!here) continue;
+    if (stats) for (let k = 0; k < 4; k++) stats[files.length * 4 + k] = entryStats![i * 4 + k]!;
     const file: { -readonly [K in keyof InputFile]: InputFile[K] } = {
       rel,
       abs: under + rel,
-      className,
-      split: splitLayout ? SPLIT_FOLDERS[parts[0]!.toLowerCase()] : undefined,
-      group,
+      className: here.className,
+      split: here.split,
+      group: pattern ? pattern.exec(rel)?.[1] : undefined,
     };
-    if (attributes) file.attributes = attributes; // set, not spread: no object per file
+    if (here.attributes) file.attributes = here.attributes; // set, not spread: no object per file
     files.push(file);
   }
-  return { files, classes: classOrder(files.map((f) => f.className), config.classes) };
+  return {
+    files,
+    classes: classOrder(files.map((f) => f.className), config.classes),
+    distinct: true,
+    ...(stats ? { stats: stats.subarray(0, files.length * 4) } : {}),
+  };
 }
 
 export async function listCsv(config: CsvIngestConfig, baseDir: string): Promise<Listing> {

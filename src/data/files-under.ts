@@ -11,7 +11,9 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { nativeCodec, type NativeCodec } from '../io/native-codec.ts';
 
 const gone = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
 
@@ -57,4 +59,28 @@ export async function filesUnder(root: string): Promise<string[]> {
   const top = await stat(root).catch(() => undefined);
   if (top?.isDirectory()) await walk(root, '', new Set([`${top.dev}:${top.ino}`]));
   return out;
+}
+
+/** Files under a folder in sort() order, with their stats (statAll's numbers) when the listing took them. */
+export interface SortedFiles {
+  readonly rels: string[];
+  /** 4 per file in `rels`' order: size, mtime ns, ctime ns, inode. */
+  readonly stats?: BigInt64Array;
+}
+
+/**
+ * filesUnder, sorted, and with every file's stat when the native codec is built: its scanTree lists
+ * and stats 10^5 files on two threads in one call (a cached rerun's listing and stat were ~0.5 s of
+ * JavaScript and one stat(2) per absolute path).
+ */
+export async function sortedFilesUnder(root: string, scan: NativeCodec['scanTree'] | null = nativeCodec()?.scanTree ?? null): Promise<SortedFiles> {
+  if (!scan) return { rels: (await filesUnder(root)).sort() };
+  const found = await scan(root, Math.max(1, Math.min(availableParallelism(), 4)));
+  const rels = found.paths === '' ? [] : found.paths.split('\0');
+  if (found.sorted) return { rels, stats: found.stats };
+  // A name outside the BMP: UTF-8 byte order may differ from sort()'s UTF-16 order. Sort here, stats alike.
+  const order = rels.map((_, i) => i).sort((a, b) => (rels[a]! < rels[b]! ? -1 : rels[a]! > rels[b]! ? 1 : 0));
+  const stats = new BigInt64Array(found.stats.length);
+  order.forEach((from, to) => stats.set(found.stats.subarray(from * 4, from * 4 + 4), to * 4));
+  return { rels: order.map((i) => rels[i]!), stats };
 }

@@ -79,6 +79,11 @@ export interface NativeCodec {
   readonly shardDigest?: (state: Buffer, tail: Uint8Array) => string;
   /** fs.statSync(path, { bigint: true })'s size, mtimeNs, ctimeNs, ino, 4 per path (-1 each where it fails). */
   readonly statMany?: (paths: readonly string[]) => BigInt64Array;
+  /**
+   * Every file under `root` (files-under.ts's rules) with statMany's numbers, listed and statted on
+   * `threads` threads: relative paths joined by '\0', in sort() order when `sorted`.
+   */
+  readonly scanTree?: (root: string, threads: number) => Promise<{ readonly paths: string; readonly stats: BigInt64Array; readonly sorted: boolean }>;
   readonly version: number;
 }
 

@@ -63,7 +63,8 @@ function encodeStats(stats: BigInt64Array): Uint8Array {
       last = v;
     }
   }
-  return Buffer.concat([Buffer.from(STATS_MAGIC, 'latin1'), deflateRawSync(new Uint8Array(out.buffer), { level: 6 })]);
+  // Level 1: a local cache on the main thread, where level 6 took several times as long for a few % smaller.
+  return Buffer.concat([Buffer.from(STATS_MAGIC, 'latin1'), deflateRawSync(new Uint8Array(out.buffer), { level: 1 })]);
 }
 
 function decodeStats(bytes: Uint8Array, n: number): BigInt64Array | undefined {

@@ -50,7 +50,8 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   // How labels are read joins the key (nothing for binary data: keys as before task kinds).
   const labels = taskKeyEnv(listingTask(listing, config.task).task);
   const units = unitsOf(listing);
-  const stats = statAll(units);
+  // A folder listing took its files' stats as it listed them (one unit per file, in its order).
+  const stats = listing.stats && units.length === listing.files.length ? listing.stats : statAll(units);
   const digest = listingDigest(units, stats, extra);
   const root = commonFolder(units.map((u) => u.abs));
   // A large listing whose paths and stats are all as when it was last keyed: that key's listing

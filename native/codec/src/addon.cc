@@ -13,6 +13,7 @@
 #include "ingest_files.h"
 #include "loader.h"
 #include "record.h"
+#include "scan_tree.h"
 #include "shard_body.h"
 #include "stat_many.h"
 
@@ -138,6 +139,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lookupU8", Napi::Function::New(env, LookupU8));
   exports.Set("affine", Napi::Function::New(env, Affine));
   exports.Set("statMany", Napi::Function::New(env, StatMany));
+  exports.Set("scanTree", Napi::Function::New(env, ScanTree));
   exports.Set("decode", Napi::Function::New(env, Decode));
   exports.Set("ingestFiles", Napi::Function::New(env, IngestFiles));
   exports.Set("shardDigest", Napi::Function::New(env, ShardDigest));

@@ -24,7 +24,12 @@ export interface Unit {
 }
 
 /** The listing's files, each once, in the order they first appear, with what their rows ask for. */
+/** The want of a file listed once, whole: one frozen object shared by every such unit (wants are replaced, never changed). */
+const WHOLE_FILE: FileWant = Object.freeze({ whole: true });
+
 export function unitsOf(listing: Listing): Unit[] {
+  // A folder listing names each file once, whole: a unit per file, in its order (no map of 10^5 paths).
+  if (listing.distinct) return listing.files.map((file) => ({ rel: file.rel, abs: file.abs, want: WHOLE_FILE }));
   const byAbs = new Map<string, Unit>();
   for (const file of listing.files) {
     let unit = byAbs.get(file.abs);

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../../base/bundle.ts';
 import { crashCounter } from '../../base/crash-point.ts';
 import { MedpipeError, type MedpipeErrorCode } from '../../base/errors.ts';
 import type { TaskInput, TaskName, TaskOutput } from './tasks.ts';
@@ -81,7 +82,7 @@ class WorkerPool implements TaskPool {
   }
 
   private spawn(): Slot {
-    const entry = new URL('./worker.ts', import.meta.url).href;
+    const entry = workerEntry(new URL('./worker.ts', import.meta.url).href);
     const worker = new Worker(fileURLToPath(new URL('./boot.mjs', import.meta.url)), { workerData: { entry, crash: crashCounter() } });
     const slot: Slot = { worker, running: new Map() };
     worker.on('message', (message: { id: number; output?: unknown; error?: WireError }) => {

@@ -1,0 +1,4 @@
+#pragma once
+#include <napi.h>
+
+Napi::Value ScanTree(const Napi::CallbackInfo& info);
