@@ -4,10 +4,11 @@
  * included), seconds to the end of ingest, ingest's decode count, per-stage seconds, peak RSS
  * (every thread of the process), per-stage memory (peak RSS and JS heap sampled every 50 ms while
  * the stage ran; with --expose-gc also the heap still live after it), the seconds from fit's start to
- * its first batch, and whether it succeeded.
+ * its first batch, CPU seconds (all threads), the main thread's GC pauses, and whether it succeeded.
  *   npx tsx bench/data/pipeline-child.ts <root> <cacheDir> [--until <stage>]
  */
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { runToCompletion } from '../../src/runtime/run.ts';
 import { scalePipeline } from './scale-pipeline.ts';
 
@@ -18,13 +19,24 @@ const MiB = 2 ** 20;
 /** Per stage: peak RSS, peak heap used, peak external+arrayBuffers (MiB), and the heap live after it. */
 const memory: Record<string, { rss: number; heap: number; external: number; liveAfter?: number }> = {};
 let phase = 'start';
+// TIMELINE=<file>: every sample (ms since start, phase, rss, heapUsed, heapTotal, external MiB) as TSV lines.
+const timeline: string[] = [];
 const sample = () => {
   const m = process.memoryUsage();
+  if (process.env.TIMELINE) timeline.push([Math.round(process.uptime() * 1000), phase, ...[m.rss, m.heapUsed, m.heapTotal, m.external].map((b) => Math.round(b / MiB))].join('\t'));
   const row = (memory[phase] ??= { rss: 0, heap: 0, external: 0 });
   row.rss = Math.max(row.rss, Math.round(m.rss / MiB));
   row.heap = Math.max(row.heap, Math.round(m.heapUsed / MiB));
   row.external = Math.max(row.external, Math.round(m.external / MiB));
 };
+// Main-thread garbage collection: pauses summed, and how many were full (mark-compact) collections.
+const gcTime = { ms: 0, major: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcTime.ms += entry.duration;
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcTime.major++;
+  }
+}).observe({ entryTypes: ['gc'] });
 const sampler = setInterval(sample, 50);
 sampler.unref();
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -72,6 +84,9 @@ console.log(
     firstBatch,
     memory,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    gc: { ms: Math.round(gcTime.ms), major: gcTime.major },
   }),
 );
+if (process.env.TIMELINE) (await import('node:fs')).writeFileSync(process.env.TIMELINE, timeline.join('\n') + '\n');
 process.exit(0);

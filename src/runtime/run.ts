@@ -10,6 +10,7 @@ import { canonicalConfig } from './cache-key.ts';
 import type { CacheEntry } from './cache-store.ts';
 import type { ErrorInfo, RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 import { cachedPlots } from './plot-memo.ts';
 import { loadStage, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
 import { writeRunReport, type RunReport } from './report.ts';
@@ -33,8 +34,10 @@ export function runPipeline(pipeline: Pipeline<unknown>, options: RunOptions = {
     const onAbort = () => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
+    const restoreHeapGrowth = boundHeapGrowth();
     const subscription = runEvents(pipeline, options, controller.signal).subscribe(subscriber);
     return () => {
+      restoreHeapGrowth();
       options.signal?.removeEventListener('abort', onAbort);
       controller.abort();
       subscription.unsubscribe();
@@ -63,6 +66,9 @@ export function runToCompletion(
     });
   });
 }
+
+/** What a stage's output is replaced by once the run has written everything it needs from it. */
+const released = (): Promise<never> => Promise.reject(new MedpipeError('INTERNAL', "A stage's output was read after the run let it go."));
 
 /** The events of one piece of async work: whatever it emits, then completion (or its error). */
 function work(body: (emit: (event: RunEvent) => void) => Promise<void>): Observable<RunEvent> {
@@ -252,12 +258,23 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     current = undefined;
     // Every stage was planned, so loaded, by now.
     const loaded = await Promise.all(stages.map(loadStage));
+    // A stage's output is let go once nothing is left to write from it: the outputs without files
+    // now, the others after their export, all before the history and report.html. At 10^5 images
+    // they hold the samples, rows and predictions (tens of MB), and V8 lets the heap grow to a
+    // multiple of what is live before it collects, so what the end of the run keeps shows up
+    // several times over in its peak RSS.
+    const take = (i: number) => {
+      const output = outputs[i]!;
+      outputs[i] = released;
+      return output();
+    };
+    loaded.forEach((stage, i) => !stage.impl.export && (outputs[i] = released));
     const files = await exportOutputs(
       outDir,
       loaded.map((stage, i) => ({
         id: stage.node.id,
         outputHash: hashes[i]!,
-        output: outputs[i]!,
+        output: () => take(i),
         export: stage.impl.export,
         key: summaries.find((s) => s.stage === stage.node.id)?.key,
         exportInputs: {
@@ -272,6 +289,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       { store: session.store, pipeline: pipeline.name },
     );
     current = undefined;
+    outputs.fill(released);
     files.push(...(await recordRun(emit, true, files)));
     await writeRunReport(outDir, {
       runId,
