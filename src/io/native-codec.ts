@@ -97,6 +97,8 @@ export interface NativeCodec {
    * `threads` threads: relative paths joined by '\0', in sort() order when `sorted`.
    */
   readonly scanTree?: (root: string, threads: number) => Promise<{ readonly paths: string; readonly stats: BigInt64Array; readonly sorted: boolean }>;
+  /** malloc_trim(0): freed heap pages back to the system (glibc; false elsewhere). */
+  readonly trimMemory?: () => boolean;
   readonly version: number;
 }
 

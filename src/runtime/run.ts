@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { catchError, concat, concatMap, defer, from, ignoreElements, Observable, of } from 'rxjs';
 import { forcedBackendProblem } from '../backend/select.ts';
 import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError } from '../base/errors.ts';
+import { nativeCodec } from '../io/native-codec.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { definitionOf } from '../stages/registry.ts';
 import type { AnyPort } from '../stages/core/port.ts';
@@ -247,6 +248,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       const ms = Date.now() - planStarted;
       const unchangedOutput = previous !== undefined && (await session.store.get(previous.key))?.outputHash === result.entry.outputHash;
       emit({ type: 'stage-done', at: Date.now(), stage: node.id, key, ms, summary: result.entry.summary, unchangedOutput });
+      // Freed C heap back to the system between stages: ingest's per-file allocations would stay resident to the end.
+      nativeCodec()?.trimMemory?.();
       summaries.push({ stage: node.id, kind: node.kind, key, cached: false, ms, summary: result.entry.summary });
       await session.store.writeIndex(pipeline.name, node.id, { key, inputs: planned.inputs, at: new Date().toISOString() });
       const value = result.value;
