@@ -271,13 +271,14 @@ const runPipeline = (root: string, cacheDir: string, until?: string) =>
 /** `medpipe run bench/data/scale-pipeline.ts` as a user types it (Node start included): wall and CPU seconds, stdout. */
 function cliRun(root: string, cacheDir: string, env: Record<string, string> = {}): { seconds: number; cpu: number; stdout: string } {
   const t = performance.now();
-  const cpuBefore = childCpuSeconds();
-  const cli = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')],
-    { encoding: 'utf8', env: { ...process.env, BENCH_ROOT: root, BENCH_NAME: 'bench-scale', ...env } },
+  const { value: cli, cpu } = cpuOf(() =>
+    spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/medpipe.js'), 'run', join(ROOT, 'bench/data/scale-pipeline.ts'), '--plain', '--cache', cacheDir, '--out', join(cacheDir, 'out')],
+      { encoding: 'utf8', env: { ...process.env, BENCH_ROOT: root, BENCH_NAME: 'bench-scale', ...env } },
+    ),
   );
-  return { seconds: (performance.now() - t) / 1000, cpu: childCpuSeconds() - cpuBefore, stdout: cli.stdout };
+  return { seconds: (performance.now() - t) / 1000, cpu, stdout: cli.stdout };
 }
 
 async function scaleSection(full: DataSet): Promise<string> {

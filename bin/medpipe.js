@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the prebuilt bundle (dist/, scripts/bundle.mjs) when it matches the sources; otherwise registers
-// tsx so that medpipe's TypeScript sources load without a build step. Either way users' pipeline files
-// are TypeScript, loaded through tsx.
+// tsx so that medpipe's TypeScript sources load without a build step. Users' pipeline files are
+// TypeScript either way: with the bundle compiled in-process (src/cli/compile-pipeline.ts), else through tsx.
 import { register as registerHook } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freshBundle } from './fresh-bundle.mjs';

@@ -29,7 +29,8 @@ export const BUNDLED_PACKAGES = ['rxjs', 'zod', 'fflate'];
 
 /** Builds into `out` (default dist/, replaced as a whole so a starting CLI never sees half of it). */
 export async function buildBundle(out = DIST) {
-  const { build, version } = await import('esbuild');
+  const { build } = await import('esbuild');
+  const started = Date.now();
   const staging = `${out}.build-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const result = await build({
@@ -50,9 +51,10 @@ export async function buildBundle(out = DIST) {
     .sort()
     .map((input) => {
       const s = statSync(join(root, input));
-      return [input, s.size, s.mtimeMs];
+      // Edited while esbuild read it: the bundle may hold the older text, so it must not count as fresh.
+      return [input, s.size, s.mtimeMs >= started ? -1 : s.mtimeMs];
     });
-  const manifest = { esbuild: version, packages: packageVersions(), files };
+  const manifest = { packages: packageVersions(), files };
   writeFileSync(join(staging, 'inputs.json'), JSON.stringify(manifest));
   const old = `${out}.old-${process.pid}`;
   try {

@@ -10,7 +10,7 @@
  * the caller loads the file through tsx instead.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The pipeline module, or undefined when the file cannot be compiled here (then tsx loads it). */
@@ -74,7 +74,8 @@ async function compile(esbuild: typeof import('esbuild'), path: string, redirect
               .replaceAll('import.meta.url', JSON.stringify(url.href))
               .replaceAll('import.meta.filename', JSON.stringify(args.path))
               .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)));
-            return { contents, loader: /\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith('x') ? 'tsx' : 'ts') : args.path.endsWith('x') ? 'jsx' : 'js' };
+            // .ts/.mts/.cts → 'ts', .tsx → 'tsx', .js/.mjs/.cjs → 'js', .jsx → 'jsx' (the filter's extensions).
+            return { contents, loader: extname(args.path).replace(/^\.[cm]?/, '') as 'ts' | 'tsx' | 'js' | 'jsx' };
           });
         },
       },

@@ -7,7 +7,8 @@ import { importCompiledPipeline } from './compile-pipeline.ts';
 import { MedpipeError } from '../base/errors.ts';
 
 /**
- * Imports a user's pipeline file (TypeScript through tsx) and returns its default export.
+ * Imports a user's pipeline file (TypeScript: compiled in-process under the bundle, else through
+ * tsx) and returns its default export.
  * `fresh` loads it (and the local files it imports) anew, for watch mode.
  */
 export async function loadPipelineFile(file: string, options: { fresh?: boolean } = {}): Promise<Pipeline<unknown>> {

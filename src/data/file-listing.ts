@@ -87,14 +87,15 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
     const found = await Promise.all(batch.map((rel) => looksLikeDicom(join(root, rel))));
     batch.forEach((rel, k) => found[k] && dicom.add(rel));
   }
-  const isCandidate = (rel: string, i: number) => (extensionOfEntry[i] === '' ? dicom.has(rel) : extensions.has(extensionOfEntry[i]!));
+  // The entries that are images (by extension, or DICOM by content), by index: stats are kept by it.
+  const candidates: number[] = [];
   const firstFolders = new Set<string>();
-  let candidates = 0;
   for (let i = 0; i < entries.length; i++) {
-    if (!isCandidate(entries[i]!, i)) continue;
-    candidates++;
-    const slash = entries[i]!.indexOf('/');
-    firstFolders.add(slash < 0 ? entries[i]! : entries[i]!.slice(0, slash));
+    const rel = entries[i]!;
+    if (!(extensionOfEntry[i] === '' ? dicom.has(rel) : extensions.has(extensionOfEntry[i]!))) continue;
+    candidates.push(i);
+    const slash = rel.indexOf('/');
+    firstFolders.add(slash < 0 ? rel : rel.slice(0, slash));
   }
   const firstSegments = new Set([...firstFolders].map((s) => s.toLowerCase()));
   const splitLayout = firstSegments.size > 0 && [...firstSegments].every((s) => s in SPLIT_FOLDERS);
@@ -104,15 +105,14 @@ export async function listFolder(config: FolderIngestConfig, baseDir: string): P
   const under = root.endsWith('/') ? root : `${root}/`;
   const files: InputFile[] = [];
   // The listing's stats, for the files kept (statAll's numbers, taken by the listing itself).
-  const stats = entryStats && new BigInt64Array(candidates * 4);
+  const stats = entryStats && new BigInt64Array(candidates.length * 4);
   // What a file's folder says (class, split, source folder), worked out once a folder: the paths are
   // sorted, so a folder's files are consecutive (10^5 files, a few hundred folders). One attributes
   // object per source folder, shared by its files.
   let folderOf = '\0';
   let here: { readonly className: string; readonly split?: SplitName; readonly attributes?: { readonly source: string } } | undefined;
-  for (let i = 0; i < entries.length; i++) {
+  for (const i of candidates) {
     const rel = entries[i]!;
-    if (!isCandidate(rel, i)) continue;
     const slash = rel.lastIndexOf('/');
     if (slash < 0) continue; // not inside a class folder
     if (slash !== folderOf.length || !rel.startsWith(folderOf)) {

@@ -23,10 +23,10 @@ export interface Unit {
   hashedOnly?: boolean;
 }
 
-/** The listing's files, each once, in the order they first appear, with what their rows ask for. */
 /** The want of a file listed once, whole: one frozen object shared by every such unit (wants are replaced, never changed). */
 const WHOLE_FILE: FileWant = Object.freeze({ whole: true });
 
+/** The listing's files, each once, in the order they first appear, with what their rows ask for. */
 export function unitsOf(listing: Listing): Unit[] {
   // A folder listing names each file once, whole: a unit per file, in its order (no map of 10^5 paths).
   if (listing.distinct) return listing.files.map((file) => ({ rel: file.rel, abs: file.abs, want: WHOLE_FILE }));
@@ -35,7 +35,7 @@ export function unitsOf(listing: Listing): Unit[] {
     let unit = byAbs.get(file.abs);
     if (!unit && file.slice === undefined) {
       // The common case (a file listed once, whole): one object, not a want rebuilt per row.
-      byAbs.set(file.abs, { rel: file.rel, abs: file.abs, want: { whole: true } });
+      byAbs.set(file.abs, { rel: file.rel, abs: file.abs, want: WHOLE_FILE });
       continue;
     }
     if (!unit) {
