@@ -405,17 +405,18 @@ export class StatCache implements FileIndex {
     if (rows.length === 0) return;
     this.open();
     this.reads += rows.length;
-    // Milliseconds as a number (no BigInt division a file): racy when modified in the last 2 s.
-    const racyBefore = Date.now() - RACY_MS;
-    const kept = rows.filter((row) => Number(row.stat.mtimeNs / 1_000_000n) < racyBefore);
+    // Racy when modified in the last 2 s (whole milliseconds, as before); one BigInt compare a file.
+    const racyFrom = BigInt(Date.now() - RACY_MS) * 1_000_000n;
+    const kept = rows.filter((row) => row.stat.mtimeNs < racyFrom);
     if (kept.length === 0) return;
     const stats = new BigInt64Array(kept.length * 4);
-    kept.forEach(({ stat: s }, i) => {
+    for (let i = 0; i < kept.length; i++) {
+      const s = kept[i]!.stat;
       stats[i * 4] = s.size;
       stats[i * 4 + 1] = s.mtimeNs;
       stats[i * 4 + 2] = BigInt.asIntN(64, s.ino);
       stats[i * 4 + 3] = s.ctimeNs;
-    });
+    }
     const { lastInsertRowid } = this.journalInsert!.run(
       kept.map((row) => row.absPath).join('\0'),
       Buffer.from(stats.buffer),
