@@ -18,7 +18,7 @@
  * mtime tick would go unseen: git's "racy" case).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -139,6 +139,8 @@ export class StatCache implements FileIndex {
   private readonly primedFolders: string[] = [];
   private upsert?: BetterSqlite3.Statement<[string, bigint, bigint, bigint, bigint, Buffer]>;
   private readonly snapshots: Snapshot[] = [];
+  /** Set once asked: whether the cache had no database (then nothing is looked up until one is made). */
+  private absent?: boolean;
   private journalInsert?: BetterSqlite3.Statement<[string, Buffer, Buffer]>;
   /** This run's journal entries not yet made rows or dropped by a snapshot. */
   private readonly journal: { readonly seq: number; readonly rows: Learned }[] = [];
@@ -149,6 +151,7 @@ export class StatCache implements FileIndex {
 
   private open(): BetterSqlite3.Database {
     if (this.db) return this.db;
+    this.absent = false;
     mkdirSync(this.cacheDir, { recursive: true });
     const path = join(this.cacheDir, 'stat.sqlite');
     const fresh = () => {
@@ -234,12 +237,28 @@ export class StatCache implements FileIndex {
     return db;
   }
 
-  /** Opens the database (kept for the session's API; the first lookup opens it anyway). */
+  /**
+   * Whether there is no database yet (a new cache): nothing is known, and it is made when something
+   * is first remembered, or warmed, not before the run's first files could be listed.
+   */
+  private none(): boolean {
+    if (this.db) return false;
+    this.absent ??= !existsSync(join(this.cacheDir, 'stat.sqlite'));
+    return this.absent;
+  }
+
+  /** Opens the database when there is one (a new cache's is made when first needed, see warm). */
   async load(): Promise<void> {
+    if (!this.none()) this.open();
+  }
+
+  /** Opens (or makes) the database ahead of the first remember(): for when this thread would otherwise wait. */
+  warm(): void {
     this.open();
   }
 
   prime(folder: string): void {
+    if (this.none()) return;
     this.settle();
     if (this.primedFolders.some((f) => folder.startsWith(f))) return;
     // Paths under `folder` sort between it and the same string with its last character bumped.
@@ -276,8 +295,9 @@ export class StatCache implements FileIndex {
    * 10^5 files cost neither a BigInt nor a map entry each.
    */
   knownAll(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[] {
-    this.settle();
     const out: (string | undefined)[] = new Array(files.length).fill(undefined);
+    if (this.none()) return out;
+    this.settle();
     const halves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
     const cursor = this.snapshots.map(() => 0);
     // With no rows under the primed folders (a snapshot took them over), a file under them has none.
@@ -313,6 +333,7 @@ export class StatCache implements FileIndex {
   }
 
   known(absPath: string, s: FileStat): string | undefined {
+    if (this.none()) return undefined;
     this.settle();
     const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
     if (row && row.stamp === stampOf(s)) return row.hex;
@@ -346,6 +367,7 @@ export class StatCache implements FileIndex {
   }
 
   listingFor(root: string, digest: string): { hash: string; count: number } | undefined {
+    if (this.none()) return undefined;
     const row = this.open()
       .prepare<[string, string], { object: string; count: number }>('SELECT object, count FROM listing WHERE root = ? AND digest = ?')
       .get(root, digest);

@@ -1,7 +1,7 @@
 // The stat cache's journal: what a run learns is written one job at a time as one journal row, made
 // rows before the next lookup, found again after a kill (the next open makes it rows), and dropped
 // by a snapshot that holds its files; a schema-2 database keeps its rows when it gains the journal.
-import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -125,6 +125,26 @@ Journal('a schema-2 database gains the journal and keeps its rows', ({ dir, file
   assert.is(cache.known(absPath, s), hash);
   assert.equal(tables(cacheDir), { rows: 1, journal: 0, version: 3 });
   cache.save();
+});
+
+Journal('a new cache: lookups make no database; warm() or the first remember() does, and a later lookup uses it', async ({ dir, files }) => {
+  const cacheDir = path.join(dir, 'cache');
+  const cache = new StatCache(cacheDir);
+  await cache.load();
+  cache.prime(path.join(dir, 'data') + '/');
+  assert.is(cache.known(files[0]!.absPath, files[0]!.stat), undefined);
+  assert.equal(cache.knownAll([{ abs: files[0]!.absPath }], new BigInt64Array(4)), [undefined]);
+  assert.is(cache.listingFor(path.join(dir, 'data') + '/', 'digest'), undefined);
+  assert.not.ok(existsSync(path.join(cacheDir, 'stat.sqlite')), 'nothing looked up makes the database');
+  cache.warm();
+  assert.ok(existsSync(path.join(cacheDir, 'stat.sqlite')));
+  cache.remember(files);
+  assert.is(cache.known(files[0]!.absPath, files[0]!.stat), files[0]!.hash);
+  await cache.save();
+  // A session's next run (watch mode) finds the database it made.
+  await cache.load();
+  assert.is(cache.known(files[1]!.absPath, files[1]!.stat), files[1]!.hash);
+  await cache.save();
 });
 
 Journal.run();
