@@ -440,13 +440,13 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     return result!;
   };
 
-  // Nothing is written to the cache after this returns or throws: a failure waits for the jobs'
-  // publishing first (whose own failure is then reported, not this one's).
+  // Nothing is written to the cache after this throws: a failure waits for the jobs' publishing
+  // to end first (and is the error reported).
   const settled = async <T>(work: () => T | Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
-      await Promise.all(publishing);
+      await Promise.allSettled(publishing);
       throw error;
     }
   };
