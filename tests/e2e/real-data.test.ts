@@ -31,7 +31,10 @@ requires(E2E, realData('pneumoniamnist', 'images'))(
       .stage(m.evaluate({ png: false }));
     const options = { cacheDir: path.join(dir, 'cache'), outDir: path.join(dir, 'out'), baseDir: dir };
 
-    const first = await runOk(p, options);
+    // Jobs of 64 files: the slice ingests as several jobs, each reported as it ends (28x28 records
+    // make jobs of about 1024 files by default: one job here).
+    process.env.MEDPIPE_SHARD_FILES = '64';
+    const first = await runOk(p, options).finally(() => delete process.env.MEDPIPE_SHARD_FILES);
     assert.equal(startedStages(first.events), ['ingest', 'normalize', 'augment', 'split', 'build', 'fit', 'evaluate']);
     assert.is(decodedCount(first.events), n);
     assert.is(first.events.filter((e) => e.type === 'epoch').length, 2);
