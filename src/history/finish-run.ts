@@ -10,8 +10,8 @@ import { CLASS_EVALUATION_FILE, type ClassEvaluationDocument } from '../report/c
 import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
 import { REPORT_FILE } from '../report/html/report-file.ts';
 import type { PlotMemo } from '../report/page-plots.ts';
-import { historyPath } from './database.ts';
-import { gitState, imagesOf, type RunRecord } from './record.ts';
+import { historyPath, openHistory } from './database.ts';
+import { gitState, imagesOf, insertRun, type RunRecord } from './record.ts';
 
 /** What the runtime knows when a run ends; git state, version and documents are added here. */
 export type FinishedRun = Pick<
@@ -68,8 +68,6 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
   let number: number | undefined;
   if (path) {
     try {
-      const { openHistory } = await import('./database.ts');
-      const { insertRun } = await import('./record.ts');
       const db = await openHistory(path);
       try {
         number = insertRun(db, record);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { catchError, concat, concatMap, defer, from, ignoreElements, Observable, of } from 'rxjs';
 import { forcedBackendProblem } from '../backend/select.ts';
 import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError } from '../base/errors.ts';
+import { gitState } from '../history/record.ts';
 import { nativeCodec } from '../io/native-codec.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { definitionOf } from '../stages/registry.ts';
@@ -94,7 +95,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   const session = new Session(pipeline, options);
   const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
   // The code a run used is the code at its start (a commit during a long run must not be credited to it).
-  let git: ReturnType<typeof import('../history/record.ts').gitState> | undefined;
+  let git: ReturnType<typeof gitState> | undefined;
   const outputs: (() => Promise<unknown>)[] = [];
   const hashes: (string | undefined)[] = [];
   const summaries: RunReport['stages'][number][] = [];
@@ -184,7 +185,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   };
 
   const prepare = defer(async () => {
-    if (options.history !== false) git = (await import('../history/record.ts')).gitState(session.baseDir);
+    // Started, not awaited: the command runs (and the recording modules load) while the run goes on.
+    if (options.history !== false) git = gitState(session.baseDir);
     void loadFinish();
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
@@ -280,13 +282,16 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
         output: () => take(i),
         export: stage.impl.export,
         key: summaries.find((s) => s.stage === stage.node.id)?.key,
-        exportInputs: {
-          kind: `${stage.definition.kind}.export`,
-          version: stage.definition.version,
-          config: canonicalConfig(stage.node.config),
-          upstream: { stage: stage.node.id, outputHash: hashes[i]! },
-          env: session.env(stage.definition),
-        },
+        // Only a stage that exports has its export keyed (its config and environment are not free to compute).
+        ...(stage.impl.export && {
+          exportInputs: {
+            kind: `${stage.definition.kind}.export`,
+            version: stage.definition.version,
+            config: canonicalConfig(stage.node.config),
+            upstream: { stage: stage.node.id, outputHash: hashes[i]! },
+            env: session.env(stage.definition),
+          },
+        }),
       })),
       (id) => (current = id),
       { store: session.store, pipeline: pipeline.name },
