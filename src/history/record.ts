@@ -38,6 +38,8 @@ export interface RunRecord {
   readonly evaluation?: EvaluationDocument;
   /** `evaluation` as JSON text, when the caller has it (evaluation.json's bytes): stored as is, not serialised again. */
   readonly evaluationJson?: string;
+  /** sha256 of `evaluationJson`, when the caller has it: the document's name in the history, not hashed again. */
+  readonly evaluationSha256?: string;
   /** class-evaluation.json of a multi-class, ordinal or multi-label evaluate stage (no sample ids, file names or group keys). */
   readonly classEvaluation?: ClassEvaluationDocument;
   /** Other metrics (e.g. cross-validation means) by name. */
@@ -115,14 +117,20 @@ export function insertRun(db: Database, record: RunRecord): number {
     for (const row of metricRows(record)) metric.run(number, row.name, finite(row.value), finite(row.lower), finite(row.upper), row.interval ?? null);
     const artifact = db.prepare('INSERT OR IGNORE INTO artifacts (run_number, path) VALUES (?, ?)');
     for (const file of record.files) artifact.run(number, record.outDir ? relative(record.outDir, file) : file);
-    const body = db.prepare('INSERT OR IGNORE INTO bodies (hash, body) VALUES (?, ?)');
+    const known = db.prepare('SELECT 1 FROM bodies WHERE hash = ?').pluck();
+    const body = db.prepare('INSERT INTO bodies (hash, body) VALUES (?, ?)');
     const document = db.prepare("INSERT INTO documents (run_number, name, body, body_hash) VALUES (?, ?, '', ?)");
-    const store = (name: string, text: string) => {
-      const hash = sha256(text);
-      body.run(hash, text);
+    const store = (name: string, text: string, hash = sha256(text)) => {
+      // A rerun stores the same documents again (megabytes at 10^5 predictions): a body already kept is not handed to SQLite again.
+      if (known.get(hash) === undefined) body.run(hash, text);
       document.run(number, name, hash);
     };
-    if (record.evaluation) store('evaluation', record.evaluationJson ?? JSON.stringify(record.evaluation));
+    if (record.evaluation)
+      store(
+        'evaluation',
+        record.evaluationJson ?? JSON.stringify(record.evaluation),
+        record.evaluationJson !== undefined ? record.evaluationSha256 : undefined,
+      );
     if (record.classEvaluation) store('class-evaluation', JSON.stringify(record.classEvaluation));
     if (record.images && Object.keys(record.images).length > 0) store('images', JSON.stringify(record.images));
     return number;

@@ -69,6 +69,8 @@ export function runToCompletion(
   });
 }
 
+const noop = () => undefined;
+
 /** What a stage's output is replaced by once the run has written everything it needs from it. */
 const released = (): Promise<never> => Promise.reject(new MedpipeError('INTERNAL', "A stage's output was read after the run let it go."));
 
@@ -188,6 +190,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     // Started, not awaited: the command runs (and the recording modules load) while the run goes on.
     if (options.history !== false) git = gitState(session.baseDir);
     void loadFinish();
+    // A run that evaluates writes report.html at its end: its modules load meanwhile too.
+    if (pipeline.stages.some((node) => node.kind === 'evaluate')) void loadFinish().then((m) => m.prefetchReportHtml(), noop);
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
