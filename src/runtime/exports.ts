@@ -83,8 +83,7 @@ export async function exportOutputs(
   onStage: (id: string) => void = () => undefined,
   cache?: ExportCache,
 ): Promise<string[]> {
-  await mkdir(outDir, { recursive: true });
-  const marker = await readExportMarker(outDir);
+  const [, marker] = await Promise.all([mkdir(outDir, { recursive: true }), readExportMarker(outDir)]);
   const exported: string[] = [];
   for (const stage of stages) {
     if (!stage.export) continue;

@@ -195,8 +195,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
-    await session.store.ensure();
-    await session.hasher.load();
+    // The cache folder is made (libuv's pool) while the stat cache opens (this thread).
+    await Promise.all([session.store.ensure(), session.hasher.load()]);
     stages = checked;
   }).pipe(ignoreElements());
 
