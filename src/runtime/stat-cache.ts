@@ -2,8 +2,11 @@
  * The stat cache: content hashes of input files, remembered with each file's size, mtime, ctime and
  * inode (like git's index), in SQLite (`<cache>/stat.sqlite`, WAL, schema 2). Two forms:
  *
- * - **Rows** (path → stat, hash), looked up one file at a time and written one finished ingest
- *   job at a time, so a run killed at any moment loses at most the rows of the job in flight.
+ * - **Rows** (path → stat, hash), looked up one file at a time. What a run learns is first written
+ *   one finished ingest job at a time as one **journal** row (the job's paths, stats and hashes as
+ *   three values: a statement per job, not per file), so a run killed at any moment loses at most
+ *   the job in flight. The journal becomes rows before anything is looked up again (and when the
+ *   database is next opened, after a kill); a snapshot that covers a journal row's files drops it.
  * - **Listing snapshots**, one per root folder of a large listing: the listing object's hash (it
  *   holds every file's path and content hash: runtime/listing-object.ts) and the files' stats in
  *   its order, delta-coded and deflated (a few bytes a file). Written when a listing is keyed with
@@ -15,7 +18,7 @@
  * mtime tick would go unseen: git's "racy" case).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -38,9 +41,15 @@ type Row = { stamp: string; hex: string };
 const stampOf = (s: FileStat) => `${s.size}:${s.mtimeNs}:${BigInt.asIntN(64, s.ino)}:${s.ctimeNs}`;
 const STAMP = "size || ':' || mtime || ':' || ino || ':' || ctime AS stamp, lower(hex(hash)) AS hex";
 
-const RACY_MS = 2000n;
-/** Schema 2: listing snapshots; a database of another schema is started afresh (it only remembers hashes). */
-const SCHEMA = 2;
+const RACY_MS = 2000;
+/**
+ * Schema 3: listing snapshots and the journal. Schema 2 (no journal) gains the journal table in
+ * place; a database of another schema is started afresh (it only remembers hashes).
+ */
+const SCHEMA = 3;
+
+/** What remember() was given: written to the journal, not yet made rows. */
+type Learned = readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[];
 
 const STATS_MAGIC = 'MPST';
 
@@ -85,6 +94,24 @@ function decodeStats(bytes: Uint8Array, n: number): BigInt64Array | undefined {
   return stats;
 }
 
+const JOURNAL_TABLE = 'CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, paths TEXT, stats BLOB, hashes BLOB)';
+
+/** A journal row's files: paths joined by NUL, 4 int64 a file (size, mtime ns, inode, ctime ns), 32 hash bytes a file. */
+function journalRows(row: { readonly paths: string; readonly stats: Buffer; readonly hashes: Buffer }): Learned {
+  const paths = row.paths.split('\0');
+  const stats = new BigInt64Array(new Uint8Array(row.stats).buffer);
+  if (stats.length !== paths.length * 4 || row.hashes.byteLength !== paths.length * 32) return []; // not ours: nothing learned
+  return paths.map((absPath, i) => ({
+    absPath,
+    stat: { size: stats[i * 4]!, mtimeNs: stats[i * 4 + 1]!, ino: BigInt.asUintN(64, stats[i * 4 + 2]!), ctimeNs: stats[i * 4 + 3]! },
+    hash: row.hashes.toString('hex', i * 32, i * 32 + 32),
+  }));
+}
+
+function dropJournal(db: BetterSqlite3.Database, entries: readonly { readonly seq: number }[]): void {
+  if (entries.length > 0) db.prepare('DELETE FROM journal WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify(entries.map((e) => e.seq)));
+}
+
 /** A primed listing snapshot: its listing object's paths and hashes, the prefix that makes a path absolute, the stats in the same order. */
 interface Snapshot {
   readonly prefix: string;
@@ -112,6 +139,11 @@ export class StatCache implements FileIndex {
   private readonly primedFolders: string[] = [];
   private upsert?: BetterSqlite3.Statement<[string, bigint, bigint, bigint, bigint, Buffer]>;
   private readonly snapshots: Snapshot[] = [];
+  /** Set once asked: whether the cache had no database (then nothing is looked up until one is made). */
+  private absent?: boolean;
+  private journalInsert?: BetterSqlite3.Statement<[string, Buffer, Buffer]>;
+  /** This run's journal entries not yet made rows or dropped by a snapshot. */
+  private readonly journal: { readonly seq: number; readonly rows: Learned }[] = [];
   /** How many files were read to be hashed on this run (every hash learned is one read; tests assert on it). */
   reads = 0;
 
@@ -119,6 +151,7 @@ export class StatCache implements FileIndex {
 
   private open(): BetterSqlite3.Database {
     if (this.db) return this.db;
+    this.absent = false;
     mkdirSync(this.cacheDir, { recursive: true });
     const path = join(this.cacheDir, 'stat.sqlite');
     const fresh = () => {
@@ -139,7 +172,14 @@ export class StatCache implements FileIndex {
     // First: a new database's schema is then written without an fsync per statement (three, each
     // 5–30 ms on this thread before a first run could list its files).
     db.pragma('synchronous = NORMAL');
-    if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA) {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === 2) {
+      // Schema 2's rows and snapshots stay: a cache of 10^5 files is not hashed again for a journal.
+      db.transaction(() => {
+        db.exec(JOURNAL_TABLE);
+        db.pragma(`user_version = ${SCHEMA}`);
+      })();
+    } else if (version !== SCHEMA) {
       if (db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()!.n > 0) {
         // Schema 1 (rows only, no snapshots): started afresh, so auto_vacuum can be set.
         db.close();
@@ -158,23 +198,68 @@ export class StatCache implements FileIndex {
         // One large listing per root folder: its digest (paths and stats), the key object it gave, and
         // its snapshot (abs = prefix + the object's path; stats in the object's order).
         db.exec('CREATE TABLE IF NOT EXISTS listing (root TEXT PRIMARY KEY, digest TEXT, object TEXT, count INTEGER, prefix TEXT, stats BLOB)');
+        db.exec(JOURNAL_TABLE);
         db.pragma(`user_version = ${SCHEMA}`);
       })();
     }
     this.lookup = db.prepare<[string], Row>(`SELECT ${STAMP} FROM stat WHERE path = ?`);
     this.upsert = db.prepare('INSERT OR REPLACE INTO stat (path, size, mtime, ino, ctime, hash) VALUES (?, ?, ?, ?, ?, ?)');
     this.range = db.prepare<[string, string], Row & { path: string }>(`SELECT path, ${STAMP} FROM stat WHERE path >= ? AND path < ?`);
+    this.journalInsert = db.prepare('INSERT INTO journal (paths, stats, hashes) VALUES (?, ?, ?)');
     this.db = db;
+    // A run killed before its snapshot (or one that wrote none) left its jobs' files in the journal.
+    const left = db.prepare<[], { seq: number; paths: string; stats: Buffer; hashes: Buffer }>('SELECT seq, paths, stats, hashes FROM journal').all();
+    if (left.length > 0) this.toRows(left.map((row) => ({ seq: row.seq, rows: journalRows(row) })));
     return db;
   }
 
-  /** Opens the database (kept for the session's API; the first lookup opens it anyway). */
+  /**
+   * Journal entries made rows, in one transaction, their journal rows deleted in it. Before the
+   * database answers a lookup, so that nothing remembered is missed.
+   */
+  private toRows(entries: readonly { readonly seq: number; readonly rows: Learned }[]): void {
+    const db = this.db!;
+    db.transaction(() => {
+      for (const { rows } of entries) {
+        for (const { absPath, stat: s, hash } of rows) {
+          if (this.primed.size > 0 || this.primedFolders.length > 0) this.primed.set(absPath, { stamp: stampOf(s), hex: hash });
+          this.upsert!.run(absPath, s.size, s.mtimeNs, BigInt.asIntN(64, s.ino), s.ctimeNs, Buffer.from(hash, 'hex'));
+        }
+      }
+      dropJournal(db, entries);
+    })();
+  }
+
+  /** This run's journal entries made rows (see toRows); a lookup comes next. */
+  private settle(): BetterSqlite3.Database {
+    const db = this.open();
+    if (this.journal.length > 0) this.toRows(this.journal.splice(0));
+    return db;
+  }
+
+  /**
+   * Whether there is no database yet (a new cache): nothing is known, and it is made when something
+   * is first remembered, or warmed, not before the run's first files could be listed.
+   */
+  private none(): boolean {
+    if (this.db) return false;
+    this.absent ??= !existsSync(join(this.cacheDir, 'stat.sqlite'));
+    return this.absent;
+  }
+
+  /** Opens the database when there is one (a new cache's is made when first needed, see warm). */
   async load(): Promise<void> {
+    if (!this.none()) this.open();
+  }
+
+  /** Opens (or makes) the database ahead of the first remember(): for when this thread would otherwise wait. */
+  warm(): void {
     this.open();
   }
 
   prime(folder: string): void {
-    this.open();
+    if (this.none()) return;
+    this.settle();
     if (this.primedFolders.some((f) => folder.startsWith(f))) return;
     // Paths under `folder` sort between it and the same string with its last character bumped.
     const end = folder.slice(0, -1) + String.fromCharCode(folder.charCodeAt(folder.length - 1) + 1);
@@ -210,8 +295,9 @@ export class StatCache implements FileIndex {
    * 10^5 files cost neither a BigInt nor a map entry each.
    */
   knownAll(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[] {
-    this.open();
     const out: (string | undefined)[] = new Array(files.length).fill(undefined);
+    if (this.none()) return out;
+    this.settle();
     const halves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
     const cursor = this.snapshots.map(() => 0);
     // With no rows under the primed folders (a snapshot took them over), a file under them has none.
@@ -247,7 +333,8 @@ export class StatCache implements FileIndex {
   }
 
   known(absPath: string, s: FileStat): string | undefined {
-    this.open();
+    if (this.none()) return undefined;
+    this.settle();
     const row = this.primedFolders.some((f) => absPath.startsWith(f)) ? this.primed.get(absPath) : this.lookup!.get(absPath);
     if (row && row.stamp === stampOf(s)) return row.hex;
     for (const snap of this.snapshots) {
@@ -280,6 +367,7 @@ export class StatCache implements FileIndex {
   }
 
   listingFor(root: string, digest: string): { hash: string; count: number } | undefined {
+    if (this.none()) return undefined;
     const row = this.open()
       .prepare<[string, string], { object: string; count: number }>('SELECT object, count FROM listing WHERE root = ? AND digest = ?')
       .get(root, digest);
@@ -300,6 +388,12 @@ export class StatCache implements FileIndex {
   ): void {
     const db = this.open();
     const snapshot = keys && files ? snapshotOf(keys, files) : undefined;
+    // The journal entries whose files the snapshot holds are dropped with it; the others become rows.
+    const listed = snapshot ? new Set(files!.files.map((f) => f.abs)) : undefined;
+    const covered = listed ? this.journal.filter((entry) => entry.rows.every((row) => listed.has(row.absPath))) : [];
+    const rest = this.journal.filter((entry) => !covered.includes(entry));
+    this.journal.length = 0;
+    if (rest.length > 0) this.toRows(rest);
     db.transaction(() => {
       db.prepare('INSERT OR REPLACE INTO listing (root, digest, object, count, prefix, stats) VALUES (?, ?, ?, ?, ?, ?)').run(
         root,
@@ -310,6 +404,7 @@ export class StatCache implements FileIndex {
         snapshot ? Buffer.from(snapshot.stats) : null,
       );
       if (!snapshot) return;
+      dropJournal(db, covered);
       const end = root.slice(0, -1) + String.fromCharCode(root.charCodeAt(root.length - 1) + 1);
       // Usually none on a rerun (the last snapshot took them over) but the files read since; on a
       // first run every file's, remembered job by job. Dropped in one statement, in SQLite (the
@@ -327,18 +422,29 @@ export class StatCache implements FileIndex {
     })();
   }
 
-  remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void {
+  /** Remembers the rows as one journal row (one statement for an ingest job's files); they become rows before the next lookup. */
+  remember(rows: Learned): void {
     if (rows.length === 0) return;
-    const db = this.open();
-    const now = BigInt(Date.now());
+    this.open();
     this.reads += rows.length;
-    db.transaction(() => {
-      for (const { absPath, stat: s, hash } of rows) {
-        if (now - s.mtimeNs / 1_000_000n <= RACY_MS) continue;
-        if (this.primed.size > 0 || this.primedFolders.length > 0) this.primed.set(absPath, { stamp: stampOf(s), hex: hash });
-        this.upsert!.run(absPath, s.size, s.mtimeNs, BigInt.asIntN(64, s.ino), s.ctimeNs, Buffer.from(hash, 'hex'));
-      }
-    })();
+    // Racy when modified in the last 2 s (whole milliseconds, as before); one BigInt compare a file.
+    const racyFrom = BigInt(Date.now() - RACY_MS) * 1_000_000n;
+    const kept = rows.filter((row) => row.stat.mtimeNs < racyFrom);
+    if (kept.length === 0) return;
+    const stats = new BigInt64Array(kept.length * 4);
+    for (let i = 0; i < kept.length; i++) {
+      const s = kept[i]!.stat;
+      stats[i * 4] = s.size;
+      stats[i * 4 + 1] = s.mtimeNs;
+      stats[i * 4 + 2] = BigInt.asIntN(64, s.ino);
+      stats[i * 4 + 3] = s.ctimeNs;
+    }
+    const { lastInsertRowid } = this.journalInsert!.run(
+      kept.map((row) => row.absPath).join('\0'),
+      Buffer.from(stats.buffer),
+      Buffer.from(kept.map((row) => row.hash).join(''), 'hex'),
+    );
+    this.journal.push({ seq: Number(lastInsertRowid), rows: kept });
   }
 
   /** A file's content hash: from the cache when its stat is unchanged, else read, hashed and remembered. */

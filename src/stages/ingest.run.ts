@@ -80,12 +80,21 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   return { files: {}, columns: withEntries(files, extra), data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
 }
 
+/**
+ * `listing` while it is being made (the folder scanned on other threads): meanwhile this thread
+ * opens the stat cache, which a new cache makes only when asked (its remember() comes next).
+ */
+function listed<T>(listing: Promise<T>, ctx: StageContext): Promise<T> {
+  ctx.fileIndex.warm?.();
+  return listing;
+}
+
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {
   return found.set ?? (await ingestListing(found.listing, config, env(ctx), found.units)).set;
 }
 
 export const folder = {
-  fingerprint: async (config, ctx) => fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx),
+  fingerprint: async (config, ctx) => fingerprintListing(await listed(listFolder(config, ctx.baseDir), ctx), config, ctx),
   run: (_input, config, ctx, fingerprint) => runListing(fingerprint!.data as Found, config, ctx),
   summary,
   export: exportSkipped,

@@ -70,10 +70,13 @@ Meta('every metadata boundary of a 2,060-file ingest, then torn blobs and a torn
   const sweep = async (n: number): Promise<void> => {
     const killed = await run(dir, `n${n}`, { MEDPIPE_CRASH_AFTER: String(n) });
     assert.is(killed.signal, 'SIGKILL', `crash point ${n} was not reached:\n${killed.stdout}${killed.stderr}`);
-    // The stat cache's snapshot replaces the folder's rows in one transaction: all rows and no
-    // snapshot, or the snapshot and no rows — never a mix, whatever the kill interrupted.
+    // The stat cache's snapshot replaces the folder's files (rows, or the journal's rows of the
+    // jobs: 32 bytes of stats a file) in one transaction: every file and no snapshot, or the
+    // snapshot and no file — never a mix, whatever the kill interrupted.
     const db = new Database(path.join(dir, `cache-n${n}`, 'stat.sqlite'), { readonly: true });
-    const state = `${(db.prepare('SELECT count(*) AS n FROM stat').get() as { n: number }).n} rows, ${(db.prepare('SELECT count(*) AS n FROM listing').get() as { n: number }).n} snapshot`;
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
+    const files = count('SELECT count(*) AS n FROM stat') + count('SELECT sum(length(stats) / 32) AS n FROM journal');
+    const state = `${files} rows, ${count('SELECT count(*) AS n FROM listing')} snapshot`;
     db.close();
     assert.ok(state === `${FILES} rows, 0 snapshot` || state === '0 rows, 1 snapshot', `crash point ${n}: the stat cache holds ${state}`);
     states.add(state);

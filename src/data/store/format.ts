@@ -93,13 +93,18 @@ type Column = (typeof COLUMNS)[number];
 /** Brotli at quality 4: within 10% of the best ratio on footers, at a few ms per shard (quality 11 takes 100+). */
 const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
 
-/** Whether every value is equal to the first as JSON (strings, numbers and null compared directly, others by their JSON). */
+/** Whether every value equals the first: the same value, the same array (a job's records share their shape and range), or the same JSON. */
 function allEqual(values: readonly unknown[]): boolean {
   const first = values[0] ?? null;
-  if (first === null || typeof first !== 'object') return values.every((v) => v === first);
-  const json = JSON.stringify(first);
-  // The same array (records of one job share their shape and range) is equal without its JSON.
-  return values.every((v) => v === first || (v !== null && typeof v === 'object' && JSON.stringify(v) === json));
+  let json: string | undefined;
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i];
+    if (v === first) continue;
+    if (first === null || typeof first !== 'object' || v === null || typeof v !== 'object') return false;
+    json ??= JSON.stringify(first);
+    if (JSON.stringify(v) !== json) return false;
+  }
+  return true;
 }
 
 /** A record's length in bytes from its type and shape. */
@@ -108,7 +113,8 @@ export const recordBytes = (r: Pick<ShardRecord, 'dtype' | 'shape'>): number => 
 /** Whether every record lies where the writer puts it: back to back from byte 8, aligned, of its type's length. */
 function packed(records: readonly ShardRecord[]): boolean {
   let at = SHARD_MAGIC.length;
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     if (r.offset !== alignUp(at) || r.length !== recordBytes(r)) return false;
     at = r.offset + r.length;
   }
@@ -140,7 +146,9 @@ function footerJson(records: readonly ShardRecord[]): Buffer {
   const out: Record<string, unknown> = { format: SHARD_FORMAT, count: records.length, ...(derived ? { packed: true } : {}) };
   for (const column of COLUMNS) {
     if (derived && (column === 'offset' || column === 'length')) continue;
-    const values = records.map((r) => (r as unknown as Record<Column, unknown>)[column] ?? null);
+    // Plain loops: a run calls this once a shard, mostly before V8 has optimised it.
+    const values: unknown[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) values[i] = (records[i] as unknown as Record<Column, unknown>)[column] ?? null;
     out[column] = allEqual(values) ? { all: values[0] ?? null } : values;
   }
   return Buffer.from(JSON.stringify(out), 'utf8');

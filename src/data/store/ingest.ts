@@ -395,7 +395,8 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
           ? await runIngestJob(input.job, input.objectsDir)
           : await pool.run('ingest', input);
     const learned: { absPath: string; stat: FileStat; hash: string }[] = [];
-    for (const unit of job) {
+    for (let i = 0; i < job.length; i++) {
+      const unit = job[i]!;
       const hash = result.hashes[unit.rel];
       if (hash && hash !== unit.hash) {
         unit.hash = hash;
@@ -412,10 +413,11 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     if (key) await env.records.putRecord(JOBS, key, jsonBytes({ shards: result.shards.map(({ hash, size }) => ({ hash, size })), problems: result.problems } satisfies JobRecord));
     env.fileIndex.remember(learned);
     progress();
-    const located = result.shards.flatMap((shard) => {
+    const located: Located[] = [];
+    for (const shard of result.shards) {
       const ref = { hash: shard.hash, size: shard.size }; // one per shard, shared by its records
-      return shard.records.map((record) => ({ shard: ref, record }));
-    });
+      for (let i = 0; i < shard.records.length; i++) located.push({ shard: ref, record: shard.records[i]! });
+    }
     return { located, problems: result.problems };
   };
 
