@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { catchError, concat, concatMap, defer, from, ignoreElements, Observable, of } from 'rxjs';
 import { forcedBackendProblem } from '../backend/select.ts';
 import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError } from '../base/errors.ts';
+import { finishRun, prefetchReportHtml } from '../history/finish-run.ts';
 import { gitState } from '../history/record.ts';
 import { nativeCodec } from '../io/native-codec.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -68,8 +69,6 @@ export function runToCompletion(
     });
   });
 }
-
-const noop = () => undefined;
 
 /** What a stage's output is replaced by once the run has written everything it needs from it. */
 const released = (): Promise<never> => Promise.reject(new MedpipeError('INTERNAL', "A stage's output was read after the run let it go."));
@@ -145,19 +144,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     return { value, entry };
   };
 
-  // The modules that record the run start loading with it (tsx compiles them off this thread while
-  // the stages run) rather than after its last stage. A failure to load is reported by recordRun.
-  let finishing: Promise<typeof import('../history/finish-run.ts')> | undefined;
-  const loadFinish = () => {
-    if (finishing) return finishing;
-    finishing = import('../history/finish-run.ts');
-    finishing.catch(() => undefined);
-    return finishing;
-  };
-
   // Records the run in the history and writes report.html; never throws (problems become warnings).
   const recordRun = async (emit: (event: RunEvent) => void, ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
-    const { finishRun } = await loadFinish();
     const stageConfigs = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
     const base = {
       runId,
@@ -187,11 +175,11 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   };
 
   const prepare = defer(async () => {
-    // Started, not awaited: the command runs (and the recording modules load) while the run goes on.
+    // Started, not awaited: the command runs while the run goes on. (The modules that record the run
+    // are static imports: loaded with the runtime, not on this run's clock.)
     if (options.history !== false) git = gitState(session.baseDir);
-    void loadFinish();
     // A run that evaluates writes report.html at its end: its modules load meanwhile too.
-    if (pipeline.stages.some((node) => node.kind === 'evaluate')) void loadFinish().then((m) => m.prefetchReportHtml(), noop);
+    if (pipeline.stages.some((node) => node.kind === 'evaluate')) prefetchReportHtml();
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
