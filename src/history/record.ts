@@ -56,8 +56,15 @@ export interface GitState {
 /** The commit checked out in `dir` and whether tracked files differ from it; undefined outside git. */
 export async function gitState(dir: string): Promise<GitState | undefined> {
   // Asynchronous: a run starts the command and goes on with its stages while it runs. One command,
-  // not rev-parse and status: each start of a command costs this thread (commandOutput).
-  const { ok, stdout } = await commandOutput('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=no'], dir, 10_000);
+  // not rev-parse and status: each start of a command costs this thread (commandOutput). It shares
+  // the cores with the stages, so it does no more than the two answers need: no ahead/behind count
+  // against an upstream (a walk of history), no rewrite of the index it refreshed.
+  const { ok, stdout } = await commandOutput(
+    'git',
+    ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--no-ahead-behind', '--untracked-files=no'],
+    dir,
+    10_000,
+  );
   const lines = ok ? stdout.split('\n').filter((line) => line.length > 0) : [];
   // "# branch.oid <commit>", or "(initial)" before the first commit (no HEAD: as outside git).
   const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
