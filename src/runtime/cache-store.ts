@@ -75,14 +75,24 @@ export class CacheStore {
     return join(this.dir, 'entries', `${key}.json`);
   }
 
-  async putObject(bytes: Uint8Array): Promise<string> {
-    const hash = sha256(bytes);
+  async putObject(bytes: Uint8Array, hash = sha256(bytes)): Promise<string> {
     const path = this.objectPath(hash);
     // An object of the wrong size is damaged (get() rejects every entry naming it): replace it,
     // or the stage that writes it would rerun on every run without ever repairing it.
     const info = await stat(path).catch(() => undefined);
     if (!info || info.size !== bytes.byteLength) await writeFileAtomic(path, bytes);
     return hash;
+  }
+
+  /**
+   * putObject's name at once, its writing in the background: for an object nothing reads before
+   * the entry naming it is written, which awaits `written` first (the object is durable before it).
+   */
+  putObjectLater(bytes: Uint8Array): { hash: string; written: Promise<void> } {
+    const hash = sha256(bytes);
+    const written = this.putObject(bytes, hash).then(() => undefined);
+    written.catch(() => undefined); // reported where it is awaited
+    return { hash, written };
   }
 
   /** Whether an object is here at its size (not re-hashed: reads re-hash it). */

@@ -36,12 +36,20 @@ export function encodeListing(files: Readonly<Record<string, string>>): { bytes:
  */
 export function encodeListingColumns(columns: ListingColumns, deflatedPaths?: Uint8Array): { bytes: Uint8Array; keys: readonly string[] } {
   const { keys, values } = columns;
-  const hashes = Buffer.alloc(keys.length * 32);
   const other: Record<number, string> = {};
-  for (let i = 0; i < keys.length; i++) {
-    const value = values[i]!;
-    if (HEX.test(value)) hashes.write(value, i * 32, 'hex');
-    else other[i] = value;
+  // Usually every value is a hash: all decoded in one call, checked by encoding them back (one
+  // string compare, where a test and a write a value cost ~3 µs each at 10^5 files).
+  let whole = true;
+  for (let i = 0; i < values.length && whole; i++) whole = values[i]!.length === 64;
+  const joined = whole ? values.join('') : '';
+  let hashes = whole ? Buffer.from(joined, 'hex') : undefined;
+  if (!hashes || hashes.byteLength !== values.length * 32 || hashes.toString('hex') !== joined) {
+    hashes = Buffer.alloc(keys.length * 32);
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i]!;
+      if (HEX.test(value)) hashes.write(value, i * 32, 'hex');
+      else other[i] = value;
+    }
   }
   const paths = deflatedPaths ?? deflateRawSync(Buffer.from(keys.join('\0'), 'utf8'), { level: 6 });
   const header = Buffer.from(JSON.stringify({ count: keys.length, paths: paths.byteLength, other }), 'utf8');

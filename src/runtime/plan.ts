@@ -27,6 +27,8 @@ export interface Planned extends LoadedStage {
   /** Where the entry is: this cache, or the remote one (downloaded by a run, only probed by `status`). */
   readonly source: EntrySource | undefined;
   readonly fingerprint: Fingerprint | undefined;
+  /** Objects of the key being written (a large listing's): awaited before the stage's entry is, or the stage ends. */
+  readonly written: Promise<void>;
 }
 
 /** Loads every stage's implementation (each module once; heavy libraries stay lazy inside them). */
@@ -70,16 +72,23 @@ export async function planStage(
     ...(fingerprint?.listing ? { listing: fingerprint.listing } : large ? {} : fingerprint ? { files: columns ? filesOf(columns) : fingerprint.files } : {}),
     env: { ...session.env(definition), ...fingerprint?.env },
   };
+  let written = Promise.resolve();
   if (large || (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING)) {
     const { files, ...rest } = inputs;
     // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
     const { bytes, keys } = large ? encodeListingColumns(columns, session.hasher.deflatedPaths(columns.keys)) : encodeListing(files!);
-    inputs = { ...rest, listing: { hash: await session.store.putObject(bytes), count: keys.length } };
-    fingerprint?.onListing?.(inputs.listing!, keys);
+    // Written while the stage goes on (its key and lookup need only the name); the stat cache's
+    // snapshot names it only once it is there: the snapshot drops the files' own rows, and the
+    // object is then where their hashes are.
+    const object = session.store.putObjectLater(bytes);
+    const listing = { hash: object.hash, count: keys.length };
+    inputs = { ...rest, listing };
+    written = object.written.then(() => fingerprint?.onListing?.(listing, keys));
+    written.catch(() => undefined); // reported where it is awaited
   }
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
-  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint };
+  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, written };
 }
 
 /** Columns as key inputs' `files` (a small listing). */

@@ -140,6 +140,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     throwIfAborted(signal, node.id);
     const artifact = await definition.out.codec.encode(value);
     const summary = impl.summary?.(value);
+    await planned.written;
     const entry = await session.store.put({ key, stage: node.id, kind: node.kind, pipeline: pipeline.name, inputs, summary, ms: Date.now() - t0 }, artifact);
     return { value, entry };
   };
@@ -223,6 +224,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       const { node, key } = planned;
       current = node.id;
       if (planned.entry) {
+        await planned.written;
         const entry = planned.entry;
         cacheHits++;
         hashes[index] = entry.outputHash;

@@ -42,6 +42,7 @@ export async function pipelineStatus(pipeline: Pipeline<unknown>, options: RunOp
       session.context(node.id, signal, () => undefined, undefined, 'status'),
       'probe',
     );
+    await planned.written;
     upstreamHash = planned.entry?.outputHash;
     if (planned.entry) out.push({ stage: node.id, kind: node.kind, state: planned.source === 'remote' ? 'remote' : 'cached', key: planned.key, reasons: [] });
     else out.push({ stage: node.id, kind: node.kind, state: 'stale', key: planned.key, reasons: await missReasons(session, planned) });

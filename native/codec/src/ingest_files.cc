@@ -97,9 +97,10 @@ class IngestWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     std::vector<uint8_t> bytes;
-    if (fd_ >= 0) body_ = std::make_unique<ShardBody>(fd_, magic_);
     // 8-bit records of the asked size: the usual total, reserved once (no regrowth copies).
     const size_t per = static_cast<size_t>(height_) * width_ * (channels_ == 0 ? 3 : channels_);
+    const size_t expected = magic_.size() + paths_.size() * ((per + 7) & ~static_cast<size_t>(7));
+    if (fd_ >= 0) body_ = std::make_unique<ShardBody>(fd_, magic_, expected);
     if (!body_) data_->reserve(paths_.size() * ((per + 7) & ~static_cast<size_t>(7)));
     // Decoded images wait here, up to four, for their moments (computed side by side).
     std::vector<Image> waiting;

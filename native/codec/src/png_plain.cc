@@ -11,6 +11,7 @@
 // arithmetic, with no choice in it.
 #include <libdeflate.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -30,13 +31,14 @@ libdeflate_decompressor* decompressor() {
   return d.get();
 }
 
-int paeth(int a, int b, int c) {
-  const int p = a + b - c;
-  const int pa = p > a ? p - a : a - p;
-  const int pb = p > b ? p - b : b - p;
-  const int pc = p > c ? p - c : c - p;
-  if (pa <= pb && pa <= pc) return a;
-  return pb <= pc ? b : c;
+// |p - a|, |p - b|, |p - c| for p = a + b - c, written as |b - c|, |a - c|, |a + b - 2c| (fewer
+// dependent steps); the same choice, ties to a, then b.
+inline int paeth(int a, int b, int c) {
+  const int pa = std::abs(b - c);
+  const int pb = std::abs(a - c);
+  const int pc = std::abs(a + b - 2 * c);
+  const int bc = pb <= pc ? b : c;
+  return pa <= pb && pa <= pc ? a : bc;
 }
 
 // Undoes one scanline's filter from `in` (filtered, without its type byte) into `out`; `prev` is the
@@ -63,12 +65,14 @@ bool unfilter(int type, const uint8_t* in, const uint8_t* prev, uint8_t* out, si
       }
       return true;
     case 4:
-      for (size_t i = 0; i < n; i++) {
-        const int a = i >= bpp ? out[i - bpp] : 0;
-        const int b = prev ? prev[i] : 0;
-        const int c = prev && i >= bpp ? prev[i - bpp] : 0;
-        out[i] = static_cast<uint8_t>(in[i] + paeth(a, b, c));
+      // The first row, and each row's first pixel, predict from what they have (paeth(a, 0, 0) is
+      // a, paeth(0, b, 0) is b); the rest runs without a test a byte for missing neighbours.
+      if (!prev) {
+        for (size_t i = 0; i < n; i++) out[i] = static_cast<uint8_t>(in[i] + (i >= bpp ? out[i - bpp] : 0));
+        return true;
       }
+      for (size_t i = 0; i < bpp && i < n; i++) out[i] = static_cast<uint8_t>(in[i] + prev[i]);
+      for (size_t i = bpp; i < n; i++) out[i] = static_cast<uint8_t>(in[i] + paeth(out[i - bpp], prev[i], prev[i - bpp]));
       return true;
     default:
       return false;

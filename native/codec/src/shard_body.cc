@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,7 +24,9 @@ void start_writeback(int fd, size_t from, size_t length) {
 }
 }  // namespace
 
-ShardBody::ShardBody(int fd, const std::string& magic) : fd_(fd), buffer_(kBuffer) {
+// The buffer is as large as the body is expected to be, up to kBuffer: a job of a few small records
+// does not map, fault in and zero a megabyte (a few hundred page faults on the decoding thread).
+ShardBody::ShardBody(int fd, const std::string& magic, size_t expected) : fd_(fd), buffer_(std::clamp<size_t>(expected, 4096, kBuffer)) {
   SHA256_Init(&sha_);
   append(reinterpret_cast<const uint8_t*>(magic.data()), magic.size());
 }

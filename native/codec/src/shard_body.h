@@ -15,8 +15,9 @@
 
 class ShardBody {
  public:
-  // Starts the body in `fd` (written from offset 0) with the shard's magic (8 bytes, format.ts's).
-  ShardBody(int fd, const std::string& magic);
+  // Starts the body in `fd` (written from offset 0) with the shard's magic (8 bytes, format.ts's);
+  // `expected`: about how many bytes the body will have (the buffer's size, at most a megabyte).
+  ShardBody(int fd, const std::string& magic, size_t expected);
   // Zeros up to the next multiple of 8, then the record; returns its offset. False (errno set) when
   // the file cannot be written.
   bool add(const uint8_t* data, size_t length, size_t& offset);

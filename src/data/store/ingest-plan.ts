@@ -61,13 +61,18 @@ function fnv1a(text: string): number {
 }
 
 /**
- * Files per job on average: about 16 MiB of records per job, between 16 and 256 files
- * (MEDPIPE_SHARD_FILES=n sets it: smaller jobs mean finer-grained reuse and resumption).
+ * Files per job on average: about 16 MiB of records per job, between 16 and 256 files, but at
+ * least 1 MiB of records (up to 1024 files) where records are tiny: a job costs this thread a few
+ * ms whatever its size (its shard file, footer, fsync, job record and stat cache row), which 256
+ * records of 28x28 did not repay. MEDPIPE_SHARD_FILES=n sets it (smaller jobs mean finer-grained
+ * reuse and resumption).
  */
 export function meanFilesPerJob(recordBytes: number): number {
   const setting = Number(process.env.MEDPIPE_SHARD_FILES);
   if (Number.isInteger(setting) && setting >= 1) return setting;
-  return Math.max(16, Math.min(256, Math.round((16 << 20) / Math.max(recordBytes, 1))));
+  const bytes = Math.max(recordBytes, 1);
+  const bySize = Math.max(16, Math.min(256, Math.round((16 << 20) / bytes)));
+  return Math.max(bySize, Math.min(1024, Math.round((1 << 20) / bytes)));
 }
 
 /**

@@ -147,8 +147,10 @@ Store('jobs: content-defined boundaries; a changed, added or removed file moves 
   // Remove one file: the same.
   const removed = names.filter((_, i) => i !== 1234);
   assert.ok(key(planJobs(removed, mean)).filter((j) => !before.has(j)).length <= 2, 'removing one file touches at most two jobs');
-  // Small records make more files per job, large ones fewer, within [16, 256].
-  assert.is(meanFilesPerJob(28 * 28), 256);
+  // Small records make more files per job, large ones fewer: 16 MiB a job within [16, 256] files, at least 1 MiB up to 1024.
+  assert.is(meanFilesPerJob(28 * 28), 1024, 'tiny records: at least 1 MiB a job, up to 1024 files');
+  assert.is(meanFilesPerJob(28 * 28 * 3), 446);
+  assert.is(meanFilesPerJob(64 * 64), 256);
   assert.is(meanFilesPerJob(224 * 224), 256);
   assert.is(meanFilesPerJob(512 * 512 * 3), 21);
   assert.is(meanFilesPerJob(4096 * 4096), 16);

@@ -35,6 +35,19 @@ test("columns give encodeListing's bytes, also when they reuse an earlier object
   const { bytes, keys } = encodeListing(files);
   const values = keys.map((k) => files[k]!);
   assert.equal(Buffer.from(encodeListingColumns({ keys, values }).bytes), Buffer.from(bytes));
+  // Every value a hash (decoded at once), and values that only look like hashes together: hex of
+  // other lengths that joins to whole hashes, upper case (not a hash here: kept as text).
+  for (const odd of [
+    { 'a.png': hex(1), 'b.png': hex(2) },
+    { 'a.png': 'a'.repeat(60), 'b.png': 'b'.repeat(68) },
+    { 'a.png': hex(1), 'b.png': 'AB'.repeat(32) },
+  ]) {
+    const encoded = encodeListing(odd);
+    assert.equal(
+      Buffer.from(encodeListingColumns({ keys: encoded.keys, values: encoded.keys.map((k) => odd[k as keyof typeof odd]!) }).bytes),
+      Buffer.from(encoded.bytes),
+    );
+  }
   // One hash changed, same paths: the earlier object's paths are reused byte for byte.
   const changed = values.map((v, i) => (i === 1 ? hex(5) : v));
   const earlier = decodeListingParts(bytes)!;
