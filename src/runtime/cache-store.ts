@@ -84,17 +84,6 @@ export class CacheStore {
     return hash;
   }
 
-  /**
-   * putObject's name at once, its writing in the background: for an object nothing reads before
-   * the entry naming it is written, which awaits `written` first (the object is durable before it).
-   */
-  putObjectLater(bytes: Uint8Array): { hash: string; written: Promise<void> } {
-    const hash = sha256(bytes);
-    const written = this.putObject(bytes, hash).then(() => undefined);
-    written.catch(() => undefined); // reported where it is awaited
-    return { hash, written };
-  }
-
   /** Whether an object is here at its size (not re-hashed: reads re-hash it). */
   async hasObject(ref: ObjectRef): Promise<boolean> {
     const info = await stat(this.objectPath(ref.hash)).catch(() => undefined);

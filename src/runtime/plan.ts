@@ -6,7 +6,7 @@
 import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
-import { canonicalJson } from '../base/canonical.ts';
+import { canonicalJson, sha256 } from '../base/canonical.ts';
 import { decodeListingParts, diffListings, encodeListing, encodeListingColumns, withFiles, type ListingColumns } from './listing-object.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
@@ -72,7 +72,9 @@ export async function planStage(
     ...(fingerprint?.listing ? { listing: fingerprint.listing } : large ? {} : fingerprint ? { files: columns ? filesOf(columns) : fingerprint.files } : {}),
     env: { ...session.env(definition), ...fingerprint?.env },
   };
-  let written = Promise.resolve();
+  // What the fingerprint is still writing (an ingest's shards and job records) comes first: before
+  // the listing object, its snapshot (which drops the rows those jobs leave) and the entry.
+  let written = fingerprint?.pending ?? Promise.resolve();
   if (large || (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING)) {
     const { files, ...rest } = inputs;
     // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
@@ -80,12 +82,11 @@ export async function planStage(
     // Written while the stage goes on (its key and lookup need only the name); the stat cache's
     // snapshot names it only once it is there: the snapshot drops the files' own rows, and the
     // object is then where their hashes are.
-    const object = session.store.putObjectLater(bytes);
-    const listing = { hash: object.hash, count: keys.length };
+    const listing = { hash: sha256(bytes), count: keys.length };
     inputs = { ...rest, listing };
-    written = object.written.then(() => fingerprint?.onListing?.(listing, keys));
-    written.catch(() => undefined); // reported where it is awaited
+    written = written.then(() => session.store.putObject(bytes, listing.hash)).then(() => fingerprint?.onListing?.(listing, keys));
   }
+  written.catch(() => undefined); // reported where it is awaited
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
   return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, written };

@@ -75,9 +75,16 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
       ...(ctx.purpose === 'status' ? {} : { onListing: onListing(units) }),
     };
   }
-  const { set, files } = await ingestListing(listing, config, env(ctx), units);
+  const { set, files, published } = await ingestListing(listing, config, env(ctx), units);
   // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
-  return { files: {}, columns: withEntries(files, extra), data: { listing, set } satisfies Found, env: labels, onListing: onListing(units) };
+  return {
+    files: {},
+    columns: withEntries(files, extra),
+    data: { listing, set } satisfies Found,
+    env: labels,
+    onListing: onListing(units),
+    pending: published,
+  };
 }
 
 /**
@@ -90,7 +97,10 @@ function listed<T>(listing: Promise<T>, ctx: StageContext): Promise<T> {
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {
-  return found.set ?? (await ingestListing(found.listing, config, env(ctx), found.units)).set;
+  if (found.set) return found.set;
+  const { set, published } = await ingestListing(found.listing, config, env(ctx), found.units);
+  await published;
+  return set;
 }
 
 export const folder = {

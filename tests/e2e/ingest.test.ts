@@ -2,7 +2,7 @@
 // files (fail vs skip), bit depth, colour modes and EXIF orientation.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageSet, SplitSet } from '../../src/data/image-set.ts';
@@ -207,14 +207,33 @@ async function withBadFile(ctx: Ctx): Promise<string> {
 Ingest("onBadFile 'fail' (default): the run stops with an error naming the file, why, and the fix", async (ctx) => {
   const { m } = ctx;
   const bad = await withBadFile(ctx);
-  const { done, events } = await runCollect(
+  const objects = path.join(ctx.dir, 'cache', 'objects');
+  const { runToCompletion } = await import('../../src/runtime/run.ts');
+  const events: RunEvent[] = [];
+  // What the cache holds when the failure is reported: the good files' shard published (fsynced,
+  // renamed into place) and its job recorded, no shard left half-written (a job hands its records
+  // back before its shard is published; the failure waits for that).
+  let atFailure: { temp: string[]; jobs: string[] } | undefined;
+  const done = await runToCompletion(
     m
       .pipeline('fail')
       .stage(m.ingest.folder({ root: 'data', size: [8, 8] }))
       .stage(m.normalize()),
     opts(ctx),
+    (e) => {
+      events.push(e);
+      if (e.type === 'stage-failed') {
+        const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+        atFailure = {
+          temp: list(path.join(objects, 'tmp')).filter((name) => name.startsWith('shard-')),
+          jobs: list(path.join(ctx.dir, 'cache', 'ingest-jobs')),
+        };
+      }
+    },
   );
   assert.is(done.ok, false);
+  assert.equal(atFailure?.temp, [], 'no shard still being published');
+  assert.ok((atFailure?.jobs.length ?? 0) > 0, 'the job of the good files is recorded');
   const failed = events.find((e) => e.type === 'stage-failed') as Extract<RunEvent, { type: 'stage-failed' }>;
   assert.is(failed.stage, 'ingest');
   assert.is(failed.error.code, 'BAD_FILE');

@@ -72,6 +72,11 @@ export interface IngestJobResult {
   readonly hashes: Readonly<Record<string, string>>;
   readonly decoded: number;
   readonly copied: number;
+  /**
+   * On this thread only (never from a worker): the shards' fsync and rename, still going on when
+   * the result comes back; nothing naming them in the cache may be written before it settles.
+   */
+  readonly published?: Promise<void>;
 }
 
 type Pending = { readonly meta: Omit<ShardRecord, 'offset' | 'length' | 'crc'>; readonly data: Samples };
@@ -225,7 +230,8 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
     if (records.length === 0) return { shards: [], problems, hashes, decoded: 0, copied: 0 };
     writer.adopt(records, batch.bodyBytes, batch.body);
     finishing = true; // from here the shard is published or left for removeAbandonedShards, never discarded
-    return { shards: [await writer.finish()], problems, hashes, decoded: records.length, copied: 0 };
+    const { shard, published } = await writer.seal();
+    return { shards: [shard], problems, hashes, decoded: records.length, copied: 0, published };
   } finally {
     if (!finishing) writer.discard();
   }
@@ -236,6 +242,16 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
  * A bad file becomes a problem in the result, never a thrown error (the caller decides: fail or skip).
  */
 export async function runIngestJob(job: IngestJob, objectsDir: string, signal?: AbortSignal): Promise<IngestJobResult> {
+  const { published, ...result } = await startIngestJob(job, objectsDir, signal);
+  await published;
+  return result;
+}
+
+/**
+ * runIngestJob that may come back before its shards are published (fsynced and renamed into
+ * place): then with `published`, which the caller awaits before anything names them.
+ */
+export async function startIngestJob(job: IngestJob, objectsDir: string, signal?: AbortSignal): Promise<IngestJobResult> {
   if (job.decode.decoder !== decoderKey()) {
     throw new MedpipeError('INTERNAL', `This worker decodes with ${decoderKey()}, the job was planned for ${job.decode.decoder}.`, {
       fix: 'Build the image codec addon (node native/codec/build.mjs) on every machine that runs ingest jobs, or on none.',

@@ -24,7 +24,7 @@ import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
 import { dtypeAt } from './record-table.ts';
 import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
-import { runIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
+import { startIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
 import { jobKey, meanFilesPerJob, planJobs, unitsOf, type Unit } from './ingest-plan.ts';
 import { nativeTest } from './native-ingest.ts';
@@ -48,6 +48,8 @@ export interface IngestOutcome {
   readonly set: ImageSet;
   /** Every listed file's content hash (the ingest's part of its cache key): fileColumns. */
   readonly files: FileColumns;
+  /** The set's shards fsynced and in place, their jobs recorded: awaited before anything names them. */
+  readonly published: Promise<void>;
 }
 
 /** What a finished job left: its shards and the files that gave no record. */
@@ -354,6 +356,8 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   let reusedJobs = 0;
   let reusedFiles = 0;
   let lastEmit = 0;
+  /** Jobs' shards being published, then their records and stat cache rows (see runJob). */
+  const publishing: Promise<void>[] = [];
   let firstProblem: FileProblem | undefined;
   const progress = () => {
     const now = Date.now();
@@ -392,7 +396,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
         ? await runOnWorkers(workers, files, index)
         : // On this thread the job runs directly: the pool's task table would load the loader's modules too.
           pool === inlinePool
-          ? await runIngestJob(input.job, input.objectsDir)
+          ? await startIngestJob(input.job, input.objectsDir)
           : await pool.run('ingest', input);
     const learned: { absPath: string; stat: FileStat; hash: string }[] = [];
     for (let i = 0; i < job.length; i++) {
@@ -406,12 +410,19 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     decoded += result.decoded;
     copied += result.copied;
     done += job.length;
-    // The job's record goes after its shards (written and fsynced by the job) and before the stat
-    // cache learns its hashes: whatever a kill leaves, the next run finds either the whole job or
-    // redoes it.
+    // The job's record goes after its shards are published (fsynced and renamed into place) and
+    // before the stat cache learns its hashes: whatever a kill leaves, the next run finds either the
+    // whole job or redoes it. A job on this thread hands its records back before its shards'
+    // fsync ends (the last one's is most of the time between the last decode and the manifest):
+    // its record and rows follow in the background, awaited before anything names the shards.
     const key = jobKey(spec, job);
-    if (key) await env.records.putRecord(JOBS, key, jsonBytes({ shards: result.shards.map(({ hash, size }) => ({ hash, size })), problems: result.problems } satisfies JobRecord));
-    env.fileIndex.remember(learned);
+    const record = key && jsonBytes({ shards: result.shards.map(({ hash, size }) => ({ hash, size })), problems: result.problems } satisfies JobRecord);
+    const published = (result.published ?? Promise.resolve()).then(async () => {
+      if (key && record) await env.records.putRecord(JOBS, key, record);
+      env.fileIndex.remember(learned);
+    });
+    published.catch(() => undefined); // reported by whoever awaits `publishing`
+    publishing.push(published);
     progress();
     const located: Located[] = [];
     for (const shard of result.shards) {
@@ -429,7 +440,17 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     return result!;
   };
 
-  const results = await lastValueFrom(
+  // Nothing is written to the cache after this throws: a failure waits for the jobs' publishing
+  // to end first (and is the error reported).
+  const settled = async <T>(work: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      await Promise.allSettled(publishing);
+      throw error;
+    }
+  };
+  const results = await settled(() => lastValueFrom(
     from(native ? nativeOrder(jobs) : jobs.map((job, index) => ({ job, index }))).pipe(
       mergeMap(async ({ job, index }): Promise<{ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined> => {
         // With onBadFile 'fail' the first bad file stops new jobs; those in flight finish (and are
@@ -443,7 +464,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
       toArray(),
     ),
     { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },
-  );
+  ));
   const byRel = new Map<string, Located[]>();
   const problems = new Map<string, FileProblem>();
   const finished = results.filter((r): r is NonNullable<typeof r> => r !== undefined).sort((a, b) => a.index - b.index);
@@ -460,7 +481,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   // A listing that names each file once (a folder's) files its records under the rows' own paths.
   const once = units.length === listing.files.length && units.every((u, i) => u.rel === listing.files[i]!.rel);
   const relOf = once ? undefined : new Map(units.map((u) => [u.abs, u.rel]));
-  const set = assembleImageSet({ listing, config, spec, records: byRel, problems, ...(relOf ? { relOf } : {}), objectsDir: env.objectsDir, task });
+  const set = await settled(() => assembleImageSet({ listing, config, spec, records: byRel, problems, ...(relOf ? { relOf } : {}), objectsDir: env.objectsDir, task }));
   if (listing.droppedColumns) {
     env.emit({
       type: 'log',
@@ -478,5 +499,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     message: `${total} files: ${decoded} decoded, ${total - decoded - failed} from the cache (${reusedJobs} of ${jobs.length} shard jobs reused whole with ${reusedFiles} files, ${copied} files copied from earlier shards)`,
   });
   env.emit({ type: 'log', level: 'info', message: reason });
-  return { set, files: fileColumns(units) };
+  const published = Promise.all(publishing).then(() => undefined);
+  published.catch(() => undefined); // reported where it is awaited
+  return { set, files: fileColumns(units), published };
 }

@@ -162,6 +162,17 @@ export class ShardWriter {
    * the fsync run off this thread, so the caller can go on with the next job while they do.
    */
   async finish(): Promise<WrittenShard> {
+    const { shard, published } = await this.seal();
+    await published;
+    return shard;
+  }
+
+  /**
+   * Adds the footer and names the shard (its hash, size and records: all that its readers' plans
+   * need); `published` is the rest — fsync, then the rename under that name — which nothing that
+   * names the shard in the cache may be written before (finish() awaits both).
+   */
+  async seal(): Promise<{ shard: WrittenShard; published: Promise<void> }> {
     const footer = await encodeFooterAsync(this.records);
     const at = this.position;
     this.write(footer);
@@ -169,10 +180,14 @@ export class ShardWriter {
     this.flush();
     crashPoint('write');
     this.closed = true; // from here the file is ours to finish, not to discard
+    const shard = { hash: this.hash.digest(), size: this.position, records: this.records };
+    return { shard, published: this.publish(shard.hash) };
+  }
+
+  private async publish(hash: string): Promise<void> {
     await fsyncShard(this.fd);
     crashPoint('fsync');
     closeSync(this.fd);
-    const hash = this.hash.digest();
     const target = objectPath(this.objectsDir, hash);
     const existing = statSync(target, { throwIfNoEntry: false });
     if (existing?.size === this.position) {
@@ -181,7 +196,6 @@ export class ShardWriter {
       inDir(dirname(target), () => renameSync(this.tmp, target));
       crashPoint('rename');
     }
-    return { hash, size: this.position, records: this.records };
   }
 
   discard(): void {

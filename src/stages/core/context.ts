@@ -71,6 +71,11 @@ export interface Fingerprint<Data = unknown> {
    * hashes). A listing of 10^5 files then becomes its key object without an object of 10^5 keys.
    */
   readonly columns?: { readonly keys: readonly string[]; readonly values: readonly string[] };
+  /**
+   * Writes the fingerprint started that must be done before the stage's cache entry is (an ingest's
+   * shards and job records, when it ingested while fingerprinting): the run awaits it first.
+   */
+  readonly pending?: Promise<void>;
   /** Told the object and count a large `files` was stored as (to offer it as `listing` next time). */
   readonly onListing?: (listing: { readonly hash: string; readonly count: number }, keys: readonly string[]) => void;
   /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */
