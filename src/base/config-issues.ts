@@ -98,10 +98,24 @@ function flatten(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
  *   // [{ path: ['onBadFiel'], message: 'is not an option', value: 'skip', suggestion: 'onBadFile' }]
  */
 export function configIssues(schema: z.ZodType, value: unknown): ConfigIssue[] {
+  return checkConfig(schema, value).issues;
+}
+
+/**
+ * configIssues with the parsed value when there are none: one parse serves both (a schema's first
+ * parse is its slowest: zod compiles it then).
+ * @example
+ *   const { issues, data } = checkConfig(definition.config, node.config);
+ */
+export function checkConfig(schema: z.ZodType, value: unknown): { readonly issues: ConfigIssue[]; readonly data?: unknown } {
   const result = schema.safeParse(value);
-  if (result.success) return [];
+  if (result.success) return { issues: [], data: result.data };
+  return { issues: issuesOf(schema, value, result.error.issues) };
+}
+
+function issuesOf(schema: z.ZodType, value: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  for (const issue of result.error.issues.flatMap(flatten)) {
+  for (const issue of issues.flatMap(flatten)) {
     if (issue.code === 'unrecognized_keys') {
       const known = objectShapesAt(schema, issue.path, valueAt(value, issue.path)).flatMap((shape) => Object.keys(shape));
       for (const key of issue.keys) {

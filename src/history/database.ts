@@ -112,6 +112,8 @@ export async function openHistory(path: string, options: { readonly readonly?: b
 }
 
 function migrate(db: Database): void {
+  // Current already (every open but a database's first): no write lock to wait for behind a concurrent run's insert.
+  if ((db.pragma('user_version', { simple: true }) as number) >= MIGRATIONS.length) return;
   // IMMEDIATE: two processes opening a fresh database at once must not both create the tables.
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;

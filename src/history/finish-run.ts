@@ -10,8 +10,8 @@ import { CLASS_EVALUATION_FILE, type ClassEvaluationDocument } from '../report/c
 import { EVALUATION_FILE, type EvaluationDocument } from '../report/evaluation-document.ts';
 import { REPORT_FILE } from '../report/html/report-file.ts';
 import type { PlotMemo } from '../report/page-plots.ts';
-import { historyPath } from './database.ts';
-import { gitState, imagesOf, type RunRecord } from './record.ts';
+import { historyPath, openHistory } from './database.ts';
+import { gitState, imagesOf, insertRun, type RunRecord } from './record.ts';
 
 /** What the runtime knows when a run ends; git state, version and documents are added here. */
 export type FinishedRun = Pick<
@@ -40,6 +40,22 @@ export interface Finished {
   readonly warnings: readonly string[];
 }
 
+/** report.html's writers, each module loaded once (a run that evaluates starts loading them at its start). */
+let binaryReport: Promise<typeof import('../report/html/report-html.ts')> | undefined;
+let classReport: Promise<typeof import('../report/html/class-report-html.ts')> | undefined;
+const loadReportHtml = () => (binaryReport ??= import('../report/html/report-html.ts'));
+const loadClassReportHtml = () => (classReport ??= import('../report/html/class-report-html.ts'));
+
+/**
+ * Starts loading report.html's writers (a binary or a class report: which one is known only from the
+ * evaluation's files), so that a run's end does not wait for them. A failure to load is reported
+ * when finishRun needs the module, as a warning.
+ */
+export function prefetchReportHtml(): void {
+  loadReportHtml().catch(() => undefined);
+  loadClassReportHtml().catch(() => undefined);
+}
+
 /**
  * @example
  *   const { number, files, warnings } = await finishRun(run, { cacheDir: 'cache' });
@@ -60,7 +76,9 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
     git: run.git ?? (await gitState(run.baseDir)),
     medpipeVersion: medpipeVersion(),
     files: reportPath ? [...run.files, reportPath] : run.files,
-    ...(evaluation ? { evaluation, evaluationJson: evaluationRead!.text, images: imagesOf(run.outDir, evaluation) } : {}),
+    ...(evaluation
+      ? { evaluation, evaluationJson: evaluationRead!.text, evaluationSha256: evaluationRead!.sha256, images: imagesOf(run.outDir, evaluation) }
+      : {}),
     ...(classEvaluation ? { classEvaluation, images: imagesOf(run.outDir, classEvaluation) } : {}),
     ...(run.ok ? { extraMetrics: { ...classMetrics(run), ...crossValidationMetrics(run) } } : {}),
   };
@@ -68,8 +86,6 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
   let number: number | undefined;
   if (path) {
     try {
-      const { openHistory } = await import('./database.ts');
-      const { insertRun } = await import('./record.ts');
       const db = await openHistory(path);
       try {
         number = insertRun(db, record);
@@ -85,7 +101,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
   const files: string[] = [];
   if (evaluation && reportPath) {
     try {
-      const { writeReportHtml } = await import('../report/html/report-html.ts');
+      const { writeReportHtml } = await loadReportHtml();
       const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
       files.push(await writeReportHtml(run.outDir, { run: reportRun, evaluation, images: record.images ?? {}, plots: plots(evaluationRead) }));
     } catch (error) {
@@ -94,7 +110,7 @@ export async function finishRun(run: FinishedRun, options: FinishOptions): Promi
   }
   if (classEvaluation && reportPath) {
     try {
-      const { writeClassReportHtml } = await import('../report/html/class-report-html.ts');
+      const { writeClassReportHtml } = await loadClassReportHtml();
       const reportRun = { ...record, ...(number !== undefined ? { number } : {}) };
       files.push(await writeClassReportHtml(run.outDir, { run: reportRun, evaluation: classEvaluation, images: record.images ?? {}, plots: plots(classRead) }));
     } catch (error) {

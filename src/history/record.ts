@@ -38,6 +38,8 @@ export interface RunRecord {
   readonly evaluation?: EvaluationDocument;
   /** `evaluation` as JSON text, when the caller has it (evaluation.json's bytes): stored as is, not serialised again. */
   readonly evaluationJson?: string;
+  /** sha256 of `evaluationJson`, when the caller has it: the document's name in the history, not hashed again. */
+  readonly evaluationSha256?: string;
   /** class-evaluation.json of a multi-class, ordinal or multi-label evaluate stage (no sample ids, file names or group keys). */
   readonly classEvaluation?: ClassEvaluationDocument;
   /** Other metrics (e.g. cross-validation means) by name. */
@@ -54,8 +56,15 @@ export interface GitState {
 /** The commit checked out in `dir` and whether tracked files differ from it; undefined outside git. */
 export async function gitState(dir: string): Promise<GitState | undefined> {
   // Asynchronous: a run starts the command and goes on with its stages while it runs. One command,
-  // not rev-parse and status: each start of a command costs this thread (commandOutput).
-  const { ok, stdout } = await commandOutput('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=no'], dir, 10_000);
+  // not rev-parse and status: each start of a command costs this thread (commandOutput). It shares
+  // the cores with the stages, so it does no more than the two answers need: no ahead/behind count
+  // against an upstream (a walk of history), no rewrite of the index it refreshed.
+  const { ok, stdout } = await commandOutput(
+    'git',
+    ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--no-ahead-behind', '--untracked-files=no'],
+    dir,
+    10_000,
+  );
   const lines = ok ? stdout.split('\n').filter((line) => line.length > 0) : [];
   // "# branch.oid <commit>", or "(initial)" before the first commit (no HEAD: as outside git).
   const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
@@ -115,14 +124,20 @@ export function insertRun(db: Database, record: RunRecord): number {
     for (const row of metricRows(record)) metric.run(number, row.name, finite(row.value), finite(row.lower), finite(row.upper), row.interval ?? null);
     const artifact = db.prepare('INSERT OR IGNORE INTO artifacts (run_number, path) VALUES (?, ?)');
     for (const file of record.files) artifact.run(number, record.outDir ? relative(record.outDir, file) : file);
-    const body = db.prepare('INSERT OR IGNORE INTO bodies (hash, body) VALUES (?, ?)');
+    const known = db.prepare('SELECT 1 FROM bodies WHERE hash = ?').pluck();
+    const body = db.prepare('INSERT INTO bodies (hash, body) VALUES (?, ?)');
     const document = db.prepare("INSERT INTO documents (run_number, name, body, body_hash) VALUES (?, ?, '', ?)");
-    const store = (name: string, text: string) => {
-      const hash = sha256(text);
-      body.run(hash, text);
+    const store = (name: string, text: string, hash = sha256(text)) => {
+      // A rerun stores the same documents again (megabytes at 10^5 predictions): a body already kept is not handed to SQLite again.
+      if (known.get(hash) === undefined) body.run(hash, text);
       document.run(number, name, hash);
     };
-    if (record.evaluation) store('evaluation', record.evaluationJson ?? JSON.stringify(record.evaluation));
+    if (record.evaluation)
+      store(
+        'evaluation',
+        record.evaluationJson ?? JSON.stringify(record.evaluation),
+        record.evaluationJson !== undefined ? record.evaluationSha256 : undefined,
+      );
     if (record.classEvaluation) store('class-evaluation', JSON.stringify(record.classEvaluation));
     if (record.images && Object.keys(record.images).length > 0) store('images', JSON.stringify(record.images));
     return number;

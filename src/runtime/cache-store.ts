@@ -273,8 +273,13 @@ export class CacheStore {
     }
   }
 
+  /**
+   * Not fsynced (a run writes one per computed stage, each an fsync's wait on its path): the index
+   * only explains misses and finds a previous output, and a record a power cut loses or tears reads
+   * as none (readIndex), costing at most a fuller recompute.
+   */
   async writeIndex(pipeline: string, stage: string, record: IndexRecord): Promise<void> {
-    await writeFileAtomic(this.indexPath(pipeline, stage), JSON.stringify(record));
+    await writeFileAtomic(this.indexPath(pipeline, stage), JSON.stringify(record), { fsync: false });
   }
 
   // --- small keyed records (per-file decode results, stat index) ---

@@ -83,8 +83,7 @@ export async function exportOutputs(
   onStage: (id: string) => void = () => undefined,
   cache?: ExportCache,
 ): Promise<string[]> {
-  await mkdir(outDir, { recursive: true });
-  const marker = await readExportMarker(outDir);
+  const [, marker] = await Promise.all([mkdir(outDir, { recursive: true }), readExportMarker(outDir)]);
   const exported: string[] = [];
   for (const stage of stages) {
     if (!stage.export) continue;
@@ -102,7 +101,8 @@ export async function exportOutputs(
       if (key) await store(cache!, key, stage, outDir, files, Date.now() - t0);
     }
     marker[stage.id] = { outputHash: stage.outputHash, files };
-    await writeFileAtomic(join(outDir, EXPORT_MARKER), JSON.stringify(marker, null, 2));
+    // Not fsynced: a marker a power cut loses or tears reads as none, and the files are restored again.
+    await writeFileAtomic(join(outDir, EXPORT_MARKER), JSON.stringify(marker, null, 2), { fsync: false });
     exported.push(...files);
   }
   return exported;

@@ -11,7 +11,10 @@ export interface RunReport {
   readonly ms: number;
 }
 
-/** `run.json` in the output folder: what ran, what came from cache, which files were written. */
+/**
+ * `run.json` in the output folder: what ran, what came from cache, which files were written. Not
+ * fsynced: every run rewrites it (a rerun, all cached, rebuilds one a power cut lost).
+ */
 export async function writeRunReport(outDir: string, report: RunReport): Promise<void> {
-  await writeFileAtomic(join(outDir, 'run.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(join(outDir, 'run.json'), JSON.stringify(report, null, 2) + '\n', { fsync: false });
 }

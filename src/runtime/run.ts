@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { catchError, concat, concatMap, defer, from, ignoreElements, Observable, of } from 'rxjs';
 import { forcedBackendProblem } from '../backend/select.ts';
 import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError } from '../base/errors.ts';
+import { finishRun, prefetchReportHtml } from '../history/finish-run.ts';
+import { gitState } from '../history/record.ts';
 import { nativeCodec } from '../io/native-codec.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { definitionOf } from '../stages/registry.ts';
@@ -94,7 +96,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   const session = new Session(pipeline, options);
   const outDir = resolve(options.outDir ?? pipeline.options.outDir ?? `out/${pipeline.name}`);
   // The code a run used is the code at its start (a commit during a long run must not be credited to it).
-  let git: ReturnType<typeof import('../history/record.ts').gitState> | undefined;
+  let git: ReturnType<typeof gitState> | undefined;
   const outputs: (() => Promise<unknown>)[] = [];
   const hashes: (string | undefined)[] = [];
   const summaries: RunReport['stages'][number][] = [];
@@ -143,19 +145,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     return { value, entry };
   };
 
-  // The modules that record the run start loading with it (tsx compiles them off this thread while
-  // the stages run) rather than after its last stage. A failure to load is reported by recordRun.
-  let finishing: Promise<typeof import('../history/finish-run.ts')> | undefined;
-  const loadFinish = () => {
-    if (finishing) return finishing;
-    finishing = import('../history/finish-run.ts');
-    finishing.catch(() => undefined);
-    return finishing;
-  };
-
   // Records the run in the history and writes report.html; never throws (problems become warnings).
   const recordRun = async (emit: (event: RunEvent) => void, ok: boolean, files: readonly string[], error?: ErrorInfo): Promise<string[]> => {
-    const { finishRun } = await loadFinish();
     const stageConfigs = summaries.map((s) => ({ ...s, config: canonicalConfig(pipeline.stages.find((n) => n.id === s.stage)?.config) }));
     const base = {
       runId,
@@ -185,13 +176,16 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   };
 
   const prepare = defer(async () => {
-    if (options.history !== false) git = (await import('../history/record.ts')).gitState(session.baseDir);
-    void loadFinish();
+    // Started, not awaited: the command runs while the run goes on. (The modules that record the run
+    // are static imports: loaded with the runtime, not on this run's clock.)
+    if (options.history !== false) git = gitState(session.baseDir);
+    // A run that evaluates writes report.html at its end: its modules load meanwhile too.
+    if (pipeline.stages.some((node) => node.kind === 'evaluate')) prefetchReportHtml();
     const usesTf = pipeline.stages.some((node) => definitionOf(node.kind)?.usesTf);
     const backendIssue = usesTf ? forcedBackendProblem(session.forcedBackend) : undefined;
     const checked = validatePipeline(pipeline, { baseDir: session.baseDir }, backendIssue ? [backendIssue] : []);
-    await session.store.ensure();
-    await session.hasher.load();
+    // The cache folder is made (libuv's pool) while the stat cache opens (this thread).
+    await Promise.all([session.store.ensure(), session.hasher.load()]);
     stages = checked;
   }).pipe(ignoreElements());
 
@@ -282,13 +276,16 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
         output: () => take(i),
         export: stage.impl.export,
         key: summaries.find((s) => s.stage === stage.node.id)?.key,
-        exportInputs: {
-          kind: `${stage.definition.kind}.export`,
-          version: stage.definition.version,
-          config: canonicalConfig(stage.node.config),
-          upstream: { stage: stage.node.id, outputHash: hashes[i]! },
-          env: session.env(stage.definition),
-        },
+        // Only a stage that exports has its export keyed (its config and environment are not free to compute).
+        ...(stage.impl.export && {
+          exportInputs: {
+            kind: `${stage.definition.kind}.export`,
+            version: stage.definition.version,
+            config: canonicalConfig(stage.node.config),
+            upstream: { stage: stage.node.id, outputHash: hashes[i]! },
+            env: session.env(stage.definition),
+          },
+        }),
       })),
       (id) => (current = id),
       { store: session.store, pipeline: pipeline.name },

@@ -1,4 +1,4 @@
-import { configIssues, describeConfigIssue } from '../base/config-issues.ts';
+import { checkConfig, describeConfigIssue } from '../base/config-issues.ts';
 import { MedpipeError } from '../base/errors.ts';
 import { hintFor, type AnyStage, type Pipeline } from '../pipeline.ts';
 import { definitionOf, STAGE_KINDS } from '../stages/registry.ts';
@@ -37,11 +37,11 @@ export function pipelineProblems(pipeline: Pipeline<unknown>, ctx: CheckContext)
       problems.push(`stage #${i + 1}: unknown stage kind '${node.kind}'; use the stage factories exported by medpipe (${STAGE_KINDS.join(', ')})`);
       return;
     }
-    const issues = configIssues(definition.config, node.config);
+    const { issues, data } = checkConfig(definition.config, node.config);
     problems.push(...issues.map((issue) => describeConfigIssue(issue, node.id)));
     // The file checks run on the config as written even when other fields are wrong, so one pass
     // reports a missing data folder together with a misspelled option.
-    const checked = issues.length === 0 ? definition.config.parse(node.config) : node.config;
+    const checked = issues.length === 0 ? data : node.config;
     problems.push(...safeCheck(definition, checked, ctx).map((problem) => `${node.id}: ${problem}`));
     const stated = (node.config as { task?: unknown } | null)?.task;
     if (node.ports.in === 'an empty pipeline') task = typeof stated === 'string' ? (stated as ClassificationTask) : undefined;

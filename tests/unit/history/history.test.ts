@@ -15,6 +15,7 @@ import { classEvaluationFixture, labelEvaluationFixture } from '../../helpers/cl
 import { reportCommand } from '../../../src/cli/report-command.ts';
 import { renderClassReportHtml } from '../../../src/report/html/class-report-html.ts';
 import { readFile } from 'node:fs/promises';
+import { sha256 } from '../../../src/base/canonical.ts';
 import { removeDir, ROOT, tempDir } from '../../helpers/core.ts';
 import { failure } from '../../helpers/expect-error.ts';
 
@@ -117,14 +118,19 @@ H('a rerun that evaluated nothing new stores its documents once; older databases
     const again = insertRun(migrated, { ...record('2026-01-02-bbb222', 42), evaluationJson: JSON.stringify(record('x', 42).evaluation, null, 2) });
     const other = insertRun(migrated, record('2026-01-02-ccc333', 7));
     const same = insertRun(migrated, record('2026-01-02-ddd444', 42));
+    // The caller's hash of the text (finishRun has it from reading evaluation.json) names the same body.
+    const pretty = JSON.stringify(record('x', 42).evaluation, null, 2);
+    const hashed = insertRun(migrated, { ...record('2026-01-02-eee555', 42), evaluationJson: pretty, evaluationSha256: sha256(pretty) });
+    assert.equal(loadRun(migrated, hashed).evaluation, loadRun(migrated, first).evaluation);
     assert.equal(loadRun(migrated, same).evaluation, loadRun(migrated, first).evaluation);
     assert.equal(loadRun(migrated, again).evaluation, loadRun(migrated, first).evaluation, 'the same document, read back');
     assert.ok(loadRun(migrated, other).evaluation!.clinical.intervals.auc.estimate !== loadRun(migrated, first).evaluation!.clinical.intervals.auc.estimate);
     const count = (sql: string) => (migrated.prepare(sql).get() as { n: number }).n;
-    // Four runs, three texts (the same document pretty-printed is another text): three bodies.
-    assert.is(count("SELECT COUNT(*) AS n FROM documents WHERE name = 'evaluation'"), 4);
+    // Five runs, three texts (the same document pretty-printed is another text): three bodies.
+    assert.is(count("SELECT COUNT(*) AS n FROM documents WHERE name = 'evaluation'"), 5);
     assert.is(count('SELECT COUNT(*) AS n FROM bodies'), 3 + 1, 'three evaluation texts and one of pictures');
-    assert.is(count("SELECT COUNT(DISTINCT body_hash) AS n FROM documents WHERE name = 'images'"), 1, 'the same pictures of four runs: one body');
+    assert.is(count(`SELECT COUNT(*) AS n FROM documents WHERE run_number = ${hashed} AND body_hash = '${sha256(pretty)}'`), 1);
+    assert.is(count("SELECT COUNT(DISTINCT body_hash) AS n FROM documents WHERE name = 'images'"), 1, 'the same pictures of five runs: one body');
   } finally {
     migrated.close();
   }
