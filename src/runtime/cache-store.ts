@@ -122,16 +122,24 @@ export class CacheStore {
     return { hash: digest, size };
   }
 
-  /** Stores an artifact and its entry (and uploads them to a writable remote unless `local`); returns the entry. */
+  /**
+   * Stores an artifact and its entry (and uploads them to a writable remote unless `local`); returns
+   * the entry. `after`: other writes the entry must follow (the stage's shards, its key's listing
+   * object), going on while the blobs are written.
+   */
   async put(
     base: Omit<CacheEntry, 'format' | 'outputHash' | 'meta' | 'blobs' | 'createdAt'>,
     artifact: Artifact,
-    options: { readonly local?: boolean } = {},
+    options: { readonly local?: boolean; readonly after?: Promise<void> } = {},
   ): Promise<CacheEntry> {
     // The blobs are written (and fsynced) side by side, the entry naming them only after all are.
     const blobs: Record<string, { hash: string; size: number }> = {};
     const named = Object.entries(artifact.blobs);
-    const hashes = await Promise.all(named.map(([, bytes]) => this.putObject(bytes)));
+    // Both settle before anything is reported: no write goes on after put has thrown.
+    const [written, after] = await Promise.allSettled([Promise.all(named.map(([, bytes]) => this.putObject(bytes))), options.after]);
+    if (after.status === 'rejected') throw after.reason;
+    if (written.status === 'rejected') throw written.reason;
+    const hashes = written.value;
     named.forEach(([name, bytes], i) => (blobs[name] = { hash: hashes[i]!, size: bytes.byteLength }));
     return this.putStored(base, artifact.meta, blobs, artifact.refs ?? [], options);
   }

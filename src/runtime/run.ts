@@ -140,8 +140,11 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     throwIfAborted(signal, node.id);
     const artifact = await definition.out.codec.encode(value);
     const summary = impl.summary?.(value);
-    await planned.written;
-    const entry = await session.store.put({ key, stage: node.id, kind: node.kind, pipeline: pipeline.name, inputs, summary, ms: Date.now() - t0 }, artifact);
+    // The blobs are written while what the fingerprint and plan still write (shards, the listing
+    // object) finishes; the entry follows both.
+    const entry = await session.store.put({ key, stage: node.id, kind: node.kind, pipeline: pipeline.name, inputs, summary, ms: Date.now() - t0 }, artifact, {
+      after: planned.written,
+    });
     return { value, entry };
   };
 
