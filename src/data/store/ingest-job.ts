@@ -16,7 +16,7 @@ import { decoderKey } from '../../io/decoder-version.ts';
 import { dicomAttributesOf } from '../dicom-attributes.ts';
 import { sliceSelected, stackSlices } from '../stack-slices.ts';
 import { alignUp, dtypeOf, SHARD_MAGIC, type FileProblem, type ShardRecord } from './format.ts';
-import { errnoName, NATIVE, nativeBatch, nativeMeta, nativeTest } from './native-ingest.ts';
+import { errnoName, NATIVE, nativeBatch, nativeMeta, nativeMoments, nativeTest } from './native-ingest.ts';
 import { recordMoments } from './record-moments.ts';
 import { readExactly, ShardFiles } from './shard-reader.ts';
 import { ShardWriter, type WrittenShard } from './shard-writer.ts';
@@ -95,7 +95,8 @@ const NO_BYTES = new Uint8Array(0);
 
 /** File i of an ingestFiles batch (status record) as the frame decodeBytes would have returned. */
 function nativeFrame(batch: NativeIngested, i: number): RasterFrame {
-  const { dtype, shape, range, moments } = nativeMeta(batch, i);
+  const { dtype, shape, range } = nativeMeta(batch, i);
+  const moments = nativeMoments(batch, i, shape[2]);
   const at = batch.data.byteOffset + batch.offsets[i]!;
   const length = batch.lengths[i]!;
   const data = dtype === 'u16' ? new Uint16Array(batch.data.buffer, at, length / 2) : new Uint8Array(batch.data.buffer, at, length);
@@ -195,7 +196,7 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
     // a run executes it a few dozen times, mostly before V8 has optimised it, so each file's
     // record is made with as few steps as possible (one meta per shape, shared by the records).
     const hex = batch.hashes.toString('hex');
-    const { status, offsets, lengths, crcs, moments } = batch;
+    const { status, offsets, lengths, crcs } = batch;
     const files = job.files;
     let last: ShardRecord | undefined;
     for (let i = 0; i < files.length; i++) {
@@ -212,7 +213,6 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
         continue;
       }
       const meta = last && sameMeta(batch, i, last) ? last : nativeMeta(batch, i, last);
-      const at = i * 9;
       last = {
         file: file.rel,
         fileHash,
@@ -220,7 +220,7 @@ async function nativeShardJob(job: IngestJob, objectsDir: string): Promise<Inges
         dtype: meta.dtype,
         shape: meta.shape,
         range: meta.range,
-        moments: meta.shape[2] === 1 ? [moments[at]!, moments[at + 1]!, moments[at + 2]!] : Array.from(moments.subarray(at, at + meta.shape[2] * 3)),
+        moments: nativeMoments(batch, i, meta.shape[2]),
         offset: offsets[i]!,
         length: lengths[i]!,
         crc: crcs[i]!,

@@ -48,26 +48,30 @@ export async function nativeBatch(paths: readonly string[], spec: DecodeSpec, fd
 }
 
 /**
- * What file i's record (status record) is: its type, shape, value range and moments. `like`: an
- * earlier record's meta whose shape and range arrays are returned again when equal (a job's
- * records then share them instead of holding two arrays each).
+ * What file i's record (status record) is: its type, shape and value range. `like`: an earlier
+ * record's meta whose shape and range arrays are returned again when equal (a job's records then
+ * share them instead of holding two arrays each).
  */
 export function nativeMeta(
   batch: NativeIngested,
   i: number,
   like?: { readonly shape: ImageShape; readonly range: readonly [number, number] },
-): { dtype: Dtype; shape: ImageShape; range: [number, number]; moments: number[] } {
+): { dtype: Dtype; shape: ImageShape; range: [number, number] } {
   const [h, w, channels] = [batch.shapes[i * 4]!, batch.shapes[i * 4 + 1]!, batch.shapes[i * 4 + 2]!];
   const sixteen = batch.shapes[i * 4 + 3] === 16;
   const top = sixteen ? 65535 : 255;
-  const m = batch.moments;
-  const at = i * 9;
   return {
     dtype: sixteen ? 'u16' : 'u8',
     shape: like && like.shape[0] === h && like.shape[1] === w && like.shape[2] === channels ? like.shape : [h, w, channels],
     range: like && like.range[0] === 0 && like.range[1] === top ? (like.range as [number, number]) : [0, top],
-    moments: channels === 1 ? [m[at]!, m[at + 1]!, m[at + 2]!] : Array.from(m.subarray(at, at + channels * 3)),
   };
+}
+
+/** File i's record's moments (per channel [n, sum, M2]) for its `channels`. */
+export function nativeMoments(batch: NativeIngested, i: number, channels: number): number[] {
+  const m = batch.moments;
+  const at = i * 9;
+  return channels === 1 ? [m[at]!, m[at + 1]!, m[at + 2]!] : Array.from(m.subarray(at, at + channels * 3));
 }
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
