@@ -27,7 +27,9 @@ export interface Planned extends LoadedStage {
   /** Where the entry is: this cache, or the remote one (downloaded by a run, only probed by `status`). */
   readonly source: EntrySource | undefined;
   readonly fingerprint: Fingerprint | undefined;
-  /** Objects of the key being written (a large listing's): awaited before the stage's entry is, or the stage ends. */
+  /** Objects the entry names still being written (an ingest's shards, a large listing's key object): the entry waits for them. */
+  readonly named: Promise<void>;
+  /** Everything the plan and fingerprint still write (`named`, job records, the stat cache's snapshot): the stage ends after it. */
   readonly written: Promise<void>;
 }
 
@@ -72,24 +74,34 @@ export async function planStage(
     ...(fingerprint?.listing ? { listing: fingerprint.listing } : large ? {} : fingerprint ? { files: columns ? filesOf(columns) : fingerprint.files } : {}),
     env: { ...session.env(definition), ...fingerprint?.env },
   };
-  // What the fingerprint is still writing (an ingest's shards and job records) comes first: before
-  // the listing object, its snapshot (which drops the rows those jobs leave) and the entry.
-  let written = fingerprint?.pending ?? Promise.resolve();
+  // What the fingerprint is still writing: an ingest's shards (the entry names them), then its job
+  // records and stat cache rows (the listing's snapshot drops those rows, so it comes after them).
+  const shards = fingerprint?.pending ?? Promise.resolve();
+  let named = shards;
+  let written = fingerprint?.recorded ? allSettled([shards, fingerprint.recorded]) : shards;
   if (large || (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING)) {
     const { files, ...rest } = inputs;
     // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
     const { bytes, keys } = large ? encodeListingColumns(columns, session.hasher.deflatedPaths(columns.keys)) : encodeListing(files!);
-    // Written while the stage goes on (its key and lookup need only the name); the stat cache's
-    // snapshot names it only once it is there: the snapshot drops the files' own rows, and the
-    // object is then where their hashes are.
+    // Written while the stage goes on (its key and lookup need only the name), beside the shards;
+    // the stat cache's snapshot names it only once it is there: the snapshot drops the files' own
+    // rows, and the object is then where their hashes are.
     const listing = { hash: sha256(bytes), count: keys.length };
     inputs = { ...rest, listing };
-    written = written.then(() => session.store.putObject(bytes, listing.hash)).then(() => fingerprint?.onListing?.(listing, keys));
+    named = allSettled([shards, session.store.putObject(bytes, listing.hash)]);
+    written = allSettled([named, written]).then(() => fingerprint?.onListing?.(listing, keys));
   }
-  written.catch(() => undefined); // reported where it is awaited
+  // Reported where they are awaited.
+  named.catch(() => undefined);
+  written.catch(() => undefined);
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
-  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, written };
+  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, named, written };
+}
+
+/** Settles when every one of `writes` has (none is left going on), rejecting with the first failure. */
+async function allSettled(writes: readonly Promise<unknown>[]): Promise<void> {
+  for (const result of await Promise.allSettled(writes)) if (result.status === 'rejected') throw result.reason;
 }
 
 /** Columns as key inputs' `files` (a small listing). */

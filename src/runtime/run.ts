@@ -141,11 +141,15 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     const artifact = await definition.out.codec.encode(value);
     const summary = impl.summary?.(value);
     // The blobs are written while what the fingerprint and plan still write (shards, the listing
-    // object) finishes; the entry follows both.
-    const entry = await session.store.put({ key, stage: node.id, kind: node.kind, pipeline: pipeline.name, inputs, summary, ms: Date.now() - t0 }, artifact, {
-      after: planned.written,
+    // object) finishes; the entry follows both, and the stage ends after the rest (job records,
+    // the stat cache's snapshot), also when the entry failed.
+    const stored = session.store.put({ key, stage: node.id, kind: node.kind, pipeline: pipeline.name, inputs, summary, ms: Date.now() - t0 }, artifact, {
+      after: planned.named,
     });
-    return { value, entry };
+    const [entry] = await Promise.allSettled([stored, planned.written]);
+    if (entry.status === 'rejected') throw entry.reason;
+    await planned.written;
+    return { value, entry: entry.value };
   };
 
   // Records the run in the history and writes report.html; never throws (problems become warnings).

@@ -239,7 +239,7 @@ export class StatCache implements FileIndex {
 
   /**
    * Whether there is no database yet (a new cache): nothing is known, and it is made when something
-   * is first remembered, or warmed, not before the run's first files could be listed.
+   * is first remembered, not before the run's first files could be listed.
    */
   private none(): boolean {
     if (this.db) return false;
@@ -247,14 +247,12 @@ export class StatCache implements FileIndex {
     return this.absent;
   }
 
-  /** Opens the database when there is one (a new cache's is made when first needed, see warm). */
+  /**
+   * Opens the database when there is one. A new cache's is made by the first remember(), while the
+   * first jobs decode: made before, it kept a first run's listing waiting (~15 ms on this thread).
+   */
   async load(): Promise<void> {
     if (!this.none()) this.open();
-  }
-
-  /** Opens (or makes) the database ahead of the first remember(): for when this thread would otherwise wait. */
-  warm(): void {
-    this.open();
   }
 
   prime(folder: string): void {

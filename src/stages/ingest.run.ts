@@ -75,7 +75,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
       ...(ctx.purpose === 'status' ? {} : { onListing: onListing(units) }),
     };
   }
-  const { set, files, published } = await ingestListing(listing, config, env(ctx), units);
+  const { set, files, published, recorded } = await ingestListing(listing, config, env(ctx), units);
   // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
   return {
     files: {},
@@ -84,27 +84,19 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
     env: labels,
     onListing: onListing(units),
     pending: published,
+    recorded,
   };
-}
-
-/**
- * `listing` while it is being made (the folder scanned on other threads): meanwhile this thread
- * opens the stat cache, which a new cache makes only when asked (its remember() comes next).
- */
-function listed<T>(listing: Promise<T>, ctx: StageContext): Promise<T> {
-  ctx.fileIndex.warm?.();
-  return listing;
 }
 
 async function runListing(found: Found, config: DecodeConfig, ctx: StageContext): Promise<ImageSet> {
   if (found.set) return found.set;
-  const { set, published } = await ingestListing(found.listing, config, env(ctx), found.units);
-  await published;
+  const { set, recorded } = await ingestListing(found.listing, config, env(ctx), found.units);
+  await recorded; // follows the shards' publishing, and fails with it
   return set;
 }
 
 export const folder = {
-  fingerprint: async (config, ctx) => fingerprintListing(await listed(listFolder(config, ctx.baseDir), ctx), config, ctx),
+  fingerprint: async (config, ctx) => fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx),
   run: (_input, config, ctx, fingerprint) => runListing(fingerprint!.data as Found, config, ctx),
   summary,
   export: exportSkipped,

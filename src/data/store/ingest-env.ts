@@ -26,8 +26,6 @@ export interface FileIndex {
   known(absPath: string, stat: FileStat): string | undefined;
   /** known() for many files at once, given statAll's numbers for them (4 per file, in order). */
   knownAll?(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[];
-  /** Gets ready for remember() ahead of it (opens its database): called when this thread would otherwise wait. */
-  warm?(): void;
   /** Remembers hashes just computed (a file modified in the last 2 s is not remembered: mtime granularity). */
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void;
   /**

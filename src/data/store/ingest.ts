@@ -48,8 +48,10 @@ export interface IngestOutcome {
   readonly set: ImageSet;
   /** Every listed file's content hash (the ingest's part of its cache key): fileColumns. */
   readonly files: FileColumns;
-  /** The set's shards fsynced and in place, their jobs recorded: awaited before anything names them. */
+  /** The set's shards fsynced and in place: awaited before anything names them. */
   readonly published: Promise<void>;
+  /** Then each job's record and the stat cache's rows of its files: awaited before the stage ends. */
+  readonly recorded: Promise<void>;
 }
 
 /** What a finished job left: its shards and the files that gave no record. */
@@ -356,8 +358,10 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   let reusedJobs = 0;
   let reusedFiles = 0;
   let lastEmit = 0;
-  /** Jobs' shards being published, then their records and stat cache rows (see runJob). */
+  /** Jobs' shards being published (see runJob), */
   const publishing: Promise<void>[] = [];
+  /** and then their records and stat cache rows. */
+  const recording: Promise<void>[] = [];
   let firstProblem: FileProblem | undefined;
   const progress = () => {
     const now = Date.now();
@@ -414,15 +418,20 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     // before the stat cache learns its hashes: whatever a kill leaves, the next run finds either the
     // whole job or redoes it. A job on this thread hands its records back before its shards'
     // fsync ends (the last one's is most of the time between the last decode and the manifest):
-    // its record and rows follow in the background, awaited before anything names the shards.
+    // the publishing, then its record and rows, follow in the background. The stage's entry waits
+    // for the shards only; the stage's end (and the stat cache's snapshot) for the rest too.
     const key = jobKey(spec, job);
     const record = key && jsonBytes({ shards: result.shards.map(({ hash, size }) => ({ hash, size })), problems: result.problems } satisfies JobRecord);
-    const published = (result.published ?? Promise.resolve()).then(async () => {
+    const published = result.published ?? Promise.resolve();
+    const recorded = published.then(async () => {
       if (key && record) await env.records.putRecord(JOBS, key, record);
       env.fileIndex.remember(learned);
     });
-    published.catch(() => undefined); // reported by whoever awaits `publishing`
+    // Reported by whoever awaits `publishing` and `recording`.
+    published.catch(() => undefined);
+    recorded.catch(() => undefined);
     publishing.push(published);
+    recording.push(recorded);
     progress();
     const located: Located[] = [];
     for (const shard of result.shards) {
@@ -441,12 +450,12 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   };
 
   // Nothing is written to the cache after this throws: a failure waits for the jobs' publishing
-  // to end first (and is the error reported).
+  // and recording to end first (and is the error reported).
   const settled = async <T>(work: () => T | Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
-      await Promise.allSettled(publishing);
+      await Promise.allSettled(recording);
       throw error;
     }
   };
@@ -500,6 +509,9 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   });
   env.emit({ type: 'log', level: 'info', message: reason });
   const published = Promise.all(publishing).then(() => undefined);
-  published.catch(() => undefined); // reported where it is awaited
-  return { set, files: fileColumns(units), published };
+  const recorded = Promise.all(recording).then(() => undefined);
+  // Reported where they are awaited.
+  published.catch(() => undefined);
+  recorded.catch(() => undefined);
+  return { set, files: fileColumns(units), published, recorded };
 }

@@ -73,9 +73,14 @@ export interface Fingerprint<Data = unknown> {
   readonly columns?: { readonly keys: readonly string[]; readonly values: readonly string[] };
   /**
    * Writes the fingerprint started that must be done before the stage's cache entry is (an ingest's
-   * shards and job records, when it ingested while fingerprinting): the run awaits it first.
+   * shards, when it ingested while fingerprinting): the entry waits for it.
    */
   readonly pending?: Promise<void>;
+  /**
+   * What the fingerprint still records after `pending` (an ingest's job records and stat cache
+   * rows): not named by the entry, so written beside it; the stage ends after it (and fails with it).
+   */
+  readonly recorded?: Promise<void>;
   /** Told the object and count a large `files` was stored as (to offer it as `listing` next time). */
   readonly onListing?: (listing: { readonly hash: string; readonly count: number }, keys: readonly string[]) => void;
   /** Anything the stage wants to reuse in `run` (e.g. the resolved file list). */
