@@ -14,6 +14,7 @@ import type { CacheEntry } from './cache-store.ts';
 import type { ErrorInfo, RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
 import { boundHeapGrowth } from './heap-growth.ts';
+import { raiseTieringBudget } from './tiering.ts';
 import { cachedPlots } from './plot-memo.ts';
 import { loadStage, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
 import { writeRunReport, type RunReport } from './report.ts';
@@ -38,9 +39,11 @@ export function runPipeline(pipeline: Pipeline<unknown>, options: RunOptions = {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
     const restoreHeapGrowth = boundHeapGrowth();
+    const restoreTiering = raiseTieringBudget();
     const subscription = runEvents(pipeline, options, controller.signal).subscribe(subscriber);
     return () => {
       restoreHeapGrowth();
+      restoreTiering();
       options.signal?.removeEventListener('abort', onAbort);
       controller.abort();
       subscription.unsubscribe();
