@@ -14,7 +14,7 @@ import type { CacheEntry } from './cache-store.ts';
 import type { ErrorInfo, RunEvent } from './events.ts';
 import { exportOutputs } from './exports.ts';
 import { boundHeapGrowth } from './heap-growth.ts';
-import { raiseTieringBudget } from './tiering.ts';
+import { ownTieringBudget, raiseTieringBudget } from './tiering.ts';
 import { cachedPlots } from './plot-memo.ts';
 import { loadStage, missReasons, planStage, type LoadedStage, type Planned } from './plan.ts';
 import { writeRunReport, type RunReport } from './report.ts';
@@ -139,7 +139,9 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
   const runStage = async (planned: Planned, input: unknown): Promise<{ value: unknown; entry: CacheEntry }> => {
     const { node, definition, impl, config, key, inputs, fingerprint } = planned;
     const t0 = Date.now();
-    const value = await impl.run(input, config, ctxFor(planned.index, key), fingerprint);
+    const run = () => impl.run(input, config, ctxFor(planned.index, key), fingerprint);
+    // Training and prediction run the same code every batch: with V8's own tier-up budget (tiering.ts).
+    const value = definition.usesTf ? await ownTieringBudget(run) : await run();
     throwIfAborted(signal, node.id);
     const artifact = await definition.out.codec.encode(value);
     const summary = impl.summary?.(value);

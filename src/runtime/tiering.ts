@@ -8,6 +8,10 @@
  * time, bench/data/RESULTS.md). With eight times the budget, code that stays hot (a training step,
  * the loader's loops) is still optimised within its first milliseconds.
  *
+ * Not while a stage trains or predicts (`usesTf`): there the same JS runs every batch, and code
+ * that deoptimises waits the budget again before it is optimised anew (a 2-epoch fit of the
+ * pneumonia CNN ran 5-10% slower with the raised budget); such a stage runs with V8's own.
+ *
  * `--interrupt-budget` is read when a function's budget is (re)set, so it takes effect when set at
  * run time; it is process-wide. The run sets it at its start and gives V8 its own back at its
  * end. A user's own `--interrupt-budget` (in NODE_OPTIONS or node's arguments) is left alone, and
@@ -26,6 +30,11 @@ export function runTieringBudget(env: NodeJS.ProcessEnv = process.env, execArgv:
 }
 
 let runs = 0;
+/** The budget the runs in progress set (while `runs` > 0). */
+let raised = V8_BUDGET;
+/** Stages running with V8's own budget meanwhile (see ownTieringBudget). */
+let owned = 0;
+const apply = () => setFlagsFromString(`${FLAG}=${runs > 0 && owned === 0 ? raised : V8_BUDGET}`);
 
 /**
  * Raises the budget while a run is in progress; the returned function gives V8 its own back once
@@ -36,11 +45,31 @@ let runs = 0;
 export function raiseTieringBudget(budget = runTieringBudget()): () => void {
   if (budget === undefined) return () => undefined;
   runs++;
-  setFlagsFromString(`${FLAG}=${budget}`);
+  raised = budget;
+  apply();
   let done = false;
   return () => {
     if (done) return;
     done = true;
-    if (--runs === 0) setFlagsFromString(`${FLAG}=${V8_BUDGET}`);
+    runs--;
+    apply();
   };
+}
+
+/**
+ * Runs `work` (a stage that trains or predicts) with V8's own budget, and raises it again after
+ * when a run is still in progress.
+ * @example
+ *   const result = await ownTieringBudget(() => runStage(planned, input));
+ */
+export async function ownTieringBudget<T>(work: () => Promise<T>): Promise<T> {
+  if (runs === 0) return work(); // no run raised it (MEDPIPE_V8_TIERING=default, or the user's own flag)
+  owned++;
+  apply();
+  try {
+    return await work();
+  } finally {
+    owned--;
+    if (runs > 0) apply();
+  }
 }
