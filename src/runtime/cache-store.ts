@@ -8,6 +8,7 @@ import { entryFilePieces, isFirstLayout, parseEntryFile } from './entry-file.ts'
 import type { Artifact } from '../base/artifact.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 import { objectPath, type ObjectRef } from '../base/object-store.ts';
+import { settleAll } from '../base/settle.ts';
 import type { KeyInputs } from './cache-key.ts';
 
 export type { Artifact };
@@ -136,10 +137,7 @@ export class CacheStore {
     const blobs: Record<string, { hash: string; size: number }> = {};
     const named = Object.entries(artifact.blobs);
     // Both settle before anything is reported: no write goes on after put has thrown.
-    const [written, after] = await Promise.allSettled([Promise.all(named.map(([, bytes]) => this.putObject(bytes))), options.after]);
-    if (after.status === 'rejected') throw after.reason;
-    if (written.status === 'rejected') throw written.reason;
-    const hashes = written.value;
+    const [, hashes] = await settleAll([options.after, Promise.all(named.map(([, bytes]) => this.putObject(bytes)))]);
     named.forEach(([name, bytes], i) => (blobs[name] = { hash: hashes[i]!, size: bytes.byteLength }));
     return this.putStored(base, artifact.meta, blobs, artifact.refs ?? [], options);
   }

@@ -24,8 +24,7 @@ const FLAG = '--heap-growing-percent';
 
 /** The percent the run sets, or undefined when the process's own setting rules. */
 export function runHeapGrowth(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): number | undefined {
-  const own = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.replace(/_/g, '-').startsWith(FLAG));
-  if (own) return undefined;
+  if (setByUser(FLAG, env, execArgv)) return undefined;
   const setting = env.MEDPIPE_HEAP_GROWTH;
   if (setting === undefined || setting === '') return DEFAULT_HEAP_GROWTH_PERCENT;
   const percent = Number(setting);
@@ -35,6 +34,11 @@ export function runHeapGrowth(env: NodeJS.ProcessEnv = process.env, execArgv: re
     });
   }
   return percent;
+}
+
+/** Whether the process was started with V8 flag `flag` (node's arguments or NODE_OPTIONS; `_` and `-` alike). */
+export function setByUser(flag: string, env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): boolean {
+  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.replace(/_/g, '-').startsWith(flag));
 }
 
 let runs = 0;

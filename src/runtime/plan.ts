@@ -7,6 +7,7 @@ import type { StageContext, Fingerprint } from '../stages/core/context.ts';
 import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
+import { settleAll } from '../base/settle.ts';
 import { decodeListingParts, diffListings, encodeListing, encodeListingColumns, withFiles, type ListingColumns } from './listing-object.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
@@ -78,7 +79,7 @@ export async function planStage(
   // records and stat cache rows (the listing's snapshot drops those rows, so it comes after them).
   const shards = fingerprint?.pending ?? Promise.resolve();
   let named = shards;
-  let written = fingerprint?.recorded ? allSettled([shards, fingerprint.recorded]) : shards;
+  let written = fingerprint?.recorded ? settled([shards, fingerprint.recorded]) : shards;
   if (large || (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING)) {
     const { files, ...rest } = inputs;
     // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
@@ -88,8 +89,8 @@ export async function planStage(
     // rows, and the object is then where their hashes are.
     const listing = { hash: sha256(bytes), count: keys.length };
     inputs = { ...rest, listing };
-    named = allSettled([shards, session.store.putObject(bytes, listing.hash)]);
-    written = allSettled([named, written]).then(() => fingerprint?.onListing?.(listing, keys));
+    named = settled([shards, session.store.putObject(bytes, listing.hash)]);
+    written = settled([named, written]).then(() => fingerprint?.onListing?.(listing, keys));
   }
   // Reported where they are awaited.
   named.catch(() => undefined);
@@ -99,10 +100,8 @@ export async function planStage(
   return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, named, written };
 }
 
-/** Settles when every one of `writes` has (none is left going on), rejecting with the first failure. */
-async function allSettled(writes: readonly Promise<unknown>[]): Promise<void> {
-  for (const result of await Promise.allSettled(writes)) if (result.status === 'rejected') throw result.reason;
-}
+/** Settles when every one of `writes` has, rejecting with the first failure. */
+const settled = (writes: readonly Promise<unknown>[]): Promise<void> => settleAll(writes).then(() => undefined);
 
 /** Columns as key inputs' `files` (a small listing). */
 function filesOf({ keys, values }: ListingColumns): Record<string, string> {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { catchError, concat, concatMap, defer, from, ignoreElements, Observable, of } from 'rxjs';
 import { forcedBackendProblem } from '../backend/select.ts';
 import { isAbortError, MedpipeError, throwIfAborted, toErrorInfo, wrapStageError } from '../base/errors.ts';
+import { settleAll } from '../base/settle.ts';
 import { finishRun, prefetchReportHtml } from '../history/finish-run.ts';
 import { gitState } from '../history/record.ts';
 import { nativeCodec } from '../io/native-codec.ts';
@@ -151,10 +152,8 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
     const stored = session.store.put({ key, stage: node.id, kind: node.kind, pipeline: pipeline.name, inputs, summary, ms: Date.now() - t0 }, artifact, {
       after: planned.named,
     });
-    const [entry] = await Promise.allSettled([stored, planned.written]);
-    if (entry.status === 'rejected') throw entry.reason;
-    await planned.written;
-    return { value, entry: entry.value };
+    const [entry] = await settleAll([stored, planned.written]);
+    return { value, entry };
   };
 
   // Records the run in the history and writes report.html; never throws (problems become warnings).

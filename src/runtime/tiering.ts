@@ -18,6 +18,7 @@
  * `MEDPIPE_V8_TIERING=default` leaves V8's budget.
  */
 import { setFlagsFromString } from 'node:v8';
+import { setByUser } from './heap-growth.ts';
 
 /** V8's default budget (V8 11.3, Node 20). */
 const V8_BUDGET = 67_584;
@@ -25,8 +26,7 @@ const FLAG = '--interrupt-budget';
 
 /** The budget a run sets, or undefined when the process's own setting rules. */
 export function runTieringBudget(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): number | undefined {
-  const own = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.replace(/_/g, '-').startsWith(FLAG));
-  return own || env.MEDPIPE_V8_TIERING === 'default' ? undefined : 8 * V8_BUDGET;
+  return setByUser(FLAG, env, execArgv) || env.MEDPIPE_V8_TIERING === 'default' ? undefined : 8 * V8_BUDGET;
 }
 
 let runs = 0;

@@ -89,7 +89,6 @@ export interface ShardFooter {
 export const alignUp = (n: number): number => Math.ceil(n / RECORD_ALIGN) * RECORD_ALIGN;
 
 const COLUMNS = ['file', 'frame', 'frames', 'stack', 'offset', 'length', 'dtype', 'shape', 'range', 'crc', 'moments', 'groupKeys', 'attributes'] as const;
-type Column = (typeof COLUMNS)[number];
 /** Brotli at quality 4: within 10% of the best ratio on footers, at a few ms per shard (quality 11 takes 100+). */
 const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
 
