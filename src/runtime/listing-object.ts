@@ -22,11 +22,19 @@ export interface ListingColumns {
 }
 
 /** The object's bytes and its paths in their stored order (sorted as canonical JSON sorts keys). */
-export function encodeListing(files: Readonly<Record<string, string>>): { bytes: Uint8Array; keys: readonly string[] } {
+export function encodeListing(files: Readonly<Record<string, string>>): EncodedListing {
   const keys = Object.keys(files);
   // Ingest builds its files in path order: checking is one pass, sorting 10^5 strings is not.
   if (!keys.every((key, i) => i === 0 || keys[i - 1]! < key)) keys.sort();
   return encodeListingColumns({ keys, values: keys.map((key) => files[key]!) });
+}
+
+/** A listing object's bytes, and the same decoded (what decodeListingParts gives for the bytes). */
+export interface EncodedListing {
+  readonly bytes: Uint8Array;
+  /** The paths in stored order. */
+  readonly keys: readonly string[];
+  readonly parts: DecodedListing;
 }
 
 /**
@@ -34,7 +42,7 @@ export function encodeListing(files: Readonly<Record<string, string>>): { bytes:
  * part of an earlier object whose paths are these keys (the usual rerun: same files, one changed),
  * which deflating them again would give byte for byte.
  */
-export function encodeListingColumns(columns: ListingColumns, deflatedPaths?: Uint8Array): { bytes: Uint8Array; keys: readonly string[] } {
+export function encodeListingColumns(columns: ListingColumns, deflatedPaths?: Uint8Array): EncodedListing {
   const { keys, values } = columns;
   const other: Record<number, string> = {};
   // Usually every value is a hash: all decoded in one call, checked by encoding them back (one
@@ -55,12 +63,12 @@ export function encodeListingColumns(columns: ListingColumns, deflatedPaths?: Ui
   const header = Buffer.from(JSON.stringify({ count: keys.length, paths: paths.byteLength, other }), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.byteLength);
-  return { bytes: Buffer.concat([Buffer.from(MAGIC, 'latin1'), length, header, paths, hashes]), keys };
+  return { bytes: Buffer.concat([Buffer.from(MAGIC, 'latin1'), length, header, paths, hashes]), keys, parts: { keys, hashes, other, deflatedPaths: paths } };
 }
 
 export interface DecodedListing {
   /** Paths in stored order. */
-  readonly keys: string[];
+  readonly keys: readonly string[];
   /** 32 bytes per path (its sha256), zeros where `other` has its value. */
   readonly hashes: Buffer;
   readonly other: Readonly<Record<number, string>>;

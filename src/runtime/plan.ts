@@ -8,7 +8,7 @@ import type { StageRun } from '../stages/core/define-stage.ts';
 import type { CacheEntry, EntrySource } from './cache-store.ts';
 import { canonicalJson, sha256 } from '../base/canonical.ts';
 import { settleAll } from '../base/settle.ts';
-import { decodeListingParts, diffListings, encodeListing, encodeListingColumns, withFiles, type ListingColumns } from './listing-object.ts';
+import { decodeListingParts, diffListings, encodeListing, encodeListingColumns, withFiles, type DecodedListing, type ListingColumns } from './listing-object.ts';
 import { canonicalConfig, explainMiss, LARGE_LISTING, stageKey, type KeyInputs } from './cache-key.ts';
 import type { MissReason } from './events.ts';
 import type { Session } from './session.ts';
@@ -32,6 +32,12 @@ export interface Planned extends LoadedStage {
   readonly named: Promise<void>;
   /** Everything the plan and fingerprint still write (`named`, job records, the stat cache's snapshot): the stage ends after it. */
   readonly written: Promise<void>;
+  /**
+   * The key's large listing, decoded: what missReasons compares with the last run's (its object may
+   * still be being written then; read back, it was not there, and the listings were compared as two
+   * objects of 10^5 keys, most of a one-file rerun's time).
+   */
+  readonly listed?: DecodedListing;
 }
 
 /** Loads every stage's implementation (each module once; heavy libraries stay lazy inside them). */
@@ -79,16 +85,18 @@ export async function planStage(
   // records and stat cache rows (the listing's snapshot drops those rows, so it comes after them).
   const shards = fingerprint?.pending ?? Promise.resolve();
   let named = shards;
+  let listed: DecodedListing | undefined;
   let written = fingerprint?.recorded ? settled([shards, fingerprint.recorded]) : shards;
   if (large || (inputs.files && Object.keys(inputs.files).length > LARGE_LISTING)) {
     const { files, ...rest } = inputs;
     // The stat cache's snapshot of these paths (primed by the fingerprint) has them deflated already.
-    const { bytes, keys } = large ? encodeListingColumns(columns, session.hasher.deflatedPaths(columns.keys)) : encodeListing(files!);
+    const { bytes, keys, parts } = large ? encodeListingColumns(columns, session.hasher.deflatedPaths(columns.keys)) : encodeListing(files!);
     // Written while the stage goes on (its key and lookup need only the name), beside the shards;
     // the stat cache's snapshot names it only once it is there: the snapshot drops the files' own
     // rows, and the object is then where their hashes are.
     const listing = { hash: sha256(bytes), count: keys.length };
     inputs = { ...rest, listing };
+    listed = parts;
     named = settled([shards, session.store.putObject(bytes, listing.hash)]);
     written = settled([named, written]).then(() => fingerprint?.onListing?.(listing, keys));
   }
@@ -97,7 +105,7 @@ export async function planStage(
   written.catch(() => undefined);
   const key = stageKey(inputs);
   const found = upstreamHash === undefined && index > 0 ? undefined : await session.store[find](key);
-  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, named, written };
+  return { ...stage, index, inputs, key, entry: found?.entry, source: found?.source, fingerprint, named, written, ...(listed ? { listed } : {}) };
 }
 
 /** Settles when every one of `writes` has, rejecting with the first failure. */
@@ -118,12 +126,11 @@ export async function missReasons(session: Session, planned: Planned): Promise<M
   const [before, after] = [previous.inputs.listing, planned.inputs.listing];
   if (before && after) {
     // Two large listings: compared as their objects' sorted paths and binary hashes, not as two 10^5-key objects.
-    const [a, b] = await Promise.all(
-      [before, after].map(async ({ hash }) => {
-        const bytes = await session.store.getObject(hash);
-        return bytes && decodeListingParts(bytes);
-      }),
-    );
+    const decoded = async ({ hash }: { hash: string }) => {
+      const bytes = await session.store.getObject(hash);
+      return bytes && decodeListingParts(bytes);
+    };
+    const [a, b] = await Promise.all([decoded(before), planned.listed ?? decoded(after)]);
     if (a && b) return explainMiss(previous.inputs, planned.inputs, diffListings(a, b));
   }
   return explainMiss(await withFiles(session.store, previous.inputs), (await withFiles(session.store, planned.inputs))!);

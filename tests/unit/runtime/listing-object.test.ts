@@ -5,6 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { explainMiss } from '../../../src/runtime/cache-key.ts';
 import { decodeListing, decodeListingParts, diffListings, encodeListing, encodeListingColumns, listingLookup } from '../../../src/runtime/listing-object.ts';
+import { missReasons, type Planned } from '../../../src/runtime/plan.ts';
+import type { Session } from '../../../src/runtime/session.ts';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 const files: Record<string, string> = { 'b/2.png': hex(2), 'a/1.png': hex(1), 'a/ü 3.png': 'unreadable', '(csv) rows.csv': hex(9) };
@@ -53,6 +55,35 @@ test("columns give encodeListing's bytes, also when they reuse an earlier object
   const earlier = decodeListingParts(bytes)!;
   const reused = encodeListingColumns({ keys, values: changed }, earlier.deflatedPaths).bytes;
   assert.equal(Buffer.from(reused), Buffer.from(encodeListing(Object.fromEntries(keys.map((k, i) => [k, changed[i]!]))).bytes));
+});
+
+test('an encoded listing comes with its decoded parts, as the bytes decode', () => {
+  const { bytes, parts } = encodeListing(files);
+  const decoded = decodeListingParts(bytes)!;
+  assert.equal([...parts.keys], decoded.keys);
+  assert.equal(Buffer.from(parts.hashes), Buffer.from(decoded.hashes));
+  assert.equal({ ...parts.other }, { ...decoded.other });
+  assert.equal(Buffer.from(parts.deflatedPaths), Buffer.from(decoded.deflatedPaths));
+});
+
+test("missReasons compares with the plan's own listing while its object is still being written", async () => {
+  const after = { ...files, 'b/2.png': hex(7) };
+  const [before, now] = [encodeListing(files), encodeListing(after)];
+  const inputs = (hash: string) => ({ kind: 'ingest.folder', version: 4, config: {}, upstream: null, listing: { hash, count: 4 }, env: {} });
+  const asked: string[] = [];
+  const session = {
+    pipeline: { name: 'p' },
+    store: {
+      readIndex: async () => ({ inputs: inputs('before') }),
+      getObject: async (hash: string) => {
+        asked.push(hash);
+        return hash === 'before' ? before.bytes : undefined; // the new one is not there yet
+      },
+    },
+  } as unknown as Session;
+  const planned = { node: { id: 'ingest' }, inputs: inputs('now'), listed: now.parts } as unknown as Planned;
+  assert.equal(await missReasons(session, planned), [{ kind: 'files', added: 0, removed: 0, changed: 1, examples: ['b/2.png'] }]);
+  assert.equal(asked, ['before'], "the plan's listing is not read back");
 });
 
 test.run();
