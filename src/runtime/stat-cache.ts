@@ -292,7 +292,7 @@ export class StatCache implements FileIndex {
    * order). The snapshot's stats are compared as 32-bit halves and its paths walked in order, so
    * 10^5 files cost neither a BigInt nor a map entry each.
    */
-  knownAll(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[] {
+  knownAll(files: readonly { readonly abs: string; readonly rel?: string }[], stats: BigInt64Array, under?: string): (string | undefined)[] {
     const out: (string | undefined)[] = new Array(files.length).fill(undefined);
     if (this.none()) return out;
     this.settle();
@@ -300,10 +300,14 @@ export class StatCache implements FileIndex {
     const cursor = this.snapshots.map(() => 0);
     // With no rows under the primed folders (a snapshot took them over), a file under them has none.
     const noRows = this.primed.size === 0;
+    // Every file under a primed folder, by its listing's folder (Listing.under): no path looked at.
+    const allPrimed = under !== undefined && this.primedFolders.some((folder) => under.startsWith(folder));
+    // A snapshot of that same folder: its paths are the files' relative ones.
+    const byRel = this.snapshots.map((snap) => under !== undefined && snap.prefix === under);
     for (let f = 0; f < files.length; f++) {
       if (halves[f * 8] === -1 && halves[f * 8 + 1] === -1) continue; // gone
       const abs = files[f]!.abs;
-      const primed = this.primedFolders.some((folder) => abs.startsWith(folder));
+      const primed = allPrimed || this.primedFolders.some((folder) => abs.startsWith(folder));
       const row = primed ? (noRows ? undefined : this.primed.get(abs)) : this.lookup!.get(abs);
       if (row && row.stamp === `${stats[f * 4]}:${stats[f * 4 + 1]}:${stats[f * 4 + 3]}:${stats[f * 4 + 2]}`) {
         out[f] = row.hex;
@@ -311,15 +315,20 @@ export class StatCache implements FileIndex {
       }
       for (let k = 0; k < this.snapshots.length && out[f] === undefined; k++) {
         const snap = this.snapshots[k]!;
-        if (!abs.startsWith(snap.prefix)) continue;
+        const rel = byRel[k] ? files[f]!.rel! : undefined;
+        if (rel === undefined && !abs.startsWith(snap.prefix)) continue;
         // Walking in step with the sorted paths: the next path is usually this one (no slice made).
         const keys = snap.parts.keys;
         const next = cursor[k]! + (f > 0 ? 1 : 0);
         const key = keys[next];
         const i =
-          key !== undefined && abs.length === snap.prefix.length + key.length && abs.endsWith(key)
-            ? next
-            : findSorted(keys, abs.slice(snap.prefix.length), cursor[k]!);
+          rel !== undefined
+            ? key === rel
+              ? next
+              : findSorted(keys, rel, cursor[k]!)
+            : key !== undefined && abs.length === snap.prefix.length + key.length && abs.endsWith(key)
+              ? next
+              : findSorted(keys, abs.slice(snap.prefix.length), cursor[k]!);
         if (i < 0) continue;
         cursor[k] = i;
         let same = true;
@@ -387,8 +396,7 @@ export class StatCache implements FileIndex {
     const db = this.open();
     const snapshot = keys && files ? snapshotOf(keys, files) : undefined;
     // The journal entries whose files the snapshot holds are dropped with it; the others become rows.
-    const listed = snapshot ? new Set(files!.files.map((f) => f.abs)) : undefined;
-    const covered = listed ? this.journal.filter((entry) => entry.rows.every((row) => listed.has(row.absPath))) : [];
+    const covered = snapshot ? this.journal.filter((entry) => entry.rows.every((row) => snapshot.holds(row.absPath))) : [];
     const rest = this.journal.filter((entry) => !covered.includes(entry));
     this.journal.length = 0;
     if (rest.length > 0) this.toRows(rest);
@@ -477,16 +485,19 @@ export class StatCache implements FileIndex {
  * stat (statAll's numbers, 4 per file in the files' order) in the listing object's order;
  * undefined when the files do not share one prefix or miss a stat.
  */
-function snapshotOf(keys: readonly string[], listed: ListedFiles): { prefix: string; stats: Uint8Array } | undefined {
-  const { files, stats } = listed;
+function snapshotOf(keys: readonly string[], listed: ListedFiles): { prefix: string; stats: Uint8Array; holds(absPath: string): boolean } | undefined {
+  const { files, stats, under } = listed;
   const first = files[0];
   if (!first || !first.abs.endsWith(first.rel) || stats.length !== files.length * 4) return undefined;
-  const prefix = first.abs.slice(0, first.abs.length - first.rel.length);
+  const prefix = under ?? first.abs.slice(0, first.abs.length - first.rel.length);
   // Checked as 32-bit halves and string ends: no BigInt nor joined path a file (little-endian: a size's high half is at 8j + 1).
+  // With `under`, every abs is prefix + rel as listed: not looked at.
   const statHalves = new Int32Array(stats.buffer, stats.byteOffset, stats.length * 2);
   for (let j = 0; j < files.length; j++) {
+    if (statHalves[j * 8 + 1]! < 0) return undefined;
+    if (under !== undefined) continue;
     const { abs, rel } = files[j]!;
-    if (statHalves[j * 8 + 1]! < 0 || abs.length !== prefix.length + rel.length || !abs.startsWith(prefix) || !abs.endsWith(rel)) return undefined;
+    if (abs.length !== prefix.length + rel.length || !abs.startsWith(prefix) || !abs.endsWith(rel)) return undefined;
   }
   const out = new BigInt64Array(keys.length * 4).fill(-1n);
   const outHalves = new Int32Array(out.buffer);
@@ -506,5 +517,10 @@ function snapshotOf(keys: readonly string[], listed: ListedFiles): { prefix: str
       out.set(stats.subarray(f * 4, f * 4 + 4), i * 4);
     }
   }
-  return { prefix, stats: encodeStats(out) };
+  // Whether a file is one of the listed ones (a key with a stat): a few journal rows' paths, looked up, not a set of 10^5 made.
+  const holds = (absPath: string) => {
+    const i = absPath.startsWith(prefix) ? indexOfSorted(keys, absPath.slice(prefix.length)) : -1;
+    return i >= 0 && !(outHalves[i * 8] === -1 && outHalves[i * 8 + 1] === -1);
+  };
+  return { prefix, stats: encodeStats(out), holds };
 }

@@ -6,7 +6,7 @@ import type { CsvIngestConfig, DecodeConfig, FolderIngestConfig, NpzIngestConfig
 import { listingTask, taskKeyEnv } from '../data/listing-task.ts';
 import { npzTask, readNpzSet } from '../data/npz-set.ts';
 import { hashUnits } from '../data/store/hash-units.ts';
-import { commonFolder, fileColumns, ingestListing, knownHashes, withEntries } from '../data/store/ingest.ts';
+import { fileColumns, ingestListing, knownHashes, unitsRoot, withEntries } from '../data/store/ingest.ts';
 import { unitsOf, type Unit } from '../data/store/ingest-plan.ts';
 import { attachStats, listingDigest, settled, statAll } from '../data/store/listing-digest.ts';
 import { objectPath } from '../base/object-store.ts';
@@ -53,17 +53,17 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
   // A folder listing took its files' stats as it listed them (one unit per file, in its order).
   const stats = listing.stats && units.length === listing.files.length ? listing.stats : statAll(units);
   const digest = listingDigest(units, stats, extra);
-  const root = commonFolder(units.map((u) => u.abs));
+  const root = unitsRoot(units, listing.under);
   // A large listing whose paths and stats are all as when it was last keyed: that key's listing
   // object stands for its files (when it is still in the cache).
   const known = ctx.fileIndex.listingFor?.(root, digest);
   if (known && existsSync(objectPath(ctx.objectsDir, known.hash))) return { files: {}, listing: known, data: { listing } satisfies Found, env: labels };
   const onListing = (at: readonly Unit[]) =>
     settled(at) && ctx.fileIndex.rememberListing
-      ? (l: { hash: string; count: number }, keys: readonly string[]) => ctx.fileIndex.rememberListing!(root, digest, l, keys, { files: at, stats })
+      ? (l: { hash: string; count: number }, keys: readonly string[]) => ctx.fileIndex.rememberListing!(root, digest, l, keys, { files: at, stats, ...(listing.under !== undefined ? { under: listing.under } : {}) })
       : undefined;
   attachStats(units, stats);
-  knownHashes(units, ctx.fileIndex, stats, root);
+  knownHashes(units, ctx.fileIndex, stats, root, listing.under);
   if (!units.every((u) => u.hash) && (ctx.keyFirst || ctx.purpose === 'status')) await hashUnits(units, ctx.fileIndex, ctx.signal);
   if (units.every((u) => u.hash) || ctx.purpose === 'status') {
     // Columns, not an object of 10^5 keys (files not read, for `status`, are 'unreadable').

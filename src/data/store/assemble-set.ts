@@ -25,7 +25,7 @@ export interface AssembleInput {
   readonly config: DecodeConfig;
   readonly spec: DecodeSpec;
   /** Records by the file's relative path (as its first listing row names it), in frame order. */
-  readonly records: ReadonlyMap<string, readonly Located[]>;
+  readonly records: Pick<ReadonlyMap<string, readonly Located[]>, 'get'>;
   /** Files that gave no record, by the same path. */
   readonly problems: ReadonlyMap<string, FileProblem>;
   /** Absolute path → the relative path records and problems are filed under (CSV rows may spell a file differently); absent: the row's own. */

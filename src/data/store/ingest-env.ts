@@ -17,6 +17,8 @@ export interface FileStat {
 export interface ListedFiles {
   readonly files: readonly { readonly rel: string; readonly abs: string }[];
   readonly stats: BigInt64Array;
+  /** Every file's abs is this followed by its rel (Listing.under). */
+  readonly under?: string;
 }
 
 export interface FileIndex {
@@ -24,8 +26,8 @@ export interface FileIndex {
   prime?(folder: string): void;
   /** The hash remembered for this path with exactly this stat, or undefined (then the file must be read). */
   known(absPath: string, stat: FileStat): string | undefined;
-  /** known() for many files at once, given statAll's numbers for them (4 per file, in order). */
-  knownAll?(files: readonly { readonly abs: string }[], stats: BigInt64Array): (string | undefined)[];
+  /** known() for many files at once, given statAll's numbers for them (4 per file, in order); `under`: every file's abs is it followed by its rel (Listing.under). */
+  knownAll?(files: readonly { readonly abs: string; readonly rel: string }[], stats: BigInt64Array, under?: string): (string | undefined)[];
   /** Remembers hashes just computed (a file modified in the last 2 s is not remembered: mtime granularity). */
   remember(rows: readonly { readonly absPath: string; readonly stat: FileStat; readonly hash: string }[]): void;
   /**

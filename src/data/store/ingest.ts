@@ -19,6 +19,7 @@ import { decoderKey } from '../../io/decoder-version.ts';
 import type { Listing } from '../file-listing.ts';
 import type { ImageSet } from '../image-set.ts';
 import type { DecodeConfig } from '../ingest-config.ts';
+import type { SampleMeta } from '../types.ts';
 import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
@@ -81,6 +82,11 @@ export function commonFolder(paths: readonly string[]): string {
   return prefix.slice(0, prefix.lastIndexOf('/') + 1);
 }
 
+/** The commonFolder of the units' absolute paths; with `under` (Listing.under) found from their relative paths. */
+export function unitsRoot(units: readonly Unit[], under?: string): string {
+  return under !== undefined && units.length > 0 ? under + commonFolder(units.map((u) => u.rel)) : commonFolder(units.map((u) => u.abs));
+}
+
 /**
  * The listing's files with their stat and, where the stat cache knows them, their content hash.
  * @example
@@ -88,19 +94,19 @@ export function commonFolder(paths: readonly string[]): string {
  */
 export function statListing(listing: Listing, fileIndex: IngestEnv['fileIndex']): Unit[] {
   const units = unitsOf(listing);
-  knownHashes(units, fileIndex, statUnits(units));
+  knownHashes(units, fileIndex, statUnits(units), undefined, listing.under);
   return units;
 }
 
 /**
  * Sets each statted unit's hash where the stat cache knows its path with that stat. `stats`:
  * statAll's numbers for the units (then the stat cache compares them in bulk); `root`: their
- * commonFolder, when the caller has it.
+ * unitsRoot, when the caller has it; `under`: the listing's (Listing.under).
  */
-export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex'], stats?: BigInt64Array, root?: string): void {
-  if (units.length > 64) fileIndex.prime?.(root ?? commonFolder(units.map((u) => u.abs)));
+export function knownHashes(units: readonly Unit[], fileIndex: IngestEnv['fileIndex'], stats?: BigInt64Array, root?: string, under?: string): void {
+  if (units.length > 64) fileIndex.prime?.(root ?? unitsRoot(units, under));
   if (stats && fileIndex.knownAll) {
-    const hashes = fileIndex.knownAll(units, stats);
+    const hashes = fileIndex.knownAll(units, stats, under);
     for (let i = 0; i < units.length; i++) if (units[i]!.stat) units[i]!.hash = hashes[i];
     return;
   }
@@ -178,6 +184,18 @@ function onlySource(attributes: Readonly<Record<string, string>> | undefined): b
   return true;
 }
 
+/** The first of `samples` (sorted by file) whose file is `file`, or -1. */
+function firstRowOf(samples: readonly SampleMeta[], file: string): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid]!.file < file) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < samples.length && samples[lo]!.file === file ? lo : -1;
+}
+
 /** PNG and JPEG files: one frame each, never group keys or DICOM attributes in their records. */
 const SINGLE_FRAME = /\.(png|jpe?g)$/i;
 
@@ -187,8 +205,11 @@ const SINGLE_FRAME = /\.(png|jpe?g)$/i;
  * the file's content hash is that one.
  */
 class Locator {
-  private byFile?: Map<string, string>;
-  /** The last manifest's row of each file (-1: several rows). */
+  /** Whether the last manifest's rows are in file order (a folder's are): then a file's rows are found by binary search. */
+  private sorted?: boolean;
+  /** Otherwise the last manifest's last row of each file, */
+  private lastRowOf?: Map<string, number>;
+  /** and its only row (-1: several rows, or not plain: see onlyRow). */
   private rowOf?: Map<string, number>;
   private readonly footers = new Map<string, readonly ShardRecord[] | undefined>();
 
@@ -204,38 +225,82 @@ class Locator {
     return new Locator(usable ? previous.set : undefined, usable ? await previous.files() : undefined, spec, objectsDir);
   }
 
+  private isSorted(samples: readonly SampleMeta[]): boolean {
+    if (this.sorted === undefined) {
+      this.sorted = true;
+      for (let i = 1; i < samples.length && this.sorted; i++) this.sorted = samples[i - 1]!.file <= samples[i]!.file;
+    }
+    return this.sorted;
+  }
+
+  /**
+   * The last manifest's row of `file` when it is the file's only row and plain, else -1. Plain: not
+   * a frame or slice (id is the file), and no group or attributes its record may have given it (a
+   * DICOM file named .png): the rows hold neither, and a folder's `source` is all a plain PNG's
+   * sample has. `near`: the row to try first (the one after the last file's: jobs are runs of the
+   * listing, as the rows are), so a job's files cost a compare each, not a lookup.
+   */
+  private onlyRow(file: string, near: number): number {
+    const samples = this.previous!.samples;
+    let row: number;
+    if (this.isSorted(samples)) {
+      row = near < samples.length && samples[near]!.file === file && (near === 0 || samples[near - 1]!.file !== file) ? near : firstRowOf(samples, file);
+      if (row < 0 || (row + 1 < samples.length && samples[row + 1]!.file === file)) return -1;
+    } else {
+      if (!this.rowOf) {
+        this.rowOf = new Map();
+        for (let i = 0; i < samples.length; i++) this.rowOf.set(samples[i]!.file, this.rowOf.has(samples[i]!.file) ? -1 : i);
+      }
+      row = this.rowOf.get(file) ?? -1;
+      if (row < 0) return -1;
+    }
+    const { id, group, attributes } = samples[row]!;
+    return id === file && group === undefined && onlySource(attributes) ? row : -1;
+  }
+
+  /** The last manifest's last row of `file`, or -1. */
+  private lastRow(file: string): number {
+    const samples = this.previous!.samples;
+    if (this.isSorted(samples)) {
+      let row = firstRowOf(samples, file);
+      if (row >= 0) while (row + 1 < samples.length && samples[row + 1]!.file === file) row++;
+      return row;
+    }
+    if (!this.lastRowOf) {
+      this.lastRowOf = new Map();
+      for (let i = 0; i < samples.length; i++) this.lastRowOf.set(samples[i]!.file, i);
+    }
+    return this.lastRowOf.get(file) ?? -1;
+  }
+
   /**
    * A reused job's records from the last manifest's rows, without reading its shards' footers (one
    * per job: 374 at 10^5 files); undefined (read the footers) unless every file is a PNG or JPEG
-   * wanted whole, and is either among the job's problems or has exactly one row of the last manifest,
-   * in one of the job's shards. Such a file's record is that row plus what the job key fixes: one
-   * frame, no group keys or DICOM attributes, the file's hash, the set's record shape. Rows carry no
-   * moments (a stored table has none): the new table then has none either, as a cached one, and
-   * whoever needs them reads them from the footers (footer-moments.ts), checked by their CRC then.
+   * wanted whole, and is either among the job's problems or has exactly one plain row of the last
+   * manifest (onlyRow), in one of the job's shards. Such a file's record is that row plus what the
+   * job key fixes: one frame, no group keys or DICOM attributes, the file's hash, the set's record
+   * shape. Rows carry no moments (a stored table has none): the new table then has none either, as
+   * a cached one, and whoever needs them reads them from the footers (footer-moments.ts), checked by
+   * their CRC then.
    */
   rowsOf(job: readonly Unit[], shards: readonly ObjectRef[], problems: readonly FileProblem[]): Located[] | undefined {
     const prev = this.previous;
     if (!prev || this.spec.stack !== undefined) return undefined;
-    if (!this.rowOf) {
-      this.rowOf = new Map();
-      for (let i = 0; i < prev.samples.length; i++) {
-        const { id, file, group, attributes } = prev.samples[i]!;
-        // A file of several rows (frames, slices) is not a single record: -1. Nor one whose sample
-        // may have taken a group or attributes from its record (a DICOM file named .png): the
-        // rows hold neither, and a folder's `source` is all a plain PNG's sample has.
-        const plain = group === undefined && onlySource(attributes);
-        this.rowOf.set(file, id === file && plain && !this.rowOf.has(file) ? i : -1);
-      }
-    }
     const { table, recordShape } = prev;
-    const inJob = new Map(shards.map((shard) => [shard.hash, shard]));
-    const failed = new Set(problems.map((p) => p.file));
+    // Usually one shard a job: compared, no map made.
+    const only = shards.length === 1 ? shards[0]! : undefined;
+    const inJob = only ? undefined : new Map(shards.map((shard) => [shard.hash, shard]));
+    const failed = problems.length > 0 ? new Set(problems.map((p) => p.file)) : undefined;
     const out: Located[] = [];
+    let near = -1;
     for (const unit of job) {
-      if (failed.has(unit.rel)) continue;
+      if (failed?.has(unit.rel)) continue;
       if (!unit.want.whole || unit.want.frames !== undefined || !SINGLE_FRAME.test(unit.rel)) return undefined;
-      const row = this.rowOf.get(unit.rel) ?? -1;
-      const shard = row >= 0 ? inJob.get(table.shards[table.shard[row]!]!.hash) : undefined;
+      const row = this.onlyRow(unit.rel, near + 1);
+      if (row < 0) return undefined;
+      near = row;
+      const hash = table.shards[table.shard[row]!]!.hash;
+      const shard = only ? (only.hash === hash ? only : undefined) : inJob!.get(hash);
       if (!shard) return undefined;
       const record: ShardRecord = {
         file: unit.rel,
@@ -257,13 +322,9 @@ class Locator {
     const prev = this.previous;
     const hash = this.hashOf?.(unit.rel);
     if (!prev || !hash) return undefined;
-    if (!this.byFile) {
-      this.byFile = new Map();
-      const { table, samples } = prev;
-      for (let i = 0; i < samples.length; i++) this.byFile.set(samples[i]!.file, table.shards[table.shard[i]!]!.hash);
-    }
-    const shard = this.byFile.get(unit.rel);
-    if (!shard) return undefined;
+    const row = this.lastRow(unit.rel);
+    if (row < 0) return undefined;
+    const shard = prev.table.shards[prev.table.shard[row]!]!.hash;
     if (!this.footers.has(shard)) {
       try {
         this.footers.set(shard, readShardFooter(objectPath(this.objectsDir, shard)).records);
@@ -279,6 +340,59 @@ class Locator {
     if (unit.want.whole && !records.some((r) => (this.spec.stack === undefined) === (r.stack === undefined))) return undefined;
     return { shard, records, hash };
   }
+}
+
+/** A job's records and the files that gave none. */
+interface JobOutcome {
+  readonly located: Located[];
+  readonly problems: readonly FileProblem[];
+  /** One record per file of the job that is not among its problems, in the job's order (from the last manifest's rows: Locator.rowsOf). */
+  readonly byUnit?: boolean;
+}
+
+/**
+ * The jobs' records by file (the relative path the records name), in frame order, for
+ * assembleImageSet, which asks for them file by file in listing order. The jobs are runs of the
+ * listing in that order: a reused job's records (one a file, `byUnit`) are answered by walking
+ * them in step, a compare a file; the others' (new, or read from footers: several frames a file,
+ * any order) from a map. A file asked out of step (a CSV row naming a file twice, a file of an
+ * unknown class left out) finds the walked records in a map of them made then.
+ */
+function recordsByFile(outcomes: readonly JobOutcome[]): { get(file: string): readonly Located[] | undefined } {
+  const walked: Located[][] = [];
+  const mapped = new Map<string, Located[]>();
+  for (const outcome of outcomes) {
+    if (outcome.byUnit) {
+      walked.push(outcome.located);
+      continue;
+    }
+    for (const l of outcome.located) {
+      const list = mapped.get(l.record.file);
+      if (list) list.push(l);
+      else mapped.set(l.record.file, [l]);
+    }
+  }
+  for (const list of mapped.values()) if (list.length > 1) list.sort((a, b) => (a.record.frame ?? -1) - (b.record.frame ?? -1));
+  let job = 0;
+  let at = 0;
+  let outOfStep: Map<string, Located[]> | undefined;
+  return {
+    get(file) {
+      if (!outOfStep) {
+        while (job < walked.length && at >= walked[job]!.length) [job, at] = [job + 1, 0];
+        const next = walked[job]?.[at];
+        if (next && next.record.file === file) {
+          at++;
+          return [next];
+        }
+        const list = mapped.get(file);
+        if (list || job >= walked.length) return list;
+        outOfStep = new Map();
+        for (const located of walked) for (const l of located) outOfStep.set(l.record.file, [l]);
+      }
+      return mapped.get(file) ?? outOfStep.get(file);
+    },
+  };
 }
 
 /**
@@ -333,7 +447,8 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   // PNG and JPEG decode in the codec addon on libuv's threads (native-ingest.ts): the jobs stay on
   // this thread, with as many addon calls at once as there would be workers.
   const ingestible = nativeTest(spec);
-  const native = !env.pool && units.every((u) => ingestible(u.abs));
+  // By the relative path where it ends the absolute one (Listing.under): the same name, one string less copied a file.
+  const native = !env.pool && units.every(listing.under !== undefined ? (u) => ingestible(u.rel) : (u) => ingestible(u.abs));
   const pool: TaskPool =
     env.pool ?? (!native && jobs.length >= 2 && estimatedSeconds(units.filter((u) => !u.hash || u.hashedOnly).length, recordBytes) >= WORKER_MIN_SECONDS ? sharedPool() : inlinePool);
   // Workers take the jobs (`--redis`): all at once, each a unit keyed by its files' hashes.
@@ -371,7 +486,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
     }
   };
 
-  const runJob = async (job: Unit[], index: number): Promise<{ located: Located[]; problems: readonly FileProblem[] }> => {
+  const runJob = async (job: Unit[], index: number): Promise<JobOutcome> => {
     const known = jobKey(spec, job);
     if (known) {
       const bytes = await env.records.getRecord(JOBS, known);
@@ -385,7 +500,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
           reusedFiles += job.length;
           done += job.length;
           progress();
-          return { located, problems: record.problems };
+          return { located, problems: record.problems, ...(rows ? { byUnit: true } : {}) };
         }
       }
     }
@@ -461,7 +576,7 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
   };
   const results = await settled(() => lastValueFrom(
     from(native ? nativeOrder(jobs) : jobs.map((job, index) => ({ job, index }))).pipe(
-      mergeMap(async ({ job, index }): Promise<{ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined> => {
+      mergeMap(async ({ job, index }): Promise<(JobOutcome & { index: number }) | undefined> => {
         // With onBadFile 'fail' the first bad file stops new jobs; those in flight finish (and are
         // recorded) before the stage fails, so nothing writes to the cache after the run has ended.
         if (firstProblem && onBadFile === 'fail') return undefined;
@@ -472,21 +587,13 @@ export async function ingestListing(listing: Listing, config: DecodeConfig, env:
       }, concurrency),
       toArray(),
     ),
-    { defaultValue: [] as ({ index: number; located: Located[]; problems: readonly FileProblem[] } | undefined)[] },
+    { defaultValue: [] as ((JobOutcome & { index: number }) | undefined)[] },
   ));
-  const byRel = new Map<string, Located[]>();
   const problems = new Map<string, FileProblem>();
   const finished = results.filter((r): r is NonNullable<typeof r> => r !== undefined).sort((a, b) => a.index - b.index);
-  for (const result of finished) {
-    for (const l of result.located) {
-      const list = byRel.get(l.record.file);
-      if (list) list.push(l);
-      else byRel.set(l.record.file, [l]);
-    }
-    for (const p of result.problems) problems.set(p.file, p);
-  }
+  for (const result of finished) for (const p of result.problems) problems.set(p.file, p);
   if (firstProblem && onBadFile === 'fail') problems.set(firstProblem.file, firstProblem);
-  for (const list of byRel.values()) if (list.length > 1) list.sort((a, b) => (a.record.frame ?? -1) - (b.record.frame ?? -1));
+  const byRel = recordsByFile(finished);
   // A listing that names each file once (a folder's) files its records under the rows' own paths.
   const once = units.length === listing.files.length && units.every((u, i) => u.rel === listing.files[i]!.rel);
   const relOf = once ? undefined : new Map(units.map((u) => [u.abs, u.rel]));
