@@ -12,21 +12,24 @@ import { attachStats, listingDigest, settled, statAll } from '../data/store/list
 import { objectPath } from '../base/object-store.ts';
 import type { IngestEnv } from '../data/store/ingest-env.ts';
 import { writeSkippedFiles } from '../report/skipped-files.ts';
-import type { StageContext } from './core/context.ts';
+import type { PreviousOutput, StageContext } from './core/context.ts';
 import type { StageRun } from './core/define-stage.ts';
 
 const summary = (set: ImageSet) =>
   `${set.samples.length} images ${set.shape.join('x')}, classes ${set.classes.join('/')}${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}`;
 const exportSkipped = (set: ImageSet, outDir: string) => writeSkippedFiles(set.skipped, outDir);
 
-const env = (ctx: StageContext): IngestEnv => ({
+/** The stage's last output in this cache, as ingest's previous manifest (`early`: its reading, already begun). */
+const previousOf = async (ctx: StageContext, early?: Promise<PreviousOutput | undefined>) => {
+  const previous = await (early ?? ctx.previousOutput());
+  return previous && { set: previous.output as ImageSet, files: previous.files };
+};
+
+const env = (ctx: StageContext, early?: Promise<PreviousOutput | undefined>): IngestEnv => ({
   objectsDir: ctx.objectsDir,
   fileIndex: ctx.fileIndex,
   records: ctx.records,
-  previous: async () => {
-    const previous = await ctx.previousOutput();
-    return previous && { set: previous.output as ImageSet, files: previous.files };
-  },
+  previous: () => previousOf(ctx, early),
   signal: ctx.signal,
   emit: ctx.emit,
   units: ctx.units,
@@ -46,7 +49,13 @@ interface Found {
  * key must come first (a remote cache may serve the stage, or workers take its shard jobs:
  * `ctx.keyFirst`), and for `status`, the files are only hashed (read + sha256, no decode).
  */
-async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: StageContext, extra: Record<string, string> = {}) {
+async function fingerprintListing(
+  listing: Listing,
+  config: DecodeConfig,
+  ctx: StageContext,
+  extra: Record<string, string> = {},
+  previous?: Promise<PreviousOutput | undefined>,
+) {
   // How labels are read joins the key (nothing for binary data: keys as before task kinds).
   const labels = taskKeyEnv(listingTask(listing, config.task).task);
   const units = unitsOf(listing);
@@ -75,7 +84,7 @@ async function fingerprintListing(listing: Listing, config: DecodeConfig, ctx: S
       ...(ctx.purpose === 'status' ? {} : { onListing: onListing(units) }),
     };
   }
-  const { set, files, published, recorded } = await ingestListing(listing, config, env(ctx), units);
+  const { set, files, published, recorded } = await ingestListing(listing, config, env(ctx, previous), units);
   // The files just read are known now (ingest set their hashes): remembered unless modified too recently.
   return {
     files: {},
@@ -96,7 +105,13 @@ async function runListing(found: Found, config: DecodeConfig, ctx: StageContext)
 }
 
 export const folder = {
-  fingerprint: async (config, ctx) => fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx),
+  fingerprint: async (config, ctx) => {
+    // The last manifest is read and decoded while the folder is scanned (on other threads, this one
+    // idle): a rerun with a changed file then finds it ready. Unused when nothing changed.
+    const previous = ctx.purpose === 'status' || ctx.keyFirst ? undefined : ctx.previousOutput();
+    previous?.catch(() => undefined); // awaited, and reported, where used
+    return fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx, {}, previous);
+  },
   run: (_input, config, ctx, fingerprint) => runListing(fingerprint!.data as Found, config, ctx),
   summary,
   export: exportSkipped,

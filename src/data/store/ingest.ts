@@ -23,7 +23,7 @@ import type { SampleMeta } from '../types.ts';
 import { inlinePool, sharedPool, workerCount, type TaskPool } from '../workers/pool.ts';
 import { assembleImageSet, type Located } from './assemble-set.ts';
 import type { FileProblem, ShardRecord } from './format.ts';
-import { dtypeAt } from './record-table.ts';
+import { TableRow } from './record-table.ts';
 import type { FileStat, IngestEnv, PreviousIngest } from './ingest-env.ts';
 import { startIngestJob, type DecodeSpec, type IngestJobResult, type JobFile } from './ingest-job.ts';
 import { saltKey } from './group-salt.ts';
@@ -302,18 +302,7 @@ class Locator {
       const hash = table.shards[table.shard[row]!]!.hash;
       const shard = only ? (only.hash === hash ? only : undefined) : inJob!.get(hash);
       if (!shard) return undefined;
-      const record: ShardRecord = {
-        file: unit.rel,
-        fileHash: unit.hash!,
-        frames: 1,
-        dtype: dtypeAt(table, row),
-        shape: recordShape,
-        range: [table.ranges[row * 2]!, table.ranges[row * 2 + 1]!],
-        offset: table.offset[row]!,
-        length: table.length[row]!,
-        crc: table.crc[row]!,
-      };
-      out.push({ shard, record });
+      out.push({ shard, record: new TableRow(unit.rel, unit.hash!, recordShape, table, row) });
     }
     return out;
   }

@@ -7,6 +7,7 @@
  */
 import { deflatedBlob, inflatedBlob } from '../../base/deflated-blob.ts';
 import type { ObjectRef } from '../../base/object-store.ts';
+import type { ImageShape } from '../types.ts';
 import { alignUp, DTYPES, SHARD_MAGIC, type Dtype, type ShardRecord } from './format.ts';
 
 export interface RecordTable {
@@ -50,8 +51,47 @@ export function emptyTable(count: number, shards: readonly ObjectRef[], momentsP
   };
 }
 
+/**
+ * Row `row` of a stored table as the record of a plain single-frame file (one frame, no group keys,
+ * attributes or moments): read from the table's columns when asked, nothing copied. What a rerun
+ * knows of the files of its reused jobs, 10^5 of them: an object each, not a record and its range.
+ */
+export class TableRow implements ShardRecord {
+  constructor(
+    readonly file: string,
+    readonly fileHash: string,
+    readonly shape: ImageShape,
+    readonly table: RecordTable,
+    readonly row: number,
+  ) {}
+
+  get frames(): number {
+    return 1;
+  }
+  get offset(): number {
+    return this.table.offset[this.row]!;
+  }
+  get length(): number {
+    return this.table.length[this.row]!;
+  }
+  get crc(): number {
+    return this.table.crc[this.row]!;
+  }
+  get dtype(): Dtype {
+    return dtypeAt(this.table, this.row);
+  }
+  get range(): readonly [number, number] {
+    return [this.table.ranges[this.row * 2]!, this.table.ranges[this.row * 2 + 1]!];
+  }
+}
+
 /** Writes row `i`: where `record` lies (in shard `shard` of the table's list) and what it is. */
 export function setRecord(table: RecordTable, i: number, shard: number, record: ShardRecord): void {
+  if (record instanceof TableRow) {
+    copyRow(record.table, record.row, table, i);
+    table.shard[i] = shard;
+    return;
+  }
   table.shard[i] = shard;
   table.offset[i] = record.offset;
   table.length[i] = record.length;
