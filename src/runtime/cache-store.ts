@@ -100,8 +100,12 @@ export class CacheStore {
     return info?.size === ref.size;
   }
 
-  /** Reads an object and checks its content against its name. */
-  async getObject(hash: string): Promise<Uint8Array | undefined> {
+  /**
+   * Reads an object and checks its content against its name. `repair` (here, get and load): what
+   * fails verification is removed, so it is recomputed and stored again; false for a speculative
+   * read, which must not change what a lookup of the same run finds.
+   */
+  async getObject(hash: string, repair = true): Promise<Uint8Array | undefined> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.objectPath(hash));
@@ -109,7 +113,7 @@ export class CacheStore {
       return undefined;
     }
     if (sha256(bytes) !== hash) {
-      await rm(this.objectPath(hash), { force: true });
+      if (repair) await rm(this.objectPath(hash), { force: true });
       return undefined;
     }
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -231,7 +235,7 @@ export class CacheStore {
   }
 
   /** The entry for a key, if it is complete and verified; its objects are checked for presence and size. */
-  async get(key: string): Promise<CacheEntry | undefined> {
+  async get(key: string, repair = true): Promise<CacheEntry | undefined> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.entryPath(key));
@@ -240,16 +244,16 @@ export class CacheStore {
     }
     const entry = parseEntryFile(bytes);
     if (!entry || entry.key !== key) {
-      await this.drop(key);
+      if (repair) await this.drop(key);
       return undefined;
     }
     // An entry of the first layout is rewritten once, so later lookups verify only its head.
-    if (isFirstLayout(bytes)) await this.writeEntry(entry).catch(() => undefined);
+    if (repair && isFirstLayout(bytes)) await this.writeEntry(entry).catch(() => undefined);
     // Stat'ed one after another on this thread: an ingest's entry names a shard a job (10^2–10^3),
     // and an awaited stat each cost a round trip through the thread pool.
     for (const blob of [...Object.values(entry.blobs), ...(entry.refs ?? [])]) {
       if (sizeOf(this.objectPath(blob.hash)) !== blob.size) {
-        await this.drop(key);
+        if (repair) await this.drop(key);
         return undefined;
       }
     }
@@ -257,13 +261,13 @@ export class CacheStore {
   }
 
   /** Loads an entry's artifact, verifying every object; undefined when any is damaged. */
-  async load(entry: CacheEntry): Promise<Artifact | undefined> {
+  async load(entry: CacheEntry, repair = true): Promise<Artifact | undefined> {
     const meta = entry.meta; // parsed here, when the output is needed (entry-file.ts)
     const blobs: Record<string, Uint8Array> = {};
     for (const [name, blob] of Object.entries(entry.blobs)) {
-      const bytes = await this.getObject(blob.hash);
+      const bytes = await this.getObject(blob.hash, repair);
       if (!bytes) {
-        await this.drop(entry.key);
+        if (repair) await this.drop(entry.key);
         return undefined;
       }
       blobs[name] = bytes;

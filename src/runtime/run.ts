@@ -124,7 +124,7 @@ function runEvents(pipeline: Pipeline<unknown>, options: RunOptions, signal: Abo
       (event) => sink(event),
       {
         upstreamHash: index > 0 ? hashes[index - 1] : undefined,
-        previousOutput: () => session.previousOutput(stage, stages[index]!.definition),
+        previousOutput: (speculative) => session.previousOutput(stage, stages[index]!.definition, speculative),
         ancestor: <P extends AnyPort>(port: P) => {
           for (let j = index - 1; j >= 0; j--) {
             if (stages[j]!.definition.out.name === port.name) return outputs[j]!() as never;

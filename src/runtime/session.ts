@@ -49,7 +49,7 @@ export function defaultCacheDir(): string {
 export interface StageLinks {
   readonly ancestor: <P extends AnyPort>(port: P) => Promise<DataOf<P>>;
   readonly upstreamHash: string | undefined;
-  readonly previousOutput: () => Promise<PreviousOutput | undefined>;
+  readonly previousOutput: (speculative?: boolean) => Promise<PreviousOutput | undefined>;
 }
 
 const NO_LINKS: StageLinks = { ancestor: async () => undefined as never, upstreamHash: undefined, previousOutput: async () => undefined };
@@ -143,11 +143,12 @@ export class Session {
   /**
    * A stage's output of its last run in this cache (any key), decoded, with the input files' hashes
    * its key covered; undefined when there is none, it fails verification or is in an older format.
+   * `speculative`: what fails verification is left for the run's own lookups to remove (see CacheStore's `repair`).
    */
-  async previousOutput(stage: string, definition: AnyDefinition): Promise<PreviousOutput | undefined> {
+  async previousOutput(stage: string, definition: AnyDefinition, speculative = false): Promise<PreviousOutput | undefined> {
     const index = await this.store.readIndex(this.pipeline.name, stage);
-    const entry = index && (await this.store.get(index.key));
-    const artifact = entry && (await this.store.load(entry));
+    const entry = index && (await this.store.get(index.key, !speculative));
+    const artifact = entry && (await this.store.load(entry, !speculative));
     if (!artifact) return undefined;
     try {
       const output = definition.out.codec.decode(artifact);

@@ -108,7 +108,7 @@ export const folder = {
   fingerprint: async (config, ctx) => {
     // The last manifest is read and decoded while the folder is scanned (on other threads, this one
     // idle): a rerun with a changed file then finds it ready. Unused when nothing changed.
-    const previous = ctx.purpose === 'status' || ctx.keyFirst ? undefined : ctx.previousOutput();
+    const previous = ctx.purpose === 'status' || ctx.keyFirst ? undefined : ctx.previousOutput(true);
     previous?.catch(() => undefined); // awaited, and reported, where used
     return fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx, {}, previous);
   },

@@ -34,8 +34,12 @@ export interface StageContext extends Work {
   readonly hash: (absPath: string) => Promise<string>;
   /** The stat cache itself, for stages that stat many files and hash them while reading them anyway. */
   readonly fileIndex: FileIndex;
-  /** This stage's output of its last run in this cache (whatever its key), for incremental work; undefined when none. */
-  readonly previousOutput: () => Promise<PreviousOutput | undefined>;
+  /**
+   * This stage's output of its last run in this cache (whatever its key), for incremental work;
+   * undefined when none. `speculative`: read before it is known to be needed (nothing that fails
+   * verification is removed then: the run's own lookups do that, in their order).
+   */
+  readonly previousOutput: (speculative?: boolean) => Promise<PreviousOutput | undefined>;
   /** Reports progress, logs, epochs and batches; the runtime adds the stage and the time. */
   readonly emit: (event: WorkEvent) => void;
   /** Makes sure a TensorFlow.js backend is ready and returns its name. */
