@@ -332,7 +332,7 @@ class Locator {
 }
 
 /** A job's records and the files that gave none. */
-interface JobOutcome {
+export interface JobOutcome {
   readonly located: Located[];
   readonly problems: readonly FileProblem[];
   /** One record per file of the job that is not among its problems, in the job's order (from the last manifest's rows: Locator.rowsOf). */
@@ -347,7 +347,7 @@ interface JobOutcome {
  * any order) from a map. A file asked out of step (a CSV row naming a file twice, a file of an
  * unknown class left out) finds the walked records in a map of them made then.
  */
-function recordsByFile(outcomes: readonly JobOutcome[]): { get(file: string): readonly Located[] | undefined } {
+export function recordsByFile(outcomes: readonly JobOutcome[]): { get(file: string): readonly Located[] | undefined } {
   const walked: Located[][] = [];
   const mapped = new Map<string, Located[]>();
   for (const outcome of outcomes) {
@@ -375,7 +375,7 @@ function recordsByFile(outcomes: readonly JobOutcome[]): { get(file: string): re
           return [next];
         }
         const list = mapped.get(file);
-        if (list || job >= walked.length) return list;
+        if (list) return list;
         outOfStep = new Map();
         for (const located of walked) for (const l of located) outOfStep.set(l.record.file, [l]);
       }

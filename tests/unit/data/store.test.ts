@@ -7,13 +7,13 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { objectPath } from '../../../src/base/object-store.ts';
-import { fileColumns, nativeOrder, withEntries } from '../../../src/data/store/ingest.ts';
+import { fileColumns, nativeOrder, recordsByFile, withEntries, type JobOutcome } from '../../../src/data/store/ingest.ts';
 import { jobKey, meanFilesPerJob, planJobs, type Unit } from '../../../src/data/store/ingest-plan.ts';
-import { encodeFooter, encodeFooterAsync, SHARD_FORMAT } from '../../../src/data/store/format.ts';
+import { encodeFooter, encodeFooterAsync, SHARD_FORMAT, type ShardRecord } from '../../../src/data/store/format.ts';
 import { canonicalJson, sha256 } from '../../../src/base/canonical.ts';
 import { recordMoments } from '../../../src/data/store/record-moments.ts';
 import { footerMoments } from '../../../src/data/store/footer-moments.ts';
-import { concatTables, decodeTable, emptyTable, encodeTable, selectRows } from '../../../src/data/store/record-table.ts';
+import { concatTables, decodeTable, emptyTable, encodeTable, selectRows, setRecord, TableRow } from '../../../src/data/store/record-table.ts';
 import { readShardFooter, ShardFiles } from '../../../src/data/store/shard-reader.ts';
 import { ShardWriter } from '../../../src/data/store/shard-writer.ts';
 import { removeDir, tempDir } from '../../helpers/core.ts';
@@ -207,6 +207,40 @@ Store('a job key is the sha256 of canonical JSON of the spec and each file\'s pa
   const reference = sha256(canonicalJson({ format: SHARD_FORMAT, decode: spec, files: units.map((u) => [u.rel, u.hash, u.want]) }));
   assert.is(jobKey(spec, units), reference);
   assert.is(jobKey(spec, [...units, { rel: 'd.png', abs: '/w', want: { whole: true } }]), undefined, 'a file whose hash is unknown: no key');
+});
+
+Store("a job's records by file: reused jobs' walked in step, the rest mapped in frame order; a file asked out of step or twice still finds its own", () => {
+  const shard = { hash: 'c'.repeat(64), size: 1 };
+  const located = (file: string, frame?: number) => ({ shard, record: { ...meta(file, new Uint8Array(1), 'u8'), offset: 0, length: 1, crc: 0, ...(frame !== undefined ? { frame } : {}) } });
+  const outcomes: JobOutcome[] = [
+    { located: [located('a.png'), located('b.png')], problems: [], byUnit: true },
+    { located: [located('c.dcm', 1), located('c.dcm', 0), located('d.png')], problems: [] },
+    { located: [located('e.png'), located('f.png')], problems: [], byUnit: true },
+  ];
+  const frames = (file: string, at = recordsByFile(outcomes)) => at.get(file)?.map((l) => `${l.record.file}${l.record.frame ?? ''}`);
+  const inOrder = recordsByFile(outcomes);
+  assert.equal(['a.png', 'b.png', 'c.dcm', 'd.png', 'e.png', 'f.png'].map((f) => frames(f, inOrder)), [['a.png'], ['b.png'], ['c.dcm0', 'c.dcm1'], ['d.png'], ['e.png'], ['f.png']]);
+  // A file skipped (say, of an unknown class), then one asked again after the last (a CSV naming it twice).
+  const skipping = recordsByFile(outcomes);
+  assert.equal(['b.png', 'e.png', 'f.png', 'e.png', 'a.png', 'x.png'].map((f) => frames(f, skipping)), [['b.png'], ['e.png'], ['f.png'], ['e.png'], ['a.png'], undefined]);
+  const twiceAtEnd = recordsByFile(outcomes);
+  assert.equal(['a.png', 'b.png', 'e.png', 'f.png', 'f.png'].map((f) => frames(f, twiceAtEnd)), [['a.png'], ['b.png'], ['e.png'], ['f.png'], ['f.png']]);
+});
+
+Store("a table's row as a record (TableRow) reads the table's columns and is written as a copy of the row", () => {
+  const from = emptyTable(2, [{ hash: 'd'.repeat(64), size: 9 }]);
+  from.offset[1] = 4096;
+  from.length[1] = 784;
+  from.crc[1] = 0xdeadbeef;
+  from.dtype[1] = 1;
+  from.ranges.set([-1024, 3071], 2);
+  const row: ShardRecord = new TableRow('x.png', 'ab'.repeat(32), [28, 28, 1], from, 1);
+  assert.equal([row.frames, row.offset, row.length, row.crc, row.dtype, [...row.range], row.frame, row.stack, row.moments], [1, 4096, 784, 0xdeadbeef, 'u16', [-1024, 3071], undefined, undefined, undefined]);
+  const to = emptyTable(3, []);
+  setRecord(to, 2, 5, row);
+  const plain = emptyTable(3, []);
+  setRecord(plain, 2, 5, { file: 'x.png', frames: 1, offset: 4096, length: 784, crc: 0xdeadbeef, dtype: 'u16', shape: [28, 28, 1], range: [-1024, 3071] });
+  assert.equal(to, plain, 'the same row as the record it stands for');
 });
 
 Store.run();
