@@ -94,6 +94,9 @@ function decodeStats(bytes: Uint8Array, n: number): BigInt64Array | undefined {
   return stats;
 }
 
+/** better-sqlite3, loaded on first use (a few ms: its module and native addon). */
+const sqlite = () => createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
 const JOURNAL_TABLE = 'CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, paths TEXT, stats BLOB, hashes BLOB)';
 
 /** A journal row's files: paths joined by NUL, 4 int64 a file (size, mtime ns, inode, ctime ns), 32 hash bytes a file. */
@@ -167,7 +170,7 @@ export class StatCache implements FileIndex {
   }
 
   private connect(path: string, fresh: () => void): BetterSqlite3.Database {
-    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    const Database = sqlite();
     let db = new Database(path, { timeout: 10_000 });
     // First: a new database's schema is then written without an fsync per statement (three, each
     // 5–30 ms on this thread before a first run could list its files).
@@ -253,6 +256,20 @@ export class StatCache implements FileIndex {
    */
   async load(): Promise<void> {
     if (!this.none()) this.open();
+  }
+
+  /**
+   * Loads better-sqlite3 for a cache that has no database yet, without making one: called while the
+   * folder is scanned (on other threads; this one waits there), so that the first remember() only
+   * makes the database. A failure is left for open() to report.
+   */
+  preload(): void {
+    if (!this.none()) return;
+    try {
+      sqlite();
+    } catch {
+      // open() reports it
+    }
   }
 
   prime(folder: string): void {

@@ -110,7 +110,9 @@ export const folder = {
     // idle): a rerun with a changed file then finds it ready. Unused when nothing changed.
     const previous = ctx.purpose === 'status' || ctx.keyFirst ? undefined : ctx.previousOutput(true);
     previous?.catch(() => undefined); // awaited, and reported, where used
-    return fingerprintListing(await listFolder(config, ctx.baseDir), config, ctx, {}, previous);
+    const listing = listFolder(config, ctx.baseDir); // the scan runs on other threads from here
+    ctx.fileIndex.preload?.();
+    return fingerprintListing(await listing, config, ctx, {}, previous);
   },
   run: (_input, config, ctx, fingerprint) => runListing(fingerprint!.data as Found, config, ctx),
   summary,

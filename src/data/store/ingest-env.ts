@@ -24,6 +24,8 @@ export interface ListedFiles {
 export interface FileIndex {
   /** Loads every remembered row under a folder at once (one query instead of one per file). */
   prime?(folder: string): void;
+  /** Loads what a first remember() will need, while this thread would wait anyway (a folder scan). */
+  preload?(): void;
   /** The hash remembered for this path with exactly this stat, or undefined (then the file must be read). */
   known(absPath: string, stat: FileStat): string | undefined;
   /** known() for many files at once, given statAll's numbers for them (4 per file, in order); `under`: every file's abs is it followed by its rel (Listing.under). */
